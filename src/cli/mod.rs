@@ -1,0 +1,717 @@
+//! The `dealerdesk` command-line tool: the same core services as the desktop app, for set-up,
+//! support and scripting. Every subcommand has `--help`; `--json` prints one JSON object.
+//!
+//! Exit codes:
+//! - 0 success
+//! - 1 unexpected failure (the message says what)
+//! - 2 wrong usage (unknown flag, missing argument)
+//! - 3 invalid input (the message names the field)
+//! - 4 not found
+//! - 5 the database was refused (not a database, damaged, newer version, key missing or wrong)
+//! - 6 a check failed (`audit verify` found a broken chain, `doctor` found a problem)
+//! - 7 conflict (the thing already exists, or the database is not empty)
+
+use std::io::{BufRead, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use chrono::{Local, Utc};
+use clap::{Args, Parser, Subcommand};
+use serde::Serialize;
+use serde_json::json;
+
+use crate::audit::{self, ExportFormat};
+use crate::auth::{self, Actor, AuthError, NewStaff, Role};
+use crate::customer::{
+    self, validate::format_phone, AddressInput, CustomerError, CustomerInput, PiiField,
+};
+use crate::demo::{self, DemoError};
+use crate::maintenance::{self, MaintenanceError};
+use crate::store::{default_db_path, OpenMode, Store, StoreError};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "dealerdesk",
+    version,
+    about = "DealerDesk: the dealership finance desk, from the command line",
+    after_help = "Exit codes: 0 ok, 1 unexpected failure, 2 wrong usage, 3 invalid input, 4 not found, \
+5 database refused, 6 a check failed, 7 conflict."
+)]
+pub struct Cli {
+    /// Database file (default: the OS data directory, e.g. ~/.local/share/dealerdesk/dealerdesk.db).
+    #[arg(long, global = true, env = "DEALERDESK_DB", value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// Print one JSON object instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Create the database and its encryption key (does nothing to an existing one).
+    Init,
+    /// Fill a new, empty database with the demo dealership (staff, vehicles, customers).
+    Demo {
+        /// Seed of the generator: the same seed gives the same people and cars.
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        /// How many customers to create.
+        #[arg(long, default_value_t = 250, value_parser = clap::value_parser!(u32).range(1..=2_000_000))]
+        customers: u32,
+    },
+    /// Staff accounts.
+    #[command(subcommand)]
+    Staff(StaffCommand),
+    /// Customers.
+    #[command(subcommand)]
+    Customer(CustomerCommand),
+    /// The audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Write a consistent copy of the database (and its key) to PATH while the desk runs.
+    Backup {
+        path: PathBuf,
+        /// Do not copy the key file beside the backup (keep the key elsewhere yourself).
+        #[arg(long)]
+        without_key: bool,
+    },
+    /// Replace the database with a checked backup (close the desktop app first).
+    Restore { path: PathBuf },
+    /// Check the schema version, file integrity, key and audit chain.
+    Doctor,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum StaffCommand {
+    /// Add a staff member. Prints a generated first password once unless --password-stdin.
+    Add {
+        username: String,
+        /// Full name as shown on screen.
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List staff members.
+    List,
+    /// Disable an account (ends its sessions).
+    Disable { username: String },
+    /// Enable a disabled account.
+    Enable { username: String },
+    /// Clear MFA so the person enrols again at next sign-in (lost phone).
+    ResetMfa { username: String },
+    /// Lift a lockout after failed sign-ins.
+    Unlock { username: String },
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum RoleArg {
+    Sales,
+    FinanceManager,
+    Admin,
+}
+
+impl From<RoleArg> for Role {
+    fn from(r: RoleArg) -> Self {
+        match r {
+            RoleArg::Sales => Role::Sales,
+            RoleArg::FinanceManager => Role::FinanceManager,
+            RoleArg::Admin => Role::Admin,
+        }
+    }
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CustomerCommand {
+    /// Add a customer.
+    Add(Box<CustomerArgs>),
+    /// Search by name, phone, e-mail or the last 4 of the SSN.
+    Find {
+        query: String,
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+    },
+    /// Show one customer (PII masked), or reveal one PII field (audited).
+    Show {
+        id: String,
+        #[arg(long, value_enum)]
+        reveal: Option<PiiField>,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct CustomerArgs {
+    #[arg(long)]
+    given: String,
+    #[arg(long)]
+    middle: Option<String>,
+    #[arg(long)]
+    family: String,
+    #[arg(long)]
+    suffix: Option<String>,
+    /// Date of birth, MM/DD/YYYY or YYYY-MM-DD.
+    #[arg(long)]
+    dob: String,
+    /// SSN or ITIN.
+    #[arg(long)]
+    ssn: String,
+    #[arg(long)]
+    licence: Option<String>,
+    #[arg(long)]
+    licence_state: Option<String>,
+    #[arg(long)]
+    phone: String,
+    #[arg(long)]
+    email: Option<String>,
+    #[arg(long)]
+    employer: Option<String>,
+    #[arg(long)]
+    job_title: Option<String>,
+    /// Gross monthly income, e.g. 4250.00.
+    #[arg(long)]
+    income: String,
+    #[arg(long)]
+    line1: String,
+    #[arg(long)]
+    line2: Option<String>,
+    #[arg(long)]
+    city: String,
+    #[arg(long)]
+    state: String,
+    #[arg(long)]
+    zip: String,
+    /// Date moved in, MM/DD/YYYY or YYYY-MM-DD.
+    #[arg(long)]
+    since: String,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuditCommand {
+    /// Walk the hash chain; exit 0 if intact, 6 naming the first broken entry.
+    Verify,
+    /// Export every entry, oldest first.
+    Export {
+        #[arg(long, value_enum, default_value = "jsonl")]
+        format: ExportFormat,
+        /// Write to a file instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+}
+
+/// A failure with its exit code.
+#[derive(Debug)]
+pub struct CliError {
+    pub exit: u8,
+    pub message: String,
+    pub field: Option<String>,
+}
+
+impl CliError {
+    fn new(exit: u8, message: impl Into<String>) -> Self {
+        Self {
+            exit,
+            message: message.into(),
+            field: None,
+        }
+    }
+}
+
+impl From<StoreError> for CliError {
+    fn from(e: StoreError) -> Self {
+        let exit = match e {
+            StoreError::Database(_) | StoreError::Migrate(_) => 1,
+            StoreError::Io { .. } => 1,
+            _ => 5,
+        };
+        Self::new(exit, e.to_string())
+    }
+}
+
+impl From<sqlx::Error> for CliError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::new(1, format!("database error: {e}"))
+    }
+}
+
+impl From<AuthError> for CliError {
+    fn from(e: AuthError) -> Self {
+        match e {
+            AuthError::Invalid { field, message } => Self {
+                exit: 3,
+                message: format!("{field}: {message}"),
+                field: Some(field.into()),
+            },
+            AuthError::NotFound(_) => Self::new(4, e.to_string()),
+            AuthError::Conflict(_) => Self::new(7, e.to_string()),
+            other => Self::new(1, other.to_string()),
+        }
+    }
+}
+
+impl From<CustomerError> for CliError {
+    fn from(e: CustomerError) -> Self {
+        match e {
+            CustomerError::Invalid { field, message } => Self {
+                exit: 3,
+                message: format!("{field}: {message}"),
+                field: Some(field),
+            },
+            CustomerError::NotFound(_) => Self::new(4, e.to_string()),
+            other => Self::new(1, other.to_string()),
+        }
+    }
+}
+
+impl From<DemoError> for CliError {
+    fn from(e: DemoError) -> Self {
+        match e {
+            DemoError::NotEmpty => Self::new(7, e.to_string()),
+            DemoError::Auth(a) => a.into(),
+            DemoError::Customer(c) => c.into(),
+            DemoError::Database(d) => d.into(),
+        }
+    }
+}
+
+impl From<MaintenanceError> for CliError {
+    fn from(e: MaintenanceError) -> Self {
+        match e {
+            MaintenanceError::TargetExists(_) => Self::new(7, e.to_string()),
+            MaintenanceError::BadBackup { .. } => Self::new(5, e.to_string()),
+            MaintenanceError::Store(s) => s.into(),
+            other => Self::new(1, other.to_string()),
+        }
+    }
+}
+
+impl From<audit::AuditError> for CliError {
+    fn from(e: audit::AuditError) -> Self {
+        Self::new(1, e.to_string())
+    }
+}
+
+/// What a command prints: a JSON value (for `--json`) and its text form.
+struct Output {
+    json: serde_json::Value,
+    text: String,
+    exit: u8,
+}
+
+fn out(json: impl Serialize, text: impl Into<String>) -> Result<Output, CliError> {
+    Ok(Output {
+        json: serde_json::to_value(json).map_err(|e| CliError::new(1, e.to_string()))?,
+        text: text.into(),
+        exit: 0,
+    })
+}
+
+/// Parses arguments, runs the command and returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let json = cli.json;
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: could not start: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(output) => {
+            if json {
+                println!("{}", output.json);
+            } else if !output.text.is_empty() {
+                println!("{}", output.text);
+            }
+            ExitCode::from(output.exit)
+        }
+        Err(e) => {
+            if json {
+                println!(
+                    "{}",
+                    json!({ "error": { "exit_code": e.exit, "message": e.message, "field": e.field } })
+                );
+            } else {
+                eprintln!("error: {}", e.message);
+            }
+            ExitCode::from(e.exit)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<Output, CliError> {
+    let path = cli.db.clone().unwrap_or_else(default_db_path);
+    let now = Utc::now();
+    let today = Local::now().date_naive();
+    let actor = Actor::cli();
+    match cli.command {
+        Command::Init => {
+            let existed = path.exists();
+            let store = Store::open(&path, OpenMode::CreateIfMissing).await?;
+            let staff = auth::staff_count(&store).await?;
+            let text = format!(
+                "{} {}\nkey file: {} (keep it private and backed up: without it the PII cannot be read)\n{}",
+                if existed { "database ready:" } else { "created database" },
+                store.path().display(),
+                store.key_path().display(),
+                if staff == 0 {
+                    "next: add the first admin with `dealerdesk staff add NAME --name \"Full Name\" --role admin`, or start the desktop app"
+                } else {
+                    ""
+                }
+            );
+            let j = json!({ "database": store.path(), "key_file": store.key_path(), "created": !existed, "staff": staff });
+            store.close().await;
+            out(j, text.trim_end())
+        }
+        Command::Demo { seed, customers } => {
+            let store = Store::open(&path, OpenMode::CreateIfMissing).await?;
+            let report = demo::fill(&store, seed, customers as usize, now, today).await?;
+            let mut text = format!(
+                "demo dealership \"Lakeside Motors\" created in {}: {} customers, {} vehicles.\nStaff passwords (shown only now; MFA is bypassed on this demo database):\n",
+                store.path().display(),
+                report.customers,
+                report.vehicles
+            );
+            for s in &report.staff {
+                text.push_str(&format!(
+                    "  {:<14} {:<16} {:<16} {}\n",
+                    s.username,
+                    s.role.as_str(),
+                    s.display_name,
+                    s.password
+                ));
+            }
+            store.close().await;
+            out(&report, text.trim_end())
+        }
+        Command::Staff(cmd) => {
+            let store = Store::open(&path, OpenMode::MustExist).await?;
+            let result = staff(&store, &actor, cmd, now).await;
+            store.close().await;
+            result
+        }
+        Command::Customer(cmd) => {
+            let store = Store::open(&path, OpenMode::MustExist).await?;
+            let result = customer_cmd(&store, &actor, cmd, now, today).await;
+            store.close().await;
+            result
+        }
+        Command::Audit(AuditCommand::Verify) => {
+            let store = Store::open(&path, OpenMode::MustExist).await?;
+            let report = audit::verify(&store).await?;
+            store.close().await;
+            let text = match (&report.first_broken_seq, &report.reason) {
+                (Some(seq), Some(reason)) => {
+                    format!("audit chain BROKEN at entry #{seq}: {reason}")
+                }
+                _ => format!("audit chain intact: {} entries", report.entries),
+            };
+            let exit = if report.ok { 0 } else { 6 };
+            let mut o = out(&report, text)?;
+            o.exit = exit;
+            Ok(o)
+        }
+        Command::Audit(AuditCommand::Export { format, output }) => {
+            let store = Store::open(&path, OpenMode::MustExist).await?;
+            let count = match &output {
+                Some(file) => {
+                    let f = std::fs::File::create(file).map_err(|e| {
+                        CliError::new(1, format!("cannot write {}: {e}", file.display()))
+                    })?;
+                    let mut w = std::io::BufWriter::new(f);
+                    audit::export(store.pool(), format, &mut w).await?
+                }
+                None => {
+                    let stdout = std::io::stdout();
+                    let mut w = stdout.lock();
+                    let n = audit::export(store.pool(), format, &mut w).await?;
+                    w.flush().map_err(|e| CliError::new(1, e.to_string()))?;
+                    n
+                }
+            };
+            store.close().await;
+            // The entries themselves went to the output; the summary goes to stderr so stdout
+            // stays a clean CSV/JSONL stream.
+            eprintln!("exported {count} audit entries");
+            Ok(Output {
+                json: json!({ "exported": count }),
+                text: String::new(),
+                exit: 0,
+            })
+            .map(|o| {
+                if output.is_none() {
+                    Output {
+                        json: serde_json::Value::Null,
+                        ..o
+                    }
+                } else {
+                    o
+                }
+            })
+        }
+        Command::Backup {
+            path: dest,
+            without_key,
+        } => {
+            let store = Store::open(&path, OpenMode::MustExist).await?;
+            let report = maintenance::backup(&store, &actor, &dest, without_key, now).await?;
+            store.close().await;
+            let text = format!(
+                "backup written: {} ({} bytes){}",
+                report.backup,
+                report.bytes,
+                report
+                    .key_copy
+                    .as_ref()
+                    .map(|k| format!("\nkey copied to {k}: keep the two together and private"))
+                    .unwrap_or_else(|| "\nthe key was NOT copied: the backup can only be restored with the current key".into())
+            );
+            out(&report, text)
+        }
+        Command::Restore { path: src } => {
+            let report = maintenance::restore(&path, &src, now).await?;
+            let text = format!(
+                "restored {} ({} customers){}",
+                report.restored_from,
+                report.customers,
+                report
+                    .previous_saved_as
+                    .as_ref()
+                    .map(|p| format!("\nthe database it replaced was saved as {p}"))
+                    .unwrap_or_default()
+            );
+            out(&report, text)
+        }
+        Command::Doctor => {
+            let store = Store::open(&path, OpenMode::MustExist).await?;
+            let report = maintenance::doctor(&store).await?;
+            store.close().await;
+            let text = format!(
+                "database:      {}\nschema:        {} (this version knows {})\nintegrity:     {}\nkey file:      {} ({})\naudit chain:   {}\ndemo database: {}\ncustomers:     {}\nstaff:         {}\n{}",
+                report.database,
+                report.schema_version,
+                report.supported_schema_version,
+                if report.integrity.is_empty() { "ok".to_string() } else { report.integrity.join("; ") },
+                report.key_file,
+                if report.key_present { "present" } else { "MISSING" },
+                if report.audit_chain.ok {
+                    format!("intact ({} entries)", report.audit_chain.entries)
+                } else {
+                    format!("BROKEN: {}", report.audit_chain.reason.clone().unwrap_or_default())
+                },
+                if report.demo { "yes" } else { "no" },
+                report.customers,
+                report.staff,
+                if report.ok { "all checks passed" } else { "PROBLEMS FOUND" }
+            );
+            let exit = if report.ok { 0 } else { 6 };
+            let mut o = out(&report, text)?;
+            o.exit = exit;
+            Ok(o)
+        }
+    }
+}
+
+fn staff_text(s: &auth::StaffView) -> String {
+    format!(
+        "{:<16} {:<22} {:<16} mfa:{:<4} {}",
+        s.username,
+        s.display_name,
+        s.role.as_str(),
+        if s.mfa_enrolled { "yes" } else { "no" },
+        if s.disabled {
+            "disabled".to_string()
+        } else if let Some(until) = &s.locked_until {
+            format!("locked until {until}")
+        } else {
+            "active".to_string()
+        }
+    )
+}
+
+async fn staff(
+    store: &Store,
+    actor: &Actor,
+    cmd: StaffCommand,
+    now: chrono::DateTime<Utc>,
+) -> Result<Output, CliError> {
+    let by = actor.name();
+    match cmd {
+        StaffCommand::Add {
+            username,
+            name,
+            role,
+            password_stdin,
+        } => {
+            let (password, generated) = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin()
+                    .lock()
+                    .read_line(&mut line)
+                    .map_err(|e| CliError::new(1, format!("could not read the password: {e}")))?;
+                (line.trim_end_matches(['\r', '\n']).to_string(), false)
+            } else {
+                (crate::crypto::random_token(12), true)
+            };
+            let input = NewStaff {
+                username,
+                display_name: name,
+                role: role.into(),
+                password: password.clone(),
+            };
+            let s = auth::create_staff(store, &by, &input, now).await?;
+            let mut text = format!("added {}", staff_text(&s));
+            let mut j = json!({ "staff": s });
+            if generated {
+                text.push_str(&format!("\nfirst password (shown only now): {password}\nMFA enrolment happens at first sign-in."));
+                j["password"] = json!(password);
+            }
+            out(j, text)
+        }
+        StaffCommand::List => {
+            let list = auth::list_staff(store).await?;
+            let text = list.iter().map(staff_text).collect::<Vec<_>>().join("\n");
+            out(json!({ "staff": list }), text)
+        }
+        StaffCommand::Disable { username } => {
+            let s = auth::set_disabled(store, &by, &username, true, now).await?;
+            out(json!({ "staff": s }), format!("disabled {}", s.username))
+        }
+        StaffCommand::Enable { username } => {
+            let s = auth::set_disabled(store, &by, &username, false, now).await?;
+            out(json!({ "staff": s }), format!("enabled {}", s.username))
+        }
+        StaffCommand::ResetMfa { username } => {
+            let s = auth::reset_mfa(store, &by, &username, now).await?;
+            out(
+                json!({ "staff": s }),
+                format!(
+                    "MFA reset for {}: they enrol again at next sign-in",
+                    s.username
+                ),
+            )
+        }
+        StaffCommand::Unlock { username } => {
+            let s = auth::unlock_staff(store, &by, &username, now).await?;
+            out(json!({ "staff": s }), format!("unlocked {}", s.username))
+        }
+    }
+}
+
+async fn customer_cmd(
+    store: &Store,
+    actor: &Actor,
+    cmd: CustomerCommand,
+    now: chrono::DateTime<Utc>,
+    today: chrono::NaiveDate,
+) -> Result<Output, CliError> {
+    match cmd {
+        CustomerCommand::Add(a) => {
+            let a = *a;
+            let input = CustomerInput {
+                given_name: a.given,
+                middle_name: a.middle,
+                family_name: a.family,
+                suffix: a.suffix,
+                dob: a.dob,
+                ssn: a.ssn,
+                licence_number: a.licence,
+                licence_state: a.licence_state,
+                phone: a.phone,
+                email: a.email,
+                employer: a.employer,
+                job_title: a.job_title,
+                monthly_income: a.income,
+                address: AddressInput {
+                    line1: a.line1,
+                    line2: a.line2,
+                    city: a.city,
+                    state: a.state,
+                    zip: a.zip,
+                    since: a.since,
+                },
+                previous_address: None,
+            };
+            let c = customer::create(store, actor, &input, now, today).await?;
+            let text = format!("added customer {} ({})", c.full_name, c.id);
+            out(json!({ "customer": c }), text)
+        }
+        CustomerCommand::Find { query, limit } => {
+            let found = customer::search(store, &query, limit).await?;
+            let text = if found.is_empty() {
+                "no customers found".to_string()
+            } else {
+                found
+                    .iter()
+                    .map(|c| {
+                        format!(
+                            "{}  {:<28} {:<15} {:<12} {}",
+                            c.id,
+                            c.full_name,
+                            format_phone(&c.phone),
+                            c.ssn_masked,
+                            c.email.clone().unwrap_or_default()
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            };
+            out(json!({ "customers": found }), text)
+        }
+        CustomerCommand::Show {
+            id,
+            reveal: Some(field),
+        } => {
+            let value = customer::reveal_pii(store, actor, &id, field, now).await?;
+            out(
+                json!({ "id": id, "field": field, "value": value }),
+                value.clone(),
+            )
+        }
+        CustomerCommand::Show { id, reveal: None } => {
+            let c = customer::get(store, actor, &id, now, today).await?;
+            let mut text = format!(
+                "{}\n  id:        {}\n  born:      {} (age {})\n  SSN:       {}\n  licence:   {}\n  phone:     {}\n  e-mail:    {}\n  employer:  {} {}\n  income:    {} a month\n",
+                c.full_name,
+                c.id,
+                c.dob_masked,
+                c.age,
+                c.ssn_masked,
+                c.licence_masked.clone().map(|l| format!("{l} ({})", c.licence_state.clone().unwrap_or_default())).unwrap_or_else(|| "-".into()),
+                format_phone(&c.phone),
+                c.email.clone().unwrap_or_else(|| "-".into()),
+                c.employer.clone().unwrap_or_else(|| "-".into()),
+                c.job_title.clone().map(|t| format!("({t})")).unwrap_or_default(),
+                crate::money::Money::parse_user(&c.monthly_income).map(|m| m.to_string()).unwrap_or(c.monthly_income.clone()),
+            );
+            for a in &c.addresses {
+                text.push_str(&format!(
+                    "  {}: {}{}, {}, {} {} (since {}, {} months)\n",
+                    if a.current { "address " } else { "previous" },
+                    a.line1,
+                    a.line2
+                        .clone()
+                        .map(|l| format!(", {l}"))
+                        .unwrap_or_default(),
+                    a.city,
+                    a.state,
+                    a.zip,
+                    a.since,
+                    a.months_at_address
+                ));
+            }
+            out(json!({ "customer": c }), text.trim_end())
+        }
+    }
+}

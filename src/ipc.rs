@@ -1,0 +1,176 @@
+//! The error shape every desk command answers with, shared by the desktop shell and the CLI.
+//! `code` is a closed list mirrored in the UI (never match on English text); `message` is written
+//! for a salesperson and never holds SQL, file paths or PII; `field` names the input at fault.
+
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::audit::AuditError;
+use crate::auth::AuthError;
+use crate::customer::CustomerError;
+use crate::store::StoreError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    Validation,
+    NotSignedIn,
+    SessionLocked,
+    SessionExpired,
+    Forbidden,
+    InvalidCredentials,
+    AccountLocked,
+    AccountDisabled,
+    MfaRequired,
+    InvalidMfaCode,
+    NotFound,
+    Conflict,
+    Storage,
+    Internal,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS, thiserror::Error)]
+#[error("{message}")]
+pub struct CommandError {
+    pub code: ErrorCode,
+    pub message: String,
+    pub field: Option<String>,
+}
+
+impl CommandError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            field: None,
+        }
+    }
+    pub fn field(code: ErrorCode, field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            field: Some(field.into()),
+        }
+    }
+}
+
+/// Database trouble, said plainly; the details go to the log, not the screen.
+fn storage(e: &dyn std::fmt::Display) -> CommandError {
+    tracing::error!(error = %e, "storage error");
+    CommandError::new(
+        ErrorCode::Storage,
+        "The desk could not read or save data just now. Nothing was changed; try again, and tell your administrator if it keeps happening.",
+    )
+}
+
+impl From<sqlx::Error> for CommandError {
+    fn from(e: sqlx::Error) -> Self {
+        storage(&e)
+    }
+}
+
+impl From<AuthError> for CommandError {
+    fn from(e: AuthError) -> Self {
+        use ErrorCode as C;
+        let msg = e.to_string();
+        match e {
+            AuthError::InvalidCredentials => Self::new(C::InvalidCredentials, msg),
+            AuthError::AccountLocked { .. } => Self::new(C::AccountLocked, msg),
+            AuthError::AccountDisabled => Self::new(C::AccountDisabled, msg),
+            AuthError::InvalidMfaCode => Self::field(C::InvalidMfaCode, "code", msg),
+            AuthError::MfaRequired => Self::new(C::MfaRequired, msg),
+            AuthError::NotSignedIn => Self::new(C::NotSignedIn, msg),
+            AuthError::SessionExpired => Self::new(C::SessionExpired, msg),
+            AuthError::SessionLocked => Self::new(C::SessionLocked, msg),
+            AuthError::Forbidden => Self::new(C::Forbidden, msg),
+            AuthError::Invalid { field, message } => Self::field(C::Validation, field, message),
+            AuthError::Conflict(m) => Self::new(C::Conflict, m),
+            AuthError::NotFound(_) => Self::new(C::NotFound, "That staff member was not found."),
+            AuthError::Database(d) => storage(&d),
+            AuthError::Crypto(c) => storage(&c),
+        }
+    }
+}
+
+impl From<CustomerError> for CommandError {
+    fn from(e: CustomerError) -> Self {
+        use ErrorCode as C;
+        let msg = e.to_string();
+        match e {
+            CustomerError::Invalid { field, message } => Self::field(C::Validation, field, message),
+            CustomerError::NotFound(_) => Self::new(C::NotFound, "That customer was not found."),
+            CustomerError::Forbidden(_) => Self::new(C::Forbidden, msg),
+            CustomerError::Database(d) => storage(&d),
+            CustomerError::Crypto(c) => storage(&c),
+        }
+    }
+}
+
+impl From<AuditError> for CommandError {
+    fn from(e: AuditError) -> Self {
+        match e {
+            AuditError::BadFilter(m) => Self::new(ErrorCode::Validation, m),
+            other => storage(&other),
+        }
+    }
+}
+
+impl From<StoreError> for CommandError {
+    fn from(e: StoreError) -> Self {
+        storage(&e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_serialise_as_code_message_field() {
+        let e: CommandError = CustomerError::Invalid {
+            field: "address.zip".into(),
+            message: "enter a 5-digit ZIP code".into(),
+        }
+        .into();
+        let json = serde_json::to_value(&e).expect("json");
+        assert_eq!(json["code"], "validation");
+        assert_eq!(json["field"], "address.zip");
+        assert_eq!(json["message"], "enter a 5-digit ZIP code");
+    }
+
+    #[test]
+    fn storage_errors_hide_sql() {
+        let e: CommandError = sqlx::Error::Protocol("SELECT secret FROM x".into()).into();
+        assert_eq!(e.code, ErrorCode::Storage);
+        assert!(!e.message.contains("SELECT"), "no SQL on screen");
+    }
+}
+
+/// What the desktop app needs at start-up and after every sign-in change.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct AppStatus {
+    /// A demo database: the UI shows the DEMO banner on every screen.
+    pub demo: bool,
+    /// No staff account exists yet: the UI offers to create the first admin.
+    pub needs_first_admin: bool,
+    pub idle_lock_minutes: u32,
+    pub dealership_name: String,
+    pub session: Option<crate::auth::SessionView>,
+}
+
+/// Reads the app status for the session behind `token` (if any), without touching the session.
+pub async fn app_status(
+    store: &crate::store::Store,
+    token: Option<&crate::auth::SessionToken>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<AppStatus, CommandError> {
+    Ok(AppStatus {
+        demo: store.is_demo().await?,
+        needs_first_admin: crate::auth::staff_count(store).await? == 0,
+        idle_lock_minutes: store
+            .setting_u32("idle_lock_minutes", crate::auth::DEFAULT_IDLE_LOCK_MINUTES)
+            .await?,
+        dealership_name: store.setting_text("dealership_name", "DealerDesk").await?,
+        session: crate::auth::current_session(store, token, now).await?,
+    })
+}

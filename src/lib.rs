@@ -1,0 +1,16 @@
+//! DealerDesk core: everything the finance desk does, without a GUI. The desktop shell
+//! (`src-tauri/`) and the `dealerdesk` command-line tool are thin adapters over these modules.
+
+pub mod audit;
+pub mod auth;
+pub mod cli;
+pub mod crypto;
+pub mod customer;
+pub mod demo;
+pub mod home;
+pub mod identity;
+pub mod ipc;
+pub mod maintenance;
+pub mod money;
+pub mod store;
+pub mod vehicle;

@@ -1,0 +1,126 @@
+//! Vehicles and VINs. This slice holds the 49 CFR 565 check digit (used to validate and to
+//! generate demo inventory) and inventory figures; full decoding and the inventory screen come
+//! with the deal-desking issue.
+
+use chrono::{DateTime, Utc};
+use sqlx::SqliteConnection;
+
+use crate::money::Money;
+use crate::store::{journal, new_id, ts};
+
+/// Weights by position (49 CFR 565.15(c)).
+const WEIGHTS: [u32; 17] = [8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2];
+
+/// Characters allowed in a VIN: digits and capital letters except I, O and Q.
+pub const VIN_ALPHABET: &str = "0123456789ABCDEFGHJKLMNPRSTUVWXYZ";
+
+fn transliterate(c: char) -> Option<u32> {
+    Some(match c {
+        '0'..='9' => c as u32 - '0' as u32,
+        'A' | 'J' => 1,
+        'B' | 'K' | 'S' => 2,
+        'C' | 'L' | 'T' => 3,
+        'D' | 'M' | 'U' => 4,
+        'E' | 'N' | 'V' => 5,
+        'F' | 'W' => 6,
+        'G' | 'P' | 'X' => 7,
+        'H' | 'Y' => 8,
+        'R' | 'Z' => 9,
+        _ => return None,
+    })
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VinError {
+    #[error("a VIN has 17 characters")]
+    Length,
+    #[error("a VIN uses digits and capital letters except I, O and Q (found '{0}')")]
+    Character(char),
+}
+
+/// The check digit (position 9) a VIN should carry: `'0'`–`'9'` or `'X'`.
+pub fn check_digit(vin: &str) -> Result<char, VinError> {
+    let chars: Vec<char> = vin.chars().collect();
+    if chars.len() != 17 {
+        return Err(VinError::Length);
+    }
+    let mut sum = 0;
+    for (i, c) in chars.iter().enumerate() {
+        let v = transliterate(*c).ok_or(VinError::Character(*c))?;
+        sum += v * WEIGHTS[i];
+    }
+    Ok(match sum % 11 {
+        10 => 'X',
+        r => char::from_digit(r, 10).unwrap_or('0'),
+    })
+}
+
+/// Whether position 9 holds the right check digit.
+pub fn check_digit_ok(vin: &str) -> Result<bool, VinError> {
+    let expected = check_digit(vin)?;
+    Ok(vin.chars().nth(8) == Some(expected))
+}
+
+/// A vehicle to stock.
+#[derive(Debug, Clone)]
+pub struct NewVehicle {
+    pub vin: String,
+    pub model_year: i32,
+    pub make: String,
+    pub model: String,
+    pub trim: Option<String>,
+    pub mileage: i64,
+    pub price: Money,
+    pub used: bool,
+}
+
+/// Inserts a vehicle inside the caller's transaction (demo generator; the inventory screen
+/// arrives with deal desking).
+pub async fn insert_tx(
+    conn: &mut SqliteConnection,
+    device_id: &str,
+    v: &NewVehicle,
+    now: DateTime<Utc>,
+) -> Result<String, sqlx::Error> {
+    let id = new_id();
+    let seq = journal(&mut *conn, "vehicle", &id, "insert", device_id, now).await?;
+    sqlx::query(
+        r#"INSERT INTO vehicle (id, vin, model_year, make, model, trim, mileage, price_cents, condition, status,
+                                created_at, updated_at, device_id, change_seq)
+           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'in_stock', ?10, ?10, ?11, ?12)"#,
+    )
+    .bind(&id)
+    .bind(&v.vin)
+    .bind(v.model_year)
+    .bind(&v.make)
+    .bind(&v.model)
+    .bind(&v.trim)
+    .bind(v.mileage)
+    .bind(v.price.cents().unwrap_or(0))
+    .bind(if v.used { "used" } else { "new" })
+    .bind(ts(now))
+    .bind(device_id)
+    .bind(seq)
+    .execute(conn)
+    .await?;
+    Ok(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn check_digits_of_known_vins() {
+        // The worked example VIN used in NHTSA material, and real-format VINs.
+        assert_eq!(check_digit("11111111111111111"), Ok('1'));
+        assert_eq!(check_digit("1M8GDM9AXKP042788"), Ok('X'));
+        assert_eq!(check_digit_ok("1HGCM82633A004352"), Ok(true));
+        assert_eq!(check_digit_ok("1HGCM82643A004352"), Ok(false));
+        assert_eq!(check_digit("1HGCM8263"), Err(VinError::Length));
+        assert_eq!(
+            check_digit("1HGCM82633A00435I"),
+            Err(VinError::Character('I'))
+        );
+    }
+}

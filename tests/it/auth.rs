@@ -1,0 +1,333 @@
+use chrono::Duration;
+use dealerdesk::auth::{self, AuthError, NewStaff, Role, SessionToken, SignInOutcome};
+use dealerdesk::store::meta_set;
+
+use crate::support::{fresh, now, staff, PASSWORD};
+
+/// Signs in and enrols MFA as a person with an authenticator app would; returns the token and
+/// the secret.
+async fn enrolled(store: &dealerdesk::store::Store, username: &str) -> (SessionToken, String) {
+    let signin = auth::sign_in(store, username, PASSWORD, now())
+        .await
+        .expect("password ok");
+    let SignInOutcome::MfaEnrolmentRequired { enrolment } = signin.outcome else {
+        panic!("a new account must enrol MFA, got {:?}", signin.outcome);
+    };
+    let code = auth::totp_code_at(&enrolment.secret_base32, username, now()).expect("code");
+    auth::confirm_enrolment(store, &signin.token, &code, now())
+        .await
+        .expect("enrolled");
+    (signin.token, enrolment.secret_base32)
+}
+
+#[tokio::test]
+async fn first_sign_in_enrols_mfa_and_later_sign_ins_ask_for_the_code() {
+    let f = fresh().await;
+    staff(&f.store, "amy", Role::Sales).await;
+    let (token, secret) = enrolled(&f.store, "amy").await;
+    let who = auth::authorize(&f.store, Some(&token), now(), Role::ALL, "test")
+        .await
+        .expect("active");
+    assert_eq!(who.username, "amy");
+    assert!(who.mfa_enrolled, "enrolment recorded");
+
+    let later = now() + Duration::minutes(2);
+    let again = auth::sign_in(&f.store, "AMY", PASSWORD, later)
+        .await
+        .expect("username is case-insensitive");
+    assert!(
+        matches!(again.outcome, SignInOutcome::MfaRequired),
+        "{:?}",
+        again.outcome
+    );
+    let blocked = auth::authorize(&f.store, Some(&again.token), later, Role::ALL, "test").await;
+    assert!(
+        matches!(blocked, Err(AuthError::MfaRequired)),
+        "no access before the code"
+    );
+    let code = auth::totp_code_at(&secret, "amy", later).expect("code");
+    let session = auth::verify_mfa(&f.store, &again.token, &code, later)
+        .await
+        .expect("code accepted");
+    assert_eq!(session.staff.username, "amy");
+    assert!(!session.mfa_bypassed);
+}
+
+#[tokio::test]
+async fn a_totp_code_cannot_be_used_twice() {
+    let f = fresh().await;
+    staff(&f.store, "amy", Role::Sales).await;
+    let (_, secret) = enrolled(&f.store, "amy").await;
+    let t = now() + Duration::seconds(40);
+    let code = auth::totp_code_at(&secret, "amy", t).expect("code");
+    let first = auth::sign_in(&f.store, "amy", PASSWORD, t)
+        .await
+        .expect("password");
+    auth::verify_mfa(&f.store, &first.token, &code, t)
+        .await
+        .expect("first use ok");
+    let second = auth::sign_in(&f.store, "amy", PASSWORD, t)
+        .await
+        .expect("password");
+    let replay = auth::verify_mfa(&f.store, &second.token, &code, t).await;
+    assert!(
+        matches!(replay, Err(AuthError::InvalidMfaCode)),
+        "replayed code refused: {replay:?}"
+    );
+}
+
+#[tokio::test]
+async fn five_wrong_passwords_lock_the_account_for_fifteen_minutes() {
+    let f = fresh().await;
+    staff(&f.store, "amy", Role::Sales).await;
+    for i in 1..=4 {
+        let r = auth::sign_in(&f.store, "amy", "wrong password!", now()).await;
+        assert!(
+            matches!(r, Err(AuthError::InvalidCredentials)),
+            "attempt {i}: {r:?}"
+        );
+    }
+    let fifth = auth::sign_in(&f.store, "amy", "wrong password!", now()).await;
+    assert!(
+        matches!(fifth, Err(AuthError::AccountLocked { .. })),
+        "fifth locks: {fifth:?}"
+    );
+    let right_but_locked =
+        auth::sign_in(&f.store, "amy", PASSWORD, now() + Duration::minutes(14)).await;
+    assert!(
+        matches!(right_but_locked, Err(AuthError::AccountLocked { .. })),
+        "still locked at 14 min"
+    );
+    let after = auth::sign_in(&f.store, "amy", PASSWORD, now() + Duration::minutes(16)).await;
+    assert!(after.is_ok(), "unlocked after 15 minutes: {after:?}");
+}
+
+#[tokio::test]
+async fn an_unknown_username_gets_the_same_answer_as_a_wrong_password() {
+    let f = fresh().await;
+    let r = auth::sign_in(&f.store, "nobody", PASSWORD, now()).await;
+    assert!(matches!(r, Err(AuthError::InvalidCredentials)), "{r:?}");
+}
+
+#[tokio::test]
+async fn an_idle_session_locks_and_the_password_unlocks_it() {
+    let f = fresh().await;
+    staff(&f.store, "amy", Role::Sales).await;
+    let (token, _) = enrolled(&f.store, "amy").await;
+    let idle = now() + Duration::minutes(11);
+    let r = auth::authorize(&f.store, Some(&token), idle, Role::ALL, "test").await;
+    assert!(
+        matches!(r, Err(AuthError::SessionLocked)),
+        "10 idle minutes lock the desk: {r:?}"
+    );
+    let wrong = auth::unlock(&f.store, Some(&token), "not my password", idle).await;
+    assert!(
+        matches!(wrong, Err(AuthError::InvalidCredentials)),
+        "{wrong:?}"
+    );
+    let view = auth::unlock(&f.store, Some(&token), PASSWORD, idle)
+        .await
+        .expect("unlocked");
+    assert!(!view.locked);
+    auth::authorize(&f.store, Some(&token), idle, Role::ALL, "test")
+        .await
+        .expect("usable again");
+}
+
+#[tokio::test]
+async fn the_idle_lock_time_is_a_setting() {
+    let f = fresh().await;
+    staff(&f.store, "amy", Role::Sales).await;
+    let (token, _) = enrolled(&f.store, "amy").await;
+    {
+        let mut conn = f.store.pool().acquire().await.expect("conn");
+        meta_set(&mut conn, "idle_lock_minutes", "2")
+            .await
+            .expect("setting");
+    }
+    let r = auth::authorize(
+        &f.store,
+        Some(&token),
+        now() + Duration::minutes(3),
+        Role::ALL,
+        "test",
+    )
+    .await;
+    assert!(matches!(r, Err(AuthError::SessionLocked)), "{r:?}");
+}
+
+#[tokio::test]
+async fn sessions_expire_after_twelve_hours_even_when_active() {
+    let f = fresh().await;
+    staff(&f.store, "amy", Role::Sales).await;
+    let (token, _) = enrolled(&f.store, "amy").await;
+    let mut t = now();
+    while t < now() + Duration::hours(11) {
+        t += Duration::minutes(9);
+        auth::authorize(&f.store, Some(&token), t, Role::ALL, "test")
+            .await
+            .expect("active use");
+    }
+    let r = auth::authorize(
+        &f.store,
+        Some(&token),
+        now() + Duration::hours(12),
+        Role::ALL,
+        "test",
+    )
+    .await;
+    assert!(matches!(r, Err(AuthError::SessionExpired)), "{r:?}");
+}
+
+#[tokio::test]
+async fn a_role_check_refuses_and_is_audited() {
+    let f = fresh().await;
+    staff(&f.store, "amy", Role::Sales).await;
+    let (token, _) = enrolled(&f.store, "amy").await;
+    let r = auth::authorize(&f.store, Some(&token), now(), &[Role::Admin], "staff.list").await;
+    assert!(matches!(r, Err(AuthError::Forbidden)), "{r:?}");
+    let denied: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE actor = 'staff:amy' AND action = 'staff.list' AND outcome = 'denied'",
+    )
+    .fetch_one(f.store.pool())
+    .await
+    .expect("query");
+    assert_eq!(denied, 1, "the refusal is in the audit log");
+}
+
+#[tokio::test]
+async fn disabling_an_account_ends_its_session() {
+    let f = fresh().await;
+    staff(&f.store, "boss", Role::Admin).await;
+    staff(&f.store, "amy", Role::Sales).await;
+    let (token, _) = enrolled(&f.store, "amy").await;
+    auth::set_disabled(&f.store, "staff:boss", "amy", true, now())
+        .await
+        .expect("disabled");
+    let r = auth::authorize(&f.store, Some(&token), now(), Role::ALL, "test").await;
+    assert!(matches!(r, Err(AuthError::NotSignedIn)), "{r:?}");
+    let again = auth::sign_in(&f.store, "amy", PASSWORD, now()).await;
+    assert!(
+        matches!(again, Err(AuthError::AccountDisabled)),
+        "{again:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_last_admin_cannot_be_disabled() {
+    let f = fresh().await;
+    staff(&f.store, "boss", Role::Admin).await;
+    let r = auth::set_disabled(&f.store, "cli:test", "boss", true, now()).await;
+    assert!(matches!(r, Err(AuthError::Conflict(_))), "{r:?}");
+}
+
+#[tokio::test]
+async fn the_first_admin_can_be_created_only_once() {
+    let f = fresh().await;
+    let input = NewStaff {
+        username: "owner".into(),
+        display_name: "Owner".into(),
+        role: Role::Sales,
+        password: PASSWORD.into(),
+    };
+    let admin = auth::create_first_admin(&f.store, &input, now())
+        .await
+        .expect("first admin");
+    assert_eq!(
+        admin.role,
+        Role::Admin,
+        "the first account is always an admin"
+    );
+    let second = auth::create_first_admin(
+        &f.store,
+        &NewStaff {
+            username: "other".into(),
+            ..input
+        },
+        now(),
+    )
+    .await;
+    assert!(matches!(second, Err(AuthError::Conflict(_))), "{second:?}");
+}
+
+#[tokio::test]
+async fn weak_passwords_and_bad_usernames_name_the_field() {
+    let f = fresh().await;
+    let r = auth::create_staff(
+        &f.store,
+        "cli:test",
+        &NewStaff {
+            username: "amy".into(),
+            display_name: "Amy".into(),
+            role: Role::Sales,
+            password: "short".into(),
+        },
+        now(),
+    )
+    .await;
+    assert!(
+        matches!(
+            r,
+            Err(AuthError::Invalid {
+                field: "password",
+                ..
+            })
+        ),
+        "{r:?}"
+    );
+    let r = auth::create_staff(
+        &f.store,
+        "cli:test",
+        &NewStaff {
+            username: "a b".into(),
+            display_name: "Amy".into(),
+            role: Role::Sales,
+            password: PASSWORD.into(),
+        },
+        now(),
+    )
+    .await;
+    assert!(
+        matches!(
+            r,
+            Err(AuthError::Invalid {
+                field: "username",
+                ..
+            })
+        ),
+        "{r:?}"
+    );
+}
+
+#[tokio::test]
+async fn on_a_demo_database_mfa_is_bypassed_and_says_so() {
+    let f = fresh().await;
+    {
+        let mut conn = f.store.pool().acquire().await.expect("conn");
+        meta_set(&mut conn, "demo", "1").await.expect("demo flag");
+    }
+    staff(&f.store, "amy", Role::Sales).await;
+    let s = auth::sign_in(&f.store, "amy", PASSWORD, now())
+        .await
+        .expect("signed in");
+    let SignInOutcome::SignedIn { session } = s.outcome else {
+        panic!("demo database skips MFA, got {:?}", s.outcome);
+    };
+    assert!(session.mfa_bypassed, "the session says MFA was bypassed");
+}
+
+#[tokio::test]
+async fn totp_secrets_are_encrypted_at_rest() {
+    let f = fresh().await;
+    staff(&f.store, "amy", Role::Sales).await;
+    let (_, secret) = enrolled(&f.store, "amy").await;
+    let path = f.db_path();
+    f.store.close().await;
+    let bytes = std::fs::read(&path).expect("read db");
+    let wal = std::fs::read(format!("{}-wal", path.display())).unwrap_or_default();
+    let hay = [bytes, wal].concat();
+    assert!(
+        !hay.windows(secret.len()).any(|w| w == secret.as_bytes()),
+        "the TOTP secret must not be in the file"
+    );
+}

@@ -1,0 +1,70 @@
+//! The UI's TypeScript types are generated from the Rust types that cross IPC. This test fails
+//! when `ui/src/lib/api/bindings.ts` is stale; `UPDATE_BINDINGS=1 cargo test --test it bindings`
+//! rewrites it.
+
+use dealerdesk::audit::{AuditEntryView, AuditFilter, AuditOutcome, AuditPage, AuditVerifyReport};
+use dealerdesk::auth::{MfaEnrolment, NewStaff, Role, SessionView, SignInOutcome, StaffView};
+use dealerdesk::customer::{
+    AddressInput, AddressView, CustomerInput, CustomerPage, CustomerSummary, CustomerUpdate,
+    CustomerView, PiiField,
+};
+use dealerdesk::home::{HomeFigures, MonthCount};
+use dealerdesk::ipc::{AppStatus, CommandError, ErrorCode};
+use ts_rs::{Config, TS};
+
+fn generate() -> String {
+    let cfg = Config::new().with_large_int("number");
+    let decls = [
+        ErrorCode::decl(&cfg),
+        CommandError::decl(&cfg),
+        Role::decl(&cfg),
+        StaffView::decl(&cfg),
+        SessionView::decl(&cfg),
+        AppStatus::decl(&cfg),
+        MfaEnrolment::decl(&cfg),
+        SignInOutcome::decl(&cfg),
+        NewStaff::decl(&cfg),
+        MonthCount::decl(&cfg),
+        HomeFigures::decl(&cfg),
+        CustomerSummary::decl(&cfg),
+        CustomerPage::decl(&cfg),
+        AddressInput::decl(&cfg),
+        AddressView::decl(&cfg),
+        CustomerInput::decl(&cfg),
+        CustomerUpdate::decl(&cfg),
+        CustomerView::decl(&cfg),
+        PiiField::decl(&cfg),
+        AuditOutcome::decl(&cfg),
+        AuditFilter::decl(&cfg),
+        AuditEntryView::decl(&cfg),
+        AuditPage::decl(&cfg),
+        AuditVerifyReport::decl(&cfg),
+    ];
+    let mut out = String::from(
+        "// GENERATED from the Rust types by `UPDATE_BINDINGS=1 cargo test --test it bindings`.\n\
+         // Do not edit by hand: `cargo test` fails when this file is stale.\n\n",
+    );
+    for d in decls {
+        out.push_str("export ");
+        out.push_str(d.trim());
+        out.push_str("\n\n");
+    }
+    out.truncate(out.trim_end().len());
+    out.push('\n');
+    out
+}
+
+#[test]
+fn typescript_bindings_are_up_to_date() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("ui/src/lib/api/bindings.ts");
+    let fresh = generate();
+    if std::env::var_os("UPDATE_BINDINGS").is_some() {
+        std::fs::write(&path, &fresh).expect("write bindings");
+        return;
+    }
+    let current = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        current == fresh,
+        "ui/src/lib/api/bindings.ts is stale; run `UPDATE_BINDINGS=1 cargo test --test it bindings` and commit it"
+    );
+}

@@ -1,0 +1,11 @@
+//! Integration tests of the core against real SQLite files in temporary directories.
+//! One binary, a module per area (see STYLE.md).
+
+mod audit;
+mod auth;
+mod bindings;
+mod cli;
+mod crash;
+mod customer;
+mod store;
+mod support;

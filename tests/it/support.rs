@@ -1,0 +1,107 @@
+//! Shared fixtures: a fresh database in a temp dir, a fixed clock, a valid customer.
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use dealerdesk::auth::{self, Actor, NewStaff, Role, StaffView};
+use dealerdesk::customer::{AddressInput, CustomerInput};
+use dealerdesk::store::{OpenMode, Store};
+use tempfile::TempDir;
+
+pub struct Fixture {
+    pub dir: TempDir,
+    pub store: Store,
+}
+
+impl Fixture {
+    pub fn db_path(&self) -> std::path::PathBuf {
+        self.dir.path().join("desk.db")
+    }
+}
+
+pub async fn fresh() -> Fixture {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(&dir.path().join("desk.db"), OpenMode::CreateIfMissing)
+        .await
+        .expect("a new database opens");
+    Fixture { dir, store }
+}
+
+/// 2026-11-25 15:00 UTC, a Wednesday afternoon at the desk.
+pub fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 25, 15, 0, 0)
+        .single()
+        .expect("valid time")
+}
+
+pub fn today() -> NaiveDate {
+    now().date_naive()
+}
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+pub async fn staff(store: &Store, username: &str, role: Role) -> StaffView {
+    auth::create_staff(
+        store,
+        "cli:test",
+        &NewStaff {
+            username: username.into(),
+            display_name: format!("Test {username}"),
+            role,
+            password: PASSWORD.into(),
+        },
+        now(),
+    )
+    .await
+    .expect("staff created")
+}
+
+pub fn cli_actor() -> Actor {
+    Actor::Cli("test".into())
+}
+
+pub fn customer_input() -> CustomerInput {
+    CustomerInput {
+        given_name: "Maria".into(),
+        middle_name: Some("Elena".into()),
+        family_name: "Gonzalez".into(),
+        suffix: None,
+        dob: "03/09/1984".into(),
+        ssn: "123-45-6789".into(),
+        licence_number: Some("D1234567".into()),
+        licence_state: Some("TX".into()),
+        phone: "(214) 555-0187".into(),
+        email: Some("maria.gonzalez@example.com".into()),
+        employer: Some("Parkland Health".into()),
+        job_title: Some("Registered Nurse".into()),
+        monthly_income: "6,250.00".into(),
+        address: AddressInput {
+            line1: "4821 Lakeview Dr".into(),
+            line2: Some("Apt 12".into()),
+            city: "Dallas".into(),
+            state: "TX".into(),
+            zip: "75201".into(),
+            since: "2025-06-01".into(),
+        },
+        previous_address: Some(AddressInput {
+            line1: "77 Elm St".into(),
+            line2: None,
+            city: "Plano".into(),
+            state: "TX".into(),
+            zip: "75023".into(),
+            since: "2019-02-01".into(),
+        }),
+    }
+}
+
+/// Runs SQL on the database file directly, as someone with the file (not the app) would.
+pub async fn raw_sql(path: &std::path::Path, sql: &str) {
+    use sqlx::ConnectOptions;
+    let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(path)
+        .connect()
+        .await
+        .expect("raw connection");
+    sqlx::raw_sql(sql)
+        .execute(&mut conn)
+        .await
+        .expect("raw sql runs");
+}
