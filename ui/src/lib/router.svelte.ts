@@ -1,0 +1,75 @@
+/**
+ * A hash router small enough to read in one go: the app has seven screens and no deep links
+ * from outside, so a library would add weight for nothing.
+ */
+export type Route =
+  | { name: 'home' }
+  | { name: 'customers' }
+  | { name: 'customer_new' }
+  | { name: 'customer'; id: string }
+  | { name: 'customer_edit'; id: string }
+  | { name: 'audit' }
+  | { name: 'staff' };
+
+export function parseHash(hash: string): Route {
+  const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
+  const [first, second, third] = parts;
+  switch (first) {
+    case 'customers':
+      if (second === 'new') return { name: 'customer_new' };
+      if (second && third === 'edit') return { name: 'customer_edit', id: second };
+      if (second) return { name: 'customer', id: second };
+      return { name: 'customers' };
+    case 'audit':
+      return { name: 'audit' };
+    case 'staff':
+      return { name: 'staff' };
+    default:
+      return { name: 'home' };
+  }
+}
+
+export function hrefFor(route: Route): string {
+  switch (route.name) {
+    case 'home':
+      return '#/';
+    case 'customers':
+      return '#/customers';
+    case 'customer_new':
+      return '#/customers/new';
+    case 'customer':
+      return `#/customers/${encodeURIComponent(route.id)}`;
+    case 'customer_edit':
+      return `#/customers/${encodeURIComponent(route.id)}/edit`;
+    case 'audit':
+      return '#/audit';
+    case 'staff':
+      return '#/staff';
+  }
+}
+
+class Router {
+  route = $state<Route>(parseHash(typeof location === 'undefined' ? '' : location.hash));
+
+  go(route: Route): void {
+    this.route = route;
+    const href = hrefFor(route);
+    if (location.hash !== href) history.pushState(null, '', href);
+  }
+
+  /** Follows the browser's back/forward; returns the cleanup. */
+  listen(): () => void {
+    const sync = () => {
+      this.route = parseHash(location.hash);
+    };
+    sync();
+    window.addEventListener('hashchange', sync);
+    window.addEventListener('popstate', sync);
+    return () => {
+      window.removeEventListener('hashchange', sync);
+      window.removeEventListener('popstate', sync);
+    };
+  }
+}
+
+export const router = new Router();

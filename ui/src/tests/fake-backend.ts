@@ -1,0 +1,135 @@
+import { vi } from 'vitest';
+import { invoke } from '@tauri-apps/api/core';
+import type {
+  AppStatus,
+  CommandError,
+  CustomerSummary,
+  CustomerView,
+  ErrorCode,
+  HomeFigures,
+  Role,
+  SessionView,
+  StaffView,
+} from '../lib/api/bindings';
+import type { CommandName } from '../lib/api/ipc';
+
+type Handler = (args: Record<string, unknown>) => unknown;
+export type Handlers = Partial<Record<CommandName, Handler>>;
+
+/** What Rust rejects with: throw it from a handler. */
+export function commandError(code: ErrorCode, message: string = code, field: string | null = null): CommandError {
+  return { code, message, field };
+}
+
+/**
+ * Answers `invoke` (mocked with vi.mock in each test file) from a table of handlers; a command
+ * without a handler fails the test loudly instead of hanging.
+ */
+export function useBackend(handlers: Handlers) {
+  const mock = vi.mocked(invoke);
+  mock.mockImplementation(async (cmd: string, args?: unknown) => {
+    const handler = handlers[cmd as CommandName];
+    if (!handler) throw new Error(`test backend: unexpected command ${cmd}`);
+    // A thrown CommandError becomes a rejection, as with Tauri.
+    return handler((args ?? {}) as Record<string, unknown>);
+  });
+  return {
+    mock,
+    calls: (cmd: CommandName) => mock.mock.calls.filter(([c]) => c === cmd).map(([, a]) => a as Record<string, unknown>),
+  };
+}
+
+export function staff(role: Role = 'admin', extra: Partial<StaffView> = {}): StaffView {
+  return {
+    id: `stf_${role}`,
+    username: role === 'admin' ? 'dana' : role === 'sales' ? 'jasmine' : 'miguel',
+    display_name: role === 'admin' ? 'Dana Whitfield' : role === 'sales' ? 'Jasmine Brooks' : 'Miguel Garcia',
+    role,
+    mfa_enrolled: true,
+    disabled: false,
+    locked_until: null,
+    created_at: '2024-01-08T15:00:00Z',
+    ...extra,
+  };
+}
+
+export function sessionView(role: Role = 'admin', locked = false): SessionView {
+  return { staff: staff(role), locked, expires_at: '2099-01-01T00:00:00Z', mfa_bypassed: false };
+}
+
+export function status(extra: Partial<AppStatus> = {}): AppStatus {
+  return {
+    demo: false,
+    needs_first_admin: false,
+    idle_lock_minutes: 10,
+    dealership_name: 'Hill Country Motors',
+    session: null,
+    ...extra,
+  };
+}
+
+export function figures(): HomeFigures {
+  return {
+    customers_total: 1234,
+    customers_added_30d: 17,
+    vehicles_in_stock: 84,
+    inventory_value: '2874315.5',
+    staff_active: 6,
+    audit_entries_today: 41,
+    customers_by_month: [
+      { month: '2024-04', count: 9 },
+      { month: '2024-05', count: 14 },
+      { month: '2024-06', count: 11 },
+    ],
+  };
+}
+
+export function customerSummary(i: number, extra: Partial<CustomerSummary> = {}): CustomerSummary {
+  return {
+    id: `cus_${i}`,
+    full_name: `Customer Number${i}`,
+    phone: `512555${String(1000 + i).slice(-4)}`,
+    email: `c${i}@example.com`,
+    ssn_masked: `•••-••-${String(1000 + i).slice(-4)}`,
+    city: 'Austin',
+    state: 'TX',
+    created_at: '2024-05-02T14:00:00Z',
+    ...extra,
+  };
+}
+
+export function customerView(extra: Partial<CustomerView> = {}): CustomerView {
+  return {
+    id: 'cus_1',
+    given_name: 'Maria',
+    middle_name: null,
+    family_name: 'Garcia',
+    suffix: null,
+    full_name: 'Maria Garcia',
+    dob_masked: '••/••/1986',
+    age: 38,
+    ssn_masked: '•••-••-1234',
+    licence_masked: '•••••321',
+    licence_state: 'TX',
+    phone: '5125551234',
+    email: 'maria@example.com',
+    employer: 'Austin ISD',
+    job_title: 'Teacher',
+    monthly_income: '4250.00',
+    addresses: [
+      {
+        line1: '12 Oak St',
+        line2: null,
+        city: 'Austin',
+        state: 'TX',
+        zip: '78701',
+        since: '2019-03-01',
+        months_at_address: 62,
+        current: true,
+      },
+    ],
+    created_at: '2024-05-02T14:00:00Z',
+    updated_at: '2024-05-02T14:00:00Z',
+    ...extra,
+  };
+}
