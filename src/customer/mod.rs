@@ -227,6 +227,38 @@ fn validate_common(
     })
 }
 
+/// A new customer, fully validated.
+struct ValidNew {
+    common: ValidCommon,
+    dob: BirthDate,
+    ssn: Ssn,
+    licence: Option<(LicenceNumber, String)>,
+}
+
+/// Validates a new customer; the error names the first field found at fault.
+fn validate_new(input: &CustomerInput, today: NaiveDate) -> Result<ValidNew, CustomerError> {
+    let common = validate_common(
+        &input.given_name,
+        &input.middle_name,
+        &input.family_name,
+        &input.suffix,
+        &input.phone,
+        &input.email,
+        &input.employer,
+        &input.job_title,
+        &input.monthly_income,
+        &input.address,
+        &input.previous_address,
+        today,
+    )?;
+    Ok(ValidNew {
+        common,
+        dob: validate::birth_date(&input.dob, today)?,
+        ssn: validate::ssn(&input.ssn)?.0,
+        licence: validate::licence(&input.licence_number, &input.licence_state)?,
+    })
+}
+
 fn full_name(given: &str, middle: Option<&str>, family: &str, suffix: Option<&str>) -> String {
     [Some(given), middle, Some(family), suffix]
         .into_iter()
@@ -308,37 +340,10 @@ pub async fn create(
     now: DateTime<Utc>,
     today: NaiveDate,
 ) -> Result<CustomerView, CustomerError> {
-    let common = validate_common(
-        &input.given_name,
-        &input.middle_name,
-        &input.family_name,
-        &input.suffix,
-        &input.phone,
-        &input.email,
-        &input.employer,
-        &input.job_title,
-        &input.monthly_income,
-        &input.address,
-        &input.previous_address,
-        today,
-    )?;
-    // Validated in form order, so the first error the desk sees is the first field at fault.
-    let dob = validate::birth_date(&input.dob, today)?;
-    let (ssn, _kind) = validate::ssn(&input.ssn)?;
-    let licence = validate::licence(&input.licence_number, &input.licence_state)?;
+    let v = validate_new(input, today)?;
     let id = new_id();
     let mut tx = store.begin_write().await?;
-    insert_tx(
-        store,
-        &mut tx,
-        actor,
-        &id,
-        &common,
-        &dob,
-        &ssn,
-        licence.as_ref(),
-        now,
-    )
+    insert_tx(store, &mut tx, actor, &id, &v, now)
     .await?;
     let event = AuditEvent::new(actor.name(), "customer.create", AuditOutcome::Success)
         .subject(format!("customer:{id}"));
@@ -349,19 +354,16 @@ pub async fn create(
 
 /// Inserts a validated customer inside the caller's transaction (shared by the desk, the CLI and
 /// the demo generator's bulk load).
-#[allow(clippy::too_many_arguments)]
 async fn insert_tx(
     store: &Store,
     conn: &mut SqliteConnection,
     actor: &Actor,
     id: &str,
-    c: &ValidCommon,
-    dob: &BirthDate,
-    ssn: &Ssn,
-    licence: Option<&(LicenceNumber, String)>,
+    v: &ValidNew,
     now: DateTime<Utc>,
 ) -> Result<(), CustomerError> {
     let cipher = store.cipher();
+    let (c, dob, ssn, licence) = (&v.common, &v.dob, &v.ssn, v.licence.as_ref());
     let seq = journal(&mut *conn, "customer", id, "insert", store.device_id(), now).await?;
     sqlx::query(
         r#"INSERT INTO customer (id, given_name, middle_name, family_name, suffix, dob_enc, ssn_enc,
@@ -690,40 +692,14 @@ pub async fn create_many(
     let mut tx = store.begin_write().await?;
     let mut ids = Vec::with_capacity(inputs.len());
     for (input, at) in inputs.iter().zip(created_at) {
-        let common = validate_common(
-            &input.given_name,
-            &input.middle_name,
-            &input.family_name,
-            &input.suffix,
-            &input.phone,
-            &input.email,
-            &input.employer,
-            &input.job_title,
-            &input.monthly_income,
-            &input.address,
-            &input.previous_address,
-            today,
-        )?;
-        let dob = validate::birth_date(&input.dob, today)?;
-        let (ssn, _) = validate::ssn(&input.ssn)?;
-        let licence = validate::licence(&input.licence_number, &input.licence_state)?;
+        let v = validate_new(input, today)?;
         let id = uuid::Uuid::new_v7(uuid::Timestamp::from_unix(
             uuid::NoContext,
             at.timestamp().max(0) as u64,
             at.timestamp_subsec_nanos(),
         ))
         .to_string();
-        insert_tx(
-            store,
-            &mut tx,
-            actor,
-            &id,
-            &common,
-            &dob,
-            &ssn,
-            licence.as_ref(),
-            *at,
-        )
+        insert_tx(store, &mut tx, actor, &id, &v, *at)
         .await?;
         ids.push(id);
     }

@@ -1,0 +1,183 @@
+//! IPC commands. Each one resolves the signed-in staff member, calls one core function and maps
+//! the error; no SQL, business rules or money math here (DESIGN.md §2).
+
+use chrono::{Local, Utc};
+use dealerdesk::audit::{self, AuditFilter, AuditPage, AuditVerifyReport};
+use dealerdesk::auth::{self, Actor, NewStaff, Role, SessionView, SignInOutcome, StaffView};
+use dealerdesk::customer::{self, CustomerInput, CustomerPage, CustomerSummary, CustomerUpdate, CustomerView, PiiField};
+use dealerdesk::home::{self, HomeFigures};
+use dealerdesk::ipc::{self, AppStatus, CommandError};
+use tauri::State;
+
+use crate::state::AppState;
+
+type Result<T> = std::result::Result<T, CommandError>;
+
+const ANY: &[Role] = Role::ALL;
+const ADMIN: &[Role] = &[Role::Admin];
+
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn app_status(state: State<'_, AppState>) -> Result<AppStatus> {
+    let token = state.token();
+    ipc::app_status(state.store()?, token.as_ref(), Utc::now()).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn create_first_admin(state: State<'_, AppState>, input: NewStaff) -> Result<StaffView> {
+    Ok(auth::create_first_admin(state.store()?, &input, Utc::now()).await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn sign_in(state: State<'_, AppState>, username: String, password: String) -> Result<SignInOutcome> {
+    let signed = auth::sign_in(state.store()?, &username, &password, Utc::now()).await?;
+    state.set_token(Some(signed.token));
+    Ok(signed.outcome)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn verify_mfa(state: State<'_, AppState>, code: String) -> Result<SessionView> {
+    let token = state.token().ok_or_else(|| CommandError::from(auth::AuthError::NotSignedIn))?;
+    Ok(auth::verify_mfa(state.store()?, &token, &code, Utc::now()).await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn confirm_mfa_enrolment(state: State<'_, AppState>, code: String) -> Result<SessionView> {
+    let token = state.token().ok_or_else(|| CommandError::from(auth::AuthError::NotSignedIn))?;
+    Ok(auth::confirm_enrolment(state.store()?, &token, &code, Utc::now()).await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn sign_out(state: State<'_, AppState>) -> Result<()> {
+    let token = state.token();
+    state.set_token(None);
+    Ok(auth::sign_out(state.store()?, token.as_ref(), Utc::now()).await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn lock_session(state: State<'_, AppState>) -> Result<()> {
+    let token = state.token();
+    Ok(auth::lock(state.store()?, token.as_ref(), Utc::now()).await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn unlock_session(state: State<'_, AppState>, password: String) -> Result<SessionView> {
+    let token = state.token();
+    Ok(auth::unlock(state.store()?, token.as_ref(), &password, Utc::now()).await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn session_heartbeat(state: State<'_, AppState>) -> Result<SessionView> {
+    state.authorize(ANY, "session.heartbeat").await?;
+    let token = state.token();
+    auth::current_session(state.store()?, token.as_ref(), Utc::now())
+        .await?
+        .ok_or_else(|| auth::AuthError::NotSignedIn.into())
+}
+
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn home_figures(state: State<'_, AppState>) -> Result<HomeFigures> {
+    state.authorize(ANY, "home.figures").await?;
+    Ok(home::figures(state.store()?, Utc::now()).await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn search_customers(state: State<'_, AppState>, query: String, limit: u32) -> Result<Vec<CustomerSummary>> {
+    state.authorize(ANY, "customer.search").await?;
+    Ok(customer::search(state.store()?, &query, limit).await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn list_customers(state: State<'_, AppState>, offset: u32, limit: u32) -> Result<CustomerPage> {
+    state.authorize(ANY, "customer.list").await?;
+    Ok(customer::list(state.store()?, offset, limit).await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn get_customer(state: State<'_, AppState>, id: String) -> Result<CustomerView> {
+    let staff = state.authorize(ANY, "customer.view").await?;
+    Ok(customer::get(state.store()?, &Actor::Staff(staff), &id, Utc::now(), Local::now().date_naive()).await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn create_customer(state: State<'_, AppState>, input: CustomerInput) -> Result<CustomerView> {
+    let staff = state.authorize(ANY, "customer.create").await?;
+    Ok(customer::create(state.store()?, &Actor::Staff(staff), &input, Utc::now(), Local::now().date_naive()).await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn update_customer(state: State<'_, AppState>, id: String, input: CustomerUpdate) -> Result<CustomerView> {
+    let staff = state.authorize(ANY, "customer.update").await?;
+    Ok(customer::update(state.store()?, &Actor::Staff(staff), &id, &input, Utc::now(), Local::now().date_naive()).await?)
+}
+
+/// Any signed-in role may ask; the core refuses (and audits) roles that may not see PII.
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn reveal_pii(state: State<'_, AppState>, customer_id: String, field: PiiField) -> Result<String> {
+    let staff = state.authorize(ANY, "customer.reveal_pii").await?;
+    Ok(customer::reveal_pii(state.store()?, &Actor::Staff(staff), &customer_id, field, Utc::now()).await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn list_audit(state: State<'_, AppState>, filter: AuditFilter) -> Result<AuditPage> {
+    state.authorize(ADMIN, "audit.list").await?;
+    Ok(audit::list(state.store()?.pool(), &filter).await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn verify_audit(state: State<'_, AppState>) -> Result<AuditVerifyReport> {
+    state.authorize(ADMIN, "audit.verify").await?;
+    Ok(audit::verify(state.store()?).await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn list_staff(state: State<'_, AppState>) -> Result<Vec<StaffView>> {
+    state.authorize(ADMIN, "staff.list").await?;
+    Ok(auth::list_staff(state.store()?).await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn add_staff(state: State<'_, AppState>, input: NewStaff) -> Result<StaffView> {
+    let admin = state.authorize(ADMIN, "staff.create").await?;
+    Ok(auth::create_staff(state.store()?, &admin.actor(), &input, Utc::now()).await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn set_staff_disabled(state: State<'_, AppState>, id: String, disabled: bool) -> Result<StaffView> {
+    let admin = state.authorize(ADMIN, "staff.disable").await?;
+    Ok(auth::set_disabled(state.store()?, &admin.actor(), &id, disabled, Utc::now()).await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn reset_staff_mfa(state: State<'_, AppState>, id: String) -> Result<StaffView> {
+    let admin = state.authorize(ADMIN, "staff.reset_mfa").await?;
+    Ok(auth::reset_mfa(state.store()?, &admin.actor(), &id, Utc::now()).await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn unlock_staff(state: State<'_, AppState>, id: String) -> Result<StaffView> {
+    let admin = state.authorize(ADMIN, "staff.unlock").await?;
+    Ok(auth::unlock_staff(state.store()?, &admin.actor(), &id, Utc::now()).await?)
+}

@@ -1,0 +1,99 @@
+//! DealerDesk's desktop shell: a Tauri 2 window over the `dealerdesk` core. It only adapts the
+//! core to IPC; see `commands.rs`.
+
+pub mod commands;
+pub mod state;
+
+use std::path::PathBuf;
+
+use dealerdesk::store::{default_db_path, OpenMode, Store};
+use tauri::{Manager, Runtime};
+
+pub use state::AppState;
+
+/// The database the app opens: `--db PATH` on the command line, else `DEALERDESK_DB`, else the
+/// OS data directory.
+pub fn db_path_from_args(args: &[String]) -> PathBuf {
+    args.windows(2)
+        .find(|w| w[0] == "--db")
+        .map(|w| PathBuf::from(&w[1]))
+        .or_else(|| args.iter().find_map(|a| a.strip_prefix("--db=").map(PathBuf::from)))
+        .or_else(|| std::env::var_os("DEALERDESK_DB").map(PathBuf::from))
+        .unwrap_or_else(default_db_path)
+}
+
+/// Opens the store for the app; a refusal becomes the message the window shows.
+pub async fn open_store(path: &std::path::Path) -> Result<Store, String> {
+    Store::open(path, OpenMode::CreateIfMissing).await.map_err(|e| {
+        tracing::error!(error = %e, "could not open the database");
+        e.to_string()
+    })
+}
+
+/// The builder with every command registered (used by `run` and by the mock-runtime tests).
+pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
+    use commands::*;
+    builder.invoke_handler(tauri::generate_handler![
+        app_status,
+        create_first_admin,
+        sign_in,
+        verify_mfa,
+        confirm_mfa_enrolment,
+        sign_out,
+        lock_session,
+        unlock_session,
+        session_heartbeat,
+        home_figures,
+        search_customers,
+        list_customers,
+        get_customer,
+        create_customer,
+        update_customer,
+        reveal_pii,
+        list_audit,
+        verify_audit,
+        list_staff,
+        add_staff,
+        set_staff_disabled,
+        reset_staff_mfa,
+        unlock_staff,
+    ])
+}
+
+/// Starts the desktop app.
+pub fn run() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("DEALERDESK_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .init();
+    let args: Vec<String> = std::env::args().collect();
+    let path = db_path_from_args(&args);
+    let store = tauri::async_runtime::block_on(open_store(&path));
+    let builder = tauri::Builder::default()
+        // A second launch focuses the open window instead of opening the database twice.
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            if let Some(w) = app.get_webview_window("main") {
+                let _ = w.unminimize();
+                let _ = w.set_focus();
+            }
+        }))
+        .plugin(tauri_plugin_window_state::Builder::default().build())
+        .manage(AppState::new(store));
+    let app = with_commands(builder).build(tauri::generate_context!());
+    match app {
+        Ok(app) => app.run(|handle, event| {
+            if let tauri::RunEvent::Exit = event {
+                if let Ok(store) = handle.state::<AppState>().store() {
+                    let store = store.clone();
+                    tauri::async_runtime::block_on(store.close());
+                }
+            }
+        }),
+        Err(e) => {
+            eprintln!("DealerDesk could not start: {e}");
+            std::process::exit(1);
+        }
+    }
+}
