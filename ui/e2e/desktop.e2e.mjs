@@ -169,7 +169,8 @@ try {
   });
 
   await step('open the customer from the results', async () => {
-    await $t('customer-row').click();
+    // WebKitWebDriver will not click a <tr> itself; click the name cell, as a person would.
+    await (await $t('customer-row')).$('td').click();
     await $t('customer-name').waitForDisplayed({ timeout: 5000 });
     const name = await $t('customer-name').getText();
     if (name !== 'Maria Gonzalez') throw new Error(`opened ${name}`);
