@@ -3,7 +3,8 @@ fn main() {
     // capability file can grant exactly the commands the window uses and nothing else.
     let commands: &[&str] = &include!("src/command_names.in");
     tauri_build::try_build(
-        tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(commands)),
+        tauri_build::Attributes::new()
+            .app_manifest(tauri_build::AppManifest::new().commands(commands)),
     )
     .expect("tauri build configuration");
 }

@@ -4,7 +4,9 @@
 use chrono::{Local, Utc};
 use dealerdesk::audit::{self, AuditFilter, AuditPage, AuditVerifyReport};
 use dealerdesk::auth::{self, Actor, NewStaff, Role, SessionView, SignInOutcome, StaffView};
-use dealerdesk::customer::{self, CustomerInput, CustomerPage, CustomerSummary, CustomerUpdate, CustomerView, PiiField};
+use dealerdesk::customer::{
+    self, CustomerInput, CustomerPage, CustomerSummary, CustomerUpdate, CustomerView, PiiField,
+};
 use dealerdesk::home::{self, HomeFigures};
 use dealerdesk::ipc::{self, AppStatus, CommandError};
 use tauri::State;
@@ -31,7 +33,11 @@ pub async fn create_first_admin(state: State<'_, AppState>, input: NewStaff) -> 
 
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
-pub async fn sign_in(state: State<'_, AppState>, username: String, password: String) -> Result<SignInOutcome> {
+pub async fn sign_in(
+    state: State<'_, AppState>,
+    username: String,
+    password: String,
+) -> Result<SignInOutcome> {
     let signed = auth::sign_in(state.store()?, &username, &password, Utc::now()).await?;
     state.set_token(Some(signed.token));
     Ok(signed.outcome)
@@ -40,14 +46,21 @@ pub async fn sign_in(state: State<'_, AppState>, username: String, password: Str
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn verify_mfa(state: State<'_, AppState>, code: String) -> Result<SessionView> {
-    let token = state.token().ok_or_else(|| CommandError::from(auth::AuthError::NotSignedIn))?;
+    let token = state
+        .token()
+        .ok_or_else(|| CommandError::from(auth::AuthError::NotSignedIn))?;
     Ok(auth::verify_mfa(state.store()?, &token, &code, Utc::now()).await?)
 }
 
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
-pub async fn confirm_mfa_enrolment(state: State<'_, AppState>, code: String) -> Result<SessionView> {
-    let token = state.token().ok_or_else(|| CommandError::from(auth::AuthError::NotSignedIn))?;
+pub async fn confirm_mfa_enrolment(
+    state: State<'_, AppState>,
+    code: String,
+) -> Result<SessionView> {
+    let token = state
+        .token()
+        .ok_or_else(|| CommandError::from(auth::AuthError::NotSignedIn))?;
     Ok(auth::confirm_enrolment(state.store()?, &token, &code, Utc::now()).await?)
 }
 
@@ -92,14 +105,22 @@ pub async fn home_figures(state: State<'_, AppState>) -> Result<HomeFigures> {
 
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
-pub async fn search_customers(state: State<'_, AppState>, query: String, limit: u32) -> Result<Vec<CustomerSummary>> {
+pub async fn search_customers(
+    state: State<'_, AppState>,
+    query: String,
+    limit: u32,
+) -> Result<Vec<CustomerSummary>> {
     state.authorize(ANY, "customer.search").await?;
     Ok(customer::search(state.store()?, &query, limit).await?)
 }
 
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
-pub async fn list_customers(state: State<'_, AppState>, offset: u32, limit: u32) -> Result<CustomerPage> {
+pub async fn list_customers(
+    state: State<'_, AppState>,
+    offset: u32,
+    limit: u32,
+) -> Result<CustomerPage> {
     state.authorize(ANY, "customer.list").await?;
     Ok(customer::list(state.store()?, offset, limit).await?)
 }
@@ -108,29 +129,69 @@ pub async fn list_customers(state: State<'_, AppState>, offset: u32, limit: u32)
 #[tracing::instrument(skip_all, err)]
 pub async fn get_customer(state: State<'_, AppState>, id: String) -> Result<CustomerView> {
     let staff = state.authorize(ANY, "customer.view").await?;
-    Ok(customer::get(state.store()?, &Actor::Staff(staff), &id, Utc::now(), Local::now().date_naive()).await?)
+    Ok(customer::get(
+        state.store()?,
+        &Actor::Staff(staff),
+        &id,
+        Utc::now(),
+        Local::now().date_naive(),
+    )
+    .await?)
 }
 
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
-pub async fn create_customer(state: State<'_, AppState>, input: CustomerInput) -> Result<CustomerView> {
+pub async fn create_customer(
+    state: State<'_, AppState>,
+    input: CustomerInput,
+) -> Result<CustomerView> {
     let staff = state.authorize(ANY, "customer.create").await?;
-    Ok(customer::create(state.store()?, &Actor::Staff(staff), &input, Utc::now(), Local::now().date_naive()).await?)
+    Ok(customer::create(
+        state.store()?,
+        &Actor::Staff(staff),
+        &input,
+        Utc::now(),
+        Local::now().date_naive(),
+    )
+    .await?)
 }
 
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
-pub async fn update_customer(state: State<'_, AppState>, id: String, input: CustomerUpdate) -> Result<CustomerView> {
+pub async fn update_customer(
+    state: State<'_, AppState>,
+    id: String,
+    input: CustomerUpdate,
+) -> Result<CustomerView> {
     let staff = state.authorize(ANY, "customer.update").await?;
-    Ok(customer::update(state.store()?, &Actor::Staff(staff), &id, &input, Utc::now(), Local::now().date_naive()).await?)
+    Ok(customer::update(
+        state.store()?,
+        &Actor::Staff(staff),
+        &id,
+        &input,
+        Utc::now(),
+        Local::now().date_naive(),
+    )
+    .await?)
 }
 
 /// Any signed-in role may ask; the core refuses (and audits) roles that may not see PII.
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
-pub async fn reveal_pii(state: State<'_, AppState>, customer_id: String, field: PiiField) -> Result<String> {
+pub async fn reveal_pii(
+    state: State<'_, AppState>,
+    customer_id: String,
+    field: PiiField,
+) -> Result<String> {
     let staff = state.authorize(ANY, "customer.reveal_pii").await?;
-    Ok(customer::reveal_pii(state.store()?, &Actor::Staff(staff), &customer_id, field, Utc::now()).await?)
+    Ok(customer::reveal_pii(
+        state.store()?,
+        &Actor::Staff(staff),
+        &customer_id,
+        field,
+        Utc::now(),
+    )
+    .await?)
 }
 
 #[tauri::command(rename_all = "snake_case")]
@@ -163,7 +224,11 @@ pub async fn add_staff(state: State<'_, AppState>, input: NewStaff) -> Result<St
 
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
-pub async fn set_staff_disabled(state: State<'_, AppState>, id: String, disabled: bool) -> Result<StaffView> {
+pub async fn set_staff_disabled(
+    state: State<'_, AppState>,
+    id: String,
+    disabled: bool,
+) -> Result<StaffView> {
     let admin = state.authorize(ADMIN, "staff.disable").await?;
     Ok(auth::set_disabled(state.store()?, &admin.actor(), &id, disabled, Utc::now()).await?)
 }

@@ -17,17 +17,22 @@ pub fn db_path_from_args(args: &[String]) -> PathBuf {
     args.windows(2)
         .find(|w| w[0] == "--db")
         .map(|w| PathBuf::from(&w[1]))
-        .or_else(|| args.iter().find_map(|a| a.strip_prefix("--db=").map(PathBuf::from)))
+        .or_else(|| {
+            args.iter()
+                .find_map(|a| a.strip_prefix("--db=").map(PathBuf::from))
+        })
         .or_else(|| std::env::var_os("DEALERDESK_DB").map(PathBuf::from))
         .unwrap_or_else(default_db_path)
 }
 
 /// Opens the store for the app; a refusal becomes the message the window shows.
 pub async fn open_store(path: &std::path::Path) -> Result<Store, String> {
-    Store::open(path, OpenMode::CreateIfMissing).await.map_err(|e| {
-        tracing::error!(error = %e, "could not open the database");
-        e.to_string()
-    })
+    Store::open(path, OpenMode::CreateIfMissing)
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "could not open the database");
+            e.to_string()
+        })
 }
 
 /// The builder with every command registered (used by `run` and by the mock-runtime tests).

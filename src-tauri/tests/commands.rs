@@ -5,7 +5,9 @@ use dealerdesk::store::{meta_set, OpenMode, Store};
 use dealerdesk_desktop::{with_commands, AppState};
 use serde_json::{json, Value};
 use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY};
+use tauri::test::{
+    get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY,
+};
 use tauri::webview::InvokeRequest;
 use tauri::WebviewWindow;
 
@@ -23,13 +25,26 @@ fn desk() -> Desk {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("desk.db");
     let store = tauri::async_runtime::block_on(async {
-        let store = Store::open(&path, OpenMode::CreateIfMissing).await.expect("store");
+        let store = Store::open(&path, OpenMode::CreateIfMissing)
+            .await
+            .expect("store");
         let mut conn = store.pool().acquire().await.expect("conn");
         meta_set(&mut conn, "demo", "1").await.expect("demo");
         drop(conn);
-        for (u, role) in [("sam", Role::Sales), ("morgan", Role::FinanceManager), ("avery", Role::Admin)] {
-            let input = NewStaff { username: u.into(), display_name: u.into(), role, password: PASSWORD.into() };
-            auth::create_staff(&store, "cli:test", &input, chrono::Utc::now()).await.expect("staff");
+        for (u, role) in [
+            ("sam", Role::Sales),
+            ("morgan", Role::FinanceManager),
+            ("avery", Role::Admin),
+        ] {
+            let input = NewStaff {
+                username: u.into(),
+                display_name: u.into(),
+                role,
+                password: PASSWORD.into(),
+            };
+            auth::create_staff(&store, "cli:test", &input, chrono::Utc::now())
+                .await
+                .expect("staff");
         }
         store
     });
@@ -40,7 +55,11 @@ fn desk() -> Desk {
     let window = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
         .build()
         .expect("window");
-    Desk { _dir: dir, _app: app, window }
+    Desk {
+        _dir: dir,
+        _app: app,
+        window,
+    }
 }
 
 fn invoke(d: &Desk, cmd: &str, body: Value) -> Result<Value, Value> {
@@ -60,7 +79,12 @@ fn invoke(d: &Desk, cmd: &str, body: Value) -> Result<Value, Value> {
 }
 
 fn sign_in(d: &Desk, who: &str) {
-    let r = invoke(d, "sign_in", json!({ "username": who, "password": PASSWORD })).expect("signed in");
+    let r = invoke(
+        d,
+        "sign_in",
+        json!({ "username": who, "password": PASSWORD }),
+    )
+    .expect("signed in");
     assert_eq!(r["kind"], "signed_in", "{r}");
 }
 
@@ -87,7 +111,10 @@ fn every_command_refuses_callers_who_are_not_signed_in() {
         ("get_customer", json!({ "id": "x" })),
         ("create_customer", json!({ "input": customer_input() })),
         ("reveal_pii", json!({ "customer_id": "x", "field": "ssn" })),
-        ("list_audit", json!({ "filter": { "limit": 5, "offset": 0 } })),
+        (
+            "list_audit",
+            json!({ "filter": { "limit": 5, "offset": 0 } }),
+        ),
         ("verify_audit", json!({})),
         ("list_staff", json!({})),
         ("session_heartbeat", json!({})),
@@ -101,14 +128,21 @@ fn every_command_refuses_callers_who_are_not_signed_in() {
 fn sales_staff_cannot_use_admin_commands_or_reveal_pii() {
     let d = desk();
     sign_in(&d, "sam");
-    let c = invoke(&d, "create_customer", json!({ "input": customer_input() })).expect("sales may add customers");
+    let c = invoke(&d, "create_customer", json!({ "input": customer_input() }))
+        .expect("sales may add customers");
     let id = c["id"].as_str().expect("id").to_string();
     assert_eq!(c["ssn_masked"], "•••-••-6789");
     for (cmd, body) in [
         ("list_staff", json!({})),
-        ("list_audit", json!({ "filter": { "limit": 5, "offset": 0 } })),
+        (
+            "list_audit",
+            json!({ "filter": { "limit": 5, "offset": 0 } }),
+        ),
         ("verify_audit", json!({})),
-        ("add_staff", json!({ "input": { "username": "x1y", "display_name": "X", "role": "admin", "password": PASSWORD } })),
+        (
+            "add_staff",
+            json!({ "input": { "username": "x1y", "display_name": "X", "role": "admin", "password": PASSWORD } }),
+        ),
         ("reveal_pii", json!({ "customer_id": id, "field": "ssn" })),
     ] {
         let err = invoke(&d, cmd, body).expect_err(cmd);
@@ -121,11 +155,21 @@ fn a_finance_manager_reveals_pii_and_an_admin_reads_the_audit_log() {
     let d = desk();
     sign_in(&d, "morgan");
     let c = invoke(&d, "create_customer", json!({ "input": customer_input() })).expect("created");
-    let ssn = invoke(&d, "reveal_pii", json!({ "customer_id": c["id"], "field": "ssn" })).expect("reveal");
+    let ssn = invoke(
+        &d,
+        "reveal_pii",
+        json!({ "customer_id": c["id"], "field": "ssn" }),
+    )
+    .expect("reveal");
     assert_eq!(ssn, "123-45-6789");
     invoke(&d, "sign_out", json!({})).expect("signed out");
     sign_in(&d, "avery");
-    let page = invoke(&d, "list_audit", json!({ "filter": { "action": "reveal", "limit": 10, "offset": 0 } })).expect("audit");
+    let page = invoke(
+        &d,
+        "list_audit",
+        json!({ "filter": { "action": "reveal", "limit": 10, "offset": 0 } }),
+    )
+    .expect("audit");
     assert_eq!(page["total"], 1, "{page}");
     assert_eq!(page["items"][0]["actor"], "staff:morgan");
     let report = invoke(&d, "verify_audit", json!({})).expect("verify");
@@ -141,22 +185,41 @@ fn validation_errors_arrive_with_the_field_at_fault() {
     let err = invoke(&d, "create_customer", json!({ "input": input })).expect_err("invalid");
     assert_eq!(err["code"], "validation");
     assert_eq!(err["field"], "address.zip");
-    assert!(err["message"].as_str().is_some_and(|m| m.contains("ZIP")), "{err}");
-    let bad_shape = invoke(&d, "create_customer", json!({ "input": { "given_name": 5 } })).expect_err("bad shape");
-    assert!(bad_shape.is_string() || bad_shape.is_object(), "a malformed request is refused: {bad_shape}");
+    assert!(
+        err["message"].as_str().is_some_and(|m| m.contains("ZIP")),
+        "{err}"
+    );
+    let bad_shape = invoke(
+        &d,
+        "create_customer",
+        json!({ "input": { "given_name": 5 } }),
+    )
+    .expect_err("bad shape");
+    assert!(
+        bad_shape.is_string() || bad_shape.is_object(),
+        "a malformed request is refused: {bad_shape}"
+    );
 }
 
 #[test]
 fn wrong_password_and_lock_map_to_their_codes() {
     let d = desk();
-    let err = invoke(&d, "sign_in", json!({ "username": "sam", "password": "nope nope nope" })).expect_err("wrong");
+    let err = invoke(
+        &d,
+        "sign_in",
+        json!({ "username": "sam", "password": "nope nope nope" }),
+    )
+    .expect_err("wrong");
     assert_eq!(err["code"], "invalid_credentials");
     sign_in(&d, "sam");
     invoke(&d, "lock_session", json!({})).expect("locked");
     let locked = invoke(&d, "home_figures", json!({})).expect_err("locked desk");
     assert_eq!(locked["code"], "session_locked");
     let status = invoke(&d, "app_status", json!({})).expect("status");
-    assert_eq!(status["session"]["locked"], true, "the UI learns the desk is locked");
+    assert_eq!(
+        status["session"]["locked"], true,
+        "the UI learns the desk is locked"
+    );
     invoke(&d, "unlock_session", json!({ "password": PASSWORD })).expect("unlocked");
     let figures = invoke(&d, "home_figures", json!({})).expect("figures");
     assert_eq!(figures["staff_active"], 3);
@@ -167,7 +230,12 @@ fn search_and_detail_round_trip_through_ipc() {
     let d = desk();
     sign_in(&d, "sam");
     let c = invoke(&d, "create_customer", json!({ "input": customer_input() })).expect("created");
-    let found = invoke(&d, "search_customers", json!({ "query": "gonz", "limit": 10 })).expect("search");
+    let found = invoke(
+        &d,
+        "search_customers",
+        json!({ "query": "gonz", "limit": 10 }),
+    )
+    .expect("search");
     assert_eq!(found[0]["id"], c["id"]);
     let detail = invoke(&d, "get_customer", json!({ "id": c["id"] })).expect("detail");
     assert_eq!(detail["full_name"], "Maria Gonzalez");
@@ -184,14 +252,18 @@ fn the_capability_grants_exactly_the_registered_commands() {
         .step_by(2)
         .map(|s| format!("allow-{}", s.replace('_', "-")))
         .collect();
-    let cap: Value = serde_json::from_str(include_str!("../capabilities/default.json")).expect("capability json");
+    let cap: Value = serde_json::from_str(include_str!("../capabilities/default.json"))
+        .expect("capability json");
     let granted: Vec<String> = cap["permissions"]
         .as_array()
         .expect("permissions")
         .iter()
         .filter_map(|p| p.as_str().map(str::to_string))
         .collect();
-    assert_eq!(granted, commands, "no plugin or core permission beyond our own commands");
+    assert_eq!(
+        granted, commands,
+        "no plugin or core permission beyond our own commands"
+    );
     // Every name in the list is a real command (a typo would be "command not found").
     let d = desk();
     for name in names.split('"').skip(1).step_by(2) {

@@ -343,8 +343,7 @@ pub async fn create(
     let v = validate_new(input, today)?;
     let id = new_id();
     let mut tx = store.begin_write().await?;
-    insert_tx(store, &mut tx, actor, &id, &v, now)
-    .await?;
+    insert_tx(store, &mut tx, actor, &id, &v, now).await?;
     let event = AuditEvent::new(actor.name(), "customer.create", AuditOutcome::Success)
         .subject(format!("customer:{id}"));
     audit::append(&mut tx, store.cipher(), now, &event).await?;
@@ -699,8 +698,7 @@ pub async fn create_many(
             at.timestamp_subsec_nanos(),
         ))
         .to_string();
-        insert_tx(store, &mut tx, actor, &id, &v, *at)
-        .await?;
+        insert_tx(store, &mut tx, actor, &id, &v, *at).await?;
         ids.push(id);
     }
     if !ids.is_empty() {

@@ -58,7 +58,10 @@ execFileSync(cli, ['--db', db, 'staff', 'add', USER, '--name', 'Erin Tester', '-
   stdio: ['pipe', 'ignore', 'inherit'],
 });
 
-const driver = spawn('tauri-driver', ['--port', String(port)], { stdio: ['ignore', 'ignore', 'inherit'] });
+// tauri-driver starts WebKitWebDriver on a second port; keep both ours so parallel runs do not clash.
+const driver = spawn('tauri-driver', ['--port', String(port), '--native-port', String(port + 1)], {
+  stdio: ['ignore', 'ignore', 'inherit'],
+});
 async function waitForDriver() {
   for (let i = 0; i < 100; i++) {
     try {
