@@ -27,7 +27,11 @@ use crate::customer::{
 };
 use crate::demo::{self, DemoError};
 use crate::maintenance::{self, MaintenanceError};
+use crate::settings::{self, SettingsError};
 use crate::store::{default_db_path, OpenMode, Store, StoreError};
+
+mod finance;
+mod identity;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -81,6 +85,29 @@ pub enum Command {
     Restore { path: PathBuf },
     /// Check the schema version, file integrity, key and audit chain.
     Doctor,
+    /// Identity checks that need no database: SSN/ITIN rules, licence barcodes.
+    #[command(subcommand)]
+    Identity(identity::IdentityCommand),
+    /// OFAC sanctions lists: import Treasury's files, screen a name.
+    #[command(subcommand)]
+    Sanctions(identity::SanctionsCommand),
+    /// VINs: check digit and decoding (no database needed).
+    #[command(subcommand)]
+    Vin(finance::VinCommand),
+    /// Loan and lease quotes (no database needed).
+    #[command(subcommand)]
+    Quote(finance::QuoteCommand),
+    /// APR by Regulation Z Appendix J from one JSON object on standard input (no database needed).
+    Apr,
+    /// Show the desk's settings, or change them (each change is audited).
+    Settings {
+        /// Minutes without activity before the desk locks (1 to 120; default 10).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=120))]
+        idle_lock_minutes: Option<u32>,
+        /// The dealership's name, shown on screens and printouts.
+        #[arg(long)]
+        dealership_name: Option<String>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -290,6 +317,19 @@ impl From<MaintenanceError> for CliError {
     }
 }
 
+impl From<SettingsError> for CliError {
+    fn from(e: SettingsError) -> Self {
+        match e {
+            SettingsError::Invalid { field, message } => Self {
+                exit: 3,
+                message: format!("{field}: {message}"),
+                field: Some(field.into()),
+            },
+            SettingsError::Database(d) => d.into(),
+        }
+    }
+}
+
 impl From<audit::AuditError> for CliError {
     fn from(e: audit::AuditError) -> Self {
         Self::new(1, e.to_string())
@@ -329,17 +369,17 @@ pub fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(output) => {
             if json {
-                println!("{}", output.json);
+                print_line(&output.json.to_string());
             } else if !output.text.is_empty() {
-                println!("{}", output.text);
+                print_line(&output.text);
             }
             ExitCode::from(output.exit)
         }
         Err(e) => {
             if json {
-                println!(
-                    "{}",
-                    json!({ "error": { "exit_code": e.exit, "message": e.message, "field": e.field } })
+                print_line(
+                    &json!({ "error": { "exit_code": e.exit, "message": e.message, "field": e.field } })
+                        .to_string(),
                 );
             } else {
                 eprintln!("error: {}", e.message);
@@ -347,6 +387,13 @@ pub fn main() -> ExitCode {
             ExitCode::from(e.exit)
         }
     }
+}
+
+/// Prints to stdout; a closed pipe (`dealerdesk ... | head`) is not an error worth a panic.
+fn print_line(text: &str) {
+    let stdout = std::io::stdout();
+    let mut w = stdout.lock();
+    let _ = writeln!(w, "{text}").and_then(|()| w.flush());
 }
 
 async fn run(cli: Cli) -> Result<Output, CliError> {
@@ -493,6 +540,38 @@ async fn run(cli: Cli) -> Result<Output, CliError> {
             );
             out(&report, text)
         }
+        Command::Settings {
+            idle_lock_minutes,
+            dealership_name,
+        } => {
+            let store = Store::open(&path, OpenMode::MustExist).await?;
+            let result = settings::apply(
+                &store,
+                &actor,
+                idle_lock_minutes,
+                dealership_name.as_deref(),
+                now,
+            )
+            .await;
+            let report = match result {
+                Ok(r) => r,
+                Err(e) => {
+                    store.close().await;
+                    return Err(e.into());
+                }
+            };
+            store.close().await;
+            let text = format!(
+                "dealership name:   {}\nidle lock minutes: {}",
+                report.dealership_name, report.idle_lock_minutes
+            );
+            out(&report, text)
+        }
+        Command::Vin(cmd) => finance::vin(cmd),
+        Command::Quote(cmd) => finance::quote(cmd, today),
+        Command::Apr => finance::apr(),
+        Command::Identity(cmd) => identity::identity(cmd, today),
+        Command::Sanctions(cmd) => identity::sanctions(&path, &actor, cmd, now).await,
         Command::Doctor => {
             let store = Store::open(&path, OpenMode::MustExist).await?;
             let report = maintenance::doctor(&store).await?;

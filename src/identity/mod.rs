@@ -1,5 +1,8 @@
-//! Customer Identification Program checks. This first slice holds the SSN/ITIN number rules the
-//! customer form needs; licence barcodes, sanctions screening and red flags come with the identity
-//! verification issue.
+//! Customer Identification Program checks: SSN/ITIN number rules ([`ssn`]), driver's licence
+//! barcodes ([`aamva`]), OFAC sanctions lists and screening ([`sanctions`]) and FTC Red Flags
+//! ([`red_flags`]). The verification record that ties them together comes next.
 
+pub mod aamva;
+pub mod red_flags;
+pub mod sanctions;
 pub mod ssn;

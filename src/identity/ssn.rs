@@ -103,4 +103,87 @@ mod tests {
             assert_eq!(&got, expected, "classify({input})");
         }
     }
+    #[test]
+    fn every_rule_holds_exactly_at_its_boundaries() {
+        use TaxIdKind::{Itin, Ssn};
+        use TaxIdProblem::*;
+        let cases: &[(&str, Result<TaxIdKind, TaxIdProblem>, &str)] = &[
+            // Format: exactly nine digits, separators ignored.
+            ("123456789", Ok(Ssn), "no separators"),
+            ("123.45.6789", Ok(Ssn), "dots"),
+            ("12345678", Err(Format), "eight digits"),
+            ("1234567890", Err(Format), "ten digits"),
+            ("", Err(Format), "empty"),
+            ("123-45-678O", Err(Format), "a letter O for a zero"),
+            // Area: 000, 666 and 900-999 are not SSN areas; their neighbours are.
+            ("000-45-6789", Err(AreaZero), "area 000"),
+            ("001-45-6789", Ok(Ssn), "area 001"),
+            ("665-45-6789", Ok(Ssn), "area 665"),
+            ("666-45-6789", Err(Area666), "area 666"),
+            ("667-45-6789", Ok(Ssn), "area 667"),
+            ("899-45-6789", Ok(Ssn), "area 899"),
+            (
+                "900-45-6789",
+                Err(Area9xxNotItin),
+                "area 900 with a non-ITIN group",
+            ),
+            (
+                "999-45-6789",
+                Err(Area9xxNotItin),
+                "area 999 with a non-ITIN group",
+            ),
+            // Group and serial of an SSN.
+            ("123-00-6789", Err(GroupZero), "group 00"),
+            ("123-01-6789", Ok(Ssn), "group 01"),
+            ("123-99-6789", Ok(Ssn), "group 99"),
+            ("123-45-0000", Err(SerialZero), "serial 0000"),
+            ("123-45-0001", Ok(Ssn), "serial 0001"),
+            ("123-45-9999", Ok(Ssn), "serial 9999"),
+            // ITIN groups 50-65, 70-88, 90-92, 94-99, each edge and the gaps.
+            ("900-49-1234", Err(Area9xxNotItin), "ITIN group 49"),
+            ("900-50-1234", Ok(Itin), "ITIN group 50"),
+            ("999-65-1234", Ok(Itin), "ITIN group 65"),
+            ("900-66-1234", Err(Area9xxNotItin), "ITIN group 66"),
+            ("900-69-1234", Err(Area9xxNotItin), "ITIN group 69"),
+            ("900-70-1234", Ok(Itin), "ITIN group 70"),
+            ("900-88-1234", Ok(Itin), "ITIN group 88"),
+            ("900-89-1234", Err(Area9xxNotItin), "ITIN group 89"),
+            ("900-90-1234", Ok(Itin), "ITIN group 90"),
+            ("900-92-1234", Ok(Itin), "ITIN group 92"),
+            ("900-93-1234", Err(Area9xxNotItin), "ITIN group 93"),
+            ("900-94-1234", Ok(Itin), "ITIN group 94"),
+            ("999-99-1234", Ok(Itin), "ITIN group 99"),
+            ("900-70-0000", Err(Area9xxNotItin), "ITIN serial 0000"),
+            ("900-70-0001", Ok(Itin), "ITIN serial 0001"),
+            // Advertising and sample numbers, and their neighbours.
+            ("078-05-1120", Err(Advertising), "Woolworth wallet card"),
+            ("078-05-1121", Ok(Ssn), "one past the wallet card"),
+            ("219-09-9999", Err(Advertising), "SSA sample card"),
+            ("219-09-9998", Ok(Ssn), "one before the sample card"),
+            (
+                "987-65-4319",
+                Ok(Itin),
+                "one before the advertising block (a valid ITIN)",
+            ),
+            (
+                "987-65-4320",
+                Err(Advertising),
+                "first of the advertising block",
+            ),
+            (
+                "987-65-4329",
+                Err(Advertising),
+                "last of the advertising block",
+            ),
+            (
+                "987-65-4330",
+                Ok(Itin),
+                "one past the advertising block (a valid ITIN)",
+            ),
+        ];
+        for (input, expected, why) in cases {
+            let got = classify(input).map(|(kind, _)| kind);
+            assert_eq!(&got, expected, "{input}: {why}");
+        }
+    }
 }

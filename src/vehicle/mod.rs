@@ -5,6 +5,9 @@
 use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
 
+pub mod vin;
+pub use vin::{decode as decode_vin, VinReport};
+
 use crate::money::Money;
 use crate::store::{journal, new_id, ts};
 

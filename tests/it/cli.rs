@@ -377,3 +377,32 @@ fn staff_can_be_added_listed_disabled_and_reset_from_the_cli() {
         "unknown staff: not found"
     );
 }
+
+#[test]
+fn settings_change_the_idle_lock_and_are_validated() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("x.db");
+    assert_eq!(code(&dd(&db, &["init"])), 0);
+    let shown = json(&dd(&db, &["settings", "--json"]));
+    assert_eq!(shown["idle_lock_minutes"], 10, "default is 10 minutes");
+    let changed = json(&dd(
+        &db,
+        &[
+            "settings",
+            "--idle-lock-minutes",
+            "5",
+            "--dealership-name",
+            "Lakeside  Motors",
+            "--json",
+        ],
+    ));
+    assert_eq!(changed["idle_lock_minutes"], 5);
+    assert_eq!(changed["dealership_name"], "Lakeside Motors");
+    assert_eq!(
+        code(&dd(&db, &["settings", "--idle-lock-minutes", "0"])),
+        2,
+        "out of range is refused"
+    );
+    let log = String::from_utf8_lossy(&dd(&db, &["audit", "export"]).stdout).to_string();
+    assert!(log.contains("settings.change"), "the change is audited");
+}

@@ -7,5 +7,7 @@ mod bindings;
 mod cli;
 mod crash;
 mod customer;
+mod finance;
+mod identity;
 mod store;
 mod support;

@@ -1,0 +1,309 @@
+//! `dealerdesk identity …` (SSN/ITIN rules, licence barcodes: no database needed) and
+//! `dealerdesk sanctions …` (import Treasury's list files, screen a name).
+//!
+//! Exit codes: a check that ran prints its answer and exits 0, even when the answer is "invalid
+//! number" or "candidates found" (the answer is data; `valid`, `problems` and `matches` say it).
+//! Input the command cannot work with exits 3 (a file that is not a licence barcode or not a
+//! sanctions list, a name of only punctuation), a missing file or list exits 4.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use clap::Subcommand;
+use serde_json::json;
+
+use super::{out, CliError, Output};
+use crate::audit::{self, AuditEvent, AuditOutcome};
+use crate::auth::Actor;
+use crate::identity::aamva::{self, LicenceError};
+use crate::identity::sanctions::{self, ListFiles, SanctionsError, DEFAULT_THRESHOLD};
+use crate::identity::ssn::{classify, TaxIdKind};
+use crate::store::{OpenMode, Store};
+
+#[derive(Subcommand, Debug)]
+pub enum IdentityCommand {
+    /// Check an SSN or ITIN against the SSA/IRS number rules (no database needed).
+    Ssn {
+        /// The number, with or without dashes.
+        number: String,
+    },
+    /// Read a driver's licence / ID card barcode payload (AAMVA PDF417 text; no database needed).
+    Licence {
+        /// File holding the scanned text, or - for standard input.
+        #[arg(long, value_name = "PATH|-")]
+        file: PathBuf,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SanctionsCommand {
+    /// Import Treasury's OFAC list files (SDN or consolidated, same format) as a new list
+    /// version. Nothing changes if any file is bad.
+    Import {
+        /// sdn.csv (or cons_prim.csv).
+        #[arg(long, value_name = "PATH")]
+        sdn: PathBuf,
+        /// add.csv (or cons_add.csv): addresses.
+        #[arg(long, value_name = "PATH")]
+        add: Option<PathBuf>,
+        /// alt.csv (or cons_alt.csv): aliases.
+        #[arg(long, value_name = "PATH")]
+        alt: Option<PathBuf>,
+        /// The date Treasury published the files (YYYY-MM-DD), recorded with the version.
+        #[arg(long, value_name = "DATE")]
+        published: Option<String>,
+    },
+    /// Screen a person's full name against the list in force.
+    Screen {
+        /// Full name, in any order ("Last, First" or "First Middle Last").
+        name: String,
+        /// Date of birth (YYYY-MM-DD or MM/DD/YYYY), compared with birth years on the list.
+        #[arg(long)]
+        dob: Option<String>,
+        /// Country, compared with the candidates' address countries.
+        #[arg(long)]
+        country: Option<String>,
+        /// Lowest score reported, 0 to 1.
+        #[arg(long, default_value_t = DEFAULT_THRESHOLD)]
+        threshold: f64,
+    },
+}
+
+fn invalid(field: &str, message: impl Into<String>) -> CliError {
+    CliError {
+        exit: 3,
+        message: format!("{field}: {}", message.into()),
+        field: Some(field.to_string()),
+    }
+}
+
+impl From<SanctionsError> for CliError {
+    fn from(e: SanctionsError) -> Self {
+        match &e {
+            SanctionsError::BadFile { .. }
+            | SanctionsError::EmptyName
+            | SanctionsError::BadThreshold => CliError {
+                exit: 3,
+                message: e.to_string(),
+                field: e.field().map(str::to_string),
+            },
+            SanctionsError::NoList => CliError::new(4, e.to_string()),
+            SanctionsError::Database(_) => CliError::new(1, e.to_string()),
+        }
+    }
+}
+
+fn parse_date(field: &str, s: &str) -> Result<NaiveDate, CliError> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(s.trim(), "%m/%d/%Y"))
+        .map_err(|_| {
+            invalid(
+                field,
+                format!("\"{s}\" is not a date (YYYY-MM-DD or MM/DD/YYYY)"),
+            )
+        })
+}
+
+fn read_file(field: &str, path: &Path) -> Result<Vec<u8>, CliError> {
+    if path.as_os_str() == "-" {
+        let mut buf = Vec::new();
+        std::io::stdin()
+            .lock()
+            .read_to_end(&mut buf)
+            .map_err(|e| CliError::new(1, format!("could not read standard input: {e}")))?;
+        return Ok(buf);
+    }
+    std::fs::read(path).map_err(|e| {
+        let exit = if e.kind() == std::io::ErrorKind::NotFound {
+            4
+        } else {
+            1
+        };
+        CliError {
+            exit,
+            message: format!("{field}: cannot read {}: {e}", path.display()),
+            field: Some(field.to_string()),
+        }
+    })
+}
+
+/// `identity ssn` and `identity licence`: pure checks, no database.
+pub fn identity(cmd: IdentityCommand, today: NaiveDate) -> Result<Output, CliError> {
+    match cmd {
+        IdentityCommand::Ssn { number } => {
+            let (kind, valid, reason) = match classify(&number) {
+                Ok((TaxIdKind::Ssn, _)) => ("ssn", true, None),
+                Ok((TaxIdKind::Itin, _)) => ("itin", true, None),
+                Err(problem) => ("invalid", false, Some(problem.to_string())),
+            };
+            let text = match &reason {
+                None => format!("valid {}", kind.to_uppercase()),
+                Some(r) => format!("not a valid SSN or ITIN: {r}"),
+            };
+            out(
+                json!({ "kind": kind, "valid": valid, "reason": reason }),
+                text,
+            )
+        }
+        IdentityCommand::Licence { file } => {
+            let data = read_file("file", &file)?;
+            let licence = aamva::parse(&data, today).map_err(|e| match e {
+                LicenceError::Empty | LicenceError::NoHeader | LicenceError::BadHeader { .. } => {
+                    invalid("file", e.to_string())
+                }
+            })?;
+            let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+            let date =
+                |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_else(|| "-".into());
+            let mut text = format!(
+                "AAMVA version {} ({}), {} {}\nname:     {} {} {}\nborn:     {}\nnumber:   {}\nissued:   {}   expires: {}\naddress:  {}, {}, {} {}",
+                licence.aamva_version,
+                show(&licence.jurisdiction),
+                show(&licence.document_type),
+                licence.iin,
+                show(&licence.first_name),
+                licence.middle_name.clone().unwrap_or_default(),
+                show(&licence.last_name),
+                date(licence.date_of_birth),
+                show(&licence.licence_number),
+                date(licence.issue_date),
+                date(licence.expiry_date),
+                show(&licence.street),
+                show(&licence.city),
+                show(&licence.state),
+                show(&licence.postal_code),
+            );
+            for p in &licence.problems {
+                text.push_str(&format!("\nproblem:  {}", p.message));
+            }
+            out(&licence, text)
+        }
+    }
+}
+
+/// `sanctions import` and `sanctions screen`.
+pub async fn sanctions(
+    path: &Path,
+    actor: &Actor,
+    cmd: SanctionsCommand,
+    now: DateTime<Utc>,
+) -> Result<Output, CliError> {
+    match cmd {
+        SanctionsCommand::Import {
+            sdn,
+            add,
+            alt,
+            published,
+        } => {
+            let published = published
+                .as_deref()
+                .map(|p| parse_date("published", p))
+                .transpose()?;
+            let sdn_data = read_file("sdn", &sdn)?;
+            let alt_data = alt.as_ref().map(|p| read_file("alt", p)).transpose()?;
+            let add_data = add.as_ref().map(|p| read_file("add", p)).transpose()?;
+            let name = |p: &Path| p.display().to_string();
+            let (sdn_name, alt_name, add_name) = (
+                name(&sdn),
+                alt.as_deref().map(name),
+                add.as_deref().map(name),
+            );
+            let files = ListFiles {
+                sdn: (&sdn_name, &sdn_data),
+                alt: alt_name.as_deref().zip(alt_data.as_deref()),
+                add: add_name.as_deref().zip(add_data.as_deref()),
+            };
+            let store = Store::open(path, OpenMode::MustExist).await?;
+            let result = sanctions::import(&store, actor, &files, published, now).await;
+            store.close().await;
+            let summary = result?;
+            let text = format!(
+                "imported sanctions list version {}: {} entries, {} aliases, {} addresses{}",
+                summary.list_version,
+                summary.entries,
+                summary.aliases,
+                summary.addresses,
+                summary
+                    .previous_version
+                    .map(|v| format!(" (replaces version {v})"))
+                    .unwrap_or_default()
+            );
+            out(&summary, text)
+        }
+        SanctionsCommand::Screen {
+            name,
+            dob,
+            country,
+            threshold,
+        } => {
+            let dob = dob.as_deref().map(|d| parse_date("dob", d)).transpose()?;
+            let store = Store::open(path, OpenMode::MustExist).await?;
+            let result = screen_and_record(
+                &store,
+                actor,
+                &name,
+                dob,
+                country.as_deref(),
+                threshold,
+                now,
+            )
+            .await;
+            store.close().await;
+            let result = result?;
+            let mut text = format!(
+                "screened against sanctions list version {}: {}",
+                result.list_version,
+                if result.matches.is_empty() {
+                    "no candidates".to_string()
+                } else {
+                    format!(
+                        "{} candidate(s) — a finance manager must clear or confirm",
+                        result.matches.len()
+                    )
+                }
+            );
+            for m in &result.matches {
+                text.push_str(&format!(
+                    "\n  {:.3}  #{:<6} {}{}  [{}]",
+                    m.score,
+                    m.ent_num,
+                    m.name,
+                    m.matched_alias
+                        .as_ref()
+                        .map(|a| format!(" (a.k.a. {a})"))
+                        .unwrap_or_default(),
+                    m.program.clone().unwrap_or_default()
+                ));
+            }
+            out(&result, text)
+        }
+    }
+}
+
+async fn screen_and_record(
+    store: &Store,
+    actor: &Actor,
+    name: &str,
+    dob: Option<NaiveDate>,
+    country: Option<&str>,
+    threshold: f64,
+    now: DateTime<Utc>,
+) -> Result<sanctions::ScreenResult, CliError> {
+    let list = sanctions::load_current(store).await?;
+    let result = list.screen(name, dob, country, threshold)?;
+    // The screen is audited without the name (PII): who screened, against which version, and
+    // how many candidates came back.
+    audit::record(
+        store,
+        now,
+        &AuditEvent::new(actor.name(), "sanctions.screen", AuditOutcome::Success).detail(format!(
+            "list version {}: {} candidate(s) at threshold {}",
+            result.list_version,
+            result.matches.len(),
+            threshold
+        )),
+    )
+    .await?;
+    Ok(result)
+}
