@@ -1,5 +1,6 @@
 //! The `dealerdesk` binary, run as an operator would, on real files.
 
+use crate::support::{code, json};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
@@ -13,19 +14,6 @@ fn dd(db: &Path, args: &[&str]) -> Output {
         .stdin(Stdio::null())
         .output()
         .expect("run dealerdesk")
-}
-
-fn json(o: &Output) -> serde_json::Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout is one JSON object ({e}): {}",
-            String::from_utf8_lossy(&o.stdout)
-        )
-    })
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().expect("exit code")
 }
 
 #[test]

@@ -1,5 +1,6 @@
 //! The finance commands run as a desk script would: no database, one JSON object out.
 
+use crate::support::{code, json};
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
@@ -29,20 +30,6 @@ fn dd(args: &[&str], stdin: Option<&str>) -> Output {
             .expect("write stdin");
     }
     child.wait_with_output().expect("dealerdesk finishes")
-}
-
-fn json(o: &Output) -> serde_json::Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout is one JSON object ({e}): {} / {}",
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
-        )
-    })
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().expect("exit code")
 }
 
 #[test]

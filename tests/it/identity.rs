@@ -1,6 +1,7 @@
 //! Identity checks on real database files: sanctions list import (versions, atomicity, audit),
 //! screening with spelling variants, and the `identity` / `sanctions` CLI.
 
+use crate::support::{code, json};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -302,20 +303,6 @@ fn dd(db: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
         pipe.write_all(data).expect("write stdin");
     }
     child.wait_with_output().expect("dealerdesk finishes")
-}
-
-fn json(o: &Output) -> serde_json::Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout is one JSON object ({e}): {} / {}",
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
-        )
-    })
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().expect("exit code")
 }
 
 #[test]

@@ -105,3 +105,19 @@ pub async fn raw_sql(path: &std::path::Path, sql: &str) {
         .await
         .expect("raw sql runs");
 }
+
+/// Parses a CLI run's stdout as the one JSON object `--json` promises.
+pub fn json(o: &std::process::Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is one JSON object ({e}): {} / {}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    })
+}
+
+/// A CLI run's exit code.
+pub fn code(o: &std::process::Output) -> i32 {
+    o.status.code().expect("exit code")
+}
