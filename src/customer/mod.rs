@@ -154,6 +154,26 @@ impl PiiField {
     }
 }
 
+/// Validates the fields `CustomerInput` and `CustomerUpdate` share (same names in both).
+macro_rules! validate_common_of {
+    ($input:expr, $today:expr) => {
+        validate_common(
+            &$input.given_name,
+            &$input.middle_name,
+            &$input.family_name,
+            &$input.suffix,
+            &$input.phone,
+            &$input.email,
+            &$input.employer,
+            &$input.job_title,
+            &$input.monthly_income,
+            &$input.address,
+            &$input.previous_address,
+            $today,
+        )
+    };
+}
+
 /// Everything but PII, validated.
 struct ValidCommon {
     given_name: String,
@@ -237,20 +257,7 @@ struct ValidNew {
 
 /// Validates a new customer; the error names the first field found at fault.
 fn validate_new(input: &CustomerInput, today: NaiveDate) -> Result<ValidNew, CustomerError> {
-    let common = validate_common(
-        &input.given_name,
-        &input.middle_name,
-        &input.family_name,
-        &input.suffix,
-        &input.phone,
-        &input.email,
-        &input.employer,
-        &input.job_title,
-        &input.monthly_income,
-        &input.address,
-        &input.previous_address,
-        today,
-    )?;
+    let common = validate_common_of!(input, today)?;
     Ok(ValidNew {
         common,
         dob: validate::birth_date(&input.dob, today)?,
@@ -409,20 +416,7 @@ pub async fn update(
     now: DateTime<Utc>,
     today: NaiveDate,
 ) -> Result<CustomerView, CustomerError> {
-    let common = validate_common(
-        &input.given_name,
-        &input.middle_name,
-        &input.family_name,
-        &input.suffix,
-        &input.phone,
-        &input.email,
-        &input.employer,
-        &input.job_title,
-        &input.monthly_income,
-        &input.address,
-        &input.previous_address,
-        today,
-    )?;
+    let common = validate_common_of!(input, today)?;
     let blank = |v: &Option<String>| {
         v.as_deref()
             .map(str::trim)
