@@ -8,6 +8,7 @@ use ts_rs::TS;
 use crate::audit::AuditError;
 use crate::auth::AuthError;
 use crate::customer::CustomerError;
+use crate::identity::aamva::LicenceError;
 use crate::store::StoreError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
@@ -112,6 +113,29 @@ impl From<AuditError> for CommandError {
             AuditError::BadFilter(m) => Self::new(ErrorCode::Validation, m),
             other => storage(&other),
         }
+    }
+}
+
+impl From<LicenceError> for CommandError {
+    /// Only an unreadable payload is an error; what is wrong inside a readable one comes back
+    /// as the licence's `problems`. The field is the scan box.
+    fn from(e: LicenceError) -> Self {
+        Self::field(
+            ErrorCode::Validation,
+            "payload",
+            format!(
+                "{}. Scan the barcode on the back of the licence again.",
+                capitalise(&e.to_string())
+            ),
+        )
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
     }
 }
 

@@ -8,6 +8,7 @@ use dealerdesk::customer::{
     self, CustomerInput, CustomerPage, CustomerSummary, CustomerUpdate, CustomerView, PiiField,
 };
 use dealerdesk::home::{self, HomeFigures};
+use dealerdesk::identity::aamva::{self, Licence};
 use dealerdesk::ipc::{self, AppStatus, CommandError};
 use tauri::State;
 
@@ -192,6 +193,15 @@ pub async fn reveal_pii(
         Utc::now(),
     )
     .await?)
+}
+
+/// Reads what a 2D scanner typed from the back of a licence, so the form can be filled from it.
+/// Nothing is stored: the payload becomes a customer only when staff save the form.
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn scan_licence(state: State<'_, AppState>, payload: String) -> Result<Licence> {
+    state.authorize(ANY, "identity.scan_licence").await?;
+    Ok(aamva::parse_str(&payload, Local::now().date_naive())?)
 }
 
 #[tauri::command(rename_all = "snake_case")]

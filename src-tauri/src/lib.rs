@@ -55,6 +55,7 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         create_customer,
         update_customer,
         reveal_pii,
+        scan_licence,
         list_audit,
         verify_audit,
         list_staff,

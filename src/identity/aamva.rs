@@ -24,6 +24,7 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use serde::Serialize;
+use ts_rs::TS;
 
 const LF: u8 = b'\n';
 const CR: u8 = b'\r';
@@ -43,7 +44,7 @@ pub enum LicenceError {
 }
 
 /// What kind of problem a readable payload has.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ProblemCode {
     /// The expiry date is before today.
@@ -67,7 +68,7 @@ pub enum ProblemCode {
 }
 
 /// One thing wrong with a payload, with the element it concerns (e.g. `DBA`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct LicenceProblem {
     pub code: ProblemCode,
     pub element: Option<String>,
@@ -85,7 +86,7 @@ impl LicenceProblem {
 }
 
 /// Sex as the card states it (DBC: 1 male, 2 female, 9 not specified; M/F on old cards; X).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Sex {
     Male,
@@ -95,7 +96,7 @@ pub enum Sex {
 
 /// The typed content of a licence or ID card barcode. Every field is optional because a damaged
 /// or old card may lack it; `problems` says what is missing or wrong.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct Licence {
     pub aamva_version: u8,
     pub jurisdiction_version: Option<u8>,

@@ -9,6 +9,7 @@ use dealerdesk::customer::{
     CustomerView, PiiField,
 };
 use dealerdesk::home::{HomeFigures, MonthCount};
+use dealerdesk::identity::aamva::{Licence, LicenceProblem, ProblemCode, Sex};
 use dealerdesk::ipc::{AppStatus, CommandError, ErrorCode};
 use ts_rs::{Config, TS};
 
@@ -39,6 +40,10 @@ fn generate() -> String {
         AuditEntryView::decl(&cfg),
         AuditPage::decl(&cfg),
         AuditVerifyReport::decl(&cfg),
+        Sex::decl(&cfg),
+        ProblemCode::decl(&cfg),
+        LicenceProblem::decl(&cfg),
+        Licence::decl(&cfg),
     ];
     let mut out = String::from(
         "// GENERATED from the Rust types by `UPDATE_BINDINGS=1 cargo test --test it bindings`.\n\

@@ -157,3 +157,12 @@ export function rangeLabel(offset: number, shown: number, total: number): string
   if (total === 0 || shown === 0) return `0 of ${formatCount(total)}`;
   return `${formatCount(offset + 1)}–${formatCount(offset + shown)} of ${formatCount(total)}`;
 }
+
+/**
+ * Licences print names in capitals: "MARY-JO O'NEIL" → "Mary-Jo O'Neil". Words already in mixed
+ * case are left as typed, and staff can correct the rest ("Mcdonald").
+ */
+export function titleCase(text: string): string {
+  if (text !== text.toUpperCase()) return text;
+  return text.toLowerCase().replace(/(^|[\s\-'.])(\p{L})/gu, (_m, sep: string, ch: string) => sep + ch.toUpperCase());
+}

@@ -4,7 +4,8 @@ import userEvent from '@testing-library/user-event';
 import CustomerForm from '../screens/CustomerForm.svelte';
 import { router } from '../lib/router.svelte';
 import { commandError, customerView, useBackend } from './fake-backend';
-import type { CustomerInput, CustomerUpdate } from '../lib/api/bindings';
+import type { CustomerInput, CustomerUpdate, Licence } from '../lib/api/bindings';
+import { takeScan } from '../lib/scan-handoff';
 
 vi.mock('@tauri-apps/api/core', () => ({ invoke: vi.fn() }));
 
@@ -132,5 +133,76 @@ describe('the customer form', () => {
     expect(router.route).toEqual({ name: 'home' });
     await user.click(screen.getByRole('button', { name: 'Discard' }));
     expect(router.route).toEqual({ name: 'customers' });
+  });
+  it('fills the form from a scanned licence, shows its problems and keeps the scan for the check', async () => {
+    const licence: Licence = {
+      aamva_version: 8,
+      jurisdiction_version: 0,
+      iin: '636000',
+      jurisdiction: 'VA',
+      document_type: 'DL',
+      first_name: 'MARY-JO',
+      middle_name: null,
+      last_name: "O'NEIL",
+      suffix: null,
+      date_of_birth: '1986-04-17',
+      expiry_date: '2025-04-17',
+      issue_date: '2017-04-10',
+      licence_number: 'T64235789',
+      sex: 'female',
+      street: '12 OAK ST',
+      street2: null,
+      city: 'RICHMOND',
+      state: 'VA',
+      postal_code: '232190000',
+      country: 'USA',
+      problems: [{ code: 'expired', element: 'DBA', message: 'The licence expired on 04/17/2025.' }],
+    };
+    // A textarea turns the card's CR into LF; Rust's parser accepts either.
+    const payload = '@\n\u001e\nANSI 636000080002DL00410278ZV03190008DLDAQT64235789\n';
+    const backend = useBackend({
+      scan_licence: () => licence,
+      create_customer: () => customerView({ id: 'cus_scan' }),
+    });
+    render(CustomerForm);
+    const user = userEvent.setup();
+    const box = screen.getByTestId('licence-scan-input');
+    await fireEvent.input(box, { target: { value: payload } });
+    // The scanner stops typing; the box reads the text by itself.
+    await waitFor(() => expect(input('given_name')).toHaveValue('Mary-Jo'));
+    expect(backend.calls('scan_licence')[0]).toEqual({ payload });
+    expect(input('family_name')).toHaveValue("O'Neil");
+    expect(input('dob')).toHaveValue('04/17/1986');
+    expect(input('licence_number')).toHaveValue('T64235789');
+    expect(input('licence_state')).toHaveValue('VA');
+    expect(input('address.line1')).toHaveValue('12 Oak St');
+    expect(input('address.city')).toHaveValue('Richmond');
+    expect(input('address.zip')).toHaveValue('23219');
+    expect(screen.getByTestId('licence-scan-problems')).toHaveTextContent('The licence expired on 04/17/2025.');
+    // The raw text (PII) does not stay in the page, and the SSN is next.
+    expect(box).toHaveValue('');
+    expect(input('ssn')).toHaveFocus();
+
+    await fill({ ssn: '123-45-6789', phone: '804 555 0107', monthly_income: '3000', 'address.since': '2015-04-01' });
+    await user.click(screen.getByTestId('customer-save'));
+    await waitFor(() => expect(router.route).toEqual({ name: 'customer', id: 'cus_scan' }));
+    expect(takeScan('cus_scan')).toBe(payload);
+    expect(takeScan('cus_scan')).toBeNull();
+  });
+
+  it('shows an unreadable scan next to the scan box and changes nothing', async () => {
+    useBackend({
+      scan_licence: () => {
+        throw commandError('validation', "This is not a driver's licence barcode. Scan again.", 'payload');
+      },
+    });
+    render(CustomerForm);
+    await fill({ given_name: 'Kept' });
+    const box = screen.getByTestId('licence-scan-input');
+    await fireEvent.input(box, { target: { value: 'hello' } });
+    await userEvent.setup().click(screen.getByTestId('licence-scan-read'));
+    await waitFor(() => expect(box).toHaveAttribute('aria-invalid', 'true'));
+    expect(box).toHaveAccessibleDescription("This is not a driver's licence barcode. Scan again.");
+    expect(input('given_name')).toHaveValue('Kept');
   });
 });

@@ -80,3 +80,27 @@ export type AuditEntryView = { seq: number, at: string, actor: string, action: s
 export type AuditPage = { items: Array<AuditEntryView>, total: number, };
 
 export type AuditVerifyReport = { ok: boolean, entries: number, first_broken_seq: number | null, reason: string | null, };
+
+export type Sex = "male" | "female" | "not_specified";
+
+export type ProblemCode = "expired" | "bad_date" | "future_date" | "missing_element" | "offset_mismatch" | "bad_designator" | "truncated" | "no_subfile" | "unknown_version";
+
+export type LicenceProblem = { code: ProblemCode, element: string | null, message: string, };
+
+export type Licence = { aamva_version: number, jurisdiction_version: number | null, 
+/**
+ * Issuer Identification Number (6 digits).
+ */
+iin: string, 
+/**
+ * The issuing jurisdiction (USPS or Canadian code), from the IIN, else the address state.
+ */
+jurisdiction: string | null, 
+/**
+ * `DL` (driver's licence) or `ID` (identification card).
+ */
+document_type: string | null, first_name: string | null, middle_name: string | null, last_name: string | null, suffix: string | null, date_of_birth: string | null, expiry_date: string | null, issue_date: string | null, licence_number: string | null, sex: Sex | null, street: string | null, street2: string | null, city: string | null, state: string | null, postal_code: string | null, 
+/**
+ * `USA` or `CAN` (DCG), when the card says.
+ */
+country: string | null, problems: Array<LicenceProblem>, };

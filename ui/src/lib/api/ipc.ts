@@ -21,6 +21,7 @@ export type CommandName =
   | 'create_customer'
   | 'update_customer'
   | 'reveal_pii'
+  | 'scan_licence'
   | 'list_audit'
   | 'verify_audit'
   | 'list_staff'
