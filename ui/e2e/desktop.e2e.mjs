@@ -11,7 +11,7 @@
 
 import { spawn, execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -177,6 +177,46 @@ try {
     await $t('customer-name').waitForDisplayed({ timeout: 5000 });
     const name = await $t('customer-name').getText();
     if (name !== 'Maria Gonzalez') throw new Error(`opened ${name}`);
+  });
+
+  await step('scan a licence into a new customer form', async () => {
+    await $t('nav-customers').click();
+    await $t('customer-new').waitForClickable({ timeout: 5000 });
+    await $t('customer-new').click();
+    // Typed key by key, as a keyboard-wedge scanner does: it sends CR as Enter and drops the
+    // unprintable record separator.
+    const payload = readFileSync(join(root, 'tests/fixtures/aamva/tx-v10.txt'), 'latin1')
+      .replaceAll('\x1e', '')
+      .replaceAll('\r', '\n');
+    const box = await $t('licence-scan-input');
+    await box.waitForDisplayed({ timeout: 5000 });
+    await box.click();
+    await box.addValue(payload);
+    await $t('licence-scan-result').waitForDisplayed({ timeout: 10000 });
+    const expect = {
+      given_name: 'Maria',
+      middle_name: 'Elena',
+      family_name: 'Gonzalez',
+      dob: '03/09/1984',
+      licence_number: 'T12345678',
+      licence_state: 'TX',
+      'address.line1': '4821 Lakeview Dr',
+      'address.city': 'Dallas',
+      'address.state': 'TX',
+      'address.zip': '75201',
+    };
+    for (const [name, want] of Object.entries(expect)) {
+      const got = await (await browser.$(`[name="${name}"]`)).getValue();
+      if (got !== want) throw new Error(`${name}: form shows "${got}", card says "${want}"`);
+    }
+    await fill('ssn', '123-45-6781');
+    await fill('phone', '(214) 555-0142');
+    await fill('address.since', '2018-02-01');
+    await fill('monthly_income', '5400.00');
+    await $t('customer-save').click();
+    await $t('customer-name').waitForDisplayed({ timeout: 10000 });
+    const name = await $t('customer-name').getText();
+    if (!name.startsWith('Maria') || !name.endsWith('Gonzalez')) throw new Error(`detail shows ${name}`);
   });
 } catch (e) {
   failed++;

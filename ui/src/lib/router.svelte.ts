@@ -1,5 +1,5 @@
 /**
- * A hash router small enough to read in one go: the app has seven screens and no deep links
+ * A hash router small enough to read in one go: the app has a dozen screens and no deep links
  * from outside, so a library would add weight for nothing.
  */
 export type Route =
@@ -8,6 +8,12 @@ export type Route =
   | { name: 'customer_new' }
   | { name: 'customer'; id: string }
   | { name: 'customer_edit'; id: string }
+  | { name: 'inventory' }
+  | { name: 'vehicle_new' }
+  | { name: 'vehicle_edit'; id: string }
+  | { name: 'deals' }
+  | { name: 'deal_new'; customerId?: string | undefined }
+  | { name: 'deal'; id: string }
   | { name: 'audit' }
   | { name: 'staff' };
 
@@ -20,6 +26,14 @@ export function parseHash(hash: string): Route {
       if (second && third === 'edit') return { name: 'customer_edit', id: second };
       if (second) return { name: 'customer', id: second };
       return { name: 'customers' };
+    case 'inventory':
+      if (second === 'new') return { name: 'vehicle_new' };
+      if (second && third === 'edit') return { name: 'vehicle_edit', id: second };
+      return { name: 'inventory' };
+    case 'deals':
+      if (second === 'new') return third ? { name: 'deal_new', customerId: third } : { name: 'deal_new' };
+      if (second) return { name: 'deal', id: second };
+      return { name: 'deals' };
     case 'audit':
       return { name: 'audit' };
     case 'staff':
@@ -41,6 +55,18 @@ export function hrefFor(route: Route): string {
       return `#/customers/${encodeURIComponent(route.id)}`;
     case 'customer_edit':
       return `#/customers/${encodeURIComponent(route.id)}/edit`;
+    case 'inventory':
+      return '#/inventory';
+    case 'vehicle_new':
+      return '#/inventory/new';
+    case 'vehicle_edit':
+      return `#/inventory/${encodeURIComponent(route.id)}/edit`;
+    case 'deals':
+      return '#/deals';
+    case 'deal_new':
+      return route.customerId ? `#/deals/new/${encodeURIComponent(route.customerId)}` : '#/deals/new';
+    case 'deal':
+      return `#/deals/${encodeURIComponent(route.id)}`;
     case 'audit':
       return '#/audit';
     case 'staff':
