@@ -1,6 +1,7 @@
 //! The demo dealership: a seeded generator (not a checked-in file) that fills an empty database
 //! with staff for each role, a vehicle inventory with valid VINs and realistic customers spread
-//! over the past year. The same seed always gives the same people and cars.
+//! over the past year, and saved deals (loan and lease options side by side) over them. The same
+//! seed always gives the same people, cars and deals.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rand::seq::SliceRandom;
@@ -12,6 +13,9 @@ use crate::audit::{self, AuditEvent, AuditOutcome};
 use crate::auth::{self, Actor, AuthError, NewStaff, Role};
 use crate::crypto::random_token;
 use crate::customer::{self, AddressInput, CustomerError, CustomerInput};
+use crate::deal::{
+    self, DealError, DealInput, DealOptionInput, DealStatus, LeaseTerms, LoanTerms, OptionTerms,
+};
 use crate::money::Money;
 use crate::store::{meta_set, Store};
 use crate::vehicle::{self, NewVehicle, VIN_ALPHABET};
@@ -26,6 +30,8 @@ pub enum DemoError {
     Auth(#[from] AuthError),
     #[error(transparent)]
     Customer(#[from] CustomerError),
+    #[error(transparent)]
+    Deal(#[from] DealError),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
 }
@@ -42,6 +48,7 @@ pub struct DemoCredential {
 pub struct DemoReport {
     pub customers: usize,
     pub vehicles: usize,
+    pub deals: usize,
     pub staff: Vec<DemoCredential>,
 }
 
@@ -454,6 +461,7 @@ pub async fn fill(
         let mut tx = store.begin_write().await?;
         meta_set(&mut tx, "demo", "1").await?;
         meta_set(&mut tx, "dealership_name", "Lakeside Motors").await?;
+        deal::usury::seed_demo(&mut tx, store.device_id(), now).await?;
         let event = AuditEvent::new(actor.name(), "demo.fill", AuditOutcome::Success)
             .detail(format!("seed {seed}, {customer_count} customers"));
         audit::append(&mut tx, store.cipher(), now, &event).await?;
@@ -483,23 +491,158 @@ pub async fn fill(
         });
     }
     let vehicles: Vec<NewVehicle> = (0..48).map(|i| vehicle(&mut rng, i)).collect();
+    let mut vehicle_ids = Vec::with_capacity(vehicles.len());
     {
         let mut tx = store.begin_write().await?;
         for v in &vehicles {
-            vehicle::insert_tx(&mut tx, store.device_id(), v, now).await?;
+            vehicle_ids.push(vehicle::insert_tx(&mut tx, store.device_id(), v, now).await?);
         }
         tx.commit().await?;
     }
     let people = customers(&mut rng, customer_count, now, today);
+    let mut customer_ids = Vec::with_capacity(people.len());
     for chunk in people.chunks(5_000) {
         let (inputs, times): (Vec<_>, Vec<_>) = chunk.iter().cloned().unzip();
-        customer::create_many(store, &actor, &inputs, &times, now, today).await?;
+        customer_ids
+            .extend(customer::create_many(store, &actor, &inputs, &times, now, today).await?);
+    }
+    let deal_count = DEMO_DEALS.min(customer_ids.len());
+    {
+        let mut tx = store.begin_write().await?;
+        for k in 0..deal_count {
+            let customer_id = pick(&mut rng, &customer_ids).clone();
+            let (input, created_at) =
+                demo_deal(&mut rng, k, customer_id, &vehicle_ids[k], &vehicles[k], now);
+            let id = uuid::Uuid::new_v7(uuid::Timestamp::from_unix(
+                uuid::NoContext,
+                created_at.timestamp().max(0) as u64,
+                created_at.timestamp_subsec_nanos(),
+            ))
+            .to_string();
+            deal::insert_tx(store, &mut tx, &actor, &id, &input, created_at, now).await?;
+        }
+        tx.commit().await?;
     }
     Ok(DemoReport {
         customers: customer_count,
         vehicles: vehicles.len(),
+        deals: deal_count,
         staff,
     })
+}
+
+/// How many saved deals the demo desk starts with (fewer if there are fewer customers).
+pub const DEMO_DEALS: usize = 16;
+
+fn plain(dollars: i64) -> String {
+    Money::from_cents(dollars * 100).to_plain()
+}
+
+/// One demo deal on vehicle `k`: one to three options; a used car is financed, a new one is
+/// leased or financed (alternating), with further options of either kind.
+fn demo_deal(
+    rng: &mut ChaCha8Rng,
+    k: usize,
+    customer_id: String,
+    vehicle_id: &str,
+    v: &NewVehicle,
+    now: DateTime<Utc>,
+) -> (DealInput, DateTime<Utc>) {
+    let created_at = now - Duration::minutes(rng.gen_range(60..60 * 24 * 45));
+    let contract_date = created_at.date_naive().to_string();
+    let price = v.price.cents().unwrap_or(0) / 100;
+    let option_count = rng.gen_range(1..=3);
+    let mut options = Vec::with_capacity(option_count);
+    for i in 0..option_count {
+        let lease = !v.used
+            && if i == 0 {
+                k % 2 == 1
+            } else {
+                rng.gen_bool(0.5)
+            };
+        let terms = if lease {
+            let term = *pick(rng, &[24u32, 36, 39]);
+            let residual_pct = match term {
+                24 => rng.gen_range(62..68),
+                36 => rng.gen_range(55..61),
+                _ => rng.gen_range(52..58),
+            };
+            let reduction = rng.gen_range(0..=8) * 500;
+            let rebate = if reduction >= 500 && rng.gen_bool(0.3) {
+                500
+            } else {
+                0
+            };
+            OptionTerms::Lease(LeaseTerms {
+                agreed_value: plain(price),
+                capitalized_items: plain(695),
+                cap_reduction: plain(reduction),
+                trade: plain(0),
+                rebate: plain(rebate),
+                residual: plain(price * residual_pct / 100),
+                term,
+                lease_rate: None,
+                money_factor: Some(format!("0.00{}", rng.gen_range(110..300))),
+                monthly_tax_rate: "6.25".into(),
+                security_deposit: plain(0),
+                title_fee: plain(33),
+                registration_fee: plain(rng.gen_range(50..120)),
+                acquisition_fee: plain(0),
+                disposition_fee: plain(395),
+                purchase_option_price: None,
+                excess_mileage_rate: Some("0.25".into()),
+                mileage_allowance_per_year: Some(*pick(rng, &[10_000u32, 12_000, 15_000])),
+            })
+        } else {
+            let trade = if rng.gen_bool(0.4) {
+                rng.gen_range(2..=10) * 1000
+            } else {
+                0
+            };
+            let payoff = if trade > 0 && rng.gen_bool(0.5) {
+                trade + rng.gen_range(-2..=3) * 1000
+            } else {
+                0
+            };
+            OptionTerms::Loan(LoanTerms {
+                price: plain(price),
+                addons: plain(*pick(rng, &[0i64, 0, 995, 1_795, 2_490])),
+                taxes_fees: plain(price * 625 / 10_000 + 150),
+                dealer_fees: plain(150),
+                down: plain(rng.gen_range(0..=10) * 500),
+                trade: plain(trade),
+                payoff: plain(payoff.max(0)),
+                rebate: plain(0),
+                rate: format!("{}.{:02}", rng.gen_range(2..=13), rng.gen_range(0..100)),
+                term: *pick(rng, &[36u32, 48, 60, 72]),
+                contract_date: contract_date.clone(),
+                first_payment: None,
+            })
+        };
+        options.push(DealOptionInput {
+            label: None,
+            selected: false,
+            terms,
+        });
+    }
+    let chosen = rng.gen_range(0..option_count);
+    if let Some(o) = options.get_mut(chosen) {
+        o.selected = true;
+    }
+    let status = match rng.gen_range(0..10) {
+        0..=5 => DealStatus::Open,
+        6..=7 => DealStatus::Sold,
+        _ => DealStatus::Lost,
+    };
+    let input = DealInput {
+        customer_id,
+        vehicle_id: vehicle_id.to_string(),
+        salesperson: Some((*pick(rng, &["sam.sales", "jordan.sales"])).to_string()),
+        status: Some(status),
+        notes: None,
+        options,
+    };
+    (input, created_at)
 }
 
 #[cfg(test)]

@@ -8,8 +8,10 @@ use ts_rs::TS;
 use crate::audit::AuditError;
 use crate::auth::AuthError;
 use crate::customer::CustomerError;
+use crate::deal::DealError;
 use crate::identity::aamva::LicenceError;
 use crate::store::StoreError;
+use crate::vehicle::VehicleError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "snake_case")]
@@ -103,6 +105,47 @@ impl From<CustomerError> for CommandError {
             CustomerError::Forbidden(_) => Self::new(C::Forbidden, msg),
             CustomerError::Database(d) => storage(&d),
             CustomerError::Crypto(c) => storage(&c),
+        }
+    }
+}
+
+impl From<VehicleError> for CommandError {
+    fn from(e: VehicleError) -> Self {
+        use ErrorCode as C;
+        let field = e.field().map(str::to_string);
+        let msg = e.to_string();
+        match e {
+            VehicleError::Invalid { field, message } => Self::field(C::Validation, field, message),
+            VehicleError::CheckDigit { message } => Self {
+                code: C::Validation,
+                message,
+                field,
+            },
+            VehicleError::Conflict(_) => Self {
+                code: C::Conflict,
+                message: msg,
+                field,
+            },
+            VehicleError::NotFound(_) => Self::new(C::NotFound, "That vehicle was not found."),
+            VehicleError::Database(d) => storage(&d),
+        }
+    }
+}
+
+impl From<DealError> for CommandError {
+    fn from(e: DealError) -> Self {
+        use ErrorCode as C;
+        let field = e.field().map(str::to_string);
+        let msg = e.to_string();
+        match e {
+            DealError::Invalid { field, message } => Self::field(C::Validation, field, message),
+            DealError::NotFound { what, .. } => Self {
+                code: C::NotFound,
+                message: format!("That {what} was not found."),
+                field,
+            },
+            DealError::Forbidden => Self::new(C::Forbidden, msg),
+            DealError::Database(d) => storage(&d),
         }
     }
 }

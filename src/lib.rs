@@ -6,6 +6,7 @@ pub mod auth;
 pub mod cli;
 pub mod crypto;
 pub mod customer;
+pub mod deal;
 pub mod demo;
 pub mod finance;
 pub mod home;

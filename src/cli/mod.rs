@@ -25,11 +25,13 @@ use crate::auth::{self, Actor, AuthError, NewStaff, Role};
 use crate::customer::{
     self, validate::format_phone, AddressInput, CustomerError, CustomerInput, PiiField,
 };
+use crate::deal::DealError;
 use crate::demo::{self, DemoError};
 use crate::maintenance::{self, MaintenanceError};
 use crate::settings::{self, SettingsError};
 use crate::store::{default_db_path, OpenMode, Store, StoreError};
 
+mod deals;
 mod finance;
 mod identity;
 
@@ -91,6 +93,12 @@ pub enum Command {
     /// OFAC sanctions lists: import Treasury's files, screen a name.
     #[command(subcommand)]
     Sanctions(identity::SanctionsCommand),
+    /// Inventory: add, list and show vehicles.
+    #[command(subcommand)]
+    Vehicle(deals::VehicleCommand),
+    /// Saved deals: list, show, save from JSON.
+    #[command(subcommand)]
+    Deal(deals::DealCommand),
     /// VINs: check digit and decoding (no database needed).
     #[command(subcommand)]
     Vin(finance::VinCommand),
@@ -107,6 +115,13 @@ pub enum Command {
         /// The dealership's name, shown on screens and printouts.
         #[arg(long)]
         dealership_name: Option<String>,
+        /// Set a usury cap: STATE=PERCENT (e.g. TX=18), or default=PERCENT for states without
+        /// their own. Repeatable.
+        #[arg(long, value_name = "STATE=PCT")]
+        usury_cap: Vec<String>,
+        /// Remove a state's usury cap (it then falls back to the default cap). Repeatable.
+        #[arg(long, value_name = "STATE")]
+        clear_usury_cap: Vec<String>,
     },
 }
 
@@ -301,6 +316,7 @@ impl From<DemoError> for CliError {
             DemoError::NotEmpty => Self::new(7, e.to_string()),
             DemoError::Auth(a) => a.into(),
             DemoError::Customer(c) => c.into(),
+            DemoError::Deal(d) => d.into(),
             DemoError::Database(d) => d.into(),
         }
     }
@@ -326,6 +342,27 @@ impl From<SettingsError> for CliError {
                 field: Some(field.into()),
             },
             SettingsError::Database(d) => d.into(),
+        }
+    }
+}
+
+impl From<DealError> for CliError {
+    fn from(e: DealError) -> Self {
+        let field = e.field().map(str::to_string);
+        let exit = match e {
+            DealError::Invalid { .. } => 3,
+            DealError::NotFound { .. } => 4,
+            DealError::Forbidden => 3,
+            DealError::Database(_) => 1,
+        };
+        let message = match &field {
+            Some(f) if exit == 3 => format!("{f}: {e}"),
+            _ => e.to_string(),
+        };
+        Self {
+            exit,
+            message,
+            field,
         }
     }
 }
@@ -425,10 +462,11 @@ async fn run(cli: Cli) -> Result<Output, CliError> {
             let store = Store::open(&path, OpenMode::CreateIfMissing).await?;
             let report = demo::fill(&store, seed, customers as usize, now, today).await?;
             let mut text = format!(
-                "demo dealership \"Lakeside Motors\" created in {}: {} customers, {} vehicles.\nStaff passwords (shown only now; MFA is bypassed on this demo database):\n",
+                "demo dealership \"Lakeside Motors\" created in {}: {} customers, {} vehicles, {} deals.\nStaff passwords (shown only now; MFA is bypassed on this demo database):\n",
                 store.path().display(),
                 report.customers,
-                report.vehicles
+                report.vehicles,
+                report.deals
             );
             for s in &report.staff {
                 text.push_str(&format!(
@@ -543,29 +581,68 @@ async fn run(cli: Cli) -> Result<Output, CliError> {
         Command::Settings {
             idle_lock_minutes,
             dealership_name,
+            usury_cap,
+            clear_usury_cap,
         } => {
+            let caps = deals::parse_caps(&usury_cap)?;
             let store = Store::open(&path, OpenMode::MustExist).await?;
-            let result = settings::apply(
-                &store,
-                &actor,
-                idle_lock_minutes,
-                dealership_name.as_deref(),
-                now,
-            )
-            .await;
-            let report = match result {
-                Ok(r) => r,
-                Err(e) => {
-                    store.close().await;
-                    return Err(e.into());
+            let result = async {
+                let report = settings::apply(
+                    &store,
+                    &actor,
+                    idle_lock_minutes,
+                    dealership_name.as_deref(),
+                    now,
+                )
+                .await?;
+                for (state, pct) in &caps {
+                    crate::deal::set_usury_cap(&store, &actor, state, Some(pct), now).await?;
                 }
-            };
+                for state in &clear_usury_cap {
+                    crate::deal::set_usury_cap(&store, &actor, state, None, now).await?;
+                }
+                let caps = crate::deal::usury_caps(&store).await?;
+                Ok::<_, CliError>((report, caps))
+            }
+            .await;
             store.close().await;
-            let text = format!(
-                "dealership name:   {}\nidle lock minutes: {}",
-                report.dealership_name, report.idle_lock_minutes
+            let (report, caps) = result?;
+            let mut text = format!(
+                "dealership name:   {}\nidle lock minutes: {}\nusury caps:        {}",
+                report.dealership_name,
+                report.idle_lock_minutes,
+                if caps.is_empty() {
+                    "none set (36% applies)".to_string()
+                } else {
+                    caps.iter()
+                        .map(|c| {
+                            format!(
+                                "{}={}%",
+                                if c.state == "*" { "default" } else { &c.state },
+                                c.max_rate
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }
             );
-            out(&report, text)
+            text.truncate(text.trim_end().len());
+            let mut j =
+                serde_json::to_value(&report).map_err(|e| CliError::new(1, e.to_string()))?;
+            j["usury_caps"] = json!(caps);
+            out(j, text)
+        }
+        Command::Vehicle(cmd) => {
+            let store = Store::open(&path, OpenMode::MustExist).await?;
+            let result = deals::vehicle(&store, &actor, cmd, now).await;
+            store.close().await;
+            result
+        }
+        Command::Deal(cmd) => {
+            let store = Store::open(&path, OpenMode::MustExist).await?;
+            let result = deals::deal(&store, &actor, cmd, now).await;
+            store.close().await;
+            result
         }
         Command::Vin(cmd) => finance::vin(cmd),
         Command::Quote(cmd) => finance::quote(cmd, today),

@@ -1,11 +1,15 @@
-//! Vehicles and VINs. This slice holds the 49 CFR 565 check digit (used to validate and to
-//! generate demo inventory) and inventory figures; full decoding and the inventory screen come
-//! with the deal-desking issue.
+//! Vehicles and VINs: the 49 CFR 565 check digit, VIN decoding ([`vin`]) and the inventory
+//! ([`inventory`]: add, edit, show, list).
 
 use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
 
+pub mod inventory;
 pub mod vin;
+pub use inventory::{
+    add_vehicle, find_by_vin, get_vehicle, list_vehicles, update_vehicle, VehicleCondition,
+    VehicleError, VehicleFilter, VehicleInput, VehiclePage, VehicleStatus, VehicleView,
+};
 pub use vin::{decode as decode_vin, VinReport};
 
 use crate::money::Money;
@@ -77,8 +81,8 @@ pub struct NewVehicle {
     pub used: bool,
 }
 
-/// Inserts a vehicle inside the caller's transaction (demo generator; the inventory screen
-/// arrives with deal desking).
+/// Inserts a vehicle inside the caller's transaction (the demo generator's bulk load; the desk
+/// uses [`add_vehicle`], which validates and audits).
 pub async fn insert_tx(
     conn: &mut SqliteConnection,
     device_id: &str,
