@@ -7,9 +7,12 @@ use dealerdesk::auth::{self, Actor, NewStaff, Role, SessionView, SignInOutcome, 
 use dealerdesk::customer::{
     self, CustomerInput, CustomerPage, CustomerSummary, CustomerUpdate, CustomerView, PiiField,
 };
+use dealerdesk::deal::preview::{self, OptionQuote};
+use dealerdesk::deal::{self, DealFilter, DealInput, DealPage, DealView, OptionTerms};
 use dealerdesk::home::{self, HomeFigures};
 use dealerdesk::identity::aamva::{self, Licence};
 use dealerdesk::ipc::{self, AppStatus, CommandError};
+use dealerdesk::vehicle::{self, VehicleFilter, VehicleInput, VehiclePage, VehicleView, VinReport};
 use tauri::State;
 
 use crate::state::AppState;
@@ -255,4 +258,112 @@ pub async fn reset_staff_mfa(state: State<'_, AppState>, id: String) -> Result<S
 pub async fn unlock_staff(state: State<'_, AppState>, id: String) -> Result<StaffView> {
     let admin = state.authorize(ADMIN, "staff.unlock").await?;
     Ok(auth::unlock_staff(state.store()?, &admin.actor(), &id, Utc::now()).await?)
+}
+
+// --- inventory: any signed-in staff member keeps the lot up to date -------------------------
+
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn list_vehicles(
+    state: State<'_, AppState>,
+    filter: VehicleFilter,
+) -> Result<VehiclePage> {
+    state.authorize(ANY, "vehicle.list").await?;
+    Ok(vehicle::list_vehicles(state.store()?, &filter).await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn get_vehicle(state: State<'_, AppState>, id: String) -> Result<VehicleView> {
+    state.authorize(ANY, "vehicle.view").await?;
+    Ok(vehicle::get_vehicle(state.store()?, &id).await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn add_vehicle(state: State<'_, AppState>, input: VehicleInput) -> Result<VehicleView> {
+    let staff = state.authorize(ANY, "vehicle.add").await?;
+    Ok(vehicle::add_vehicle(state.store()?, &Actor::Staff(staff), &input, Utc::now()).await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn update_vehicle(
+    state: State<'_, AppState>,
+    id: String,
+    input: VehicleInput,
+) -> Result<VehicleView> {
+    let staff = state.authorize(ANY, "vehicle.update").await?;
+    Ok(vehicle::update_vehicle(
+        state.store()?,
+        &Actor::Staff(staff),
+        &id,
+        &input,
+        Utc::now(),
+    )
+    .await?)
+}
+
+/// Decodes a VIN as it is typed (pure; nothing stored).
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn check_vin(state: State<'_, AppState>, vin: String) -> Result<VinReport> {
+    state.authorize(ANY, "vehicle.check_vin").await?;
+    Ok(vehicle::decode_vin(&vin))
+}
+
+// --- deals ----------------------------------------------------------------------------------
+
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn list_deals(state: State<'_, AppState>, filter: DealFilter) -> Result<DealPage> {
+    state.authorize(ANY, "deal.list").await?;
+    Ok(deal::list_deals(state.store()?, &filter).await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn get_deal(state: State<'_, AppState>, id: String) -> Result<DealView> {
+    state.authorize(ANY, "deal.view").await?;
+    Ok(deal::get_deal(state.store()?, &id).await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn save_deal(state: State<'_, AppState>, input: DealInput) -> Result<DealView> {
+    let staff = state.authorize(ANY, "deal.save").await?;
+    Ok(deal::save_deal(state.store()?, &Actor::Staff(staff), &input, Utc::now()).await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn update_deal(
+    state: State<'_, AppState>,
+    id: String,
+    input: DealInput,
+) -> Result<DealView> {
+    let staff = state.authorize(ANY, "deal.update").await?;
+    Ok(deal::update_deal(
+        state.store()?,
+        &Actor::Staff(staff),
+        &id,
+        &input,
+        Utc::now(),
+    )
+    .await?)
+}
+
+/// Prices one option as the desk types it (nothing stored), as option `index` (0-based) of a
+/// deal for `customer_id`, so error fields read `options.N.field` as on save.
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn quote_deal_option(
+    state: State<'_, AppState>,
+    terms: OptionTerms,
+    customer_id: Option<String>,
+    index: u32,
+) -> Result<OptionQuote> {
+    state.authorize(ANY, "deal.quote").await?;
+    let index = usize::try_from(index).unwrap_or(usize::MAX);
+    Ok(preview::quote_option(state.store()?, &terms, customer_id.as_deref(), index).await?)
 }

@@ -63,6 +63,16 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         set_staff_disabled,
         reset_staff_mfa,
         unlock_staff,
+        list_vehicles,
+        get_vehicle,
+        add_vehicle,
+        update_vehicle,
+        check_vin,
+        list_deals,
+        get_deal,
+        save_deal,
+        update_deal,
+        quote_deal_option,
     ])
 }
 

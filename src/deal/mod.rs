@@ -11,6 +11,7 @@
 //! deals). Saves and edits are journaled and audited (`deal.save`, `deal.update`); marking a deal
 //! sold also marks its vehicle sold.
 
+pub mod preview;
 pub mod terms;
 pub mod usury;
 

@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::{check_digit, VinError};
 
 /// What the desk learns from a VIN.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct VinReport {
     /// The VIN as checked: trimmed and upper-cased.
     pub vin: String,

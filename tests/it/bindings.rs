@@ -8,9 +8,18 @@ use dealerdesk::customer::{
     AddressInput, AddressView, CustomerInput, CustomerPage, CustomerSummary, CustomerUpdate,
     CustomerView, PiiField,
 };
+use dealerdesk::deal::preview::OptionQuote;
+use dealerdesk::deal::{
+    DealFilter, DealInput, DealOptionInput, DealOptionView, DealPage, DealStatus, DealSummary,
+    DealView, LeaseTerms, LoanTerms, OptionKind, OptionTerms,
+};
 use dealerdesk::home::{HomeFigures, MonthCount};
 use dealerdesk::identity::aamva::{Licence, LicenceProblem, ProblemCode, Sex};
 use dealerdesk::ipc::{AppStatus, CommandError, ErrorCode};
+use dealerdesk::vehicle::{
+    VehicleCondition, VehicleFilter, VehicleInput, VehiclePage, VehicleStatus, VehicleView,
+    VinReport,
+};
 use ts_rs::{Config, TS};
 
 fn generate() -> String {
@@ -44,6 +53,26 @@ fn generate() -> String {
         ProblemCode::decl(&cfg),
         LicenceProblem::decl(&cfg),
         Licence::decl(&cfg),
+        VehicleCondition::decl(&cfg),
+        VehicleStatus::decl(&cfg),
+        VehicleInput::decl(&cfg),
+        VehicleView::decl(&cfg),
+        VehicleFilter::decl(&cfg),
+        VehiclePage::decl(&cfg),
+        VinReport::decl(&cfg),
+        DealStatus::decl(&cfg),
+        OptionKind::decl(&cfg),
+        LoanTerms::decl(&cfg),
+        LeaseTerms::decl(&cfg),
+        OptionTerms::decl(&cfg),
+        DealOptionInput::decl(&cfg),
+        DealInput::decl(&cfg),
+        DealOptionView::decl(&cfg),
+        DealView::decl(&cfg),
+        DealSummary::decl(&cfg),
+        DealFilter::decl(&cfg),
+        DealPage::decl(&cfg),
+        OptionQuote::decl(&cfg),
     ];
     let mut out = String::from(
         "// GENERATED from the Rust types by `UPDATE_BINDINGS=1 cargo test --test it bindings`.\n\

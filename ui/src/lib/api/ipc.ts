@@ -28,7 +28,8 @@ export type CommandName =
   | 'add_staff'
   | 'set_staff_disabled'
   | 'reset_staff_mfa'
-  | 'unlock_staff';
+  | 'unlock_staff'
+  | 'quote_deal_option';
 
 /** A failed command, always with one of the closed codes. */
 export class ApiError extends Error {
