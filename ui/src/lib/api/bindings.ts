@@ -104,3 +104,129 @@ document_type: string | null, first_name: string | null, middle_name: string | n
  * `USA` or `CAN` (DCG), when the card says.
  */
 country: string | null, problems: Array<LicenceProblem>, };
+
+export type VehicleCondition = "new" | "used";
+
+export type VehicleStatus = "in_stock" | "sold";
+
+export type VehicleInput = { vin: string, model_year: number | null, make: string, model: string, trim: string | null, mileage: number, price: string, condition: VehicleCondition, status: VehicleStatus | null, 
+/**
+ * Staff confirm a VIN whose check digit is wrong (imported or older vehicles).
+ */
+acknowledge_check_digit: boolean, };
+
+export type VehicleView = { id: string, vin: string, model_year: number, make: string, model: string, trim: string | null, mileage: number, 
+/**
+ * Asking price, "28500.00".
+ */
+price: string, condition: VehicleCondition, status: VehicleStatus, check_digit_ok: boolean, 
+/**
+ * The manufacturer decoded from the VIN, when the desk knows its WMI.
+ */
+manufacturer: string | null, created_at: string, updated_at: string, };
+
+export type VehicleFilter = { query: string | null, status: VehicleStatus | null, condition: VehicleCondition | null, 
+/**
+ * Page size, 1–200 (default 50).
+ */
+limit: number | null, offset: number | null, };
+
+export type VehiclePage = { items: Array<VehicleView>, total: number, };
+
+export type VinReport = { 
+/**
+ * The VIN as checked: trimmed and upper-cased.
+ */
+vin: string, 
+/**
+ * No errors (warnings allowed).
+ */
+valid: boolean, check_digit_ok: boolean, model_year: number | null, 
+/**
+ * World manufacturer identifier, positions 1–3.
+ */
+wmi: string | null, manufacturer: string | null, 
+/**
+ * Assembly plant code, position 11 (its meaning is the manufacturer's own).
+ */
+plant_code: string | null, 
+/**
+ * Production sequence, positions 12–17.
+ */
+serial: string | null, errors: Array<string>, warnings: Array<string>, };
+
+export type DealStatus = "open" | "sold" | "lost";
+
+export type OptionKind = "loan" | "lease";
+
+export type LoanTerms = { price: string, addons: string, taxes_fees: string, dealer_fees: string, down: string, trade: string, payoff: string, rebate: string, rate: string, term: number, contract_date: string, 
+/**
+ * Defaults to one month after the contract date.
+ */
+first_payment: string | null, };
+
+export type LeaseTerms = { agreed_value: string, capitalized_items: string, 
+/**
+ * The total reduction; `trade` and `rebate` are parts of it.
+ */
+cap_reduction: string, trade: string, rebate: string, residual: string, term: number, lease_rate: string | null, money_factor: string | null, monthly_tax_rate: string, security_deposit: string, title_fee: string, registration_fee: string, acquisition_fee: string, disposition_fee: string, purchase_option_price: string | null, excess_mileage_rate: string | null, mileage_allowance_per_year: number | null, };
+
+export type OptionTerms = { "kind": "loan", "input": LoanTerms } | { "kind": "lease", "input": LeaseTerms };
+
+export type DealOptionInput = { 
+/**
+ * A short name for the menu ("72 mo with GAP").
+ */
+label: string | null, selected: boolean, terms: OptionTerms, };
+
+export type DealInput = { customer_id: string, vehicle_id: string, salesperson: string | null, status: DealStatus | null, notes: string | null, options: Array<DealOptionInput>, };
+
+export type DealOptionView = { id: string, 
+/**
+ * 1 to 3, in the order the desk gave them.
+ */
+position: number, label: string | null, kind: OptionKind, selected: boolean, 
+/**
+ * The terms as stored (normalized).
+ */
+terms: OptionTerms, term_months: number, 
+/**
+ * Loans: the regular payment; leases: the total monthly payment.
+ */
+monthly_payment: string, amount_financed: string | null, finance_charge: string | null, 
+/**
+ * Disclosed APR, percent with two decimals (loans only).
+ */
+apr: string | null, due_at_signing: string | null, total_of_payments: string, 
+/**
+ * The stored document: `{kind, input, limits, quote, disclosure}`.
+ */
+quote: unknown, quote_sha256: string, 
+/**
+ * The stored document still hashes to `quote_sha256`.
+ */
+quote_intact: boolean, };
+
+export type DealView = { id: string, customer_id: string, customer_name: string, vehicle_id: string, 
+/**
+ * "2024 Toyota Camry SE".
+ */
+vehicle_label: string, vin: string, salesperson: string | null, status: DealStatus, 
+/**
+ * The customer's state whose usury cap applied, and the cap (percent).
+ */
+usury_state: string | null, max_rate: string, notes: string | null, options: Array<DealOptionView>, created_at: string, updated_at: string, created_by: string, };
+
+export type DealSummary = { id: string, customer_id: string, customer_name: string, vehicle_id: string, vehicle_label: string, status: DealStatus, 
+/**
+ * The selected option's kind.
+ */
+kind: OptionKind, option_count: number, term_months: number, monthly_payment: string, amount_financed: string | null, due_at_signing: string | null, apr: string | null, salesperson: string | null, created_at: string, updated_at: string, };
+
+export type DealFilter = { query: string | null, status: DealStatus | null, kind: OptionKind | null, customer_id: string | null, vehicle_id: string | null, 
+/**
+ * Page size, 1–200 (default 50).
+ */
+limit: number | null, offset: number | null, };
+
+export type DealPage = { items: Array<DealSummary>, total: number, };

@@ -28,7 +28,16 @@ export type CommandName =
   | 'add_staff'
   | 'set_staff_disabled'
   | 'reset_staff_mfa'
-  | 'unlock_staff';
+  | 'unlock_staff'
+  | 'list_vehicles'
+  | 'get_vehicle'
+  | 'add_vehicle'
+  | 'update_vehicle'
+  | 'check_vin'
+  | 'list_deals'
+  | 'get_deal'
+  | 'save_deal'
+  | 'update_deal';
 
 /** A failed command, always with one of the closed codes. */
 export class ApiError extends Error {
