@@ -29,6 +29,15 @@ export type CommandName =
   | 'set_staff_disabled'
   | 'reset_staff_mfa'
   | 'unlock_staff'
+  | 'list_vehicles'
+  | 'get_vehicle'
+  | 'add_vehicle'
+  | 'update_vehicle'
+  | 'check_vin'
+  | 'list_deals'
+  | 'get_deal'
+  | 'save_deal'
+  | 'update_deal'
   | 'quote_deal_option';
 
 /** A failed command, always with one of the closed codes. */
