@@ -62,7 +62,7 @@ pub async fn quote_option(
         }
         None => None,
     };
-    let limits = usury::limits_for(&mut *conn, state.as_deref()).await?;
+    let limits = usury::limits_for(&mut conn, state.as_deref()).await?;
     let priced = price_option(
         terms,
         &limits,
