@@ -984,3 +984,47 @@ fn the_demo_has_deals_of_both_kinds_and_the_cli_lists_them_as_json() {
     assert_eq!(code(&dd(&db, &["settings", "--usury-cap", "CA=abc"])), 3);
     assert_eq!(code(&dd(&db, &["audit", "verify"])), 0);
 }
+
+/// The IPC types of inventory and deals generate TypeScript declarations (the lead adds them to
+/// `ui/src/lib/api/bindings.ts`); money crosses as strings, never numbers.
+#[test]
+fn inventory_and_deal_types_have_typescript_declarations() {
+    use dealerdesk::deal::{DealOptionView, DealPage, DealSummary, DealView, UsuryCap};
+    use dealerdesk::vehicle::{VehiclePage, VehicleView};
+    use ts_rs::{Config, TS};
+    let cfg = Config::new().with_large_int("number");
+    let decls = [
+        VehicleCondition::decl(&cfg),
+        VehicleStatus::decl(&cfg),
+        VehicleInput::decl(&cfg),
+        VehicleView::decl(&cfg),
+        VehicleFilter::decl(&cfg),
+        VehiclePage::decl(&cfg),
+        LoanTerms::decl(&cfg),
+        LeaseTerms::decl(&cfg),
+        OptionTerms::decl(&cfg),
+        OptionKind::decl(&cfg),
+        DealStatus::decl(&cfg),
+        DealOptionInput::decl(&cfg),
+        DealInput::decl(&cfg),
+        DealOptionView::decl(&cfg),
+        DealView::decl(&cfg),
+        DealSummary::decl(&cfg),
+        DealFilter::decl(&cfg),
+        DealPage::decl(&cfg),
+        UsuryCap::decl(&cfg),
+    ];
+    let all = decls.join("\n");
+    assert!(
+        all.contains(
+            r#"type OptionTerms = { "kind": "loan", "input": LoanTerms } | { "kind": "lease", "input": LeaseTerms };"#
+        ),
+        "adjacently tagged terms: {all}"
+    );
+    assert!(all.contains("quote: unknown"), "{all}");
+    assert!(
+        all.contains("monthly_payment: string"),
+        "money is a string: {all}"
+    );
+    assert!(all.contains("mileage: number"), "{all}");
+}
