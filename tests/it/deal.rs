@@ -1028,3 +1028,77 @@ fn inventory_and_deal_types_have_typescript_declarations() {
     );
     assert!(all.contains("mileage: number"), "{all}");
 }
+
+fn dd_stdin(db: &std::path::Path, args: &[&str], stdin: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dealerdesk"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .env_remove("DEALERDESK_DB")
+        .env_remove("DEALERDESK_KEY_FILE")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run dealerdesk");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write stdin");
+    child.wait_with_output().expect("dealerdesk finishes")
+}
+
+#[test]
+fn deal_save_reads_json_prices_it_again_and_names_the_field_at_fault() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("d.db");
+    assert_eq!(code(&dd(&db, &["demo", "--customers", "5"])), 0);
+    let list = json(&dd(&db, &["deal", "list", "--json", "--limit", "1"]));
+    let first = &list["deals"][0];
+    let (customer, vehicle) = (
+        first["customer_id"].as_str().expect("customer"),
+        first["vehicle_id"].as_str().expect("vehicle"),
+    );
+    let mut input = serde_json::json!({
+        "customer_id": customer,
+        "vehicle_id": vehicle,
+        "salesperson": "sam.sales",
+        "status": null,
+        "notes": "from a script",
+        "options": [{
+            "label": "48 months",
+            "selected": true,
+            "monthly_payment": "1.00",
+            "terms": { "kind": "loan", "input": serde_json::to_value(loan_terms("6.49")).expect("json") }
+        }]
+    });
+    let saved = dd_stdin(&db, &["deal", "save", "--json"], &input.to_string());
+    assert_eq!(
+        code(&saved),
+        0,
+        "{}",
+        String::from_utf8_lossy(&saved.stdout)
+    );
+    let d = json(&saved);
+    assert_ne!(d["deal"]["options"][0]["monthly_payment"], "1.00");
+    assert_eq!(d["deal"]["options"][0]["apr"], "6.49");
+    let id = d["deal"]["id"].as_str().expect("id").to_string();
+
+    input["options"][0]["terms"]["input"]["rate"] = "45".into();
+    let refused = dd_stdin(
+        &db,
+        &["deal", "save", "--id", &id, "--json"],
+        &input.to_string(),
+    );
+    assert_eq!(code(&refused), 3);
+    assert_eq!(json(&refused)["error"]["field"], "options.0.rate");
+    let unchanged = json(&dd(&db, &["deal", "show", &id, "--json"]));
+    assert_eq!(
+        unchanged["deal"]["options"][0]["apr"], "6.49",
+        "the refused edit left the deal as it was"
+    );
+    assert_eq!(code(&dd_stdin(&db, &["deal", "save"], "not json")), 3);
+}
