@@ -1102,3 +1102,31 @@ fn deal_save_reads_json_prices_it_again_and_names_the_field_at_fault() {
     );
     assert_eq!(code(&dd_stdin(&db, &["deal", "save"], "not json")), 3);
 }
+
+/// A database from the release before deals (its schema and a stocked vehicle) takes the deals
+/// migration on open and keeps its data.
+#[tokio::test]
+async fn the_deals_migration_upgrades_a_database_of_the_previous_release() {
+    let d = desk().await;
+    let path = d.f.db_path();
+    d.f.store.clone().close().await;
+    crate::support::raw_sql(
+        &path,
+        "DROP TABLE deal_option; DROP TABLE deal; DROP TABLE usury_cap;
+         DROP INDEX vehicle_make_model; DROP INDEX vehicle_created;
+         DELETE FROM _sqlx_migrations WHERE version = 20261126000003;",
+    )
+    .await;
+    let store = Store::open(&path, dealerdesk::store::OpenMode::MustExist)
+        .await
+        .expect("the older database opens and migrates");
+    let page = vehicle::list_vehicles(&store, &VehicleFilter::default())
+        .await
+        .expect("inventory");
+    assert_eq!(page.total, 1, "the stocked vehicle is still there");
+    let saved = deal::save_deal(&store, &cli_actor(), &deal_input(&d, two_options()), now())
+        .await
+        .expect("deals can be saved after the upgrade");
+    assert_eq!(saved.max_rate, "36", "no caps configured: the desk default");
+    store.close().await;
+}
