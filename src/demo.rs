@@ -510,9 +510,18 @@ pub async fn fill(
     {
         let mut tx = store.begin_write().await?;
         for k in 0..deal_count {
-            let customer_id = pick(&mut rng, &customer_ids).clone();
-            let (input, created_at) =
-                demo_deal(&mut rng, k, customer_id, &vehicle_ids[k], &vehicles[k], now);
+            let who = rng.gen_range(0..customer_ids.len());
+            let customer_id = customer_ids[who].clone();
+            let known_since = people.get(who).map(|(_, at)| *at).unwrap_or(now);
+            let (input, created_at) = demo_deal(
+                &mut rng,
+                k,
+                customer_id,
+                known_since,
+                &vehicle_ids[k],
+                &vehicles[k],
+                now,
+            );
             let id = uuid::Uuid::new_v7(uuid::Timestamp::from_unix(
                 uuid::NoContext,
                 created_at.timestamp().max(0) as u64,
@@ -538,17 +547,20 @@ fn plain(dollars: i64) -> String {
     Money::from_cents(dollars * 100).to_plain()
 }
 
-/// One demo deal on vehicle `k`: one to three options; a used car is financed, a new one is
-/// leased or financed (alternating), with further options of either kind.
+/// One demo deal on vehicle `k`, desked some time after the customer was entered: one to three
+/// options; a used car is financed, a new one is leased or financed (alternating), with further
+/// options of either kind.
 fn demo_deal(
     rng: &mut ChaCha8Rng,
     k: usize,
     customer_id: String,
+    customer_since: DateTime<Utc>,
     vehicle_id: &str,
     v: &NewVehicle,
     now: DateTime<Utc>,
 ) -> (DealInput, DateTime<Utc>) {
-    let created_at = now - Duration::minutes(rng.gen_range(60..60 * 24 * 45));
+    let window = (now - customer_since).num_minutes().clamp(2, 60 * 24 * 45);
+    let created_at = now - Duration::minutes(rng.gen_range(1..window));
     let contract_date = created_at.date_naive().to_string();
     let price = v.price.cents().unwrap_or(0) / 100;
     let option_count = rng.gen_range(1..=3);

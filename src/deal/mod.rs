@@ -537,7 +537,9 @@ pub(crate) async fn insert_tx(
     Ok(())
 }
 
-/// Replaces a deal's customer, vehicle, status and options (re-priced from their terms).
+/// Replaces a deal's customer, vehicle, status and options (re-priced from their terms, under
+/// the usury cap in force now). A deal marked sold marks its vehicle sold; moving it back to
+/// open or lost does not put the vehicle back in stock (do that on the vehicle, deliberately).
 #[tracing::instrument(skip_all, err)]
 pub async fn update_deal(
     store: &Store,

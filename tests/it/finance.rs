@@ -305,3 +305,175 @@ fn quote_lease_prints_the_regulation_m_progression() {
     assert_eq!(code(&o), 3, "residual above cap cost");
     assert_eq!(json(&o)["error"]["field"], "residual", "names the residual");
 }
+
+/// The CFPB's "Auto Loan Shopping Sheet" (Know Before You Owe, June 2016; OMB 3170-0036),
+/// worked example column, rows A–L:
+/// A price $20,000; B add-ons +$300; C taxes, title and non-negotiable fees +$1,400;
+/// D negotiable fees +$100; E cost before interest = $21,800; F down payment −$3,000;
+/// G trade-in −$3,000; H amount to finance = $15,800; I rate 3.5 %; J 48 months;
+/// K monthly payment $353.22; L total of payments (J × K) = $16,955 (the sheet rounds to dollars).
+/// Source: consumerfinance.gov auto loan shopping sheet, as filed at
+/// https.omb.report/icr/201605-3170-009/doc/71016301.
+#[test]
+fn the_cfpb_auto_loan_shopping_sheet_example_matches_row_by_row() {
+    let o = dd(
+        &[
+            "quote",
+            "loan",
+            "--price",
+            "20000",
+            "--addons",
+            "300",
+            "--taxes-fees",
+            "1400",
+            "--dealer-fees",
+            "100",
+            "--down",
+            "3000",
+            "--trade",
+            "3000",
+            "--rate",
+            "3.5",
+            "--term",
+            "48",
+            "--contract-date",
+            "2026-06-09",
+            "--json",
+        ],
+        None,
+    );
+    assert_eq!(code(&o), 0, "quote: {}", String::from_utf8_lossy(&o.stdout));
+    let j = json(&o);
+    assert_eq!(j["cash_price"], "21800.00", "row E = A + B + C + D");
+    assert_eq!(j["total_down_payment"], "6000.00", "rows F + G");
+    assert_eq!(j["amount_financed"], "15800.00", "row H = E − F − G");
+    assert_eq!(j["monthly_payment"], "353.22", "row K");
+    assert_eq!(j["term"], 48, "row J");
+    assert_eq!(
+        j["apr"], "3.5000",
+        "a regular first period: the APR is the rate (row I)"
+    );
+    // Row L multiplies J × K; our last payment absorbs the cent rounding of the schedule, so
+    // the exact total is within a dollar of 48 × 353.22 = 16,954.56 and rounds to $16,955.
+    let total: rust_decimal::Decimal = j["total_of_payments"]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .expect("a decimal total");
+    let sheet = rust_decimal::Decimal::new(1_695_456, 2);
+    assert!(
+        (total - sheet).abs() < rust_decimal::Decimal::ONE,
+        "{total}"
+    );
+    assert_eq!(total.round(), rust_decimal::Decimal::from(16_955), "row L");
+    let finance_charge: rust_decimal::Decimal = j["finance_charge"]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .expect("a finance charge");
+    assert_eq!(
+        total - finance_charge,
+        rust_decimal::Decimal::from(15_800),
+        "total of payments = amount financed + finance charge"
+    );
+}
+
+/// The Federal Reserve's "Keys to Vehicle Leasing" sample closed-end lease disclosure
+/// (federalreserve.gov/pubs/leasing/formce/description.htm and form-page-1.htm): the lines the
+/// stored copy gives, run through the desk's full path (quote → Regulation M disclosure):
+/// agreed value $21,500.00; gross capitalized cost $22,300.00; capitalized cost reduction
+/// $3,500.00 of which a $2,500.00 net trade-in; refundable security deposit $350.00; title
+/// $75.00; registration $60.00; disposition fee $400.00; 48 monthly payments; and the form's
+/// own arithmetic: "5 = (2 + 3 + 4) − (first monthly payment + security deposit)", "totals of
+/// columns 6a and 6b should equal one another". The boxes that depend only on the payment
+/// ($256.94 → due at signing $4,241.94, monthly total $12,333.12, total of payments
+/// $16,368.12, cash $1,741.94) are pinned by
+/// `finance::lease::tests::the_federal_reserve_sample_lease_totals_match_figure_by_figure`.
+/// The sample's residual, rent charge and base payment lines are not in the stored copy of the
+/// page (only its first part is), so they are not asserted here.
+#[test]
+fn the_federal_reserve_sample_lease_runs_through_the_regulation_m_disclosure() {
+    use dealerdesk::finance::disclosure::reg_m;
+    use dealerdesk::finance::lease::{quote, LeaseInput, LeasePricing};
+    use dealerdesk::finance::Limits;
+    use dealerdesk::money::{Money, Rate};
+    let m = |s: &str| Money::parse_user(s).expect("money");
+    let q = quote(
+        &LeaseInput {
+            agreed_value: m("21500"),
+            capitalized_items: m("800"),
+            cap_reduction: m("3500"),
+            trade: m("2500"),
+            rebate: Money::ZERO,
+            // Residual, money factor and tax rate are ours: the sample's are not in the stored
+            // copy. Everything asserted below holds for any of them.
+            residual: m("10000"),
+            term: 48,
+            pricing: LeasePricing::MoneyFactor(rust_decimal::Decimal::new(2, 3)),
+            monthly_tax_rate: Rate::parse_user("5").expect("rate"),
+            security_deposit: m("350"),
+            title_fee: m("75"),
+            registration_fee: m("60"),
+            acquisition_fee: Money::ZERO,
+            disposition_fee: m("400"),
+            purchase_option_price: None,
+            excess_mileage_rate: None,
+            mileage_allowance_per_year: None,
+        },
+        &Limits::default(),
+    )
+    .expect("a quote");
+    let r = reg_m(&q);
+    let s = &r.segregated;
+    let calc = &s.payment_calculation;
+    assert_eq!(calc.agreed_value, m("21500"), "line 8: agreed value");
+    assert_eq!(
+        calc.gross_capitalized_cost,
+        m("22300"),
+        "line 8: gross cap cost"
+    );
+    assert_eq!(calc.capitalized_cost_reduction, m("3500"), "line 9");
+    assert_eq!(calc.adjusted_capitalized_cost, m("18800"), "22,300 − 3,500");
+    assert_eq!(
+        calc.depreciation_and_amortized_amounts,
+        calc.adjusted_capitalized_cost - calc.residual_value,
+        "depreciation = adjusted cap cost − residual"
+    );
+    assert_eq!(
+        calc.total_of_base_monthly_payments,
+        calc.depreciation_and_amortized_amounts + calc.rent_charge,
+        "total of base payments = depreciation + rent charge"
+    );
+    assert_eq!(
+        calc.total_of_base_monthly_payments,
+        calc.base_monthly_payment.times(calc.lease_term),
+        "÷ lease term = base monthly payment"
+    );
+    assert_eq!(
+        calc.total_monthly_payment,
+        calc.base_monthly_payment + calc.monthly_sales_use_tax
+    );
+    assert_eq!(
+        s.monthly_payments.following_payments, 47,
+        "first + 47 payments"
+    );
+    let due = &s.amount_due_at_signing;
+    assert_eq!(due.cap_cost_reduction, m("3500"));
+    assert_eq!(due.first_monthly_payment, calc.total_monthly_payment);
+    assert_eq!(due.security_deposit, m("350"));
+    assert_eq!(due.title_fees, m("75"));
+    assert_eq!(due.registration_fees, m("60"));
+    assert_eq!(
+        due.total,
+        m("3500") + calc.total_monthly_payment + m("350") + m("75") + m("60"),
+        "box 2 itemized (6a)"
+    );
+    assert_eq!(s.how_paid.net_trade_in_allowance, m("2500"));
+    assert_eq!(s.how_paid.total, due.total, "6a and 6b agree");
+    assert_eq!(s.other_charges.total, m("400"), "box 4: disposition fee");
+    assert_eq!(
+        s.total_of_payments,
+        due.total + s.monthly_payments.total + s.other_charges.total
+            - due.first_monthly_payment
+            - due.security_deposit,
+        "box 5 = (2 + 3 + 4) − (first monthly payment + security deposit)"
+    );
+}

@@ -7,6 +7,7 @@ mod bindings;
 mod cli;
 mod crash;
 mod customer;
+mod deal;
 mod finance;
 mod identity;
 mod store;
