@@ -8,6 +8,7 @@ use ts_rs::TS;
 use crate::audit::AuditError;
 use crate::auth::AuthError;
 use crate::customer::CustomerError;
+use crate::identity::verification::IdentityError;
 use crate::store::StoreError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
@@ -102,6 +103,38 @@ impl From<CustomerError> for CommandError {
             CustomerError::Forbidden(_) => Self::new(C::Forbidden, msg),
             CustomerError::Database(d) => storage(&d),
             CustomerError::Crypto(c) => storage(&c),
+        }
+    }
+}
+
+impl From<IdentityError> for CommandError {
+    fn from(e: IdentityError) -> Self {
+        use ErrorCode as C;
+        let msg = e.to_string();
+        let field = e.field().map(str::to_string);
+        let with_field = |code| match &field {
+            Some(f) => Self::field(code, f.clone(), msg.clone()),
+            None => Self::new(code, msg.clone()),
+        };
+        match e {
+            IdentityError::Invalid { .. }
+            | IdentityError::Barcode(_)
+            | IdentityError::NotResolvable(_) => with_field(C::Validation),
+            IdentityError::CustomerNotFound(_) => {
+                Self::new(C::NotFound, "That customer was not found.")
+            }
+            IdentityError::CheckNotFound(_) => {
+                Self::new(C::NotFound, "That identity check was not found.")
+            }
+            IdentityError::FlagNotRaised(_) | IdentityError::CandidateNotFound(_) => {
+                with_field(C::NotFound)
+            }
+            IdentityError::Forbidden(_) => Self::new(C::Forbidden, msg),
+            IdentityError::AlreadyDecided { .. } | IdentityError::Blocked(_) => {
+                Self::new(C::Conflict, msg)
+            }
+            IdentityError::Database(d) => storage(&d),
+            IdentityError::Crypto(c) => storage(&c),
         }
     }
 }
