@@ -14,7 +14,7 @@ use super::ssn::{classify, TaxIdKind};
 /// The day SSA began assigning SSNs at random (no more geographic areas or ordered groups).
 pub const SSN_RANDOMIZATION: (i32, u32, u32) = (2011, 6, 25);
 
-/// Why a flag was raised. [`evaluate`] raises all but the last two, which the verification
+/// Why a flag was raised. [`evaluate`] raises all but the last three, which the verification
 /// record adds from facts it gathers itself (the barcode's own problems, a missing list).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
@@ -34,6 +34,8 @@ pub enum FlagCode {
     DocumentProblems,
     /// No sanctions list was loaded, so the name could not be screened.
     SanctionsNotScreened,
+    /// The document's number differs from the licence number on file.
+    DocumentNumberMismatch,
 }
 
 impl FlagCode {
@@ -51,6 +53,7 @@ impl FlagCode {
         FlagCode::SanctionsCandidate,
         FlagCode::DocumentProblems,
         FlagCode::SanctionsNotScreened,
+        FlagCode::DocumentNumberMismatch,
     ];
 
     /// The stable snake_case name (as serialised and stored).
@@ -69,6 +72,7 @@ impl FlagCode {
             FlagCode::SanctionsCandidate => "sanctions_candidate",
             FlagCode::DocumentProblems => "document_problems",
             FlagCode::SanctionsNotScreened => "sanctions_not_screened",
+            FlagCode::DocumentNumberMismatch => "document_number_mismatch",
         }
     }
 

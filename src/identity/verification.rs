@@ -489,6 +489,7 @@ struct OnFile {
     dob: Option<NaiveDate>,
     ssn: String,
     ssn_index: String,
+    licence_number: Option<String>,
     phone: String,
     email: Option<String>,
     line1: Option<String>,
@@ -576,7 +577,7 @@ async fn load_on_file(
 ) -> Result<OnFile, IdentityError> {
     let row = sqlx::query(
         r#"SELECT c.given_name, c.middle_name, c.family_name, c.suffix, c.dob_enc, c.ssn_enc, c.ssn_index,
-                  c.phone, c.email, a.line1, a.line2, a.city, a.state, a.zip
+                  c.licence_number_enc, c.phone, c.email, a.line1, a.line2, a.city, a.state, a.zip
            FROM customer c
            LEFT JOIN customer_address a ON a.customer_id = c.id AND a.kind = 'current'
            WHERE c.id = ?1 AND c.deleted_at IS NULL"#,
@@ -594,6 +595,14 @@ async fn load_on_file(
         &row.try_get::<String, _>("ssn_enc")?,
         &format!("customer.ssn:{customer_id}"),
     )?;
+    let licence_number = match row.try_get::<Option<String>, _>("licence_number_enc")? {
+        Some(sealed) => Some(
+            cipher
+                .decrypt(&sealed, &format!("customer.licence_number:{customer_id}"))?
+                .to_string(),
+        ),
+        None => None,
+    };
     Ok(OnFile {
         given: row.try_get("given_name")?,
         middle: row.try_get("middle_name")?,
@@ -602,6 +611,7 @@ async fn load_on_file(
         dob: parse_date(&dob_text),
         ssn: ssn.to_string(),
         ssn_index: row.try_get("ssn_index")?,
+        licence_number,
         phone: row.try_get("phone")?,
         email: row.try_get("email")?,
         line1: row.try_get("line1")?,
@@ -875,6 +885,21 @@ fn rule_rows(f: &RuleFacts<'_>) -> Vec<RuleRow> {
         },
     );
     rule(
+        "document_number_matches",
+        FlagCode::DocumentNumberMismatch,
+        match (
+            &f.doc.number,
+            &f.on_file.licence_number,
+            f.doc.document_type,
+        ) {
+            (Some(_), Some(_), DocumentType::DriversLicence | DocumentType::StateId) => {
+                pass("the document number matches the licence number on file")
+            }
+            (_, None, _) => skip("no licence number on file"),
+            _ => skip("not a licence or state ID"),
+        },
+    );
+    rule(
         "document_issue_date",
         FlagCode::LicenceIssuedRecently,
         match l.issue_date {
@@ -1010,6 +1035,52 @@ fn outcome_of(
     }
 }
 
+/// Which parts of two dates of birth differ, without either date.
+fn dob_mismatch_reason(card: NaiveDate, file: NaiveDate) -> String {
+    use chrono::Datelike;
+    let mut parts = Vec::new();
+    if card.month() != file.month() {
+        parts.push("month");
+    }
+    if card.day() != file.day() {
+        parts.push("day");
+    }
+    if card.year() != file.year() {
+        parts.push("year");
+    }
+    format!(
+        "the date of birth on the document differs from the one on file (the {} {}); check the document and ask the customer",
+        parts.join(" and "),
+        if parts.len() > 1 { "differ" } else { "differs" }
+    )
+}
+
+fn normalised_number(n: &str) -> String {
+    n.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .flat_map(|c| c.to_uppercase())
+        .collect()
+}
+
+/// A licence or state ID whose number differs from the licence number on file (masked both).
+fn number_mismatch(doc: &Document, on_file: &OnFile) -> Option<String> {
+    if !matches!(
+        doc.document_type,
+        DocumentType::DriversLicence | DocumentType::StateId
+    ) {
+        return None;
+    }
+    let (seen, kept) = (doc.number.as_deref()?, on_file.licence_number.as_deref()?);
+    if normalised_number(seen) == normalised_number(kept) {
+        return None;
+    }
+    Some(format!(
+        "the document number ({}) differs from the licence number on file ({}); a new or replaced licence, or not the customer's",
+        mask_digits(seen),
+        mask_digits(kept)
+    ))
+}
+
 fn milli(score: f64) -> i64 {
     (score.clamp(0.0, 1.0) * 1000.0).round() as i64
 }
@@ -1085,6 +1156,22 @@ pub async fn run_check(
         recent_issue_days: RECENT_ISSUE_DAYS,
     });
     let mut flags = report.flags;
+    // The rule's reason names both dates; the record keeps only which parts differ (dates of
+    // birth are PII, encrypted at rest and masked on screen).
+    if let (Some(card), Some(file)) = (doc.licence.date_of_birth, on_file.dob) {
+        for fl in flags
+            .iter_mut()
+            .filter(|fl| fl.code == FlagCode::LicenceDobMismatch)
+        {
+            fl.reason = dob_mismatch_reason(card, file);
+        }
+    }
+    if let Some(reason) = number_mismatch(&doc, &on_file) {
+        flags.push(RedFlag {
+            code: FlagCode::DocumentNumberMismatch,
+            reason,
+        });
+    }
     let problems: Vec<&str> = doc
         .licence
         .problems
@@ -1410,7 +1497,7 @@ async fn latest_id(store: &Store, customer_id: &str) -> Result<Option<String>, I
     }
     Ok(sqlx::query_scalar(
         r#"SELECT id FROM identity_check WHERE customer_id = ?1
-           ORDER BY checked_at DESC, id DESC LIMIT 1"#,
+           ORDER BY checked_at DESC, rowid DESC LIMIT 1"#,
     )
     .bind(customer_id)
     .fetch_optional(store.pool())
@@ -2158,6 +2245,52 @@ mod tests {
         assert_eq!(ok.issuer.as_deref(), Some("TX"));
         assert_eq!(ok.number.as_deref(), Some("D1234567"));
         assert_eq!(ok.licence.expiry_date, NaiveDate::from_ymd_opt(2030, 1, 1));
+    }
+
+    #[test]
+    fn every_ipc_type_generates_typescript() {
+        use ts_rs::{Config, TS};
+        let cfg = Config::new().with_large_int("number");
+        let decls = [
+            FlagCode::decl(&cfg),
+            DocumentType::decl(&cfg),
+            CheckMethod::decl(&cfg),
+            CheckInput::decl(&cfg),
+            RuleStatus::decl(&cfg),
+            Decision::decl(&cfg),
+            ResolutionView::decl(&cfg),
+            RuleResultView::decl(&cfg),
+            CandidateView::decl(&cfg),
+            SanctionsScreenView::decl(&cfg),
+            DocumentView::decl(&cfg),
+            CheckOutcome::decl(&cfg),
+            VerificationStatus::decl(&cfg),
+            ContactChannel::decl(&cfg),
+            ContactState::decl(&cfg),
+            ContactStatusView::decl(&cfg),
+            VerificationView::decl(&cfg),
+            Blocker::decl(&cfg),
+            IdentityBlock::decl(&cfg),
+            CandidateDecision::decl(&cfg),
+        ];
+        let all = decls.join("\n");
+        assert!(
+            all.contains(r#""method": "barcode_scan""#)
+                || all.contains(r#"method: "barcode_scan""#),
+            "the tagged input: {all}"
+        );
+        assert!(all.contains("ent_num: number"), "{all}");
+        assert!(!all.contains("bigint"), "{all}");
+    }
+
+    #[test]
+    fn a_dob_mismatch_names_the_parts_not_the_dates() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).expect("date");
+        let r = dob_mismatch_reason(d(1984, 3, 10), d(1984, 3, 9));
+        assert!(r.contains("the day differs"), "{r}");
+        assert!(!r.contains("1984") && !r.contains("10"), "{r}");
+        let r = dob_mismatch_reason(d(1985, 4, 9), d(1984, 3, 9));
+        assert!(r.contains("the month and year differ"), "{r}");
     }
 
     #[test]

@@ -752,6 +752,13 @@ async fn a_dob_mismatch_needs_review_sales_cannot_resolve_and_a_manager_can() {
         "only the DOB: {:#?}",
         v.rules
     );
+    let json = serde_json::to_string(&v).expect("json");
+    for dob in ["1984-03-10", "1984-03-09", "03/10/1984", "03/09/1984"] {
+        assert!(
+            !json.contains(dob),
+            "no date of birth in the record: {json}"
+        );
+    }
     let sales = Actor::Staff(staff(&f.store, "sam", Role::Sales).await);
     let e = verify::resolve_flag(
         &f.store,
@@ -1096,6 +1103,35 @@ async fn a_document_typed_by_hand_is_checked_and_validated() {
     );
     let v = check(&f.store, &id, manual("2031-01-31", "03/08/1984")).await;
     assert_eq!(flag_codes(&v), vec![FlagCode::LicenceDobMismatch]);
+    let v = check(
+        &f.store,
+        &id,
+        CheckInput::ManualEntry {
+            document_type: DocumentType::DriversLicence,
+            issuer: "TX".into(),
+            number: "D7654321".into(),
+            expiry: "2031-01-31".into(),
+            dob: None,
+            issued: None,
+        },
+    )
+    .await;
+    assert_eq!(
+        flag_codes(&v),
+        vec![FlagCode::DocumentNumberMismatch],
+        "a licence number other than the one on file: {:#?}",
+        v.rules
+    );
+    let reason = &v
+        .rules
+        .iter()
+        .find(|r| r.code.is_some())
+        .expect("flag")
+        .reason;
+    assert!(
+        reason.contains("••••4321") && !reason.contains("D1234567"),
+        "masked: {reason}"
+    );
     let e = verify::run_check(
         &f.store,
         &cli_actor(),
