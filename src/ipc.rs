@@ -10,6 +10,7 @@ use crate::auth::AuthError;
 use crate::customer::CustomerError;
 use crate::deal::DealError;
 use crate::identity::aamva::LicenceError;
+use crate::identity::verification::IdentityError;
 use crate::store::StoreError;
 use crate::vehicle::VehicleError;
 
@@ -146,6 +147,35 @@ impl From<DealError> for CommandError {
             },
             DealError::Forbidden => Self::new(C::Forbidden, msg),
             DealError::Database(d) => storage(&d),
+
+impl From<IdentityError> for CommandError {
+    fn from(e: IdentityError) -> Self {
+        use ErrorCode as C;
+        let msg = e.to_string();
+        let field = e.field().map(str::to_string);
+        let with_field = |code| match &field {
+            Some(f) => Self::field(code, f.clone(), msg.clone()),
+            None => Self::new(code, msg.clone()),
+        };
+        match e {
+            IdentityError::Invalid { .. }
+            | IdentityError::Barcode(_)
+            | IdentityError::NotResolvable(_) => with_field(C::Validation),
+            IdentityError::CustomerNotFound(_) => {
+                Self::new(C::NotFound, "That customer was not found.")
+            }
+            IdentityError::CheckNotFound(_) => {
+                Self::new(C::NotFound, "That identity check was not found.")
+            }
+            IdentityError::FlagNotRaised(_) | IdentityError::CandidateNotFound(_) => {
+                with_field(C::NotFound)
+            }
+            IdentityError::Forbidden(_) => Self::new(C::Forbidden, msg),
+            IdentityError::AlreadyDecided { .. } | IdentityError::Blocked(_) => {
+                Self::new(C::Conflict, msg)
+            }
+            IdentityError::Database(d) => storage(&d),
+            IdentityError::Crypto(c) => storage(&c),
         }
     }
 }

@@ -1,10 +1,14 @@
-//! `dealerdesk identity …` (SSN/ITIN rules, licence barcodes: no database needed) and
+//! `dealerdesk identity …` (SSN/ITIN rules, licence barcodes: no database needed; checks of a
+//! customer, their verification record, resolutions and contact confirmation) and
 //! `dealerdesk sanctions …` (import Treasury's list files, screen a name).
 //!
 //! Exit codes: a check that ran prints its answer and exits 0, even when the answer is "invalid
 //! number" or "candidates found" (the answer is data; `valid`, `problems` and `matches` say it).
 //! Input the command cannot work with exits 3 (a file that is not a licence barcode or not a
 //! sanctions list, a name of only punctuation), a missing file or list exits 4.
+//!
+//! `identity check` exits 0 whatever the outcome (`effective_outcome` says it); a decision that
+//! was already made exits 7; a flag that cannot be resolved with a note exits 3.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -17,8 +21,12 @@ use super::{out, CliError, Output};
 use crate::audit::{self, AuditEvent, AuditOutcome};
 use crate::auth::Actor;
 use crate::identity::aamva::{self, LicenceError};
+use crate::identity::red_flags::FlagCode;
 use crate::identity::sanctions::{self, ListFiles, SanctionsError, DEFAULT_THRESHOLD};
 use crate::identity::ssn::{classify, TaxIdKind};
+use crate::identity::verification::{
+    self, CheckInput, ContactChannel, DocumentType, IdentityError, VerificationView,
+};
 use crate::store::{OpenMode, Store};
 
 #[derive(Subcommand, Debug)]
@@ -33,6 +41,64 @@ pub enum IdentityCommand {
         /// File holding the scanned text, or - for standard input.
         #[arg(long, value_name = "PATH|-")]
         file: PathBuf,
+    },
+    /// Run an identity check of a customer (licence barcode, or a document typed by hand) and
+    /// store the verification record.
+    Check {
+        customer_id: String,
+        /// The scanned licence barcode text, or - for standard input.
+        #[arg(long, value_name = "PATH|-", conflicts_with_all = ["document_type", "issuer", "number", "expiry"])]
+        licence_file: Option<PathBuf>,
+        /// Without a barcode: the document's type.
+        #[arg(long, value_enum, requires_all = ["issuer", "number", "expiry"])]
+        document_type: Option<DocumentType>,
+        /// The issuing state (two letters) or country.
+        #[arg(long)]
+        issuer: Option<String>,
+        /// The document number.
+        #[arg(long)]
+        number: Option<String>,
+        /// The expiry date printed on the document.
+        #[arg(long)]
+        expiry: Option<String>,
+        /// The date of birth printed on the document.
+        #[arg(long)]
+        dob: Option<String>,
+        /// The issue date printed on the document.
+        #[arg(long)]
+        issued: Option<String>,
+    },
+    /// Show a customer's latest verification record, contact confirmations and what blocks a
+    /// credit application.
+    Show { customer_id: String },
+    /// Resolve a red flag of a check with a note (every flag of that code on the check).
+    ResolveFlag {
+        record_id: String,
+        /// The flag code, e.g. licence_dob_mismatch or phone_shared.
+        code: String,
+        #[arg(long)]
+        note: String,
+    },
+    /// Clear a sanctions candidate of a check as a false positive.
+    ClearCandidate {
+        record_id: String,
+        ent_num: i64,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Confirm a sanctions candidate of a check as a true match (the check fails).
+    ConfirmCandidate {
+        record_id: String,
+        ent_num: i64,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Record that contact details were confirmed with the customer, as they are on file now.
+    ConfirmContact {
+        customer_id: String,
+        /// phone, email or address; repeat for several.
+        #[arg(long = "channel", value_enum, required = true)]
+        channels: Vec<ContactChannel>,
     },
 }
 
@@ -75,6 +141,32 @@ fn invalid(field: &str, message: impl Into<String>) -> CliError {
         exit: 3,
         message: format!("{field}: {}", message.into()),
         field: Some(field.to_string()),
+    }
+}
+
+impl From<IdentityError> for CliError {
+    fn from(e: IdentityError) -> Self {
+        let exit = match &e {
+            IdentityError::Invalid { .. }
+            | IdentityError::Barcode(_)
+            | IdentityError::NotResolvable(_) => 3,
+            IdentityError::CustomerNotFound(_)
+            | IdentityError::CheckNotFound(_)
+            | IdentityError::FlagNotRaised(_)
+            | IdentityError::CandidateNotFound(_) => 4,
+            IdentityError::Forbidden(_) => 5,
+            IdentityError::Blocked(_) => 6,
+            IdentityError::AlreadyDecided { .. } => 7,
+            IdentityError::Database(_) | IdentityError::Crypto(_) => 1,
+        };
+        CliError {
+            exit,
+            field: e.field().map(str::to_string),
+            message: match e.field() {
+                Some(f) => format!("{f}: {e}"),
+                None => e.to_string(),
+            },
+        }
     }
 }
 
@@ -128,8 +220,171 @@ fn read_file(field: &str, path: &Path) -> Result<Vec<u8>, CliError> {
     })
 }
 
+/// `identity …`: `ssn` and `licence` are pure checks that open no database; the rest work on
+/// the customer's verification records.
+pub async fn identity(
+    path: &Path,
+    actor: &Actor,
+    cmd: IdentityCommand,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+) -> Result<Output, CliError> {
+    match cmd {
+        IdentityCommand::Ssn { .. } | IdentityCommand::Licence { .. } => pure(cmd, today),
+        cmd => {
+            let input = match &cmd {
+                IdentityCommand::Check {
+                    licence_file: Some(file),
+                    ..
+                } => {
+                    let data = read_file("licence_file", file)?;
+                    Some(CheckInput::BarcodeScan {
+                        payload: String::from_utf8_lossy(&data).into_owned(),
+                    })
+                }
+                IdentityCommand::Check {
+                    licence_file: None,
+                    document_type,
+                    issuer,
+                    number,
+                    expiry,
+                    dob,
+                    issued,
+                    ..
+                } => Some(CheckInput::ManualEntry {
+                    document_type: document_type.ok_or_else(|| CliError {
+                        exit: 2,
+                        message: "give --licence-file, or --document-type with --issuer, --number and --expiry".into(),
+                        field: Some("licence_file".into()),
+                    })?,
+                    issuer: issuer.clone().unwrap_or_default(),
+                    number: number.clone().unwrap_or_default(),
+                    expiry: expiry.clone().unwrap_or_default(),
+                    dob: dob.clone(),
+                    issued: issued.clone(),
+                }),
+                _ => None,
+            };
+            let store = Store::open(path, OpenMode::MustExist).await?;
+            let result = records(&store, actor, cmd, input, now, today).await;
+            store.close().await;
+            result
+        }
+    }
+}
+
+fn record_output(v: VerificationView) -> Result<Output, CliError> {
+    let text = verification::render_text(&v);
+    out(&v, text.trim_end())
+}
+
+async fn records(
+    store: &Store,
+    actor: &Actor,
+    cmd: IdentityCommand,
+    input: Option<CheckInput>,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+) -> Result<Output, CliError> {
+    match cmd {
+        IdentityCommand::Check { customer_id, .. } => {
+            let input = input.ok_or_else(|| CliError::new(2, "nothing to check"))?;
+            let v = verification::run_check(store, actor, &customer_id, &input, now, today).await?;
+            record_output(v)
+        }
+        IdentityCommand::Show { customer_id } => {
+            let v = verification::latest_verification(store, actor, &customer_id, now).await?;
+            let status = verification::verification_status(store, &customer_id).await?;
+            let contacts = verification::contact_status(store, &customer_id).await?;
+            let blockers = verification::application_blockers(store, &customer_id).await?;
+            let mut text = match &v {
+                Some(v) => verification::render_text(v),
+                None => "no identity check yet\n".to_string(),
+            };
+            for c in &contacts {
+                text.push_str(&format!(
+                    "contact {:<8} {:?}{}\n",
+                    c.channel.as_str(),
+                    c.state,
+                    c.confirmed_at
+                        .as_ref()
+                        .map(|at| format!(
+                            " (confirmed by {} at {at})",
+                            c.confirmed_by.clone().unwrap_or_default()
+                        ))
+                        .unwrap_or_default()
+                ));
+            }
+            if blockers.is_empty() {
+                text.push_str("ready for a credit application");
+            }
+            for b in &blockers {
+                text.push_str(&format!("blocks the application: {b}\n"));
+            }
+            out(
+                json!({ "customer_id": customer_id, "status": status, "verification": v,
+                        "contacts": contacts, "blockers": blockers }),
+                text.trim_end(),
+            )
+        }
+        IdentityCommand::ResolveFlag {
+            record_id,
+            code,
+            note,
+        } => {
+            let code = FlagCode::parse(&code).ok_or_else(|| {
+                invalid(
+                    "code",
+                    format!(
+                        "\"{code}\" is not a flag code; one of {}",
+                        FlagCode::ALL
+                            .iter()
+                            .map(|c| c.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                )
+            })?;
+            let v = verification::resolve_flag(store, actor, &record_id, code, &note, now).await?;
+            record_output(v)
+        }
+        IdentityCommand::ClearCandidate {
+            record_id,
+            ent_num,
+            reason,
+        } => record_output(
+            verification::clear_candidate(store, actor, &record_id, ent_num, &reason, now).await?,
+        ),
+        IdentityCommand::ConfirmCandidate {
+            record_id,
+            ent_num,
+            reason,
+        } => record_output(
+            verification::confirm_candidate(store, actor, &record_id, ent_num, &reason, now)
+                .await?,
+        ),
+        IdentityCommand::ConfirmContact {
+            customer_id,
+            channels,
+        } => {
+            let contacts =
+                verification::confirm_contact(store, actor, &customer_id, &channels, now).await?;
+            let text = contacts
+                .iter()
+                .map(|c| format!("{:<8} {:?}", c.channel.as_str(), c.state))
+                .collect::<Vec<_>>()
+                .join("\n");
+            out(
+                json!({ "customer_id": customer_id, "contacts": contacts }),
+                text,
+            )
+        }
+        IdentityCommand::Ssn { .. } | IdentityCommand::Licence { .. } => pure(cmd, today),
+    }
+}
+
 /// `identity ssn` and `identity licence`: pure checks, no database.
-pub fn identity(cmd: IdentityCommand, today: NaiveDate) -> Result<Output, CliError> {
+fn pure(cmd: IdentityCommand, today: NaiveDate) -> Result<Output, CliError> {
     match cmd {
         IdentityCommand::Ssn { number } => {
             let (kind, valid, reason) = match classify(&number) {
@@ -179,6 +434,7 @@ pub fn identity(cmd: IdentityCommand, today: NaiveDate) -> Result<Output, CliErr
             }
             out(&licence, text)
         }
+        _ => Err(CliError::new(1, "not a pure identity check")),
     }
 }
 

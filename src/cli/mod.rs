@@ -87,7 +87,8 @@ pub enum Command {
     Restore { path: PathBuf },
     /// Check the schema version, file integrity, key and audit chain.
     Doctor,
-    /// Identity checks that need no database: SSN/ITIN rules, licence barcodes.
+    /// Identity: SSN/ITIN rules and licence barcodes (no database needed); checks of a customer,
+    /// their verification record, resolutions and contact confirmation.
     #[command(subcommand)]
     Identity(identity::IdentityCommand),
     /// OFAC sanctions lists: import Treasury's files, screen a name.
@@ -647,7 +648,7 @@ async fn run(cli: Cli) -> Result<Output, CliError> {
         Command::Vin(cmd) => finance::vin(cmd),
         Command::Quote(cmd) => finance::quote(cmd, today),
         Command::Apr => finance::apr(),
-        Command::Identity(cmd) => identity::identity(cmd, today),
+        Command::Identity(cmd) => identity::identity(&path, &actor, cmd, now, today).await,
         Command::Sanctions(cmd) => identity::sanctions(&path, &actor, cmd, now).await,
         Command::Doctor => {
             let store = Store::open(&path, OpenMode::MustExist).await?;

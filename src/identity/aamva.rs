@@ -1220,13 +1220,24 @@ mod tests {
         v
     }
 
+    /// Fuzzing budget of this parser: 200,000 + 250,000 + 150,000 = 600,000 cases per
+    /// `cargo test` (with the sanctions files parser's 400,000, the identity parsers get
+    /// 1,000,000 cases a run). Debug builds with dependencies at opt-level 2 run them in ~10 s.
+    const RANDOM_CASES: u32 = 200_000;
+    const MUTATED_CASES: u32 = 250_000;
+    const STRUCTURED_CASES: u32 = 150_000;
+
     proptest! {
-        #![proptest_config(ProptestConfig { cases: 100_000, failure_persistence: None, ..ProptestConfig::default() })]
+        #![proptest_config(ProptestConfig { cases: RANDOM_CASES, failure_persistence: None, ..ProptestConfig::default() })]
 
         #[test]
         fn random_bytes_never_panic(input in proptest::collection::vec(any::<u8>(), 0..300)) {
             let _ = parse(&input, today());
         }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: MUTATED_CASES, failure_persistence: None, ..ProptestConfig::default() })]
 
         #[test]
         fn mutated_payloads_never_panic(
@@ -1236,6 +1247,54 @@ mod tests {
             let mut v = mutate(v10_virginia().into_bytes(), edits);
             let keep = cut % (v.len() + 1);
             if cut % 4 == 0 { v.truncate(keep); }
+            let _ = parse(&v, today());
+        }
+    }
+
+    /// Element values a generated card may carry: dates in both orders, junk, empty, long.
+    fn element_value() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just(String::new()),
+            Just("NONE".to_string()),
+            "[0-9]{8}",
+            "[0-9]{1,12}",
+            "[A-Z ,'-]{0,40}",
+            proptest::collection::vec(any::<u8>(), 0..20)
+                .prop_map(|b| String::from_utf8_lossy(&b).into_owned()),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: STRUCTURED_CASES, failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// Structurally valid payloads (any version, several subfiles, random element values),
+        /// then damaged where the parser trusts the most: the header and the designators'
+        /// offsets and lengths.
+        #[test]
+        fn generated_cards_with_damaged_headers_never_panic(
+            version in 0u8..=99,
+            jversion in 0u8..=99,
+            kinds in proptest::collection::vec(prop_oneof![Just("DL".to_string()), Just("ID".to_string()), Just("ZV".to_string()), "[A-Z]{2}"], 1..4),
+            ids in proptest::collection::vec(prop_oneof![
+                Just("DAQ".to_string()), Just("DCS".to_string()), Just("DAC".to_string()), Just("DAD".to_string()), Just("DBB".to_string()), Just("DBA".to_string()),
+                Just("DBD".to_string()), Just("DAA".to_string()), Just("DCT".to_string()), Just("DAG".to_string()), Just("DAK".to_string()), Just("DBC".to_string()),
+                Just("DAJ".to_string()), Just("DCG".to_string()), "[A-Z]{3}",
+            ], 0..16),
+            values in proptest::collection::vec(element_value(), 16),
+            header_edits in proptest::collection::vec((0usize..64, prop_oneof![Just(b'0'), Just(b'9'), Just(b'D'), Just(b'L'), Just(b'\n'), Just(b'\r'), Just(0x1e), any::<u8>()]), 0..4),
+            cut in any::<usize>(),
+        ) {
+            let elements: Vec<(&str, &str)> = ids.iter().zip(&values).map(|(i, v)| (i.as_str(), v.as_str())).collect();
+            let subfiles: Vec<(&str, &[(&str, &str)])> = kinds.iter().map(|k| (k.as_str(), elements.as_slice())).collect();
+            let mut v = build_payload("ANSI ", "636014", version, jversion, &subfiles).into_bytes();
+            for (pos, byte) in header_edits {
+                if pos < v.len() {
+                    v[pos] = byte;
+                }
+            }
+            if cut % 3 == 0 {
+                v.truncate(cut % (v.len() + 1));
+            }
             let _ = parse(&v, today());
         }
     }

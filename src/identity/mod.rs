@@ -1,8 +1,10 @@
 //! Customer Identification Program checks: SSN/ITIN number rules ([`ssn`]), driver's licence
 //! barcodes ([`aamva`]), OFAC sanctions lists and screening ([`sanctions`]) and FTC Red Flags
-//! ([`red_flags`]). The verification record that ties them together comes next.
+//! ([`red_flags`]), tied together by the verification record ([`verification`]): one stored
+//! check per run, its resolutions, the application gate and contact confirmation.
 
 pub mod aamva;
 pub mod red_flags;
 pub mod sanctions;
 pub mod ssn;
+pub mod verification;

@@ -4,7 +4,8 @@
 //! act on; resolving flags (with a note) is the verification record's job, not this module's.
 
 use chrono::{Duration, NaiveDate};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use super::aamva::Licence;
 use super::sanctions::Candidate;
@@ -13,8 +14,9 @@ use super::ssn::{classify, TaxIdKind};
 /// The day SSA began assigning SSNs at random (no more geographic areas or ordered groups).
 pub const SSN_RANDOMIZATION: (i32, u32, u32) = (2011, 6, 25);
 
-/// Why a flag was raised.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// Why a flag was raised. [`evaluate`] raises all but the last three, which the verification
+/// record adds from facts it gathers itself (the barcode's own problems, a missing list).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum FlagCode {
     LicenceExpired,
@@ -28,6 +30,56 @@ pub enum FlagCode {
     PhoneShared,
     EmailShared,
     SanctionsCandidate,
+    /// The barcode was read, but with problems (missing elements, bad dates, bad offsets).
+    DocumentProblems,
+    /// No sanctions list was loaded, so the name could not be screened.
+    SanctionsNotScreened,
+    /// The document's number differs from the licence number on file.
+    DocumentNumberMismatch,
+}
+
+impl FlagCode {
+    pub const ALL: &'static [FlagCode] = &[
+        FlagCode::LicenceExpired,
+        FlagCode::LicenceIssuedRecently,
+        FlagCode::LicenceDobMismatch,
+        FlagCode::LicenceNameMismatch,
+        FlagCode::AddressMismatch,
+        FlagCode::SsnInvalid,
+        FlagCode::SsnIssuedBeforeBirth,
+        FlagCode::SsnOnOtherCustomer,
+        FlagCode::PhoneShared,
+        FlagCode::EmailShared,
+        FlagCode::SanctionsCandidate,
+        FlagCode::DocumentProblems,
+        FlagCode::SanctionsNotScreened,
+        FlagCode::DocumentNumberMismatch,
+    ];
+
+    /// The stable snake_case name (as serialised and stored).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FlagCode::LicenceExpired => "licence_expired",
+            FlagCode::LicenceIssuedRecently => "licence_issued_recently",
+            FlagCode::LicenceDobMismatch => "licence_dob_mismatch",
+            FlagCode::LicenceNameMismatch => "licence_name_mismatch",
+            FlagCode::AddressMismatch => "address_mismatch",
+            FlagCode::SsnInvalid => "ssn_invalid",
+            FlagCode::SsnIssuedBeforeBirth => "ssn_issued_before_birth",
+            FlagCode::SsnOnOtherCustomer => "ssn_on_other_customer",
+            FlagCode::PhoneShared => "phone_shared",
+            FlagCode::EmailShared => "email_shared",
+            FlagCode::SanctionsCandidate => "sanctions_candidate",
+            FlagCode::DocumentProblems => "document_problems",
+            FlagCode::SanctionsNotScreened => "sanctions_not_screened",
+            FlagCode::DocumentNumberMismatch => "document_number_mismatch",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<FlagCode> {
+        let s = s.trim().to_ascii_lowercase().replace('-', "_");
+        FlagCode::ALL.iter().copied().find(|c| c.as_str() == s)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -270,7 +322,7 @@ pub fn evaluate(f: &Facts<'_>) -> RedFlagReport {
 }
 
 /// Uppercase letters and digits only: "O'Neil-Smith" and "ONEIL SMITH" compare equal.
-fn simple(s: &str) -> String {
+pub(crate) fn simple(s: &str) -> String {
     s.chars()
         .filter(|c| c.is_alphanumeric())
         .flat_map(char::to_uppercase)
@@ -278,7 +330,7 @@ fn simple(s: &str) -> String {
 }
 
 /// Street words the USPS abbreviates, so "2300 West Broad Street" equals "2300 W Broad St".
-fn street_key(s: &str) -> String {
+pub(crate) fn street_key(s: &str) -> String {
     let words: Vec<String> = s
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
@@ -406,6 +458,21 @@ mod tests {
 
     fn codes(r: &RedFlagReport) -> Vec<FlagCode> {
         r.flags.iter().map(|f| f.code).collect()
+    }
+
+    #[test]
+    fn flag_code_names_match_their_serialised_form() {
+        for code in FlagCode::ALL {
+            let json = serde_json::to_value(code).expect("json");
+            assert_eq!(json, code.as_str(), "{code:?}");
+            assert_eq!(
+                FlagCode::parse(code.as_str()),
+                Some(*code),
+                "{code:?} parses"
+            );
+        }
+        assert_eq!(FlagCode::parse("phone-shared"), Some(FlagCode::PhoneShared));
+        assert_eq!(FlagCode::parse("nonsense"), None);
     }
 
     #[test]
