@@ -5,11 +5,14 @@ import type {
   CommandError,
   CustomerSummary,
   CustomerView,
+  DealSummary,
   ErrorCode,
   HomeFigures,
   Role,
   SessionView,
   StaffView,
+  VehicleView,
+  VinReport,
 } from '../lib/api/bindings';
 import type { CommandName } from '../lib/api/ipc';
 
@@ -130,6 +133,65 @@ export function customerView(extra: Partial<CustomerView> = {}): CustomerView {
     ],
     created_at: '2024-05-02T14:00:00Z',
     updated_at: '2024-05-02T14:00:00Z',
+    ...extra,
+  };
+}
+
+export function vehicleView(i: number, extra: Partial<VehicleView> = {}): VehicleView {
+  return {
+    id: `veh_${i}`,
+    vin: `1HGCM82633A${String(100000 + i).slice(-6)}`,
+    model_year: 2021,
+    make: 'Honda',
+    model: 'Accord',
+    trim: 'EX',
+    mileage: 30000 + i,
+    price: '24500.00',
+    condition: 'used',
+    status: 'in_stock',
+    check_digit_ok: true,
+    manufacturer: 'Honda',
+    created_at: '2024-05-02T14:00:00Z',
+    updated_at: '2024-05-02T14:00:00Z',
+    ...extra,
+  };
+}
+
+/** A clean decode of a 17-character VIN. */
+export function vinReport(vin: string, extra: Partial<VinReport> = {}): VinReport {
+  return {
+    vin,
+    valid: true,
+    check_digit_ok: true,
+    model_year: 2003,
+    wmi: vin.slice(0, 3),
+    manufacturer: 'Honda',
+    plant_code: vin.charAt(10) || null,
+    serial: vin.slice(11),
+    errors: [],
+    warnings: [],
+    ...extra,
+  };
+}
+
+export function dealSummary(i: number, extra: Partial<DealSummary> = {}): DealSummary {
+  return {
+    id: `deal_${i}`,
+    customer_id: `cus_${i}`,
+    customer_name: `Customer Number${i}`,
+    vehicle_id: `veh_${i}`,
+    vehicle_label: '2021 Honda Accord EX',
+    status: 'open',
+    kind: 'loan',
+    option_count: 2,
+    term_months: 72,
+    monthly_payment: '452.18',
+    amount_financed: '24890.00',
+    due_at_signing: null,
+    apr: '6.99',
+    salesperson: 'jasmine',
+    created_at: '2024-05-02T14:00:00Z',
+    updated_at: '2024-05-03T16:00:00Z',
     ...extra,
   };
 }
