@@ -32,6 +32,8 @@ pub enum DemoError {
     Customer(#[from] CustomerError),
     #[error(transparent)]
     Deal(#[from] DealError),
+    #[error(transparent)]
+    Sanctions(#[from] crate::identity::sanctions::SanctionsError),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
 }
@@ -532,12 +534,44 @@ pub async fn fill(
         }
         tx.commit().await?;
     }
+    demo_sanctions_list(store, &actor, &mut rng, people.first().map(|(c, _)| c), now).await?;
     Ok(DemoReport {
         customers: customer_count,
         vehicles: vehicles.len(),
         deals: deal_count,
         staff,
     })
+}
+
+/// Loads a full-size, clearly fictional sanctions list (see `sanctions::synthetic`) so identity
+/// checks screen names offline in the demo. One listed entry shares the first demo customer's
+/// name with another birth year, so the demo shows a potential match for a finance manager to
+/// clear.
+async fn demo_sanctions_list(
+    store: &Store,
+    actor: &Actor,
+    rng: &mut ChaCha8Rng,
+    lookalike: Option<&CustomerInput>,
+    now: DateTime<Utc>,
+) -> Result<(), DemoError> {
+    use crate::identity::sanctions::{self, synthetic, ListFiles};
+    let mut list = synthetic::generate(synthetic::FULL_SIZE, rng);
+    if let Some(c) = lookalike {
+        // The generator ends the SDN file with the DOS end-of-file mark; add before it.
+        list.sdn.pop();
+        list.sdn.push_str(&format!(
+            "9999,\"{}, {}\",\"individual\",\"DEMO\",\"-0- \",\"-0- \",\"-0- \",\"-0- \",\"-0- \",\"-0- \",\"-0- \",\"DOB 1958; demo entry, not a real listing.\"\r\n\u{1a}",
+            c.family_name.to_uppercase(),
+            c.given_name
+        ));
+    }
+    let files = ListFiles {
+        sdn: ("demo-sdn.csv", list.sdn.as_bytes()),
+        alt: Some(("demo-alt.csv", list.alt.as_bytes())),
+        add: Some(("demo-add.csv", list.add.as_bytes())),
+    };
+    sanctions::import(store, actor, &files, None, now).await?;
+    Ok(())
 }
 
 /// How many saved deals the demo desk starts with (fewer if there are fewer customers).

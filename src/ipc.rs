@@ -147,6 +147,9 @@ impl From<DealError> for CommandError {
             },
             DealError::Forbidden => Self::new(C::Forbidden, msg),
             DealError::Database(d) => storage(&d),
+        }
+    }
+}
 
 impl From<IdentityError> for CommandError {
     fn from(e: IdentityError) -> Self {

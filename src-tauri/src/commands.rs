@@ -11,6 +11,11 @@ use dealerdesk::deal::preview::{self, OptionQuote};
 use dealerdesk::deal::{self, DealFilter, DealInput, DealPage, DealView, OptionTerms};
 use dealerdesk::home::{self, HomeFigures};
 use dealerdesk::identity::aamva::{self, Licence};
+use dealerdesk::identity::red_flags::FlagCode;
+use dealerdesk::identity::verification::{
+    self, Blocker, CandidateDecision, CheckInput, ContactChannel, ContactStatusView,
+    VerificationView,
+};
 use dealerdesk::ipc::{self, AppStatus, CommandError};
 use dealerdesk::vehicle::{self, VehicleFilter, VehicleInput, VehiclePage, VehicleView, VinReport};
 use tauri::State;
@@ -366,4 +371,116 @@ pub async fn quote_deal_option(
     state.authorize(ANY, "deal.quote").await?;
     let index = usize::try_from(index).unwrap_or(usize::MAX);
     Ok(preview::quote_option(state.store()?, &terms, customer_id.as_deref(), index).await?)
+}
+
+// --- identity verification -------------------------------------------------------------------
+
+/// Runs and stores an identity check. Any role may run one; resolving what it raises is the
+/// finance manager's (enforced in the core).
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn run_identity_check(
+    state: State<'_, AppState>,
+    customer_id: String,
+    input: CheckInput,
+) -> Result<VerificationView> {
+    let staff = state.authorize(ANY, "identity.check").await?;
+    let now = Utc::now();
+    Ok(verification::run_check(
+        state.store()?,
+        &Actor::Staff(staff),
+        &customer_id,
+        &input,
+        now,
+        Local::now().date_naive(),
+    )
+    .await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn latest_identity_check(
+    state: State<'_, AppState>,
+    customer_id: String,
+) -> Result<Option<VerificationView>> {
+    let staff = state.authorize(ANY, "identity.view").await?;
+    Ok(verification::latest_verification(
+        state.store()?,
+        &Actor::Staff(staff),
+        &customer_id,
+        Utc::now(),
+    )
+    .await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn resolve_identity_flag(
+    state: State<'_, AppState>,
+    check_id: String,
+    code: FlagCode,
+    note: String,
+) -> Result<VerificationView> {
+    // Any signed-in role reaches the core, which refuses (and audits) all but finance managers
+    // and admins.
+    let staff = state.authorize(ANY, "identity.resolve_flag").await?;
+    Ok(verification::resolve_flag(
+        state.store()?,
+        &Actor::Staff(staff),
+        &check_id,
+        code,
+        &note,
+        Utc::now(),
+    )
+    .await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn decide_sanctions_candidate(
+    state: State<'_, AppState>,
+    check_id: String,
+    ent_num: i64,
+    decision: CandidateDecision,
+    reason: String,
+) -> Result<VerificationView> {
+    let staff = state.authorize(ANY, "identity.decide_candidate").await?;
+    Ok(verification::decide_candidate(
+        state.store()?,
+        &Actor::Staff(staff),
+        &check_id,
+        ent_num,
+        decision,
+        &reason,
+        Utc::now(),
+    )
+    .await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn confirm_contact(
+    state: State<'_, AppState>,
+    customer_id: String,
+    channels: Vec<ContactChannel>,
+) -> Result<Vec<ContactStatusView>> {
+    let staff = state.authorize(ANY, "identity.confirm_contact").await?;
+    Ok(verification::confirm_contact(
+        state.store()?,
+        &Actor::Staff(staff),
+        &customer_id,
+        &channels,
+        Utc::now(),
+    )
+    .await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn application_blockers(
+    state: State<'_, AppState>,
+    customer_id: String,
+) -> Result<Vec<Blocker>> {
+    state.authorize(ANY, "identity.blockers").await?;
+    Ok(verification::application_blockers(state.store()?, &customer_id).await?)
 }

@@ -73,6 +73,12 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         save_deal,
         update_deal,
         quote_deal_option,
+        run_identity_check,
+        latest_identity_check,
+        resolve_identity_flag,
+        decide_sanctions_candidate,
+        confirm_contact,
+        application_blockers,
     ])
 }
 

@@ -318,6 +318,7 @@ impl From<DemoError> for CliError {
             DemoError::Auth(a) => a.into(),
             DemoError::Customer(c) => c.into(),
             DemoError::Deal(d) => d.into(),
+            DemoError::Sanctions(s) => Self::new(1, s.to_string()),
             DemoError::Database(d) => d.into(),
         }
     }

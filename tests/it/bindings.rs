@@ -15,6 +15,13 @@ use dealerdesk::deal::{
 };
 use dealerdesk::home::{HomeFigures, MonthCount};
 use dealerdesk::identity::aamva::{Licence, LicenceProblem, ProblemCode, Sex};
+use dealerdesk::identity::red_flags::FlagCode;
+use dealerdesk::identity::verification::{
+    Blocker, CandidateDecision, CandidateView, CheckInput, CheckMethod, CheckOutcome,
+    ContactChannel, ContactState, ContactStatusView, Decision, DocumentType, DocumentView,
+    ResolutionView, RuleResultView, RuleStatus, SanctionsScreenView, VerificationStatus,
+    VerificationView,
+};
 use dealerdesk::ipc::{AppStatus, CommandError, ErrorCode};
 use dealerdesk::vehicle::{
     VehicleCondition, VehicleFilter, VehicleInput, VehiclePage, VehicleStatus, VehicleView,
@@ -73,6 +80,25 @@ fn generate() -> String {
         DealFilter::decl(&cfg),
         DealPage::decl(&cfg),
         OptionQuote::decl(&cfg),
+        FlagCode::decl(&cfg),
+        DocumentType::decl(&cfg),
+        CheckMethod::decl(&cfg),
+        CheckInput::decl(&cfg),
+        RuleStatus::decl(&cfg),
+        Decision::decl(&cfg),
+        ResolutionView::decl(&cfg),
+        RuleResultView::decl(&cfg),
+        CandidateView::decl(&cfg),
+        SanctionsScreenView::decl(&cfg),
+        DocumentView::decl(&cfg),
+        CheckOutcome::decl(&cfg),
+        VerificationStatus::decl(&cfg),
+        ContactChannel::decl(&cfg),
+        ContactState::decl(&cfg),
+        ContactStatusView::decl(&cfg),
+        VerificationView::decl(&cfg),
+        Blocker::decl(&cfg),
+        CandidateDecision::decl(&cfg),
     ];
     let mut out = String::from(
         "// GENERATED from the Rust types by `UPDATE_BINDINGS=1 cargo test --test it bindings`.\n\

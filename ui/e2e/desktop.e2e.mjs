@@ -58,6 +58,18 @@ execFileSync(cli, ['--db', db, 'staff', 'add', USER, '--name', 'Erin Tester', '-
   stdio: ['pipe', 'ignore', 'inherit'],
 });
 
+// Offline OFAC list (fictional fixture entries) and one vehicle on the lot.
+execFileSync(
+  cli,
+  ['--db', db, 'sanctions', 'import', '--sdn', join(root, 'tests/fixtures/ofac/sdn.csv'), '--alt', join(root, 'tests/fixtures/ofac/alt.csv'), '--add', join(root, 'tests/fixtures/ofac/add.csv')],
+  { stdio: 'ignore' },
+);
+execFileSync(
+  cli,
+  ['--db', db, 'vehicle', 'add', '--vin', '1HGCM82633A004352', '--make', 'Honda', '--model', 'Accord', '--trim', 'EX', '--mileage', '98000', '--price', '8900.00', '--condition', 'used'],
+  { stdio: 'ignore' },
+);
+
 // tauri-driver starts WebKitWebDriver on a second port; keep both ours so parallel runs do not clash.
 const driver = spawn('tauri-driver', ['--port', String(port), '--native-port', String(port + 1)], {
   stdio: ['ignore', 'ignore', 'inherit'],
@@ -217,6 +229,72 @@ try {
     await $t('customer-name').waitForDisplayed({ timeout: 10000 });
     const name = await $t('customer-name').getText();
     if (!name.startsWith('Maria') || !name.endsWith('Gonzalez')) throw new Error(`detail shows ${name}`);
+  });
+
+  await step('run the identity check and see the checklist', async () => {
+    // The licence scanned on the form is handed to the check; nothing to scan again.
+    const box = await $t('identity-payload');
+    await box.waitForDisplayed({ timeout: 5000 });
+    if (!(await box.getValue()).includes('ANSI')) throw new Error('the scanned licence was not handed to the check');
+    await $t('identity-run').click();
+    await $t('identity-record').waitForDisplayed({ timeout: 10000 });
+    const status = await $t('identity-status').getText();
+    const rules = await browser.$$('[data-testid="identity-rule"]');
+    const texts = [];
+    for (const r of rules) texts.push(`${await r.getAttribute('data-rule')}=${await r.getAttribute('data-status')}`);
+    if (rules.length < 8) throw new Error(`only ${rules.length} rules shown: ${texts.join(', ')}`);
+    if (status !== 'Verified') throw new Error(`status ${status}; rules: ${texts.join(', ')}`);
+    const screen = await $t('identity-sanctions').getText();
+    if (!/List version \d+/.test(screen)) throw new Error(`no list version shown: ${screen}`);
+  });
+
+  await step('desk a deal with three options priced as you type', async () => {
+    await $t('customer-start-deal').click();
+    await $t('deal-vehicle').waitForDisplayed({ timeout: 5000 });
+    await $t('deal-vehicle').click();
+    await $t('deal-vehicle').addValue('accord');
+    await $t('deal-vehicle-option').waitForDisplayed({ timeout: 5000 });
+    await browser.keys('Enter');
+    await $t('deal-vehicle-picked').waitForDisplayed({ timeout: 5000 });
+    await fill('options.2.residual', '5200.00');
+    await browser.waitUntil(async () => (await browser.$$('[data-testid="option-payment"]').length) === 3, {
+      timeout: 10000,
+      timeoutMsg: 'three priced options expected',
+    });
+    // Typing a term re-prices the option; time each round trip from keystroke to figures.
+    const timings = [];
+    for (const term of ['48', '54', '66', '60']) {
+      const t = await browser.execute(async (value) => {
+        const input = document.querySelector('[name="options.0.term"]');
+        const out = document.querySelectorAll('[data-testid="option-payment"]')[0];
+        const before = out.textContent;
+        const changed = new Promise((resolve) => {
+          const seen = new MutationObserver(() => {
+            if (out.textContent !== before) {
+              seen.disconnect();
+              resolve(performance.now());
+            }
+          });
+          seen.observe(out, { childList: true, characterData: true, subtree: true });
+          setTimeout(() => resolve(Number.NaN), 2000);
+        });
+        const t0 = performance.now();
+        input.value = value;
+        input.dispatchEvent(new Event('input', { bubbles: true }));
+        return (await changed) - t0;
+      }, term);
+      timings.push(Math.round(t * 10) / 10);
+    }
+    console.log(`     deal screen recalculation (input event to new figures in the DOM), ms: ${timings.join(', ')}`);
+    if (timings.some((t) => !(t <= 16))) throw new Error(`a recalculation took more than one frame: ${timings.join(', ')} ms`);
+    await $t('deal-schedule-toggle').click();
+    await $t('deal-schedule').waitForDisplayed({ timeout: 5000 });
+    await $t('deal-save').click();
+    await $t('deal-title').waitForDisplayed({ timeout: 5000 });
+    await browser.waitUntil(async () => (await $t('deal-title').getText()).startsWith('Deal for'), {
+      timeout: 10000,
+      timeoutMsg: 'the deal was not saved',
+    });
   });
 } catch (e) {
   failed++;

@@ -8,6 +8,7 @@
 
 mod files;
 mod screen;
+pub mod synthetic;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;

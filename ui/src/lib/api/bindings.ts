@@ -248,3 +248,94 @@ usury_state: string | null, max_rate: string,
  * The document a save would store: `{kind, input, limits, quote, disclosure}`.
  */
 quote: unknown, };
+
+export type FlagCode = "licence_expired" | "licence_issued_recently" | "licence_dob_mismatch" | "licence_name_mismatch" | "address_mismatch" | "ssn_invalid" | "ssn_issued_before_birth" | "ssn_on_other_customer" | "phone_shared" | "email_shared" | "sanctions_candidate" | "document_problems" | "sanctions_not_screened" | "document_number_mismatch";
+
+export type DocumentType = "drivers_licence" | "state_id" | "passport" | "other";
+
+export type CheckMethod = "barcode_scan" | "manual_entry";
+
+export type CheckInput = { "method": "barcode_scan", 
+/**
+ * The AAMVA PDF417 text as the scanner typed it.
+ */
+payload: string, } | { "method": "manual_entry", document_type: DocumentType, 
+/**
+ * The issuing state (two letters) or country.
+ */
+issuer: string, number: string, expiry: string, 
+/**
+ * The date of birth printed on the document, compared with the one on file.
+ */
+dob: string | null, 
+/**
+ * The issue date printed on the document.
+ */
+issued: string | null, };
+
+export type RuleStatus = "pass" | "flag" | "fail" | "not_checked";
+
+export type Decision = "resolved" | "cleared" | "confirmed";
+
+export type ResolutionView = { decision: Decision, note: string, decided_by: string, decided_at: string, };
+
+export type RuleResultView = { rule: string, status: RuleStatus, code: FlagCode | null, reason: string, 
+/**
+ * Whether a finance manager can resolve this flag with a note (flags only; sanctions
+ * candidates are cleared or confirmed one by one instead).
+ */
+resolvable: boolean, resolution: ResolutionView | null, };
+
+export type CandidateView = { ent_num: number, name: string, 
+/**
+ * 0 to 1, three decimals.
+ */
+score: number, program: string | null, sdn_type: string | null, matched_alias: string | null, dob_matches: boolean | null, country_matches: boolean | null, decision: ResolutionView | null, };
+
+export type SanctionsScreenView = { 
+/**
+ * `None`: no list was loaded, the name was not screened.
+ */
+list_version: number | null, list_id: string | null, threshold: number | null, top_score: number | null, candidates: Array<CandidateView>, };
+
+export type DocumentView = { document_type: DocumentType, issuer: string | null, 
+/**
+ * Only ever masked (`••••4567`); the full number is kept encrypted.
+ */
+number_masked: string | null, expiry: string | null, };
+
+export type CheckOutcome = "verified" | "needs_review" | "failed";
+
+export type VerificationStatus = "not_checked" | "verified" | "needs_review" | "failed";
+
+export type ContactChannel = "phone" | "email" | "address";
+
+export type ContactState = "confirmed" | "unconfirmed" | "changed_since_confirmation" | "not_on_file";
+
+export type ContactStatusView = { channel: ContactChannel, state: ContactState, confirmed_by: string | null, confirmed_at: string | null, };
+
+export type VerificationView = { id: string, customer_id: string, checked_at: string, checked_by: string, method: CheckMethod, document: DocumentView, 
+/**
+ * `ssn`, `itin` or `invalid`: the number on file at check time.
+ */
+tax_id_kind: string, rules: Array<RuleResultView>, sanctions: SanctionsScreenView, 
+/**
+ * The outcome when the check ran.
+ */
+outcome: CheckOutcome, 
+/**
+ * The outcome with resolutions and candidate decisions applied.
+ */
+effective_outcome: CheckOutcome, 
+/**
+ * The customer's name, date of birth, SSN or address changed after the check.
+ */
+stale: boolean, 
+/**
+ * Where the customer stands now (see [`verification_status`]).
+ */
+status: VerificationStatus, contacts: Array<ContactStatusView>, };
+
+export type Blocker = { "kind": "not_checked" } | { "kind": "stale" } | { "kind": "failed", reasons: Array<string>, } | { "kind": "open_flags", codes: Array<FlagCode>, } | { "kind": "undecided_candidates", ent_nums: Array<number>, } | { "kind": "not_screened" } | { "kind": "contact_not_confirmed", channel: ContactChannel, state: ContactState, };
+
+export type CandidateDecision = "clear" | "confirm";
