@@ -81,12 +81,14 @@ describe('the identity panel', () => {
 
   it('lets a finance manager clear a candidate with a reason, and asks for one first', async () => {
     session.signedIn(sessionView('finance_manager'));
+    const listed = record().sanctions.candidates[0];
+    if (!listed) throw new Error('fixture has a candidate');
     const cleared = record({
       sanctions: {
         ...record().sanctions,
         candidates: [
           {
-            ...record().sanctions.candidates[0]!,
+            ...listed,
             decision: { decision: 'cleared', note: 'Birth year 1984, listed 1980', decided_by: 'miguel', decided_at: '2026-11-25T15:05:00Z' },
           },
         ],
@@ -133,10 +135,11 @@ describe('the identity panel', () => {
     await waitFor(() => expect(screen.getByLabelText('Note for Date of birth matches')).toHaveAttribute('aria-invalid', 'true'));
 
     const contacts = screen.getByTestId('identity-contacts');
-    const boxes = within(contacts).getAllByRole('checkbox');
-    expect(boxes[1]).toBeDisabled();
-    await user.click(boxes[0]!);
-    await user.click(boxes[2]!);
+    const [phone, email, address] = within(contacts).getAllByRole('checkbox');
+    if (!phone || !email || !address) throw new Error('three contact channels expected');
+    expect(email).toBeDisabled();
+    await user.click(phone);
+    await user.click(address);
     await user.click(screen.getByTestId('identity-confirm-contacts'));
     await waitFor(() => expect(backend.calls('confirm_contact')).toHaveLength(1));
     expect(backend.calls('confirm_contact')[0]).toEqual({ customer_id: 'cus_1', channels: ['phone', 'address'] });
