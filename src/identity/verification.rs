@@ -892,11 +892,12 @@ fn rule_rows(f: &RuleFacts<'_>) -> Vec<RuleRow> {
             &f.on_file.licence_number,
             f.doc.document_type,
         ) {
-            (Some(_), Some(_), DocumentType::DriversLicence | DocumentType::StateId) => {
-                pass("the document number matches the licence number on file")
+            (_, _, DocumentType::Passport | DocumentType::Other) => {
+                skip("not a licence or state ID")
             }
+            (None, _, _) => skip("the document gives no number"),
             (_, None, _) => skip("no licence number on file"),
-            _ => skip("not a licence or state ID"),
+            (Some(_), Some(_), _) => pass("the document number matches the licence number on file"),
         },
     );
     rule(
