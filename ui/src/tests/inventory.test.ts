@@ -172,6 +172,29 @@ describe('the vehicle form', () => {
     expect(toasts.items.map((t) => t.message)).toContain('2003 Honda Accord saved.');
   });
 
+  it('takes the year from a corrected VIN, but keeps a year typed by hand', async () => {
+    useBackend({
+      check_vin: (args) => {
+        const vin = String(args['vin']);
+        return vinReport(vin, { model_year: vin.endsWith('2') ? 2003 : 2004 });
+      },
+    });
+    render(VehicleForm);
+    const user = userEvent.setup();
+    const vin = screen.getByLabelText(/^VIN/);
+    const year = screen.getByLabelText('Year');
+    await user.type(vin, GOOD_VIN);
+    await waitFor(() => expect(year).toHaveValue('2003'));
+    await user.type(vin, '{Backspace}3');
+    await waitFor(() => expect(year).toHaveValue('2004'));
+
+    await user.clear(year);
+    await user.type(year, '2005');
+    await user.type(vin, '{Backspace}2');
+    await screen.findByText('Decoded: 2003 · Honda');
+    expect(year).toHaveValue('2005');
+  });
+
   it('shows a VIN error from Rust next to the VIN and keeps the form', async () => {
     useBackend({
       check_vin: (args) => vinReport(String(args['vin'])),
