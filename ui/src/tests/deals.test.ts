@@ -55,7 +55,7 @@ describe('the deal list', () => {
     expect(lease.getByText('Lease')).toHaveClass('badge');
     expect(lease.getByText('36 mo')).toBeInTheDocument();
     expect(lease.getByText('$389.50')).toBeInTheDocument();
-    expect(lease.getByText('$2,999.00 due at signing')).toBeInTheDocument();
+    expect(lease.getByText('$2,999.00 due')).toBeInTheDocument();
     expect(lease.getByText('Sold')).toBeInTheDocument();
     expect(lease.queryByText(/APR/)).toBeNull();
   });
