@@ -1,16 +1,13 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { render, screen, waitFor, within } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import Inventory from '../screens/Inventory.svelte';
 import VehicleForm from '../screens/VehicleForm.svelte';
 import { router } from '../lib/router.svelte';
 import { toasts } from '../lib/toast.svelte';
-import { resetListState } from '../lib/list-state.svelte';
 import { commandError, useBackend, vehicleView, vinReport } from './fake-backend';
 
 vi.mock('@tauri-apps/api/core', () => ({ invoke: vi.fn() }));
-
-afterEach(() => resetListState());
 
 /** A real VIN (Honda Accord, model year 2003) whose check digit (position 9, '3') is right. */
 const GOOD_VIN = '1HGCM82633A004352';
