@@ -3,9 +3,10 @@ import { render, screen, waitFor, within } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import Inventory from '../screens/Inventory.svelte';
 import VehicleForm from '../screens/VehicleForm.svelte';
+import Shell from '../screens/Shell.svelte';
 import { router } from '../lib/router.svelte';
 import { toasts } from '../lib/toast.svelte';
-import { commandError, useBackend, vehicleView, vinReport } from './fake-backend';
+import { commandError, sessionView, useBackend, vehicleView, vinReport } from './fake-backend';
 
 vi.mock('@tauri-apps/api/core', () => ({ invoke: vi.fn() }));
 
@@ -90,6 +91,20 @@ describe('the inventory list', () => {
     expect(search).toHaveValue('');
     await user.keyboard('{ArrowDown}{Enter}');
     expect(router.route).toEqual({ name: 'vehicle_edit', id: 'veh_2' });
+  });
+
+  it('keeps / for its own search inside the app shell instead of jumping to customers', async () => {
+    useBackend({ list_vehicles: () => ({ items: [vehicleView(1)], total: 1 }) });
+    router.go({ name: 'inventory' });
+    render(Shell, { view: sessionView('sales'), locked: false });
+    await screen.findAllByTestId('vehicle-row');
+    const search = screen.getByTestId('vehicle-search');
+    await waitFor(() => expect(search).toHaveFocus());
+    search.blur();
+
+    await userEvent.setup().keyboard('/');
+    expect(search).toHaveFocus();
+    expect(router.route).toEqual({ name: 'inventory' });
   });
 
   it('says so when nothing is in stock, and goes to the form from “Add vehicle”', async () => {
