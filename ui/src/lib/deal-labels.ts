@@ -19,8 +19,11 @@ export function formatTerm(months: number): string {
   return `${months} mo`;
 }
 
-/** A loan's disclosed APR ("6.99" → "6.99% APR") or a lease's amount due at signing. */
+/**
+ * The figure that sits next to the payment in lists (column "APR / due at signing"): a loan's
+ * disclosed APR ("6.99" → "6.99% APR"), a lease's amount due at signing ("$2,999.00 due").
+ */
 export function rateOrDue(deal: { kind: OptionKind; apr: string | null; due_at_signing: string | null }): string {
   if (deal.kind === 'loan') return deal.apr !== null ? `${deal.apr}% APR` : '—';
-  return deal.due_at_signing !== null ? `${formatMoney(deal.due_at_signing)} due at signing` : '—';
+  return deal.due_at_signing !== null ? `${formatMoney(deal.due_at_signing)} due` : '—';
 }

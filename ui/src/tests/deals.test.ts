@@ -1,15 +1,12 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { render, screen, waitFor, within } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import Deals from '../screens/Deals.svelte';
 import CustomerDetail from '../screens/CustomerDetail.svelte';
 import { router } from '../lib/router.svelte';
-import { resetListState } from '../lib/list-state.svelte';
 import { commandError, customerView, dealSummary, useBackend } from './fake-backend';
 
 vi.mock('@tauri-apps/api/core', () => ({ invoke: vi.fn() }));
-
-afterEach(() => resetListState());
 
 const noFilter = { query: null, status: 'open', kind: null, customer_id: null, vehicle_id: null, limit: 50, offset: 0 };
 
@@ -55,7 +52,7 @@ describe('the deal list', () => {
     expect(lease.getByText('Lease')).toHaveClass('badge');
     expect(lease.getByText('36 mo')).toBeInTheDocument();
     expect(lease.getByText('$389.50')).toBeInTheDocument();
-    expect(lease.getByText('$2,999.00 due at signing')).toBeInTheDocument();
+    expect(lease.getByText('$2,999.00 due')).toBeInTheDocument();
     expect(lease.getByText('Sold')).toBeInTheDocument();
     expect(lease.queryByText(/APR/)).toBeNull();
   });

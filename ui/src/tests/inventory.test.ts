@@ -1,16 +1,14 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { render, screen, waitFor, within } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import Inventory from '../screens/Inventory.svelte';
 import VehicleForm from '../screens/VehicleForm.svelte';
+import Shell from '../screens/Shell.svelte';
 import { router } from '../lib/router.svelte';
 import { toasts } from '../lib/toast.svelte';
-import { resetListState } from '../lib/list-state.svelte';
-import { commandError, useBackend, vehicleView, vinReport } from './fake-backend';
+import { commandError, sessionView, useBackend, vehicleView, vinReport } from './fake-backend';
 
 vi.mock('@tauri-apps/api/core', () => ({ invoke: vi.fn() }));
-
-afterEach(() => resetListState());
 
 /** A real VIN (Honda Accord, model year 2003) whose check digit (position 9, '3') is right. */
 const GOOD_VIN = '1HGCM82633A004352';
@@ -95,6 +93,20 @@ describe('the inventory list', () => {
     expect(router.route).toEqual({ name: 'vehicle_edit', id: 'veh_2' });
   });
 
+  it('keeps / for its own search inside the app shell instead of jumping to customers', async () => {
+    useBackend({ list_vehicles: () => ({ items: [vehicleView(1)], total: 1 }) });
+    router.go({ name: 'inventory' });
+    render(Shell, { view: sessionView('sales'), locked: false });
+    await screen.findAllByTestId('vehicle-row');
+    const search = screen.getByTestId('vehicle-search');
+    await waitFor(() => expect(search).toHaveFocus());
+    search.blur();
+
+    await userEvent.setup().keyboard('/');
+    expect(search).toHaveFocus();
+    expect(router.route).toEqual({ name: 'inventory' });
+  });
+
   it('says so when nothing is in stock, and goes to the form from “Add vehicle”', async () => {
     useBackend({ list_vehicles: () => ({ items: [], total: 0 }) });
     render(Inventory);
@@ -170,6 +182,29 @@ describe('the vehicle form', () => {
     });
     await waitFor(() => expect(router.route).toEqual({ name: 'inventory' }));
     expect(toasts.items.map((t) => t.message)).toContain('2003 Honda Accord saved.');
+  });
+
+  it('takes the year from a corrected VIN, but keeps a year typed by hand', async () => {
+    useBackend({
+      check_vin: (args) => {
+        const vin = String(args['vin']);
+        return vinReport(vin, { model_year: vin.endsWith('2') ? 2003 : 2004 });
+      },
+    });
+    render(VehicleForm);
+    const user = userEvent.setup();
+    const vin = screen.getByLabelText(/^VIN/);
+    const year = screen.getByLabelText('Year');
+    await user.type(vin, GOOD_VIN);
+    await waitFor(() => expect(year).toHaveValue('2003'));
+    await user.type(vin, '{Backspace}3');
+    await waitFor(() => expect(year).toHaveValue('2004'));
+
+    await user.clear(year);
+    await user.type(year, '2005');
+    await user.type(vin, '{Backspace}2');
+    await screen.findByText('Decoded: 2003 · Honda');
+    expect(year).toHaveValue('2005');
   });
 
   it('shows a VIN error from Rust next to the VIN and keeps the form', async () => {

@@ -6,15 +6,17 @@ import { afterEach } from 'vitest';
 // lazily: a static import would load src/lib/api/ipc.ts before the test file's
 // vi.mock('@tauri-apps/api/core') is in place, binding it to the real invoke.
 afterEach(async () => {
-  const [{ session }, { toasts }, { resetCustomerList }, { router }] = await Promise.all([
+  const [{ session }, { toasts }, { resetCustomerList }, { router }, { resetListState }] = await Promise.all([
     import('../lib/session.svelte'),
     import('../lib/toast.svelte'),
     import('../lib/customer-list.svelte'),
     import('../lib/router.svelte'),
+    import('../lib/list-state.svelte'),
   ]);
   session.reset();
   toasts.clear();
   resetCustomerList();
+  resetListState();
   history.replaceState(null, '', '/');
   router.route = { name: 'home' };
 });

@@ -9,6 +9,7 @@
  * "sales" and "finance" sign in with those roles. The MFA code "000000" is refused.
  */
 import { mockIPC } from '@tauri-apps/api/mocks';
+import { buildDeals, buildVehicles, inventoryHandler } from './mock-inventory';
 import type {
   AddressInput,
   AddressView,
@@ -256,6 +257,9 @@ export function installMockBackend(): void {
   const delay = Number(params.get('delay') ?? 120);
   const customers = buildCustomers();
   const audit = buildAudit(customers);
+  const vehicles = buildVehicles(rng(565));
+  const deals = buildDeals(rng(1026), customers.map((c) => ({ id: c.view.id, name: c.view.full_name })), vehicles);
+  const inventory = inventoryHandler(vehicles, deals, fail);
   let staff: StaffView[] = [
     staffMember('stf_1', 'admin', 'Dana Whitfield', 'admin'),
     staffMember('stf_2', 'mgarcia', 'Miguel Garcia', 'finance_manager'),
@@ -527,8 +531,12 @@ export function installMockBackend(): void {
         staff[i] = updated;
         return updated;
       }
-      default:
-        fail('internal', `mock: unknown command ${cmd}`);
+      default: {
+        requireSession();
+        const answer = inventory(cmd, args);
+        if (answer === undefined) fail('internal', `mock: unknown command ${cmd}`);
+        return answer;
+      }
     }
   }
 
