@@ -233,6 +233,9 @@ pub fn parse(input: &[u8], today: NaiveDate) -> Result<Licence, LicenceError> {
         skipped += 1;
     }
     let rest = input.get(pos..).unwrap_or_default();
+    // Offsets count from the '@' of a header with exactly three separators; a wedge that dropped
+    // or doubled one shifts everything after it, so measure from where "ANSI" really starts.
+    let file_type_at = pos;
     if rest.starts_with(b"ANSI ") || rest.starts_with(b"AAMVA") {
         pos += 5;
     } else if rest.starts_with(b"ANSI") {
@@ -287,7 +290,13 @@ pub fn parse(input: &[u8], today: NaiveDate) -> Result<Licence, LicenceError> {
 
     let designators = read_designators(input, pos, entries, &mut problems);
     let designators_end = pos + designators.len() * 10;
-    let elements = read_main_subfile(input, at, designators_end, &designators, &mut problems);
+    let elements = read_main_subfile(
+        input,
+        file_type_at,
+        designators_end,
+        &designators,
+        &mut problems,
+    );
 
     let Some((document_type, elements)) = elements else {
         problems.push(LicenceProblem::new(
@@ -447,9 +456,11 @@ fn read_designators(
 }
 
 /// Finds the DL or ID subfile and returns its type and elements.
+/// `file_type_at` is where "ANSI" starts: a designator's offset counts from four bytes before
+/// it (the '@' and its three separators).
 fn read_main_subfile(
     input: &[u8],
-    base: usize,
+    file_type_at: usize,
     designators_end: usize,
     designators: &[Designator],
     problems: &mut Vec<LicenceProblem>,
@@ -461,9 +472,11 @@ fn read_main_subfile(
     let kind_text = String::from_utf8_lossy(&kind).into_owned();
 
     if let Some(d) = wanted {
-        let start = base + d.offset;
-        let end = start + d.length;
-        if input.get(start..start + 2) == Some(&kind[..]) {
+        let start = (file_type_at + d.offset)
+            .checked_sub(4)
+            .unwrap_or(usize::MAX);
+        let end = start.saturating_add(d.length);
+        if input.get(start..start.saturating_add(2)) == Some(&kind[..]) {
             let region = match input.get(start..end) {
                 Some(r) => r,
                 None => {
@@ -1008,6 +1021,25 @@ mod tests {
         assert_eq!(l.issue_date, d(2023, 4, 1), "issue date year first");
         assert_eq!(l.middle_name, None, "NONE means no middle name");
         assert_eq!(l.postal_code.as_deref(), Some("M5H 1A1"), "kept as written");
+    }
+
+    #[test]
+    fn a_wedge_that_only_changes_the_header_separators_leaves_the_offsets_right() {
+        // What a textarea makes of a keyboard-wedge scan: RS dropped, CR typed as LF. Lengths of
+        // the subfiles are unchanged, so the offsets still hold once counted from "ANSI".
+        let good = v10_virginia();
+        for (what, mangled) in [
+            ("RS dropped", good.replace('\x1e', "")),
+            (
+                "RS dropped, CR as LF",
+                good.replace('\x1e', "").replace('\r', "\n"),
+            ),
+            ("a symbology prefix", format!("]L0{good}")),
+        ] {
+            let l = parse_str(&mangled, today()).unwrap_or_else(|e| panic!("{what}: {e}"));
+            assert_eq!(l.problems, vec![], "{what}: no problems");
+            assert_eq!(l.last_name.as_deref(), Some("SAMPLE"), "{what}");
+        }
     }
 
     #[test]
