@@ -1,0 +1,18 @@
+import { call } from './ipc';
+import type { Channel, DeskLink, IssueLink, LinkView } from './bindings';
+
+/**
+ * Issues a temporary access link (verified customers only; Rust checks) and queues it by the
+ * chosen channels. The URL inside holds the token and is never given again.
+ */
+export function issueLink(input: IssueLink, send: Channel[]): Promise<DeskLink> {
+  return call('issue_link', { input, send });
+}
+
+export function listLinks(customerId: string): Promise<LinkView[]> {
+  return call('list_links', { customer_id: customerId });
+}
+
+export function revokeLink(id: string): Promise<LinkView> {
+  return call('revoke_link', { id });
+}
