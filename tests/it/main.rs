@@ -9,5 +9,6 @@ mod crash;
 mod customer;
 mod finance;
 mod identity;
+mod links;
 mod store;
 mod support;
