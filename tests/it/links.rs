@@ -564,3 +564,312 @@ async fn issue_view_redeem_failure_and_revoke_are_audited_without_the_token() {
     }
     assert!(audit::verify(&f.store).await.expect("verify").ok);
 }
+
+// ----- review of contact corrections ------------------------------------------------------
+
+#[tokio::test]
+async fn a_contact_correction_waits_for_staff_and_approval_updates_the_customer() {
+    let f = fresh().await;
+    let cid = customer_id(&f.store).await;
+    let a = cli_actor();
+    let issued = links::issue(
+        &f.store,
+        &a,
+        &issue_input(&cid, LinkPurpose::ConfirmContact),
+        now(),
+    )
+    .await
+    .expect("issued");
+    let r = links::redeem(
+        &f.store,
+        &token_of(&issued.url),
+        &right_answer(),
+        "c",
+        now(),
+    )
+    .await
+    .expect("redeemed");
+    let s = links::portal_session(&f.store, &r.session_token, now())
+        .await
+        .expect("session");
+    let mut c = links::contact_details(&f.store, &s, now())
+        .await
+        .expect("details");
+    assert_eq!(c.zip, "75201");
+    c.phone = "(972) 555-0142".into();
+    let bad = links::ContactCorrection {
+        zip: "7520".into(),
+        ..c.clone()
+    };
+    assert_eq!(
+        links::confirm_contact(&f.store, &s, Some(&bad), now())
+            .await
+            .unwrap_err()
+            .field(),
+        Some("zip")
+    );
+    let change = links::confirm_contact(&f.store, &s, Some(&c), now())
+        .await
+        .expect("sent")
+        .expect("a correction");
+    let pending = links::list_contact_changes(&f.store, &a, None)
+        .await
+        .expect("list");
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].proposed.phone, "9725550142");
+    let before = customer::get(&f.store, &a, &cid, now(), today())
+        .await
+        .expect("get");
+    assert_eq!(
+        before.phone, "2145550187",
+        "nothing changes before approval"
+    );
+    let reviewed = links::review_contact_change(&f.store, &a, &change, true, now(), today())
+        .await
+        .expect("approved");
+    assert_eq!(reviewed.status, "approved");
+    let after = customer::get(&f.store, &a, &cid, now(), today())
+        .await
+        .expect("get");
+    assert_eq!(after.phone, "9725550142");
+    assert_eq!(after.addresses.len(), 2, "the previous address is kept");
+    assert!(
+        links::review_contact_change(&f.store, &a, &change, false, now(), today())
+            .await
+            .is_err(),
+        "reviewed once"
+    );
+}
+
+// ----- CLI --------------------------------------------------------------------------------
+
+fn dd(db: &std::path::Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_dealerdesk"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .env_remove("DEALERDESK_DB")
+        .env_remove("DEALERDESK_KEY_FILE")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run dealerdesk")
+}
+
+#[tokio::test]
+async fn the_cli_issues_lists_checks_and_revokes_links() {
+    use crate::support::{code, json};
+    let f = fresh().await;
+    let cid = customer_id(&f.store).await;
+    let db = f.db_path();
+    f.store.close().await;
+    let qr = f.dir.path().join("link.svg");
+    let o = dd(
+        &db,
+        &[
+            "link",
+            "issue",
+            "--customer",
+            &cid,
+            "--purpose",
+            "confirm_contact",
+            "--ttl",
+            "2h",
+            "--qr",
+            qr.to_str().expect("path"),
+            "--json",
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    let issued = json(&o);
+    let keys: Vec<&str> = issued
+        .as_object()
+        .expect("object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(keys.len(), 4, "{keys:?}");
+    for k in ["id", "url", "expires_at", "purpose"] {
+        assert!(keys.contains(&k), "{k} in {keys:?}");
+    }
+    assert_eq!(issued["purpose"], "confirm_contact");
+    let url = issued["url"].as_str().expect("url");
+    let id = issued["id"].as_str().expect("id");
+    assert!(std::fs::read_to_string(&qr).expect("svg").contains("<svg"));
+
+    let c = json(&dd(&db, &["link", "check", url, "--json"]));
+    assert_eq!(
+        c,
+        serde_json::json!({"valid": true, "state": "issued", "purpose": "confirm_contact"})
+    );
+    let l = json(&dd(&db, &["link", "list", "--customer", &cid, "--json"]));
+    assert_eq!(l["links"].as_array().map(Vec::len), Some(1));
+    assert_eq!(l["links"][0]["id"], id);
+    assert!(!l
+        .to_string()
+        .contains(links::token_from(url).expect("token")));
+    assert_eq!(code(&dd(&db, &["link", "revoke", id])), 0);
+    let c = json(&dd(&db, &["link", "check", url, "--json"]));
+    assert_eq!(c["valid"], false);
+    assert_eq!(c["state"], "revoked");
+    let c = json(&dd(&db, &["link", "check", "not-a-token", "--json"]));
+    assert_eq!(c["valid"], false);
+    assert_eq!(c["state"], serde_json::Value::Null);
+
+    assert_eq!(
+        code(&dd(
+            &db,
+            &[
+                "link",
+                "issue",
+                "--customer",
+                "nobody",
+                "--purpose",
+                "confirm_contact"
+            ]
+        )),
+        4
+    );
+    assert_eq!(
+        code(&dd(
+            &db,
+            &["link", "issue", "--customer", &cid, "--purpose", "lunch"]
+        )),
+        2
+    );
+    let bad = dd(
+        &db,
+        &[
+            "link",
+            "issue",
+            "--customer",
+            &cid,
+            "--purpose",
+            "confirm_contact",
+            "--ttl",
+            "31d",
+            "--json",
+        ],
+    );
+    assert_eq!(code(&bad), 3);
+    assert_eq!(json(&bad)["error"]["field"], "ttl");
+    assert_eq!(code(&dd(&db, &["link", "revoke", "nope"])), 4);
+    assert_eq!(code(&dd(&db, &["audit", "verify"])), 0);
+}
+
+// ----- outbox -----------------------------------------------------------------------------
+
+struct Flaky {
+    failures_left: std::sync::atomic::AtomicU32,
+}
+
+impl links::outbox::Sender for Flaky {
+    fn send(
+        &self,
+        _m: &links::outbox::OutboundMessage,
+    ) -> impl std::future::Future<Output = Result<(), links::outbox::SendError>> + Send {
+        use std::sync::atomic::Ordering;
+        let left = self.failures_left.load(Ordering::SeqCst);
+        let r = if left > 0 {
+            self.failures_left.store(left - 1, Ordering::SeqCst);
+            Err(links::outbox::SendError("gateway offline".into()))
+        } else {
+            Ok(())
+        };
+        std::future::ready(r)
+    }
+}
+
+#[tokio::test]
+async fn the_outbox_survives_a_restart_and_the_file_adapter_writes_eml_and_txt() {
+    use links::outbox::{self, Channel, FileSender};
+    let f = fresh().await;
+    let cid = customer_id(&f.store).await;
+    let a = cli_actor();
+    let issued = links::issue(
+        &f.store,
+        &a,
+        &issue_input(&cid, LinkPurpose::UploadDocuments),
+        now(),
+    )
+    .await
+    .expect("issued");
+    let email = outbox::enqueue_link(&f.store, &a, &issued, Channel::Email, now())
+        .await
+        .expect("queued");
+    let sms = outbox::enqueue_link(&f.store, &a, &issued, Channel::Sms, now())
+        .await
+        .expect("queued");
+    let path = f.db_path();
+    f.store.close().await;
+    let bytes = std::fs::read(&path).expect("db");
+    let token = token_of(&issued.url);
+    assert!(
+        !bytes.windows(token.len()).any(|w| w == token.as_bytes()),
+        "the queued message is encrypted: no token in the file"
+    );
+    let store = Store::open(&path, dealerdesk::store::OpenMode::MustExist)
+        .await
+        .expect("reopen");
+    let dir = f.dir.path().join("outbox");
+    let r = outbox::deliver_due(&store, &FileSender::new(&dir), now())
+        .await
+        .expect("deliver");
+    assert_eq!((r.sent, r.retrying, r.gave_up), (2, 0, 0));
+    let eml = std::fs::read_to_string(dir.join(format!("{email}.eml"))).expect("eml");
+    assert!(eml.contains("To: <maria.gonzalez@example.com>"), "{eml}");
+    assert!(eml.contains(&issued.url));
+    assert!(eml.contains("Subject: "));
+    let txt = std::fs::read_to_string(dir.join(format!("{sms}.txt"))).expect("txt");
+    assert!(
+        txt.contains("2145550187") && txt.contains(&issued.url),
+        "{txt}"
+    );
+    let again = outbox::deliver_due(&store, &FileSender::new(&dir), now())
+        .await
+        .expect("deliver");
+    assert_eq!(again.sent, 0, "sent once");
+}
+
+#[tokio::test]
+async fn a_failed_send_is_retried_with_backoff() {
+    use links::outbox::{self, Channel};
+    let f = fresh().await;
+    let cid = customer_id(&f.store).await;
+    let a = cli_actor();
+    let issued = links::issue(
+        &f.store,
+        &a,
+        &issue_input(&cid, LinkPurpose::ConfirmContact),
+        now(),
+    )
+    .await
+    .expect("issued");
+    outbox::enqueue_link(&f.store, &a, &issued, Channel::Sms, now())
+        .await
+        .expect("queued");
+    let flaky = Flaky {
+        failures_left: 2.into(),
+    };
+    let r = outbox::deliver_due(&f.store, &flaky, now())
+        .await
+        .expect("run");
+    assert_eq!(r.retrying, 1);
+    let r = outbox::deliver_due(&f.store, &flaky, now() + Duration::seconds(59))
+        .await
+        .expect("run");
+    assert_eq!((r.sent, r.retrying), (0, 0), "not due before 1 minute");
+    let t = now() + Duration::minutes(1);
+    let r = outbox::deliver_due(&f.store, &flaky, t).await.expect("run");
+    assert_eq!(r.retrying, 1, "second failure");
+    let r = outbox::deliver_due(&f.store, &flaky, t + Duration::seconds(119))
+        .await
+        .expect("run");
+    assert_eq!(r.retrying + r.sent, 0, "next wait is 2 minutes");
+    let r = outbox::deliver_due(&f.store, &flaky, t + Duration::minutes(2))
+        .await
+        .expect("run");
+    assert_eq!(r.sent, 1);
+    let list = outbox::list(&f.store, &a).await.expect("list");
+    assert_eq!(list[0].status, "sent");
+    assert_eq!(list[0].attempts, 3);
+}

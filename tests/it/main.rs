@@ -10,5 +10,6 @@ mod customer;
 mod finance;
 mod identity;
 mod links;
+mod portal;
 mod store;
 mod support;
