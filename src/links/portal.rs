@@ -220,7 +220,13 @@ fn csrf_for(p: &Portal, cookie_value: &str) -> String {
 }
 
 fn csrf_ok(p: &Portal, headers: &HeaderMap, cookie_value: &str, given: Option<&str>) -> bool {
-    if let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) {
+    // Browsers send `Origin: null` on form posts under `Referrer-Policy: no-referrer`; only a
+    // named origin that is not ours is refused (the CSRF token is the real check).
+    if let Some(origin) = headers
+        .get(header::ORIGIN)
+        .and_then(|o| o.to_str().ok())
+        .filter(|o| *o != "null")
+    {
         let host = headers
             .get(header::HOST)
             .and_then(|h| h.to_str().ok())

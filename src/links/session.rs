@@ -828,6 +828,50 @@ pub async fn list_documents(
         .collect()
 }
 
+/// A document's bytes for the desk (decrypted; checked against its SHA-256; audited).
+pub async fn open_document(
+    store: &Store,
+    actor: &Actor,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<(DocumentView, Vec<u8>), LinkError> {
+    require_staff(actor)?;
+    let row = sqlx::query(
+        r#"SELECT id, customer_id, link_id, stipulation_id, file_name, content_type, size_bytes, sha256, created_at, data_enc
+           FROM link_document WHERE id = ?1"#,
+    )
+    .bind(id.trim())
+    .fetch_optional(store.pool())
+    .await?
+    .ok_or_else(|| LinkError::NotFound(id.to_string()))?;
+    let view = DocumentView {
+        id: row.try_get(0)?,
+        customer_id: row.try_get(1)?,
+        link_id: row.try_get(2)?,
+        stipulation_id: row.try_get(3)?,
+        file_name: row.try_get(4)?,
+        content_type: row.try_get(5)?,
+        size_bytes: row.try_get(6)?,
+        sha256: row.try_get(7)?,
+        created_at: row.try_get(8)?,
+    };
+    let sealed: String = row.try_get(9)?;
+    let encoded = store
+        .cipher()
+        .decrypt(&sealed, &format!("link_document:{}", view.id))?;
+    let bytes = B64
+        .decode(encoded.as_bytes())
+        .map_err(|_| crate::crypto::CryptoError::Decrypt)?;
+    if sha256_hex(&bytes) != view.sha256 {
+        return Err(crate::crypto::CryptoError::Decrypt.into());
+    }
+    let event = AuditEvent::new(actor.name(), "document.open", AuditOutcome::Success)
+        .subject(format!("customer:{}", view.customer_id))
+        .detail(format!("document:{}", view.id));
+    audit::record(store, now, &event).await?;
+    Ok((view, bytes))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

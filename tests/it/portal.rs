@@ -185,6 +185,24 @@ async fn onboarding_open_check_password_totp_confirmation() {
         )
         .await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = s
+        .client
+        .post(format!("{}/verify", s.base))
+        .header("cookie", &cookie)
+        .header("origin", "http://evil.example")
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("dob", "03/09/1984"),
+            ("zip", "75201"),
+        ])
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(
+        r.status(),
+        StatusCode::FORBIDDEN,
+        "a foreign origin is refused"
+    );
     assert_eq!(
         links::get(&f.store, &issued.id, now())
             .await
@@ -204,13 +222,20 @@ async fn onboarding_open_check_password_totp_confirmation() {
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().await.expect("body").contains("2 tries left"));
 
+    // As a browser posts under no-referrer: `Origin: null`.
     let r = s
-        .post(
-            "/verify",
-            &cookie,
-            &[("csrf", &csrf), ("dob", "03/09/1984"), ("zip", "75201")],
-        )
-        .await;
+        .client
+        .post(format!("{}/verify", s.base))
+        .header("cookie", &cookie)
+        .header("origin", "null")
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("dob", "03/09/1984"),
+            ("zip", "75201"),
+        ])
+        .send()
+        .await
+        .expect("POST");
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(r.headers()[LOCATION], "/portal");
     let (session, _) = set_cookie(r.headers(), "dd_portal").expect("session");
@@ -461,4 +486,8 @@ async fn uploads_refuse_missing_csrf_wrong_types_and_oversized_files() {
     assert_eq!(docs[0].content_type, "application/pdf");
     assert_eq!(docs[0].sha256, dealerdesk::crypto::sha256_hex(&pdf));
     assert_eq!(docs[0].size_bytes, pdf.len() as i64);
+    let (_, bytes) = links::open_document(&f.store, &cli_actor(), &docs[0].id, now())
+        .await
+        .expect("open");
+    assert_eq!(bytes, pdf, "stored encrypted, read back whole");
 }
