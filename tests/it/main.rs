@@ -4,6 +4,7 @@
 mod audit;
 mod auth;
 mod bindings;
+mod browser;
 mod cli;
 mod crash;
 mod customer;
