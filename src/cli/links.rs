@@ -141,6 +141,10 @@ async fn run(
                 ttl_minutes,
                 application_id: application,
             };
+            if let Some(channel) = send {
+                // Before issuing: a link whose message cannot be sent would be lost.
+                links::outbox::recipient(store, &input.customer_id, channel).await?;
+            }
             let issued = links::issue(store, actor, &input, now).await?;
             if let Some(file) = &qr {
                 let svg = links::qr_svg(&issued.url)?;
@@ -266,8 +270,9 @@ pub async fn portal(path: &Path, cmd: PortalCommand) -> Result<Output, CliError>
                 .await
                 .map_err(|e| CliError::new(1, format!("cannot listen on {bind}: {e}")))?;
             let config = links::portal::PortalConfig::for_store(&store).await?;
+            let local = listener.local_addr().unwrap_or(bind);
             eprintln!(
-                "portal listening on {bind} (links point to {}); Ctrl-C stops it",
+                "portal listening on {local} (links point to {}); Ctrl-C stops it",
                 config.base_url
             );
             if !config.secure_cookies {

@@ -29,7 +29,7 @@ use crate::auth::{Actor, Role};
 use crate::crypto::{random_token, sha256_hex, CryptoError};
 use crate::store::{journal, meta_set, new_id, parse_ts, ts, Store};
 
-pub use rate::{LinkLimiter, RateLimiter};
+pub use rate::{Attempt, LinkLimiter, RateLimiter};
 pub use session::{
     confirm_contact, confirm_totp, contact_details, enrolment, list_contact_changes,
     list_documents, open_document, portal_session, review_contact_change, set_password,

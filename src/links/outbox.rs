@@ -173,6 +173,33 @@ could use it. If you did not expect it, call {dealership}.\n\n{dealership}",
     }
 }
 
+/// The customer's given name and address on `channel`; refused when they have none (check it
+/// before issuing a link you mean to send, so the URL is not lost).
+pub async fn recipient(
+    store: &Store,
+    customer_id: &str,
+    channel: Channel,
+) -> Result<(String, String), LinkError> {
+    let row = sqlx::query(r#"SELECT given_name, phone, email FROM customer WHERE id = ?1"#)
+        .bind(customer_id.trim())
+        .fetch_optional(store.pool())
+        .await?
+        .ok_or_else(|| LinkError::CustomerNotFound(customer_id.to_string()))?;
+    let given: String = row.try_get(0)?;
+    let phone: String = row.try_get(1)?;
+    let email: Option<String> = row.try_get(2)?;
+    let to = match channel {
+        Channel::Email => email.ok_or_else(|| {
+            invalid(
+                "channel",
+                "the customer has no e-mail address; send an SMS or show the QR code",
+            )
+        })?,
+        Channel::Sms => phone,
+    };
+    Ok((given, to))
+}
+
 /// Renders a link's message for the customer's e-mail or phone and queues it. Call right after
 /// [`super::issue`], which is the only time the URL exists.
 pub async fn enqueue_link(
@@ -183,23 +210,7 @@ pub async fn enqueue_link(
     now: DateTime<Utc>,
 ) -> Result<String, LinkError> {
     require_staff(actor)?;
-    let row = sqlx::query(r#"SELECT given_name, phone, email FROM customer WHERE id = ?1"#)
-        .bind(&link.customer_id)
-        .fetch_optional(store.pool())
-        .await?
-        .ok_or_else(|| LinkError::CustomerNotFound(link.customer_id.clone()))?;
-    let given: String = row.try_get(0)?;
-    let phone: String = row.try_get(1)?;
-    let email: Option<String> = row.try_get(2)?;
-    let recipient = match channel {
-        Channel::Email => email.ok_or_else(|| {
-            invalid(
-                "channel",
-                "the customer has no e-mail address; send an SMS or show the QR code",
-            )
-        })?,
-        Channel::Sms => phone,
-    };
+    let (given, recipient) = recipient(store, &link.customer_id, channel).await?;
     let dealership = store.setting_text("dealership_name", "DealerDesk").await?;
     let (subject, body) = render(channel, &dealership, &given, link);
     let id = new_id();

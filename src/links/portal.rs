@@ -37,9 +37,10 @@ use subtle::ConstantTimeEq;
 
 use super::{
     confirm_contact, confirm_totp, contact_details, enrolment, open, peek, portal_session, redeem,
-    set_password, upload_document, ContactCorrection, KnowledgeAnswer, LinkError, LinkLimiter,
-    LinkPurpose, PortalSession, MAX_UPLOAD_BYTES,
+    set_password, upload_document, Attempt, ContactCorrection, KnowledgeAnswer, LinkError,
+    LinkLimiter, LinkPurpose, PortalSession, MAX_UPLOAD_BYTES,
 };
+use crate::audit::{self, AuditEvent, AuditOutcome};
 use crate::auth::MfaEnrolment;
 use crate::store::Store;
 
@@ -286,6 +287,28 @@ fn too_many(p: &Portal) -> Response {
     )
 }
 
+/// Counts an attempt with a link token; the refusal page when over a limit. The first refusal
+/// of a window is audited (not every one: a flood must not fill the audit log).
+async fn limited(p: &Portal, token: &str, client: &str, t: DateTime<Utc>) -> Option<Response> {
+    match p.cfg.limiter.attempt(token, client, t) {
+        Attempt::Allowed => None,
+        Attempt::Refused { first, limit } => {
+            if first {
+                let event = AuditEvent::new(
+                    format!("portal:{client}"),
+                    "link.rate_limited",
+                    AuditOutcome::Denied,
+                )
+                .detail(format!("{limit} limit reached"));
+                if let Err(e) = audit::record(&p.store, t, &event).await {
+                    tracing::error!(error = %e, "could not audit a rate-limit refusal");
+                }
+            }
+            Some(too_many(p))
+        }
+    }
+}
+
 fn failure(p: &Portal, e: &LinkError) -> Response {
     match e {
         LinkError::Unusable | LinkError::SessionEnded => unusable(p),
@@ -352,8 +375,8 @@ async fn open_link(
 ) -> Response {
     let client = client_of(&addr);
     let t = now(&p);
-    if p.cfg.limiter.check(&token, &client, t).is_err() {
-        return too_many(&p);
+    if let Some(refused) = limited(&p, &token, &client, t).await {
+        return refused;
     }
     match open(&p.store, &token, &client, t).await {
         Ok(l) => {
@@ -415,8 +438,8 @@ async fn verify_submit(
     }
     let client = client_of(&addr);
     let t = now(&p);
-    if p.cfg.limiter.check(&token, &client, t).is_err() {
-        return too_many(&p);
+    if let Some(refused) = limited(&p, &token, &client, t).await {
+        return refused;
     }
     let answer = KnowledgeAnswer {
         dob: form.dob.unwrap_or_default(),

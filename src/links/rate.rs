@@ -34,6 +34,11 @@ impl RateLimiter {
 
     /// Counts a hit on `key` and says whether it is within the limit.
     pub fn allow(&self, key: &str, now: DateTime<Utc>) -> bool {
+        self.count(key, now) <= self.limit
+    }
+
+    /// Counts a hit on `key` and returns the hits in the current window, this one included.
+    fn count(&self, key: &str, now: DateTime<Utc>) -> u32 {
         // A poisoned lock only means another thread panicked mid-update; the counts are still
         // usable.
         let mut hits = self.hits.lock().unwrap_or_else(|p| p.into_inner());
@@ -46,7 +51,7 @@ impl RateLimiter {
             *entry = (now, 0);
         }
         entry.1 = entry.1.saturating_add(1);
-        entry.1 <= self.limit
+        entry.1
     }
 }
 
@@ -76,14 +81,44 @@ impl LinkLimiter {
     /// Counts an attempt with `token` from `client`; refused if either limit is reached. The
     /// token is keyed by its hash, so raw tokens are not kept in memory.
     pub fn check(&self, token: &str, client: &str, now: DateTime<Utc>) -> Result<(), LinkError> {
-        let by_client = self.per_client.allow(client, now);
-        let by_token = self.per_token.allow(&super::token_hash(token), now);
-        if by_client && by_token {
-            Ok(())
-        } else {
-            Err(LinkError::RateLimited)
+        match self.attempt(token, client, now) {
+            Attempt::Allowed => Ok(()),
+            Attempt::Refused { .. } => Err(LinkError::RateLimited),
         }
     }
+
+    /// [`LinkLimiter::check`], saying also whether this is the first refusal of its window (the
+    /// one worth an audit entry: recording every refused hit would let a flood fill the log).
+    pub fn attempt(&self, token: &str, client: &str, now: DateTime<Utc>) -> Attempt {
+        let by_client = self.per_client.count(client, now);
+        let by_token = self.per_token.count(&super::token_hash(token), now);
+        let client_over = by_client > self.per_client.limit;
+        let token_over = by_token > self.per_token.limit;
+        if !client_over && !token_over {
+            return Attempt::Allowed;
+        }
+        Attempt::Refused {
+            first: (client_over && by_client == self.per_client.limit + 1)
+                || (token_over && by_token == self.per_token.limit + 1),
+            limit: if token_over {
+                "per token"
+            } else {
+                "per client"
+            },
+        }
+    }
+}
+
+/// The outcome of one attempt under a [`LinkLimiter`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attempt {
+    Allowed,
+    Refused {
+        /// The first refusal of this window for the key.
+        first: bool,
+        /// Which limit refused it: `per token` or `per client`.
+        limit: &'static str,
+    },
 }
 
 #[cfg(test)]

@@ -395,6 +395,19 @@ async fn opening_a_link_is_rate_limited_per_token() {
         s.get(&path, None).await.status(),
         StatusCode::TOO_MANY_REQUESTS
     );
+    assert_eq!(
+        s.get(&path, None).await.status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    let audited: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'link.rate_limited'")
+            .fetch_one(f.store.pool())
+            .await
+            .expect("count");
+    assert_eq!(
+        audited, 1,
+        "the first refusal of the window is on record, once"
+    );
 }
 
 async fn documents(store: &Store) -> i64 {
