@@ -12,6 +12,7 @@ pub mod finance;
 pub mod home;
 pub mod identity;
 pub mod ipc;
+pub mod links;
 pub mod maintenance;
 pub mod money;
 pub mod settings;

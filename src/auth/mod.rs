@@ -13,7 +13,7 @@ use crate::audit::{self, AuditEvent, AuditOutcome};
 use crate::crypto::{random_token, sha256_hex, CryptoError};
 use crate::store::{journal, new_id, parse_ts, ts, Store};
 
-pub use password::{hash_password, verify_password};
+pub use password::{check_policy, hash_password, verify_password};
 pub use totp::{enrolment_for, totp_code_at, Totp};
 
 /// Failed password or MFA attempts in a row that lock an account.

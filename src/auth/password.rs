@@ -47,7 +47,7 @@ pub(super) fn burn_time(password: &str) {
 }
 
 /// The password policy (NIST SP 800-63B style): length over composition rules.
-pub(super) fn check_policy(password: &str, username: &str) -> Result<(), String> {
+pub fn check_policy(password: &str, username: &str) -> Result<(), String> {
     let n = password.chars().count();
     if n < 12 {
         return Err("use at least 12 characters".into());

@@ -34,6 +34,7 @@ use crate::store::{default_db_path, OpenMode, Store, StoreError};
 mod deals;
 mod finance;
 mod identity;
+mod links;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -108,6 +109,12 @@ pub enum Command {
     Quote(finance::QuoteCommand),
     /// APR by Regulation Z Appendix J from one JSON object on standard input (no database needed).
     Apr,
+    /// Temporary access links for customers: issue, list, revoke, check.
+    #[command(subcommand)]
+    Link(links::LinkCommand),
+    /// The customer-facing web server that link URLs and QR codes open.
+    #[command(subcommand)]
+    Portal(links::PortalCommand),
     /// Show the desk's settings, or change them (each change is audited).
     Settings {
         /// Minutes without activity before the desk locks (1 to 120; default 10).
@@ -646,6 +653,8 @@ async fn run(cli: Cli) -> Result<Output, CliError> {
             store.close().await;
             result
         }
+        Command::Link(cmd) => links::link(&path, &actor, cmd, now).await,
+        Command::Portal(cmd) => links::portal(&path, cmd).await,
         Command::Vin(cmd) => finance::vin(cmd),
         Command::Quote(cmd) => finance::quote(cmd, today),
         Command::Apr => finance::apr(),

@@ -281,7 +281,8 @@ fn months_between(from: NaiveDate, to: NaiveDate) -> u32 {
     months.max(0) as u32
 }
 
-fn ctx(field: &str, id: &str) -> String {
+/// The AEAD context of a customer's encrypted field (also read by `links` for the knowledge check).
+pub(crate) fn ctx(field: &str, id: &str) -> String {
     format!("customer.{field}:{id}")
 }
 

@@ -4,11 +4,14 @@
 mod audit;
 mod auth;
 mod bindings;
+mod browser;
 mod cli;
 mod crash;
 mod customer;
 mod deal;
 mod finance;
 mod identity;
+mod links;
+mod portal;
 mod store;
 mod support;

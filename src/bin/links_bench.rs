@@ -1,0 +1,253 @@
+//! Links benchmark, on a fresh database in a temporary directory:
+//! - issuing a link (token, hash, insert, change journal, audit entry; no QR code), one at a time;
+//! - redeeming links with N concurrent clients, in the core (`links::redeem`);
+//! - the same over HTTP: N concurrent clients each POST the knowledge check to the portal
+//!   (`/verify`) on 127.0.0.1, each on a connection opened beforehand, timed from the request to the end of the response.
+//!
+//! Reports p50/p95/p99/max. `cargo run --release --bin links-bench -- --issues 2000 --clients 200`
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{NaiveDate, Utc};
+use dealerdesk::auth::Actor;
+use dealerdesk::customer::{self, AddressInput, CustomerInput};
+use dealerdesk::links::portal::{self, PortalConfig};
+use dealerdesk::links::{self, IssueLink, KnowledgeAnswer, LinkLimiter, LinkPurpose};
+use dealerdesk::store::{OpenMode, Store};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+fn arg(name: &str, default: usize) -> usize {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn report(label: &str, mut d: Vec<Duration>) {
+    if d.is_empty() {
+        return;
+    }
+    d.sort();
+    let q = |p: f64| d[((d.len() as f64 * p).ceil() as usize).clamp(1, d.len()) - 1];
+    println!(
+        "{label:<44} n={:<5} p50={:>9.3?} p95={:>9.3?} p99={:>9.3?} max={:>9.3?}",
+        d.len(),
+        q(0.50),
+        q(0.95),
+        q(0.99),
+        d[d.len() - 1]
+    );
+}
+
+fn person() -> CustomerInput {
+    CustomerInput {
+        given_name: "Maria".into(),
+        middle_name: None,
+        family_name: "Gonzalez".into(),
+        suffix: None,
+        dob: "03/09/1984".into(),
+        ssn: "123-45-6789".into(),
+        licence_number: None,
+        licence_state: None,
+        phone: "(214) 555-0187".into(),
+        email: Some("maria@example.com".into()),
+        employer: None,
+        job_title: None,
+        monthly_income: "6250.00".into(),
+        address: AddressInput {
+            line1: "4821 Lakeview Dr".into(),
+            line2: None,
+            city: "Dallas".into(),
+            state: "TX".into(),
+            zip: "75201".into(),
+            since: "2020-06-01".into(),
+        },
+        previous_address: None,
+    }
+}
+
+async fn http(addr: SocketAddr, request: String) -> std::io::Result<(u16, String)> {
+    exchange(tokio::net::TcpStream::connect(addr).await?, request).await
+}
+
+async fn exchange(mut s: tokio::net::TcpStream, request: String) -> std::io::Result<(u16, String)> {
+    s.write_all(request.as_bytes()).await?;
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf).await?;
+    let text = String::from_utf8_lossy(&buf).into_owned();
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    Ok((status, text))
+}
+
+fn cookie_of(response: &str, name: &str) -> Option<String> {
+    response
+        .lines()
+        .filter(|l| l.to_ascii_lowercase().starts_with("set-cookie:"))
+        .filter_map(|l| l.split_once(':').map(|(_, v)| v.trim()))
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .and_then(|v| v.split(';').next())
+        .map(str::to_string)
+}
+
+fn csrf_of(response: &str) -> Option<String> {
+    let start = response.find("name=\"csrf\" value=\"")? + 19;
+    response[start..].split('"').next().map(str::to_string)
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let issues = arg("--issues", 2000);
+    let clients = arg("--clients", 200);
+    let dir = std::env::temp_dir().join(format!("dealerdesk-links-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let store = Store::open(&dir.join("bench.db"), OpenMode::CreateIfMissing).await?;
+    let actor = Actor::Cli("bench".into());
+    let today = NaiveDate::from_ymd_opt(2026, 11, 25).ok_or("date")?;
+    let cid = customer::create(&store, &actor, &person(), Utc::now(), today)
+        .await?
+        .id;
+    let input = IssueLink {
+        customer_id: cid.clone(),
+        purpose: LinkPurpose::ConfirmContact,
+        ttl_minutes: None,
+        application_id: None,
+    };
+
+    // Issue latency.
+    for _ in 0..50 {
+        links::issue(&store, &actor, &input, Utc::now()).await?;
+    }
+    let mut times = Vec::with_capacity(issues);
+    for _ in 0..issues {
+        let t = Instant::now();
+        links::issue(&store, &actor, &input, Utc::now()).await?;
+        times.push(t.elapsed());
+    }
+    report("issue (one at a time)", times);
+
+    // Core redemption with N concurrent clients.
+    let mut tokens = Vec::with_capacity(clients);
+    for _ in 0..clients {
+        let l = links::issue(&store, &actor, &input, Utc::now()).await?;
+        tokens.push(links::token_from(&l.url).ok_or("token")?.to_string());
+    }
+    let barrier = Arc::new(tokio::sync::Barrier::new(clients));
+    let mut tasks = Vec::new();
+    for (i, token) in tokens.into_iter().enumerate() {
+        let store = store.clone();
+        let barrier = barrier.clone();
+        tasks.push(tokio::spawn(async move {
+            barrier.wait().await;
+            let answer = KnowledgeAnswer {
+                dob: "03/09/1984".into(),
+                zip: "75201".into(),
+            };
+            let t = Instant::now();
+            let ok = links::redeem(&store, &token, &answer, &format!("c{i}"), Utc::now())
+                .await
+                .is_ok();
+            (t.elapsed(), ok)
+        }));
+    }
+    let mut times = Vec::new();
+    for t in tasks {
+        let (d, ok) = t.await?;
+        if !ok {
+            return Err("a core redemption failed".into());
+        }
+        times.push(d);
+    }
+    report(&format!("redeem, core, {clients} concurrent"), times);
+
+    // Over HTTP.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let cfg = PortalConfig {
+        base_url: format!("http://{addr}"),
+        secure_cookies: false,
+        dealership: "Bench Motors".into(),
+        limiter: LinkLimiter::new(100, 1_000_000, chrono::Duration::minutes(10)),
+        clock: Arc::new(Utc::now),
+    };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(portal::serve(store.clone(), cfg, listener, async move {
+        let _ = stopped.await;
+    }));
+    let mut prepared = Vec::with_capacity(clients);
+    let mut page_bytes = 0;
+    for _ in 0..clients {
+        let l = links::issue(&store, &actor, &input, Utc::now()).await?;
+        let token = links::token_from(&l.url).ok_or("token")?.to_string();
+        let (_, r) = http(
+            addr,
+            format!("GET /l/{token} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"),
+        )
+        .await?;
+        let cookie = cookie_of(&r, "dd_link").ok_or("no link cookie")?;
+        let (_, r) = http(
+            addr,
+            format!("GET /verify HTTP/1.1\r\nHost: {addr}\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n"),
+        )
+        .await?;
+        page_bytes = r.len();
+        let csrf = csrf_of(&r).ok_or("no csrf")?;
+        let body = format!("csrf={csrf}&dob=03%2F09%2F1984&zip=75201");
+        prepared.push(format!(
+            "POST /verify HTTP/1.1\r\nHost: {addr}\r\nCookie: {cookie}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        ));
+    }
+    let barrier = Arc::new(tokio::sync::Barrier::new(clients));
+    let mut tasks = Vec::new();
+    for request in prepared {
+        let barrier = barrier.clone();
+        tasks.push(tokio::spawn(async move {
+            // Connected first (as a load tool with 200 open connections would be), then all
+            // requests at once; timed from sending the request to the end of the response.
+            let stream = tokio::net::TcpStream::connect(addr).await;
+            barrier.wait().await;
+            let t = Instant::now();
+            let r = match stream {
+                Ok(s) => exchange(s, request).await,
+                Err(e) => Err(e),
+            };
+            (t.elapsed(), r.map(|(s, _)| s).unwrap_or(0))
+        }));
+    }
+    let mut times = Vec::new();
+    for t in tasks {
+        let (d, status) = t.await?;
+        if status != 303 {
+            return Err(format!("an HTTP redemption answered {status}").into());
+        }
+        times.push(d);
+    }
+    report(
+        &format!("redeem, HTTP POST /verify, {clients} concurrent"),
+        times,
+    );
+    println!(
+        "knowledge-check page: {page_bytes} bytes with headers (+ style.css {} bytes)",
+        {
+            let (_, css) = http(
+                addr,
+                format!("GET /style.css HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"),
+            )
+            .await?;
+            css.len()
+        }
+    );
+    let _ = stop.send(());
+    let _ = server.await;
+    store.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
