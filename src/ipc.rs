@@ -11,6 +11,7 @@ use crate::customer::CustomerError;
 use crate::deal::DealError;
 use crate::identity::aamva::LicenceError;
 use crate::identity::verification::IdentityError;
+use crate::links::LinkError;
 use crate::store::StoreError;
 use crate::vehicle::VehicleError;
 
@@ -179,6 +180,29 @@ impl From<IdentityError> for CommandError {
             }
             IdentityError::Database(d) => storage(&d),
             IdentityError::Crypto(c) => storage(&c),
+        }
+    }
+}
+
+impl From<LinkError> for CommandError {
+    fn from(e: LinkError) -> Self {
+        use ErrorCode as C;
+        let msg = e.to_string();
+        match e {
+            LinkError::Invalid { field, message } => Self::field(C::Validation, field, message),
+            LinkError::KnowledgeCheckFailed { .. } => Self::field(C::Validation, "dob", msg),
+            LinkError::IdentityNotVerified => Self::new(
+                C::Conflict,
+                "This customer's identity is not verified yet. Run the identity check (and have a finance manager resolve what it raises) before issuing a link.",
+            ),
+            LinkError::CustomerNotFound(_) => Self::new(C::NotFound, "That customer was not found."),
+            LinkError::NotFound(_) | LinkError::Unusable => {
+                Self::new(C::NotFound, "That link was not found.")
+            }
+            LinkError::Forbidden => Self::new(C::Forbidden, msg),
+            LinkError::RateLimited | LinkError::SessionEnded => Self::new(C::Conflict, msg),
+            LinkError::Database(d) => storage(&d),
+            LinkError::Crypto(c) => storage(&c),
         }
     }
 }

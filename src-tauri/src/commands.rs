@@ -17,6 +17,9 @@ use dealerdesk::identity::verification::{
     VerificationView,
 };
 use dealerdesk::ipc::{self, AppStatus, CommandError};
+use dealerdesk::links::desk::{self as link_desk, DeskLink};
+use dealerdesk::links::outbox::Channel;
+use dealerdesk::links::{self, IssueLink, LinkView};
 use dealerdesk::vehicle::{self, VehicleFilter, VehicleInput, VehiclePage, VehicleView, VinReport};
 use tauri::State;
 
@@ -483,4 +486,46 @@ pub async fn application_blockers(
 ) -> Result<Vec<Blocker>> {
     state.authorize(ANY, "identity.blockers").await?;
     Ok(verification::application_blockers(state.store()?, &customer_id).await?)
+}
+
+// --- temporary access links -------------------------------------------------------------------
+
+/// Issues a link for a verified customer (the core refuses others), queues it on `send`, and
+/// returns it with its QR code. The URL holds the token and is never returned again.
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn issue_link(
+    state: State<'_, AppState>,
+    input: IssueLink,
+    send: Vec<Channel>,
+) -> Result<DeskLink> {
+    let staff = state.authorize(ANY, "link.issue").await?;
+    Ok(link_desk::issue_at_desk(
+        state.store()?,
+        &Actor::Staff(staff),
+        &input,
+        &send,
+        Utc::now(),
+    )
+    .await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn list_links(state: State<'_, AppState>, customer_id: String) -> Result<Vec<LinkView>> {
+    let staff = state.authorize(ANY, "link.list").await?;
+    Ok(links::list(
+        state.store()?,
+        &Actor::Staff(staff),
+        Some(&customer_id),
+        Utc::now(),
+    )
+    .await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn revoke_link(state: State<'_, AppState>, id: String) -> Result<LinkView> {
+    let staff = state.authorize(ANY, "link.revoke").await?;
+    Ok(links::revoke(state.store()?, &Actor::Staff(staff), &id, Utc::now()).await?)
 }

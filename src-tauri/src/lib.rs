@@ -79,6 +79,9 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         decide_sanctions_candidate,
         confirm_contact,
         application_blockers,
+        issue_link,
+        list_links,
+        revoke_link,
     ])
 }
 

@@ -13,6 +13,7 @@
 //! State is computed from the stored times, in this order: revoked, redeemed, expired, opened,
 //! issued.
 
+pub mod desk;
 pub mod outbox;
 pub mod portal;
 mod rate;
@@ -451,19 +452,25 @@ pub async fn set_settings(
 
 // ----- staff side ---------------------------------------------------------------------------
 
-/// Links may be issued only for a customer whose identity is verified.
-///
-/// TODO(lead): require identity::verification_status == Verified (return
-/// [`LinkError::IdentityNotVerified`] otherwise). For now it checks the customer exists.
+/// Links may be issued only for a customer whose identity is verified: the latest identity
+/// check came out verified (flags resolved, candidates cleared) and nothing it checked has been
+/// edited since.
 pub async fn identity_gate(store: &Store, customer_id: &str) -> Result<(), LinkError> {
+    use crate::identity::verification::{self, IdentityError, VerificationStatus};
     let exists: Option<String> =
         sqlx::query_scalar(r#"SELECT id FROM customer WHERE id = ?1 AND deleted_at IS NULL"#)
             .bind(customer_id)
             .fetch_optional(store.pool())
             .await?;
-    match exists {
-        Some(_) => Ok(()),
-        None => Err(LinkError::CustomerNotFound(customer_id.to_string())),
+    if exists.is_none() {
+        return Err(LinkError::CustomerNotFound(customer_id.to_string()));
+    }
+    match verification::verification_status(store, customer_id).await {
+        Ok(VerificationStatus::Verified) => Ok(()),
+        Ok(_) => Err(LinkError::IdentityNotVerified),
+        Err(IdentityError::Database(e)) => Err(LinkError::Database(e)),
+        Err(IdentityError::Crypto(e)) => Err(LinkError::Crypto(e)),
+        Err(other) => Err(invalid("customer_id", other.to_string())),
     }
 }
 

@@ -23,6 +23,9 @@ use dealerdesk::identity::verification::{
     VerificationView,
 };
 use dealerdesk::ipc::{AppStatus, CommandError, ErrorCode};
+use dealerdesk::links::desk::DeskLink;
+use dealerdesk::links::outbox::Channel;
+use dealerdesk::links::{IssueLink, IssuedLink, LinkPurpose, LinkState, LinkView};
 use dealerdesk::vehicle::{
     VehicleCondition, VehicleFilter, VehicleInput, VehiclePage, VehicleStatus, VehicleView,
     VinReport,
@@ -99,6 +102,13 @@ fn generate() -> String {
         VerificationView::decl(&cfg),
         Blocker::decl(&cfg),
         CandidateDecision::decl(&cfg),
+        LinkPurpose::decl(&cfg),
+        LinkState::decl(&cfg),
+        IssueLink::decl(&cfg),
+        IssuedLink::decl(&cfg),
+        LinkView::decl(&cfg),
+        Channel::decl(&cfg),
+        DeskLink::decl(&cfg),
     ];
     let mut out = String::from(
         "// GENERATED from the Rust types by `UPDATE_BINDINGS=1 cargo test --test it bindings`.\n\

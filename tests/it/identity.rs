@@ -23,15 +23,7 @@ fn read(name: &str) -> Vec<u8> {
 }
 
 async fn import_fixture(store: &dealerdesk::store::Store) -> sanctions::ImportSummary {
-    let (sdn, alt, add) = (read("sdn.csv"), read("alt.csv"), read("add.csv"));
-    let files = ListFiles {
-        sdn: ("sdn.csv", &sdn),
-        alt: Some(("alt.csv", &alt)),
-        add: Some(("add.csv", &add)),
-    };
-    sanctions::import(store, &cli_actor(), &files, None, now())
-        .await
-        .expect("the fixture imports")
+    crate::support::import_ofac_fixture(store).await
 }
 
 async fn count(store: &dealerdesk::store::Store, table: &str) -> i64 {

@@ -14,11 +14,9 @@ use dealerdesk::store::Store;
 
 use crate::support::{cli_actor, customer_input, fresh, now, staff, today};
 
+/// Links are issued only for verified customers: this one was checked and came out verified.
 pub async fn customer_id(store: &Store) -> String {
-    customer::create(store, &cli_actor(), &customer_input(), now(), today())
-        .await
-        .expect("customer")
-        .id
+    crate::support::verified_customer(store).await
 }
 
 pub fn issue_input(customer_id: &str, purpose: LinkPurpose) -> IssueLink {
@@ -872,4 +870,65 @@ async fn a_failed_send_is_retried_with_backoff() {
     let list = outbox::list(&f.store, &a).await.expect("list");
     assert_eq!(list[0].status, "sent");
     assert_eq!(list[0].attempts, 3);
+}
+
+#[tokio::test]
+async fn links_are_issued_only_for_customers_whose_identity_is_verified() {
+    let f = fresh().await;
+    let sales = Actor::Staff(staff(&f.store, "sam.sales", Role::Sales).await);
+    // Never checked.
+    let unchecked = customer::create(&f.store, &cli_actor(), &customer_input(), now(), today())
+        .await
+        .expect("customer")
+        .id;
+    let e = links::issue(
+        &f.store,
+        &sales,
+        &issue_input(&unchecked, LinkPurpose::PortalOnboarding),
+        now(),
+    )
+    .await
+    .expect_err("an unchecked customer gets no link");
+    assert!(matches!(e, LinkError::IdentityNotVerified), "{e:?}");
+    // Verified: the link is issued; after an edit of what was checked, it is refused again.
+    let verified = customer_id(&f.store).await;
+    links::issue(
+        &f.store,
+        &sales,
+        &issue_input(&verified, LinkPurpose::PortalOnboarding),
+        now(),
+    )
+    .await
+    .expect("a verified customer gets a link");
+    let mut changed = customer_input();
+    changed.family_name = "Gonzales".into();
+    let update = dealerdesk::customer::CustomerUpdate {
+        given_name: changed.given_name,
+        middle_name: changed.middle_name,
+        family_name: changed.family_name,
+        suffix: changed.suffix,
+        dob: None,
+        ssn: None,
+        licence_number: None,
+        licence_state: changed.licence_state,
+        phone: changed.phone,
+        email: changed.email,
+        employer: changed.employer,
+        job_title: changed.job_title,
+        monthly_income: changed.monthly_income,
+        address: changed.address,
+        previous_address: changed.previous_address,
+    };
+    customer::update(&f.store, &cli_actor(), &verified, &update, now(), today())
+        .await
+        .expect("update");
+    let e = links::issue(
+        &f.store,
+        &sales,
+        &issue_input(&verified, LinkPurpose::PortalOnboarding),
+        now(),
+    )
+    .await
+    .expect_err("a stale check no longer verifies");
+    assert!(matches!(e, LinkError::IdentityNotVerified), "{e:?}");
 }

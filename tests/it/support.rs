@@ -121,3 +121,56 @@ pub fn json(o: &std::process::Output) -> serde_json::Value {
 pub fn code(o: &std::process::Output) -> i32 {
     o.status.code().expect("exit code")
 }
+
+/// Imports the fictional OFAC fixture list (tests/fixtures/ofac) as the store's current list.
+pub async fn import_ofac_fixture(store: &Store) -> dealerdesk::identity::sanctions::ImportSummary {
+    use dealerdesk::identity::sanctions::{self, ListFiles};
+    let read = |name: &str| {
+        std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures/ofac")
+                .join(name),
+        )
+        .expect("fixture exists")
+    };
+    let (sdn, alt, add) = (read("sdn.csv"), read("alt.csv"), read("add.csv"));
+    let files = ListFiles {
+        sdn: ("sdn.csv", &sdn),
+        alt: Some(("alt.csv", &alt)),
+        add: Some(("add.csv", &add)),
+    };
+    sanctions::import(store, &cli_actor(), &files, None, now())
+        .await
+        .expect("the fixture imports")
+}
+
+/// A customer (from [`customer_input`]) whose identity check came out verified: a sanctions
+/// list is loaded and their passport was checked by hand.
+pub async fn verified_customer(store: &Store) -> String {
+    use dealerdesk::identity::sanctions;
+    use dealerdesk::identity::verification::{self, CheckInput, CheckOutcome, DocumentType};
+    if sanctions::current_version(store)
+        .await
+        .expect("list version")
+        .is_none()
+    {
+        import_ofac_fixture(store).await;
+    }
+    let id = dealerdesk::customer::create(store, &cli_actor(), &customer_input(), now(), today())
+        .await
+        .expect("customer")
+        .id;
+    let passport = CheckInput::ManualEntry {
+        document_type: DocumentType::Passport,
+        issuer: "USA".into(),
+        number: "X12345678".into(),
+        expiry: "2031-01-31".into(),
+        dob: Some("03/09/1984".into()),
+        issued: None,
+    };
+    let v = verification::run_check(store, &cli_actor(), &id, &passport, now(), today())
+        .await
+        .expect("check");
+    assert_eq!(v.outcome, CheckOutcome::Verified, "{:#?}", v.rules);
+    id
+}

@@ -339,3 +339,29 @@ status: VerificationStatus, contacts: Array<ContactStatusView>, };
 export type Blocker = { "kind": "not_checked" } | { "kind": "stale" } | { "kind": "failed", reasons: Array<string>, } | { "kind": "open_flags", codes: Array<FlagCode>, } | { "kind": "undecided_candidates", ent_nums: Array<number>, } | { "kind": "not_screened" } | { "kind": "contact_not_confirmed", channel: ContactChannel, state: ContactState, };
 
 export type CandidateDecision = "clear" | "confirm";
+
+export type LinkPurpose = "portal_onboarding" | "confirm_contact" | "upload_documents" | "remote_signing";
+
+export type LinkState = "issued" | "opened" | "redeemed" | "expired" | "revoked";
+
+export type IssueLink = { customer_id: string, purpose: LinkPurpose, 
+/**
+ * Minutes until expiry; `null` takes the purpose's default (admin setting, else 72 h).
+ */
+ttl_minutes: number | null, 
+/**
+ * For `upload_documents`: the credit application whose stipulations the uploads clear.
+ */
+application_id: string | null, };
+
+export type IssuedLink = { id: string, url: string, expires_at: string, purpose: LinkPurpose, customer_id: string, };
+
+export type LinkView = { id: string, customer_id: string, purpose: LinkPurpose, state: LinkState, issued_by: string, created_at: string, expires_at: string, opened_at: string | null, redeemed_at: string | null, revoked_at: string | null, 
+/**
+ * `staff` or `knowledge_check` (burned after three failed checks).
+ */
+revoke_reason: string | null, failed_checks: number, };
+
+export type Channel = "email" | "sms";
+
+export type DeskLink = { link: IssuedLink, qr_svg: string, queued: Array<Channel>, };
