@@ -9,6 +9,7 @@
  */
 import { tick } from 'svelte';
 import { isTypingTarget } from './actions';
+import { rangeLabel } from './format';
 import { loadErrorMessage } from './load';
 
 export const SEARCH_DEBOUNCE_MS = 150;
@@ -81,6 +82,12 @@ export class PagedList<Row> {
   /** The id of the selected row, for `aria-activedescendant`. */
   get selectedId(): string | undefined {
     return this.rows[this.position.selected] ? this.rowId(this.position.selected) : undefined;
+  }
+
+  /** "1–50 of 120"; once loaded and empty, "No matches" or `none` when nothing is filtered out. */
+  rangeCaption(filtered: boolean, none: string): string {
+    if (this.loaded && this.total === 0) return filtered ? 'No matches' : none;
+    return rangeLabel(this.position.offset, this.rows.length, this.total ?? 0);
   }
 
   /** Loads the first time and returns the clean-up; for `onMount`. */

@@ -159,4 +159,16 @@ describe('the paged-list controller', () => {
     expect(list.error).toBeNull();
     expect(list.rows).toHaveLength(1);
   });
+
+  it('captions the range, or why it is empty', async () => {
+    let total = 120;
+    const { list, position } = setup(async () => ({ items: rows(1, Math.min(10, total)), total }));
+    position.offset = 10;
+    await list.load();
+    expect(list.rangeCaption(false, 'No things')).toBe('11–20 of 120');
+    total = 0;
+    await list.load();
+    expect(list.rangeCaption(true, 'No things')).toBe('No matches');
+    expect(list.rangeCaption(false, 'No things')).toBe('No things');
+  });
 });
