@@ -252,6 +252,23 @@ try {
     if (!/List version \d+/.test(screen)) throw new Error(`no list version shown: ${screen}`);
   });
 
+  await step('issue an access link with its QR code, then revoke it', async () => {
+    await $t('link-issue').scrollIntoView();
+    await $t('link-issue').click();
+    await $t('link-qr-full').waitForDisplayed({ timeout: 10000 });
+    const svg = await browser.execute(() => document.querySelector('[data-testid="link-qr-full"] svg')?.outerHTML.length ?? 0);
+    if (svg < 500) throw new Error('no QR code on the full-screen view');
+    await browser.keys('Escape');
+    const url = await $t('link-url').getText();
+    if (!/\/l\/[A-Za-z0-9_-]{43}$/.test(url)) throw new Error(`link address looks wrong: ${url}`);
+    await browser.waitUntil(async () => (await $t('link-state').getText()) === 'Issued', { timeout: 10000 });
+    await $t('link-revoke').click();
+    await browser.waitUntil(async () => (await $t('link-state').getText()) === 'Revoked', {
+      timeout: 10000,
+      timeoutMsg: 'the link was not shown as revoked',
+    });
+  });
+
   await step('desk a deal with three options priced as you type', async () => {
     await $t('customer-start-deal').click();
     await $t('deal-vehicle').waitForDisplayed({ timeout: 5000 });
