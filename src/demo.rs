@@ -34,6 +34,8 @@ pub enum DemoError {
     Deal(#[from] DealError),
     #[error(transparent)]
     Sanctions(#[from] crate::identity::sanctions::SanctionsError),
+    #[error(transparent)]
+    Application(#[from] crate::application::ApplicationError),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
 }
@@ -51,6 +53,7 @@ pub struct DemoReport {
     pub customers: usize,
     pub vehicles: usize,
     pub deals: usize,
+    pub applications: usize,
     pub staff: Vec<DemoCredential>,
 }
 
@@ -535,10 +538,14 @@ pub async fn fill(
         tx.commit().await?;
     }
     demo_sanctions_list(store, &actor, &mut rng, people.first().map(|(c, _)| c), now).await?;
+    crate::application::demo::seed_lenders(store, &actor, now).await?;
+    let applications =
+        crate::application::demo::seed_applications(store, &actor, seed, now).await?;
     Ok(DemoReport {
         customers: customer_count,
         vehicles: vehicles.len(),
         deals: deal_count,
+        applications,
         staff,
     })
 }
