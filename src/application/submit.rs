@@ -406,12 +406,14 @@ async fn record_decision(
         ApplicationState::Conditional => Action::Condition,
         ApplicationState::Countered => Action::Counter,
         ApplicationState::Declined => Action::Decline,
-        other => return Err(invalid(
-            "outcome",
-            format!(
+        other => {
+            return Err(invalid(
+                "outcome",
+                format!(
                 "a lender decision is approved, conditional, countered or declined, not {other}"
             ),
-        )),
+            ))
+        }
     };
     let mut tx = store.begin_write().await?;
     let (from, _) = state_of(&mut tx, &msg.application_id).await?;
