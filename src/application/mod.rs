@@ -1763,3 +1763,65 @@ pub async fn decision_assist(
 pub(crate) fn age_days(from: &str, now: DateTime<Utc>) -> u32 {
     u32::try_from((now - parse_ts(from)).num_days().max(0)).unwrap_or(0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
+    }
+
+    fn details(residence: &[&str], jobs: &[&str]) -> ApplicationDetails {
+        ApplicationDetails {
+            residences: residence
+                .iter()
+                .map(|s| ResidenceEntry {
+                    address: "1 Main St".into(),
+                    since: s.to_string(),
+                })
+                .collect(),
+            employment: jobs
+                .iter()
+                .map(|s| EmploymentEntry {
+                    employer: "Acme".into(),
+                    title: None,
+                    since: s.to_string(),
+                })
+                .collect(),
+            other_income: Vec::new(),
+            references: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn history_must_reach_back_exactly_24_months() {
+        let today = d("2026-11-25");
+        let income = Money::from_cents(500_000);
+        assert!(
+            completeness(&details(&["2024-11-25"], &["2024-11-25"]), income, today).is_empty(),
+            "exactly 24 months is enough"
+        );
+        let short = completeness(&details(&["2024-11-26"], &["2020-01-01"]), income, today);
+        assert_eq!(short.len(), 1, "{short:?}");
+        assert_eq!(short[0].field(), Some("residences"));
+        assert!(short[0].to_string().contains("23 months"), "{}", short[0]);
+        let none = completeness(&details(&[], &[]), Money::ZERO, today);
+        let fields: Vec<_> = none.iter().filter_map(Unmet::field).collect();
+        assert_eq!(
+            fields,
+            vec!["residences", "employment", "gross_monthly_income"]
+        );
+    }
+
+    #[test]
+    fn states_and_actions_have_stable_names() {
+        for s in ApplicationState::ALL {
+            assert_eq!(ApplicationState::parse(s.as_str()), Some(*s));
+        }
+        assert_eq!(ApplicationState::Declined.phase(), "decisioned");
+        assert_eq!(ApplicationState::Submitted.phase(), "submitted");
+        let names: std::collections::BTreeSet<_> = Action::ALL.iter().map(|a| a.as_str()).collect();
+        assert_eq!(names.len(), Action::ALL.len());
+    }
+}

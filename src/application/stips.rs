@@ -441,3 +441,38 @@ pub async fn clear_stipulation(
             id: stip_id.to_string(),
         })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documents_are_typed_by_their_bytes_not_their_names() {
+        assert_eq!(sniff_media_type(b"%PDF-1.7\n"), Some("application/pdf"));
+        assert_eq!(
+            sniff_media_type(&[0xFF, 0xD8, 0xFF, 0xE1]),
+            Some("image/jpeg")
+        );
+        assert_eq!(
+            sniff_media_type(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]),
+            Some("image/png")
+        );
+        assert_eq!(sniff_media_type(b"GIF89a"), None);
+        assert_eq!(
+            sniff_media_type(b"%PDF"),
+            None,
+            "a truncated header is not a PDF"
+        );
+        assert_eq!(sniff_media_type(&[0x89, b'P', b'N', b'G']), None);
+        assert_eq!(sniff_media_type(b""), None);
+    }
+
+    #[test]
+    fn every_code_round_trips_and_only_references_clear_without_a_document() {
+        for c in StipCode::ALL {
+            assert_eq!(StipCode::parse(c.as_str()), Some(*c));
+            assert!(!c.description().is_empty());
+            assert_eq!(c.needs_document(), *c != StipCode::References);
+        }
+    }
+}

@@ -511,6 +511,18 @@ pub struct Simulator {
 }
 
 impl Simulator {
+    /// A simulator over the given sheets (keyed by their rate-sheet id).
+    pub fn new(seed: u64, delay: Duration, sheets: Vec<LenderSheet>) -> Self {
+        Self {
+            seed,
+            delay,
+            sheets: sheets
+                .into_iter()
+                .map(|s| (s.rate_sheet_id.clone(), s))
+                .collect(),
+        }
+    }
+
     /// Loads every lender's current sheet, plus any older sheet an outbox message names.
     pub async fn load(store: &Store, seed: u64, delay: Duration) -> Result<Self, ApplicationError> {
         let mut conn = store.pool().acquire().await?;

@@ -1075,3 +1075,116 @@ async fn the_demo_has_three_lenders_and_applications_in_at_least_five_states() {
         "the audit chain holds"
     );
 }
+
+#[test]
+fn the_simulator_decides_by_the_sheet_and_the_same_seed_gives_the_same_answer() {
+    let bank = sheet_of(TEST_CSV, 1);
+    let sim = Simulator::new(42, Duration::zero(), vec![bank.clone()]);
+    let good = at_the_limits();
+    let first = sim.decide("app-1", &good, &bank);
+    assert_eq!(first, sim.decide("app-1", &good, &bank), "deterministic");
+    assert_eq!(
+        first.outcome,
+        ApplicationState::Conditional,
+        "Gold asks for stipulations"
+    );
+    assert_eq!(first.buy_rate.as_deref(), Some("5.49"));
+    assert!(first
+        .stipulations
+        .starts_with(&["proof_of_income".to_string(), "references".to_string()]));
+
+    let mut low = at_the_limits();
+    low.credit_score = Some(540);
+    let d = sim.decide("app-2", &low, &bank);
+    assert_eq!(d.outcome, ApplicationState::Declined);
+    assert_eq!(d.reasons, vec!["Credit score below the program minimum"]);
+
+    let mut stretched = at_the_limits();
+    stretched.amount_financed = m(2_600_000); // LTV 130 %
+    let d = sim.decide("app-3", &stretched, &bank);
+    assert_eq!(d.outcome, ApplicationState::Countered);
+    assert_eq!(
+        d.approved_amount.as_deref(),
+        Some("25000.00"),
+        "125 % of $20,000"
+    );
+    assert_eq!(d.reasons, vec!["LTV 130% > 125% max: add $1,000.00 down"]);
+
+    let mut buried = at_the_limits();
+    buried.other_debts = m(40_000); // DTI 66 %, 16 points over
+    assert_eq!(
+        sim.decide("app-4", &buried, &bank).outcome,
+        ApplicationState::Declined
+    );
+
+    let outcomes: std::collections::BTreeSet<usize> = (0..40)
+        .map(|k| {
+            Simulator::new(k, Duration::zero(), Vec::new())
+                .decide("app-1", &good, &bank)
+                .stipulations
+                .len()
+        })
+        .collect();
+    assert!(
+        outcomes.len() > 1,
+        "some seeds add proof of residence: {outcomes:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_joint_application_needs_the_co_applicants_identity_and_consent() {
+    let f = fresh().await;
+    let d = desk(&f.store, true).await;
+    let mut spouse = customer_input();
+    spouse.given_name = "Luis".into();
+    spouse.middle_name = None;
+    spouse.ssn = "345-67-8901".into();
+    spouse.phone = "(214) 555-0199".into();
+    spouse.email = Some("luis@example.com".into());
+    let co = add_customer(&f.store, &spouse).await;
+    let mut input = application_input(&d.deal, Some(d.lender.clone()));
+    input.intent = Intent::Joint;
+    input.co_applicant_id = Some(co.clone());
+    input.co_applicant_income = Some("3,100.00".into());
+    let a = app::create_application(&f.store, &cli_actor(), &input, now())
+        .await
+        .expect("joint");
+    assert_eq!(a.co_applicant_name.as_deref(), Some("Luis Gonzalez"));
+    let e = app::record_consent(&f.store, &cli_actor(), &a.id, &consent(), now()).await;
+    assert_eq!(
+        e.expect_err("both must agree").field(),
+        Some("co_applicant")
+    );
+    let mut both = consent();
+    both.co_applicant = true;
+    let a = app::record_consent(&f.store, &cli_actor(), &a.id, &both, now())
+        .await
+        .expect("consent");
+    assert_eq!(
+        a.consent.as_ref().map(|c| c.parties.as_str()),
+        Some("applicant,co_applicant")
+    );
+    app::transition(
+        &f.store,
+        &cli_actor(),
+        &a.id,
+        Action::MarkReady,
+        None,
+        now(),
+    )
+    .await
+    .expect("ready");
+    let u = unmet(app::submit_application(&f.store, &cli_actor(), &a.id, now()).await);
+    assert!(
+        matches!(u.as_slice(), [Unmet::Identity { party: app::Party::CoApplicant, customer_id, .. }] if *customer_id == co),
+        "{u:?}"
+    );
+    let assist = app::decision_assist(&f.store, &a.id).await.expect("assist");
+    // both incomes and the other income count: 6,250 + 400 + 3,100 = 9,750
+    let input = {
+        let mut conn = f.store.pool().acquire().await.expect("conn");
+        app::assist_input(&mut conn, &a.id).await.expect("input")
+    };
+    assert_eq!(input.monthly_income, m(975_000));
+    assert_eq!(assist.len(), 1);
+}
