@@ -37,8 +37,8 @@ pub use rates::{
     RateCell, RateImport, RateSheet,
 };
 pub use stips::{
-    attach_document, clear_stipulation, StipCode, StipulationDocumentView, StipulationStatus,
-    StipulationView, MAX_DOCUMENT_BYTES,
+    attach_document, clear_stipulation, document_content, StipCode, StipulationDocumentView,
+    StipulationStatus, StipulationView, MAX_DOCUMENT_BYTES,
 };
 pub use submit::{
     process_outbox, submit_application, Delivery, LenderAdapter, LenderDecision, OutboxMessage,

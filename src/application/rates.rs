@@ -24,7 +24,7 @@ use super::{invalid, ApplicationError};
 use crate::audit::{self, AuditEvent, AuditOutcome};
 use crate::auth::{Actor, Role};
 use crate::deal::{canonical_json, sha256_hex};
-use crate::money::{Money, Rate};
+use crate::money::Money;
 use crate::store::{journal, new_id, ts, Store};
 
 /// One buy rate: for terms `term_min..=term_max` months and model years `year_min..=year_max`.
@@ -660,9 +660,4 @@ pub async fn export_rate_sheet(
         u32::try_from(row.try_get::<i64, _>("version")?).unwrap_or(0),
         pretty,
     ))
-}
-
-/// A buy rate as a `Rate` (for display).
-pub fn rate(d: Decimal) -> Rate {
-    Rate::from_percent(d)
 }

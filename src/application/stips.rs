@@ -442,6 +442,44 @@ pub async fn clear_stipulation(
         })
 }
 
+/// One attached document with its bytes, for viewing or printing. Reading a customer's
+/// documents is audited.
+pub async fn document_content(
+    store: &Store,
+    actor: &Actor,
+    document_id: &str,
+    now: DateTime<Utc>,
+) -> Result<(StipulationDocumentView, Vec<u8>), ApplicationError> {
+    let r = sqlx::query(
+        r#"SELECT d.id, d.file_name, d.media_type, d.size_bytes, d.sha256, d.uploaded_by, d.created_at, d.content,
+                  s.application_id
+           FROM stipulation_document d JOIN stipulation s ON s.id = d.stipulation_id WHERE d.id = ?1"#,
+    )
+    .bind(document_id)
+    .fetch_optional(store.pool())
+    .await?
+    .ok_or_else(|| ApplicationError::NotFound {
+        what: "document",
+        id: document_id.to_string(),
+    })?;
+    let view = doc_view(&r)?;
+    let bytes: Vec<u8> = r.try_get("content")?;
+    if sha256_hex(&bytes) != view.sha256 {
+        return Err(ApplicationError::Corrupt(format!(
+            "document {document_id} does not match its SHA-256"
+        )));
+    }
+    let event = AuditEvent::new(
+        actor.name(),
+        "stipulation.read_document",
+        AuditOutcome::Success,
+    )
+    .subject(r.try_get::<String, _>("application_id")?)
+    .detail(view.id.clone());
+    audit::record(store, now, &event).await?;
+    Ok((view, bytes))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

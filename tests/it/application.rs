@@ -872,6 +872,10 @@ async fn a_verified_application_goes_from_submission_to_funded_with_stipulations
     assert_eq!(doc.file_name, "stub.pdf");
     assert_eq!(doc.media_type, "application/pdf");
     assert_eq!(doc.sha256, dealerdesk::crypto::sha256_hex(pdf));
+    let (_, bytes) = app::document_content(&f.store, &fiona, &doc.id, later)
+        .await
+        .expect("readable");
+    assert_eq!(bytes, pdf.to_vec(), "the bytes come back as stored");
     let png = [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0];
     let jpeg = [0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10];
     for (bytes, t) in [(&png[..], "image/png"), (&jpeg[..], "image/jpeg")] {
@@ -1187,4 +1191,56 @@ async fn a_joint_application_needs_the_co_applicants_identity_and_consent() {
     };
     assert_eq!(input.monthly_income, m(975_000));
     assert_eq!(assist.len(), 1);
+}
+
+#[tokio::test]
+async fn only_a_draft_is_edited_and_sales_can_reopen_edit_and_withdraw_it() {
+    let f = fresh().await;
+    let d = desk(&f.store, true).await;
+    let sam = Actor::Staff(staff(&f.store, "sam", Role::Sales).await);
+    let id = ready_application(&f.store, &d).await;
+    let mut input = application_input(&d.deal, Some(d.lender.clone()));
+    input.credit_score = Some(701);
+    let e = app::update_application(&f.store, &sam, &id, &input, now()).await;
+    assert_eq!(e.expect_err("ready is not editable").field(), Some("state"));
+    app::transition(&f.store, &sam, &id, Action::Reopen, None, now())
+        .await
+        .expect("sales may reopen");
+    let v = app::update_application(&f.store, &sam, &id, &input, now())
+        .await
+        .expect("edited");
+    assert_eq!(v.credit_score, Some(701));
+    assert!(v.consent.is_some(), "same parties: the consent stands");
+    assert_eq!(v.gross_monthly_income, "6250.00");
+    assert_eq!(v.other_monthly_income, "400.00");
+    assert_eq!(
+        v.details.residences[0].since, "2025-06-01",
+        "newest first, ISO"
+    );
+    assert_eq!(
+        v.details.residences[1].since, "2019-02-01",
+        "MM/DD/YYYY stored as ISO"
+    );
+    let w = app::transition(
+        &f.store,
+        &sam,
+        &id,
+        Action::Withdraw,
+        Some("bought elsewhere"),
+        now(),
+    )
+    .await
+    .expect("sales may withdraw a draft");
+    assert_eq!(w.state, ApplicationState::Withdrawn);
+    let actions: Vec<&str> = w.history.iter().map(|h| h.action.as_str()).collect();
+    assert_eq!(actions, vec!["create", "mark_ready", "reopen", "withdraw"]);
+    let denied: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'application.submit' AND outcome = 'denied'",
+    )
+    .fetch_one(f.store.pool())
+    .await
+    .expect("count");
+    assert_eq!(denied, 0);
+    let e = app::transition(&f.store, &sam, &id, Action::Reopen, None, now()).await;
+    assert!(matches!(e, Err(ApplicationError::IllegalTransition { .. })));
 }
