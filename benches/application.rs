@@ -52,5 +52,51 @@ fn bench(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, bench);
+/// The same table from the store, as the application screen gets it: the application, deal,
+/// option and vehicle read, 10 lenders' current sheets loaded and parsed, then judged.
+fn bench_from_store(c: &mut Criterion) {
+    use dealerdesk::application::{self, ApplicationFilter};
+    use dealerdesk::auth::Actor;
+    use dealerdesk::store::{OpenMode, Store};
+    let Ok(rt) = tokio::runtime::Runtime::new() else {
+        return;
+    };
+    let Ok(dir) = tempfile::tempdir() else {
+        return;
+    };
+    let now = Utc
+        .with_ymd_and_hms(2026, 11, 25, 15, 0, 0)
+        .single()
+        .unwrap_or_default();
+    let (store, id) = rt.block_on(async {
+        let store = Store::open(&dir.path().join("bench.db"), OpenMode::CreateIfMissing)
+            .await
+            .unwrap_or_else(|e| panic!("store: {e}"));
+        dealerdesk::demo::fill(&store, 2026, 60, now, now.date_naive())
+            .await
+            .unwrap_or_else(|e| panic!("demo: {e}"));
+        let sheets = demo_rate_sheets(now);
+        for i in 0..7 {
+            let mut s = sheets[i % sheets.len()].clone();
+            s.lender_code = format!("{}{i}", s.lender_code);
+            s.lender_name = format!("{} #{i}", s.lender_name);
+            application::import_rate_sheet(&store, &Actor::Cli("bench".into()), &s, now)
+                .await
+                .unwrap_or_else(|e| panic!("import: {e}"));
+        }
+        let page = application::list_applications(&store, &ApplicationFilter::default())
+            .await
+            .unwrap_or_else(|e| panic!("list: {e}"));
+        let id = page.items[0].id.clone();
+        (store, id)
+    });
+    c.bench_function("decision_assist_10_lenders_from_store", |b| {
+        b.iter(|| {
+            rt.block_on(application::decision_assist(&store, black_box(&id)))
+                .map(|rows| assert_eq!(rows.len(), 10))
+        })
+    });
+}
+
+criterion_group!(benches, bench, bench_from_store);
 criterion_main!(benches);
