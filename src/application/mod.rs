@@ -1327,8 +1327,11 @@ pub async fn transition(
             )
         }
         Action::Contract => {
+            // the latest decision's conditions (an earlier, reworked decision's no longer apply)
             let open: i64 = sqlx::query_scalar(
-                r#"SELECT COUNT(*) FROM stipulation WHERE application_id = ?1 AND status <> 'cleared'"#,
+                r#"SELECT COUNT(*) FROM stipulation WHERE application_id = ?1 AND status <> 'cleared'
+                   AND decision_id IS (SELECT id FROM application_decision WHERE application_id = ?1
+                                       ORDER BY decided_at DESC, id DESC LIMIT 1)"#,
             )
             .bind(id)
             .fetch_one(&mut *tx)
@@ -1345,6 +1348,31 @@ pub async fn transition(
     };
     if !unmet.is_empty() {
         return Err(ApplicationError::Preconditions(unmet));
+    }
+    if action == Action::AcceptCounter {
+        // the counter's conditions become the checklist once the customer takes it
+        let latest = sqlx::query(
+            r#"SELECT id, decision_json FROM application_decision WHERE application_id = ?1
+               ORDER BY decided_at DESC, id DESC LIMIT 1"#,
+        )
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(row) = latest {
+            let decision_id: String = row.try_get("id")?;
+            let decision: LenderDecision =
+                serde_json::from_str(&row.try_get::<String, _>("decision_json")?)
+                    .map_err(|e| ApplicationError::Corrupt(e.to_string()))?;
+            stips::create_tx(
+                store,
+                &mut tx,
+                id,
+                Some(&decision_id),
+                &decision.stipulations,
+                now,
+            )
+            .await?;
+        }
     }
     move_tx(
         store,
@@ -1606,7 +1634,9 @@ pub async fn list_applications(
     let rows = sqlx::query(
         r#"SELECT a.id, a.state, a.customer_id, a.deal_id, a.lender_id, a.credit_score, a.created_at, a.updated_at,
                   c.given_name, c.family_name, l.name AS lender_name,
-                  (SELECT COUNT(*) FROM stipulation s WHERE s.application_id = a.id AND s.status <> 'cleared') AS open_stips
+                  (SELECT COUNT(*) FROM stipulation s WHERE s.application_id = a.id AND s.status <> 'cleared'
+                   AND s.decision_id IS (SELECT d.id FROM application_decision d WHERE d.application_id = a.id
+                                         ORDER BY d.decided_at DESC, d.id DESC LIMIT 1)) AS open_stips
            FROM credit_application a
            JOIN customer c ON c.id = a.customer_id
            LEFT JOIN lender l ON l.id = a.lender_id

@@ -608,22 +608,22 @@ impl Simulator {
                 .map(|f| reason_words(f.rule).to_string())
                 .collect()
         };
-        if fatal || dti_far || tier.is_none() {
-            let mut reasons = reasons_of(&[]);
-            reasons.dedup();
-            return LenderDecision {
-                outcome: ApplicationState::Declined,
-                tier: a.tier.clone(),
-                buy_rate: None,
-                max_contract_rate: None,
-                approved_amount: None,
-                approved_term: None,
-                stipulations: Vec::new(),
-                reasons,
-            };
-        }
-        let Some(tier) = tier else {
-            unreachable!("checked above")
+        let tier = match tier {
+            Some(t) if !fatal && !dti_far => t,
+            _ => {
+                let mut reasons = reasons_of(&[]);
+                reasons.dedup();
+                return LenderDecision {
+                    outcome: ApplicationState::Declined,
+                    tier: a.tier.clone(),
+                    buy_rate: None,
+                    max_contract_rate: None,
+                    approved_amount: None,
+                    approved_term: None,
+                    stipulations: Vec::new(),
+                    reasons,
+                };
+            }
         };
         let structural: Vec<_> = a
             .failures

@@ -1244,3 +1244,90 @@ async fn only_a_draft_is_edited_and_sales_can_reopen_edit_and_withdraw_it() {
     let e = app::transition(&f.store, &sam, &id, Action::Reopen, None, now()).await;
     assert!(matches!(e, Err(ApplicationError::IllegalTransition { .. })));
 }
+
+#[tokio::test]
+async fn a_counter_taken_brings_its_conditions_and_a_rework_starts_over() {
+    let f = fresh().await;
+    import_ofac(&f.store).await;
+    let strict = RateSheet::from_csv(
+        &TEST_CSV
+            .replace("testbank,Test Bank", "strict,Strict Bank")
+            .replace("Gold,700,850,72,125", "Gold,700,850,72,100"),
+    )
+    .expect("reads");
+    let lender = app::import_rate_sheet(&f.store, &cli_actor(), &strict, now())
+        .await
+        .expect("imported")
+        .lender_id;
+    let customer = add_customer(&f.store, &customer_input()).await;
+    check(&f.store, &customer, licence(&[])).await;
+    let deal = loan_deal(&f.store, &customer).await;
+    let id = ready_application(
+        &f.store,
+        &Desk {
+            customer,
+            deal,
+            lender,
+        },
+    )
+    .await;
+    app::submit_application(&f.store, &cli_actor(), &id, now())
+        .await
+        .expect("submitted");
+    let sim = Simulator::load(&f.store, 3, Duration::zero())
+        .await
+        .expect("sim");
+    let r = app::process_outbox(&f.store, &sim, now())
+        .await
+        .expect("runs");
+    assert_eq!(
+        r[0].outcome,
+        Some(ApplicationState::Countered),
+        "LTV 111 % > 100 %"
+    );
+    let v = app::get_application(&f.store, &id, now())
+        .await
+        .expect("view");
+    let counter = &v.decisions[0].decision;
+    // $17,789.69 financed on $15,995.00: the lender offers 100 % of the value
+    assert_eq!(counter.approved_amount.as_deref(), Some("15995.00"));
+    assert!(
+        counter.reasons[0].starts_with("LTV 111.22% > 100% max: add $1,794.69 down"),
+        "{:?}",
+        counter.reasons
+    );
+    assert!(
+        v.stipulations.is_empty(),
+        "no checklist until the counter is taken"
+    );
+
+    let fiona = Actor::Staff(staff(&f.store, "fiona", Role::FinanceManager).await);
+    let taken = app::transition(&f.store, &fiona, &id, Action::AcceptCounter, None, now())
+        .await
+        .expect("taken");
+    assert_eq!(taken.state, ApplicationState::Approved);
+    assert_eq!(taken.stipulations.len(), 2, "the counter's conditions");
+    let e = app::transition(&f.store, &fiona, &id, Action::Contract, None, now()).await;
+    assert!(
+        matches!(&e, Err(ApplicationError::Preconditions(u)) if u == &vec![Unmet::OpenStipulations { count: 2 }]),
+        "{e:?}"
+    );
+    let reworked = app::transition(
+        &f.store,
+        &fiona,
+        &id,
+        Action::Rework,
+        Some("more down"),
+        now(),
+    )
+    .await
+    .expect("reworked");
+    assert_eq!(reworked.state, ApplicationState::Draft);
+    let page = app::list_applications(&f.store, &ApplicationFilter::default())
+        .await
+        .expect("list");
+    assert_eq!(
+        page.items[0].open_stipulations, 2,
+        "still open until a new decision"
+    );
+}
