@@ -34,6 +34,10 @@ pub enum DemoError {
     Deal(#[from] DealError),
     #[error(transparent)]
     Sanctions(#[from] crate::identity::sanctions::SanctionsError),
+    #[error(transparent)]
+    Application(#[from] crate::application::ApplicationError),
+    #[error(transparent)]
+    Identity(#[from] crate::identity::verification::IdentityError),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
 }
@@ -51,6 +55,7 @@ pub struct DemoReport {
     pub customers: usize,
     pub vehicles: usize,
     pub deals: usize,
+    pub applications: usize,
     pub staff: Vec<DemoCredential>,
 }
 
@@ -535,12 +540,57 @@ pub async fn fill(
         tx.commit().await?;
     }
     demo_sanctions_list(store, &actor, &mut rng, people.first().map(|(c, _)| c), now).await?;
+    demo_identity_checks(store, &actor, &people, &customer_ids, now, today).await?;
+    crate::application::demo::seed_lenders(store, &actor, now).await?;
+    let applications =
+        crate::application::demo::seed_applications(store, &actor, seed, now).await?;
     Ok(DemoReport {
         customers: customer_count,
         vehicles: vehicles.len(),
         deals: deal_count,
+        applications,
         staff,
     })
+}
+
+/// Runs the identity check (a passport typed by hand) for every customer a demo deal was desked
+/// for, so the demo's customers can get access links and credit applications the way real ones
+/// do. The first customer shares a name with a (fictional) listed person: their check needs a
+/// finance manager to clear the candidate.
+async fn demo_identity_checks(
+    store: &Store,
+    actor: &Actor,
+    people: &[(CustomerInput, DateTime<Utc>)],
+    ids: &[String],
+    now: DateTime<Utc>,
+    today: NaiveDate,
+) -> Result<(), DemoError> {
+    use crate::identity::verification::{self, CheckInput, DocumentType};
+    let with_deals: Vec<String> =
+        sqlx::query_scalar(r#"SELECT DISTINCT customer_id FROM deal ORDER BY customer_id"#)
+            .fetch_all(store.pool())
+            .await?;
+    for (k, id) in with_deals.iter().enumerate() {
+        let Some((person, _)) = ids
+            .iter()
+            .position(|i| i == id)
+            .and_then(|at| people.get(at))
+        else {
+            continue;
+        };
+        let passport = CheckInput::ManualEntry {
+            document_type: DocumentType::Passport,
+            issuer: "USA".into(),
+            number: format!("5{:08}", 31_000_000 + k * 7_919),
+            expiry: (today + Duration::days(900 + 30 * k as i64))
+                .format("%Y-%m-%d")
+                .to_string(),
+            dob: Some(person.dob.clone()),
+            issued: None,
+        };
+        verification::run_check(store, actor, id, &passport, now, today).await?;
+    }
+    Ok(())
 }
 
 /// Loads a full-size, clearly fictional sanctions list (see `sanctions::synthetic`) so identity

@@ -5,6 +5,7 @@
 use serde::Serialize;
 use ts_rs::TS;
 
+use crate::application::ApplicationError;
 use crate::audit::AuditError;
 use crate::auth::AuthError;
 use crate::customer::CustomerError;
@@ -203,6 +204,37 @@ impl From<LinkError> for CommandError {
             LinkError::RateLimited | LinkError::SessionEnded => Self::new(C::Conflict, msg),
             LinkError::Database(d) => storage(&d),
             LinkError::Crypto(c) => storage(&c),
+        }
+    }
+}
+
+impl From<ApplicationError> for CommandError {
+    /// Unmet preconditions and illegal transitions are conflicts with the application's state;
+    /// the field names the first thing to fix.
+    fn from(e: ApplicationError) -> Self {
+        use ErrorCode as C;
+        let msg = e.to_string();
+        let field = e.field().map(str::to_string);
+        let with_field = |code| match &field {
+            Some(f) => Self::field(code, f.clone(), msg.clone()),
+            None => Self::new(code, msg.clone()),
+        };
+        match e {
+            ApplicationError::Invalid { .. } => with_field(C::Validation),
+            ApplicationError::NotFound { what, .. } => Self {
+                code: C::NotFound,
+                message: format!("That {what} was not found."),
+                field,
+            },
+            ApplicationError::Forbidden(_) | ApplicationError::RoleCannot { .. } => {
+                Self::new(C::Forbidden, msg)
+            }
+            ApplicationError::IllegalTransition { .. } | ApplicationError::Preconditions(_) => {
+                with_field(C::Conflict)
+            }
+            ApplicationError::Identity(i) => i.into(),
+            ApplicationError::Corrupt(c) => storage(&c),
+            ApplicationError::Database(d) => storage(&d),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! DealerDesk core: everything the finance desk does, without a GUI. The desktop shell
 //! (`src-tauri/`) and the `dealerdesk` command-line tool are thin adapters over these modules.
 
+pub mod application;
 pub mod audit;
 pub mod auth;
 pub mod cli;

@@ -31,6 +31,7 @@ use crate::maintenance::{self, MaintenanceError};
 use crate::settings::{self, SettingsError};
 use crate::store::{default_db_path, OpenMode, Store, StoreError};
 
+mod applications;
 mod deals;
 mod finance;
 mod identity;
@@ -101,6 +102,12 @@ pub enum Command {
     /// Saved deals: list, show, save from JSON.
     #[command(subcommand)]
     Deal(deals::DealCommand),
+    /// Credit applications: list, show (with history and decision assist).
+    #[command(subcommand)]
+    Application(applications::ApplicationCommand),
+    /// Lenders and their rate sheets: list, import (CSV or JSON), export (JSON).
+    #[command(subcommand)]
+    Lender(applications::LenderCommand),
     /// VINs: check digit and decoding (no database needed).
     #[command(subcommand)]
     Vin(finance::VinCommand),
@@ -326,6 +333,8 @@ impl From<DemoError> for CliError {
             DemoError::Customer(c) => c.into(),
             DemoError::Deal(d) => d.into(),
             DemoError::Sanctions(s) => Self::new(1, s.to_string()),
+            DemoError::Application(a) => a.into(),
+            DemoError::Identity(i) => Self::new(1, i.to_string()),
             DemoError::Database(d) => d.into(),
         }
     }
@@ -471,11 +480,12 @@ async fn run(cli: Cli) -> Result<Output, CliError> {
             let store = Store::open(&path, OpenMode::CreateIfMissing).await?;
             let report = demo::fill(&store, seed, customers as usize, now, today).await?;
             let mut text = format!(
-                "demo dealership \"Lakeside Motors\" created in {}: {} customers, {} vehicles, {} deals.\nStaff passwords (shown only now; MFA is bypassed on this demo database):\n",
+                "demo dealership \"Lakeside Motors\" created in {}: {} customers, {} vehicles, {} deals, {} credit applications.\nStaff passwords (shown only now; MFA is bypassed on this demo database):\n",
                 store.path().display(),
                 report.customers,
                 report.vehicles,
-                report.deals
+                report.deals,
+                report.applications
             );
             for s in &report.staff {
                 text.push_str(&format!(
@@ -655,6 +665,18 @@ async fn run(cli: Cli) -> Result<Output, CliError> {
         }
         Command::Link(cmd) => links::link(&path, &actor, cmd, now).await,
         Command::Portal(cmd) => links::portal(&path, cmd).await,
+        Command::Application(cmd) => {
+            let store = Store::open(&path, OpenMode::MustExist).await?;
+            let result = applications::application(&store, cmd, now).await;
+            store.close().await;
+            result
+        }
+        Command::Lender(cmd) => {
+            let store = Store::open(&path, OpenMode::MustExist).await?;
+            let result = applications::lender(&store, &actor, cmd, now).await;
+            store.close().await;
+            result
+        }
         Command::Vin(cmd) => finance::vin(cmd),
         Command::Quote(cmd) => finance::quote(cmd, today),
         Command::Apr => finance::apr(),

@@ -54,6 +54,7 @@ pub struct FieldCipher {
     aead: XChaCha20Poly1305,
     index_key: Zeroizing<[u8; 32]>,
     seal_key: Zeroizing<[u8; 32]>,
+    message_key: Zeroizing<[u8; 32]>,
 }
 
 impl std::fmt::Debug for FieldCipher {
@@ -72,6 +73,7 @@ impl FieldCipher {
             aead,
             index_key: Zeroizing::new(derive(master, b"dealerdesk/blind-index/v1")),
             seal_key: Zeroizing::new(derive(master, b"dealerdesk/audit-seal/v1")),
+            message_key: Zeroizing::new(derive(master, b"dealerdesk/outbox-sign/v1")),
         }
     }
 
@@ -193,6 +195,28 @@ impl FieldCipher {
             return false;
         };
         let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(self.seal_key.as_ref())
+            .expect("HMAC accepts any key length");
+        mac.update(data);
+        mac.verify_slice(&expected).is_ok()
+    }
+}
+
+impl FieldCipher {
+    /// HMAC-SHA256 (hex) of an outgoing lender message, with its own key derived from the
+    /// master key (never the audit seal's key).
+    pub fn sign_message(&self, data: &[u8]) -> String {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(self.message_key.as_ref())
+            .expect("HMAC accepts any key length");
+        mac.update(data);
+        hex::encode(mac.finalize().into_bytes())
+    }
+
+    /// Constant-time check of a signature made by [`FieldCipher::sign_message`].
+    pub fn verify_message(&self, data: &[u8], signature: &str) -> bool {
+        let Ok(expected) = hex::decode(signature) else {
+            return false;
+        };
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(self.message_key.as_ref())
             .expect("HMAC accepts any key length");
         mac.update(data);
         mac.verify_slice(&expected).is_ok()

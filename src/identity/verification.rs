@@ -1120,7 +1120,7 @@ pub async fn run_check(
     };
     drop(conn);
 
-    let screen = match sanctions::load_current(store).await {
+    let screen = match sanctions::load_current_shared(store).await {
         Ok(list) => match list.screen(&on_file.full_name(), on_file.dob, None, DEFAULT_THRESHOLD) {
             Ok(r) => Some(r),
             Err(SanctionsError::Database(e)) => return Err(e.into()),

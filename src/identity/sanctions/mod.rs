@@ -260,6 +260,32 @@ pub async fn current_version(store: &Store) -> Result<Option<ListVersion>, Sanct
     .map_err(Into::into)
 }
 
+/// The list in force, loaded once per process and shared: a list version never changes after
+/// import (a new import is a new `list_id`), so the index built for one is reused until another
+/// version is put in force. Screening at the desk then costs the screen, not the load.
+pub async fn load_current_shared(
+    store: &Store,
+) -> Result<std::sync::Arc<LoadedList>, SanctionsError> {
+    use std::sync::{Arc, Mutex};
+    static LOADED: Mutex<Option<Arc<LoadedList>>> = Mutex::new(None);
+    let version = current_version(store)
+        .await?
+        .ok_or(SanctionsError::NoList)?;
+    if let Ok(guard) = LOADED.lock() {
+        if let Some(list) = guard
+            .as_ref()
+            .filter(|l| l.version.list_id == version.list_id)
+        {
+            return Ok(Arc::clone(list));
+        }
+    }
+    let list = Arc::new(load_current(store).await?);
+    if let Ok(mut guard) = LOADED.lock() {
+        *guard = Some(Arc::clone(&list));
+    }
+    Ok(list)
+}
+
 /// Loads the version in force into a screening index.
 #[tracing::instrument(skip_all, err)]
 pub async fn load_current(store: &Store) -> Result<LoadedList, SanctionsError> {

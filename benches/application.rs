@@ -1,0 +1,102 @@
+//! Decision assist across 10 lenders (the target: ≤ 1 ms): PTI, DTI, LTV, tier, buy
+//! rate, markup and every failing rule in words, sorted best first. The sheets are already
+//! parsed (the desk parses them once when the lender list loads).
+
+use chrono::{TimeZone, Utc};
+use criterion::{black_box, criterion_group, criterion_main, Criterion};
+use dealerdesk::application::demo::demo_rate_sheets;
+use dealerdesk::application::{assess_all, AssistInput, LenderSheet};
+use dealerdesk::money::Money;
+use rust_decimal::Decimal;
+
+fn lenders() -> Vec<LenderSheet> {
+    let now = Utc
+        .with_ymd_and_hms(2026, 11, 25, 15, 0, 0)
+        .single()
+        .unwrap_or_default();
+    let sheets = demo_rate_sheets(now);
+    (0..10)
+        .map(|i| {
+            let mut s = sheets[i % sheets.len()].clone();
+            s.lender_code = format!("{}{i}", s.lender_code);
+            LenderSheet {
+                lender_id: format!("lender-{i}"),
+                lender_code: s.lender_code.clone(),
+                lender_name: format!("{} #{i}", s.lender_name),
+                rate_sheet_id: format!("sheet-{i}"),
+                rate_sheet_version: 1,
+                sheet: s
+                    .parse()
+                    .unwrap_or_else(|e| panic!("demo sheet parses: {e}")),
+            }
+        })
+        .collect()
+}
+
+fn bench(c: &mut Criterion) {
+    let lenders = lenders();
+    let input = AssistInput {
+        amount_financed: Money::from_cents(2_378_969),
+        payment: Money::from_cents(47_112),
+        term_months: 60,
+        model_year: 2024,
+        vehicle_value: Money::from_cents(2_199_500),
+        monthly_income: Money::from_cents(625_000),
+        housing_payment: Money::from_cents(140_000),
+        other_debts: Money::from_cents(35_000),
+        credit_score: Some(688),
+        contract_rate: Some(Decimal::new(899, 2)),
+    };
+    c.bench_function("decision_assist_10_lenders", |b| {
+        b.iter(|| assess_all(black_box(&input), black_box(&lenders)))
+    });
+}
+
+/// The same table from the store, as the application screen gets it: the application, deal,
+/// option and vehicle read, 10 lenders' current sheets loaded and parsed, then judged.
+fn bench_from_store(c: &mut Criterion) {
+    use dealerdesk::application::{self, ApplicationFilter};
+    use dealerdesk::auth::Actor;
+    use dealerdesk::store::{OpenMode, Store};
+    let Ok(rt) = tokio::runtime::Runtime::new() else {
+        return;
+    };
+    let Ok(dir) = tempfile::tempdir() else {
+        return;
+    };
+    let now = Utc
+        .with_ymd_and_hms(2026, 11, 25, 15, 0, 0)
+        .single()
+        .unwrap_or_default();
+    let (store, id) = rt.block_on(async {
+        let store = Store::open(&dir.path().join("bench.db"), OpenMode::CreateIfMissing)
+            .await
+            .unwrap_or_else(|e| panic!("store: {e}"));
+        dealerdesk::demo::fill(&store, 2026, 60, now, now.date_naive())
+            .await
+            .unwrap_or_else(|e| panic!("demo: {e}"));
+        let sheets = demo_rate_sheets(now);
+        for i in 0..7 {
+            let mut s = sheets[i % sheets.len()].clone();
+            s.lender_code = format!("{}{i}", s.lender_code);
+            s.lender_name = format!("{} #{i}", s.lender_name);
+            application::import_rate_sheet(&store, &Actor::Cli("bench".into()), &s, now)
+                .await
+                .unwrap_or_else(|e| panic!("import: {e}"));
+        }
+        let page = application::list_applications(&store, &ApplicationFilter::default())
+            .await
+            .unwrap_or_else(|e| panic!("list: {e}"));
+        let id = page.items[0].id.clone();
+        (store, id)
+    });
+    c.bench_function("decision_assist_10_lenders_from_store", |b| {
+        b.iter(|| {
+            rt.block_on(application::decision_assist(&store, black_box(&id)))
+                .map(|rows| assert_eq!(rows.len(), 10))
+        })
+    });
+}
+
+criterion_group!(benches, bench, bench_from_store);
+criterion_main!(benches);

@@ -1,0 +1,245 @@
+//! `application list|show` and `lender list|import-rates|export-rates`.
+
+use chrono::{DateTime, Utc};
+use clap::Subcommand;
+use serde_json::json;
+use std::path::PathBuf;
+
+use super::{out, CliError, Output};
+use crate::application::{self, ApplicationError, ApplicationFilter, ApplicationState, RateSheet};
+use crate::auth::Actor;
+use crate::store::Store;
+
+#[derive(Subcommand, Debug)]
+pub enum ApplicationCommand {
+    /// List credit applications, most recently changed first.
+    List {
+        /// Only applications in this state.
+        #[arg(long, value_enum)]
+        state: Option<ApplicationState>,
+        #[arg(long)]
+        customer: Option<String>,
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+        #[arg(long, default_value_t = 0)]
+        offset: u32,
+    },
+    /// Show one application with its history, decisions, stipulations and the decision-assist
+    /// table (every lender, best first).
+    Show { id: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum LenderCommand {
+    /// List lenders with their current rate-sheet version.
+    List,
+    /// Import a rate sheet (CSV or JSON) as the lender's next version.
+    ImportRates { file: PathBuf },
+    /// Print a lender's rate sheet as JSON (the current version unless --version).
+    ExportRates {
+        /// Lender code or id.
+        lender: String,
+        #[arg(long)]
+        version: Option<u32>,
+    },
+}
+
+impl From<ApplicationError> for CliError {
+    fn from(e: ApplicationError) -> Self {
+        let field = e.field().map(str::to_string);
+        let exit = match &e {
+            ApplicationError::Invalid { .. } => 3,
+            ApplicationError::NotFound { .. } => 4,
+            ApplicationError::Forbidden(_)
+            | ApplicationError::IllegalTransition { .. }
+            | ApplicationError::RoleCannot { .. }
+            | ApplicationError::Preconditions(_) => 3,
+            ApplicationError::Identity(_)
+            | ApplicationError::Corrupt(_)
+            | ApplicationError::Database(_) => 1,
+        };
+        let message = match &field {
+            Some(f) if matches!(e, ApplicationError::Invalid { .. }) => format!("{f}: {e}"),
+            _ => e.to_string(),
+        };
+        CliError {
+            exit,
+            message,
+            field,
+        }
+    }
+}
+
+/// `application ...`.
+pub async fn application(
+    store: &Store,
+    cmd: ApplicationCommand,
+    now: DateTime<Utc>,
+) -> Result<Output, CliError> {
+    match cmd {
+        ApplicationCommand::List {
+            state,
+            customer,
+            limit,
+            offset,
+        } => {
+            let page = application::list_applications(
+                store,
+                &ApplicationFilter {
+                    state,
+                    customer_id: customer,
+                    limit: Some(limit),
+                    offset: Some(offset),
+                },
+            )
+            .await?;
+            let mut text = page
+                .items
+                .iter()
+                .map(|a| {
+                    format!(
+                        "{}  {:<11} {:<24} {:<40} {}",
+                        a.id,
+                        a.state.as_str(),
+                        a.customer_name,
+                        a.lender.clone().unwrap_or_else(|| "-".into()),
+                        a.updated_at
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            text.push_str(&format!(
+                "{}{} of {} applications",
+                if text.is_empty() { "" } else { "\n" },
+                page.items.len(),
+                page.total
+            ));
+            out(
+                json!({ "applications": page.items, "total": page.total }),
+                text,
+            )
+        }
+        ApplicationCommand::Show { id } => {
+            let app = application::get_application(store, &id, now).await?;
+            let assist = application::decision_assist(store, &id).await?;
+            let mut text = format!(
+                "application {}  {}\n  applicant: {} ({})\n  deal:      {}\n  lender:    {}\n  score:     {}\n  consent:   {}\n  history:\n",
+                app.id,
+                app.state.as_str(),
+                app.customer_name,
+                app.customer_id,
+                app.deal_id,
+                app.lender_name.clone().unwrap_or_else(|| "-".into()),
+                app.credit_score.map(|s| s.to_string()).unwrap_or_else(|| "-".into()),
+                app.consent
+                    .as_ref()
+                    .map(|c| format!("{} by {} at {}", c.text_version, c.captured_by, c.at))
+                    .unwrap_or_else(|| "not captured".into()),
+            );
+            for h in &app.history {
+                text.push_str(&format!(
+                    "    {}  {:<14} -> {:<11} {}{}\n",
+                    h.at,
+                    h.action,
+                    h.to_state.as_str(),
+                    h.actor,
+                    h.note
+                        .as_deref()
+                        .map(|n| format!("  ({n})"))
+                        .unwrap_or_default()
+                ));
+            }
+            if !app.stipulations.is_empty() {
+                text.push_str("  stipulations:\n");
+                for s in &app.stipulations {
+                    text.push_str(&format!(
+                        "    {:<9} {:<20} {} day(s)  {}\n",
+                        format!("{:?}", s.status).to_lowercase(),
+                        s.code,
+                        s.age_days,
+                        s.description
+                    ));
+                }
+            }
+            text.push_str("  decision assist (best first):\n");
+            for a in &assist {
+                text.push_str(&format!(
+                    "    {:<44} tier {:<10} buy {:>6}  PTI {:>6}  DTI {:>6}  LTV {:>7}  {}\n",
+                    a.lender_name,
+                    a.tier.clone().unwrap_or_else(|| "-".into()),
+                    a.buy_rate.clone().unwrap_or_else(|| "-".into()),
+                    a.pti.clone().unwrap_or_else(|| "-".into()),
+                    a.dti.clone().unwrap_or_else(|| "-".into()),
+                    a.ltv.clone().unwrap_or_else(|| "-".into()),
+                    if a.eligible {
+                        "eligible".to_string()
+                    } else {
+                        a.failures
+                            .iter()
+                            .map(|f| f.message.clone())
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    }
+                ));
+            }
+            out(
+                json!({ "application": app, "decision_assist": assist }),
+                text.trim_end(),
+            )
+        }
+    }
+}
+
+/// `lender ...`.
+pub async fn lender(
+    store: &Store,
+    actor: &Actor,
+    cmd: LenderCommand,
+    now: DateTime<Utc>,
+) -> Result<Output, CliError> {
+    match cmd {
+        LenderCommand::List => {
+            let lenders = application::list_lenders(store).await?;
+            let text = lenders
+                .iter()
+                .map(|l| {
+                    format!(
+                        "{}  {:<14} {:<44} version {}",
+                        l.id,
+                        l.code,
+                        l.name,
+                        l.rate_sheet_version
+                            .map(|v| v.to_string())
+                            .unwrap_or_else(|| "-".into())
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            out(json!({ "lenders": lenders }), text)
+        }
+        LenderCommand::ImportRates { file } => {
+            let text = std::fs::read_to_string(&file).map_err(|e| CliError {
+                exit: if e.kind() == std::io::ErrorKind::NotFound {
+                    4
+                } else {
+                    3
+                },
+                message: format!("could not read {}: {e}", file.display()),
+                field: Some("file".into()),
+            })?;
+            let sheet = RateSheet::from_text(&text)?;
+            let r = application::import_rate_sheet(store, actor, &sheet, now).await?;
+            let msg = format!(
+                "imported {} rate sheet version {}: {} tiers, {} rate cells (sha256 {})",
+                r.lender_code, r.version, r.tiers, r.rate_cells, r.sha256
+            );
+            out(&r, msg)
+        }
+        LenderCommand::ExportRates { lender, version } => {
+            let (v, text) = application::export_rate_sheet(store, &lender, version).await?;
+            let value: serde_json::Value =
+                serde_json::from_str(&text).map_err(|e| CliError::new(1, e.to_string()))?;
+            out(json!({ "version": v, "rate_sheet": value }), text)
+        }
+    }
+}
