@@ -2,6 +2,11 @@
 //! the error; no SQL, business rules or money math here (DESIGN.md §2).
 
 use chrono::{Local, Utc};
+use dealerdesk::application::{
+    self, Action, ApplicationFilter, ApplicationInput, ApplicationPage, ApplicationView,
+    ConsentInput, LenderAssessment, LenderView, ProcessedMessage, StipulationDocumentView,
+    StipulationView, SubmitReceipt, Unmet,
+};
 use dealerdesk::audit::{self, AuditFilter, AuditPage, AuditVerifyReport};
 use dealerdesk::auth::{self, Actor, NewStaff, Role, SessionView, SignInOutcome, StaffView};
 use dealerdesk::customer::{
@@ -528,4 +533,176 @@ pub async fn list_links(state: State<'_, AppState>, customer_id: String) -> Resu
 pub async fn revoke_link(state: State<'_, AppState>, id: String) -> Result<LinkView> {
     let staff = state.authorize(ANY, "link.revoke").await?;
     Ok(links::revoke(state.store()?, &Actor::Staff(staff), &id, Utc::now()).await?)
+}
+
+// --- credit applications ----------------------------------------------------------------------
+// Roles and preconditions of every transition are checked in the core (per action), so these
+// commands only require a signed-in session.
+
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn list_applications(
+    state: State<'_, AppState>,
+    filter: ApplicationFilter,
+) -> Result<ApplicationPage> {
+    state.authorize(ANY, "application.list").await?;
+    Ok(application::list_applications(state.store()?, &filter).await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn get_application(state: State<'_, AppState>, id: String) -> Result<ApplicationView> {
+    state.authorize(ANY, "application.view").await?;
+    Ok(application::get_application(state.store()?, &id, Utc::now()).await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn application_assist(
+    state: State<'_, AppState>,
+    id: String,
+) -> Result<Vec<LenderAssessment>> {
+    state.authorize(ANY, "application.assist").await?;
+    Ok(application::decision_assist(state.store()?, &id).await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn submit_blockers(state: State<'_, AppState>, id: String) -> Result<Vec<Unmet>> {
+    state.authorize(ANY, "application.blockers").await?;
+    Ok(application::submit_blockers(state.store()?, &id, Utc::now()).await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn create_application(
+    state: State<'_, AppState>,
+    input: ApplicationInput,
+) -> Result<ApplicationView> {
+    let staff = state.authorize(ANY, "application.create").await?;
+    Ok(
+        application::create_application(state.store()?, &Actor::Staff(staff), &input, Utc::now())
+            .await?,
+    )
+}
+
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn update_application(
+    state: State<'_, AppState>,
+    id: String,
+    input: ApplicationInput,
+) -> Result<ApplicationView> {
+    let staff = state.authorize(ANY, "application.update").await?;
+    Ok(application::update_application(
+        state.store()?,
+        &Actor::Staff(staff),
+        &id,
+        &input,
+        Utc::now(),
+    )
+    .await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn record_consent(
+    state: State<'_, AppState>,
+    id: String,
+    input: ConsentInput,
+) -> Result<ApplicationView> {
+    let staff = state.authorize(ANY, "application.consent").await?;
+    Ok(application::record_consent(
+        state.store()?,
+        &Actor::Staff(staff),
+        &id,
+        &input,
+        Utc::now(),
+    )
+    .await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn submit_application(state: State<'_, AppState>, id: String) -> Result<SubmitReceipt> {
+    let staff = state.authorize(ANY, "application.submit").await?;
+    Ok(
+        application::submit_application(state.store()?, &Actor::Staff(staff), &id, Utc::now())
+            .await?,
+    )
+}
+
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn transition_application(
+    state: State<'_, AppState>,
+    id: String,
+    action: Action,
+    note: Option<String>,
+) -> Result<ApplicationView> {
+    let staff = state.authorize(ANY, "application.transition").await?;
+    Ok(application::transition(
+        state.store()?,
+        &Actor::Staff(staff),
+        &id,
+        action,
+        note.as_deref(),
+        Utc::now(),
+    )
+    .await?)
+}
+
+/// Lets the built-in lender simulator answer submitted applications that are due.
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn poll_lender_decisions(state: State<'_, AppState>) -> Result<Vec<ProcessedMessage>> {
+    state.authorize(ANY, "application.poll").await?;
+    Ok(application::poll_simulated_lenders(state.store()?, Utc::now()).await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn attach_stipulation_document(
+    state: State<'_, AppState>,
+    stip_id: String,
+    file_name: String,
+    bytes: Vec<u8>,
+) -> Result<StipulationDocumentView> {
+    let staff = state.authorize(ANY, "application.attach_document").await?;
+    Ok(application::attach_document(
+        state.store()?,
+        &Actor::Staff(staff),
+        &stip_id,
+        &file_name,
+        &bytes,
+        Utc::now(),
+    )
+    .await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn clear_stipulation(
+    state: State<'_, AppState>,
+    stip_id: String,
+    note: String,
+) -> Result<StipulationView> {
+    let staff = state
+        .authorize(ANY, "application.clear_stipulation")
+        .await?;
+    Ok(application::clear_stipulation(
+        state.store()?,
+        &Actor::Staff(staff),
+        &stip_id,
+        &note,
+        Utc::now(),
+    )
+    .await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn list_lenders(state: State<'_, AppState>) -> Result<Vec<LenderView>> {
+    state.authorize(ANY, "lender.list").await?;
+    Ok(application::list_lenders(state.store()?).await?)
 }

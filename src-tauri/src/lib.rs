@@ -82,6 +82,19 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         issue_link,
         list_links,
         revoke_link,
+        list_applications,
+        get_application,
+        application_assist,
+        submit_blockers,
+        create_application,
+        update_application,
+        record_consent,
+        submit_application,
+        transition_application,
+        poll_lender_decisions,
+        attach_stipulation_document,
+        clear_stipulation,
+        list_lenders,
     ])
 }
 

@@ -41,8 +41,8 @@ pub use stips::{
     StipulationStatus, StipulationView, MAX_DOCUMENT_BYTES,
 };
 pub use submit::{
-    process_outbox, submit_application, Delivery, LenderAdapter, LenderDecision, OutboxMessage,
-    ProcessedMessage, Simulator, SubmitReceipt,
+    poll_simulated_lenders, process_outbox, submit_application, Delivery, LenderAdapter,
+    LenderDecision, OutboxMessage, ProcessedMessage, Simulator, SubmitReceipt,
 };
 
 /// The version of the credit-report consent text the desk shows, and the text itself. A new

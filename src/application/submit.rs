@@ -748,3 +748,24 @@ impl LenderAdapter for Simulator {
         )))
     }
 }
+
+/// The desk simulator's seed: the same application gets the same answer every time.
+pub const DESK_SIMULATOR_SEED: u64 = 2026;
+/// How long the built-in simulator takes to answer at the desk, as a lender's system would.
+pub const DESK_SIMULATOR_DELAY_SECONDS: i64 = 4;
+
+/// Lets the built-in lender simulator answer what is due in the outbox. This desk has no lender
+/// network adapter yet, so the simulator stands in for every lender, offline and in demo mode;
+/// a real adapter plugs in through [`LenderAdapter`].
+pub async fn poll_simulated_lenders(
+    store: &Store,
+    now: DateTime<Utc>,
+) -> Result<Vec<ProcessedMessage>, ApplicationError> {
+    let simulator = Simulator::load(
+        store,
+        DESK_SIMULATOR_SEED,
+        Duration::seconds(DESK_SIMULATOR_DELAY_SECONDS),
+    )
+    .await?;
+    process_outbox(store, &simulator, now).await
+}

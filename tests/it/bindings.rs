@@ -2,6 +2,14 @@
 //! when `ui/src/lib/api/bindings.ts` is stale; `UPDATE_BINDINGS=1 cargo test --test it bindings`
 //! rewrites it.
 
+use dealerdesk::application::{
+    Action, ApplicationDetails, ApplicationFilter, ApplicationInput, ApplicationPage,
+    ApplicationState, ApplicationSummary, ApplicationView, ConsentInput, ConsentView, DecisionView,
+    EmploymentEntry, HistoryEntry, HousingStatus, Intent, LenderAssessment, LenderDecision,
+    LenderView, OtherIncome, Party, ProcessedMessage, Reference, ResidenceEntry, RuleCode,
+    RuleFailure, StipCode, StipulationDocumentView, StipulationStatus, StipulationView,
+    SubmitReceipt, Unmet,
+};
 use dealerdesk::audit::{AuditEntryView, AuditFilter, AuditOutcome, AuditPage, AuditVerifyReport};
 use dealerdesk::auth::{MfaEnrolment, NewStaff, Role, SessionView, SignInOutcome, StaffView};
 use dealerdesk::customer::{
@@ -109,6 +117,37 @@ fn generate() -> String {
         LinkView::decl(&cfg),
         Channel::decl(&cfg),
         DeskLink::decl(&cfg),
+        ApplicationState::decl(&cfg),
+        Action::decl(&cfg),
+        Unmet::decl(&cfg),
+        Party::decl(&cfg),
+        Intent::decl(&cfg),
+        HousingStatus::decl(&cfg),
+        ResidenceEntry::decl(&cfg),
+        EmploymentEntry::decl(&cfg),
+        OtherIncome::decl(&cfg),
+        Reference::decl(&cfg),
+        ApplicationInput::decl(&cfg),
+        ApplicationDetails::decl(&cfg),
+        ConsentInput::decl(&cfg),
+        ConsentView::decl(&cfg),
+        HistoryEntry::decl(&cfg),
+        LenderDecision::decl(&cfg),
+        DecisionView::decl(&cfg),
+        StipCode::decl(&cfg),
+        StipulationStatus::decl(&cfg),
+        StipulationDocumentView::decl(&cfg),
+        StipulationView::decl(&cfg),
+        ApplicationView::decl(&cfg),
+        ApplicationSummary::decl(&cfg),
+        ApplicationFilter::decl(&cfg),
+        ApplicationPage::decl(&cfg),
+        RuleCode::decl(&cfg),
+        RuleFailure::decl(&cfg),
+        LenderAssessment::decl(&cfg),
+        LenderView::decl(&cfg),
+        SubmitReceipt::decl(&cfg),
+        ProcessedMessage::decl(&cfg),
     ];
     let mut out = String::from(
         "// GENERATED from the Rust types by `UPDATE_BINDINGS=1 cargo test --test it bindings`.\n\
