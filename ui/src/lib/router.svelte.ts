@@ -14,6 +14,9 @@ export type Route =
   | { name: 'deals' }
   | { name: 'deal_new'; customerId?: string | undefined }
   | { name: 'deal'; id: string }
+  | { name: 'applications' }
+  | { name: 'application_new'; dealId: string }
+  | { name: 'application'; id: string }
   | { name: 'audit' }
   | { name: 'staff' };
 
@@ -34,6 +37,10 @@ export function parseHash(hash: string): Route {
       if (second === 'new') return third ? { name: 'deal_new', customerId: third } : { name: 'deal_new' };
       if (second) return { name: 'deal', id: second };
       return { name: 'deals' };
+    case 'applications':
+      if (second === 'new' && third) return { name: 'application_new', dealId: third };
+      if (second && second !== 'new') return { name: 'application', id: second };
+      return { name: 'applications' };
     case 'audit':
       return { name: 'audit' };
     case 'staff':
@@ -67,6 +74,12 @@ export function hrefFor(route: Route): string {
       return route.customerId ? `#/deals/new/${encodeURIComponent(route.customerId)}` : '#/deals/new';
     case 'deal':
       return `#/deals/${encodeURIComponent(route.id)}`;
+    case 'applications':
+      return '#/applications';
+    case 'application_new':
+      return `#/applications/new/${encodeURIComponent(route.dealId)}`;
+    case 'application':
+      return `#/applications/${encodeURIComponent(route.id)}`;
     case 'audit':
       return '#/audit';
     case 'staff':

@@ -365,3 +365,65 @@ revoke_reason: string | null, failed_checks: number, };
 export type Channel = "email" | "sms";
 
 export type DeskLink = { link: IssuedLink, qr_svg: string, queued: Array<Channel>, };
+
+export type ApplicationState = "draft" | "ready" | "submitted" | "approved" | "conditional" | "countered" | "declined" | "contracted" | "funded" | "withdrawn" | "expired";
+
+export type Action = "mark_ready" | "reopen" | "submit" | "approve" | "condition" | "counter" | "decline" | "accept_counter" | "rework" | "contract" | "fund" | "withdraw" | "expire";
+
+export type Party = "applicant" | "co_applicant";
+
+export type Unmet = { "kind": "no_consent" } | { "kind": "consent_missing_co_applicant" } | { "kind": "identity", party: Party, customer_id: string, blockers: Array<Blocker>, } | { "kind": "no_lender" } | { "kind": "no_rate_sheet" } | { "kind": "no_credit_score" } | { "kind": "incomplete", field: string, message: string, } | { "kind": "open_stipulations", count: number, };
+
+export type Intent = "individual" | "joint";
+
+export type HousingStatus = "own" | "mortgage" | "rent" | "family" | "other";
+
+export type ResidenceEntry = { address: string, since: string, };
+
+export type EmploymentEntry = { employer: string, title: string | null, since: string, };
+
+export type OtherIncome = { source: string, amount: string, };
+
+export type Reference = { name: string, phone: string, relation: string, };
+
+export type ApplicationInput = { deal_id: string, intent: Intent, co_applicant_id: string | null, residences: Array<ResidenceEntry>, employment: Array<EmploymentEntry>, gross_monthly_income: string, other_income: Array<OtherIncome>, co_applicant_income: string | null, housing_status: HousingStatus, housing_payment: string, other_monthly_debts: string, references: Array<Reference>, credit_score: number | null, lender_id: string | null, };
+
+export type ApplicationDetails = { residences: Array<ResidenceEntry>, employment: Array<EmploymentEntry>, other_income: Array<OtherIncome>, references: Array<Reference>, };
+
+export type ConsentInput = { text_version: string, applicant: boolean, co_applicant: boolean, };
+
+export type ConsentView = { captured_by: string, at: string, text_version: string, text_sha256: string, parties: string, };
+
+export type HistoryEntry = { from_state: ApplicationState | null, to_state: ApplicationState, action: string, actor: string, at: string, note: string | null, };
+
+export type LenderDecision = { outcome: ApplicationState, tier: string | null, buy_rate: string | null, max_contract_rate: string | null, approved_amount: string | null, approved_term: number | null, stipulations: Array<string>, reasons: Array<string>, };
+
+export type DecisionView = { id: string, lender_id: string, lender_name: string, rate_sheet_version: number, outcome: ApplicationState, source: string, decided_at: string, decision: LenderDecision, };
+
+export type StipCode = "proof_of_income" | "proof_of_residence" | "proof_of_insurance" | "references" | "licence_copy" | "bank_statement";
+
+export type StipulationStatus = "open" | "received" | "cleared";
+
+export type StipulationDocumentView = { id: string, file_name: string, media_type: string, size_bytes: number, sha256: string, uploaded_by: string, uploaded_at: string, };
+
+export type StipulationView = { id: string, code: string, description: string, status: StipulationStatus, needs_document: boolean, documents: Array<StipulationDocumentView>, cleared_by: string | null, cleared_at: string | null, note: string | null, created_at: string, age_days: number, };
+
+export type ApplicationView = { id: string, state: ApplicationState, phase: string, deal_id: string, customer_id: string, customer_name: string, intent: Intent, co_applicant_id: string | null, co_applicant_name: string | null, details: ApplicationDetails, gross_monthly_income: string, other_monthly_income: string, co_applicant_income: string, housing_status: HousingStatus, housing_payment: string, other_monthly_debts: string, credit_score: number | null, lender_id: string | null, lender_name: string | null, consent: ConsentView | null, history: Array<HistoryEntry>, decisions: Array<DecisionView>, stipulations: Array<StipulationView>, created_at: string, updated_at: string, created_by: string, };
+
+export type ApplicationSummary = { id: string, state: ApplicationState, phase: string, customer_id: string, customer_name: string, deal_id: string, lender_id: string | null, lender: string | null, credit_score: number | null, open_stipulations: number, created_at: string, updated_at: string, };
+
+export type ApplicationFilter = { state: ApplicationState | null, customer_id: string | null, limit: number | null, offset: number | null, };
+
+export type ApplicationPage = { items: Array<ApplicationSummary>, total: number, };
+
+export type RuleCode = "no_score" | "score_below_tiers" | "no_rate" | "term" | "amount_financed" | "ltv" | "pti" | "dti" | "markup" | "no_income";
+
+export type RuleFailure = { rule: RuleCode, actual: string, limit: string, message: string, };
+
+export type LenderAssessment = { lender_id: string, lender_code: string, lender_name: string, rate_sheet_id: string, rate_sheet_version: number, pti: string | null, dti: string | null, ltv: string | null, tier: string | null, buy_rate: string | null, max_markup: string, markup: string | null, max_contract_rate: string | null, fees: string, stipulations: Array<string>, failures: Array<RuleFailure>, eligible: boolean, };
+
+export type LenderView = { id: string, code: string, name: string, active: boolean, rate_sheet_id: string | null, rate_sheet_version: number | null, effective_date: string | null, };
+
+export type SubmitReceipt = { application_id: string, outbox_id: string, lender_id: string, rate_sheet_version: number, signature: string, };
+
+export type ProcessedMessage = { outbox_id: string, application_id: string, status: string, outcome: ApplicationState | null, error: string | null, };
