@@ -117,13 +117,13 @@ export function unmetText(u: Unmet): { what: string; todo: string } {
         todo: 'Finish the identity check on the customer page.',
       };
     case 'no_lender':
-      return { what: 'No lender chosen', todo: 'Reopen the application and choose a lender.' };
+      return { what: 'No lender chosen', todo: 'Edit the application and choose a lender.' };
     case 'no_rate_sheet':
       return { what: 'The lender has no rate sheet', todo: 'Ask a finance manager to import it, or choose another lender.' };
     case 'no_credit_score':
-      return { what: 'No credit score', todo: 'Enter the score from the credit report.' };
+      return { what: 'No credit score', todo: 'Edit the application and enter the score from the credit report.' };
     case 'incomplete':
-      return { what: `${FIELD_LABEL[u.field] ?? u.field}: ${u.message}`, todo: 'Complete the application.' };
+      return { what: `${FIELD_LABEL[u.field] ?? u.field}: ${u.message}`, todo: 'Edit the application and fill it in.' };
     case 'open_stipulations':
       return { what: `${u.count} stipulation${u.count === 1 ? '' : 's'} still open`, todo: 'Collect the documents and have them cleared.' };
   }

@@ -17,6 +17,7 @@ export type Route =
   | { name: 'applications' }
   | { name: 'application_new'; dealId: string }
   | { name: 'application'; id: string }
+  | { name: 'application_edit'; id: string }
   | { name: 'audit' }
   | { name: 'staff' };
 
@@ -39,6 +40,7 @@ export function parseHash(hash: string): Route {
       return { name: 'deals' };
     case 'applications':
       if (second === 'new' && third) return { name: 'application_new', dealId: third };
+      if (second && second !== 'new' && third === 'edit') return { name: 'application_edit', id: second };
       if (second && second !== 'new') return { name: 'application', id: second };
       return { name: 'applications' };
     case 'audit':
@@ -80,6 +82,8 @@ export function hrefFor(route: Route): string {
       return `#/applications/new/${encodeURIComponent(route.dealId)}`;
     case 'application':
       return `#/applications/${encodeURIComponent(route.id)}`;
+    case 'application_edit':
+      return `#/applications/${encodeURIComponent(route.id)}/edit`;
     case 'audit':
       return '#/audit';
     case 'staff':

@@ -256,6 +256,60 @@ describe('the new application form', () => {
   });
 });
 
+describe('editing a draft', () => {
+  it('opens from the application, shows what was saved and sends update_application', async () => {
+    const draft = view('draft', {
+      credit_score: null,
+      lender_id: null,
+      lender_name: null,
+      details: {
+        residences: [{ address: '12 Oak St, Austin, TX 78701', since: '2025-03-01' }],
+        employment: [{ employer: 'Austin ISD', title: null, since: '2018-08-01' }],
+        other_income: [],
+        references: [],
+      },
+    });
+    const backend = useBackend({
+      get_application: () => draft,
+      submit_blockers: () => [{ kind: 'no_credit_score' }, { kind: 'incomplete', field: 'residences', message: 'covers 20 of 24 months' }],
+      application_assist: () => ASSIST,
+      list_lenders: () => [],
+      update_application: () => view('draft'),
+    });
+    const detail = render(ApplicationDetail, { id: 'app_1' });
+    const items = await screen.findAllByTestId('application-blocker');
+    expect(items[0]).toHaveTextContent('No credit score');
+    expect(items[1]).toHaveTextContent('Residence history: covers 20 of 24 months');
+    const user = userEvent.setup();
+    await user.click(screen.getByTestId('application-edit'));
+    expect(router.route).toEqual({ name: 'application_edit', id: 'app_1' });
+    detail.unmount();
+
+    render(ApplicationForm, { id: 'app_1' });
+    expect(await screen.findByLabelText('Current address')).toHaveValue('12 Oak St, Austin, TX 78701');
+    expect(screen.getByLabelText('Lived there since')).toHaveValue('03/01/2025');
+    expect(screen.getByTestId('residence-coverage')).toHaveTextContent('add the previous address');
+    await user.click(screen.getByTestId('add-residence'));
+    await user.type(screen.getByLabelText('Previous address 1'), '9 Elm St, Austin, TX 78702');
+    await user.type(screen.getAllByLabelText('Lived there since')[1] as HTMLElement, '01/15/2020');
+    await user.type(screen.getByLabelText('Credit score'), '688');
+    await user.click(screen.getByTestId('application-save'));
+    await waitFor(() => expect(router.route).toEqual({ name: 'application', id: 'app_1' }));
+    const [call] = backend.calls('update_application');
+    expect(call?.['id']).toBe('app_1');
+    expect(call?.['input']).toMatchObject({
+      deal_id: 'deal_1',
+      residences: [
+        { address: '12 Oak St, Austin, TX 78701', since: '03/01/2025' },
+        { address: '9 Elm St, Austin, TX 78702', since: '01/15/2020' },
+      ],
+      employment: [{ employer: 'Austin ISD', title: null, since: '08/01/2018' }],
+      credit_score: 688,
+      lender_id: null,
+    });
+  });
+});
+
 describe('the application screen', () => {
   it('lists what blocks submission, links identity problems to the customer, and records consent', async () => {
     const unmet: Unmet[] = [
