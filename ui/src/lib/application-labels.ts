@@ -42,7 +42,7 @@ export const ACTION_LABEL: Record<Action, string> = {
   rework: 'Rework the deal',
   contract: 'Contract',
   fund: 'Mark funded',
-  withdraw: 'Customer walked (withdraw)',
+  withdraw: 'Withdraw (customer walked)',
   expire: 'Mark expired',
 };
 

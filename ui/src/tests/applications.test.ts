@@ -460,6 +460,10 @@ describe('the application screen', () => {
     expect(backend.calls('transition_application')).toEqual([{ id: 'app_1', action: 'contract', note: 'Customer signed' }]);
     expect(screen.getByTestId('application-state')).toHaveAttribute('data-state', 'approved');
 
+    // Withdrawing is final: the first press only asks.
+    await user.click(screen.getByTestId('action-withdraw'));
+    expect(screen.getByTestId('action-withdraw')).toHaveTextContent('Press again to confirm');
+    expect(backend.calls('transition_application')).toHaveLength(1);
     await user.click(screen.getByTestId('action-withdraw'));
     await waitFor(() => expect(screen.getByTestId('application-action-error')).toHaveTextContent('Your role cannot do this.'));
   });
