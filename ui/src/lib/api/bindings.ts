@@ -382,21 +382,81 @@ export type ResidenceEntry = { address: string, since: string, };
 
 export type EmploymentEntry = { employer: string, title: string | null, since: string, };
 
-export type OtherIncome = { source: string, amount: string, };
+export type OtherIncome = { source: string, 
+/**
+ * Monthly, dollars.
+ */
+amount: string, };
 
 export type Reference = { name: string, phone: string, relation: string, };
 
-export type ApplicationInput = { deal_id: string, intent: Intent, co_applicant_id: string | null, residences: Array<ResidenceEntry>, employment: Array<EmploymentEntry>, gross_monthly_income: string, other_income: Array<OtherIncome>, co_applicant_income: string | null, housing_status: HousingStatus, housing_payment: string, other_monthly_debts: string, references: Array<Reference>, credit_score: number | null, lender_id: string | null, };
+export type ApplicationInput = { deal_id: string, intent: Intent, co_applicant_id: string | null, 
+/**
+ * Newest first or in any order; together they must reach back 24 months.
+ */
+residences: Array<ResidenceEntry>, employment: Array<EmploymentEntry>, gross_monthly_income: string, other_income: Array<OtherIncome>, 
+/**
+ * The co-applicant's gross monthly income (joint applications).
+ */
+co_applicant_income: string | null, housing_status: HousingStatus, housing_payment: string, other_monthly_debts: string, references: Array<Reference>, 
+/**
+ * The score from the report (entered by the desk or drawn by the simulator).
+ */
+credit_score: number | null, lender_id: string | null, };
 
 export type ApplicationDetails = { residences: Array<ResidenceEntry>, employment: Array<EmploymentEntry>, other_income: Array<OtherIncome>, references: Array<Reference>, };
 
-export type ConsentInput = { text_version: string, applicant: boolean, co_applicant: boolean, };
+export type ConsentInput = { 
+/**
+ * One of [`CONSENT_TEXTS`]' versions: the wording the customer saw.
+ */
+text_version: string, 
+/**
+ * The applicant agreed (must be true).
+ */
+applicant: boolean, 
+/**
+ * The co-applicant agreed (required when there is one).
+ */
+co_applicant: boolean, };
 
-export type ConsentView = { captured_by: string, at: string, text_version: string, text_sha256: string, parties: string, };
+export type ConsentView = { 
+/**
+ * The staff member (or CLI user) who captured it.
+ */
+captured_by: string, at: string, text_version: string, text_sha256: string, 
+/**
+ * `applicant` or `applicant,co_applicant`.
+ */
+parties: string, };
 
 export type HistoryEntry = { from_state: ApplicationState | null, to_state: ApplicationState, action: string, actor: string, at: string, note: string | null, };
 
-export type LenderDecision = { outcome: ApplicationState, tier: string | null, buy_rate: string | null, max_contract_rate: string | null, approved_amount: string | null, approved_term: number | null, stipulations: Array<string>, reasons: Array<string>, };
+export type LenderDecision = { 
+/**
+ * `approved`, `conditional`, `countered` or `declined`.
+ */
+outcome: ApplicationState, tier: string | null, 
+/**
+ * Percent.
+ */
+buy_rate: string | null, 
+/**
+ * Highest contract rate allowed (buy rate + markup), percent.
+ */
+max_contract_rate: string | null, 
+/**
+ * The amount and term approved (a counter's are the lender's terms).
+ */
+approved_amount: string | null, approved_term: number | null, 
+/**
+ * Stipulation codes (conditions).
+ */
+stipulations: Array<string>, 
+/**
+ * Principal reasons (declines and counters), in words.
+ */
+reasons: Array<string>, };
 
 export type DecisionView = { id: string, lender_id: string, lender_name: string, rate_sheet_version: number, outcome: ApplicationState, source: string, decided_at: string, decision: LenderDecision, };
 
@@ -406,11 +466,23 @@ export type StipulationStatus = "open" | "received" | "cleared";
 
 export type StipulationDocumentView = { id: string, file_name: string, media_type: string, size_bytes: number, sha256: string, uploaded_by: string, uploaded_at: string, };
 
-export type StipulationView = { id: string, code: string, description: string, status: StipulationStatus, needs_document: boolean, documents: Array<StipulationDocumentView>, cleared_by: string | null, cleared_at: string | null, note: string | null, created_at: string, age_days: number, };
+export type StipulationView = { id: string, code: string, description: string, status: StipulationStatus, needs_document: boolean, documents: Array<StipulationDocumentView>, cleared_by: string | null, cleared_at: string | null, note: string | null, created_at: string, 
+/**
+ * Whole days open (until cleared).
+ */
+age_days: number, };
 
-export type ApplicationView = { id: string, state: ApplicationState, phase: string, deal_id: string, customer_id: string, customer_name: string, intent: Intent, co_applicant_id: string | null, co_applicant_name: string | null, details: ApplicationDetails, gross_monthly_income: string, other_monthly_income: string, co_applicant_income: string, housing_status: HousingStatus, housing_payment: string, other_monthly_debts: string, credit_score: number | null, lender_id: string | null, lender_name: string | null, consent: ConsentView | null, history: Array<HistoryEntry>, decisions: Array<DecisionView>, stipulations: Array<StipulationView>, created_at: string, updated_at: string, created_by: string, };
+export type ApplicationView = { id: string, state: ApplicationState, 
+/**
+ * `decisioned` for the four decision states.
+ */
+phase: string, deal_id: string, customer_id: string, customer_name: string, intent: Intent, co_applicant_id: string | null, co_applicant_name: string | null, details: ApplicationDetails, gross_monthly_income: string, other_monthly_income: string, co_applicant_income: string, housing_status: HousingStatus, housing_payment: string, other_monthly_debts: string, credit_score: number | null, lender_id: string | null, lender_name: string | null, consent: ConsentView | null, history: Array<HistoryEntry>, decisions: Array<DecisionView>, stipulations: Array<StipulationView>, created_at: string, updated_at: string, created_by: string, };
 
-export type ApplicationSummary = { id: string, state: ApplicationState, phase: string, customer_id: string, customer_name: string, deal_id: string, lender_id: string | null, lender: string | null, credit_score: number | null, open_stipulations: number, created_at: string, updated_at: string, };
+export type ApplicationSummary = { id: string, state: ApplicationState, phase: string, customer_id: string, customer_name: string, deal_id: string, lender_id: string | null, 
+/**
+ * The lender's name.
+ */
+lender: string | null, credit_score: number | null, open_stipulations: number, created_at: string, updated_at: string, };
 
 export type ApplicationFilter = { state: ApplicationState | null, customer_id: string | null, limit: number | null, offset: number | null, };
 
@@ -418,12 +490,44 @@ export type ApplicationPage = { items: Array<ApplicationSummary>, total: number,
 
 export type RuleCode = "no_score" | "score_below_tiers" | "no_rate" | "term" | "amount_financed" | "ltv" | "pti" | "dti" | "markup" | "no_income";
 
-export type RuleFailure = { rule: RuleCode, actual: string, limit: string, message: string, };
+export type RuleFailure = { rule: RuleCode, actual: string, limit: string, 
+/**
+ * "LTV 128% > 125% max: add $1,450.00 down"
+ */
+message: string, };
 
-export type LenderAssessment = { lender_id: string, lender_code: string, lender_name: string, rate_sheet_id: string, rate_sheet_version: number, pti: string | null, dti: string | null, ltv: string | null, tier: string | null, buy_rate: string | null, max_markup: string, markup: string | null, max_contract_rate: string | null, fees: string, stipulations: Array<string>, failures: Array<RuleFailure>, eligible: boolean, };
+export type LenderAssessment = { lender_id: string, lender_code: string, lender_name: string, rate_sheet_id: string, rate_sheet_version: number, 
+/**
+ * Percent, two decimals; `None` without income / value.
+ */
+pti: string | null, dti: string | null, ltv: string | null, tier: string | null, 
+/**
+ * Percent, exact.
+ */
+buy_rate: string | null, 
+/**
+ * Points the contract rate may exceed the buy rate.
+ */
+max_markup: string, 
+/**
+ * The deal's markup over the buy rate, points (loans).
+ */
+markup: string | null, 
+/**
+ * Highest contract rate the lender allows (buy rate + max markup).
+ */
+max_contract_rate: string | null, fees: string, stipulations: Array<string>, failures: Array<RuleFailure>, 
+/**
+ * No rule fails.
+ */
+eligible: boolean, };
 
 export type LenderView = { id: string, code: string, name: string, active: boolean, rate_sheet_id: string | null, rate_sheet_version: number | null, effective_date: string | null, };
 
 export type SubmitReceipt = { application_id: string, outbox_id: string, lender_id: string, rate_sheet_version: number, signature: string, };
 
-export type ProcessedMessage = { outbox_id: string, application_id: string, status: string, outcome: ApplicationState | null, error: string | null, };
+export type ProcessedMessage = { outbox_id: string, application_id: string, 
+/**
+ * `pending`, `answered`, `rejected` (bad signature or refused) or `error` (try again).
+ */
+status: string, outcome: ApplicationState | null, error: string | null, };
