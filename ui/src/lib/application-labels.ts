@@ -93,16 +93,6 @@ export function blockerText(b: Blocker): string {
   }
 }
 
-const FIELD_LABEL: Record<string, string> = {
-  residences: 'Residence history',
-  employment: 'Employment history',
-  gross_monthly_income: 'Monthly income',
-  housing_payment: 'Housing payment',
-  other_monthly_debts: 'Other monthly debts',
-  co_applicant_income: "Co-applicant's income",
-  co_applicant_id: 'Co-applicant',
-  references: 'References',
-};
 
 /** One unmet precondition: what is missing and what to do about it. */
 export function unmetText(u: Unmet): { what: string; todo: string } {
@@ -123,7 +113,8 @@ export function unmetText(u: Unmet): { what: string; todo: string } {
     case 'no_credit_score':
       return { what: 'No credit score', todo: 'Edit the application and enter the score from the credit report.' };
     case 'incomplete':
-      return { what: `${FIELD_LABEL[u.field] ?? u.field}: ${u.message}`, todo: 'Edit the application and fill it in.' };
+      // Rust's message already names what is short ("the residence history covers 20 months; …").
+      return { what: u.message.charAt(0).toUpperCase() + u.message.slice(1), todo: 'Edit the application and fill it in.' };
     case 'open_stipulations':
       return { what: `${u.count} stipulation${u.count === 1 ? '' : 's'} still open`, todo: 'Collect the documents and have them cleared.' };
   }

@@ -271,7 +271,7 @@ describe('editing a draft', () => {
     });
     const backend = useBackend({
       get_application: () => draft,
-      submit_blockers: () => [{ kind: 'no_credit_score' }, { kind: 'incomplete', field: 'residences', message: 'covers 20 of 24 months' }],
+      submit_blockers: () => [{ kind: 'no_credit_score' }, { kind: 'incomplete', field: 'residences', message: 'the residence history covers 20 months; add entries back to 2024-11-26 (24 months)' }],
       application_assist: () => ASSIST,
       list_lenders: () => [],
       update_application: () => view('draft'),
@@ -279,7 +279,7 @@ describe('editing a draft', () => {
     const detail = render(ApplicationDetail, { id: 'app_1' });
     const items = await screen.findAllByTestId('application-blocker');
     expect(items[0]).toHaveTextContent('No credit score');
-    expect(items[1]).toHaveTextContent('Residence history: covers 20 of 24 months');
+    expect(items[1]).toHaveTextContent('The residence history covers 20 months; add entries back to 2024-11-26 (24 months)');
     const user = userEvent.setup();
     await user.click(screen.getByTestId('application-edit'));
     expect(router.route).toEqual({ name: 'application_edit', id: 'app_1' });
