@@ -14,7 +14,7 @@ import type {
   StipulationView,
   Unmet,
 } from '../lib/api/bindings';
-import { router } from '../lib/router.svelte';
+import { hrefFor, parseHash, router, type Route } from '../lib/router.svelte';
 import { session } from '../lib/session.svelte';
 import { commandError, customerView, sessionView, useBackend } from './fake-backend';
 
@@ -138,6 +138,19 @@ const ASSIST: LenderAssessment[] = [
     eligible: false,
   },
 ];
+
+describe('application routes', () => {
+  it('round-trip through the address bar', () => {
+    const routes: Route[] = [
+      { name: 'applications' },
+      { name: 'application_new', dealId: 'deal 1' },
+      { name: 'application', id: 'app_1' },
+      { name: 'application_edit', id: 'app_1' },
+    ];
+    for (const route of routes) expect(parseHash(hrefFor(route))).toEqual(route);
+    expect(parseHash('#/applications/new')).toEqual({ name: 'applications' });
+  });
+});
 
 describe('the application pipeline', () => {
   it('lists applications with their state, lender, score, stipulations and age, and filters by state', async () => {
