@@ -14,6 +14,10 @@ export type Route =
   | { name: 'deals' }
   | { name: 'deal_new'; customerId?: string | undefined }
   | { name: 'deal'; id: string }
+  | { name: 'applications' }
+  | { name: 'application_new'; dealId: string }
+  | { name: 'application'; id: string }
+  | { name: 'application_edit'; id: string }
   | { name: 'audit' }
   | { name: 'staff' };
 
@@ -34,6 +38,11 @@ export function parseHash(hash: string): Route {
       if (second === 'new') return third ? { name: 'deal_new', customerId: third } : { name: 'deal_new' };
       if (second) return { name: 'deal', id: second };
       return { name: 'deals' };
+    case 'applications':
+      if (second === 'new' && third) return { name: 'application_new', dealId: third };
+      if (second && second !== 'new' && third === 'edit') return { name: 'application_edit', id: second };
+      if (second && second !== 'new') return { name: 'application', id: second };
+      return { name: 'applications' };
     case 'audit':
       return { name: 'audit' };
     case 'staff':
@@ -67,6 +76,14 @@ export function hrefFor(route: Route): string {
       return route.customerId ? `#/deals/new/${encodeURIComponent(route.customerId)}` : '#/deals/new';
     case 'deal':
       return `#/deals/${encodeURIComponent(route.id)}`;
+    case 'applications':
+      return '#/applications';
+    case 'application_new':
+      return `#/applications/new/${encodeURIComponent(route.dealId)}`;
+    case 'application':
+      return `#/applications/${encodeURIComponent(route.id)}`;
+    case 'application_edit':
+      return `#/applications/${encodeURIComponent(route.id)}/edit`;
     case 'audit':
       return '#/audit';
     case 'staff':

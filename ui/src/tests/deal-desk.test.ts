@@ -163,6 +163,7 @@ describe('the deal desk', () => {
     expect(screen.getByTestId('deal-vehicle-picked')).toHaveTextContent('2024 Honda Accord EX');
     expect(document.querySelector('[name="options.0.price"]')).toHaveValue('31500.00');
 
+    expect(screen.queryByTestId('deal-start-application')).toBeNull();
     await user.click(screen.getByTestId('deal-save'));
     const rate = document.querySelector<HTMLInputElement>('[name="options.1.rate"]');
     await waitFor(() => expect(rate).toHaveAttribute('aria-invalid', 'true'));
@@ -177,6 +178,10 @@ describe('the deal desk', () => {
     expect(sent.options[0]).toMatchObject({ selected: true, terms: { kind: 'loan', input: { price: '31500.00', term: 60 } } });
     expect(sent.options[1]?.selected).toBe(false);
     expect(JSON.stringify(sent)).not.toContain('monthly_payment');
+
+    // A saved deal can start its credit application.
+    await user.click(await screen.findByTestId('deal-start-application'));
+    expect(router.route).toEqual({ name: 'application_new', dealId: 'deal_7' });
   });
 });
 

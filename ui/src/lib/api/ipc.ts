@@ -47,7 +47,20 @@ export type CommandName =
   | 'get_deal'
   | 'save_deal'
   | 'update_deal'
-  | 'quote_deal_option';
+  | 'quote_deal_option'
+  | 'list_applications'
+  | 'get_application'
+  | 'application_assist'
+  | 'submit_blockers'
+  | 'create_application'
+  | 'update_application'
+  | 'record_consent'
+  | 'submit_application'
+  | 'transition_application'
+  | 'poll_lender_decisions'
+  | 'attach_stipulation_document'
+  | 'clear_stipulation'
+  | 'list_lenders';
 
 /** A failed command, always with one of the closed codes. */
 export class ApiError extends Error {

@@ -10,6 +10,7 @@
  */
 import { mockIPC } from '@tauri-apps/api/mocks';
 import { buildDeals, buildVehicles, inventoryHandler } from './mock-inventory';
+import { applicationsHandler } from './mock-applications';
 import type {
   AddressInput,
   AddressView,
@@ -291,6 +292,10 @@ export function installMockBackend(): void {
     if (session.locked) fail('session_locked', 'The session is locked.');
     return session;
   };
+  const applications = applicationsHandler(deals, fail, () => {
+    const s = requireSession();
+    return { username: s.staff.username, role: s.staff.role };
+  });
   const requireAdmin = () => {
     if (requireSession().staff.role !== 'admin') fail('forbidden', 'Admins only.');
   };
@@ -533,7 +538,7 @@ export function installMockBackend(): void {
       }
       default: {
         requireSession();
-        const answer = inventory(cmd, args);
+        const answer = inventory(cmd, args) ?? applications(cmd, args);
         if (answer === undefined) fail('internal', `mock: unknown command ${cmd}`);
         return answer;
       }
