@@ -322,6 +322,60 @@ try {
       timeoutMsg: 'the deal was not saved',
     });
   });
+
+  // --- a demo database: the finance manager's side of credit applications ------------------
+  await browser.deleteSession().catch(() => {});
+  const demoDb = join(work, 'demo.db');
+  const demo = JSON.parse(execFileSync(cli, ['--db', demoDb, 'demo', '--json'], { encoding: 'utf8' }));
+  const manager = demo.staff.find((s) => s.role === 'finance_manager');
+  browser = await remote({
+    hostname: '127.0.0.1',
+    port,
+    logLevel: 'warn',
+    capabilities: { 'tauri:options': { application: app, args: ['--db', demoDb] } },
+  });
+
+  await step('demo: the finance manager sees the application pipeline', async () => {
+    await $t('signin-username').waitForDisplayed({ timeout: 15000 });
+    await $t('signin-username').setValue(manager.username);
+    await $t('signin-password').setValue(manager.password);
+    await $t('signin-submit').click();
+    await $t('nav-applications').waitForClickable({ timeout: 10000 });
+    await $t('nav-applications').click();
+    await browser.waitUntil(async () => (await browser.$$('[data-testid="application-row"]').length) >= 10, {
+      timeout: 10000,
+      timeoutMsg: 'the demo applications are not listed',
+    });
+    const states = await browser.execute(() =>
+      [...document.querySelectorAll('[data-testid="application-row"] [data-state]')].map((e) => e.getAttribute('data-state')),
+    );
+    if (new Set(states).size < 5) throw new Error(`only these states: ${states.join(', ')}`);
+  });
+
+  await step('demo: a submitted application gets the lender decision and shows the decision assist', async () => {
+    await browser.execute(() => {
+      const select = document.querySelector('[data-testid="application-state-filter"]');
+      select.value = 'submitted';
+      select.dispatchEvent(new Event('change', { bubbles: true }));
+    });
+    await browser.waitUntil(
+      async () => {
+        const rows = await browser.$$('[data-testid="application-row"]');
+        return rows.length >= 1 && (await rows[0].$('[data-state]').getAttribute('data-state')) === 'submitted';
+      },
+      { timeout: 10000, timeoutMsg: 'no submitted application in the demo' },
+    );
+    await (await $t('application-row')).$('td').click();
+    await $t('application-assist').waitForDisplayed({ timeout: 10000 });
+    const lenders = await browser.$$('[data-testid="assist-row"]');
+    if (lenders.length < 3) throw new Error(`decision assist shows ${lenders.length} lenders`);
+    // The built-in lender simulator answers after a few seconds; the screen polls for it.
+    await browser.waitUntil(async () => (await $t('application-state').getAttribute('data-state')) !== 'submitted', {
+      timeout: 20000,
+      timeoutMsg: 'no lender decision arrived',
+    });
+    await $t('application-decisions').waitForDisplayed({ timeout: 5000 });
+  });
 } catch (e) {
   failed++;
   console.log(`FAIL set-up\n     ${e?.stack ?? e}`);
