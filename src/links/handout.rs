@@ -127,9 +127,7 @@ pub async fn handout_for(
     link: &IssuedLink,
     now: DateTime<Utc>,
 ) -> Result<Vec<u8>, LinkError> {
-    let dealership = store
-        .setting_text("dealership_name", "DealerDesk")
-        .await?;
+    let dealership = store.setting_text("dealership_name", "DealerDesk").await?;
     let given: Option<String> = sqlx::query_scalar("SELECT given_name FROM customer WHERE id = ?1")
         .bind(link.customer_id.trim())
         .fetch_optional(store.pool())

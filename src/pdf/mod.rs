@@ -18,8 +18,8 @@ use std::sync::OnceLock;
 
 use chrono::{DateTime, Utc};
 use printpdf::{
-    Color, FontId, Line, LinePoint, Op, PaintMode, ParsedFont, PdfDocument, PdfFontHandle,
-    PdfPage, PdfSaveOptions, Point, Pt, Rect, Rgb, TextItem, TextMatrix,
+    Color, FontId, Line, LinePoint, Op, PaintMode, ParsedFont, PdfDocument, PdfFontHandle, PdfPage,
+    PdfSaveOptions, Point, Pt, Rect, Rgb, TextItem, TextMatrix,
 };
 use sha2::{Digest, Sha256};
 
@@ -203,7 +203,8 @@ fn clean(text: &str) -> Result<String, PdfError> {
 /// Width of `text` on one line in points.
 pub fn text_width(text: &str, style: TextStyle) -> Result<f32, PdfError> {
     let f = face(style.weight)?;
-    text.chars().try_fold(0.0, |w, ch| Ok(w + f.advance(ch, style.size)?))
+    text.chars()
+        .try_fold(0.0, |w, ch| Ok(w + f.advance(ch, style.size)?))
 }
 
 /// Breaks `text` into lines no wider than `width` points: at spaces where possible, inside a
@@ -572,10 +573,10 @@ fn serialise(info: &DocInfo, pages: Vec<PageBuf>) -> Result<Vec<u8>, PdfError> {
         .collect();
     for face in [&f.regular, &f.bold] {
         if used.contains(face.id.0.as_str()) {
-            doc.resources.fonts.map.insert(
-                face.id.clone(),
-                printpdf::PdfFont::new(face.parsed.clone()),
-            );
+            doc.resources
+                .fonts
+                .map
+                .insert(face.id.clone(), printpdf::PdfFont::new(face.parsed.clone()));
         }
     }
     let size = Rect::from_wh(Pt(LETTER_WIDTH), Pt(LETTER_HEIGHT));

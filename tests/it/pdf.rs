@@ -27,10 +27,18 @@ fn tool(name: &str, args: &[&str], file: &Path) -> String {
     let o = Command::new(name)
         .args(args)
         .arg(file)
-        .args(if name == "pdftotext" { &["-"][..] } else { &[][..] })
+        .args(if name == "pdftotext" {
+            &["-"][..]
+        } else {
+            &[][..]
+        })
         .output()
         .unwrap_or_else(|e| panic!("run {name}: {e}"));
-    assert!(o.status.success(), "{name}: {}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "{name}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     String::from_utf8(o.stdout).expect("utf-8")
 }
 
@@ -54,7 +62,10 @@ fn the_handout_says_who_what_where_and_until_when() {
     assert!(text.contains("Lakeside Motors"), "{text}");
     assert!(text.contains("Hello Maria,"), "{text}");
     assert!(text.contains(PURPOSE), "{text}");
-    assert!(text.contains(&format!("Works until {EXPIRES}, once.")), "{text}");
+    assert!(
+        text.contains(&format!("Works until {EXPIRES}, once.")),
+        "{text}"
+    );
     assert!(text.contains("date of birth and ZIP code"), "{text}");
     assert!(
         text.contains("The dealership will never ask for your password."),
@@ -86,7 +97,10 @@ fn the_handout_is_one_letter_page_with_the_font_embedded_and_subset() {
         assert!(name.contains("DejaVuSans"), "{fonts}");
         // "ABCDEF+Name" is how a subset is named.
         let (tag, _) = name.split_once('+').expect("subset tag");
-        assert!(tag.len() == 6 && tag.chars().all(|c| c.is_ascii_uppercase()), "{name}");
+        assert!(
+            tag.len() == 6 && tag.chars().all(|c| c.is_ascii_uppercase()),
+            "{name}"
+        );
         let n = cols.len();
         // … emb sub uni object-id generation
         assert_eq!(&cols[n - 5..n - 2], &["yes", "yes", "yes"], "{fonts}");
@@ -134,8 +148,15 @@ fn a_very_long_dealership_name_wraps_instead_of_overflowing() {
 
 #[test]
 fn characters_the_font_lacks_are_refused_not_dropped() {
-    let err = handout_pdf("Lakeside \u{1F697} Motors", "Maria", PURPOSE, URL, EXPIRES, now())
-        .expect_err("emoji");
+    let err = handout_pdf(
+        "Lakeside \u{1F697} Motors",
+        "Maria",
+        PURPOSE,
+        URL,
+        EXPIRES,
+        now(),
+    )
+    .expect_err("emoji");
     assert!(
         matches!(err, dealerdesk::pdf::PdfError::UnsupportedCharacter { .. }),
         "{err}"
@@ -157,7 +178,9 @@ fn long_documents_flow_onto_numbered_pages() {
     .expect("doc");
     for i in 0..120 {
         doc.paragraph(
-            &format!("Paragraph {i}: the finance charge is the dollar amount the credit will cost you."),
+            &format!(
+                "Paragraph {i}: the finance charge is the dollar amount the credit will cost you."
+            ),
             TextStyle::regular(11.0),
             Align::Left,
         )
@@ -186,7 +209,11 @@ fn read_pgm(bytes: &[u8]) -> (usize, usize, &[u8]) {
         while !bytes[i].is_ascii_whitespace() {
             i += 1;
         }
-        fields.push(std::str::from_utf8(&bytes[start..i]).expect("ascii").to_string());
+        fields.push(
+            std::str::from_utf8(&bytes[start..i])
+                .expect("ascii")
+                .to_string(),
+        );
     }
     assert_eq!(fields[0], "P5");
     let w: usize = fields[1].parse().expect("width");
@@ -229,7 +256,17 @@ async fn the_cli_writes_the_handout_when_issuing() {
     let o = Command::new(env!("CARGO_BIN_EXE_dealerdesk"))
         .arg("--db")
         .arg(&db)
-        .args(["link", "issue", "--customer", &cid, "--purpose", "upload_documents", "--ttl", "24h", "--handout"])
+        .args([
+            "link",
+            "issue",
+            "--customer",
+            &cid,
+            "--purpose",
+            "upload_documents",
+            "--ttl",
+            "24h",
+            "--handout",
+        ])
         .arg(&pdf)
         .arg("--json")
         .env_remove("DEALERDESK_DB")
@@ -243,7 +280,27 @@ async fn the_cli_writes_the_handout_when_issuing() {
     let text = text_of(&pdf);
     assert!(text.contains("Lakeside Motors"), "{text}");
     assert!(text.contains("Hello Maria,"), "{text}");
-    assert!(text.contains("upload the documents your lender asked for"), "{text}");
+    assert!(
+        text.contains("upload the documents your lender asked for"),
+        "{text}"
+    );
     assert!(text.contains("Works until"), "{text}");
     assert!(squeezed(&text).contains(url), "{text}");
+}
+
+#[tokio::test]
+async fn a_dealership_name_the_font_cannot_print_is_refused_in_the_settings() {
+    let f = fresh().await;
+    let err = dealerdesk::settings::apply(
+        &f.store,
+        &crate::support::cli_actor(),
+        None,
+        Some("Lakeside \u{1F697} Motors"),
+        now(),
+    )
+    .await
+    .expect_err("emoji in the name");
+    assert!(err.to_string().contains("cannot be printed"), "{err}");
+    let name = dealerdesk::settings::read(&f.store).await.expect("read");
+    assert_eq!(name.dealership_name, "DealerDesk");
 }
