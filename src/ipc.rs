@@ -13,6 +13,7 @@ use crate::deal::DealError;
 use crate::identity::aamva::LicenceError;
 use crate::identity::verification::IdentityError;
 use crate::links::LinkError;
+use crate::pdf::PdfError;
 use crate::store::StoreError;
 use crate::vehicle::VehicleError;
 
@@ -204,6 +205,15 @@ impl From<LinkError> for CommandError {
             LinkError::RateLimited | LinkError::SessionEnded => Self::new(C::Conflict, msg),
             LinkError::Database(d) => storage(&d),
             LinkError::Crypto(c) => storage(&c),
+            LinkError::Pdf(p) => match p {
+                PdfError::UnsupportedCharacter { .. } | PdfError::QrTooLong => {
+                    Self::new(C::Validation, msg)
+                }
+                _ => {
+                    tracing::error!(error = %p, "handout PDF");
+                    Self::new(C::Internal, "The handout could not be made.")
+                }
+            },
         }
     }
 }

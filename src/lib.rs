@@ -16,6 +16,7 @@ pub mod ipc;
 pub mod links;
 pub mod maintenance;
 pub mod money;
+pub mod pdf;
 pub mod settings;
 pub mod store;
 pub mod vehicle;

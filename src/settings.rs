@@ -57,6 +57,13 @@ pub async fn apply(
                 message: "enter the dealership's name (up to 80 characters)".into(),
             });
         }
+        // The name heads every printed handout and contract: refuse what the font cannot print.
+        if let Err(e) = crate::pdf::text_width(n, crate::pdf::TextStyle::bold(12.0)) {
+            return Err(SettingsError::Invalid {
+                field: "dealership_name",
+                message: format!("the name cannot be printed: {e}"),
+            });
+        }
     }
     if idle_lock_minutes.is_some() || name.is_some() {
         let mut tx = store.begin_write().await?;

@@ -32,6 +32,9 @@ pub enum LinkCommand {
         /// Also write the link's QR code as an SVG file.
         #[arg(long, value_name = "PATH")]
         qr: Option<PathBuf>,
+        /// Also write the printable one-page handout (PDF): dealership, QR code, URL, expiry.
+        #[arg(long, value_name = "FILE.pdf")]
+        handout: Option<PathBuf>,
         /// Also queue the link to the customer by e-mail or SMS (`link send-outbox` delivers it).
         #[arg(long, value_parser = parse_channel)]
         send: Option<Channel>,
@@ -128,6 +131,7 @@ async fn run(
             ttl,
             application,
             qr,
+            handout,
             send,
         } => {
             let ttl_minutes = ttl
@@ -149,6 +153,12 @@ async fn run(
             if let Some(file) = &qr {
                 let svg = links::qr_svg(&issued.url)?;
                 std::fs::write(file, svg).map_err(|e| {
+                    CliError::new(1, format!("cannot write {}: {e}", file.display()))
+                })?;
+            }
+            if let Some(file) = &handout {
+                let pdf = links::handout::handout_for(store, &issued, now).await?;
+                std::fs::write(file, pdf).map_err(|e| {
                     CliError::new(1, format!("cannot write {}: {e}", file.display()))
                 })?;
             }

@@ -14,6 +14,7 @@
 //! issued.
 
 pub mod desk;
+pub mod handout;
 pub mod outbox;
 pub mod portal;
 mod rate;
@@ -84,6 +85,9 @@ pub enum LinkError {
     Database(#[from] sqlx::Error),
     #[error(transparent)]
     Crypto(#[from] CryptoError),
+    /// The printable handout could not be made (e.g. a character the font lacks).
+    #[error("the handout could not be made: {0}")]
+    Pdf(#[from] crate::pdf::PdfError),
 }
 
 impl LinkError {

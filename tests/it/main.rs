@@ -13,6 +13,7 @@ mod deal;
 mod finance;
 mod identity;
 mod links;
+mod pdf;
 mod portal;
 mod store;
 mod support;
