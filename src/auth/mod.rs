@@ -899,13 +899,22 @@ pub async fn authorize(
         audit::record(store, now, &event).await?;
         return Err(AuthError::Forbidden);
     }
-    sqlx::query(r#"UPDATE session SET last_seen_at = ?2 WHERE id = ?1"#)
-        .bind(&session.id)
-        .bind(ts(now))
-        .execute(store.pool())
-        .await?;
+    // Activity is recorded at most every LAST_SEEN_RESOLUTION: the idle lock counts minutes, and
+    // a durable write on every command (every keystroke on the deal screen) would cost a disk
+    // sync each time.
+    if now - session.last_seen_at >= Duration::seconds(LAST_SEEN_RESOLUTION_SECONDS) {
+        sqlx::query(r#"UPDATE session SET last_seen_at = ?2 WHERE id = ?1"#)
+            .bind(&session.id)
+            .bind(ts(now))
+            .execute(store.pool())
+            .await?;
+    }
     Ok(staff)
 }
+
+/// How stale a session's `last_seen_at` may get before a command refreshes it (seconds). The idle
+/// lock may therefore come up to this much earlier than its minutes say.
+pub const LAST_SEEN_RESOLUTION_SECONDS: i64 = 15;
 
 async fn end_session(
     store: &Store,
