@@ -23,8 +23,9 @@ use ts_rs::TS;
 
 use crate::audit::{self, AuditEvent, AuditOutcome};
 use crate::auth::{Actor, Role};
+use crate::crypto::sha256_hex;
 use crate::customer::validate::parse_date;
-use crate::deal::{canonical_json, sha256_hex};
+use crate::deal::canonical_json;
 use crate::identity::verification::{self as identity, Blocker, IdentityError};
 use crate::money::Money;
 use crate::store::{journal, new_id, parse_ts, ts, Store};
@@ -1116,7 +1117,7 @@ pub async fn record_consent(
     .bind(actor.name())
     .bind(ts(now))
     .bind(consent.text_version.trim())
-    .bind(sha256_hex(text))
+    .bind(sha256_hex(text.as_bytes()))
     .bind(parties)
     .bind(store.device_id())
     .bind(seq)

@@ -23,7 +23,8 @@ use ts_rs::TS;
 use super::{invalid, ApplicationError};
 use crate::audit::{self, AuditEvent, AuditOutcome};
 use crate::auth::{Actor, Role};
-use crate::deal::{canonical_json, sha256_hex};
+use crate::crypto::sha256_hex;
+use crate::deal::canonical_json;
 use crate::money::Money;
 use crate::store::{journal, new_id, ts, Store};
 
@@ -538,7 +539,7 @@ pub(crate) async fn import_tx(
     let value = serde_json::to_value(&normalized)
         .map_err(|e| invalid("file", format!("the sheet could not be stored: {e}")))?;
     let text = canonical_json(&value);
-    let sha = sha256_hex(&text);
+    let sha = sha256_hex(text.as_bytes());
     let id = new_id();
     let seq = journal(
         &mut *conn,

@@ -26,8 +26,7 @@ use crate::money::Money;
 use crate::store::{journal, new_id, ts, Store};
 
 pub use terms::{
-    canonical_json, price_option, sha256_hex, LeaseTerms, LoanTerms, OptionKind, OptionTerms,
-    PricedOption,
+    canonical_json, price_option, LeaseTerms, LoanTerms, OptionKind, OptionTerms, PricedOption,
 };
 pub use usury::{set_usury_cap, usury_caps, UsuryCap};
 
@@ -637,7 +636,7 @@ fn option_view(row: &sqlx::sqlite::SqliteRow) -> Result<DealOptionView, DealErro
         due_at_signing: money_text(row.try_get("due_at_signing_cents")?),
         total_of_payments: Money::from_cents(row.try_get("total_of_payments_cents")?).to_plain(),
         quote,
-        quote_intact: sha256_hex(&quote_json) == sha,
+        quote_intact: crate::crypto::sha256_hex(quote_json.as_bytes()) == sha,
         quote_sha256: sha,
     })
 }

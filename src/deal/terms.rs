@@ -6,11 +6,11 @@
 //! Figures are always recomputed here from the terms: the input types have no place for a
 //! payment or an APR, so whatever a screen showed is never what is stored.
 
+use crate::crypto::sha256_hex;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 use std::str::FromStr;
 use ts_rs::TS;
 
@@ -377,11 +377,6 @@ fn write_canonical(v: &Value, out: &mut String) {
     }
 }
 
-/// Lower-case hex SHA-256.
-pub fn sha256_hex(text: &str) -> String {
-    hex::encode(Sha256::digest(text.as_bytes()))
-}
-
 /// Prices one option under `limits` (the usury cap of `state`). Errors name the field with
 /// `prefix` (e.g. `options.1.rate`).
 pub fn price_option(
@@ -413,7 +408,7 @@ pub fn price_option(
             Ok(PricedOption {
                 kind: OptionKind::Loan,
                 terms: OptionTerms::Loan(normal),
-                sha256: sha256_hex(&document),
+                sha256: sha256_hex(document.as_bytes()),
                 document,
                 term_months: q.term,
                 monthly_payment: q.monthly_payment,
@@ -450,7 +445,7 @@ pub fn price_option(
             Ok(PricedOption {
                 kind: OptionKind::Lease,
                 terms: OptionTerms::Lease(normal),
-                sha256: sha256_hex(&document),
+                sha256: sha256_hex(document.as_bytes()),
                 document,
                 term_months: q.term,
                 monthly_payment: q.total_monthly_payment,
@@ -495,7 +490,7 @@ mod tests {
         .expect("lease terms");
         assert_eq!(t.kind(), OptionKind::Lease);
         let p = price_option(&t, &Limits::default(), None, "options.0.").expect("priced");
-        assert_eq!(p.sha256, sha256_hex(&p.document));
+        assert_eq!(p.sha256, sha256_hex(p.document.as_bytes()));
         assert!(
             p.monthly_payment > Money::from_cents(100),
             "the stray figure is ignored"

@@ -444,7 +444,7 @@ async fn a_saved_deal_stores_a_fresh_quote_of_each_option_with_its_hash() {
     assert!(l.quote_intact);
     assert_eq!(
         l.quote_sha256,
-        deal::sha256_hex(&deal::canonical_json(&l.quote))
+        dealerdesk::crypto::sha256_hex(deal::canonical_json(&l.quote).as_bytes())
     );
 
     let fresh_lease = lease::quote(
