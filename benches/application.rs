@@ -98,5 +98,55 @@ fn bench_from_store(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, bench, bench_from_store);
+/// The pipeline screen's one query over 10,012 applications (the demo's 12 and 10,000 copies),
+/// and the analytics over the same store. The screen's budget for first paint is 200 ms.
+fn bench_pipeline(c: &mut Criterion) {
+    use dealerdesk::application::analytics::{self, PipelineFilter};
+    use dealerdesk::auth::Actor;
+    use dealerdesk::store::{OpenMode, Store};
+    let Ok(rt) = tokio::runtime::Runtime::new() else {
+        return;
+    };
+    let Ok(dir) = tempfile::tempdir() else {
+        return;
+    };
+    let now = Utc
+        .with_ymd_and_hms(2026, 11, 25, 15, 0, 0)
+        .single()
+        .unwrap_or_default();
+    let store = rt.block_on(async {
+        let store = Store::open(&dir.path().join("pipeline.db"), OpenMode::CreateIfMissing)
+            .await
+            .unwrap_or_else(|e| panic!("store: {e}"));
+        dealerdesk::demo::fill(&store, 2026, 60, now, now.date_naive())
+            .await
+            .unwrap_or_else(|e| panic!("demo: {e}"));
+        dealerdesk::application::demo::replicate_applications(&store, 10_000, 2026, now)
+            .await
+            .unwrap_or_else(|e| panic!("copies: {e}"));
+        store
+    });
+    let mut group = c.benchmark_group("pipeline_10k");
+    group.sample_size(20);
+    group.bench_function("pipeline_all_rows", |b| {
+        b.iter(|| {
+            rt.block_on(analytics::pipeline(
+                &store,
+                black_box(&PipelineFilter::default()),
+                now,
+            ))
+            .map(|p| assert_eq!(p.rows.len(), 10_012))
+        })
+    });
+    let manager = Actor::Cli("bench".into());
+    group.bench_function("analytics", |b| {
+        b.iter(|| {
+            rt.block_on(analytics::analytics(&store, &manager, now))
+                .map(|a| a.funnel.len())
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench, bench_from_store, bench_pipeline);
 criterion_main!(benches);

@@ -2,6 +2,7 @@
 //! the error; no SQL, business rules or money math here (DESIGN.md §2).
 
 use chrono::{Local, Utc};
+use dealerdesk::application::analytics::{self, Analytics, Pipeline, PipelineFilter};
 use dealerdesk::application::{
     self, Action, ApplicationFilter, ApplicationInput, ApplicationPage, ApplicationView,
     ConsentInput, LenderAssessment, LenderView, ProcessedMessage, StipulationDocumentView,
@@ -547,6 +548,23 @@ pub async fn list_applications(
 ) -> Result<ApplicationPage> {
     state.authorize(ANY, "application.list").await?;
     Ok(application::list_applications(state.store()?, &filter).await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn application_pipeline(
+    state: State<'_, AppState>,
+    filter: PipelineFilter,
+) -> Result<Pipeline> {
+    state.authorize(ANY, "application.pipeline").await?;
+    Ok(analytics::pipeline(state.store()?, &filter, Utc::now()).await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn application_analytics(state: State<'_, AppState>) -> Result<Analytics> {
+    let actor = state.authorize(ANY, "application.analytics").await?;
+    Ok(analytics::analytics(state.store()?, &actor, Utc::now()).await?)
 }
 
 #[tauri::command(rename_all = "snake_case")]

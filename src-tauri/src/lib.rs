@@ -83,6 +83,8 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         list_links,
         revoke_link,
         list_applications,
+        application_pipeline,
+        application_analytics,
         get_application,
         application_assist,
         submit_blockers,

@@ -14,6 +14,7 @@ use super::{
     ApplicationError, ApplicationInput, ConsentInput, EmploymentEntry, HousingStatus, Intent,
     Reference, ResidenceEntry, Simulator, CONSENT_TEXTS,
 };
+use crate::audit::{AuditEvent, AuditOutcome};
 use crate::auth::Actor;
 use crate::money::Money;
 use crate::store::Store;
@@ -466,4 +467,84 @@ pub async fn seed_applications(
         }
     }
     Ok(created.len())
+}
+
+/// Load data for the pipeline screen: `copies` more applications, each a copy of one of the
+/// demo's (same customer, deal and state, a new id, started up to 120 days ago) with its
+/// history. Only for demo databases; the copies are ordinary rows, journaled and counted.
+pub async fn replicate_applications(
+    store: &Store,
+    copies: u32,
+    seed: u64,
+    now: DateTime<Utc>,
+) -> Result<u32, ApplicationError> {
+    let ids: Vec<String> = sqlx::query_scalar(
+        "SELECT id FROM credit_application WHERE deleted_at IS NULL ORDER BY id",
+    )
+    .fetch_all(store.pool())
+    .await?;
+    if ids.is_empty() || copies == 0 {
+        return Ok(0);
+    }
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5eed_c0de);
+    let mut tx = store.begin_write().await?;
+    for n in 0..copies {
+        let Some(source) = ids.get(usize::try_from(n).unwrap_or(0) % ids.len()) else {
+            continue;
+        };
+        let id = crate::store::new_id();
+        let started = now - Duration::minutes(rng.gen_range(10..=120 * 24 * 60));
+        let changed = started + (now - started) / rng.gen_range(2..=8);
+        let seq = crate::store::journal(
+            &mut tx,
+            "credit_application",
+            &id,
+            "insert",
+            store.device_id(),
+            now,
+        )
+        .await?;
+        sqlx::query(
+            r#"INSERT INTO credit_application
+                 (id, deal_id, customer_id, co_applicant_id, intent, state, details_json,
+                  gross_monthly_income_cents, other_monthly_income_cents, co_applicant_income_cents,
+                  housing_status, housing_payment_cents, other_debts_cents, credit_score, lender_id,
+                  consent_by, consent_at, consent_text_version, consent_text_sha256, consent_parties,
+                  created_at, updated_at, created_by, device_id, change_seq)
+               SELECT ?1, deal_id, customer_id, co_applicant_id, intent, state, details_json,
+                  gross_monthly_income_cents, other_monthly_income_cents, co_applicant_income_cents,
+                  housing_status, housing_payment_cents, other_debts_cents, credit_score, lender_id,
+                  consent_by, consent_at, consent_text_version, consent_text_sha256, consent_parties,
+                  ?2, ?3, created_by, device_id, ?4
+               FROM credit_application WHERE id = ?5"#,
+        )
+        .bind(&id)
+        .bind(crate::store::ts(started))
+        .bind(crate::store::ts(changed))
+        .bind(seq)
+        .bind(source)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            r#"INSERT INTO application_history
+                 (id, application_id, seq, from_state, to_state, action, actor, at, note,
+                  created_at, updated_at, device_id, change_seq)
+               SELECT lower(hex(randomblob(16))), ?1, seq, from_state, to_state, action, actor, ?2, note,
+                  ?2, ?2, device_id, ?3
+               FROM application_history WHERE application_id = ?4"#,
+        )
+        .bind(&id)
+        .bind(crate::store::ts(changed))
+        .bind(seq)
+        .bind(source)
+        .execute(&mut *tx)
+        .await?;
+    }
+    let event = AuditEvent::new("demo", "demo.replicate_applications", AuditOutcome::Success)
+        .detail(format!(
+            "{copies} load-test copies of the demo applications"
+        ));
+    crate::audit::append(&mut tx, store.cipher(), now, &event).await?;
+    tx.commit().await?;
+    Ok(copies)
 }

@@ -8,6 +8,7 @@
 //! Every transition is checked here ([`check_transition`]: state and role; then the action's
 //! preconditions), stored in `application_history`, journalled and audited in one transaction.
 
+pub mod analytics;
 pub mod assist;
 pub mod demo;
 pub mod rates;

@@ -68,6 +68,10 @@ pub enum Command {
         /// How many customers to create.
         #[arg(long, default_value_t = 250, value_parser = clap::value_parser!(u32).range(1..=2_000_000))]
         customers: u32,
+        /// Load data: this many extra copies of the demo's credit applications (for timing the
+        /// pipeline screen with thousands of rows).
+        #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=200_000))]
+        pipeline_copies: u32,
     },
     /// Staff accounts.
     #[command(subcommand)]
@@ -476,9 +480,20 @@ async fn run(cli: Cli) -> Result<Output, CliError> {
             store.close().await;
             out(j, text.trim_end())
         }
-        Command::Demo { seed, customers } => {
+        Command::Demo {
+            seed,
+            customers,
+            pipeline_copies,
+        } => {
             let store = Store::open(&path, OpenMode::CreateIfMissing).await?;
-            let report = demo::fill(&store, seed, customers as usize, now, today).await?;
+            let mut report = demo::fill(&store, seed, customers as usize, now, today).await?;
+            report.applications += crate::application::demo::replicate_applications(
+                &store,
+                pipeline_copies,
+                seed,
+                now,
+            )
+            .await? as usize;
             let mut text = format!(
                 "demo dealership \"Lakeside Motors\" created in {}: {} customers, {} vehicles, {} deals, {} credit applications.\nStaff passwords (shown only now; MFA is bypassed on this demo database):\n",
                 store.path().display(),

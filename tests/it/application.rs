@@ -1331,3 +1331,222 @@ async fn a_counter_taken_brings_its_conditions_and_a_rework_starts_over() {
         "still open until a new decision"
     );
 }
+
+// ----- pipeline and analytics -----------------------------------------------------------------
+
+#[tokio::test]
+async fn the_pipeline_and_analytics_count_a_hand_worked_desk() {
+    use dealerdesk::application::analytics::{self, PipelineFilter};
+    let f = fresh().await;
+    let d = desk(&f.store, true).await;
+    let fiona = Actor::Staff(staff(&f.store, "fiona", Role::FinanceManager).await);
+    let sam = Actor::Staff(staff(&f.store, "sam", Role::Sales).await);
+    let submitted = ready_application(&f.store, &d).await;
+    // a second application on the same deal stays a draft
+    let draft = app::create_application(
+        &f.store,
+        &cli_actor(),
+        &application_input(&d.deal, Some(d.lender.clone())),
+        now(),
+    )
+    .await
+    .expect("draft")
+    .id;
+    app::submit_application(&f.store, &fiona, &submitted, now())
+        .await
+        .expect("submitted");
+    let sim = Simulator::load(&f.store, 7, Duration::minutes(2))
+        .await
+        .expect("simulator");
+    app::process_outbox(&f.store, &sim, now() + Duration::minutes(3))
+        .await
+        .expect("decided");
+    let later = now() + Duration::days(10);
+
+    // pipeline: both rows, counted by state, lender, staff and age
+    let p = analytics::pipeline(&f.store, &PipelineFilter::default(), later)
+        .await
+        .expect("pipeline");
+    assert_eq!(p.total, 2);
+    assert_eq!(p.rows.len(), 2);
+    let states: Vec<(&str, i64)> = p
+        .by_state
+        .iter()
+        .map(|c| (c.key.as_str(), c.count))
+        .collect();
+    assert_eq!(
+        states,
+        vec![("draft", 1), ("conditional", 1)],
+        "state-machine order"
+    );
+    assert_eq!(p.by_lender.len(), 1);
+    assert_eq!(p.by_lender[0].count, 2);
+    assert_eq!(p.by_staff.len(), 1, "both started by the CLI actor");
+    let ages: Vec<i64> = p.by_age.iter().map(|c| c.count).collect();
+    assert_eq!(ages, vec![0, 2, 0, 0], "10 days old: the 8–14 day group");
+    assert!(p.rows.iter().all(|r| r.age_days == 10));
+    let row = p.rows.iter().find(|r| r.id == submitted).expect("row");
+    assert_eq!(row.amount_financed.as_deref(), Some("17789.69"));
+    // the simulator's conditions vary with the application; count them from its view
+    let conditions = app::get_application(&f.store, &submitted, later)
+        .await
+        .expect("view")
+        .stipulations
+        .len();
+    assert!(conditions >= 2);
+    assert_eq!(row.open_stipulations as usize, conditions);
+
+    let only = |filter: PipelineFilter| {
+        let store = &f.store;
+        async move {
+            analytics::pipeline(store, &filter, later)
+                .await
+                .expect("filtered")
+                .rows
+                .into_iter()
+                .map(|r| r.id)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        only(PipelineFilter {
+            state: Some(ApplicationState::Draft),
+            ..Default::default()
+        })
+        .await,
+        vec![draft.clone()]
+    );
+    assert_eq!(
+        only(PipelineFilter {
+            lender_id: Some(d.lender.clone()),
+            age: Some("8-14".into()),
+            ..Default::default()
+        })
+        .await
+        .len(),
+        2
+    );
+    assert!(only(PipelineFilter {
+        age: Some("0-7".into()),
+        ..Default::default()
+    })
+    .await
+    .is_empty());
+    assert!(matches!(
+        analytics::pipeline(
+            &f.store,
+            &PipelineFilter {
+                age: Some("someday".into()),
+                ..Default::default()
+            },
+            later
+        )
+        .await,
+        Err(ApplicationError::Invalid { field, .. }) if field == "age"
+    ));
+
+    // analytics: finance managers only
+    assert!(matches!(
+        analytics::analytics(&f.store, &sam, later).await,
+        Err(ApplicationError::Forbidden(_))
+    ));
+    let a = analytics::analytics(&f.store, &fiona, later)
+        .await
+        .expect("analytics");
+    let funnel: Vec<(&str, i64)> = a.funnel.iter().map(|c| (c.key.as_str(), c.count)).collect();
+    assert_eq!(
+        funnel,
+        vec![
+            ("draft", 2),
+            ("ready", 1),
+            ("submitted", 1),
+            ("decisioned", 1),
+            ("approved", 1),
+            ("contracted", 0),
+            ("funded", 0)
+        ]
+    );
+    assert_eq!(a.approval_by_lender.len(), 1);
+    let l = &a.approval_by_lender[0];
+    assert_eq!((l.decided, l.approved, l.declined), (1, 1, 0));
+    assert_eq!(l.approval_rate, "100.0");
+    assert_eq!(a.approval_by_tier.len(), 1);
+    assert_eq!(a.time_to_decision.count, 1);
+    assert_eq!(
+        a.time_to_decision.median_minutes,
+        Some(3),
+        "submitted → answered"
+    );
+    assert_eq!(a.time_to_decision.buckets[0].count, 1, "under an hour");
+    let aging: Vec<usize> = a
+        .stipulation_aging
+        .iter()
+        .map(|c| usize::try_from(c.count).expect("count"))
+        .collect();
+    assert_eq!(
+        aging,
+        vec![0, conditions, 0, 0],
+        "every condition open for 10 days"
+    );
+    // contract rate 7.49 on the deal, buy rate 5.49 on the sheet: 2.00 points
+    assert_eq!(a.markup.len(), 1);
+    assert_eq!(a.markup[0].buy_rate, "5.49");
+    assert_eq!(a.markup[0].contract_rate, "7.49");
+    assert_eq!(a.markup[0].markup_points, "2.00");
+    assert_eq!(a.average_markup_points.as_deref(), Some("2.00"));
+}
+
+#[tokio::test]
+async fn the_demo_pipeline_adds_up() {
+    use dealerdesk::application::analytics::{self, PipelineFilter};
+    let f = fresh().await;
+    dealerdesk::demo::fill(&f.store, 2026, 60, now(), today())
+        .await
+        .expect("demo");
+    let fiona = Actor::Staff(staff(&f.store, "fiona", Role::FinanceManager).await);
+    let p = analytics::pipeline(&f.store, &PipelineFilter::default(), now())
+        .await
+        .expect("pipeline");
+    let total = p.total;
+    assert!(total >= 12);
+    for breakdown in [&p.by_state, &p.by_lender, &p.by_staff, &p.by_age] {
+        assert_eq!(breakdown.iter().map(|c| c.count).sum::<i64>(), total);
+    }
+    for c in &p.by_state {
+        let rows = analytics::pipeline(
+            &f.store,
+            &PipelineFilter {
+                state: ApplicationState::parse(&c.key),
+                ..Default::default()
+            },
+            now(),
+        )
+        .await
+        .expect("by state")
+        .rows;
+        assert_eq!(
+            i64::try_from(rows.len()).expect("fits"),
+            c.count,
+            "{}",
+            c.key
+        );
+        assert!(rows.iter().all(|r| r.state.as_str() == c.key));
+    }
+    let a = analytics::analytics(&f.store, &fiona, now())
+        .await
+        .expect("analytics");
+    assert_eq!(a.funnel[0].count, total);
+    assert!(
+        a.funnel.windows(2).all(|w| w[0].count >= w[1].count),
+        "each stage is a subset of the one before: {:?}",
+        a.funnel
+    );
+    assert!(a.funnel.iter().any(|c| c.key == "funded" && c.count >= 1));
+    let decided: i64 = a.approval_by_lender.iter().map(|r| r.decided).sum();
+    assert_eq!(
+        decided,
+        a.approval_by_tier.iter().map(|r| r.decided).sum::<i64>()
+    );
+    assert!(decided >= 5);
+    assert!(!a.markup.is_empty());
+}

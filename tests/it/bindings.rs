@@ -2,6 +2,10 @@
 //! when `ui/src/lib/api/bindings.ts` is stale; `UPDATE_BINDINGS=1 cargo test --test it bindings`
 //! rewrites it.
 
+use dealerdesk::application::analytics::{
+    Analytics, ApprovalRate, Count, MarkupRow, Pipeline, PipelineFilter, PipelineRow,
+    TimeToDecision,
+};
 use dealerdesk::application::{
     Action, ApplicationDetails, ApplicationFilter, ApplicationInput, ApplicationPage,
     ApplicationState, ApplicationSummary, ApplicationView, ConsentInput, ConsentView, DecisionView,
@@ -142,6 +146,14 @@ fn generate() -> String {
         ApplicationSummary::decl(&cfg),
         ApplicationFilter::decl(&cfg),
         ApplicationPage::decl(&cfg),
+        PipelineFilter::decl(&cfg),
+        PipelineRow::decl(&cfg),
+        Count::decl(&cfg),
+        Pipeline::decl(&cfg),
+        ApprovalRate::decl(&cfg),
+        TimeToDecision::decl(&cfg),
+        MarkupRow::decl(&cfg),
+        Analytics::decl(&cfg),
         RuleCode::decl(&cfg),
         RuleFailure::decl(&cfg),
         LenderAssessment::decl(&cfg),

@@ -18,6 +18,8 @@ export type Route =
   | { name: 'application_new'; dealId: string }
   | { name: 'application'; id: string }
   | { name: 'application_edit'; id: string }
+  | { name: 'pipeline' }
+  | { name: 'analytics' }
   | { name: 'audit' }
   | { name: 'staff' };
 
@@ -43,6 +45,10 @@ export function parseHash(hash: string): Route {
       if (second && second !== 'new' && third === 'edit') return { name: 'application_edit', id: second };
       if (second && second !== 'new') return { name: 'application', id: second };
       return { name: 'applications' };
+    case 'pipeline':
+      return { name: 'pipeline' };
+    case 'analytics':
+      return { name: 'analytics' };
     case 'audit':
       return { name: 'audit' };
     case 'staff':
@@ -84,6 +90,10 @@ export function hrefFor(route: Route): string {
       return `#/applications/${encodeURIComponent(route.id)}`;
     case 'application_edit':
       return `#/applications/${encodeURIComponent(route.id)}/edit`;
+    case 'pipeline':
+      return '#/pipeline';
+    case 'analytics':
+      return '#/analytics';
     case 'audit':
       return '#/audit';
     case 'staff':

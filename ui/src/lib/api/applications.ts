@@ -1,6 +1,9 @@
 import { call } from './ipc';
 import type {
   Action,
+  Analytics,
+  Pipeline,
+  PipelineFilter,
   ApplicationFilter,
   ApplicationInput,
   ApplicationPage,
@@ -71,4 +74,14 @@ export function clearStipulation(stipId: string, note: string): Promise<Stipulat
 
 export function listLenders(): Promise<LenderView[]> {
   return call('list_lenders');
+}
+
+/** Every application matching the filter (the pipeline screen shows them all, virtualised). */
+export function applicationPipeline(filter: PipelineFilter): Promise<Pipeline> {
+  return call('application_pipeline', { filter });
+}
+
+/** Funnel, approval rates, time to decision, stipulation aging and markup (finance managers). */
+export function applicationAnalytics(): Promise<Analytics> {
+  return call('application_analytics');
 }

@@ -488,6 +488,87 @@ export type ApplicationFilter = { state: ApplicationState | null, customer_id: s
 
 export type ApplicationPage = { items: Array<ApplicationSummary>, total: number, };
 
+export type PipelineFilter = { state: ApplicationState | null, lender_id: string | null, 
+/**
+ * Staff id of who started the application.
+ */
+staff_id: string | null, 
+/**
+ * One of [`AGE_BUCKETS`]' keys.
+ */
+age: string | null, };
+
+export type PipelineRow = { id: string, state: ApplicationState, customer_name: string, lender: string | null, staff: string, 
+/**
+ * Days since the application was started.
+ */
+age_days: number, 
+/**
+ * Days since its last change.
+ */
+idle_days: number, amount_financed: string | null, open_stipulations: number, updated_at: string, };
+
+export type Count = { key: string, label: string, count: number, };
+
+export type Pipeline = { 
+/**
+ * Matching rows, oldest change first within each state's order (most urgent first).
+ */
+rows: Array<PipelineRow>, 
+/**
+ * Counts over every application (not only the matching ones), so the filters show what
+ * each choice would give.
+ */
+by_state: Array<Count>, by_lender: Array<Count>, by_staff: Array<Count>, by_age: Array<Count>, total: number, };
+
+export type ApprovalRate = { key: string, label: string, decided: number, 
+/**
+ * Approved outright or with conditions.
+ */
+approved: number, countered: number, declined: number, 
+/**
+ * `approved / decided` in percent, one decimal ("62.5"); "0.0" when nothing was decided.
+ */
+approval_rate: string, };
+
+export type TimeToDecision = { 
+/**
+ * Decisions measured (submitted → first answer).
+ */
+count: number, 
+/**
+ * Minutes, rounded; null with no decisions.
+ */
+median_minutes: number | null, p90_minutes: number | null, buckets: Array<Count>, };
+
+export type MarkupRow = { application_id: string, customer_name: string, lender: string, 
+/**
+ * Percent.
+ */
+buy_rate: string, contract_rate: string, 
+/**
+ * Contract rate − buy rate, percentage points ("1.50").
+ */
+markup_points: string, amount_financed: string, };
+
+export type Analytics = { 
+/**
+ * Applications that reached each stage, draft to funded.
+ */
+funnel: Array<Count>, approval_by_lender: Array<ApprovalRate>, approval_by_tier: Array<ApprovalRate>, time_to_decision: TimeToDecision, 
+/**
+ * Open stipulations by days open.
+ */
+stipulation_aging: Array<Count>, 
+/**
+ * Loans with an approval that names a buy rate, newest decision first.
+ */
+markup: Array<MarkupRow>, 
+/**
+ * Mean markup over `markup`, points; null when there is none.
+ */
+average_markup_points: string | null, };
+
 export type RuleCode = "no_score" | "score_below_tiers" | "no_rate" | "term" | "amount_financed" | "ltv" | "pti" | "dti" | "markup" | "no_income";
 
 export type RuleFailure = { rule: RuleCode, actual: string, limit: string, 

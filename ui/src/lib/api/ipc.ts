@@ -49,6 +49,8 @@ export type CommandName =
   | 'update_deal'
   | 'quote_deal_option'
   | 'list_applications'
+  | 'application_pipeline'
+  | 'application_analytics'
   | 'get_application'
   | 'application_assist'
   | 'submit_blockers'
