@@ -11,6 +11,7 @@
 pub mod assist;
 pub mod demo;
 pub mod rates;
+pub mod star;
 pub mod stips;
 pub mod submit;
 
