@@ -43,6 +43,8 @@ pub const STAR_NAMESPACE: &str = "http://www.starstandard.org/STAR/5";
 pub const STAR_RELEASE: &str = "5.1.4";
 /// The software named as the creator of every message.
 pub const CREATOR_NAME: &str = "DealerDesk";
+/// The largest decision file accepted (a decision is a few kilobytes).
+pub const MAX_DECISION_BYTES: usize = 2 * 1024 * 1024;
 /// How the maximum contract rate travels in a decision's `Financing/FinancingComments`.
 pub const MAX_CONTRACT_RATE_PREFIX: &str = "Maximum contract rate: ";
 
@@ -1382,7 +1384,23 @@ pub async fn import_decision_xml(
     xml: &str,
     now: DateTime<Utc>,
 ) -> Result<ImportedDecision, StarError> {
-    let result = match parse_decision(xml) {
+    let parsed = if xml.len() > MAX_DECISION_BYTES {
+        Err(bad(
+            "file",
+            format!(
+                "the file is {} KiB; a decision file is at most {} KiB",
+                xml.len() / 1024,
+                MAX_DECISION_BYTES / 1024
+            ),
+        ))
+    } else {
+        parse_decision(xml)
+    };
+    let subject = parsed
+        .as_ref()
+        .ok()
+        .map(|d| d.application_id.chars().take(80).collect::<String>());
+    let result = match parsed {
         Ok(d) => record_imported(store, actor, &d, now).await,
         Err(e) => Err(e),
     };
@@ -1393,8 +1411,11 @@ pub async fn import_decision_xml(
             ) => AuditOutcome::Denied,
             _ => AuditOutcome::Failure,
         };
-        let event = AuditEvent::new(actor.name(), "application.import_decision", outcome)
+        let mut event = AuditEvent::new(actor.name(), "application.import_decision", outcome)
             .detail(format!("STAR decision refused: {}", e.code()));
+        if let Some(subject) = subject {
+            event = event.subject(subject);
+        }
         audit::record(store, now, &event).await?;
     }
     result

@@ -293,6 +293,19 @@ async fn a_full_joint_application_exports_schema_valid_star_xml_audited_without_
     ] {
         assert!(doc.contains(part), "{part} missing:\n{doc}");
     }
+    // an individual draft with no lender chosen yet and no other income still validates
+    let mut bare = application_input(&d.deal, None);
+    bare.other_income.clear();
+    bare.references.clear();
+    let b = app::create_application(&f.store, &cli_actor(), &bare, now())
+        .await
+        .expect("bare application");
+    let bare_doc = star::export_application_xml(&f.store, &fiona, &b.id, now())
+        .await
+        .expect("exported");
+    assert_valid(&bare_doc, "an application without a lender");
+    assert!(!bare_doc.contains("<Co-Applicant>") && !bare_doc.contains("<OtherIncome>"));
+
     // the amount financed and payment are the deal's stored figures
     let input = {
         let mut conn = f.store.pool().acquire().await.expect("conn");
