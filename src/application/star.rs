@@ -1220,6 +1220,7 @@ async fn gather_application(
             let application_date = app
                 .history
                 .iter()
+                .rev()
                 .find(|h| h.action == "submit")
                 .map(|h| parse_ts(&h.at).date_naive())
                 .unwrap_or_else(|| now.date_naive());

@@ -609,6 +609,10 @@ async fn bad_files_unknown_applications_and_wrong_states_store_nothing() {
                 .expect("export")
         }),
         (
+            "too large",
+            format!("{good}{}", " ".repeat(star::MAX_DECISION_BYTES)),
+        ),
+        (
             "external entity",
             good.replacen(
                 "<?xml version=\"1.0\" encoding=\"UTF-8\"?>",
