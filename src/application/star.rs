@@ -1360,8 +1360,8 @@ pub async fn export_application_xml(
     Ok(doc)
 }
 
-/// What an import recorded.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// What an import recorded (derives `TS` for the desktop shell's bindings).
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct ImportedDecision {
     pub application_id: String,
     pub decision_id: String,
