@@ -12,6 +12,7 @@ pub mod analytics;
 pub mod assist;
 pub mod demo;
 pub mod rates;
+pub mod star;
 pub mod stips;
 pub mod submit;
 

@@ -409,33 +409,79 @@ async fn record_decision(
     decision: &LenderDecision,
     now: DateTime<Utc>,
 ) -> Result<(), ApplicationError> {
-    let action = match decision.outcome {
-        ApplicationState::Approved => Action::Approve,
-        ApplicationState::Conditional => Action::Condition,
-        ApplicationState::Countered => Action::Counter,
-        ApplicationState::Declined => Action::Decline,
-        other => {
-            return Err(invalid(
-                "outcome",
-                format!(
-                "a lender decision is approved, conditional, countered or declined, not {other}"
-            ),
-            ))
-        }
-    };
     let mut tx = store.begin_write().await?;
     let (from, _) = state_of(&mut tx, &msg.application_id).await?;
+    record_decision_tx(
+        store,
+        &mut tx,
+        &DecisionRecord {
+            source,
+            application_id: &msg.application_id,
+            from,
+            lender_id: &msg.lender_id,
+            rate_sheet_id: &msg.rate_sheet_id,
+            outbox_id: Some(&msg.id),
+            decision,
+            extra: None,
+            decided_at: now,
+            note: None,
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A lender's decision to record, from the simulator's outbox or an imported STAR file.
+pub(crate) struct DecisionRecord<'a> {
+    /// `simulator`, `star`, ... (stored as the decision's source; the move's actor is
+    /// `lender:{source}`).
+    pub source: &'a str,
+    pub application_id: &'a str,
+    /// The application's state as read inside the caller's transaction.
+    pub from: ApplicationState,
+    pub lender_id: &'a str,
+    pub rate_sheet_id: &'a str,
+    /// The outbox message answered, marked `answered`.
+    pub outbox_id: Option<&'a str>,
+    pub decision: &'a LenderDecision,
+    /// Extra keys kept beside the decision in its stored JSON (e.g. the lender's reference
+    /// number from a STAR file); [`LenderDecision`] ignores them when read.
+    pub extra: Option<serde_json::Map<String, serde_json::Value>>,
+    pub decided_at: DateTime<Utc>,
+    /// Added to the history note after the rate-sheet version.
+    pub note: Option<String>,
+}
+
+/// Records a decision inside the caller's transaction: the decision row naming the rate-sheet
+/// version, the stipulations (approved and conditional), the move to the decision state, and
+/// the outbox message answered. Returns the decision's id.
+pub(crate) async fn record_decision_tx(
+    store: &Store,
+    tx: &mut sqlx::SqliteConnection,
+    r: &DecisionRecord<'_>,
+    now: DateTime<Utc>,
+) -> Result<String, ApplicationError> {
+    let decision = r.decision;
+    let action = decision_action(decision.outcome)?;
+    let from = r.from;
     let to = super::next_state(from, action)
         .ok_or(ApplicationError::IllegalTransition { from, action })?;
     let version: i64 = sqlx::query_scalar(r#"SELECT version FROM rate_sheet WHERE id = ?1"#)
-        .bind(&msg.rate_sheet_id)
+        .bind(r.rate_sheet_id)
         .fetch_one(&mut *tx)
         .await?;
     let id = new_id();
-    let json =
+    let mut json =
         serde_json::to_value(decision).map_err(|e| ApplicationError::Corrupt(e.to_string()))?;
+    if let (Some(extra), Some(obj)) = (&r.extra, json.as_object_mut()) {
+        for (k, v) in extra {
+            obj.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+    }
     let seq = journal(
-        &mut tx,
+        &mut *tx,
         "application_decision",
         &id,
         "insert",
@@ -446,16 +492,17 @@ async fn record_decision(
     sqlx::query(
         r#"INSERT INTO application_decision (id, application_id, lender_id, rate_sheet_id, rate_sheet_version, outcome,
               decision_json, source, decided_at, created_at, updated_at, device_id, change_seq)
-           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?9, ?10, ?11)"#,
+           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12)"#,
     )
     .bind(&id)
-    .bind(&msg.application_id)
-    .bind(&msg.lender_id)
-    .bind(&msg.rate_sheet_id)
+    .bind(r.application_id)
+    .bind(r.lender_id)
+    .bind(r.rate_sheet_id)
     .bind(version)
     .bind(decision.outcome.as_str())
     .bind(canonical_json(&json))
-    .bind(source)
+    .bind(r.source)
+    .bind(ts(r.decided_at))
     .bind(ts(now))
     .bind(store.device_id())
     .bind(seq)
@@ -467,47 +514,70 @@ async fn record_decision(
     ) {
         stips::create_tx(
             store,
-            &mut tx,
-            &msg.application_id,
+            &mut *tx,
+            r.application_id,
             Some(&id),
             &decision.stipulations,
             now,
         )
         .await?;
     }
+    let note = match &r.note {
+        Some(n) => format!("rate sheet version {version}; {n}"),
+        None => format!("rate sheet version {version}"),
+    };
     move_tx(
         store,
-        &mut tx,
-        &format!("lender:{source}"),
-        &msg.application_id,
+        &mut *tx,
+        &format!("lender:{}", r.source),
+        r.application_id,
         from,
         to,
         action,
-        Some(&format!("rate sheet version {version}")),
+        Some(&note),
         now,
     )
     .await?;
-    let seq = journal(
-        &mut tx,
-        "lender_outbox",
-        &msg.id,
-        "update",
-        store.device_id(),
-        now,
-    )
-    .await?;
-    sqlx::query(
-        r#"UPDATE lender_outbox SET status = 'answered', attempts = attempts + 1, updated_at = ?2, device_id = ?3,
-              change_seq = ?4 WHERE id = ?1"#,
-    )
-    .bind(&msg.id)
-    .bind(ts(now))
-    .bind(store.device_id())
-    .bind(seq)
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    if let Some(outbox_id) = r.outbox_id {
+        let seq = journal(
+            &mut *tx,
+            "lender_outbox",
+            outbox_id,
+            "update",
+            store.device_id(),
+            now,
+        )
+        .await?;
+        sqlx::query(
+            r#"UPDATE lender_outbox SET status = 'answered', attempts = attempts + 1, updated_at = ?2, device_id = ?3,
+                  change_seq = ?4 WHERE id = ?1"#,
+        )
+        .bind(outbox_id)
+        .bind(ts(now))
+        .bind(store.device_id())
+        .bind(seq)
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(id)
+}
+
+/// The action a decision outcome takes from `submitted`.
+pub(crate) fn decision_action(outcome: ApplicationState) -> Result<Action, ApplicationError> {
+    Ok(match outcome {
+        ApplicationState::Approved => Action::Approve,
+        ApplicationState::Conditional => Action::Condition,
+        ApplicationState::Countered => Action::Counter,
+        ApplicationState::Declined => Action::Decline,
+        other => {
+            return Err(invalid(
+                "outcome",
+                format!(
+                    "a lender decision is approved, conditional, countered or declined, not {other}"
+                ),
+            ))
+        }
+    })
 }
 
 /// The built-in lender simulator: decides by the rate sheet the message names.

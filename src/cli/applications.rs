@@ -1,4 +1,5 @@
-//! `application list|show` and `lender list|import-rates|export-rates`.
+//! `application list|show|export-star|import-decision|export-decision` and
+//! `lender list|import-rates|export-rates`.
 
 use chrono::{DateTime, Utc};
 use clap::Subcommand;
@@ -6,6 +7,7 @@ use serde_json::json;
 use std::path::PathBuf;
 
 use super::{out, CliError, Output};
+use crate::application::star::{self, StarError};
 use crate::application::{self, ApplicationError, ApplicationFilter, ApplicationState, RateSheet};
 use crate::auth::Actor;
 use crate::store::Store;
@@ -27,6 +29,23 @@ pub enum ApplicationCommand {
     /// Show one application with its history, decisions, stipulations and the decision-assist
     /// table (every lender, best first).
     Show { id: String },
+    /// Print the application as a STAR 5 `ProcessCreditApplication` XML document (it holds the
+    /// applicants' SSN and date of birth: finance manager or admin; audited).
+    ExportStar {
+        id: String,
+        /// Write the document to this file instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Record a lender's STAR `ProcessCreditDecision` / `AcknowledgeCreditDecision` file for the
+    /// submitted application it names.
+    ImportDecision { file: PathBuf },
+    /// Print the application's latest decision as a STAR 5 `ProcessCreditDecision`.
+    ExportDecision {
+        id: String,
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -70,13 +89,105 @@ impl From<ApplicationError> for CliError {
     }
 }
 
+impl From<StarError> for CliError {
+    fn from(e: StarError) -> Self {
+        match e {
+            StarError::Application(a) => a.into(),
+            e => {
+                let exit = match &e {
+                    StarError::UnknownApplication(_) | StarError::NoDecision(_) => 4,
+                    StarError::Forbidden => 3,
+                    StarError::Crypto(_) | StarError::Database(_) => 1,
+                    StarError::NotSubmitted { .. } | StarError::WrongLender { .. } => 7,
+                    _ => 3,
+                };
+                CliError {
+                    exit,
+                    field: e.field().map(str::to_string),
+                    message: e.to_string(),
+                }
+            }
+        }
+    }
+}
+
+fn read_file(file: &std::path::Path) -> Result<String, CliError> {
+    std::fs::read_to_string(file).map_err(|e| CliError {
+        exit: if e.kind() == std::io::ErrorKind::NotFound {
+            4
+        } else {
+            3
+        },
+        message: format!("could not read {}: {e}", file.display()),
+        field: Some("file".into()),
+    })
+}
+
+/// An XML document to standard output, or to `out` with a one-line summary.
+fn xml_output(
+    id: &str,
+    kind: &str,
+    doc: String,
+    out_file: Option<PathBuf>,
+) -> Result<Output, CliError> {
+    match out_file {
+        None => out(
+            json!({ "application_id": id, "kind": kind, "xml": doc }),
+            doc.trim_end(),
+        ),
+        Some(file) => {
+            std::fs::write(&file, doc.as_bytes())
+                .map_err(|e| CliError::new(1, format!("cannot write {}: {e}", file.display())))?;
+            out(
+                json!({ "application_id": id, "kind": kind, "file": file, "bytes": doc.len() }),
+                format!(
+                    "wrote {kind} for {id} to {} ({} bytes)",
+                    file.display(),
+                    doc.len()
+                ),
+            )
+        }
+    }
+}
+
 /// `application ...`.
 pub async fn application(
     store: &Store,
+    actor: &Actor,
     cmd: ApplicationCommand,
     now: DateTime<Utc>,
 ) -> Result<Output, CliError> {
     match cmd {
+        ApplicationCommand::ExportStar { id, out: out_file } => {
+            let doc = star::export_application_xml(store, actor, &id, now).await?;
+            xml_output(&id, "ProcessCreditApplication", doc, out_file)
+        }
+        ApplicationCommand::ExportDecision { id, out: out_file } => {
+            let doc = star::export_decision_xml(store, &id, now).await?;
+            xml_output(&id, "ProcessCreditDecision", doc, out_file)
+        }
+        ApplicationCommand::ImportDecision { file } => {
+            let text = read_file(&file)?;
+            let r = star::import_decision_xml(store, actor, &text, now).await?;
+            let mut msg = format!(
+                "application {}: {} by {} (rate sheet version {}{})",
+                r.application_id,
+                r.outcome,
+                r.lender_code,
+                r.rate_sheet_version,
+                r.tier
+                    .as_deref()
+                    .map(|t| format!(", tier {t}"))
+                    .unwrap_or_default()
+            );
+            for s in &r.stipulations {
+                msg.push_str(&format!("\n  stipulation: {s}"));
+            }
+            for s in &r.reasons {
+                msg.push_str(&format!("\n  reason: {s}"));
+            }
+            out(&r, msg)
+        }
         ApplicationCommand::List {
             state,
             customer,

@@ -122,14 +122,14 @@ fn the_transition_table_holds_for_every_state_action_and_role() {
 
 // ----- rate sheets ------------------------------------------------------------------------
 
-const TEST_CSV: &str = "\
+pub(crate) const TEST_CSV: &str = "\
 lender_code,lender_name,effective_date,max_markup,fees,tier,min_score,max_score,max_term,max_ltv,max_pti,max_dti,max_amount_financed,stipulations,term_min,term_max,year_min,year_max,buy_rate
 testbank,Test Bank,2026-11-01,2.5,Lender fee=395.00,Gold,700,850,72,125,20,50,60000.00,proof_of_income|references,12,60,2015,2027,5.49
 testbank,Test Bank,2026-11-01,2.5,Lender fee=395.00,Gold,700,850,72,125,20,50,60000.00,proof_of_income|references,61,72,2015,2027,5.99
 testbank,Test Bank,2026-11-01,2.5,Lender fee=395.00,Silver,600,699,60,110,15,45,30000.00,proof_of_income|proof_of_residence,12,60,2015,2027,9.99
 ";
 
-async fn import_csv(store: &Store) -> app::RateImport {
+pub(crate) async fn import_csv(store: &Store) -> app::RateImport {
     let sheet = RateSheet::from_csv(TEST_CSV).expect("the CSV reads");
     app::import_rate_sheet(store, &cli_actor(), &sheet, now())
         .await
@@ -369,7 +369,7 @@ async fn import_ofac(store: &Store) {
 }
 
 /// Maria's Texas licence as `customer_input()` has her; `changes` replace elements by id.
-fn licence(changes: &[(&str, &str)]) -> String {
+pub(crate) fn licence(changes: &[(&str, &str)]) -> String {
     let mut elements: Vec<(&str, &str)> = vec![
         ("DAQ", "D1234567"),
         ("DCS", "GONZALEZ"),
@@ -393,14 +393,14 @@ fn licence(changes: &[(&str, &str)]) -> String {
     build_payload("ANSI ", "636015", 10, 1, &[("DL", &elements)])
 }
 
-async fn add_customer(store: &Store, input: &CustomerInput) -> String {
+pub(crate) async fn add_customer(store: &Store, input: &CustomerInput) -> String {
     customer::create(store, &cli_actor(), input, now(), today())
         .await
         .expect("customer created")
         .id
 }
 
-async fn check(store: &Store, id: &str, payload: String) {
+pub(crate) async fn check(store: &Store, id: &str, payload: String) {
     verify::run_check(
         store,
         &cli_actor(),
@@ -427,7 +427,7 @@ async fn check(store: &Store, id: &str, payload: String) {
     }
 }
 
-async fn loan_deal(store: &Store, customer_id: &str) -> String {
+pub(crate) async fn loan_deal(store: &Store, customer_id: &str) -> String {
     let v = vehicle::add_vehicle(
         store,
         &cli_actor(),
@@ -478,7 +478,7 @@ async fn loan_deal(store: &Store, customer_id: &str) -> String {
         .id
 }
 
-fn application_input(deal_id: &str, lender_id: Option<String>) -> ApplicationInput {
+pub(crate) fn application_input(deal_id: &str, lender_id: Option<String>) -> ApplicationInput {
     ApplicationInput {
         deal_id: deal_id.into(),
         intent: Intent::Individual,
@@ -517,7 +517,7 @@ fn application_input(deal_id: &str, lender_id: Option<String>) -> ApplicationInp
     }
 }
 
-fn consent() -> ConsentInput {
+pub(crate) fn consent() -> ConsentInput {
     ConsentInput {
         text_version: CONSENT_TEXTS[0].0.into(),
         applicant: true,
@@ -525,14 +525,14 @@ fn consent() -> ConsentInput {
     }
 }
 
-struct Desk {
-    customer: String,
-    deal: String,
-    lender: String,
+pub(crate) struct Desk {
+    pub(crate) customer: String,
+    pub(crate) deal: String,
+    pub(crate) lender: String,
 }
 
 /// Sanctions list, lender sheet, Maria with a deal; her identity is checked only if `verified`.
-async fn desk(store: &Store, verified: bool) -> Desk {
+pub(crate) async fn desk(store: &Store, verified: bool) -> Desk {
     import_ofac(store).await;
     let lender = import_csv(store).await.lender_id;
     let customer = add_customer(store, &customer_input()).await;
@@ -547,7 +547,7 @@ async fn desk(store: &Store, verified: bool) -> Desk {
     }
 }
 
-async fn ready_application(store: &Store, d: &Desk) -> String {
+pub(crate) async fn ready_application(store: &Store, d: &Desk) -> String {
     let a = app::create_application(
         store,
         &cli_actor(),
@@ -565,7 +565,7 @@ async fn ready_application(store: &Store, d: &Desk) -> String {
     a.id
 }
 
-async fn count(store: &Store, table: &str) -> i64 {
+pub(crate) async fn count(store: &Store, table: &str) -> i64 {
     sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
         .fetch_one(store.pool())
         .await
@@ -985,7 +985,7 @@ async fn a_tampered_outbox_message_is_rejected_and_never_decided() {
 
 // ----- demo and CLI --------------------------------------------------------------------------
 
-fn dd(db: &Path, args: &[&str]) -> std::process::Output {
+pub(crate) fn dd(db: &Path, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_dealerdesk"))
         .arg("--db")
         .arg(db)

@@ -15,5 +15,6 @@ mod identity;
 mod links;
 mod pdf;
 mod portal;
+mod star;
 mod store;
 mod support;
