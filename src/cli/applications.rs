@@ -1,4 +1,5 @@
-//! `application list|show` and `lender list|import-rates|export-rates`.
+//! `application list|show|notices|notice|notice-delivered` and
+//! `lender list|import-rates|export-rates`.
 
 use chrono::{DateTime, Utc};
 use clap::Subcommand;
@@ -6,6 +7,7 @@ use serde_json::json;
 use std::path::PathBuf;
 
 use super::{out, CliError, Output};
+use crate::application::adverse::{self, AdverseError, DeliveryMethod, NoticeDue};
 use crate::application::{self, ApplicationError, ApplicationFilter, ApplicationState, RateSheet};
 use crate::auth::Actor;
 use crate::store::Store;
@@ -27,6 +29,27 @@ pub enum ApplicationCommand {
     /// Show one application with its history, decisions, stipulations and the decision-assist
     /// table (every lender, best first).
     Show { id: String },
+    /// Adverse-action notices (declines and counter-offers not taken), the soonest due first.
+    Notices {
+        /// Only notices not yet delivered (the 30-day timer).
+        #[arg(long)]
+        pending: bool,
+    },
+    /// Write an adverse-action notice as PDF (by notice id, or an application's latest notice).
+    Notice {
+        /// Notice id or application id.
+        id: String,
+        /// The PDF file to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Record that an adverse-action notice reached the applicant (email queues it in the outbox).
+    NoticeDelivered {
+        /// Notice id or application id.
+        id: String,
+        #[arg(long, value_enum)]
+        method: DeliveryMethod,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -70,9 +93,48 @@ impl From<ApplicationError> for CliError {
     }
 }
 
+impl From<AdverseError> for CliError {
+    fn from(e: AdverseError) -> Self {
+        let field = e.field().map(str::to_string);
+        if let AdverseError::Application(a) = e {
+            return a.into();
+        }
+        let exit = match &e {
+            AdverseError::NotFound(_) => 4,
+            AdverseError::Forbidden(_)
+            | AdverseError::AlreadyDelivered { .. }
+            | AdverseError::Invalid { .. } => 3,
+            _ => 1,
+        };
+        CliError {
+            exit,
+            message: e.to_string(),
+            field,
+        }
+    }
+}
+
+fn due_line(n: &NoticeDue) -> String {
+    let when = match (&n.delivered_at, n.delivery_method) {
+        (Some(at), Some(m)) => format!("delivered ({}) {at}", m.as_str()),
+        _ if n.overdue => format!("OVERDUE by {} day(s)", -n.days_remaining),
+        _ => format!("{} day(s) left", n.days_remaining),
+    };
+    format!(
+        "{}  due {}  {:<22} {:<24} {:<20} {}",
+        n.id,
+        n.due_date,
+        when,
+        n.applicant_name,
+        n.kind.as_str(),
+        n.application_id
+    )
+}
+
 /// `application ...`.
 pub async fn application(
     store: &Store,
+    actor: &Actor,
     cmd: ApplicationCommand,
     now: DateTime<Utc>,
 ) -> Result<Output, CliError> {
@@ -182,10 +244,73 @@ pub async fn application(
                     }
                 ));
             }
+            let notices = adverse::notices_for_application(store, &id, now).await?;
+            for n in &notices {
+                text.push_str(&format!(
+                    "  adverse-action notice {} ({}): due {}, {}\n",
+                    n.id,
+                    n.kind.as_str(),
+                    n.due_date,
+                    match (&n.delivered_at, n.delivery_method) {
+                        (Some(at), Some(m)) => format!("delivered ({}) {at}", m.as_str()),
+                        _ if n.overdue => "OVERDUE".to_string(),
+                        _ => format!("{} day(s) left", n.days_remaining),
+                    }
+                ));
+            }
             out(
-                json!({ "application": app, "decision_assist": assist }),
+                json!({ "application": app, "decision_assist": assist, "adverse_notices": notices }),
                 text.trim_end(),
             )
+        }
+        ApplicationCommand::Notices { pending } => {
+            let notices = adverse::list_notices(store, pending, now).await?;
+            let timer = adverse::notice_timer(store, now).await?;
+            let mut text = notices.iter().map(due_line).collect::<Vec<_>>().join("\n");
+            text.push_str(&format!(
+                "{}{} notice(s); {} pending, {} overdue",
+                if text.is_empty() { "" } else { "\n" },
+                notices.len(),
+                timer.pending,
+                timer.overdue
+            ));
+            out(json!({ "notices": notices, "timer": timer }), text)
+        }
+        ApplicationCommand::Notice { id, out: file } => {
+            let notice = adverse::find_notice(store, &id, now).await?;
+            let pdf = adverse::notice_pdf(store, actor, &notice.id, now).await?;
+            std::fs::write(&file, &pdf).map_err(|e| CliError {
+                exit: 1,
+                message: format!("cannot write {}: {e}", file.display()),
+                field: Some("out".into()),
+            })?;
+            let notice = adverse::get_notice(store, &notice.id, now).await?;
+            let text = format!(
+                "wrote {} ({} bytes, sha256 {})\n{}",
+                file.display(),
+                pdf.len(),
+                crate::crypto::sha256_hex(&pdf),
+                adverse::notice_text(&notice).trim_end()
+            );
+            out(
+                json!({ "notice": notice, "file": file, "bytes": pdf.len(), "sha256": crate::crypto::sha256_hex(&pdf) }),
+                text,
+            )
+        }
+        ApplicationCommand::NoticeDelivered { id, method } => {
+            let notice = adverse::find_notice(store, &id, now).await?;
+            let n = adverse::mark_delivered(store, actor, &notice.id, method, now).await?;
+            let text = format!(
+                "notice {} for application {} delivered by {}{}",
+                n.id,
+                n.application_id,
+                method.as_str(),
+                n.outbox_id
+                    .as_deref()
+                    .map(|o| format!(" (queued as outbox message {o})"))
+                    .unwrap_or_default()
+            );
+            out(json!({ "notice": n }), text)
         }
     }
 }

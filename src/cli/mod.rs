@@ -667,7 +667,7 @@ async fn run(cli: Cli) -> Result<Output, CliError> {
         Command::Portal(cmd) => links::portal(&path, cmd).await,
         Command::Application(cmd) => {
             let store = Store::open(&path, OpenMode::MustExist).await?;
-            let result = applications::application(&store, cmd, now).await;
+            let result = applications::application(&store, &actor, cmd, now).await;
             store.close().await;
             result
         }
