@@ -1055,8 +1055,8 @@ pub async fn set_notice_settings(
     meta_set(&mut tx, KEY_BUREAU_ADDRESS, &address).await?;
     meta_set(&mut tx, KEY_BUREAU_PHONE, &phone).await?;
     meta_set(&mut tx, KEY_DEALER_ADDRESS, &dealer).await?;
-    let event = AuditEvent::new(actor.name(), "settings.change", AuditOutcome::Success)
-        .detail(format!(
+    let event =
+        AuditEvent::new(actor.name(), "settings.change", AuditOutcome::Success).detail(format!(
         "adverse-action notices: bureau {name}, {address}, {phone}; dealership address {dealer}"
     ));
     audit::append(&mut tx, store.cipher(), now, &event).await?;

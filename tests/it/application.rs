@@ -122,7 +122,7 @@ fn the_transition_table_holds_for_every_state_action_and_role() {
 
 // ----- rate sheets ------------------------------------------------------------------------
 
-const TEST_CSV: &str = "\
+pub(crate) const TEST_CSV: &str = "\
 lender_code,lender_name,effective_date,max_markup,fees,tier,min_score,max_score,max_term,max_ltv,max_pti,max_dti,max_amount_financed,stipulations,term_min,term_max,year_min,year_max,buy_rate
 testbank,Test Bank,2026-11-01,2.5,Lender fee=395.00,Gold,700,850,72,125,20,50,60000.00,proof_of_income|references,12,60,2015,2027,5.49
 testbank,Test Bank,2026-11-01,2.5,Lender fee=395.00,Gold,700,850,72,125,20,50,60000.00,proof_of_income|references,61,72,2015,2027,5.99
@@ -352,7 +352,7 @@ fn read_fixture(name: &str) -> Vec<u8> {
     .expect("fixture exists")
 }
 
-async fn import_ofac(store: &Store) {
+pub(crate) async fn import_ofac(store: &Store) {
     let (sdn, alt, add) = (
         read_fixture("sdn.csv"),
         read_fixture("alt.csv"),
@@ -369,7 +369,7 @@ async fn import_ofac(store: &Store) {
 }
 
 /// Maria's Texas licence as `customer_input()` has her; `changes` replace elements by id.
-fn licence(changes: &[(&str, &str)]) -> String {
+pub(crate) fn licence(changes: &[(&str, &str)]) -> String {
     let mut elements: Vec<(&str, &str)> = vec![
         ("DAQ", "D1234567"),
         ("DCS", "GONZALEZ"),
@@ -393,14 +393,14 @@ fn licence(changes: &[(&str, &str)]) -> String {
     build_payload("ANSI ", "636015", 10, 1, &[("DL", &elements)])
 }
 
-async fn add_customer(store: &Store, input: &CustomerInput) -> String {
+pub(crate) async fn add_customer(store: &Store, input: &CustomerInput) -> String {
     customer::create(store, &cli_actor(), input, now(), today())
         .await
         .expect("customer created")
         .id
 }
 
-async fn check(store: &Store, id: &str, payload: String) {
+pub(crate) async fn check(store: &Store, id: &str, payload: String) {
     verify::run_check(
         store,
         &cli_actor(),
@@ -427,7 +427,7 @@ async fn check(store: &Store, id: &str, payload: String) {
     }
 }
 
-async fn loan_deal(store: &Store, customer_id: &str) -> String {
+pub(crate) async fn loan_deal(store: &Store, customer_id: &str) -> String {
     let v = vehicle::add_vehicle(
         store,
         &cli_actor(),
@@ -478,7 +478,7 @@ async fn loan_deal(store: &Store, customer_id: &str) -> String {
         .id
 }
 
-fn application_input(deal_id: &str, lender_id: Option<String>) -> ApplicationInput {
+pub(crate) fn application_input(deal_id: &str, lender_id: Option<String>) -> ApplicationInput {
     ApplicationInput {
         deal_id: deal_id.into(),
         intent: Intent::Individual,
@@ -517,7 +517,7 @@ fn application_input(deal_id: &str, lender_id: Option<String>) -> ApplicationInp
     }
 }
 
-fn consent() -> ConsentInput {
+pub(crate) fn consent() -> ConsentInput {
     ConsentInput {
         text_version: CONSENT_TEXTS[0].0.into(),
         applicant: true,
@@ -985,7 +985,7 @@ async fn a_tampered_outbox_message_is_rejected_and_never_decided() {
 
 // ----- demo and CLI --------------------------------------------------------------------------
 
-fn dd(db: &Path, args: &[&str]) -> std::process::Output {
+pub(crate) fn dd(db: &Path, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_dealerdesk"))
         .arg("--db")
         .arg(db)
