@@ -891,6 +891,14 @@ pub async fn mark_delivered(
             by: notice.delivered_by.clone().unwrap_or_default(),
         });
     }
+    if notice.bureau.name == DEMO_BUREAU_NAME && !store.is_demo().await? {
+        return Err(AdverseError::Invalid {
+            field: "bureau",
+            message: "this notice still names the demo credit bureau: set your consumer reporting \
+                      agency in the settings first (undelivered notices take it over)"
+                .into(),
+        });
+    }
     let pdf_sha = match render_pdf(&notice) {
         Ok(b) => Some(sha256_hex(&b)),
         Err(e) if method != DeliveryMethod::Email => return Err(e.into()),
@@ -1055,9 +1063,52 @@ pub async fn set_notice_settings(
     meta_set(&mut tx, KEY_BUREAU_ADDRESS, &address).await?;
     meta_set(&mut tx, KEY_BUREAU_PHONE, &phone).await?;
     meta_set(&mut tx, KEY_DEALER_ADDRESS, &dealer).await?;
+    // Notices not yet delivered take the new bureau and address (a notice must never go out
+    // naming the demo bureau); delivered ones keep what they said.
+    let pending = sqlx::query(r#"SELECT * FROM adverse_action_notice WHERE delivered_at IS NULL"#)
+        .fetch_all(&mut *tx)
+        .await?;
+    let mut refreshed = 0;
+    for r in &pending {
+        let mut n = view_of(r, now)?;
+        n.bureau = Bureau {
+            name: name.clone(),
+            address: address.clone(),
+            phone: phone.clone(),
+        };
+        n.dealer.address = Some(dealer.clone());
+        let sha = render_pdf(&n).ok().map(|b| sha256_hex(&b));
+        let seq = journal(
+            &mut tx,
+            "adverse_action_notice",
+            &n.id,
+            "update",
+            store.device_id(),
+            now,
+        )
+        .await?;
+        sqlx::query(
+            r#"UPDATE adverse_action_notice SET bureau_name = ?2, bureau_address = ?3, bureau_phone = ?4,
+                  dealer_address = ?5, pdf_sha256 = ?6, updated_at = ?7, device_id = ?8, change_seq = ?9
+               WHERE id = ?1 AND delivered_at IS NULL"#,
+        )
+        .bind(&n.id)
+        .bind(&name)
+        .bind(&address)
+        .bind(&phone)
+        .bind(&dealer)
+        .bind(sha)
+        .bind(ts(now))
+        .bind(store.device_id())
+        .bind(seq)
+        .execute(&mut *tx)
+        .await?;
+        refreshed += 1;
+    }
     let event =
         AuditEvent::new(actor.name(), "settings.change", AuditOutcome::Success).detail(format!(
-        "adverse-action notices: bureau {name}, {address}, {phone}; dealership address {dealer}"
+        "adverse-action notices: bureau {name}, {address}, {phone}; dealership address {dealer}; \
+         {refreshed} undelivered notice(s) updated"
     ));
     audit::append(&mut tx, store.cipher(), now, &event).await?;
     tx.commit().await?;

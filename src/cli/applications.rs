@@ -43,6 +43,19 @@ pub enum ApplicationCommand {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Show, or set, the consumer reporting agency and the dealership address that notices
+    /// print (setting takes all four; undelivered notices take them over).
+    NoticeSettings {
+        #[arg(long, requires_all = ["bureau_address", "bureau_phone", "dealership_address"])]
+        bureau_name: Option<String>,
+        #[arg(long, requires = "bureau_name")]
+        bureau_address: Option<String>,
+        /// Toll-free number.
+        #[arg(long, requires = "bureau_name")]
+        bureau_phone: Option<String>,
+        #[arg(long, requires = "bureau_name")]
+        dealership_address: Option<String>,
+    },
     /// Record that an adverse-action notice reached the applicant (email queues it in the outbox).
     NoticeDelivered {
         /// Notice id or application id.
@@ -296,6 +309,40 @@ pub async fn application(
                 json!({ "notice": notice, "file": file, "bytes": pdf.len(), "sha256": crate::crypto::sha256_hex(&pdf) }),
                 text,
             )
+        }
+        ApplicationCommand::NoticeSettings {
+            bureau_name,
+            bureau_address,
+            bureau_phone,
+            dealership_address,
+        } => {
+            let settings = match (
+                bureau_name,
+                bureau_address,
+                bureau_phone,
+                dealership_address,
+            ) {
+                (Some(name), Some(address), Some(phone), Some(dealer)) => {
+                    let input = adverse::NoticeSettings {
+                        bureau: adverse::Bureau {
+                            name,
+                            address,
+                            phone,
+                        },
+                        dealership_address: dealer,
+                    };
+                    adverse::set_notice_settings(store, actor, &input, now).await?
+                }
+                _ => adverse::notice_settings(store).await?,
+            };
+            let text = format!(
+                "credit bureau:      {}\n                    {}\n                    {}\ndealership address: {}",
+                settings.bureau.name,
+                settings.bureau.address,
+                settings.bureau.phone,
+                settings.dealership_address
+            );
+            out(&settings, text)
         }
         ApplicationCommand::NoticeDelivered { id, method } => {
             let notice = adverse::find_notice(store, &id, now).await?;

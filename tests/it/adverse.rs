@@ -268,19 +268,23 @@ async fn a_counter_taken_owes_no_notice() {
         .is_empty());
 }
 
+fn northwind(phone: &str) -> NoticeSettings {
+    NoticeSettings {
+        bureau: Bureau {
+            name: "Northwind Credit Reporting".into(),
+            address: "P.O. Box 4400, Springfield, IL 62701".into(),
+            phone: phone.into(),
+        },
+        dealership_address: "1200 Main St, Dallas, TX 75201".into(),
+    }
+}
+
 #[tokio::test]
 async fn the_notice_pdf_reads_back_with_reasons_score_bureau_and_the_ecoa_statement() {
     let (f, id) = ready(TEST_CSV, 540).await;
     let fiona = Actor::Staff(staff(&f.store, "fiona", Role::FinanceManager).await);
     let sam = Actor::Staff(staff(&f.store, "sam", Role::Sales).await);
-    let settings = NoticeSettings {
-        bureau: Bureau {
-            name: "Northwind Credit Reporting".into(),
-            address: "P.O. Box 4400, Springfield, IL 62701".into(),
-            phone: "1-888-555-0123".into(),
-        },
-        dealership_address: "1200 Main St, Dallas, TX 75201".into(),
-    };
+    let settings = northwind("1-888-555-0123");
     assert!(matches!(
         adverse::set_notice_settings(&f.store, &sam, &settings, now()).await,
         Err(AdverseError::Forbidden(_))
@@ -402,6 +406,25 @@ async fn delivery_is_for_the_desk_audited_once_only_and_clears_the_timer() {
     );
 
     let at = now() + Duration::days(2);
+    let e = adverse::mark_delivered(&f.store, &fiona, &first.id, DeliveryMethod::Print, at).await;
+    assert!(
+        matches!(
+            &e,
+            Err(AdverseError::Invalid {
+                field: "bureau",
+                ..
+            })
+        ),
+        "a real desk never sends the demo bureau: {e:?}"
+    );
+    adverse::set_notice_settings(&f.store, &fiona, &northwind("1-888-555-0123"), at)
+        .await
+        .expect("settings");
+    let updated = adverse::get_notice(&f.store, &first.id, at)
+        .await
+        .expect("notice");
+    assert_eq!(updated.bureau.name, "Northwind Credit Reporting");
+    assert_ne!(updated.pdf_sha256, first.pdf_sha256, "the new PDF's hash");
     let d = adverse::mark_delivered(&f.store, &fiona, &first.id, DeliveryMethod::Print, at)
         .await
         .expect("delivered");
@@ -445,6 +468,14 @@ async fn delivery_is_for_the_desk_audited_once_only_and_clears_the_timer() {
         .is_empty());
     let timer = adverse::notice_timer(&f.store, at).await.expect("timer");
     assert_eq!((timer.pending, timer.oldest_due_date), (0, None));
+    // a delivered notice keeps what it said
+    adverse::set_notice_settings(&f.store, &fiona, &northwind("1-888-555-0999"), at)
+        .await
+        .expect("settings");
+    let kept = adverse::get_notice(&f.store, &first.id, at)
+        .await
+        .expect("notice");
+    assert_eq!(kept.bureau.phone, "1-888-555-0123");
     assert!(
         dealerdesk::audit::verify(&f.store)
             .await
@@ -514,7 +545,42 @@ async fn the_cli_lists_prints_and_delivers_notices() {
             "--json",
         ],
     );
+    assert_eq!(code(&o), 3, "still the demo bureau");
+    assert_eq!(json(&o)["error"]["field"], "bureau");
+    let o = dd(
+        &db,
+        &[
+            "application",
+            "notice-settings",
+            "--bureau-name",
+            "Northwind Credit Reporting",
+            "--bureau-address",
+            "P.O. Box 4400, Springfield, IL 62701",
+            "--bureau-phone",
+            "1-888-555-0123",
+            "--dealership-address",
+            "1200 Main St, Dallas, TX 75201",
+            "--json",
+        ],
+    );
     assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(json(&o)["bureau"]["phone"], "1-888-555-0123");
+    let o = dd(
+        &db,
+        &[
+            "application",
+            "notice-delivered",
+            &id,
+            "--method",
+            "mail",
+            "--json",
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        json(&o)["notice"]["bureau"]["name"],
+        "Northwind Credit Reporting"
+    );
     assert_eq!(json(&o)["notice"]["delivery_method"], "mail");
     let o = dd(
         &db,
