@@ -441,6 +441,20 @@ pub(crate) async fn on_transition_tx(
         )));
     }
     let decision_id: String = decision.try_get("id")?;
+    create_for_decision_tx(store, conn, app_id, &decision_id, kind, now).await
+}
+
+/// Creates the notice for one decision (declined, or a counter not taken), unless it exists:
+/// then its id is returned.
+async fn create_for_decision_tx(
+    store: &Store,
+    conn: &mut SqliteConnection,
+    app_id: &str,
+    decision_id: &str,
+    kind: NoticeKind,
+    now: DateTime<Utc>,
+) -> Result<Option<String>, ApplicationError> {
+    let decision_id = decision_id.to_string();
     let existing: Option<String> =
         sqlx::query_scalar(r#"SELECT id FROM adverse_action_notice WHERE decision_id = ?1"#)
             .bind(&decision_id)
@@ -449,6 +463,13 @@ pub(crate) async fn on_transition_tx(
     if existing.is_some() {
         return Ok(existing);
     }
+    let decision = sqlx::query(
+        r#"SELECT d.decision_json, d.decided_at, d.source, d.lender_id, l.name AS lender_name
+           FROM application_decision d JOIN lender l ON l.id = d.lender_id WHERE d.id = ?1"#,
+    )
+    .bind(&decision_id)
+    .fetch_one(&mut *conn)
+    .await?;
     let d: LenderDecision = serde_json::from_str(&decision.try_get::<String, _>("decision_json")?)
         .map_err(|e| ApplicationError::Corrupt(e.to_string()))?;
     let decided_at: String = decision.try_get("decided_at")?;
@@ -635,6 +656,46 @@ pub(crate) async fn on_transition_tx(
         ));
     audit::append(&mut *conn, store.cipher(), now, &event).await?;
     Ok(Some(id))
+}
+
+/// Creates the notices owed for decisions recorded before this desk made them (a database
+/// upgraded from an earlier release, or decisions imported in bulk): every declined decision,
+/// and every counter the application left other than by its acceptance. Safe to run at every
+/// start: a decision that has its notice is skipped. Returns how many were created.
+pub async fn backfill_notices(store: &Store, now: DateTime<Utc>) -> Result<usize, AdverseError> {
+    let owed = sqlx::query(
+        r#"SELECT d.id, d.application_id, d.outcome FROM application_decision d
+           WHERE NOT EXISTS (SELECT 1 FROM adverse_action_notice n WHERE n.decision_id = d.id)
+             AND (d.outcome = 'declined'
+                  OR (d.outcome = 'countered' AND (
+                        SELECT h.action FROM application_history h
+                        WHERE h.application_id = d.application_id AND h.from_state = 'countered'
+                          AND h.at >= d.decided_at
+                        ORDER BY h.seq LIMIT 1) IN ('withdraw', 'expire', 'rework')))
+           ORDER BY d.decided_at, d.id"#,
+    )
+    .fetch_all(store.pool())
+    .await?;
+    let mut created = 0;
+    for r in owed {
+        let outcome: String = r.try_get("outcome")?;
+        let kind = if outcome == "declined" {
+            NoticeKind::Declined
+        } else {
+            NoticeKind::CounterNotAccepted
+        };
+        let mut tx = store.begin_write().await?;
+        let app_id: String = r.try_get("application_id")?;
+        let decision_id: String = r.try_get("id")?;
+        if create_for_decision_tx(store, &mut tx, &app_id, &decision_id, kind, now)
+            .await?
+            .is_some()
+        {
+            created += 1;
+        }
+        tx.commit().await?;
+    }
+    Ok(created)
 }
 
 // ----- reading ---------------------------------------------------------------------------------

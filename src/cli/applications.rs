@@ -34,6 +34,9 @@ pub enum ApplicationCommand {
         /// Only notices not yet delivered (the 30-day timer).
         #[arg(long)]
         pending: bool,
+        /// First create the notices owed for decisions recorded before this release.
+        #[arg(long)]
+        backfill: bool,
     },
     /// Write an adverse-action notice as PDF (by notice id, or an application's latest notice).
     Notice {
@@ -276,7 +279,12 @@ pub async fn application(
                 text.trim_end(),
             )
         }
-        ApplicationCommand::Notices { pending } => {
+        ApplicationCommand::Notices { pending, backfill } => {
+            let backfilled = if backfill {
+                Some(adverse::backfill_notices(store, now).await?)
+            } else {
+                None
+            };
             let notices = adverse::list_notices(store, pending, now).await?;
             let timer = adverse::notice_timer(store, now).await?;
             let mut text = notices.iter().map(due_line).collect::<Vec<_>>().join("\n");
@@ -287,7 +295,13 @@ pub async fn application(
                 timer.pending,
                 timer.overdue
             ));
-            out(json!({ "notices": notices, "timer": timer }), text)
+            if let Some(b) = backfilled {
+                text.push_str(&format!("; {b} created by the backfill"));
+            }
+            out(
+                json!({ "notices": notices, "timer": timer, "backfilled": backfilled }),
+                text,
+            )
         }
         ApplicationCommand::Notice { id, out: file } => {
             let notice = adverse::find_notice(store, &id, now).await?;

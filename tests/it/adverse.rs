@@ -633,3 +633,86 @@ async fn the_demo_has_notices_pending_one_near_its_deadline_and_one_delivered() 
             .ok
     );
 }
+
+/// A database of the release before notices, with a decline and a counter walked away from,
+/// takes the migration on open; the backfill then creates the two notices owed, once.
+#[tokio::test]
+async fn the_migration_upgrades_the_previous_release_and_the_backfill_creates_what_is_owed() {
+    let (f, declined) = ready(TEST_CSV, 540).await;
+    decide(&f.store, &declined, now()).await;
+    app::transition(
+        &f.store,
+        &cli_actor(),
+        &declined,
+        Action::Rework,
+        None,
+        now(),
+    )
+    .await
+    .expect("rework");
+    // the same application, now countered (score 742 at a 100 % LTV limit) and withdrawn
+    sqlx::query("UPDATE credit_application SET credit_score = 742 WHERE id = ?1")
+        .bind(&declined)
+        .execute(f.store.pool())
+        .await
+        .expect("score");
+    let strict =
+        RateSheet::from_csv(&strict_csv().replace("strict,Strict Bank", "testbank,Test Bank"))
+            .expect("reads");
+    app::import_rate_sheet(&f.store, &cli_actor(), &strict, now())
+        .await
+        .expect("version 2");
+    assert_eq!(
+        decide_again(&f.store, &declined, now() + Duration::days(1)).await,
+        ApplicationState::Countered
+    );
+    app::transition(
+        &f.store,
+        &cli_actor(),
+        &declined,
+        Action::Withdraw,
+        None,
+        now() + Duration::days(2),
+    )
+    .await
+    .expect("walked");
+    let path = f.db_path();
+    f.store.clone().close().await;
+    crate::support::raw_sql(
+        &path,
+        "DROP TABLE adverse_action_notice;
+         DELETE FROM _sqlx_migrations WHERE version = 20261127000001;",
+    )
+    .await;
+    let store = Store::open(&path, dealerdesk::store::OpenMode::MustExist)
+        .await
+        .expect("the older database opens and migrates");
+    assert_eq!(notice_count(&store).await, 0);
+    let later = now() + Duration::days(3);
+    assert_eq!(
+        adverse::backfill_notices(&store, later)
+            .await
+            .expect("backfill"),
+        2
+    );
+    assert_eq!(
+        adverse::backfill_notices(&store, later)
+            .await
+            .expect("again"),
+        0
+    );
+    let n = adverse::notices_for_application(&store, &declined, later)
+        .await
+        .expect("notices");
+    let kinds: Vec<_> = n.iter().map(|n| n.kind).collect();
+    assert_eq!(
+        kinds,
+        vec![NoticeKind::Declined, NoticeKind::CounterNotAccepted]
+    );
+    assert_eq!(
+        n[0].due_date, "2026-12-25",
+        "from the decision, not the backfill"
+    );
+    assert_eq!(n[1].due_date, "2026-12-26");
+    store.close().await;
+}
