@@ -960,6 +960,12 @@ pub async fn mark_delivered(
                 .into(),
         });
     }
+    if method == DeliveryMethod::Mail && notice.applicant_address.is_empty() {
+        return Err(AdverseError::Invalid {
+            field: "method",
+            message: "the notice has no postal address for the applicant; hand it over printed or e-mail it".into(),
+        });
+    }
     let pdf_sha = match render_pdf(&notice) {
         Ok(b) => Some(sha256_hex(&b)),
         Err(e) if method != DeliveryMethod::Email => return Err(e.into()),
