@@ -238,6 +238,11 @@ enum Plan {
     Contracted,
     Funded,
     Withdrawn,
+    /// Declined `days_ago`: an adverse-action notice already under way (delivered or not).
+    DeclinedEarlier {
+        days_ago: i64,
+        delivered: bool,
+    },
 }
 
 const PLANS: &[Plan] = &[
@@ -253,6 +258,15 @@ const PLANS: &[Plan] = &[
     Plan::Decided,
     Plan::Draft,
     Plan::Submitted,
+    // notices on the 30-day timer: one close to its deadline, one already delivered
+    Plan::DeclinedEarlier {
+        days_ago: 27,
+        delivered: false,
+    },
+    Plan::DeclinedEarlier {
+        days_ago: 12,
+        delivered: true,
+    },
 ];
 
 /// A tiny valid PDF for demo stipulation documents.
@@ -267,6 +281,21 @@ pub async fn seed_applications(
     now: DateTime<Utc>,
 ) -> Result<usize, ApplicationError> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x00a9_911c_a710);
+    {
+        // adverse-action notices print the dealership's address: a fictional one for the demo
+        let mut conn = store.pool().acquire().await?;
+        if crate::store::meta_get(&mut conn, "dealership_address")
+            .await?
+            .is_none()
+        {
+            crate::store::meta_set(
+                &mut conn,
+                "dealership_address",
+                "1200 Demo Parkway, Anytown, TX 75000 (demo)",
+            )
+            .await?;
+        }
+    }
     let deals = sqlx::query(
         r#"SELECT d.id, c.employer, o.monthly_payment_cents,
                   (SELECT line1 || ', ' || city || ' ' || state FROM customer_address a
@@ -289,7 +318,12 @@ pub async fn seed_applications(
     let mut created = Vec::new();
     for (k, row) in deals.iter().enumerate().take(PLANS.len()) {
         let plan = PLANS[k];
-        let at = start + Duration::minutes(k as i64 * 7);
+        let at = match plan {
+            Plan::DeclinedEarlier { days_ago, .. } => {
+                now - Duration::days(days_ago) - Duration::hours(1)
+            }
+            _ => start + Duration::minutes(k as i64 * 7),
+        };
         let payment = Money::from_cents(row.try_get("monthly_payment_cents")?);
         let ratio: i64 = match plan {
             Plan::Countered => 4, // PTI 25 %
@@ -303,7 +337,9 @@ pub async fn seed_applications(
             income
         };
         let (score, code) = match plan {
-            Plan::Declined => (rng.gen_range(455..495), "SECONDCHANCE"),
+            Plan::Declined | Plan::DeclinedEarlier { .. } => {
+                (rng.gen_range(455..495), "SECONDCHANCE")
+            }
             Plan::Countered => (rng.gen_range(700..760), "LAKESHORE"),
             _ => match k % 3 {
                 0 => (rng.gen_range(745..820), "LAKESHORE"),
@@ -416,9 +452,49 @@ pub async fn seed_applications(
         };
         super::submit::write_submission(store, actor, &id, submitted_at).await?;
     }
-    // Every submission older than the simulator's delay gets its answer now.
+    // Every submission older than the simulator's delay gets its answer now; the earlier
+    // declines got theirs back then (their notices' timers run from that day).
     let sim = Simulator::load(store, seed, Duration::minutes(5)).await?;
+    let mut earlier: Vec<i64> = created
+        .iter()
+        .enumerate()
+        .filter_map(|(k, _)| match PLANS[k] {
+            Plan::DeclinedEarlier { days_ago, .. } => Some(days_ago),
+            _ => None,
+        })
+        .collect();
+    earlier.sort_unstable_by(|a, b| b.cmp(a));
+    for days_ago in earlier {
+        super::process_outbox(
+            store,
+            &sim,
+            now - Duration::days(days_ago) - Duration::minutes(30),
+        )
+        .await?;
+    }
     super::process_outbox(store, &sim, now - Duration::hours(1)).await?;
+    for (k, id) in created.iter().enumerate() {
+        if let Plan::DeclinedEarlier {
+            days_ago,
+            delivered: true,
+        } = PLANS[k]
+        {
+            for n in super::adverse::notices_for_application(store, id, now)
+                .await
+                .map_err(|e| ApplicationError::Corrupt(e.to_string()))?
+            {
+                super::adverse::mark_delivered(
+                    store,
+                    actor,
+                    &n.id,
+                    super::adverse::DeliveryMethod::Mail,
+                    now - Duration::days(days_ago - 1),
+                )
+                .await
+                .map_err(|e| ApplicationError::Corrupt(e.to_string()))?;
+            }
+        }
+    }
     for (k, id) in created.iter().enumerate() {
         let plan = PLANS[k];
         if !matches!(plan, Plan::Contracted | Plan::Funded) {

@@ -8,6 +8,7 @@
 //! Every transition is checked here ([`check_transition`]: state and role; then the action's
 //! preconditions), stored in `application_history`, journalled and audited in one transaction.
 
+pub mod adverse;
 pub mod analytics;
 pub mod assist;
 pub mod demo;
@@ -1260,6 +1261,8 @@ pub(crate) async fn move_tx(
     .subject(app_id.to_string())
     .detail(format!("{from} -> {to}"));
     audit::append(&mut *conn, store.cipher(), now, &event).await?;
+    // a decline, or a counter-offer not taken, owes the applicant a notice: same transaction
+    adverse::on_transition_tx(store, conn, app_id, from, to, now).await?;
     Ok(())
 }
 

@@ -777,7 +777,7 @@ impl Simulator {
 }
 
 /// The adverse-action wording of a failed rule.
-fn reason_words(rule: RuleCode) -> &'static str {
+pub(crate) fn reason_words(rule: RuleCode) -> &'static str {
     match rule {
         RuleCode::NoScore | RuleCode::ScoreBelowTiers => "Credit score below the program minimum",
         RuleCode::NoRate => "Vehicle or term not eligible for the program",

@@ -1,4 +1,5 @@
-//! `application list|show|export-star|import-decision|export-decision` and
+//! `application list|show|export-star|import-decision|export-decision|notices|notice|
+//! notice-delivered|notice-settings` and
 //! `lender list|import-rates|export-rates`.
 
 use chrono::{DateTime, Utc};
@@ -7,6 +8,7 @@ use serde_json::json;
 use std::path::PathBuf;
 
 use super::{out, CliError, Output};
+use crate::application::adverse::{self, AdverseError, DeliveryMethod, NoticeDue};
 use crate::application::star::{self, StarError};
 use crate::application::{self, ApplicationError, ApplicationFilter, ApplicationState, RateSheet};
 use crate::auth::Actor;
@@ -45,6 +47,43 @@ pub enum ApplicationCommand {
         id: String,
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+    },
+    /// Adverse-action notices (declines and counter-offers not taken), the soonest due first.
+    Notices {
+        /// Only notices not yet delivered (the 30-day timer).
+        #[arg(long)]
+        pending: bool,
+        /// First create the notices owed for decisions recorded before this release.
+        #[arg(long)]
+        backfill: bool,
+    },
+    /// Write an adverse-action notice as PDF (by notice id, or an application's latest notice).
+    Notice {
+        /// Notice id or application id.
+        id: String,
+        /// The PDF file to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Show, or set, the consumer reporting agency and the dealership address that notices
+    /// print (setting takes all four; undelivered notices take them over).
+    NoticeSettings {
+        #[arg(long, requires_all = ["bureau_address", "bureau_phone", "dealership_address"])]
+        bureau_name: Option<String>,
+        #[arg(long, requires = "bureau_name")]
+        bureau_address: Option<String>,
+        /// Toll-free number.
+        #[arg(long, requires = "bureau_name")]
+        bureau_phone: Option<String>,
+        #[arg(long, requires = "bureau_name")]
+        dealership_address: Option<String>,
+    },
+    /// Record that an adverse-action notice reached the applicant (email queues it in the outbox).
+    NoticeDelivered {
+        /// Notice id or application id.
+        id: String,
+        #[arg(long, value_enum)]
+        method: DeliveryMethod,
     },
 }
 
@@ -111,6 +150,27 @@ impl From<StarError> for CliError {
     }
 }
 
+impl From<AdverseError> for CliError {
+    fn from(e: AdverseError) -> Self {
+        let field = e.field().map(str::to_string);
+        if let AdverseError::Application(a) = e {
+            return a.into();
+        }
+        let exit = match &e {
+            AdverseError::NotFound(_) => 4,
+            AdverseError::Forbidden(_)
+            | AdverseError::AlreadyDelivered { .. }
+            | AdverseError::Invalid { .. } => 3,
+            _ => 1,
+        };
+        CliError {
+            exit,
+            message: e.to_string(),
+            field,
+        }
+    }
+}
+
 fn read_file(file: &std::path::Path) -> Result<String, CliError> {
     std::fs::read_to_string(file).map_err(|e| CliError {
         exit: if e.kind() == std::io::ErrorKind::NotFound {
@@ -148,6 +208,23 @@ fn xml_output(
             )
         }
     }
+}
+
+fn due_line(n: &NoticeDue) -> String {
+    let when = match (&n.delivered_at, n.delivery_method) {
+        (Some(at), Some(m)) => format!("delivered ({}) {at}", m.as_str()),
+        _ if n.overdue => format!("OVERDUE by {} day(s)", -n.days_remaining),
+        _ => format!("{} day(s) left", n.days_remaining),
+    };
+    format!(
+        "{}  due {}  {:<22} {:<24} {:<20} {}",
+        n.id,
+        n.due_date,
+        when,
+        n.applicant_name,
+        n.kind.as_str(),
+        n.application_id
+    )
 }
 
 /// `application ...`.
@@ -293,10 +370,118 @@ pub async fn application(
                     }
                 ));
             }
+            let notices = adverse::notices_for_application(store, &id, now).await?;
+            for n in &notices {
+                text.push_str(&format!(
+                    "  adverse-action notice {} ({}): due {}, {}\n",
+                    n.id,
+                    n.kind.as_str(),
+                    n.due_date,
+                    match (&n.delivered_at, n.delivery_method) {
+                        (Some(at), Some(m)) => format!("delivered ({}) {at}", m.as_str()),
+                        _ if n.overdue => "OVERDUE".to_string(),
+                        _ => format!("{} day(s) left", n.days_remaining),
+                    }
+                ));
+            }
             out(
-                json!({ "application": app, "decision_assist": assist }),
+                json!({ "application": app, "decision_assist": assist, "adverse_notices": notices }),
                 text.trim_end(),
             )
+        }
+        ApplicationCommand::Notices { pending, backfill } => {
+            let backfilled = if backfill {
+                Some(adverse::backfill_notices(store, now).await?)
+            } else {
+                None
+            };
+            let notices = adverse::list_notices(store, pending, now).await?;
+            let timer = adverse::notice_timer(store, now).await?;
+            let mut text = notices.iter().map(due_line).collect::<Vec<_>>().join("\n");
+            text.push_str(&format!(
+                "{}{} notice(s); {} pending, {} overdue",
+                if text.is_empty() { "" } else { "\n" },
+                notices.len(),
+                timer.pending,
+                timer.overdue
+            ));
+            if let Some(b) = backfilled {
+                text.push_str(&format!("; {b} created by the backfill"));
+            }
+            out(
+                json!({ "notices": notices, "timer": timer, "backfilled": backfilled }),
+                text,
+            )
+        }
+        ApplicationCommand::Notice { id, out: file } => {
+            let notice = adverse::find_notice(store, &id, now).await?;
+            let pdf = adverse::notice_pdf(store, actor, &notice.id, now).await?;
+            std::fs::write(&file, &pdf).map_err(|e| CliError {
+                exit: 1,
+                message: format!("cannot write {}: {e}", file.display()),
+                field: Some("out".into()),
+            })?;
+            let notice = adverse::get_notice(store, &notice.id, now).await?;
+            let text = format!(
+                "wrote {} ({} bytes, sha256 {})\n{}",
+                file.display(),
+                pdf.len(),
+                crate::crypto::sha256_hex(&pdf),
+                adverse::notice_text(&notice).trim_end()
+            );
+            out(
+                json!({ "notice": notice, "file": file, "bytes": pdf.len(), "sha256": crate::crypto::sha256_hex(&pdf) }),
+                text,
+            )
+        }
+        ApplicationCommand::NoticeSettings {
+            bureau_name,
+            bureau_address,
+            bureau_phone,
+            dealership_address,
+        } => {
+            let settings = match (
+                bureau_name,
+                bureau_address,
+                bureau_phone,
+                dealership_address,
+            ) {
+                (Some(name), Some(address), Some(phone), Some(dealer)) => {
+                    let input = adverse::NoticeSettings {
+                        bureau: adverse::Bureau {
+                            name,
+                            address,
+                            phone,
+                        },
+                        dealership_address: dealer,
+                    };
+                    adverse::set_notice_settings(store, actor, &input, now).await?
+                }
+                _ => adverse::notice_settings(store).await?,
+            };
+            let text = format!(
+                "credit bureau:      {}\n                    {}\n                    {}\ndealership address: {}",
+                settings.bureau.name,
+                settings.bureau.address,
+                settings.bureau.phone,
+                settings.dealership_address
+            );
+            out(&settings, text)
+        }
+        ApplicationCommand::NoticeDelivered { id, method } => {
+            let notice = adverse::find_notice(store, &id, now).await?;
+            let n = adverse::mark_delivered(store, actor, &notice.id, method, now).await?;
+            let text = format!(
+                "notice {} for application {} delivered by {}{}",
+                n.id,
+                n.application_id,
+                method.as_str(),
+                n.outbox_id
+                    .as_deref()
+                    .map(|o| format!(" (queued as outbox message {o})"))
+                    .unwrap_or_default()
+            );
+            out(json!({ "notice": n }), text)
         }
     }
 }

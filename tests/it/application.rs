@@ -352,7 +352,7 @@ fn read_fixture(name: &str) -> Vec<u8> {
     .expect("fixture exists")
 }
 
-async fn import_ofac(store: &Store) {
+pub(crate) async fn import_ofac(store: &Store) {
     let (sdn, alt, add) = (
         read_fixture("sdn.csv"),
         read_fixture("alt.csv"),

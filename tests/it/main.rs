@@ -1,6 +1,7 @@
 //! Integration tests of the core against real SQLite files in temporary directories.
 //! One binary, a module per area (see STYLE.md).
 
+mod adverse;
 mod application;
 mod audit;
 mod auth;
