@@ -5,6 +5,8 @@
 use serde::Serialize;
 use ts_rs::TS;
 
+use crate::application::adverse::AdverseError;
+use crate::application::star::StarError;
 use crate::application::ApplicationError;
 use crate::audit::AuditError;
 use crate::auth::AuthError;
@@ -245,6 +247,58 @@ impl From<ApplicationError> for CommandError {
             ApplicationError::Identity(i) => i.into(),
             ApplicationError::Corrupt(c) => storage(&c),
             ApplicationError::Database(d) => storage(&d),
+        }
+    }
+}
+
+impl From<StarError> for CommandError {
+    /// A lender's file that cannot be read or does not fit is the file's fault (validation); an
+    /// application in the wrong state is a conflict.
+    fn from(e: StarError) -> Self {
+        use ErrorCode as C;
+        let msg = e.to_string();
+        let field = e.field().map(str::to_string);
+        match e {
+            StarError::Application(a) => a.into(),
+            StarError::Crypto(c) => storage(&c),
+            StarError::Database(d) => storage(&d),
+            StarError::Forbidden => Self::new(C::Forbidden, msg),
+            StarError::UnknownApplication(_) | StarError::NoDecision(_) => {
+                Self::new(C::NotFound, msg)
+            }
+            StarError::NotSubmitted { .. } | StarError::WrongLender { .. } => {
+                Self::new(C::Conflict, msg)
+            }
+            _ => Self {
+                code: C::Validation,
+                message: msg,
+                field: field.or_else(|| Some("file".into())),
+            },
+        }
+    }
+}
+
+impl From<AdverseError> for CommandError {
+    fn from(e: AdverseError) -> Self {
+        use ErrorCode as C;
+        let msg = e.to_string();
+        let field = e.field().map(str::to_string);
+        match e {
+            AdverseError::Application(a) => a.into(),
+            AdverseError::NotFound(_) => Self::new(C::NotFound, "That notice was not found."),
+            AdverseError::Forbidden(_) => Self::new(C::Forbidden, msg),
+            AdverseError::AlreadyDelivered { .. } => Self::new(C::Conflict, msg),
+            AdverseError::Invalid { .. } => Self {
+                code: C::Validation,
+                message: msg,
+                field,
+            },
+            AdverseError::Pdf(p) => {
+                tracing::error!(error = %p, "adverse-action notice PDF");
+                Self::new(C::Internal, "The notice could not be made.")
+            }
+            AdverseError::Corrupt(c) => storage(&c),
+            AdverseError::Database(d) => storage(&d),
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod crypto;
 pub mod customer;
 pub mod deal;
 pub mod demo;
+pub mod exports;
 pub mod finance;
 pub mod home;
 pub mod identity;

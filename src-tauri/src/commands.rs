@@ -2,7 +2,9 @@
 //! the error; no SQL, business rules or money math here (DESIGN.md §2).
 
 use chrono::{Local, Utc};
+use dealerdesk::application::adverse::{self, DeliveryMethod, NoticeDue, NoticeView};
 use dealerdesk::application::analytics::{self, Analytics, Pipeline, PipelineFilter};
+use dealerdesk::application::star::{self, ImportedDecision};
 use dealerdesk::application::{
     self, Action, ApplicationFilter, ApplicationInput, ApplicationPage, ApplicationView,
     ConsentInput, LenderAssessment, LenderView, ProcessedMessage, StipulationDocumentView,
@@ -15,6 +17,7 @@ use dealerdesk::customer::{
 };
 use dealerdesk::deal::preview::{self, OptionQuote};
 use dealerdesk::deal::{self, DealFilter, DealInput, DealPage, DealView, OptionTerms};
+use dealerdesk::exports::{self, SavedFile};
 use dealerdesk::home::{self, HomeFigures};
 use dealerdesk::identity::aamva::{self, Licence};
 use dealerdesk::identity::red_flags::FlagCode;
@@ -563,8 +566,8 @@ pub async fn application_pipeline(
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn application_analytics(state: State<'_, AppState>) -> Result<Analytics> {
-    let actor = state.authorize(ANY, "application.analytics").await?;
-    Ok(analytics::analytics(state.store()?, &actor, Utc::now()).await?)
+    let staff = state.authorize(ANY, "application.analytics").await?;
+    Ok(analytics::analytics(state.store()?, &Actor::Staff(staff), Utc::now()).await?)
 }
 
 #[tauri::command(rename_all = "snake_case")]
@@ -723,4 +726,102 @@ pub async fn clear_stipulation(
 pub async fn list_lenders(state: State<'_, AppState>) -> Result<Vec<LenderView>> {
     state.authorize(ANY, "lender.list").await?;
     Ok(application::list_lenders(state.store()?).await?)
+}
+
+// ----- adverse-action notices and STAR files ---------------------------------------------------
+
+/// Notices owed (or all of them), the soonest due first: the home screen's 30-day timer.
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn list_adverse_notices(
+    state: State<'_, AppState>,
+    pending_only: bool,
+) -> Result<Vec<NoticeDue>> {
+    state.authorize(ANY, "adverse_notice.list").await?;
+    Ok(adverse::list_notices(state.store()?, pending_only, Utc::now()).await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn application_notices(
+    state: State<'_, AppState>,
+    application_id: String,
+) -> Result<Vec<NoticeView>> {
+    state.authorize(ANY, "adverse_notice.view").await?;
+    Ok(adverse::notices_for_application(state.store()?, &application_id, Utc::now()).await?)
+}
+
+/// Writes the notice's PDF to the exports folder (audited as a print) and opens it with the
+/// desktop's viewer when `open`.
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn save_adverse_notice(
+    state: State<'_, AppState>,
+    id: String,
+    open: bool,
+) -> Result<SavedFile> {
+    let staff = state.authorize(ANY, "adverse_notice.print").await?;
+    let store = state.store()?;
+    let now = Utc::now();
+    let notice = adverse::get_notice(store, &id, now).await?;
+    let pdf = adverse::notice_pdf(store, &Actor::Staff(staff), &notice.id, now).await?;
+    let name = format!("adverse-action-notice-{}.pdf", notice.id);
+    save_export(store, &name, &pdf, open)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn deliver_adverse_notice(
+    state: State<'_, AppState>,
+    id: String,
+    method: DeliveryMethod,
+) -> Result<NoticeView> {
+    let staff = state.authorize(ANY, "adverse_notice.deliver").await?;
+    Ok(adverse::mark_delivered(
+        state.store()?,
+        &Actor::Staff(staff),
+        &id,
+        method,
+        Utc::now(),
+    )
+    .await?)
+}
+
+/// The application as a STAR 5 `ProcessCreditApplication` file in the exports folder (it holds
+/// SSN and date of birth: the core allows finance managers and admins, and audits it).
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn export_application_star(state: State<'_, AppState>, id: String) -> Result<SavedFile> {
+    let staff = state.authorize(ANY, "application.export_star").await?;
+    let store = state.store()?;
+    let xml = star::export_application_xml(store, &Actor::Staff(staff), &id, Utc::now()).await?;
+    let name = format!("credit-application-{id}.xml");
+    save_export(store, &name, xml.as_bytes(), false)
+}
+
+/// Records a lender's STAR decision file (its text, read by the window from a file the user
+/// chose).
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn import_star_decision(
+    state: State<'_, AppState>,
+    xml: String,
+) -> Result<ImportedDecision> {
+    let staff = state.authorize(ANY, "application.import_decision").await?;
+    Ok(star::import_decision_xml(state.store()?, &Actor::Staff(staff), &xml, Utc::now()).await?)
+}
+
+fn save_export(
+    store: &dealerdesk::store::Store,
+    name: &str,
+    bytes: &[u8],
+    open: bool,
+) -> Result<SavedFile> {
+    exports::save(store.path(), name, bytes, open).map_err(|e| {
+        tracing::error!(error = %e, "export");
+        CommandError::new(
+            dealerdesk::ipc::ErrorCode::Storage,
+            "The file could not be saved in the exports folder; check the disk has room.",
+        )
+    })
 }

@@ -2,10 +2,14 @@
 //! when `ui/src/lib/api/bindings.ts` is stale; `UPDATE_BINDINGS=1 cargo test --test it bindings`
 //! rewrites it.
 
+use dealerdesk::application::adverse::{
+    Bureau, DeliveryMethod, NoticeDue, NoticeKind, NoticeParty, NoticeView, ScoreDisclosure,
+};
 use dealerdesk::application::analytics::{
     Analytics, ApprovalRate, Count, MarkupRow, Pipeline, PipelineFilter, PipelineRow,
     TimeToDecision,
 };
+use dealerdesk::application::star::ImportedDecision;
 use dealerdesk::application::{
     Action, ApplicationDetails, ApplicationFilter, ApplicationInput, ApplicationPage,
     ApplicationState, ApplicationSummary, ApplicationView, ConsentInput, ConsentView, DecisionView,
@@ -25,6 +29,7 @@ use dealerdesk::deal::{
     DealFilter, DealInput, DealOptionInput, DealOptionView, DealPage, DealStatus, DealSummary,
     DealView, LeaseTerms, LoanTerms, OptionKind, OptionTerms,
 };
+use dealerdesk::exports::SavedFile;
 use dealerdesk::home::{HomeFigures, MonthCount};
 use dealerdesk::identity::aamva::{Licence, LicenceProblem, ProblemCode, Sex};
 use dealerdesk::identity::red_flags::FlagCode;
@@ -154,6 +159,15 @@ fn generate() -> String {
         TimeToDecision::decl(&cfg),
         MarkupRow::decl(&cfg),
         Analytics::decl(&cfg),
+        NoticeKind::decl(&cfg),
+        DeliveryMethod::decl(&cfg),
+        NoticeParty::decl(&cfg),
+        Bureau::decl(&cfg),
+        ScoreDisclosure::decl(&cfg),
+        NoticeView::decl(&cfg),
+        NoticeDue::decl(&cfg),
+        SavedFile::decl(&cfg),
+        ImportedDecision::decl(&cfg),
         RuleCode::decl(&cfg),
         RuleFailure::decl(&cfg),
         LenderAssessment::decl(&cfg),

@@ -2,6 +2,8 @@ import { call } from './ipc';
 import type {
   Action,
   Analytics,
+  ImportedDecision,
+  SavedFile,
   Pipeline,
   PipelineFilter,
   ApplicationFilter,
@@ -84,4 +86,14 @@ export function applicationPipeline(filter: PipelineFilter): Promise<Pipeline> {
 /** Funnel, approval rates, time to decision, stipulation aging and markup (finance managers). */
 export function applicationAnalytics(): Promise<Analytics> {
   return call('application_analytics');
+}
+
+/** The application as a STAR 5 XML file in the exports folder (finance managers and admins). */
+export function exportApplicationStar(id: string): Promise<SavedFile> {
+  return call('export_application_star', { id });
+}
+
+/** Records a lender's STAR decision file (its text). */
+export function importStarDecision(xml: string): Promise<ImportedDecision> {
+  return call('import_star_decision', { xml });
 }

@@ -569,6 +569,77 @@ markup: Array<MarkupRow>,
  */
 average_markup_points: string | null, };
 
+export type NoticeKind = "declined" | "counter_not_accepted";
+
+export type DeliveryMethod = "print" | "email" | "mail";
+
+export type NoticeParty = { name: string, address: string | null, };
+
+export type Bureau = { name: string, address: string, 
+/**
+ * Toll-free number.
+ */
+phone: string, };
+
+export type ScoreDisclosure = { 
+/**
+ * `None` when no score was used.
+ */
+score: number | null, range_low: number, range_high: number, 
+/**
+ * Up to four, most important first.
+ */
+key_factors: Array<string>, 
+/**
+ * ISO date the score was obtained.
+ */
+date: string | null, };
+
+export type NoticeView = { id: string, application_id: string, decision_id: string, kind: NoticeKind, customer_id: string, applicant_name: string, applicant_address: Array<string>, 
+/**
+ * The statement of the action taken, in words.
+ */
+action_taken: string, 
+/**
+ * Up to four principal reasons, in words. Empty: the notice tells the applicant how to ask
+ * for them (§1002.9(a)(2)(ii)).
+ */
+reasons: Array<string>, score: ScoreDisclosure, bureau: Bureau, 
+/**
+ * The dealership (arranged the credit).
+ */
+dealer: NoticeParty, 
+/**
+ * The lender that decided.
+ */
+lender: NoticeParty, 
+/**
+ * The federal agency administering ECOA compliance for the dealership.
+ */
+agency: NoticeParty, decided_at: string, 
+/**
+ * ISO date: the decision's date + 30 days.
+ */
+due_date: string, 
+/**
+ * Negative when overdue; counted from today's UTC date.
+ */
+days_remaining: number, overdue: boolean, delivered_at: string | null, delivery_method: DeliveryMethod | null, delivered_by: string | null, outbox_id: string | null, pdf_sha256: string | null, created_at: string, };
+
+export type NoticeDue = { id: string, application_id: string, customer_id: string, applicant_name: string, kind: NoticeKind, lender_name: string, decided_at: string, due_date: string, days_remaining: number, overdue: boolean, delivered_at: string | null, delivery_method: DeliveryMethod | null, };
+
+export type SavedFile = { 
+/**
+ * Absolute path of the file.
+ */
+path: string, file_name: string, bytes: number, sha256: string, 
+/**
+ * Whether a viewer was started (false when asked not to, or none is installed).
+ */
+opened: boolean, };
+
+export type ImportedDecision = { application_id: string, decision_id: string, outcome: ApplicationState, lender_code: string, rate_sheet_version: number, tier: string | null, stipulations: Array<string>, reasons: Array<string>, };
+
 export type RuleCode = "no_score" | "score_below_tiers" | "no_rate" | "term" | "amount_financed" | "ltv" | "pti" | "dti" | "markup" | "no_income";
 
 export type RuleFailure = { rule: RuleCode, actual: string, limit: string, 
