@@ -7,6 +7,7 @@ mod auth;
 mod bindings;
 mod browser;
 mod cli;
+mod contract;
 mod crash;
 mod customer;
 mod deal;

@@ -1,0 +1,161 @@
+//! `dealerdesk contract render|verify`: print a deal's contract from its stored quote to a PDF
+//! file, and tell whether a PDF file is exactly a contract document on record.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use clap::Subcommand;
+use serde_json::json;
+
+use super::{out, CliError, Output};
+use crate::auth::Actor;
+use crate::contract::{self, ContractError, RenderMode};
+use crate::store::{OpenMode, Store};
+
+#[derive(Subcommand, Debug)]
+pub enum ContractCommand {
+    /// Render the contract of a saved deal (retail installment contract for a loan option,
+    /// lease for a lease option) from its stored quote, record it, and write the PDF.
+    Render {
+        #[arg(long)]
+        deal: String,
+        /// The option's position, 1 to 3 (default: the selected option).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=3))]
+        option: Option<u32>,
+        /// Where to write the PDF.
+        #[arg(long, value_name = "FILE.pdf")]
+        out: PathBuf,
+        /// A copy stamped COPY on every page, instead of the one authoritative original.
+        #[arg(long)]
+        copy: bool,
+    },
+    /// Whether FILE is exactly a contract document on record, and whether it is signed
+    /// (exit 6 when it is not on record).
+    Verify {
+        #[arg(value_name = "FILE.pdf")]
+        file: PathBuf,
+    },
+}
+
+impl From<ContractError> for CliError {
+    fn from(e: ContractError) -> Self {
+        let field = e.field().map(str::to_string);
+        let exit = match e {
+            ContractError::NotFound { .. } => 4,
+            ContractError::OptionMissing(_)
+            | ContractError::Forbidden
+            | ContractError::DrawnNotSupported
+            | ContractError::UnknownField(_) => 3,
+            ContractError::QuoteTampered | ContractError::QuoteDamaged(_) => 6,
+            ContractError::AlreadySigned { .. } => 7,
+            ContractError::Pdf(_) | ContractError::Database(_) => 1,
+        };
+        let message = match &field {
+            Some(f) if exit == 3 => format!("{f}: {e}"),
+            _ => e.to_string(),
+        };
+        CliError {
+            exit,
+            message,
+            field,
+        }
+    }
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+    std::fs::write(path, bytes).map_err(|e| CliError {
+        exit: 1,
+        message: format!("could not write {}: {e}", path.display()),
+        field: Some("out".into()),
+    })
+}
+
+/// `contract ...`.
+pub async fn contract(
+    path: &Path,
+    actor: &Actor,
+    cmd: ContractCommand,
+    now: DateTime<Utc>,
+) -> Result<Output, CliError> {
+    let store = Store::open(path, OpenMode::MustExist).await?;
+    let result = run(&store, actor, cmd, now).await;
+    store.close().await;
+    result
+}
+
+async fn run(
+    store: &Store,
+    actor: &Actor,
+    cmd: ContractCommand,
+    now: DateTime<Utc>,
+) -> Result<Output, CliError> {
+    match cmd {
+        ContractCommand::Render {
+            deal,
+            option,
+            out: file,
+            copy,
+        } => {
+            let mode = if copy {
+                RenderMode::Copy
+            } else {
+                RenderMode::Original
+            };
+            let doc = contract::render_for_deal(store, actor, &deal, option, mode, now).await?;
+            write_file(&file, &doc.pdf)?;
+            let r = &doc.record;
+            let text = format!(
+                "wrote {} ({}, {} pages, {} bytes)\n  contract {} version {} of deal {} option {}{}\n  sha256 {}",
+                file.display(),
+                if r.kind == "lease" {
+                    "closed-end lease"
+                } else {
+                    "retail installment sale contract"
+                },
+                r.page_count,
+                r.byte_len,
+                r.id,
+                r.version,
+                r.deal_id,
+                r.option_position,
+                if r.authoritative {
+                    ", the authoritative original"
+                } else {
+                    ", a COPY"
+                },
+                r.sha256
+            );
+            out(json!({ "contract": r, "file": file }), text)
+        }
+        ContractCommand::Verify { file } => {
+            let bytes = std::fs::read(&file).map_err(|e| CliError {
+                exit: 4,
+                message: format!("could not read {}: {e}", file.display()),
+                field: Some("file".into()),
+            })?;
+            let report = contract::verify(store, &bytes).await?;
+            let text = match (&report.document_id, report.signed) {
+                (Some(id), true) => format!(
+                    "{}: exactly the SIGNED contract document {id} on record\n  sha256 {}",
+                    file.display(),
+                    report.sha256
+                ),
+                (Some(id), false) => format!(
+                    "{}: exactly contract document {id} on record (not signed)\n  sha256 {}",
+                    file.display(),
+                    report.sha256
+                ),
+                (None, _) => format!(
+                    "{}: NOT on record: no contract document has exactly these bytes\n  sha256 {}",
+                    file.display(),
+                    report.sha256
+                ),
+            };
+            let mut o = out(&report, text)?;
+            if !report.on_record {
+                o.exit = 6;
+            }
+            Ok(o)
+        }
+    }
+}
