@@ -1028,6 +1028,15 @@ initialed below.",
     }
     s.initials_row(2, co, "I have read these terms")?;
 
+    s.heading("ARBITRATION PROVISION")?;
+    s.para(ARBITRATION_WARNING, TextStyle::bold(8.5))?;
+    s.space(3.0);
+    for text in ARBITRATION {
+        s.para(text, BODY)?;
+        s.space(3.0);
+    }
+    s.initials_row(3, co, "arbitration provision")?;
+
     s.heading("HOLDER NOTICE")?;
     s.boxed_text(HOLDER_NOTICE, TextStyle::bold(10.0), None)?;
     s.space(4.0);
@@ -1056,6 +1065,46 @@ its rights in it to a lender or other holder, subject to the Holder Notice above
     )?;
     s.finish()
 }
+
+const ARBITRATION_WARNING: &str = "PLEASE REVIEW - IMPORTANT - AFFECTS YOUR LEGAL RIGHTS. \
+1. EITHER YOU OR WE MAY CHOOSE TO HAVE ANY DISPUTE BETWEEN US DECIDED BY ARBITRATION AND NOT IN \
+COURT OR BY JURY TRIAL. 2. IF A DISPUTE IS ARBITRATED, YOU WILL GIVE UP YOUR RIGHT TO \
+PARTICIPATE AS A CLASS REPRESENTATIVE OR CLASS MEMBER ON ANY CLASS CLAIM YOU MAY HAVE AGAINST US. \
+3. DISCOVERY AND RIGHTS TO APPEAL IN ARBITRATION ARE GENERALLY MORE LIMITED THAN IN A LAWSUIT, AND \
+OTHER RIGHTS THAT YOU AND WE WOULD HAVE IN COURT MAY NOT BE AVAILABLE IN ARBITRATION.";
+
+const ARBITRATION: &[&str] = &[
+    "Any claim or dispute, whether in contract, tort, statute or otherwise (including the \
+interpretation and scope of this Arbitration Provision and the arbitrability of the claim or \
+dispute), between you and us or our employees, agents, successors or assigns, which arises out of \
+or relates to your credit application, purchase or condition of this vehicle, this contract or any \
+resulting transaction or relationship (including any such relationship with third parties who do \
+not sign this contract) shall, at your or our election, be resolved by neutral, binding \
+arbitration and not by a court action.",
+    "If federal law provides that a claim or dispute is not subject to binding arbitration, this \
+Arbitration Provision shall not apply to such claim or dispute. Any claim or dispute is to be \
+arbitrated on an individual basis and not as a class action. You expressly waive any right you may \
+have to arbitrate a class action.",
+    "You may choose the American Arbitration Association or any other organization to conduct the \
+arbitration, subject to our approval. You may get a copy of the rules of an arbitration \
+organization by contacting the organization or visiting its website. Arbitrators shall be \
+attorneys or retired judges and shall be selected under the applicable rules. The arbitrator shall \
+apply governing substantive law and the applicable statute of limitations.",
+    "The arbitration hearing shall be conducted in the federal district in which you reside unless \
+the Seller-Creditor is a party to the claim or dispute, in which case the hearing will be held in \
+the federal district where this contract was executed. We will pay your filing, administration, \
+service or case management fee and your arbitrator or hearing fee all up to a maximum of $5,000, \
+unless the law or the rules of the chosen arbitration organization require us to pay more.",
+    "You and we retain the right to seek remedies in small claims court for disputes or claims \
+within that court's jurisdiction, unless such action is transferred, removed or appealed to a \
+different court. Neither you nor we waive the right to arbitrate by using self-help remedies, such \
+as repossession, or by filing an action to recover the vehicle, to recover a deficiency balance, \
+or for individual injunctive relief. Any court having jurisdiction may enter judgment on the \
+arbitrator's award. This Arbitration Provision shall survive any termination, payoff or transfer \
+of this contract. If any part of this Arbitration Provision, other than waivers of class action \
+rights, is deemed or found to be unenforceable for any reason, the remainder shall remain \
+enforceable.",
+];
 
 const RISC_TERMS: &[(&str, &str)] = &[
     ("How we will figure the finance charge.", "We will figure the finance charge on a daily basis at the contract rate on the unpaid part of the Amount Financed. The Finance Charge, Total of Payments and Total Sale Price shown above assume that you will make every payment on the day it is due. Your Finance Charge, Total of Payments and Total Sale Price will be more if you pay late and less if you pay early; changes may take the form of a larger or smaller final payment or, at our option, more or fewer payments of the same amount as your scheduled payment with a smaller final payment."),

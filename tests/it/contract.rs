@@ -328,6 +328,7 @@ async fn every_figure_of_the_retail_installment_contract_is_the_stored_quote() {
         [
             "buyer-initial-1",
             "buyer-initial-2",
+            "buyer-initial-3",
             "buyer-sign",
             "dealer-sign"
         ]
@@ -899,6 +900,8 @@ async fn a_co_applicant_on_the_deals_application_is_the_co_buyer() {
             "co_buyer-initial-1",
             "buyer-initial-2",
             "co_buyer-initial-2",
+            "buyer-initial-3",
+            "co_buyer-initial-3",
             "buyer-sign",
             "co_buyer-sign",
             "dealer-sign"
