@@ -22,6 +22,9 @@ CREATE TABLE contract_document (
     page_count      INTEGER NOT NULL CHECK (page_count >= 1),
     -- the signature and initial fields: [{id, kind, signer, page, rect, label}]
     fields_json     TEXT NOT NULL,
+    -- everything the document was rendered from (parties, vehicle, the stored quote), so the
+    -- signing ceremony re-renders exactly the same pages
+    input_json      TEXT NOT NULL,
     -- the document this one replaces (a new version after a change)
     supersedes_id   TEXT REFERENCES contract_document (id),
     rendered_by     TEXT NOT NULL,
@@ -39,7 +42,7 @@ CREATE UNIQUE INDEX contract_document_one_authoritative
 
 CREATE TRIGGER contract_document_bytes_fixed
 BEFORE UPDATE OF id, deal_id, option_id, option_position, kind, version, quote_sha256, pdf,
-    pdf_sha256, page_count, fields_json, created_at ON contract_document
+    pdf_sha256, page_count, fields_json, input_json, created_at ON contract_document
 BEGIN SELECT RAISE(ABORT, 'a contract document cannot be changed; render a new version'); END;
 CREATE TRIGGER contract_document_signed_immutable BEFORE UPDATE ON contract_document
 WHEN old.status = 'signed'
@@ -47,3 +50,36 @@ BEGIN SELECT RAISE(ABORT, 'a signed contract cannot be changed; render a new ver
 CREATE TRIGGER contract_document_signed_no_delete BEFORE DELETE ON contract_document
 WHEN old.status = 'signed'
 BEGIN SELECT RAISE(ABORT, 'a signed contract cannot be deleted'); END;
+
+-- The e-signature ceremony of a document, append-only: each signer's ESIGN consent, then each
+-- field signed in order with explicit intent; the document's SHA-256 before and after each event.
+CREATE TABLE contract_signing_event (
+    id              TEXT PRIMARY KEY NOT NULL,
+    document_id     TEXT NOT NULL REFERENCES contract_document (id),
+    seq             INTEGER NOT NULL CHECK (seq >= 1),
+    kind            TEXT NOT NULL CHECK (kind IN ('consent', 'sign', 'seal')),
+    signer          TEXT CHECK (signer IN ('buyer', 'co_buyer', 'dealer')),
+    signer_name     TEXT NOT NULL,
+    field_id        TEXT,
+    method          TEXT NOT NULL CHECK (method IN ('esign_consent', 'typed', 'drawn', 'seal')),
+    -- typed: the adopted name; drawn: the PNG image
+    mark_text       TEXT,
+    mark_png        BLOB,
+    -- consent: the disclosure version and its text's SHA-256; sign: the intent statement shown
+    statement       TEXT NOT NULL,
+    statement_sha256 TEXT NOT NULL,
+    device          TEXT NOT NULL,
+    actor           TEXT NOT NULL,
+    sha256_before   TEXT NOT NULL,
+    sha256_after    TEXT NOT NULL,
+    at              TEXT NOT NULL,
+    created_at      TEXT NOT NULL,
+    updated_at      TEXT NOT NULL,
+    device_id       TEXT NOT NULL,
+    change_seq      INTEGER NOT NULL,
+    UNIQUE (document_id, seq)
+) STRICT;
+CREATE TRIGGER contract_signing_event_no_update BEFORE UPDATE ON contract_signing_event
+BEGIN SELECT RAISE(ABORT, 'signing events are append-only'); END;
+CREATE TRIGGER contract_signing_event_no_delete BEFORE DELETE ON contract_signing_event
+BEGIN SELECT RAISE(ABORT, 'signing events are append-only'); END;

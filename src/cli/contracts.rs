@@ -45,7 +45,8 @@ impl From<ContractError> for CliError {
             ContractError::OptionMissing(_)
             | ContractError::Forbidden
             | ContractError::DrawnNotSupported
-            | ContractError::UnknownField(_) => 3,
+            | ContractError::UnknownField(_)
+            | ContractError::Signing { .. } => 3,
             ContractError::QuoteTampered | ContractError::QuoteDamaged(_) => 6,
             ContractError::AlreadySigned { .. } => 7,
             ContractError::Pdf(_) | ContractError::Database(_) => 1,

@@ -11,6 +11,7 @@
 //! document, and any change or deletion of a signed one. A change is a new version.
 
 pub mod render;
+pub mod sign;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -25,9 +26,9 @@ use crate::pdf::PdfError;
 use crate::store::{journal, new_id, ts, Store};
 
 pub use render::{
-    render, AppliedSignature, ContractInput, ContractParty, ContractVehicle, FieldKind, FieldRect,
-    RenderMode, Rendered, SignatureField, SignatureMark, Signer, HOLDER_NOTICE, REG_M_BOX_TITLE,
-    TILA_BOX_TITLE,
+    render, render_with, AppliedSignature, Certificate, CertificateEvent, ContractInput,
+    ContractParty, ContractVehicle, FieldKind, FieldRect, RenderMode, Rendered, SignatureField,
+    SignatureMark, Signer, HOLDER_NOTICE, REG_M_BOX_TITLE, TILA_BOX_TITLE,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -51,6 +52,11 @@ outside DealerDesk); save the deal again before printing a contract"
     DrawnNotSupported,
     #[error("the contract has no signature field {0}")]
     UnknownField(String),
+    #[error("{message}")]
+    Signing {
+        field: &'static str,
+        message: String,
+    },
     #[error("the contract could not be printed: {0}")]
     Pdf(#[from] PdfError),
     #[error("database error: {0}")]
@@ -64,6 +70,7 @@ impl ContractError {
             ContractError::NotFound { what: "deal", .. } => Some("deal_id"),
             ContractError::OptionMissing(_) => Some("option"),
             ContractError::UnknownField(_) | ContractError::DrawnNotSupported => Some("signatures"),
+            ContractError::Signing { field, .. } => Some(field),
             _ => None,
         }
     }
@@ -279,7 +286,7 @@ async fn party(store: &Store, customer_id: &str) -> Result<ContractParty, Contra
     Ok(ContractParty { name, address })
 }
 
-fn record_from(row: &sqlx::sqlite::SqliteRow) -> Result<ContractRecord, ContractError> {
+pub(crate) fn record_from(row: &sqlx::sqlite::SqliteRow) -> Result<ContractRecord, ContractError> {
     let fields_json: String = row.try_get("fields_json")?;
     let fields: Vec<SignatureField> = serde_json::from_str(&fields_json)
         .map_err(|e| ContractError::Database(sqlx::Error::Decode(Box::new(e))))?;
@@ -303,7 +310,8 @@ fn record_from(row: &sqlx::sqlite::SqliteRow) -> Result<ContractRecord, Contract
     })
 }
 
-const RECORD_COLUMNS: &str = "id, deal_id, option_id, option_position, kind, version, status, \
+pub(crate) const RECORD_COLUMNS: &str =
+    "id, deal_id, option_id, option_position, kind, version, status, \
 authoritative, quote_sha256, pdf_sha256, page_count, length(pdf) AS byte_len, fields_json, \
 rendered_by, signed_at, created_at";
 
@@ -395,6 +403,8 @@ pub async fn render_for_deal(
     }
     let fields_json = serde_json::to_string(&rendered.fields)
         .map_err(|e| ContractError::QuoteDamaged(e.to_string()))?;
+    let input_json =
+        serde_json::to_string(&input).map_err(|e| ContractError::QuoteDamaged(e.to_string()))?;
     let seq = journal(
         &mut tx,
         "contract_document",
@@ -406,9 +416,9 @@ pub async fn render_for_deal(
     .await?;
     sqlx::query(
         r#"INSERT INTO contract_document (id, deal_id, option_id, option_position, kind, version, status,
-               authoritative, quote_sha256, pdf, pdf_sha256, page_count, fields_json, supersedes_id,
+               authoritative, quote_sha256, pdf, pdf_sha256, page_count, fields_json, input_json, supersedes_id,
                rendered_by, signed_at, created_at, updated_at, device_id, change_seq)
-           VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'draft', ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, NULL, ?15, ?15, ?16, ?17)"#,
+           VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'draft', ?7, ?8, ?9, ?10, ?11, ?12, ?18, ?13, ?14, NULL, ?15, ?15, ?16, ?17)"#,
     )
     .bind(&id)
     .bind(deal_id.trim())
@@ -427,6 +437,7 @@ pub async fn render_for_deal(
     .bind(ts(now))
     .bind(store.device_id())
     .bind(seq)
+    .bind(&input_json)
     .execute(&mut *tx)
     .await?;
     let kind = match opt.kind {

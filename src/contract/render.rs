@@ -139,8 +139,8 @@ pub struct ContractVehicle {
 }
 
 /// Everything a contract is rendered from. `quote_document` is the option's stored canonical
-/// JSON exactly as saved.
-#[derive(Debug, Clone, PartialEq)]
+/// JSON exactly as saved. Stored with each document, so signing re-renders the same bytes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ContractInput {
     /// Stable id of this document (becomes the PDF's /ID and identifier).
     pub document_id: String,
@@ -165,6 +165,37 @@ pub struct Rendered {
     pub fields: Vec<SignatureField>,
     /// "retail_installment" or "lease".
     pub kind: &'static str,
+}
+
+/// One line of the certificate of completion.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct CertificateEvent {
+    pub seq: u32,
+    /// RFC 3339 UTC.
+    pub at: String,
+    /// "consent" or "sign".
+    pub kind: String,
+    pub signer: Signer,
+    pub signer_name: String,
+    /// "esign_consent", "typed" or "drawn".
+    pub method: String,
+    pub field_id: Option<String>,
+    pub device: String,
+    /// The staff member who ran the ceremony.
+    pub actor: String,
+    pub sha256_before: String,
+    pub sha256_after: String,
+}
+
+/// The certificate of completion appended when a signed contract is sealed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Certificate {
+    /// The unsigned document the ceremony started from, and its SHA-256.
+    pub draft_document_id: String,
+    pub draft_sha256: String,
+    /// Version and title of the ESIGN consumer disclosure the signers consented to.
+    pub disclosure: String,
+    pub events: Vec<CertificateEvent>,
 }
 
 // ----- the stored quote document, as read back ------------------------------------------------
@@ -760,6 +791,68 @@ fn signers_block(
     )
 }
 
+/// The certificate of completion: the event trail of the signing ceremony, on its own page(s).
+fn certificate_page(
+    s: &mut Sheet<'_>,
+    input: &ContractInput,
+    c: &Certificate,
+) -> Result<(), ContractError> {
+    s.doc.new_page();
+    s.mark()?;
+    s.centered("CERTIFICATE OF COMPLETION", TextStyle::bold(14.0))?;
+    s.centered("Electronic signature record", TextStyle::regular(9.0))?;
+    s.space(6.0);
+    s.para(
+        &format!(
+            "Contract no. {}. Document signed: {}. SHA-256 of the unsigned document: {}. \
+Consumer disclosure and consent: {}.",
+            input.contract_number, c.draft_document_id, c.draft_sha256, c.disclosure
+        ),
+        BODY,
+    )?;
+    s.para(
+        "Each event below records who acted, when (UTC), on which device, by which method, and the \
+SHA-256 of the document immediately before and after the event. This certificate is part of the \
+sealed document; the SHA-256 of the sealed file is recorded in the dealership's audit log.",
+        SMALL,
+    )?;
+    for e in &c.events {
+        s.heading(&format!(
+            "{}. {} — {} ({})",
+            e.seq,
+            match e.kind.as_str() {
+                "consent" => "Consent to electronic records and signatures",
+                _ => "Signature",
+            },
+            e.signer_name.trim(),
+            e.signer.as_str().replace('_', "-")
+        ))?;
+        let field = e
+            .field_id
+            .as_deref()
+            .map(|f| format!("Field: {f}. "))
+            .unwrap_or_default();
+        s.para(
+            &format!(
+                "Time: {}. {field}Method: {}. Device: {}. Hosted by: {}.",
+                e.at,
+                e.method,
+                e.device.trim(),
+                e.actor
+            ),
+            BODY,
+        )?;
+        s.para(
+            &format!(
+                "Document SHA-256 before: {}\nDocument SHA-256 after: {}",
+                e.sha256_before, e.sha256_after
+            ),
+            SMALL,
+        )?;
+    }
+    Ok(())
+}
+
 /// Renders the contract for the option's stored quote: a retail installment sale contract for
 /// a loan, a closed-end vehicle lease for a lease.
 pub fn render(
@@ -767,16 +860,27 @@ pub fn render(
     mode: RenderMode,
     signatures: &[AppliedSignature],
 ) -> Result<Rendered, ContractError> {
+    render_with(input, mode, signatures, None)
+}
+
+/// [`render`], ending with a certificate of completion page when `certificate` is given (a
+/// sealed, signed contract).
+pub fn render_with(
+    input: &ContractInput,
+    mode: RenderMode,
+    signatures: &[AppliedSignature],
+    certificate: Option<&Certificate>,
+) -> Result<Rendered, ContractError> {
     let kind: KindOnly = serde_json::from_str(&input.quote_document).map_err(damaged)?;
     let (bytes, page_count, fields, kind) = match kind.kind.as_str() {
         "loan" => {
             let doc: LoanDoc = serde_json::from_str(&input.quote_document).map_err(damaged)?;
-            let (b, p, f) = risc(input, &doc, mode, signatures)?;
+            let (b, p, f) = risc(input, &doc, mode, signatures, certificate)?;
             (b, p, f, "retail_installment")
         }
         "lease" => {
             let doc: LeaseDoc = serde_json::from_str(&input.quote_document).map_err(damaged)?;
-            let (b, p, f) = lease(input, &doc, mode, signatures)?;
+            let (b, p, f) = lease(input, &doc, mode, signatures, certificate)?;
             (b, p, f, "lease")
         }
         other => return Err(damaged(format!("unknown option kind {other:?}"))),
@@ -803,6 +907,7 @@ fn risc(
     d: &LoanDoc,
     mode: RenderMode,
     signatures: &[AppliedSignature],
+    certificate: Option<&Certificate>,
 ) -> Result<Laid, ContractError> {
     let t = &d.disclosure;
     let dealer = input.dealer.name.trim();
@@ -1063,6 +1168,9 @@ its rights in it to a lender or other holder, subject to the Holder Notice above
         ),
         SMALL,
     )?;
+    if let Some(c) = certificate {
+        certificate_page(&mut s, input, c)?;
+    }
     s.finish()
 }
 
@@ -1130,6 +1238,7 @@ fn lease(
     d: &LeaseDoc,
     mode: RenderMode,
     signatures: &[AppliedSignature],
+    certificate: Option<&Certificate>,
 ) -> Result<Laid, ContractError> {
     let r = &d.disclosure;
     let g = &r.segregated;
@@ -1375,6 +1484,9 @@ blank spaces. You are entitled to an exact copy of the lease you sign.",
         TextStyle::bold(8.5),
     )?;
     signers_block(&mut s, input, "Lessee", "Lessor")?;
+    if let Some(c) = certificate {
+        certificate_page(&mut s, input, c)?;
+    }
     s.finish()
 }
 

@@ -1010,3 +1010,226 @@ async fn the_cli_renders_a_contract_and_verifies_the_file() {
     assert_eq!(code(&o), 3);
     assert_eq!(json(&o)["error"]["field"], "option");
 }
+
+#[tokio::test]
+async fn the_signing_ceremony_consents_signs_in_order_with_intent_and_seals_a_verifiable_contract()
+{
+    use dealerdesk::contract::sign::{self, ConsentInput, SignInput, ESIGN_DISCLOSURE_VERSION};
+    let d = desk().await;
+    let fiona = Actor::Staff(staff(&d.f.store, "fiona", Role::FinanceManager).await);
+    let sam = Actor::Staff(staff(&d.f.store, "sam", Role::Sales).await);
+    let draft = contract::render_for_deal(
+        &d.f.store,
+        &fiona,
+        &d.deal.id,
+        None,
+        RenderMode::Original,
+        now(),
+    )
+    .await
+    .expect("draft");
+    let id = draft.record.id.clone();
+    let device = "desk 2 tablet";
+    let typed = |field: &str, intent: bool| SignInput {
+        field_id: field.into(),
+        signer_name: "Maria Elena Gonzalez".into(),
+        mark: SignatureMark::Typed {
+            name: "Maria Elena Gonzalez".into(),
+        },
+        intent_confirmed: intent,
+        device: device.into(),
+    };
+    let at = |minutes: i64| now() + chrono::Duration::minutes(minutes);
+
+    // No signature before consent; no consent without agreement and the PDF test.
+    let e = sign::sign_field(
+        &d.f.store,
+        &sam,
+        &id,
+        &typed("buyer-initial-1", true),
+        at(1),
+    )
+    .await
+    .expect_err("consent first");
+    assert_eq!(e.field(), Some("signer"), "{e}");
+    let consent = |agreed: bool, opened: bool| ConsentInput {
+        signer: Signer::Buyer,
+        signer_name: "Maria Elena Gonzalez".into(),
+        device: device.into(),
+        agreed,
+        opened_pdf: opened,
+    };
+    let e = sign::esign_consent(&d.f.store, &sam, &id, &consent(false, true), at(1))
+        .await
+        .expect_err("must agree");
+    assert_eq!(e.field(), Some("agreed"));
+    let e = sign::esign_consent(&d.f.store, &sam, &id, &consent(true, false), at(1))
+        .await
+        .expect_err("must open the PDF");
+    assert_eq!(e.field(), Some("opened_pdf"));
+    let st = sign::esign_consent(&d.f.store, &sam, &id, &consent(true, true), at(1))
+        .await
+        .expect("consent");
+    assert_eq!(st.status, contract::DocumentStatus::Signing);
+    assert_eq!(st.consented, vec![Signer::Buyer]);
+    assert_eq!(
+        st.working_sha256, draft.record.sha256,
+        "consent changes no byte"
+    );
+
+    // In order, with intent, and the countersignature is the finance manager's.
+    let e = sign::sign_field(&d.f.store, &sam, &id, &typed("buyer-sign", true), at(2))
+        .await
+        .expect_err("out of order");
+    assert!(e.to_string().contains("next is buyer-initial-1"), "{e}");
+    let e = sign::sign_field(
+        &d.f.store,
+        &sam,
+        &id,
+        &typed("buyer-initial-1", false),
+        at(2),
+    )
+    .await
+    .expect_err("intent");
+    assert_eq!(e.field(), Some("intent_confirmed"));
+    let mut before = draft.record.sha256.clone();
+    for (i, field) in [
+        "buyer-initial-1",
+        "buyer-initial-2",
+        "buyer-initial-3",
+        "buyer-sign",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let st = sign::sign_field(&d.f.store, &sam, &id, &typed(field, true), at(2 + i as i64))
+            .await
+            .expect("signed");
+        let last = st.events.last().expect("event");
+        assert_eq!(last.field_id.as_deref(), Some(*field));
+        assert_eq!(
+            last.sha256_before, before,
+            "each event chains from the last"
+        );
+        assert_ne!(
+            last.sha256_after, before,
+            "a signature changes the document"
+        );
+        assert_eq!(last.method, "typed");
+        assert_eq!(last.device, device);
+        before = last.sha256_after.clone();
+    }
+    let dealer = SignInput {
+        field_id: "dealer-sign".into(),
+        signer_name: "Test fiona".into(),
+        mark: SignatureMark::Typed {
+            name: "Test fiona".into(),
+        },
+        intent_confirmed: true,
+        device: "desk 2".into(),
+    };
+    let e = sign::sign_field(&d.f.store, &sam, &id, &dealer, at(8))
+        .await
+        .expect_err("sales cannot countersign");
+    assert!(e.to_string().contains("finance manager"), "{e}");
+    let e = sign::seal(&d.f.store, &fiona, &id, at(8))
+        .await
+        .expect_err("not complete");
+    assert!(e.to_string().contains("not every field is signed"), "{e}");
+    let st = sign::sign_field(&d.f.store, &fiona, &id, &dealer, at(9))
+        .await
+        .expect("countersigned");
+    assert!(st.next_field.is_none());
+    let working = sign::working_pdf(&d.f.store, &id).await.expect("working");
+    assert_eq!(dealerdesk::crypto::sha256_hex(&working), st.working_sha256);
+
+    // Sealed: a new signed version with the certificate; the draft is voided, not changed.
+    let sealed = sign::seal(&d.f.store, &fiona, &id, at(10))
+        .await
+        .expect("sealed");
+    assert_eq!(sealed.record.status, contract::DocumentStatus::Signed);
+    assert!(sealed.record.authoritative);
+    assert_eq!(sealed.record.version, 2);
+    assert_eq!(
+        sealed.record.page_count,
+        draft.record.page_count + 1,
+        "certificate page"
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = squeezed(&layout_text(dir.path(), "sealed.pdf", &sealed.pdf));
+    assert!(text.contains("CERTIFICATE OF COMPLETION"));
+    assert!(text.contains(ESIGN_DISCLOSURE_VERSION));
+    assert!(
+        text.contains(&draft.record.sha256),
+        "the unsigned document's hash"
+    );
+    assert!(
+        text.contains(
+            "Consent to electronic records and signatures — Maria Elena Gonzalez (buyer)"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("Field: dealer-sign."));
+    assert!(text.contains(&st.working_sha256), "the last event's hash");
+    assert!(
+        text.contains("Maria Elena Gonzalez 2026-11-25 Signed electronically 2026-11-25 15:05 UTC"),
+        "{text}"
+    );
+
+    let v = contract::verify(&d.f.store, &sealed.pdf)
+        .await
+        .expect("verify");
+    assert!(v.on_record && v.signed);
+    assert_eq!(v.document_id.as_deref(), Some(sealed.record.id.as_str()));
+    let v = contract::verify(&d.f.store, &draft.pdf)
+        .await
+        .expect("verify draft");
+    assert!(
+        v.on_record && !v.signed,
+        "the unsigned draft is on record, not signed"
+    );
+    let mut bad = sealed.pdf.clone();
+    bad[100] ^= 0x20;
+    assert!(
+        !contract::verify(&d.f.store, &bad)
+            .await
+            .expect("verify")
+            .on_record
+    );
+
+    let audited: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'contract.seal' AND detail LIKE ?1",
+    )
+    .bind(format!("%sha256:{}", sealed.record.sha256))
+    .fetch_one(d.f.store.pool())
+    .await
+    .expect("audit");
+    assert_eq!(audited, 1, "the sealed hash is in the audit chain");
+    let chain = dealerdesk::audit::verify(&d.f.store).await.expect("chain");
+    assert!(chain.first_broken_seq.is_none(), "{chain:?}");
+    assert_eq!(
+        count(&d.f.store, "SELECT COUNT(*) FROM contract_signing_event").await,
+        7,
+        "consent, five signatures, seal"
+    );
+    let e = sign::sign_field(&d.f.store, &fiona, &id, &dealer, at(11))
+        .await
+        .expect_err("the draft is void");
+    assert_eq!(e.field(), Some("document_id"));
+    let e = contract::render_for_deal(
+        &d.f.store,
+        &fiona,
+        &d.deal.id,
+        None,
+        RenderMode::Original,
+        at(12),
+    )
+    .await
+    .expect_err("a signed contract is not printed again as an original");
+    assert!(matches!(e, ContractError::AlreadySigned { .. }));
+    let copy =
+        contract::render_for_deal(&d.f.store, &sam, &d.deal.id, None, RenderMode::Copy, at(12))
+            .await
+            .expect("a copy is fine");
+    assert!(!copy.record.authoritative);
+}
