@@ -44,7 +44,6 @@ impl From<ContractError> for CliError {
             ContractError::NotFound { .. } => 4,
             ContractError::OptionMissing(_)
             | ContractError::Forbidden
-            | ContractError::DrawnNotSupported
             | ContractError::UnknownField(_)
             | ContractError::Signing { .. } => 3,
             ContractError::QuoteTampered | ContractError::QuoteDamaged(_) => 6,

@@ -48,8 +48,6 @@ outside DealerDesk); save the deal again before printing a contract"
     Forbidden,
     #[error("this deal's contract {document_id} is already signed; it cannot be printed again as an original")]
     AlreadySigned { document_id: String },
-    #[error("drawn signature images are not supported yet; adopt a typed signature")]
-    DrawnNotSupported,
     #[error("the contract has no signature field {0}")]
     UnknownField(String),
     #[error("{message}")]
@@ -69,7 +67,7 @@ impl ContractError {
         match self {
             ContractError::NotFound { what: "deal", .. } => Some("deal_id"),
             ContractError::OptionMissing(_) => Some("option"),
-            ContractError::UnknownField(_) | ContractError::DrawnNotSupported => Some("signatures"),
+            ContractError::UnknownField(_) => Some("signatures"),
             ContractError::Signing { field, .. } => Some(field),
             _ => None,
         }

@@ -102,7 +102,7 @@ pub struct SignatureField {
 pub enum SignatureMark {
     /// An adopted typed signature: the signer's name as they typed it.
     Typed { name: String },
-    /// A drawn signature as PNG bytes (not drawn yet by this build: refused with a typed error).
+    /// A drawn signature as PNG bytes (at most 2000 × 1000 pixels), drawn into the field.
     Drawn {
         #[ts(type = "number[]")]
         png: Vec<u8>,
@@ -607,7 +607,25 @@ impl<'a> Sheet<'a> {
                         TextStyle::regular(5.5).with_grey(0.3),
                     )?;
                 }
-                SignatureMark::Drawn { .. } => return Err(ContractError::DrawnNotSupported),
+                SignatureMark::Drawn { png } => {
+                    let (rgba, w, h) = decode_png(png)?;
+                    self.doc.image_rgba(
+                        rgba,
+                        w,
+                        h,
+                        x + 2.0,
+                        top + 1.0,
+                        width - 4.0,
+                        height - 9.0,
+                    )?;
+                    let note = format!("Signed electronically {}", sig.signed_at.trim());
+                    self.doc.text_at(
+                        x + 4.0,
+                        top + height - 1.5,
+                        &note,
+                        TextStyle::regular(5.5).with_grey(0.3),
+                    )?;
+                }
             }
         }
         self.fields.push(SignatureField {
@@ -685,6 +703,62 @@ impl<'a> Sheet<'a> {
         let bytes = self.doc.finish()?;
         Ok((bytes, pages, self.fields))
     }
+}
+
+/// Largest drawn signature image, in pixels.
+pub const MAX_SIGNATURE_PIXELS: (usize, usize) = (2000, 1000);
+
+/// A PNG as RGBA pixels (8 bits a channel): any PNG colour type and depth is normalized.
+fn decode_png(bytes: &[u8]) -> Result<(Vec<u8>, usize, usize), ContractError> {
+    let bad = || ContractError::Signing {
+        field: "mark",
+        message: "the drawn signature is not a readable PNG image; draw it again".into(),
+    };
+    let mut decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+    decoder.set_transformations(png::Transformations::normalize_to_color8());
+    let mut reader = decoder.read_info().map_err(|_| bad())?;
+    let (w, h) = {
+        let info = reader.info();
+        (info.width as usize, info.height as usize)
+    };
+    if w == 0 || h == 0 || w > MAX_SIGNATURE_PIXELS.0 || h > MAX_SIGNATURE_PIXELS.1 {
+        return Err(ContractError::Signing {
+            field: "mark",
+            message: format!(
+                "the drawn signature image is {w} × {h} pixels; at most {} × {} fit",
+                MAX_SIGNATURE_PIXELS.0, MAX_SIGNATURE_PIXELS.1
+            ),
+        });
+    }
+    let mut buf = vec![0u8; reader.output_buffer_size().ok_or_else(bad)?];
+    let info = reader.next_frame(&mut buf).map_err(|_| bad())?;
+    let data = buf.get(..info.line_size * h).ok_or_else(bad)?;
+    let mut rgba = Vec::with_capacity(w * h * 4);
+    for row in data.chunks_exact(info.line_size) {
+        match info.color_type {
+            png::ColorType::Grayscale => {
+                for g in row.iter().take(w) {
+                    rgba.extend_from_slice(&[*g, *g, *g, 255]);
+                }
+            }
+            png::ColorType::GrayscaleAlpha => {
+                for px in row.chunks_exact(2).take(w) {
+                    rgba.extend_from_slice(&[px[0], px[0], px[0], px[1]]);
+                }
+            }
+            png::ColorType::Rgb => {
+                for px in row.chunks_exact(3).take(w) {
+                    rgba.extend_from_slice(&[px[0], px[1], px[2], 255]);
+                }
+            }
+            png::ColorType::Rgba => rgba.extend_from_slice(row.get(..w * 4).ok_or_else(bad)?),
+            png::ColorType::Indexed => return Err(bad()),
+        }
+    }
+    if rgba.len() != w * h * 4 {
+        return Err(bad());
+    }
+    Ok((rgba, w, h))
 }
 
 fn initials(name: &str) -> String {

@@ -503,6 +503,29 @@ async fn the_lease_shows_the_segregated_reg_m_box_and_the_payment_calculation_ou
     assert!(flat.contains("Lessee: Maria Elena Gonzalez"));
 }
 
+/// A 240 × 60 drawn signature: a dark stroke on a transparent background.
+fn signature_png() -> Vec<u8> {
+    let (w, h) = (240u32, 60u32);
+    let mut rgba = vec![0u8; (w * h * 4) as usize];
+    for x in 10..230u32 {
+        let y = 30.0 + 18.0 * ((x as f32) / 17.0).sin();
+        for dy in 0..3u32 {
+            let yy = (y as u32 + dy).min(h - 1);
+            let i = ((yy * w + x) * 4) as usize;
+            rgba[i..i + 4].copy_from_slice(&[20, 20, 80, 255]);
+        }
+    }
+    let mut out = Vec::new();
+    {
+        let mut enc = png::Encoder::new(&mut out, w, h);
+        enc.set_color(png::ColorType::Rgba);
+        enc.set_depth(png::BitDepth::Eight);
+        let mut writer = enc.write_header().expect("png header");
+        writer.write_image_data(&rgba).expect("png data");
+    }
+    out
+}
+
 fn input_for_render() -> contract::ContractInput {
     contract::ContractInput {
         document_id: "01900000-0000-7000-8000-000000000001".into(),
@@ -612,8 +635,62 @@ async fn typed_signatures_are_drawn_into_their_fields_and_unknown_fields_are_ref
             signed_at: "now".into(),
         }],
     )
-    .expect_err("drawn not yet");
-    assert_eq!(e.field(), Some("signatures"));
+    .expect_err("not a PNG");
+    assert_eq!(e.field(), Some("mark"));
+
+    // A drawn signature: a PNG with transparency, embedded as an image with its soft mask.
+    let drawn = |field: &str| AppliedSignature {
+        field_id: field.into(),
+        mark: SignatureMark::Drawn {
+            png: signature_png(),
+        },
+        signed_at: "2026-11-25 15:03 UTC".into(),
+    };
+    let with_image = contract::render(
+        &input,
+        RenderMode::Original,
+        &[
+            sig("buyer-initial-1", "Maria Gonzalez"),
+            drawn("buyer-sign"),
+        ],
+    )
+    .expect("drawn signature");
+    let again = contract::render(
+        &input,
+        RenderMode::Original,
+        &[
+            sig("buyer-initial-1", "Maria Gonzalez"),
+            drawn("buyer-sign"),
+        ],
+    )
+    .expect("again");
+    assert_eq!(
+        with_image.bytes, again.bytes,
+        "images keep the bytes deterministic"
+    );
+    let file = dir.path().join("drawn.pdf");
+    std::fs::write(&file, &with_image.bytes).expect("write");
+    let o = Command::new("pdfimages")
+        .arg("-list")
+        .arg(&file)
+        .output()
+        .expect("pdfimages");
+    let list = String::from_utf8_lossy(&o.stdout).to_string();
+    let page = with_image
+        .fields
+        .iter()
+        .find(|f| f.id == "buyer-sign")
+        .map(|f| f.page)
+        .expect("field");
+    let rows: Vec<&str> = list.lines().skip(2).collect();
+    assert!(
+        rows.iter()
+            .any(|l| l.split_whitespace().next() == Some(&page.to_string())
+                && l.contains("image")
+                && l.contains("240")),
+        "the signature image on page {page}: {list}"
+    );
+    assert!(rows.iter().any(|l| l.contains("smask")), "{list}");
 }
 
 #[tokio::test]
