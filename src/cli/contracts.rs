@@ -9,7 +9,8 @@ use serde_json::json;
 
 use super::{out, CliError, Output};
 use crate::auth::Actor;
-use crate::contract::{self, ContractError, RenderMode};
+use crate::contract::sign::{self, ConsentInput, SignInput, SigningStatus};
+use crate::contract::{self, ContractError, RenderMode, SignatureMark, Signer};
 use crate::store::{OpenMode, Store};
 
 #[derive(Subcommand, Debug)]
@@ -34,6 +35,57 @@ pub enum ContractCommand {
     Verify {
         #[arg(value_name = "FILE.pdf")]
         file: PathBuf,
+    },
+    /// A deal's contract documents, newest version first.
+    List {
+        #[arg(long)]
+        deal: String,
+    },
+    /// Where a document's signing stands: fields, the next one, consents, events.
+    Status { document: String },
+    /// Record a consumer signer's ESIGN consent (after they read the disclosure and opened a
+    /// sample PDF).
+    Consent {
+        document: String,
+        #[arg(long, value_enum)]
+        signer: Signer,
+        /// The signer's full name.
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "dealerdesk cli")]
+        device: String,
+        /// The signer agreed to electronic records and signatures.
+        #[arg(long)]
+        agree: bool,
+        /// The signer opened the sample PDF.
+        #[arg(long)]
+        opened_pdf: bool,
+    },
+    /// Sign the next field, with the signer's explicit intent: a typed signature or a PNG.
+    Sign {
+        document: String,
+        #[arg(long)]
+        field: String,
+        /// The signer's full name.
+        #[arg(long)]
+        name: String,
+        /// The signature to adopt, as typed (default: the name).
+        #[arg(long, conflicts_with = "png")]
+        typed: Option<String>,
+        /// A drawn signature as a PNG file.
+        #[arg(long, value_name = "FILE.png")]
+        png: Option<PathBuf>,
+        /// The signer confirmed they intend to sign here.
+        #[arg(long)]
+        intent: bool,
+        #[arg(long, default_value = "dealerdesk cli")]
+        device: String,
+    },
+    /// Seal a fully signed document (certificate of completion appended) and write the signed PDF.
+    Seal {
+        document: String,
+        #[arg(long, value_name = "FILE.pdf")]
+        out: PathBuf,
     },
 }
 
@@ -157,5 +209,139 @@ async fn run(
             }
             Ok(o)
         }
+        ContractCommand::List { deal } => {
+            let docs = contract::list_for_deal(store, &deal).await?;
+            let text = docs
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{}  v{:<3} {:<18} {:<7} {:<9} option {}  {} pages  sha256 {}",
+                        r.id,
+                        r.version,
+                        r.kind,
+                        r.status.as_str(),
+                        if r.authoritative { "original" } else { "copy" },
+                        r.option_position,
+                        r.page_count,
+                        &r.sha256[..16.min(r.sha256.len())]
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            let text = if text.is_empty() {
+                "no contract documents for this deal".to_string()
+            } else {
+                text
+            };
+            out(json!({ "contracts": docs }), text)
+        }
+        ContractCommand::Status { document } => {
+            let st = sign::signing_status(store, &document).await?;
+            let text = status_text(&st);
+            out(json!({ "signing": st }), text)
+        }
+        ContractCommand::Consent {
+            document,
+            signer,
+            name,
+            device,
+            agree,
+            opened_pdf,
+        } => {
+            let st = sign::esign_consent(
+                store,
+                actor,
+                &document,
+                &ConsentInput {
+                    signer,
+                    signer_name: name,
+                    device,
+                    agreed: agree,
+                    opened_pdf,
+                },
+                now,
+            )
+            .await?;
+            let text = status_text(&st);
+            out(json!({ "signing": st }), text)
+        }
+        ContractCommand::Sign {
+            document,
+            field,
+            name,
+            typed,
+            png,
+            intent,
+            device,
+        } => {
+            let mark = match png {
+                Some(p) => SignatureMark::Drawn {
+                    png: std::fs::read(&p).map_err(|e| CliError {
+                        exit: 4,
+                        message: format!("could not read {}: {e}", p.display()),
+                        field: Some("png".into()),
+                    })?,
+                },
+                None => SignatureMark::Typed {
+                    name: typed.unwrap_or_else(|| name.clone()),
+                },
+            };
+            let st = sign::sign_field(
+                store,
+                actor,
+                &document,
+                &SignInput {
+                    field_id: field,
+                    signer_name: name,
+                    mark,
+                    intent_confirmed: intent,
+                    device,
+                },
+                now,
+            )
+            .await?;
+            let text = status_text(&st);
+            out(json!({ "signing": st }), text)
+        }
+        ContractCommand::Seal {
+            document,
+            out: file,
+        } => {
+            let doc = sign::seal(store, actor, &document, now).await?;
+            write_file(&file, &doc.pdf)?;
+            let r = &doc.record;
+            let text = format!(
+                "sealed: wrote {} (signed contract {} version {}, {} pages with the certificate of completion)\n  sha256 {}",
+                file.display(),
+                r.id,
+                r.version,
+                r.page_count,
+                r.sha256
+            );
+            out(json!({ "contract": r, "file": file }), text)
+        }
     }
+}
+
+fn status_text(st: &SigningStatus) -> String {
+    let mut text = format!("contract {}  {}\n", st.document_id, st.status.as_str());
+    for f in &st.fields {
+        text.push_str(&format!(
+            "  [{}] {:<20} page {}  {}\n",
+            if st.signed_fields.contains(&f.id) {
+                "x"
+            } else {
+                " "
+            },
+            f.id,
+            f.page,
+            f.label
+        ));
+    }
+    text.push_str(&match &st.next_field {
+        Some(f) => format!("next: {} ({})", f.id, f.label),
+        None => "every field is signed: seal it with `contract seal`".to_string(),
+    });
+    text.push_str(&format!("\nworking sha256 {}", st.working_sha256));
+    text
 }

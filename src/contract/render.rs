@@ -55,7 +55,7 @@ pub enum FieldKind {
 }
 
 /// Who signs a field.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum Signer {
     Buyer,

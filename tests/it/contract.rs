@@ -1310,3 +1310,120 @@ async fn the_signing_ceremony_consents_signs_in_order_with_intent_and_seals_a_ve
             .expect("a copy is fine");
     assert!(!copy.record.authoritative);
 }
+
+#[tokio::test]
+async fn the_cli_runs_a_whole_ceremony_and_verify_says_signed() {
+    let d = desk().await;
+    let db = d.f.db_path();
+    let deal_id = d.deal.id.clone();
+    let dir = d.f.dir.path().to_path_buf();
+    let png = dir.join("sig.png");
+    std::fs::write(&png, signature_png()).expect("png");
+    d.f.store.close().await;
+    let p = |name: &str| dir.join(name).to_str().expect("path").to_string();
+    let o = dd(
+        &db,
+        &[
+            "contract",
+            "render",
+            "--deal",
+            &deal_id,
+            "--out",
+            &p("draft.pdf"),
+            "--json",
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    let id = json(&o)["contract"]["id"].as_str().expect("id").to_string();
+    let o = dd(&db, &["contract", "list", "--deal", &deal_id, "--json"]);
+    assert_eq!(json(&o)["contracts"][0]["id"], id.as_str());
+
+    let o = dd(
+        &db,
+        &[
+            "contract",
+            "consent",
+            &id,
+            "--signer",
+            "buyer",
+            "--name",
+            "Maria Elena Gonzalez",
+            "--json",
+        ],
+    );
+    assert_eq!(code(&o), 3, "no consent without --agree");
+    assert_eq!(json(&o)["error"]["field"], "agreed");
+    let o = dd(
+        &db,
+        &[
+            "contract",
+            "consent",
+            &id,
+            "--signer",
+            "buyer",
+            "--name",
+            "Maria Elena Gonzalez",
+            "--agree",
+            "--opened-pdf",
+            "--json",
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stdout));
+    loop {
+        let o = dd(&db, &["contract", "status", &id, "--json"]);
+        let st = json(&o);
+        let Some(field) = st["signing"]["next_field"]["id"]
+            .as_str()
+            .map(str::to_string)
+        else {
+            break;
+        };
+        let mut args = vec![
+            "contract",
+            "sign",
+            id.as_str(),
+            "--field",
+            field.as_str(),
+            "--intent",
+            "--json",
+        ];
+        let png_path = p("sig.png");
+        if field.starts_with("dealer") {
+            args.extend(["--name", "Fiona Finance"]);
+        } else {
+            args.extend(["--name", "Maria Elena Gonzalez"]);
+        }
+        if field == "buyer-sign" {
+            args.extend(["--png", png_path.as_str()]);
+        }
+        let o = dd(&db, &args);
+        assert_eq!(
+            code(&o),
+            0,
+            "{field}: {}",
+            String::from_utf8_lossy(&o.stdout)
+        );
+    }
+    let o = dd(
+        &db,
+        &["contract", "seal", &id, "--out", &p("signed.pdf"), "--json"],
+    );
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stdout));
+    let sealed = json(&o);
+    assert_eq!(sealed["contract"]["status"], "signed");
+    let o = dd(&db, &["contract", "verify", &p("signed.pdf"), "--json"]);
+    let v = json(&o);
+    assert_eq!(
+        (v["on_record"].clone(), v["signed"].clone()),
+        (Value::Bool(true), Value::Bool(true))
+    );
+    assert_eq!(v["document_id"], sealed["contract"]["id"]);
+    let o = dd(&db, &["contract", "verify", &p("draft.pdf"), "--json"]);
+    let v = json(&o);
+    assert_eq!(
+        (v["on_record"].clone(), v["signed"].clone()),
+        (Value::Bool(true), Value::Bool(false))
+    );
+    let o = dd(&db, &["audit", "verify", "--json"]);
+    assert_eq!(code(&o), 0, "the audit chain holds");
+}
