@@ -1572,3 +1572,77 @@ const LEASE_TERMS: &[(&str, &str)] = &[
     ("Warranties.", "The vehicle is covered by the manufacturer's standard new vehicle warranty if it is new. We make no other warranties, express or implied, unless we give them in writing."),
     ("Electronic contracting and signature.", "You agree that this lease may be an electronic record signed with electronic signatures, that it is the authoritative copy held by us or our assignee, and that any printed or exported copy is marked COPY."),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_holder_notice_is_the_rule_text_word_for_word() {
+        assert_eq!(
+            HOLDER_NOTICE,
+            "NOTICE: ANY HOLDER OF THIS CONSUMER CREDIT CONTRACT IS SUBJECT TO ALL CLAIMS AND \
+DEFENSES WHICH THE DEBTOR COULD ASSERT AGAINST THE SELLER OF GOODS OR SERVICES OBTAINED \
+PURSUANT HERETO OR WITH THE PROCEEDS HEREOF. RECOVERY HEREUNDER BY THE DEBTOR SHALL NOT EXCEED \
+AMOUNTS PAID BY THE DEBTOR HEREUNDER."
+        );
+    }
+
+    #[test]
+    fn initials_grouping_and_money_are_printed_as_customers_read_them() {
+        assert_eq!(initials("maria  elena gonzalez"), "MEG");
+        assert_eq!(grouped(41_250), "41,250");
+        assert_eq!(grouped(12), "12");
+        assert_eq!(grouped(1_000_000), "1,000,000");
+        assert_eq!(usd("21383.08").ok().as_deref(), Some("$21,383.08"));
+        assert!(matches!(usd("twelve"), Err(ContractError::QuoteDamaged(_))));
+        assert_eq!(
+            us_date(NaiveDate::from_ymd_opt(2026, 12, 25).unwrap_or_default()),
+            "12/25/2026"
+        );
+    }
+
+    #[test]
+    fn a_damaged_document_or_signature_image_is_a_typed_error() {
+        assert!(matches!(
+            decode_png(b"\x89PNG not really"),
+            Err(ContractError::Signing { field: "mark", .. })
+        ));
+        let input = ContractInput {
+            document_id: "x".into(),
+            contract_number: "1".into(),
+            created: DateTime::<Utc>::default(),
+            dealer: ContractParty {
+                name: "D".into(),
+                address: vec![],
+            },
+            buyer: ContractParty {
+                name: "B".into(),
+                address: vec![],
+            },
+            co_buyer: None,
+            vehicle: ContractVehicle {
+                year: 2020,
+                make: "M".into(),
+                model: "X".into(),
+                trim: None,
+                vin: "V".into(),
+                condition: "used".into(),
+                odometer: 1,
+            },
+            quote_document: r#"{"kind":"boat"}"#.into(),
+        };
+        assert!(matches!(
+            render(&input, RenderMode::Original, &[]),
+            Err(ContractError::QuoteDamaged(_))
+        ));
+        let not_json = ContractInput {
+            quote_document: "{".into(),
+            ..input
+        };
+        assert!(matches!(
+            render(&not_json, RenderMode::Copy, &[]),
+            Err(ContractError::QuoteDamaged(_))
+        ));
+    }
+}
