@@ -81,6 +81,13 @@ pub enum ContractCommand {
         #[arg(long, default_value = "dealerdesk cli")]
         device: String,
     },
+    /// Write a COPY of a stored document (stamped COPY on every page; a signed contract's copy
+    /// keeps its signatures and certificate). The copy is recorded, never authoritative.
+    Copy {
+        document: String,
+        #[arg(long, value_name = "FILE.pdf")]
+        out: PathBuf,
+    },
     /// Seal a fully signed document (certificate of completion appended) and write the signed PDF.
     Seal {
         document: String,
@@ -302,6 +309,22 @@ async fn run(
             .await?;
             let text = status_text(&st);
             out(json!({ "signing": st }), text)
+        }
+        ContractCommand::Copy {
+            document,
+            out: file,
+        } => {
+            let doc = sign::copy_of(store, actor, &document, now).await?;
+            write_file(&file, &doc.pdf)?;
+            let r = &doc.record;
+            let text = format!(
+                "wrote a COPY of {document} to {} (recorded as {}, {} pages)\n  sha256 {}",
+                file.display(),
+                r.id,
+                r.page_count,
+                r.sha256
+            );
+            out(json!({ "contract": r, "file": file }), text)
         }
         ContractCommand::Seal {
             document,

@@ -282,6 +282,34 @@ impl Loaded {
         }
     }
 
+    /// The certificate of completion of this (draft) document's ceremony.
+    fn certificate(&self) -> Certificate {
+        Certificate {
+            draft_document_id: self.rec.id.clone(),
+            draft_sha256: self.rec.sha256.clone(),
+            disclosure: ESIGN_DISCLOSURE_VERSION.to_string(),
+            events: self
+                .events
+                .iter()
+                .filter_map(|e| {
+                    Some(CertificateEvent {
+                        seq: e.view.seq,
+                        at: e.view.at.clone(),
+                        kind: e.view.kind.clone(),
+                        signer: e.view.signer?,
+                        signer_name: e.view.signer_name.clone(),
+                        method: e.view.method.clone(),
+                        field_id: e.view.field_id.clone(),
+                        device: e.view.device.clone(),
+                        actor: e.view.actor.clone(),
+                        sha256_before: e.view.sha256_before.clone(),
+                        sha256_after: e.view.sha256_after.clone(),
+                    })
+                })
+                .collect(),
+        }
+    }
+
     fn signable(&self) -> Result<(), ContractError> {
         if !self.rec.authoritative {
             return Err(signing(
@@ -663,30 +691,7 @@ pub async fn seal(
         ));
     }
     let (_, before) = l.working()?;
-    let certificate = Certificate {
-        draft_document_id: l.rec.id.clone(),
-        draft_sha256: l.rec.sha256.clone(),
-        disclosure: ESIGN_DISCLOSURE_VERSION.to_string(),
-        events: l
-            .events
-            .iter()
-            .filter_map(|e| {
-                Some(CertificateEvent {
-                    seq: e.view.seq,
-                    at: e.view.at.clone(),
-                    kind: e.view.kind.clone(),
-                    signer: e.view.signer?,
-                    signer_name: e.view.signer_name.clone(),
-                    method: e.view.method.clone(),
-                    field_id: e.view.field_id.clone(),
-                    device: e.view.device.clone(),
-                    actor: e.view.actor.clone(),
-                    sha256_before: e.view.sha256_before.clone(),
-                    sha256_after: e.view.sha256_after.clone(),
-                })
-            })
-            .collect(),
-    };
+    let certificate = l.certificate();
     let id = new_id();
     let sealed_input = ContractInput {
         document_id: id.clone(),
@@ -778,5 +783,107 @@ pub async fn seal(
     Ok(RenderedDocument {
         record,
         pdf: sealed.bytes,
+    })
+}
+
+/// A printed or exported copy of a stored document, stamped COPY on every page: of a sealed
+/// contract with its signatures and certificate, of a document being signed with the
+/// signatures so far. The copy is recorded (never authoritative, never signed) so `verify`
+/// recognises it, and audited as `contract.copy`. Any staff member.
+#[tracing::instrument(skip_all, err)]
+pub async fn copy_of(
+    store: &Store,
+    actor: &Actor,
+    document_id: &str,
+    now: DateTime<Utc>,
+) -> Result<RenderedDocument, ContractError> {
+    let mut conn = store.pool().acquire().await?;
+    let source = load(&mut conn, document_id).await?;
+    // A sealed document's signatures and events belong to the draft it was sealed from.
+    let (signed_from, certificate) = if source.rec.status == DocumentStatus::Signed {
+        let draft_id: Option<String> =
+            sqlx::query_scalar(r#"SELECT supersedes_id FROM contract_document WHERE id = ?1"#)
+                .bind(&source.rec.id)
+                .fetch_one(&mut *conn)
+                .await?;
+        let draft_id = draft_id.ok_or_else(|| {
+            ContractError::QuoteDamaged("the signed contract does not name its draft".into())
+        })?;
+        let draft = load(&mut conn, &draft_id).await?;
+        let cert = draft.certificate();
+        (draft, Some(cert))
+    } else {
+        (load(&mut conn, document_id).await?, None)
+    };
+    drop(conn);
+    let id = new_id();
+    let input = ContractInput {
+        document_id: id.clone(),
+        ..source.input.clone()
+    };
+    let copy = render_with(
+        &input,
+        RenderMode::Copy,
+        &signed_from.applied(),
+        certificate.as_ref(),
+    )?;
+    let mut tx = store.begin_write().await?;
+    let version: i64 = sqlx::query_scalar(
+        r#"SELECT COALESCE(MAX(version), 0) + 1 FROM contract_document WHERE deal_id = ?1"#,
+    )
+    .bind(&source.rec.deal_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    let fields_json = serde_json::to_string(&copy.fields)
+        .map_err(|e| ContractError::QuoteDamaged(e.to_string()))?;
+    let input_json =
+        serde_json::to_string(&input).map_err(|e| ContractError::QuoteDamaged(e.to_string()))?;
+    let seq = journal(
+        &mut tx,
+        "contract_document",
+        &id,
+        "insert",
+        store.device_id(),
+        now,
+    )
+    .await?;
+    sqlx::query(
+        r#"INSERT INTO contract_document (id, deal_id, option_id, option_position, kind, version, status,
+               authoritative, quote_sha256, pdf, pdf_sha256, page_count, fields_json, input_json, supersedes_id,
+               rendered_by, signed_at, created_at, updated_at, device_id, change_seq)
+           VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'draft', 0, ?7, ?8, ?9, ?10, ?11, ?12, NULL, ?13, NULL, ?14, ?14, ?15, ?16)"#,
+    )
+    .bind(&id)
+    .bind(&source.rec.deal_id)
+    .bind(&source.rec.option_id)
+    .bind(i64::from(source.rec.option_position))
+    .bind(&source.rec.kind)
+    .bind(version)
+    .bind(&source.rec.quote_sha256)
+    .bind(&copy.bytes)
+    .bind(&copy.sha256)
+    .bind(i64::from(copy.page_count))
+    .bind(&fields_json)
+    .bind(&input_json)
+    .bind(actor.name())
+    .bind(ts(now))
+    .bind(store.device_id())
+    .bind(seq)
+    .execute(&mut *tx)
+    .await?;
+    let event = AuditEvent::new(actor.name(), "contract.copy", AuditOutcome::Success)
+        .subject(format!("contract:{id}"))
+        .detail(format!(
+            "COPY of contract:{} ({}) v{version} sha256:{}",
+            source.rec.id,
+            source.rec.status.as_str(),
+            copy.sha256
+        ));
+    audit::append(&mut tx, store.cipher(), now, &event).await?;
+    tx.commit().await?;
+    let record = get_document(store, &id).await?;
+    Ok(RenderedDocument {
+        record,
+        pdf: copy.bytes,
     })
 }

@@ -1309,6 +1309,32 @@ async fn the_signing_ceremony_consents_signs_in_order_with_intent_and_seals_a_ve
             .await
             .expect("a copy is fine");
     assert!(!copy.record.authoritative);
+
+    // A copy of the signed contract: signatures and certificate, COPY on every page.
+    let signed_copy = sign::copy_of(&d.f.store, &sam, &sealed.record.id, at(13))
+        .await
+        .expect("copy of the signed contract");
+    assert_eq!(signed_copy.record.page_count, sealed.record.page_count);
+    assert!(!signed_copy.record.authoritative);
+    let file = dir.path().join("signed-copy.pdf");
+    std::fs::write(&file, &signed_copy.pdf).expect("write");
+    for page in 1..=signed_copy.record.page_count {
+        let p = page.to_string();
+        assert!(
+            pdftotext(&file, &["-f", &p, "-l", &p]).contains("COPY"),
+            "page {page}"
+        );
+    }
+    let copy_text = squeezed(&pdftotext(&file, &[]));
+    assert!(copy_text.contains("CERTIFICATE OF COMPLETION"));
+    assert!(copy_text.contains("Maria Elena Gonzalez 2026-11-25 Signed electronically"));
+    let v = contract::verify(&d.f.store, &signed_copy.pdf)
+        .await
+        .expect("verify copy");
+    assert!(
+        v.on_record && !v.signed,
+        "a copy is on record but is not the signed original"
+    );
 }
 
 #[tokio::test]
@@ -1423,6 +1449,26 @@ async fn the_cli_runs_a_whole_ceremony_and_verify_says_signed() {
     assert_eq!(
         (v["on_record"].clone(), v["signed"].clone()),
         (Value::Bool(true), Value::Bool(false))
+    );
+    let sealed_id = sealed["contract"]["id"].as_str().expect("id").to_string();
+    let o = dd(
+        &db,
+        &[
+            "contract",
+            "copy",
+            &sealed_id,
+            "--out",
+            &p("copy.pdf"),
+            "--json",
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stdout));
+    assert_eq!(json(&o)["contract"]["authoritative"], false);
+    let o = dd(&db, &["contract", "verify", &p("copy.pdf"), "--json"]);
+    assert_eq!(
+        json(&o)["signed"],
+        false,
+        "a copy is not the signed original"
     );
     let o = dd(&db, &["audit", "verify", "--json"]);
     assert_eq!(code(&o), 0, "the audit chain holds");
