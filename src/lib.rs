@@ -5,6 +5,7 @@ pub mod application;
 pub mod audit;
 pub mod auth;
 pub mod cli;
+pub mod contract;
 pub mod crypto;
 pub mod customer;
 pub mod deal;

@@ -32,6 +32,7 @@ use crate::settings::{self, SettingsError};
 use crate::store::{default_db_path, OpenMode, Store, StoreError};
 
 mod applications;
+mod contracts;
 mod deals;
 mod finance;
 mod identity;
@@ -106,6 +107,9 @@ pub enum Command {
     /// Saved deals: list, show, save from JSON.
     #[command(subcommand)]
     Deal(deals::DealCommand),
+    /// Contracts: render a deal's retail installment contract or lease, verify a PDF file.
+    #[command(subcommand)]
+    Contract(contracts::ContractCommand),
     /// Credit applications: list, show (with history and decision assist).
     #[command(subcommand)]
     Application(applications::ApplicationCommand),
@@ -678,6 +682,7 @@ async fn run(cli: Cli) -> Result<Output, CliError> {
             store.close().await;
             result
         }
+        Command::Contract(cmd) => contracts::contract(&path, &actor, cmd, now).await,
         Command::Link(cmd) => links::link(&path, &actor, cmd, now).await,
         Command::Portal(cmd) => links::portal(&path, cmd).await,
         Command::Application(cmd) => {

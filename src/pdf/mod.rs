@@ -19,7 +19,8 @@ use std::sync::OnceLock;
 use chrono::{DateTime, Utc};
 use printpdf::{
     Color, FontId, Line, LinePoint, Op, PaintMode, ParsedFont, PdfDocument, PdfFontHandle, PdfPage,
-    PdfSaveOptions, Point, Pt, Rect, Rgb, TextItem, TextMatrix,
+    PdfSaveOptions, Point, Pt, RawImage, RawImageData, RawImageFormat, Rect, Rgb, TextItem,
+    TextMatrix, XObject, XObjectId, XObjectTransform,
 };
 use sha2::{Digest, Sha256};
 
@@ -50,6 +51,8 @@ pub enum PdfError {
     DoesNotFit(&'static str),
     #[error("the PDF could not be written: {0}")]
     Write(String),
+    #[error("the image is not {width} × {height} RGBA pixels")]
+    BadImage { width: usize, height: usize },
 }
 
 /// Regular or bold.
@@ -270,6 +273,8 @@ pub struct Document {
     current: usize,
     /// Distance from the top of the current page to the next line's top.
     y: f32,
+    /// Images drawn so far, with fixed resource names (deterministic bytes).
+    images: Vec<(XObjectId, RawImage)>,
 }
 
 impl Document {
@@ -283,6 +288,7 @@ impl Document {
             pages: vec![PageBuf { ops: Vec::new() }],
             current: 0,
             y: DEFAULT_MARGIN,
+            images: Vec::new(),
         })
     }
 
@@ -509,6 +515,60 @@ impl Document {
         Ok(())
     }
 
+    /// An image of `width_px` × `height_px` RGBA pixels (8 bits a channel, alpha kept as a soft
+    /// mask) drawn into the box `x`, `y` (top-left corner) `w` × `h` points, scaled to fit with
+    /// its aspect ratio kept, at the box's bottom-left. Does not move the cursor.
+    #[allow(clippy::too_many_arguments)]
+    pub fn image_rgba(
+        &mut self,
+        rgba: Vec<u8>,
+        width_px: usize,
+        height_px: usize,
+        x: f32,
+        y: f32,
+        w: f32,
+        h: f32,
+    ) -> Result<(), PdfError> {
+        let bad = PdfError::BadImage {
+            width: width_px,
+            height: height_px,
+        };
+        if width_px == 0
+            || height_px == 0
+            || width_px
+                .checked_mul(height_px)
+                .and_then(|n| n.checked_mul(4))
+                != Some(rgba.len())
+        {
+            return Err(bad);
+        }
+        let id = XObjectId(format!("DDIMG{}", self.images.len() + 1));
+        let scale = (w / width_px as f32).min(h / height_px as f32);
+        let drawn_h = height_px as f32 * scale;
+        self.images.push((
+            id.clone(),
+            RawImage {
+                pixels: RawImageData::U8(rgba),
+                width: width_px,
+                height: height_px,
+                data_format: RawImageFormat::RGBA8,
+                tag: Vec::new(),
+            },
+        ));
+        self.ops().push(Op::UseXobject {
+            id,
+            transform: XObjectTransform {
+                translate_x: Some(Pt(x)),
+                translate_y: Some(Pt(LETTER_HEIGHT - y - h.max(drawn_h))),
+                scale_x: Some(scale),
+                scale_y: Some(scale),
+                dpi: Some(72.0),
+                ..Default::default()
+            },
+        });
+        Ok(())
+    }
+
     /// Finishes the document: writes "Page N of M" in every page's footer and serialises it.
     pub fn finish(mut self) -> Result<Vec<u8>, PdfError> {
         let total = self.pages.len();
@@ -521,7 +581,7 @@ impl Document {
             self.current = i;
             self.text_at(x, baseline, &label, footer_style)?;
         }
-        serialise(&self.info, self.pages)
+        serialise(&self.info, self.pages, self.images)
     }
 }
 
@@ -545,7 +605,11 @@ fn pdf_time(t: DateTime<Utc>) -> Result<printpdf::OffsetDateTime, PdfError> {
         .map_err(|e| PdfError::Write(e.to_string()))
 }
 
-fn serialise(info: &DocInfo, pages: Vec<PageBuf>) -> Result<Vec<u8>, PdfError> {
+fn serialise(
+    info: &DocInfo,
+    pages: Vec<PageBuf>,
+    images: Vec<(XObjectId, RawImage)>,
+) -> Result<Vec<u8>, PdfError> {
     let f = fonts()?;
     let mut doc = PdfDocument::new(&info.title);
     {
@@ -578,6 +642,9 @@ fn serialise(info: &DocInfo, pages: Vec<PageBuf>) -> Result<Vec<u8>, PdfError> {
                 .map
                 .insert(face.id.clone(), printpdf::PdfFont::new(face.parsed.clone()));
         }
+    }
+    for (id, image) in images {
+        doc.resources.xobjects.map.insert(id, XObject::Image(image));
     }
     let size = Rect::from_wh(Pt(LETTER_WIDTH), Pt(LETTER_HEIGHT));
     doc.pages = pages

@@ -8,6 +8,7 @@ mod auth;
 mod bindings;
 mod browser;
 mod cli;
+mod contract;
 mod crash;
 mod customer;
 mod deal;
