@@ -25,6 +25,10 @@ TO ALL CLAIMS AND DEFENSES WHICH THE DEBTOR COULD ASSERT AGAINST THE SELLER OF G
 OBTAINED PURSUANT HERETO OR WITH THE PROCEEDS HEREOF. RECOVERY HEREUNDER BY THE DEBTOR SHALL NOT \
 EXCEED AMOUNTS PAID BY THE DEBTOR HEREUNDER.";
 
+/// Height the lease's segregated disclosures need (heading, the four figures, the itemization
+/// of the amount due and the payment calculation), so they start on a page that holds them all.
+const SEGREGATED_HEIGHT: f32 = 500.0;
+
 /// Title of the lease's segregated Regulation M box.
 pub const REG_M_BOX_TITLE: &str = "FEDERAL CONSUMER LEASING ACT DISCLOSURES";
 /// Title of the retail installment contract's Truth in Lending box.
@@ -1359,7 +1363,14 @@ lease term, on the terms of this lease.",
     s.space(4.0);
     vehicle_row(&mut s, &input.vehicle)?;
 
-    // The segregated disclosures: only the four required items in their own box.
+    // The segregated disclosures (12 CFR 1013.3(a)(2)): everything 1013.4(b) to (f) asks for,
+    // and nothing else, inside one frame on one page: the four boxed figures, the itemization of
+    // the amount due at signing and the payment calculation (the layout of model form H-1).
+    // The lease rate, the early-termination warning and the rest follow outside the frame.
+    s.doc.ensure(SEGREGATED_HEIGHT)?;
+    s.mark()?;
+    let frame_page = s.doc.page_count();
+    let frame_top = s.doc.cursor();
     s.heading(REG_M_BOX_TITLE)?;
     let mp = &g.monthly_payments;
     s.cells(&[
@@ -1488,6 +1499,19 @@ vehicle) {}. Total:",
         }
     }
     s.space(4.0);
+    if s.doc.page_count() == frame_page {
+        let pad = 4.0;
+        let left = s.doc.left() - pad;
+        let height = s.doc.cursor() - frame_top + pad;
+        s.doc.stroke_rect(
+            left,
+            frame_top - pad,
+            s.doc.content_width() + 2.0 * pad,
+            height + pad,
+            1.4,
+        );
+    }
+    s.space(8.0);
     s.para(
         &format!(
             "{} {} % — {}",

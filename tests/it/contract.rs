@@ -365,7 +365,7 @@ async fn every_figure_of_the_retail_installment_contract_is_the_stored_quote() {
 }
 
 #[tokio::test]
-async fn the_lease_shows_the_segregated_reg_m_box_and_the_payment_calculation_outside_it() {
+async fn the_lease_segregates_the_reg_m_disclosures_with_the_itemization_and_payment_calculation() {
     let d = desk().await;
     let doc = contract::render_for_deal(
         &d.f.store,
@@ -384,12 +384,14 @@ async fn the_lease_shows_the_segregated_reg_m_box_and_the_payment_calculation_ou
     let r = &d.deal.options[1].quote["disclosure"];
     let g = &r["segregated"];
 
-    // The box: from its title to the itemization that follows it.
+    // The segregated section (12 CFR 1013.3(a)(2): 1013.4(b)-(f)): from its title to the lease
+    // rate note that follows the frame.
     let start = reading.find(REG_M_BOX_TITLE).expect("box title");
+    let rate_label = r["rate_info"]["label"].as_str().expect("rate label");
     let end = reading[start..]
-        .find("Itemization of Amount Due at Lease Signing")
+        .find(rate_label)
         .map(|i| start + i)
-        .expect("itemization after the box");
+        .expect("the lease rate after the segregated section");
     let boxed = &reading[start..end];
     let mp = &g["monthly_payments"];
     for needle in [
@@ -416,24 +418,38 @@ async fn the_lease_shows_the_segregated_reg_m_box_and_the_payment_calculation_ou
     ] {
         assert!(boxed.contains(&needle), "{needle:?} in the box: {boxed}");
     }
-    for outside in [
+    // 1013.4(b) itemization and 1013.4(f) payment calculation belong to the segregated section
+    for inside in [
+        "Itemization of Amount Due at Lease Signing",
         "Gross capitalized cost",
         "Adjusted capitalized cost",
         "Residual value",
         "Rent charge",
         "Depreciation and any amortized amounts",
         "Base monthly payment",
+    ] {
+        assert!(
+            boxed.contains(inside),
+            "{inside:?} is part of the segregated disclosures: {boxed}"
+        );
+    }
+    // what 1013.4(b)-(f) does not ask for stays outside it
+    for outside in [
         "money factor",
-        "Lease rate",
+        rate_label,
+        "Early Termination",
+        "Excess Mileage",
+        "Purchase Option",
+        "HOLDER",
     ] {
         assert!(
             !boxed.to_lowercase().contains(&outside.to_lowercase()),
-            "{outside:?} must stay out of the segregated box: {boxed}"
+            "{outside:?} must stay out of the segregated disclosures: {boxed}"
         );
     }
     assert_eq!(mp["following_payments"].as_u64(), Some(35));
 
-    // The itemization of the amount due at signing, right after the box.
+    // The itemization of the amount due at signing, line by line.
     let due = &g["amount_due_at_signing"];
     line_with(
         &text,
