@@ -10,6 +10,7 @@ use crate::application::star::StarError;
 use crate::application::ApplicationError;
 use crate::audit::AuditError;
 use crate::auth::AuthError;
+use crate::contract::ContractError;
 use crate::customer::CustomerError;
 use crate::deal::DealError;
 use crate::identity::aamva::LicenceError;
@@ -299,6 +300,38 @@ impl From<AdverseError> for CommandError {
             }
             AdverseError::Corrupt(c) => storage(&c),
             AdverseError::Database(d) => storage(&d),
+        }
+    }
+}
+
+impl From<ContractError> for CommandError {
+    fn from(e: ContractError) -> Self {
+        use ErrorCode as C;
+        let msg = e.to_string();
+        let field = e.field().map(str::to_string);
+        match e {
+            ContractError::NotFound { what, .. } => Self {
+                code: C::NotFound,
+                message: format!("That {what} was not found."),
+                field,
+            },
+            ContractError::Forbidden => Self::new(C::Forbidden, msg),
+            ContractError::AlreadySigned { .. } | ContractError::QuoteTampered => {
+                Self::new(C::Conflict, msg)
+            }
+            ContractError::OptionMissing(_)
+            | ContractError::UnknownField(_)
+            | ContractError::Signing { .. } => Self {
+                code: C::Validation,
+                message: msg,
+                field,
+            },
+            ContractError::QuoteDamaged(d) => storage(&d),
+            ContractError::Pdf(p) => {
+                tracing::error!(error = %p, "contract PDF");
+                Self::new(C::Internal, "The contract could not be made.")
+            }
+            ContractError::Database(d) => storage(&d),
         }
     }
 }

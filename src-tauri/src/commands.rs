@@ -12,6 +12,8 @@ use dealerdesk::application::{
 };
 use dealerdesk::audit::{self, AuditFilter, AuditPage, AuditVerifyReport};
 use dealerdesk::auth::{self, Actor, NewStaff, Role, SessionView, SignInOutcome, StaffView};
+use dealerdesk::contract::sign::{self as signing, CeremonyTexts, SigningStatus};
+use dealerdesk::contract::{self, ContractRecord, RenderMode, VerifyReport};
 use dealerdesk::customer::{
     self, CustomerInput, CustomerPage, CustomerSummary, CustomerUpdate, CustomerView, PiiField,
 };
@@ -824,4 +826,156 @@ fn save_export(
             "The file could not be saved in the exports folder; check the disk has room.",
         )
     })
+}
+
+// ----- contracts ---------------------------------------------------------------------------------
+
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn list_contracts(
+    state: State<'_, AppState>,
+    deal_id: String,
+) -> Result<Vec<ContractRecord>> {
+    state.authorize(ANY, "contract.list").await?;
+    Ok(contract::list_for_deal(state.store()?, &deal_id).await?)
+}
+
+/// Prints the deal's contract from its stored quote: the one original (finance manager, admin)
+/// or a copy. `option` is the option's position (1-3); none takes the selected option.
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn render_contract(
+    state: State<'_, AppState>,
+    deal_id: String,
+    option: Option<u32>,
+    mode: RenderMode,
+) -> Result<ContractRecord> {
+    let staff = state.authorize(ANY, "contract.render").await?;
+    let doc = contract::render_for_deal(
+        state.store()?,
+        &Actor::Staff(staff),
+        &deal_id,
+        option,
+        mode,
+        Utc::now(),
+    )
+    .await?;
+    Ok(doc.record)
+}
+
+/// A COPY of the document (signatures and certificate included once sealed), written to the
+/// exports folder and opened with the desktop's viewer to print when `open`.
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn print_contract_copy(
+    state: State<'_, AppState>,
+    document_id: String,
+    open: bool,
+) -> Result<SavedFile> {
+    let staff = state.authorize(ANY, "contract.copy").await?;
+    let store = state.store()?;
+    let copy = signing::copy_of(store, &Actor::Staff(staff), &document_id, Utc::now()).await?;
+    let name = format!(
+        "contract-{}-copy-{}.pdf",
+        copy.record.deal_id, copy.record.id
+    );
+    save_export(store, &name, &copy.pdf, open)
+}
+
+/// The document as it stands (signatures so far), for the signer to read before signing.
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn open_contract_for_review(
+    state: State<'_, AppState>,
+    document_id: String,
+    open: bool,
+) -> Result<SavedFile> {
+    state.authorize(ANY, "contract.review").await?;
+    let store = state.store()?;
+    let pdf = signing::working_pdf(store, &document_id).await?;
+    let name = format!("contract-{document_id}-review.pdf");
+    save_export(store, &name, &pdf, open)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn contract_signing_status(
+    state: State<'_, AppState>,
+    document_id: String,
+) -> Result<SigningStatus> {
+    state.authorize(ANY, "contract.status").await?;
+    Ok(signing::signing_status(state.store()?, &document_id).await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn contract_ceremony_texts(state: State<'_, AppState>) -> Result<CeremonyTexts> {
+    state.authorize(ANY, "contract.texts").await?;
+    Ok(signing::ceremony_texts())
+}
+
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn contract_consent(
+    state: State<'_, AppState>,
+    document_id: String,
+    input: signing::ConsentInput,
+) -> Result<SigningStatus> {
+    let staff = state.authorize(ANY, "contract.consent").await?;
+    Ok(signing::esign_consent(
+        state.store()?,
+        &Actor::Staff(staff),
+        &document_id,
+        &input,
+        Utc::now(),
+    )
+    .await?)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn contract_sign(
+    state: State<'_, AppState>,
+    document_id: String,
+    input: signing::SignInput,
+) -> Result<SigningStatus> {
+    let staff = state.authorize(ANY, "contract.sign").await?;
+    Ok(signing::sign_field(
+        state.store()?,
+        &Actor::Staff(staff),
+        &document_id,
+        &input,
+        Utc::now(),
+    )
+    .await?)
+}
+
+/// Seals the signed contract: certificate of completion, the signed version stored and its hash
+/// in the audit chain (finance manager, admin).
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn seal_contract(
+    state: State<'_, AppState>,
+    document_id: String,
+) -> Result<ContractRecord> {
+    let staff = state.authorize(ANY, "contract.seal").await?;
+    let doc = signing::seal(
+        state.store()?,
+        &Actor::Staff(staff),
+        &document_id,
+        Utc::now(),
+    )
+    .await?;
+    Ok(doc.record)
+}
+
+/// Whether a PDF file is exactly a document on record (and a signed one).
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn verify_contract_file(
+    state: State<'_, AppState>,
+    bytes: Vec<u8>,
+) -> Result<VerifyReport> {
+    state.authorize(ANY, "contract.verify").await?;
+    Ok(contract::verify(state.store()?, &bytes).await?)
 }

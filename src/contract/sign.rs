@@ -59,6 +59,7 @@ pub const MAX_SIGNATURE_PNG_BYTES: usize = 512 * 1024;
 
 /// A consumer signer's consent to electronic records and signatures.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(rename = "EsignConsentInput")]
 pub struct ConsentInput {
     pub signer: Signer,
     /// The signer's name as they confirm it.
@@ -886,4 +887,24 @@ pub async fn copy_of(
         record,
         pdf: copy.bytes,
     })
+}
+
+/// The words the ceremony shows, so the screen never holds its own copy of them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct CeremonyTexts {
+    pub disclosure: String,
+    pub disclosure_version: String,
+    pub intent: String,
+    /// Largest drawn signature accepted, bytes.
+    #[ts(type = "number")]
+    pub max_signature_png_bytes: u64,
+}
+
+pub fn ceremony_texts() -> CeremonyTexts {
+    CeremonyTexts {
+        disclosure: ESIGN_DISCLOSURE.into(),
+        disclosure_version: ESIGN_DISCLOSURE_VERSION.into(),
+        intent: INTENT_STATEMENT.into(),
+        max_signature_png_bytes: u64::try_from(MAX_SIGNATURE_PNG_BYTES).unwrap_or(u64::MAX),
+    }
 }

@@ -20,6 +20,13 @@ use dealerdesk::application::{
 };
 use dealerdesk::audit::{AuditEntryView, AuditFilter, AuditOutcome, AuditPage, AuditVerifyReport};
 use dealerdesk::auth::{MfaEnrolment, NewStaff, Role, SessionView, SignInOutcome, StaffView};
+use dealerdesk::contract::sign::{
+    CeremonyTexts, ConsentInput as EsignConsentInput, SignInput, SigningEvent, SigningStatus,
+};
+use dealerdesk::contract::{
+    ContractRecord, DocumentStatus, FieldKind, FieldRect, RenderMode, SignatureField,
+    SignatureMark, Signer, VerifyReport,
+};
 use dealerdesk::customer::{
     AddressInput, AddressView, CustomerInput, CustomerPage, CustomerSummary, CustomerUpdate,
     CustomerView, PiiField,
@@ -168,6 +175,20 @@ fn generate() -> String {
         NoticeDue::decl(&cfg),
         SavedFile::decl(&cfg),
         ImportedDecision::decl(&cfg),
+        RenderMode::decl(&cfg),
+        DocumentStatus::decl(&cfg),
+        FieldKind::decl(&cfg),
+        Signer::decl(&cfg),
+        FieldRect::decl(&cfg),
+        SignatureField::decl(&cfg),
+        ContractRecord::decl(&cfg),
+        VerifyReport::decl(&cfg),
+        SignatureMark::decl(&cfg),
+        EsignConsentInput::decl(&cfg),
+        SignInput::decl(&cfg),
+        SigningEvent::decl(&cfg),
+        SigningStatus::decl(&cfg),
+        CeremonyTexts::decl(&cfg),
         RuleCode::decl(&cfg),
         RuleFailure::decl(&cfg),
         LenderAssessment::decl(&cfg),

@@ -19,6 +19,7 @@ export type Route =
   | { name: 'application'; id: string }
   | { name: 'application_edit'; id: string }
   | { name: 'pipeline' }
+  | { name: 'contract_sign'; id: string }
   | { name: 'analytics' }
   | { name: 'audit' }
   | { name: 'staff' };
@@ -47,6 +48,8 @@ export function parseHash(hash: string): Route {
       return { name: 'applications' };
     case 'pipeline':
       return { name: 'pipeline' };
+    case 'contracts':
+      return second && third === 'sign' ? { name: 'contract_sign', id: second } : { name: 'deals' };
     case 'analytics':
       return { name: 'analytics' };
     case 'audit':
@@ -92,6 +95,8 @@ export function hrefFor(route: Route): string {
       return `#/applications/${encodeURIComponent(route.id)}/edit`;
     case 'pipeline':
       return '#/pipeline';
+    case 'contract_sign':
+      return `#/contracts/${encodeURIComponent(route.id)}/sign`;
     case 'analytics':
       return '#/analytics';
     case 'audit':

@@ -640,6 +640,102 @@ opened: boolean, };
 
 export type ImportedDecision = { application_id: string, decision_id: string, outcome: ApplicationState, lender_code: string, rate_sheet_version: number, tier: string | null, stipulations: Array<string>, reasons: Array<string>, };
 
+export type RenderMode = "original" | "copy";
+
+export type DocumentStatus = "draft" | "signing" | "signed" | "void";
+
+export type FieldKind = "signature" | "initial";
+
+export type Signer = "buyer" | "co_buyer" | "dealer";
+
+export type FieldRect = { x: number, y: number, width: number, height: number, };
+
+export type SignatureField = { id: string, kind: FieldKind, signer: Signer, 
+/**
+ * 1-based page number.
+ */
+page: number, rect: FieldRect, 
+/**
+ * What the field is for ("Buyer signature", "Buyer initials: optional products").
+ */
+label: string, };
+
+export type ContractRecord = { id: string, deal_id: string, option_id: string, option_position: number, 
+/**
+ * "retail_installment" or "lease".
+ */
+kind: string, version: number, status: DocumentStatus, 
+/**
+ * The one original; copies are false.
+ */
+authoritative: boolean, quote_sha256: string, sha256: string, page_count: number, byte_len: number, fields: Array<SignatureField>, rendered_by: string, signed_at: string | null, created_at: string, };
+
+export type VerifyReport = { 
+/**
+ * The file's exact bytes are a document on record.
+ */
+on_record: boolean, 
+/**
+ * … and that document is signed.
+ */
+signed: boolean, document_id: string | null, 
+/**
+ * SHA-256 of the bytes given.
+ */
+sha256: string, };
+
+export type SignatureMark = { "method": "typed", name: string, } | { "method": "drawn", png: number[], };
+
+export type EsignConsentInput = { signer: Signer, 
+/**
+ * The signer's name as they confirm it.
+ */
+signer_name: string, 
+/**
+ * The device the ceremony runs on ("desk 2 tablet", a browser user agent …).
+ */
+device: string, 
+/**
+ * They agreed to electronic records and signatures after reading the disclosure.
+ */
+agreed: boolean, 
+/**
+ * They opened the sample PDF (showing they can access the records).
+ */
+opened_pdf: boolean, };
+
+export type SignInput = { field_id: string, signer_name: string, mark: SignatureMark, 
+/**
+ * The signer confirmed [`INTENT_STATEMENT`] at this field.
+ */
+intent_confirmed: boolean, device: string, };
+
+export type SigningEvent = { seq: number, 
+/**
+ * "consent", "sign" or "seal".
+ */
+kind: string, signer: Signer | null, signer_name: string, field_id: string | null, 
+/**
+ * "esign_consent", "typed", "drawn" or "seal".
+ */
+method: string, device: string, actor: string, sha256_before: string, sha256_after: string, at: string, };
+
+export type SigningStatus = { document_id: string, status: DocumentStatus, fields: Array<SignatureField>, signed_fields: Array<string>, 
+/**
+ * The field to sign next (None when all are signed).
+ */
+next_field: SignatureField | null, consented: Array<Signer>, events: Array<SigningEvent>, 
+/**
+ * SHA-256 of the document with the signatures given so far.
+ */
+working_sha256: string, };
+
+export type CeremonyTexts = { disclosure: string, disclosure_version: string, intent: string, 
+/**
+ * Largest drawn signature accepted, bytes.
+ */
+max_signature_png_bytes: number, };
+
 export type RuleCode = "no_score" | "score_below_tiers" | "no_rate" | "term" | "amount_financed" | "ltv" | "pti" | "dti" | "markup" | "no_income";
 
 export type RuleFailure = { rule: RuleCode, actual: string, limit: string, 

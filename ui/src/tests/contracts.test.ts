@@ -1,0 +1,202 @@
+import { describe, expect, it, vi } from 'vitest';
+import { render, screen, waitFor, within } from '@testing-library/svelte';
+import userEvent from '@testing-library/user-event';
+import ContractSigning from '../screens/ContractSigning.svelte';
+import ContractPanel from '../lib/components/ContractPanel.svelte';
+import type { ContractRecord, DealView, SignatureField, SigningEvent, SigningStatus } from '../lib/api/bindings';
+import { hrefFor, parseHash, router } from '../lib/router.svelte';
+import { session } from '../lib/session.svelte';
+import { commandError, sessionView, useBackend } from './fake-backend';
+
+vi.mock('@tauri-apps/api/core', () => ({ invoke: vi.fn() }));
+
+const FIELDS: SignatureField[] = [
+  { id: 'buyer-initial-1', kind: 'initial', signer: 'buyer', page: 2, rect: { x: 54, y: 100, width: 110, height: 26 }, label: 'Buyer initials: optional products' },
+  { id: 'buyer-sign', kind: 'signature', signer: 'buyer', page: 4, rect: { x: 54, y: 600, width: 300, height: 34 }, label: 'Buyer signature' },
+  { id: 'dealer-sign', kind: 'signature', signer: 'dealer', page: 4, rect: { x: 54, y: 660, width: 300, height: 34 }, label: 'Seller-Creditor signature' },
+];
+
+function status(signed: string[], consented: SigningStatus['consented'], events: SigningEvent[] = []): SigningStatus {
+  return {
+    document_id: 'doc_1',
+    status: signed.length || consented.length ? 'signing' : 'draft',
+    fields: FIELDS,
+    signed_fields: signed,
+    next_field: FIELDS.find((f) => !signed.includes(f.id)) ?? null,
+    consented,
+    events,
+    working_sha256: 'ab'.repeat(32),
+  };
+}
+
+function record(extra: Partial<ContractRecord> = {}): ContractRecord {
+  return {
+    id: 'doc_1',
+    deal_id: 'deal_1',
+    option_id: 'opt_1',
+    option_position: 1,
+    kind: 'loan',
+    version: 1,
+    status: 'draft',
+    authoritative: true,
+    quote_sha256: 'cd'.repeat(32),
+    sha256: 'ef'.repeat(32),
+    page_count: 4,
+    byte_len: 48_000,
+    fields: FIELDS,
+    rendered_by: 'Morgan Reyes',
+    signed_at: null,
+    created_at: '2026-11-26T15:00:00Z',
+    ...extra,
+  };
+}
+
+const TEXTS = {
+  disclosure: 'CONSENT TO ELECTRONIC RECORDS AND SIGNATURES. You have the right to paper.',
+  disclosure_version: 'esign-consumer-disclosure-2026-11',
+  intent: 'I intend to sign this contract with the signature I adopted here.',
+  max_signature_png_bytes: 524288,
+};
+
+describe('the signing ceremony', () => {
+  it('takes consent, signs each field in order with intent, and the finance manager seals it', async () => {
+    session.signedIn(sessionView('finance_manager'));
+    let current = status([], []);
+    const backend = useBackend({
+      contract_ceremony_texts: () => TEXTS,
+      contract_signing_status: () => current,
+      open_contract_for_review: () => ({ path: '/x/exports/contract-doc_1-review.pdf', file_name: 'r.pdf', bytes: 1, sha256: '', opened: false }),
+      contract_consent: (a) => {
+        const input = a.input as { agreed: boolean; opened_pdf: boolean };
+        if (!input.opened_pdf) throw commandError('validation', 'The customer must first open the PDF.', 'opened_pdf');
+        current = status([], ['buyer'], [
+          { seq: 1, kind: 'consent', signer: 'buyer', signer_name: 'Maria Garcia', field_id: null, method: 'consent', device: 'desk', actor: 'Morgan', sha256_before: 'a'.repeat(64), sha256_after: 'a'.repeat(64), at: '2026-11-26T15:01:00Z' },
+        ]);
+        return current;
+      },
+      contract_sign: (a) => {
+        const input = a.input as { field_id: string; intent_confirmed: boolean };
+        if (!input.intent_confirmed) throw commandError('validation', 'Confirm the intent to sign.', 'intent_confirmed');
+        current = status([...current.signed_fields, input.field_id], current.consented, current.events);
+        return current;
+      },
+      seal_contract: () => record({ id: 'doc_2', version: 2, status: 'signed', signed_at: '2026-11-26T15:05:00Z' }),
+      print_contract_copy: () => ({ path: '/x/exports/contract-copy.pdf', file_name: 'c.pdf', bytes: 1, sha256: '', opened: false }),
+    });
+    render(ContractSigning, { id: 'doc_1' });
+    const user = userEvent.setup();
+
+    expect(await screen.findByTestId('esign-disclosure')).toHaveTextContent('right to paper');
+    await user.type(screen.getByTestId('signing-consent-name'), 'Maria Garcia');
+    await user.click(screen.getByTestId('signing-agree'));
+    await user.click(screen.getByTestId('signing-consent-submit'));
+    expect(await screen.findByText('The customer must first open the PDF.')).toBeInTheDocument();
+    await user.click(screen.getByTestId('signing-open-pdf'));
+    expect(await screen.findByTestId('signing-review-path')).toHaveTextContent('contract-doc_1-review.pdf');
+    await user.click(screen.getByTestId('signing-opened-pdf'));
+    await user.click(screen.getByTestId('signing-consent-submit'));
+    expect(backend.calls('contract_consent').at(-1)).toEqual({
+      document_id: 'doc_1',
+      input: { signer: 'buyer', signer_name: 'Maria Garcia', device: 'DealerDesk desk screen', agreed: true, opened_pdf: true },
+    });
+
+    // first field: typed initials, intent missing then given
+    const field = await screen.findByTestId('signing-field');
+    expect(field).toHaveAttribute('data-field', 'buyer-initial-1');
+    expect(screen.getByTestId('signing-name')).toHaveValue('Maria Garcia');
+    await user.click(screen.getByTestId('signing-method-typed'));
+    await user.click(screen.getByTestId('signing-submit'));
+    expect(await screen.findByText('Confirm the intent to sign.')).toBeInTheDocument();
+    await user.click(screen.getByTestId('signing-intent'));
+    await user.click(screen.getByTestId('signing-submit'));
+    await waitFor(() => expect(screen.getByTestId('signing-field')).toHaveAttribute('data-field', 'buyer-sign'));
+    expect(backend.calls('contract_sign')[1]).toEqual({
+      document_id: 'doc_1',
+      input: { field_id: 'buyer-initial-1', signer_name: 'Maria Garcia', mark: { method: 'typed', name: 'Maria Garcia' }, intent_confirmed: true, device: 'DealerDesk desk screen' },
+    });
+
+    // a drawn signature is required when drawing is chosen
+    await user.click(screen.getByTestId('signing-method-drawn'));
+    await user.click(screen.getByTestId('signing-intent'));
+    await user.click(screen.getByTestId('signing-submit'));
+    expect(await screen.findByText('Draw the signature in the box, or choose to type it.')).toBeInTheDocument();
+    await user.click(screen.getByTestId('signing-method-typed'));
+    await user.click(screen.getByTestId('signing-submit'));
+    await waitFor(() => expect(screen.getByTestId('signing-field')).toHaveAttribute('data-field', 'dealer-sign'));
+    expect(screen.getByTestId('signing-name')).toHaveValue('Miguel Garcia');
+    await user.click(screen.getByTestId('signing-intent'));
+    await user.click(screen.getByTestId('signing-submit'));
+
+    await user.click(await screen.findByTestId('signing-seal-submit'));
+    expect(await screen.findByTestId('signing-done')).toBeInTheDocument();
+    expect(screen.getByTestId('signed-copy-path')).toHaveTextContent('/x/exports/contract-copy.pdf');
+    expect(backend.calls('print_contract_copy')).toEqual([{ document_id: 'doc_2', open: false }]);
+  });
+
+  it('lets a salesperson take the customer’s signatures but leaves the seal to a manager', async () => {
+    session.signedIn(sessionView('sales'));
+    useBackend({
+      contract_ceremony_texts: () => TEXTS,
+      contract_signing_status: () => status(['buyer-initial-1', 'buyer-sign', 'dealer-sign'], ['buyer']),
+    });
+    render(ContractSigning, { id: 'doc_1' });
+    const seal = await screen.findByTestId('signing-seal');
+    expect(within(seal).getByText('A finance manager seals the contract.')).toBeInTheDocument();
+    expect(screen.queryByTestId('signing-seal-submit')).toBeNull();
+  });
+
+  it('has a route', () => {
+    expect(parseHash(hrefFor({ name: 'contract_sign', id: 'doc 1' }))).toEqual({ name: 'contract_sign', id: 'doc 1' });
+  });
+});
+
+function deal(): DealView {
+  return {
+    id: 'deal_1',
+    options: [
+      { id: 'opt_1', position: 1, label: null, kind: 'loan', selected: true },
+      { id: 'opt_2', position: 2, label: null, kind: 'lease', selected: false },
+    ],
+  } as unknown as DealView;
+}
+
+describe('the contract panel on the deal screen', () => {
+  it('prints the original for a manager, opens the ceremony, prints copies and checks a file', async () => {
+    session.signedIn(sessionView('finance_manager'));
+    let docs: ContractRecord[] = [];
+    const backend = useBackend({
+      list_contracts: () => docs,
+      render_contract: (a) => {
+        const r = record({ authoritative: a.mode === 'original', id: a.mode === 'original' ? 'doc_1' : 'copy_1' });
+        docs = [r, ...docs];
+        return r;
+      },
+      print_contract_copy: () => ({ path: '/x/exports/copy.pdf', file_name: 'copy.pdf', bytes: 1, sha256: '', opened: true }),
+      verify_contract_file: () => ({ on_record: false, signed: false, document_id: null, sha256: '0123456789abcdef'.repeat(4) }),
+    });
+    render(ContractPanel, { deal: deal() });
+    const user = userEvent.setup();
+    await user.selectOptions(await screen.findByTestId('contract-option'), '2');
+    await user.click(screen.getByTestId('contract-print-original'));
+    await waitFor(() => expect(backend.calls('render_contract')).toEqual([{ deal_id: 'deal_1', option: 2, mode: 'original' }]));
+    expect(await screen.findByTestId('contract-doc')).toHaveAttribute('data-status', 'draft');
+    await user.click(screen.getByTestId('contract-start-signing'));
+    expect(router.route).toEqual({ name: 'contract_sign', id: 'doc_1' });
+
+    await user.click(screen.getByTestId('contract-print-copy'));
+    expect(await screen.findByTestId('contract-saved')).toHaveTextContent('/x/exports/copy.pdf and opened for printing');
+
+    const file = new File([new Uint8Array([37, 80, 68, 70])], 'x.pdf', { type: 'application/pdf' });
+    await user.upload(screen.getByTestId('contract-verify-file'), file);
+    expect(await screen.findByTestId('contract-verify-result')).toHaveTextContent('not a contract on record');
+    expect(backend.calls('verify_contract_file')).toEqual([{ bytes: [37, 80, 68, 70] }]);
+  });
+
+  it('offers a salesperson only a copy', async () => {
+    session.signedIn(sessionView('sales'));
+    useBackend({ list_contracts: () => [] });
+    render(ContractPanel, { deal: deal() });
+    expect(await screen.findByTestId('contract-print-copy')).toBeInTheDocument();
+    expect(screen.queryByTestId('contract-print-original')).toBeNull();
+  });
+});
