@@ -994,8 +994,14 @@ async fn remote_page(
         consent_form(p, csrf, &r, err)
     } else if let Some(f) = &r.next_field {
         sign_form(p, csrf, &r, f, err)
-    } else {
+    } else if r.done {
         signed_page(p)
+    } else {
+        page(
+            p,
+            "Waiting for the dealership",
+            "<p>The next signature on this contract is not yours. The dealership will let you know when it is your turn.</p>",
+        )
     };
     html(status, body)
 }

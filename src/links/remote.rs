@@ -34,7 +34,8 @@ pub struct RemoteSigning {
     /// 1-based position of `next_field` among the buyer's fields, and their number.
     pub position: usize,
     pub buyer_fields: usize,
-    /// Nothing is left for the buyer to sign: the dealership countersigns.
+    /// Every buyer field is signed: the dealership countersigns. (When `next_field` is None
+    /// and `done` is false, someone else signs next.)
     pub done: bool,
 }
 
@@ -100,6 +101,14 @@ pub(crate) async fn check_signable_for(
     let st = sign::signing_status(store, document_id)
         .await
         .map_err(from_contract)?;
+    if st.fields.iter().any(|f| f.signer == Signer::CoBuyer) {
+        // The co-buyer's fields alternate with the buyer's, and the co-buyer would need a link
+        // and a knowledge check of their own.
+        return Err(invalid(
+            "document_id",
+            "this contract has a co-buyer: sign it at the desk (remote signing is for a buyer alone)",
+        ));
+    }
     if !buyer_fields(&st)
         .iter()
         .any(|f| !st.signed_fields.contains(&f.id))
@@ -145,11 +154,12 @@ fn standing(document_id: String, buyer_name: String, st: &SigningStatus) -> Remo
         .as_ref()
         .and_then(|n| fields.iter().position(|f| f.id == n.id))
         .map_or(0, |i| i + 1);
+    let done = fields.iter().all(|f| st.signed_fields.contains(&f.id));
     RemoteSigning {
         document_id,
         buyer_name,
         consented: st.consented.contains(&Signer::Buyer),
-        done: next_field.is_none(),
+        done,
         next_field,
         position,
         buyer_fields: fields.len(),

@@ -358,6 +358,79 @@ async fn a_remote_signing_link_is_bound_to_one_signable_contract_of_the_customer
 }
 
 #[tokio::test]
+async fn a_contract_with_a_co_buyer_is_signed_at_the_desk_not_remotely() {
+    use dealerdesk::application::{
+        self as app, ApplicationInput, EmploymentEntry, HousingStatus, Intent, ResidenceEntry,
+    };
+    let d = signing_desk().await;
+    let store = &d.f.store;
+    let co = other_verified_customer(store).await;
+    app::create_application(
+        store,
+        &cli_actor(),
+        &ApplicationInput {
+            deal_id: d.deal_id.clone(),
+            intent: Intent::Joint,
+            co_applicant_id: Some(co),
+            residences: vec![
+                ResidenceEntry {
+                    address: "4821 Lakeview Dr Apt 12, Dallas TX".into(),
+                    since: "2025-06-01".into(),
+                },
+                ResidenceEntry {
+                    address: "77 Elm St, Plano TX".into(),
+                    since: "02/01/2019".into(),
+                },
+            ],
+            employment: vec![EmploymentEntry {
+                employer: "Parkland Health".into(),
+                title: Some("Registered Nurse".into()),
+                since: "2020-01-15".into(),
+            }],
+            gross_monthly_income: "6,250.00".into(),
+            other_income: vec![],
+            co_applicant_income: Some("3,100.00".into()),
+            housing_status: HousingStatus::Rent,
+            housing_payment: "1,400.00".into(),
+            other_monthly_debts: "350.00".into(),
+            references: vec![],
+            credit_score: Some(742),
+            lender_id: None,
+        },
+        now(),
+    )
+    .await
+    .expect("joint application");
+    let joint = contract::render_for_deal(
+        store,
+        &d.fiona,
+        &d.deal_id,
+        None,
+        RenderMode::Original,
+        now(),
+    )
+    .await
+    .expect("joint contract");
+    assert!(joint
+        .record
+        .fields
+        .iter()
+        .any(|f| f.signer == Signer::CoBuyer));
+    let e = links::issue_remote_signing(
+        store,
+        &cli_actor(),
+        &d.customer_id,
+        &joint.record.id,
+        None,
+        now(),
+    )
+    .await
+    .expect_err("a co-buyer's contract");
+    assert_eq!(field_of(&e), Some("document_id"), "{e}");
+    assert!(e.to_string().contains("co-buyer"), "{e}");
+}
+
+#[tokio::test]
 async fn a_link_for_another_customers_deal_is_refused_even_with_a_deal_of_their_own() {
     let d = signing_desk().await;
     let store = &d.f.store;
@@ -815,4 +888,57 @@ async fn refusals_over_http_intent_order_csrf_and_a_used_link() {
     assert_eq!(r.text().await.expect("body"), generic);
     assert_eq!(events().await, 1 + fields.len());
     countersign_and_seal(&d).await;
+}
+
+#[tokio::test]
+async fn the_cli_issues_a_remote_signing_link_for_a_contract() {
+    use crate::support::{code, json};
+    let d = signing_desk().await;
+    let db = d.f.db_path();
+    d.f.store.close().await;
+    let dd = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_dealerdesk"))
+            .arg("--db")
+            .arg(&db)
+            .args(args)
+            .env_remove("DEALERDESK_DB")
+            .env_remove("DEALERDESK_KEY_FILE")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("run dealerdesk")
+    };
+    let base = [
+        "link",
+        "issue",
+        "--customer",
+        d.customer_id.as_str(),
+        "--purpose",
+        "remote_signing",
+    ];
+    let o = dd(&[&base[..], &["--json"]].concat());
+    assert_ne!(code(&o), 0, "a remote signing link needs --document");
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(said.contains("choose the contract"), "{said}");
+    let o = dd(&[&base[..], &["--document", "nope", "--json"]].concat());
+    assert_ne!(code(&o), 0);
+    let o = dd(&[
+        "link",
+        "issue",
+        "--customer",
+        d.customer_id.as_str(),
+        "--purpose",
+        "confirm_contact",
+        "--document",
+        d.document_id.as_str(),
+    ]);
+    assert_ne!(code(&o), 0, "--document only for remote_signing");
+    let o = dd(&[&base[..], &["--document", d.document_id.as_str(), "--json"]].concat());
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    let issued = json(&o);
+    assert_eq!(issued["purpose"], "remote_signing");
+    assert!(issued["url"].as_str().expect("url").contains("/l/"));
 }
