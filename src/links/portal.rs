@@ -1076,6 +1076,11 @@ async fn consent_submit(
         Err(r) => return r,
     };
     if !csrf_ok(&p, &headers, &cookie_value, form.csrf.as_deref()) {
+        let e = super::invalid(
+            "csrf",
+            "a form without this page's CSRF token (or from another site)",
+        );
+        remote::refused(&p.store, &s, "consent", e, now(&p)).await;
         return forbidden(&p);
     }
     let csrf = csrf_for(&p, &cookie_value);
@@ -1114,6 +1119,11 @@ async fn sign_submit(
         Err(r) => return r,
     };
     if !csrf_ok(&p, &headers, &cookie_value, form.csrf.as_deref()) {
+        let e = super::invalid(
+            "csrf",
+            "a form without this page's CSRF token (or from another site)",
+        );
+        remote::refused(&p.store, &s, "sign", e, now(&p)).await;
         return forbidden(&p);
     }
     let csrf = csrf_for(&p, &cookie_value);

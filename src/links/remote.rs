@@ -21,6 +21,21 @@ use crate::contract::{
 };
 use crate::store::{ts, Store};
 
+/// The contract a link was issued for (`None` for links of other purposes). Staff only.
+pub async fn link_document(
+    store: &Store,
+    actor: &Actor,
+    link_id: &str,
+) -> Result<Option<String>, LinkError> {
+    super::require_staff(actor)?;
+    let doc: Option<Option<String>> =
+        sqlx::query_scalar(r#"SELECT document_id FROM access_link WHERE id = ?1"#)
+            .bind(link_id.trim())
+            .fetch_optional(store.pool())
+            .await?;
+    doc.ok_or_else(|| LinkError::NotFound(link_id.to_string()))
+}
+
 /// Where the customer's remote signing stands.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RemoteSigning {
@@ -215,8 +230,49 @@ fn customer(session: &PortalSession) -> Actor {
     Actor::Customer(session.customer_id.clone())
 }
 
-/// The buyer's ESIGN consent, given in the portal after the disclosure and the PDF.
+/// Records a refused customer step (audited `portal.remote_signing_refused`, with the input at
+/// fault) and returns the error.
+pub(crate) async fn refused(
+    store: &Store,
+    session: &PortalSession,
+    step: &str,
+    e: LinkError,
+    now: DateTime<Utc>,
+) -> LinkError {
+    let detail = match &e {
+        LinkError::Invalid { field, message } => format!("{step}: {field}: {message}"),
+        other => format!("{step}: {other}"),
+    };
+    let event = AuditEvent::new(
+        format!("customer:{}", session.customer_id),
+        "portal.remote_signing_refused",
+        AuditOutcome::Failure,
+    )
+    .subject(format!("link:{}", session.link_id))
+    .detail(detail);
+    if let Err(a) = audit::record(store, now, &event).await {
+        tracing::error!(error = %a, "could not audit a refused remote signing step");
+    }
+    e
+}
+
+/// The buyer's ESIGN consent, given in the portal after the disclosure and the PDF. A refusal
+/// is audited.
 pub async fn remote_consent(
+    store: &Store,
+    session: &PortalSession,
+    device: &str,
+    agreed: bool,
+    opened_pdf: bool,
+    now: DateTime<Utc>,
+) -> Result<RemoteSigning, LinkError> {
+    match consent_inner(store, session, device, agreed, opened_pdf, now).await {
+        Err(e @ LinkError::Invalid { .. }) => Err(refused(store, session, "consent", e, now).await),
+        other => other,
+    }
+}
+
+async fn consent_inner(
     store: &Store,
     session: &PortalSession,
     device: &str,
@@ -262,9 +318,33 @@ pub async fn remote_consent(
 
 /// Signs the buyer's next field with an adopted typed signature and explicit intent. When the
 /// buyer has nothing left to sign, the portal session ends (the dealership countersigns) and
-/// `done` is true.
-#[allow(clippy::too_many_arguments)]
+/// `done` is true. A refusal (no intent, out of order, no name …) is audited.
 pub async fn remote_sign(
+    store: &Store,
+    session: &PortalSession,
+    field_id: &str,
+    typed_name: &str,
+    intent_confirmed: bool,
+    device: &str,
+    now: DateTime<Utc>,
+) -> Result<RemoteSigning, LinkError> {
+    match sign_inner(
+        store,
+        session,
+        field_id,
+        typed_name,
+        intent_confirmed,
+        device,
+        now,
+    )
+    .await
+    {
+        Err(e @ LinkError::Invalid { .. }) => Err(refused(store, session, "sign", e, now).await),
+        other => other,
+    }
+}
+
+async fn sign_inner(
     store: &Store,
     session: &PortalSession,
     field_id: &str,

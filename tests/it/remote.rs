@@ -288,6 +288,12 @@ async fn a_remote_signing_link_is_bound_to_one_signable_contract_of_the_customer
             .await
             .expect("row");
     assert_eq!(bound.as_deref(), Some(d.document_id.as_str()));
+    assert_eq!(
+        links::remote::link_document(store, &sam, &issued.id)
+            .await
+            .expect("bound"),
+        Some(d.document_id.clone())
+    );
     let plain = links::issue(
         store,
         &sam,
@@ -867,6 +873,25 @@ async fn refusals_over_http_intent_order_csrf_and_a_used_link() {
     let r = post("/portal/sign", sign_form(&fields[0], true, true)).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(events().await, 2, "consent and the first field only");
+    let refusals: Vec<String> = sqlx::query_scalar(
+        "SELECT detail FROM audit_log WHERE action = 'portal.remote_signing_refused' ORDER BY seq",
+    )
+    .fetch_all(store.pool())
+    .await
+    .expect("audit");
+    for step in [
+        "consent: csrf",
+        "sign: signer",
+        "consent: opened_pdf",
+        "sign: intent_confirmed",
+        "sign: field_id",
+        "sign: csrf",
+    ] {
+        assert!(
+            refusals.iter().any(|r| r.starts_with(step)),
+            "{step} audited: {refusals:#?}"
+        );
+    }
 
     // The rest in order; the last ends the session; the link is used: the generic page.
     for (i, f) in fields.iter().enumerate().skip(1) {
