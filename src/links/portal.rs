@@ -363,7 +363,7 @@ async fn style() -> Response {
 
 const STYLE: &str = "body{font:17px/1.5 system-ui,sans-serif;margin:0;color:#1b1f24;background:#f6f7f9}\
 header{background:#1f3a5f;color:#fff;padding:.6rem 1rem}.brand{margin:0;font-weight:600}\
-main{max-width:32rem;margin:0 auto;padding:1rem}h1{font-size:1.4rem}\
+main{max-width:32rem;margin:0 auto;padding:1rem}h1{font-size:1.4rem}h2{font-size:1.15rem}\
 label{display:block;margin:.8rem 0 .2rem;font-weight:600}\
 input{font:inherit;width:100%;box-sizing:border-box;padding:.55rem;border:1px solid #8a94a3;border-radius:6px;background:#fff}\
 button{font:inherit;margin-top:1rem;padding:.65rem 1.2rem;border:0;border-radius:6px;background:#1f5fbf;color:#fff}\
