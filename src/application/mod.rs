@@ -346,6 +346,9 @@ fn check_actor(
     match actor {
         Actor::Staff(s) => check_transition(from, action, s.role),
         Actor::Cli(_) => check_transition(from, action, Role::Admin),
+        Actor::Customer(_) => Err(ApplicationError::Forbidden(
+            "change a credit application's state",
+        )),
     }
 }
 

@@ -1063,6 +1063,9 @@ pub async fn sign_out(
 pub enum Actor {
     Staff(StaffView),
     Cli(String),
+    /// A customer acting on their own behalf through the portal (after a link's knowledge
+    /// check), by customer id. Holds no staff role.
+    Customer(String),
 }
 
 impl Actor {
@@ -1079,6 +1082,7 @@ impl Actor {
         match self {
             Actor::Staff(s) => s.actor(),
             Actor::Cli(user) => format!("cli:{user}"),
+            Actor::Customer(id) => format!("customer:{id}"),
         }
     }
 
@@ -1087,6 +1091,7 @@ impl Actor {
         match self {
             Actor::Staff(s) => roles.contains(&s.role),
             Actor::Cli(_) => true,
+            Actor::Customer(_) => false,
         }
     }
 }

@@ -29,6 +29,9 @@ pub enum LinkCommand {
         /// For upload_documents: the credit application whose stipulations the uploads clear.
         #[arg(long)]
         application: Option<String>,
+        /// For remote_signing (required): the contract document the customer signs.
+        #[arg(long, value_name = "DOCUMENT_ID")]
+        document: Option<String>,
         /// Also write the link's QR code as an SVG file.
         #[arg(long, value_name = "PATH")]
         qr: Option<PathBuf>,
@@ -130,6 +133,7 @@ async fn run(
             purpose,
             ttl,
             application,
+            document,
             qr,
             handout,
             send,
@@ -149,7 +153,29 @@ async fn run(
                 // Before issuing: a link whose message cannot be sent would be lost.
                 links::outbox::recipient(store, &input.customer_id, channel).await?;
             }
-            let issued = links::issue(store, actor, &input, now).await?;
+            let issued = match (purpose, document.as_deref()) {
+                (LinkPurpose::RemoteSigning, Some(doc)) => {
+                    links::issue_remote_signing(
+                        store,
+                        actor,
+                        &input.customer_id,
+                        doc,
+                        input.ttl_minutes,
+                        now,
+                    )
+                    .await?
+                }
+                (LinkPurpose::RemoteSigning, None) | (_, None) => {
+                    links::issue(store, actor, &input, now).await?
+                }
+                (_, Some(_)) => {
+                    return Err(links::invalid(
+                        "document_id",
+                        "--document is only for remote_signing links",
+                    )
+                    .into())
+                }
+            };
             if let Some(file) = &qr {
                 let svg = links::qr_svg(&issued.url)?;
                 std::fs::write(file, svg).map_err(|e| {

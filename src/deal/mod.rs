@@ -293,7 +293,7 @@ async fn price_deal(
         }
         None => match actor {
             Actor::Staff(s) => Some(s.username.clone()),
-            Actor::Cli(_) => None,
+            Actor::Cli(_) | Actor::Customer(_) => None,
         },
     };
     let notes = input

@@ -18,6 +18,7 @@ pub mod handout;
 pub mod outbox;
 pub mod portal;
 mod rate;
+pub mod remote;
 mod session;
 
 use chrono::{DateTime, Duration, Utc};
@@ -486,7 +487,9 @@ fn require_staff(actor: &Actor) -> Result<(), LinkError> {
     }
 }
 
-/// Issues a link. The returned URL carries the token and is never shown again.
+/// Issues a link. The returned URL carries the token and is never shown again. A
+/// `remote_signing` link is bound to a contract document: issue it with
+/// [`issue_remote_signing`] (here it is refused, field `document_id`).
 #[tracing::instrument(skip_all, err, fields(purpose = input.purpose.as_str()))]
 pub async fn issue(
     store: &Store,
@@ -495,8 +498,59 @@ pub async fn issue(
     now: DateTime<Utc>,
 ) -> Result<IssuedLink, LinkError> {
     require_staff(actor)?;
-    let customer_id = input.customer_id.trim();
+    if input.purpose == LinkPurpose::RemoteSigning {
+        return Err(invalid(
+            "document_id",
+            "a remote signing link is sent for one contract: choose the contract to sign",
+        ));
+    }
+    identity_gate(store, input.customer_id.trim()).await?;
+    issue_checked(store, actor, input, None, now).await
+}
+
+/// Issues a `remote_signing` link bound to one contract document: the authoritative original of
+/// a deal of this customer (the buyer), in `draft` or `signing` state, with buyer fields still to
+/// sign. Refusals are [`LinkError::Invalid`] with field `document_id` (no such document, another
+/// customer's, signed, void, a copy, nothing left for the buyer to sign) or the usual issuing
+/// errors (role, identity not verified, TTL). `ttl_minutes` as in [`IssueLink`].
+#[tracing::instrument(skip_all, err)]
+pub async fn issue_remote_signing(
+    store: &Store,
+    actor: &Actor,
+    customer_id: &str,
+    document_id: &str,
+    ttl_minutes: Option<u32>,
+    now: DateTime<Utc>,
+) -> Result<IssuedLink, LinkError> {
+    require_staff(actor)?;
+    let customer_id = customer_id.trim();
+    let document_id = document_id.trim();
+    if document_id.is_empty() {
+        return Err(invalid(
+            "document_id",
+            "a remote signing link is sent for one contract: choose the contract to sign",
+        ));
+    }
     identity_gate(store, customer_id).await?;
+    remote::check_signable_for(store, customer_id, document_id).await?;
+    let input = IssueLink {
+        customer_id: customer_id.to_string(),
+        purpose: LinkPurpose::RemoteSigning,
+        ttl_minutes,
+        application_id: None,
+    };
+    issue_checked(store, actor, &input, Some(document_id), now).await
+}
+
+/// Issues a link whose customer (and document) were checked.
+async fn issue_checked(
+    store: &Store,
+    actor: &Actor,
+    input: &IssueLink,
+    document_id: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<IssuedLink, LinkError> {
+    let customer_id = input.customer_id.trim();
     // Both settings in one read (issuing is on the desk's hot path: ≤ 1 ms).
     let settings: Vec<(String, String)> =
         sqlx::query_as(r#"SELECT key, value FROM meta WHERE key IN (?1, 'portal_base_url')"#)
@@ -540,8 +594,8 @@ pub async fn issue(
     .await?;
     sqlx::query(
         r#"INSERT INTO access_link (id, token_hash, customer_id, purpose, application_id, issued_by,
-               expires_at, created_at, updated_at, device_id, change_seq)
-           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10)"#,
+               expires_at, created_at, updated_at, device_id, change_seq, document_id)
+           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10, ?11)"#,
     )
     .bind(&id)
     .bind(token_hash(&token))
@@ -553,14 +607,18 @@ pub async fn issue(
     .bind(ts(now))
     .bind(store.device_id())
     .bind(seq)
+    .bind(document_id)
     .execute(&mut *tx)
     .await?;
     let event = AuditEvent::new(actor.name(), "link.issue", AuditOutcome::Success)
         .subject(format!("link:{id}"))
         .detail(format!(
-            "customer:{customer_id} purpose {} expires {}",
+            "customer:{customer_id} purpose {} expires {}{}",
             input.purpose.as_str(),
-            ts(expires_at)
+            ts(expires_at),
+            document_id
+                .map(|d| format!(" contract:{d}"))
+                .unwrap_or_default()
         ));
     audit::append(&mut tx, store.cipher(), now, &event).await?;
     tx.commit().await?;

@@ -35,6 +35,7 @@ use serde::Deserialize;
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
+use super::remote::{self, RemoteSigning};
 use super::{
     confirm_contact, confirm_totp, contact_details, enrolment, open, peek, portal_session, redeem,
     set_password, upload_document, Attempt, ContactCorrection, KnowledgeAnswer, LinkError,
@@ -42,6 +43,8 @@ use super::{
 };
 use crate::audit::{self, AuditEvent, AuditOutcome};
 use crate::auth::MfaEnrolment;
+use crate::contract::sign::{ESIGN_DISCLOSURE, INTENT_STATEMENT};
+use crate::contract::FieldKind;
 use crate::store::Store;
 
 const LINK_COOKIE: &str = "dd_link";
@@ -102,6 +105,10 @@ pub fn router(store: Store, cfg: PortalConfig) -> Router {
         .route("/portal/password", post(password_submit))
         .route("/portal/totp", post(totp_submit))
         .route("/portal/contact", post(contact_submit))
+        .route("/portal/contract.pdf", get(contract_pdf_inline))
+        .route("/portal/contract/download", get(contract_pdf_download))
+        .route("/portal/consent", post(consent_submit))
+        .route("/portal/sign", post(sign_submit))
         .route(
             "/portal/upload",
             post(upload_submit).layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES + 64 * 1024)),
@@ -356,13 +363,16 @@ async fn style() -> Response {
 
 const STYLE: &str = "body{font:17px/1.5 system-ui,sans-serif;margin:0;color:#1b1f24;background:#f6f7f9}\
 header{background:#1f3a5f;color:#fff;padding:.6rem 1rem}.brand{margin:0;font-weight:600}\
-main{max-width:32rem;margin:0 auto;padding:1rem}h1{font-size:1.4rem}\
+main{max-width:32rem;margin:0 auto;padding:1rem}h1{font-size:1.4rem}h2{font-size:1.15rem}\
 label{display:block;margin:.8rem 0 .2rem;font-weight:600}\
 input{font:inherit;width:100%;box-sizing:border-box;padding:.55rem;border:1px solid #8a94a3;border-radius:6px;background:#fff}\
 button{font:inherit;margin-top:1rem;padding:.65rem 1.2rem;border:0;border-radius:6px;background:#1f5fbf;color:#fff}\
 button.secondary{background:#e4e8ee;color:#1b1f24}.error{color:#a4161a;font-weight:600}\
 .qr svg{width:240px;height:240px}code{word-break:break-all}dl{display:grid;grid-template-columns:auto 1fr;gap:.2rem 1rem}\
-:focus{outline:3px solid #f0a500;outline-offset:2px}";
+:focus{outline:3px solid #f0a500;outline-offset:2px}\
+.check{display:flex;gap:.6rem;align-items:flex-start;font-weight:400}.check input{width:1.4rem;height:1.4rem;flex:none;margin:.15rem 0 0}\
+.disclosure{background:#fff;border:1px solid #c9d0da;border-radius:6px;padding:.2rem 1rem;font-size:.95rem}\
+.doc a{display:inline-block;margin:.3rem 1rem .3rem 0}";
 
 fn client_of(addr: &SocketAddr) -> String {
     addr.ip().to_string()
@@ -605,11 +615,9 @@ async fn render_portal(
             "<p>We have your answer. If you sent a correction, the dealership will confirm it with you.</p>",
         ),
         (LinkPurpose::UploadDocuments, _) => upload_form(p, csrf, message, None),
-        (LinkPurpose::RemoteSigning, _) => page(
-            p,
-            "Nothing to sign yet",
-            "<p>There are no documents waiting for your signature. The dealership will let you know.</p>",
-        ),
+        (LinkPurpose::RemoteSigning, _) => {
+            return remote_page(p, s, csrf, message.map(|m| ("", m)), status).await
+        }
     };
     html(status, body)
 }
@@ -822,6 +830,326 @@ fn upload_too_big(p: &Portal, csrf: &str, status: StatusCode) -> Response {
     html(status, upload_form(p, csrf, Some(msg), None))
 }
 
+// ----- remote signing -----------------------------------------------------------------------
+
+/// What the signing events record as the device: that it was a remote link, the client's
+/// address and a summary of its user agent (browser and system, never the whole string).
+fn device_of(headers: &HeaderMap, addr: &SocketAddr) -> String {
+    let ua = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    format!(
+        "remote link from {}, {}",
+        client_of(addr),
+        user_agent_summary(ua)
+    )
+}
+
+/// "Chrome 131 on Android", "Safari on iPhone", "HeadlessChrome 131 on Linux"… or "unknown
+/// browser".
+pub fn user_agent_summary(ua: &str) -> String {
+    let version = |name: &str| -> Option<String> {
+        let at = ua.find(&format!("{name}/"))?;
+        let rest = &ua[at + name.len() + 1..];
+        let major: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
+        Some(if major.is_empty() {
+            name.to_string()
+        } else {
+            format!("{name} {major}")
+        })
+    };
+    let browser = ["Edg", "Firefox", "HeadlessChrome", "Chrome", "CriOS"]
+        .iter()
+        .find_map(|b| version(b))
+        .map(|b| b.replace("Edg ", "Edge ").replace("CriOS", "Chrome"))
+        .or_else(|| ua.contains("Safari/").then(|| "Safari".to_string()))
+        .unwrap_or_else(|| "unknown browser".to_string());
+    let system = [
+        ("Android", "Android"),
+        ("iPhone", "iPhone"),
+        ("iPad", "iPad"),
+        ("Windows", "Windows"),
+        ("Mac OS X", "macOS"),
+        ("CrOS", "ChromeOS"),
+        ("Linux", "Linux"),
+    ]
+    .iter()
+    .find(|(k, _)| ua.contains(k))
+    .map(|(_, v)| *v);
+    match system {
+        Some(s) => format!("{browser} on {s}"),
+        None => browser,
+    }
+}
+
+/// An error shown next to the input it is about (or at the top, field "").
+fn note_at(err: Option<(&str, &str)>, fields: &[&str]) -> String {
+    match err {
+        Some((f, m)) if fields.contains(&f) => error_note(Some(m)),
+        _ => String::new(),
+    }
+}
+
+fn document_links() -> &'static str {
+    "<p class=\"doc\"><a href=\"/portal/contract.pdf\" target=\"_blank\" rel=\"noopener\">Open the contract (PDF)</a><a href=\"/portal/contract/download\">Download it</a></p>"
+}
+
+fn consent_form(p: &Portal, csrf: &str, r: &RemoteSigning, err: Option<(&str, &str)>) -> String {
+    let disclosure: String = ESIGN_DISCLOSURE
+        .split(" (")
+        .enumerate()
+        .map(|(i, part)| {
+            if i == 0 {
+                format!("<p><strong>{}</strong></p>", esc(part))
+            } else {
+                format!("<p>({}</p>", esc(part))
+            }
+        })
+        .collect();
+    let known = ["opened_pdf", "agreed"];
+    let top = match err {
+        Some((f, _)) if known.contains(&f) => String::new(),
+        other => error_note(other.map(|(_, m)| m)),
+    };
+    page(
+        p,
+        "Review and sign your contract",
+        &format!(
+            "<p>{name}, the dealership sent you your contract to sign electronically. Please read this first.</p>{top}\
+<h2>Consent to electronic records and signatures</h2><div class=\"disclosure\">{disclosure}</div>\
+<h2>Your contract</h2><p>Open the contract as a PDF to check you can read it on this device, and read it before you sign.</p>{links}\
+<form method=\"post\" action=\"/portal/consent\">{csrf}{e1}\
+<label class=\"check\" for=\"opened_pdf\"><input type=\"checkbox\" id=\"opened_pdf\" name=\"opened_pdf\" value=\"yes\"> I was able to open the PDF</label>{e2}\
+<label class=\"check\" for=\"agreed\"><input type=\"checkbox\" id=\"agreed\" name=\"agreed\" value=\"yes\"> I agree to use electronic records and signatures for this contract</label>\
+<button type=\"submit\">I agree</button></form>\
+<p>Prefer paper? Close this page and call the dealership: paper copies are free.</p>",
+            name = esc(&r.buyer_name),
+            links = document_links(),
+            e1 = note_at(err, &["opened_pdf"]),
+            e2 = note_at(err, &["agreed"]),
+            csrf = csrf_field(csrf),
+        ),
+    )
+}
+
+fn sign_form(
+    p: &Portal,
+    csrf: &str,
+    r: &RemoteSigning,
+    f: &crate::contract::SignatureField,
+    err: Option<(&str, &str)>,
+) -> String {
+    let (what, auto) = match f.kind {
+        FieldKind::Initial => ("your initials", "off"),
+        _ => ("your full name", "name"),
+    };
+    let known = ["mark", "intent_confirmed"];
+    let top = match err {
+        Some((f, _)) if known.contains(&f) => String::new(),
+        other => error_note(other.map(|(_, m)| m)),
+    };
+    page(
+        p,
+        &format!("Sign {} of {}", r.position, r.buyer_fields),
+        &format!(
+            "<h2>{label}</h2><p>Page {page} of the contract. {links}</p>{top}\
+<form method=\"post\" action=\"/portal/sign\">{csrf}<input type=\"hidden\" name=\"field_id\" value=\"{id}\">\
+<label for=\"mark\">Type {what} to adopt it as your signature</label>{e1}<input id=\"mark\" name=\"mark\" autocomplete=\"{auto}\" maxlength=\"120\" required>\
+{e2}<label class=\"check\" for=\"intent\"><input type=\"checkbox\" id=\"intent\" name=\"intent\" value=\"yes\"> {intent}</label>\
+<button type=\"submit\">Sign</button></form>",
+            label = esc(&f.label),
+            page = f.page,
+            links = document_links(),
+            id = esc(&f.id),
+            intent = esc(INTENT_STATEMENT),
+            e1 = note_at(err, &["mark"]),
+            e2 = note_at(err, &["intent_confirmed"]),
+            csrf = csrf_field(csrf),
+        ),
+    )
+}
+
+fn signed_page(p: &Portal) -> String {
+    page(
+        p,
+        "Thank you, you have signed",
+        "<p>Your signatures are recorded. The dealership's finance manager will countersign the contract and give you your copy of the signed contract.</p><p>This link has now ended. You can close this page.</p>",
+    )
+}
+
+/// The remote signing step the session is at: consent, the next field, or done.
+async fn remote_page(
+    p: &Portal,
+    s: &PortalSession,
+    csrf: &str,
+    err: Option<(&str, &str)>,
+    status: StatusCode,
+) -> Response {
+    let r = match remote::remote_signing(&p.store, s).await {
+        Ok(r) => r,
+        Err(e) => return failure(p, &e),
+    };
+    let body = if !r.consented {
+        consent_form(p, csrf, &r, err)
+    } else if let Some(f) = &r.next_field {
+        sign_form(p, csrf, &r, f, err)
+    } else if r.done {
+        signed_page(p)
+    } else {
+        page(
+            p,
+            "Waiting for the dealership",
+            "<p>The next signature on this contract is not yours. The dealership will let you know when it is your turn.</p>",
+        )
+    };
+    html(status, body)
+}
+
+async fn remote_refused(p: &Portal, s: &PortalSession, csrf: &str, e: LinkError) -> Response {
+    match &e {
+        LinkError::Invalid { field, message } => {
+            remote_page(
+                p,
+                s,
+                csrf,
+                Some((field, message)),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        other => failure(p, other),
+    }
+}
+
+async fn contract_pdf(p: &Portal, headers: &HeaderMap, download: bool) -> Response {
+    let (s, _) = match session_of(p, headers).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    match remote::remote_pdf(&p.store, &s, now(p)).await {
+        Ok((doc, pdf)) => {
+            let short: String = doc.chars().filter(char::is_ascii_alphanumeric).collect();
+            let short = &short[short.len().saturating_sub(8)..];
+            let disposition = format!(
+                "{}; filename=\"contract-{short}.pdf\"",
+                if download { "attachment" } else { "inline" }
+            );
+            let mut res = (
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, "application/pdf")],
+                pdf,
+            )
+                .into_response();
+            if let Ok(v) = HeaderValue::from_str(&disposition) {
+                res.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+            }
+            res
+        }
+        Err(e) => failure(p, &e),
+    }
+}
+
+async fn contract_pdf_inline(State(p): State<Shared>, headers: HeaderMap) -> Response {
+    contract_pdf(&p, &headers, false).await
+}
+
+async fn contract_pdf_download(State(p): State<Shared>, headers: HeaderMap) -> Response {
+    contract_pdf(&p, &headers, true).await
+}
+
+#[derive(Deserialize)]
+struct ConsentForm {
+    csrf: Option<String>,
+    opened_pdf: Option<String>,
+    agreed: Option<String>,
+}
+
+async fn consent_submit(
+    State(p): State<Shared>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(form): Form<ConsentForm>,
+) -> Response {
+    let (s, cookie_value) = match session_of(&p, &headers).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    if !csrf_ok(&p, &headers, &cookie_value, form.csrf.as_deref()) {
+        let e = super::invalid(
+            "csrf",
+            "a form without this page's CSRF token (or from another site)",
+        );
+        remote::refused(&p.store, &s, "consent", e, now(&p)).await;
+        return forbidden(&p);
+    }
+    let csrf = csrf_for(&p, &cookie_value);
+    let device = device_of(&headers, &addr);
+    match remote::remote_consent(
+        &p.store,
+        &s,
+        &device,
+        form.agreed.is_some(),
+        form.opened_pdf.is_some(),
+        now(&p),
+    )
+    .await
+    {
+        Ok(_) => redirect("/portal"),
+        Err(e) => remote_refused(&p, &s, &csrf, e).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct SignForm {
+    csrf: Option<String>,
+    field_id: Option<String>,
+    mark: Option<String>,
+    intent: Option<String>,
+}
+
+async fn sign_submit(
+    State(p): State<Shared>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(form): Form<SignForm>,
+) -> Response {
+    let (s, cookie_value) = match session_of(&p, &headers).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    if !csrf_ok(&p, &headers, &cookie_value, form.csrf.as_deref()) {
+        let e = super::invalid(
+            "csrf",
+            "a form without this page's CSRF token (or from another site)",
+        );
+        remote::refused(&p.store, &s, "sign", e, now(&p)).await;
+        return forbidden(&p);
+    }
+    let csrf = csrf_for(&p, &cookie_value);
+    let device = device_of(&headers, &addr);
+    match remote::remote_sign(
+        &p.store,
+        &s,
+        form.field_id.as_deref().unwrap_or(""),
+        form.mark.as_deref().unwrap_or(""),
+        form.intent.is_some(),
+        &device,
+        now(&p),
+    )
+    .await
+    {
+        // The customer's part is over and the session has ended: the thanks page is the
+        // answer itself (there is no session left to redirect to).
+        Ok(r) if r.done => with_cookies(
+            html(StatusCode::OK, signed_page(&p)),
+            &[cookie(&p, SESSION_COOKIE, "", 0)],
+        ),
+        Ok(_) => redirect("/portal"),
+        Err(e) => remote_refused(&p, &s, &csrf, e).await,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -832,6 +1160,23 @@ mod tests {
             esc("<a href=\"x\">'&'</a>"),
             "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
         );
+    }
+
+    #[test]
+    fn user_agents_are_summarised() {
+        assert_eq!(
+            user_agent_summary("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36"),
+            "Chrome 131 on Android"
+        );
+        assert_eq!(
+            user_agent_summary("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"),
+            "Safari on iPhone"
+        );
+        assert_eq!(
+            user_agent_summary("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/131.0.0.0 Safari/537.36"),
+            "HeadlessChrome 131 on Linux"
+        );
+        assert_eq!(user_agent_summary(""), "unknown browser");
     }
 
     #[test]

@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 use crate::links::{customer_id, issue_input};
 use crate::support::{cli_actor, fresh, now};
 
-fn chromium() -> Option<PathBuf> {
+pub(crate) fn chromium() -> Option<PathBuf> {
     [
         "/usr/bin/chromium",
         "/usr/bin/chromium-browser",
@@ -28,7 +28,7 @@ fn chromium() -> Option<PathBuf> {
     .find(|p| p.exists())
 }
 
-struct Browser {
+pub(crate) struct Browser {
     child: Child,
     to: std::fs::File,
     from: BufReader<std::fs::File>,
@@ -44,7 +44,7 @@ impl Drop for Browser {
 }
 
 impl Browser {
-    fn launch(exe: &Path, dir: &Path) -> Browser {
+    pub(crate) fn launch(exe: &Path, dir: &Path) -> Browser {
         let input = dir.join("cdp-in");
         let output = dir.join("cdp-out");
         for f in [&input, &output] {
@@ -85,7 +85,7 @@ impl Browser {
         b
     }
 
-    fn call(&mut self, session: Option<&str>, method: &str, params: Value) -> Value {
+    pub(crate) fn call(&mut self, session: Option<&str>, method: &str, params: Value) -> Value {
         self.next_id += 1;
         let id = self.next_id;
         let mut msg = json!({"id": id, "method": method, "params": params});
@@ -112,12 +112,12 @@ impl Browser {
         }
     }
 
-    fn page(&mut self, method: &str, params: Value) -> Value {
+    pub(crate) fn page(&mut self, method: &str, params: Value) -> Value {
         let s = self.session.clone();
         self.call(Some(&s), method, params)
     }
 
-    fn eval(&mut self, expr: &str) -> Value {
+    pub(crate) fn eval(&mut self, expr: &str) -> Value {
         let r = self.page(
             "Runtime.evaluate",
             json!({"expression": expr, "returnByValue": true}),
@@ -126,7 +126,7 @@ impl Browser {
     }
 
     /// Waits until the page at `path` has loaded, and returns its text.
-    fn wait_for(&mut self, path: &str) -> String {
+    pub(crate) fn wait_for(&mut self, path: &str) -> String {
         let start = Instant::now();
         loop {
             let state = self.eval("location.pathname + ' ' + document.readyState");
@@ -145,11 +145,11 @@ impl Browser {
         }
     }
 
-    fn navigate(&mut self, url: &str) {
+    pub(crate) fn navigate(&mut self, url: &str) {
         self.page("Page.navigate", json!({"url": url}));
     }
 
-    fn fill_and_click(&mut self, fields: &[(&str, &str)], button: &str) {
+    pub(crate) fn fill_and_click(&mut self, fields: &[(&str, &str)], button: &str) {
         let mut js = String::new();
         for (id, value) in fields {
             js.push_str(&format!(
@@ -166,7 +166,7 @@ impl Browser {
     }
 }
 
-async fn serve(store: &Store) -> (String, tokio::sync::oneshot::Sender<()>) {
+pub(crate) async fn serve(store: &Store) -> (String, tokio::sync::oneshot::Sender<()>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");

@@ -26,7 +26,7 @@ use serde_json::Value;
 
 use crate::support::{cli_actor, code, customer_input, fresh, json, now, raw_sql, staff, today};
 
-fn loan_terms() -> LoanTerms {
+pub(crate) fn loan_terms() -> LoanTerms {
     LoanTerms {
         price: "15995".into(),
         addons: "995".into(),

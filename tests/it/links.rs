@@ -84,6 +84,14 @@ async fn issuing_returns_the_url_once_and_stores_only_the_hash() {
     let sales = Actor::Staff(staff(&f.store, "sam", Role::Sales).await);
     let mut tokens = Vec::new();
     for purpose in LinkPurpose::ALL {
+        if *purpose == LinkPurpose::RemoteSigning {
+            // Bound to a contract: issued by `issue_remote_signing` (tests/it/remote.rs).
+            let e = links::issue(&f.store, &sales, &issue_input(&cid, *purpose), now())
+                .await
+                .expect_err("a remote signing link needs its contract");
+            assert_eq!(e.field(), Some("document_id"), "{e}");
+            continue;
+        }
         let issued = links::issue(&f.store, &sales, &issue_input(&cid, *purpose), now())
             .await
             .expect("issued");
@@ -103,7 +111,7 @@ async fn issuing_returns_the_url_once_and_stores_only_the_hash() {
     let listed = links::list(&f.store, &sales, Some(&cid), now())
         .await
         .expect("list");
-    assert_eq!(listed.len(), 4);
+    assert_eq!(listed.len(), 3);
     assert!(listed.iter().all(|l| l.state == LinkState::Issued));
     assert!(listed.iter().all(|l| l.issued_by == "staff:sam"));
     // A customer-side failure writes the audit log too (with a token in hand).

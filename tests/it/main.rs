@@ -17,6 +17,7 @@ mod identity;
 mod links;
 mod pdf;
 mod portal;
+mod remote;
 mod star;
 mod store;
 mod support;

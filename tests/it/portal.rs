@@ -12,13 +12,13 @@ use reqwest::StatusCode;
 use crate::links::{customer_id, issue_input};
 use crate::support::{cli_actor, fresh, now};
 
-struct Server {
-    base: String,
-    client: reqwest::Client,
+pub(crate) struct Server {
+    pub(crate) base: String,
+    pub(crate) client: reqwest::Client,
     _stop: tokio::sync::oneshot::Sender<()>,
 }
 
-async fn start(store: &Store, limiter: LinkLimiter) -> Server {
+pub(crate) async fn start(store: &Store, limiter: LinkLimiter) -> Server {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -44,7 +44,7 @@ async fn start(store: &Store, limiter: LinkLimiter) -> Server {
     }
 }
 
-fn set_cookie(h: &HeaderMap, name: &str) -> Option<(String, String)> {
+pub(crate) fn set_cookie(h: &HeaderMap, name: &str) -> Option<(String, String)> {
     h.get_all(SET_COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
@@ -59,20 +59,25 @@ fn set_cookie(h: &HeaderMap, name: &str) -> Option<(String, String)> {
         })
 }
 
-fn csrf_in(body: &str) -> String {
+pub(crate) fn csrf_in(body: &str) -> String {
     let start = body.find("name=\"csrf\" value=\"").expect("csrf field") + 19;
     body[start..].split('"').next().expect("value").to_string()
 }
 
 impl Server {
-    async fn get(&self, path: &str, cookie: Option<&str>) -> reqwest::Response {
+    pub(crate) async fn get(&self, path: &str, cookie: Option<&str>) -> reqwest::Response {
         let mut r = self.client.get(format!("{}{path}", self.base));
         if let Some(c) = cookie {
             r = r.header("cookie", c);
         }
         r.send().await.expect("GET")
     }
-    async fn post(&self, path: &str, cookie: &str, form: &[(&str, &str)]) -> reqwest::Response {
+    pub(crate) async fn post(
+        &self,
+        path: &str,
+        cookie: &str,
+        form: &[(&str, &str)],
+    ) -> reqwest::Response {
         self.client
             .post(format!("{}{path}", self.base))
             .header("cookie", cookie)
@@ -83,7 +88,7 @@ impl Server {
     }
 
     /// Open → knowledge check → the portal session cookie.
-    async fn redeem(&self, token: &str) -> String {
+    pub(crate) async fn redeem(&self, token: &str) -> String {
         let r = self.get(&format!("/l/{token}"), None).await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
         let (link, _) = set_cookie(r.headers(), "dd_link").expect("link cookie");
