@@ -979,3 +979,27 @@ pub async fn verify_contract_file(
     state.authorize(ANY, "contract.verify").await?;
     Ok(contract::verify(state.store()?, &bytes).await?)
 }
+
+/// A `remote_signing` link for the customer's contract (the buyer signs on their phone; the
+/// finance manager countersigns and seals at the desk).
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn issue_remote_signing_link(
+    state: State<'_, AppState>,
+    customer_id: String,
+    document_id: String,
+    ttl_minutes: Option<u32>,
+    send: Vec<Channel>,
+) -> Result<DeskLink> {
+    let staff = state.authorize(ANY, "link.issue").await?;
+    Ok(link_desk::issue_remote_signing_at_desk(
+        state.store()?,
+        &Actor::Staff(staff),
+        &customer_id,
+        &document_id,
+        ttl_minutes,
+        &send,
+        Utc::now(),
+    )
+    .await?)
+}

@@ -101,6 +101,7 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         contract_sign,
         seal_contract,
         verify_contract_file,
+        issue_remote_signing_link,
         get_application,
         application_assist,
         submit_blockers,

@@ -7,7 +7,7 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use super::outbox::{self, Channel};
-use super::{issue, qr_svg, IssueLink, IssuedLink, LinkError};
+use super::{issue, issue_remote_signing, qr_svg, IssueLink, IssuedLink, LinkError};
 use crate::auth::Actor;
 use crate::store::Store;
 
@@ -27,14 +27,50 @@ pub async fn issue_at_desk(
     send: &[Channel],
     now: DateTime<Utc>,
 ) -> Result<DeskLink, LinkError> {
+    let channels = recipients(store, &input.customer_id, send).await?;
+    let link = issue(store, actor, input, now).await?;
+    deliver(store, actor, link, channels, now).await
+}
+
+/// A `remote_signing` link for one contract document, issued at the desk like [`issue_at_desk`].
+pub async fn issue_remote_signing_at_desk(
+    store: &Store,
+    actor: &Actor,
+    customer_id: &str,
+    document_id: &str,
+    ttl_minutes: Option<u32>,
+    send: &[Channel],
+    now: DateTime<Utc>,
+) -> Result<DeskLink, LinkError> {
+    let channels = recipients(store, customer_id, send).await?;
+    let link =
+        issue_remote_signing(store, actor, customer_id, document_id, ttl_minutes, now).await?;
+    deliver(store, actor, link, channels, now).await
+}
+
+/// Each chosen channel once, after checking the customer has an address for it.
+async fn recipients(
+    store: &Store,
+    customer_id: &str,
+    send: &[Channel],
+) -> Result<Vec<Channel>, LinkError> {
     let mut channels: Vec<Channel> = Vec::new();
     for ch in send {
         if !channels.contains(ch) {
-            outbox::recipient(store, &input.customer_id, *ch).await?;
+            outbox::recipient(store, customer_id, *ch).await?;
             channels.push(*ch);
         }
     }
-    let link = issue(store, actor, input, now).await?;
+    Ok(channels)
+}
+
+async fn deliver(
+    store: &Store,
+    actor: &Actor,
+    link: IssuedLink,
+    channels: Vec<Channel>,
+    now: DateTime<Utc>,
+) -> Result<DeskLink, LinkError> {
     let qr_svg = qr_svg(&link.url)?;
     for ch in &channels {
         outbox::enqueue_link(store, actor, &link, *ch, now).await?;

@@ -405,7 +405,8 @@ try {
     const caption = await $t('pipeline-caption').getText();
     const rows = (await browser.$$('[data-testid="pipeline-row"]')).length;
     console.log(`     pipeline first paint (click to first row painted), ms: ${Math.round(ms)}; ${caption}; rows in the DOM: ${rows}`);
-    if (!caption.includes('10,012')) throw new Error(`the pipeline shows ${caption}`);
+    const shown = Number((caption.match(/^([\d,]+) of/)?.[1] ?? '0').replace(/,/g, ''));
+    if (shown < 10_000 || shown !== demo.applications) throw new Error(`the pipeline shows ${caption}; the demo made ${demo.applications}`);
     if (rows > 80) throw new Error(`${rows} rows rendered: the table is not virtualised`);
     // 200 ms is the target for the release build; debug builds under Xvfb are slower.
     const budget = Number(process.env.DEALERDESK_E2E_PIPELINE_MS ?? 3000);
@@ -413,7 +414,7 @@ try {
     await $t('pipeline-table').click();
     await browser.keys(['End']);
     await browser.waitUntil(
-      async () => (await $t('pipeline-table').getAttribute('aria-activedescendant')) === 'pipeline-row-10011',
+      async () => (await $t('pipeline-table').getAttribute('aria-activedescendant')) === `pipeline-row-${shown - 1}`,
       { timeout: 5000, timeoutMsg: 'End did not reach the last row' },
     );
   });

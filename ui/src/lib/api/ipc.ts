@@ -67,6 +67,7 @@ export type CommandName =
   | 'contract_sign'
   | 'seal_contract'
   | 'verify_contract_file'
+  | 'issue_remote_signing_link'
   | 'get_application'
   | 'application_assist'
   | 'submit_blockers'

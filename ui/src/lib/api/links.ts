@@ -16,3 +16,8 @@ export function listLinks(customerId: string): Promise<LinkView[]> {
 export function revokeLink(id: string): Promise<LinkView> {
   return call('revoke_link', { id });
 }
+
+/** A `remote_signing` link for one contract document (the buyer signs on their phone). */
+export function issueRemoteSigningLink(customerId: string, documentId: string, send: Channel[]): Promise<DeskLink> {
+  return call('issue_remote_signing_link', { customer_id: customerId, document_id: documentId, ttl_minutes: null, send });
+}
