@@ -1003,3 +1003,18 @@ pub async fn issue_remote_signing_link(
     )
     .await?)
 }
+
+/// The one-page handout of a link the desk is still showing (its URL exists only there), saved
+/// to the exports folder and opened with the desktop's viewer to print.
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn print_link_handout(state: State<'_, AppState>, url: String) -> Result<SavedFile> {
+    let staff = state.authorize(ANY, "link.handout").await?;
+    let store = state.store()?;
+    let pdf = links::handout_for_url(store, &Actor::Staff(staff), &url, Utc::now()).await?;
+    let name = format!(
+        "access-link-handout-{}.pdf",
+        chrono::Local::now().format("%Y%m%d-%H%M%S")
+    );
+    save_export(store, &name, &pdf, true)
+}

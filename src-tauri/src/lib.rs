@@ -102,6 +102,7 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         seal_contract,
         verify_contract_file,
         issue_remote_signing_link,
+        print_link_handout,
         get_application,
         application_assist,
         submit_blockers,

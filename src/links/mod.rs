@@ -1114,6 +1114,44 @@ pub fn qr_svg(url: &str) -> Result<String, LinkError> {
         .build())
 }
 
+/// The printable handout for a link whose URL the desk is still showing (the URL exists only on
+/// that screen: the store keeps its hash). Only a usable link of this desk gets one; printing
+/// is audited (`link.handout`).
+pub async fn handout_for_url(
+    store: &Store,
+    actor: &Actor,
+    url: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<u8>, LinkError> {
+    require_staff(actor)?;
+    let found = match token_from(url) {
+        Some(token) => {
+            let mut conn = store.pool().acquire().await?;
+            find_by_token(&mut conn, token, now).await?
+        }
+        None => None,
+    };
+    let view = match found {
+        Some(v) if v.state.usable() => v,
+        _ => return Err(LinkError::Unusable),
+    };
+    let link = IssuedLink {
+        id: view.id.clone(),
+        url: url.trim().to_string(),
+        expires_at: view.expires_at.clone(),
+        purpose: view.purpose,
+        customer_id: view.customer_id.clone(),
+    };
+    let pdf = handout::handout_for(store, &link, now).await?;
+    let mut tx = store.begin_write().await?;
+    let event = AuditEvent::new(actor.name(), "link.handout", AuditOutcome::Success)
+        .subject(&view.id)
+        .detail(format!("purpose {}", view.purpose.as_str()));
+    audit::append(&mut tx, store.cipher(), now, &event).await?;
+    tx.commit().await?;
+    Ok(pdf)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

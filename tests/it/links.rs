@@ -945,3 +945,57 @@ async fn links_are_issued_only_for_customers_whose_identity_is_verified() {
     .expect_err("a stale check no longer verifies");
     assert!(matches!(e, LinkError::IdentityNotVerified), "{e:?}");
 }
+
+#[tokio::test]
+async fn the_handout_prints_only_for_a_usable_link_of_this_desk_and_is_audited() {
+    let f = fresh().await;
+    let cid = customer_id(&f.store).await;
+    let a = cli_actor();
+    let issued = links::issue(
+        &f.store,
+        &a,
+        &issue_input(&cid, LinkPurpose::PortalOnboarding),
+        now(),
+    )
+    .await
+    .expect("issued");
+    let pdf = links::handout_for_url(&f.store, &a, &issued.url, now())
+        .await
+        .expect("handout");
+    assert!(pdf.starts_with(b"%PDF-"));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("handout.pdf");
+    std::fs::write(&file, &pdf).expect("write");
+    let out = std::process::Command::new("pdftotext")
+        .arg(&file)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) runs");
+    let text = String::from_utf8_lossy(&out.stdout).replace('\n', " ");
+    assert!(
+        text.contains("set up your online finance account"),
+        "{text}"
+    );
+
+    // a made-up token, a customer's sales role and a revoked link get nothing
+    let made_up = issued.url.replace(&token_of(&issued.url), &"A".repeat(43));
+    assert!(matches!(
+        links::handout_for_url(&f.store, &a, &made_up, now()).await,
+        Err(LinkError::Unusable)
+    ));
+    links::revoke(&f.store, &a, &issued.id, now())
+        .await
+        .expect("revoke");
+    assert!(matches!(
+        links::handout_for_url(&f.store, &a, &issued.url, now()).await,
+        Err(LinkError::Unusable)
+    ));
+    assert_eq!(
+        actions(&f.store)
+            .await
+            .iter()
+            .filter(|(action, _)| action == "link.handout")
+            .count(),
+        1
+    );
+}

@@ -264,6 +264,13 @@ try {
     const url = await $t('link-url').getText();
     if (!/\/l\/[A-Za-z0-9_-]{43}$/.test(url)) throw new Error(`link address looks wrong: ${url}`);
     await browser.waitUntil(async () => (await $t('link-state').getText()) === 'Issued', { timeout: 10000 });
+    await $t('link-print-handout').click();
+    await $t('link-handout-path').waitForDisplayed({ timeout: 10000 });
+    const handout = (await $t('link-handout-path').getText()).replace(/^Handout saved as /, '').trim();
+    const handoutText = execFileSync('pdftotext', [handout, '-'], { encoding: 'utf8' });
+    if (!handoutText.replace(/\s+/g, '').includes(url.replace(/\s+/g, '').slice(-20))) {
+      throw new Error('the handout does not print the link address');
+    }
     await $t('link-revoke').click();
     await browser.waitUntil(async () => (await $t('link-state').getText()) === 'Revoked', {
       timeout: 10000,

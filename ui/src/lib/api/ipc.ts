@@ -68,6 +68,7 @@ export type CommandName =
   | 'seal_contract'
   | 'verify_contract_file'
   | 'issue_remote_signing_link'
+  | 'print_link_handout'
   | 'get_application'
   | 'application_assist'
   | 'submit_blockers'
