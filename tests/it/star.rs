@@ -19,8 +19,14 @@ use crate::support::{cli_actor, code, customer_input, fresh, json, now, staff, t
 
 // ----- the validator -------------------------------------------------------------------------
 
+/// The shared STAR validator (`../shared/star/validate`, beside the repository) when it is
+/// there, else the project's copy of it and its schemas (`tests/fixtures/star/`, the same files
+/// with their licences), so a clone anywhere validates against the same STAR 5.1.4 schemas.
 fn validator() -> PathBuf {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/star/validate");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let shared = root.join("../shared/star/validate");
+    let ours = root.join("tests/fixtures/star/validate");
+    let script = if shared.exists() { shared } else { ours };
     assert!(
         script.exists(),
         "the STAR validator is missing at {}",
@@ -32,6 +38,39 @@ fn validator() -> PathBuf {
         "xmllint is missing: install libxml2-utils (the STAR check is not skipped)"
     );
     script
+}
+
+#[test]
+fn the_projects_copy_of_the_star_schemas_is_the_shared_one() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let shared = root.join("../shared/star");
+    if !shared.exists() {
+        // a clone without the shared folder beside it uses the copy alone
+        return;
+    }
+    let ours = root.join("tests/fixtures/star");
+    let mut files = vec![PathBuf::from("validate")];
+    let mut dirs = vec![PathBuf::from("schemas")];
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(shared.join(&d)).expect("read schemas") {
+            let e = e.expect("entry");
+            let rel = d.join(e.file_name());
+            if e.path().is_dir() {
+                dirs.push(rel);
+            } else {
+                files.push(rel);
+            }
+        }
+    }
+    assert!(files.len() > 30, "{} schema files", files.len());
+    for f in files {
+        assert_eq!(
+            std::fs::read(shared.join(&f)).expect("shared file"),
+            std::fs::read(ours.join(&f)).unwrap_or_default(),
+            "tests/fixtures/star/{} differs from ../shared/star",
+            f.display()
+        );
+    }
 }
 
 /// Fails unless `xml` validates against the STAR 5.1.4 schemas.
