@@ -700,14 +700,21 @@ fn demo_deal(
             } else {
                 0
             };
+            let addons = *pick(rng, &[0i64, 0, 995, 1_795, 2_490]);
+            let taxes_fees = price * 625 / 10_000 + 150;
+            let payoff = payoff.max(0);
+            // On a cheap car a big trade and down payment would leave nothing to finance: the
+            // down payment stops where a quarter of the price is still financed.
+            let room = price + addons + taxes_fees + 150 + payoff - trade - price / 4;
+            let down = (rng.gen_range(0..=10) * 500).min(room.max(0) / 500 * 500);
             OptionTerms::Loan(LoanTerms {
                 price: plain(price),
-                addons: plain(*pick(rng, &[0i64, 0, 995, 1_795, 2_490])),
-                taxes_fees: plain(price * 625 / 10_000 + 150),
+                addons: plain(addons),
+                taxes_fees: plain(taxes_fees),
                 dealer_fees: plain(150),
-                down: plain(rng.gen_range(0..=10) * 500),
+                down: plain(down),
                 trade: plain(trade),
-                payoff: plain(payoff.max(0)),
+                payoff: plain(payoff),
                 rebate: plain(0),
                 rate: format!("{}.{:02}", rng.gen_range(2..=13), rng.gen_range(0..100)),
                 term: *pick(rng, &[36u32, 48, 60, 72]),

@@ -26,13 +26,27 @@ pub fn db_path_from_args(args: &[String]) -> PathBuf {
 }
 
 /// Opens the store for the app; a refusal becomes the message the window shows.
+///
+/// Once open, the adverse-action notices owed for decisions recorded before notices existed (a
+/// database from an earlier release, or a decision imported by a tool) are created, so the home
+/// screen's 30-day countdown covers them. That is idempotent; if it fails the desk still opens
+/// and the failure is logged (`dealerdesk application notices --backfill` does the same).
 pub async fn open_store(path: &std::path::Path) -> Result<Store, String> {
-    Store::open(path, OpenMode::CreateIfMissing)
+    let store = Store::open(path, OpenMode::CreateIfMissing)
         .await
         .map_err(|e| {
             tracing::error!(error = %e, "could not open the database");
             e.to_string()
-        })
+        })?;
+    match dealerdesk::application::adverse::backfill_notices(&store, chrono::Utc::now()).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(
+            created = n,
+            "adverse-action notices owed from earlier decisions"
+        ),
+        Err(e) => tracing::warn!(error = %e, "could not create the adverse-action notices owed"),
+    }
+    Ok(store)
 }
 
 /// The builder with every command registered (used by `run` and by the mock-runtime tests).

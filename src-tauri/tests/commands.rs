@@ -273,3 +273,61 @@ fn the_capability_grants_exactly_the_registered_commands() {
         }
     }
 }
+
+async fn notice_count(store: &Store) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM adverse_action_notice")
+        .fetch_one(store.pool())
+        .await
+        .expect("count")
+}
+
+/// Opening the desk creates the adverse-action notices owed for decisions recorded before
+/// notices existed: a demo database taken back to the release before notices (the table and its
+/// migration removed) gets every one on open, with the same due dates; opening again adds none.
+#[test]
+fn opening_the_desk_creates_the_adverse_action_notices_owed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("desk.db");
+    tauri::async_runtime::block_on(async {
+        let now = chrono::Utc::now();
+        let store = Store::open(&path, OpenMode::CreateIfMissing)
+            .await
+            .expect("store");
+        dealerdesk::demo::fill(&store, 20261126, 250, now, now.date_naive())
+            .await
+            .expect("demo");
+        let owed = notice_count(&store).await;
+        assert!(owed >= 1, "the demo declines at least one application");
+        let due: Vec<String> =
+            sqlx::query_scalar("SELECT due_date FROM adverse_action_notice ORDER BY decision_id")
+                .fetch_all(store.pool())
+                .await
+                .expect("due dates");
+        sqlx::raw_sql(
+            "DROP TABLE adverse_action_notice;
+             DELETE FROM _sqlx_migrations WHERE version = 20261127000001;",
+        )
+        .execute(store.pool())
+        .await
+        .expect("as the release before notices");
+        store.close().await;
+
+        let store = dealerdesk_desktop::open_store(&path).await.expect("opens");
+        assert_eq!(notice_count(&store).await, owed);
+        let again: Vec<String> =
+            sqlx::query_scalar("SELECT due_date FROM adverse_action_notice ORDER BY decision_id")
+                .fetch_all(store.pool())
+                .await
+                .expect("due dates");
+        assert_eq!(
+            again, due,
+            "30 days from each decision, not from the upgrade"
+        );
+        store.close().await;
+        let store = dealerdesk_desktop::open_store(&path)
+            .await
+            .expect("opens again");
+        assert_eq!(notice_count(&store).await, owed);
+        store.close().await;
+    });
+}

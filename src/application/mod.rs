@@ -608,6 +608,10 @@ pub struct ApplicationView {
     pub history: Vec<HistoryEntry>,
     pub decisions: Vec<DecisionView>,
     pub stipulations: Vec<StipulationView>,
+    /// The latest decision's stipulations not cleared yet.
+    pub open_stipulations: u32,
+    /// Approved or conditional with every stipulation cleared: the contract can be printed.
+    pub ready_to_contract: bool,
     pub created_at: String,
     pub updated_at: String,
     pub created_by: String,
@@ -1337,18 +1341,9 @@ pub async fn transition(
         }
         Action::Contract => {
             // the latest decision's conditions (an earlier, reworked decision's no longer apply)
-            let open: i64 = sqlx::query_scalar(
-                r#"SELECT COUNT(*) FROM stipulation WHERE application_id = ?1 AND status <> 'cleared'
-                   AND decision_id IS (SELECT id FROM application_decision WHERE application_id = ?1
-                                       ORDER BY decided_at DESC, id DESC LIMIT 1)"#,
-            )
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?;
+            let open = open_stipulations(&mut tx, id).await?;
             if open > 0 {
-                vec![Unmet::OpenStipulations {
-                    count: u32::try_from(open).unwrap_or(u32::MAX),
-                }]
+                vec![Unmet::OpenStipulations { count: open }]
             } else {
                 Vec::new()
             }
@@ -1478,6 +1473,23 @@ fn name_of(given: Option<String>, family: Option<String>) -> String {
     }
 }
 
+/// How many of the latest decision's stipulations are not cleared yet (an earlier, reworked
+/// decision's conditions no longer apply). Contracting waits for none.
+async fn open_stipulations(
+    conn: &mut sqlx::SqliteConnection,
+    id: &str,
+) -> Result<u32, ApplicationError> {
+    let open: i64 = sqlx::query_scalar(
+        r#"SELECT COUNT(*) FROM stipulation WHERE application_id = ?1 AND status <> 'cleared'
+           AND decision_id IS (SELECT id FROM application_decision WHERE application_id = ?1
+                               ORDER BY decided_at DESC, id DESC LIMIT 1)"#,
+    )
+    .bind(id)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(u32::try_from(open).unwrap_or(u32::MAX))
+}
+
 /// One application with its history, decisions and stipulations.
 pub async fn get_application(
     store: &Store,
@@ -1576,6 +1588,7 @@ pub async fn get_application(
     })
     .collect::<Result<Vec<_>, ApplicationError>>()?;
     let stipulations = stips::list_tx(&mut conn, id, now).await?;
+    let open = open_stipulations(&mut conn, id).await?;
     let co_id: Option<String> = r.try_get("co_applicant_id")?;
     Ok(ApplicationView {
         id: r.try_get("id")?,
@@ -1614,6 +1627,11 @@ pub async fn get_application(
         history,
         decisions,
         stipulations,
+        open_stipulations: open,
+        ready_to_contract: matches!(
+            state,
+            ApplicationState::Approved | ApplicationState::Conditional
+        ) && open == 0,
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
         created_by: r.try_get("created_by")?,

@@ -895,6 +895,14 @@ async fn a_verified_application_goes_from_submission_to_funded_with_stipulations
             .field(),
         Some("note")
     );
+    let open_before = app::get_application(&f.store, &id, later)
+        .await
+        .expect("view");
+    assert_eq!(
+        open_before.open_stipulations as usize,
+        open_before.stipulations.len()
+    );
+    assert!(!open_before.ready_to_contract, "stipulations are open");
     for s in &view.stipulations {
         if s.needs_document && s.id != income.id {
             app::attach_document(&f.store, &sam, &s.id, "doc.pdf", pdf, later)
@@ -912,6 +920,11 @@ async fn a_verified_application_goes_from_submission_to_funded_with_stipulations
         .expect("cleared");
         assert_eq!(c.status, app::StipulationStatus::Cleared);
     }
+    let cleared = app::get_application(&f.store, &id, later)
+        .await
+        .expect("view");
+    assert_eq!(cleared.open_stipulations, 0);
+    assert!(cleared.ready_to_contract, "every stipulation cleared");
     app::transition(&f.store, &fiona, &id, Action::Contract, None, later)
         .await
         .expect("contracted");
@@ -926,6 +939,7 @@ async fn a_verified_application_goes_from_submission_to_funded_with_stipulations
     .await
     .expect("funded");
     assert_eq!(funded.state, ApplicationState::Funded);
+    assert!(!funded.ready_to_contract, "contracted already");
     assert_eq!(
         funded.history.last().and_then(|h| h.note.as_deref()),
         Some("wire received")

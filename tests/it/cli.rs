@@ -163,6 +163,26 @@ fn bad_input_gives_exit_3_and_names_the_field() {
     assert_eq!(code(&usage), 2, "missing arguments are a usage error");
 }
 
+/// Any size of demo builds: on a small lot a cheap car with a big trade and down payment once
+/// left nothing to finance and `demo --customers 40` failed.
+#[test]
+fn the_demo_builds_at_any_size() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for n in ["1", "7", "40", "75"] {
+        let db = dir.path().join(format!("demo-{n}.db"));
+        let o = dd(&db, &["demo", "--customers", n, "--json"]);
+        assert_eq!(
+            code(&o),
+            0,
+            "{n} customers: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let report = json(&o);
+        assert_eq!(report["customers"].to_string(), n);
+        assert!(report["deals"].as_u64().unwrap_or(0) >= 1, "{n}: {report}");
+    }
+}
+
 #[test]
 fn a_tampered_audit_log_fails_verify_with_exit_6_naming_the_entry() {
     let dir = tempfile::tempdir().expect("tempdir");

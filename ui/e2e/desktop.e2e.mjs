@@ -11,7 +11,7 @@
 
 import { spawn, execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -95,7 +95,14 @@ let failed = 0;
 let shot = 0;
 const $t = (id) => browser.$(`[data-testid="${id}"]`);
 
+// While working on one step: DEALERDESK_E2E_ONLY=<part of its name> runs only the steps that
+// match (later steps may need what earlier ones made; the full run is the test).
+const only = process.env.DEALERDESK_E2E_ONLY;
 async function step(name, body) {
+  if (only && !name.includes(only)) {
+    console.log(`skip ${name}`);
+    return;
+  }
   const file = join(shots, `${String(++shot).padStart(2, '0')}-${name.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}.png`);
   try {
     await body();
@@ -342,6 +349,28 @@ try {
   const deals = JSON.parse(execFileSync(cli, ['--db', demoDb, 'deal', 'list', '--json'], { encoding: 'utf8' })).deals;
   const loanDeal = deals.find((d) => d.kind === 'loan' && d.status === 'open') ?? deals.find((d) => d.kind === 'loan');
   const manager = demo.staff.find((s) => s.role === 'finance_manager');
+  const json = (...args) => JSON.parse(execFileSync(cli, ['--db', demoDb, ...args, '--json'], { encoding: 'utf8' }));
+  // For the full application chain: a demo customer whose identity is verified, with no
+  // application yet and not the contract step's customer; the cheapest used car in stock; a PDF.
+  const chain = {
+    customer: [...new Set(deals.map((d) => d.customer_id))].find(
+      (c) =>
+        c !== loanDeal?.customer_id &&
+        json('application', 'list', '--customer', c, '--limit', '1').total === 0 &&
+        json('identity', 'show', c).status === 'verified',
+    ),
+    car: json('vehicle', 'list')
+      .vehicles.filter((v) => v.status === 'in_stock' && v.condition === 'used')
+      .sort((a, b) => Number(a.price) - Number(b.price))[0],
+    lenders: json('lender', 'list').lenders,
+    document: join(work, 'proof-of-insurance.pdf'),
+  };
+  chain.vin = chain.car?.vin;
+  chain.price = Number(chain.car?.price ?? 0);
+  writeFileSync(
+    chain.document,
+    '%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n',
+  );
   browser = await remote({
     hostname: '127.0.0.1',
     port,
@@ -349,12 +378,14 @@ try {
     capabilities: { 'tauri:options': { application: app, args: ['--db', demoDb] } },
   });
 
+  // The finance manager signs in (a demo database: no TOTP); every demo step needs it.
+  await $t('signin-username').waitForDisplayed({ timeout: 15000 });
+  await $t('signin-username').setValue(manager.username);
+  await $t('signin-password').setValue(manager.password);
+  await $t('signin-submit').click();
+  await $t('nav-applications').waitForClickable({ timeout: 10000 });
+
   await step('demo: the finance manager sees the application pipeline', async () => {
-    await $t('signin-username').waitForDisplayed({ timeout: 15000 });
-    await $t('signin-username').setValue(manager.username);
-    await $t('signin-password').setValue(manager.password);
-    await $t('signin-submit').click();
-    await $t('nav-applications').waitForClickable({ timeout: 10000 });
     await $t('nav-applications').click();
     await browser.waitUntil(async () => (await browser.$$('[data-testid="application-row"]').length) >= 10, {
       timeout: 10000,
@@ -518,6 +549,131 @@ try {
     if (!text.includes('COPY')) throw new Error('the printed copy does not say COPY');
     const images = execFileSync('pdfimages', ['-list', path], { encoding: 'utf8' }).trim().split('\n').length - 2;
     if (images < 1) throw new Error('the drawn signature is not in the PDF');
+  });
+
+  await step('demo: customer to deal to application, a conditional decision, a stipulation attached and cleared, ready to contract', async () => {
+    if (!chain.customer) throw new Error('the demo has no verified customer free for a new deal');
+    // 1. The demo customer: start a deal on a vehicle in stock, found by its VIN.
+    await browser.execute((id) => {
+      location.hash = `#/customers/${id}`;
+    }, chain.customer);
+    // The customer is at the desk: confirm the phone, e-mail and address on file with them
+    // (a lender submission waits for that).
+    await $t('identity-contacts').waitForDisplayed({ timeout: 10000 });
+    const boxes = await browser.$$('[data-testid="identity-contacts"] input[type="checkbox"]:not([disabled])');
+    for (const box of boxes) await box.click();
+    if (boxes.length > 0) {
+      await $t('identity-confirm-contacts').click();
+      await browser.waitUntil(
+        async () => (await browser.$$('[data-testid="identity-contacts"] input[type="checkbox"]:not([disabled])').length) === 0,
+        { timeout: 10000, timeoutMsg: 'the contact details were not confirmed' },
+      );
+    }
+    await $t('customer-start-deal').waitForClickable({ timeout: 10000 });
+    await $t('customer-start-deal').click();
+    await $t('deal-vehicle').waitForDisplayed({ timeout: 5000 });
+    await $t('deal-vehicle').click();
+    await $t('deal-vehicle').addValue(chain.vin);
+    await $t('deal-vehicle-option').waitForDisplayed({ timeout: 5000 });
+    await browser.keys('Enter');
+    await $t('deal-vehicle-picked').waitForDisplayed({ timeout: 5000 });
+    // The third option the desk offers is a lease: it needs the residual from the guide.
+    await fill('options.2.residual', (Math.round(chain.price * 0.45) + 0.0).toFixed(2));
+    await browser.waitUntil(async () => (await browser.$$('[data-testid="option-payment"]').length) === 3, {
+      timeout: 10000,
+      timeoutMsg: 'three priced options expected',
+    });
+    await $t('deal-save').click();
+    await browser.waitUntil(async () => (await $t('deal-title').getText()).startsWith('Deal for'), {
+      timeout: 10000,
+      timeoutMsg: 'the deal was not saved',
+    });
+    // 2. The credit application from the saved deal: the history and money a lender asks for.
+    await $t('deal-start-application').waitForClickable({ timeout: 10000 });
+    await $t('deal-start-application').click();
+    await $t('application-form').waitForDisplayed({ timeout: 10000 });
+    await fill('residences.0.since', '06/01/2016');
+    await fill('employment.0.since', '01/15/2015');
+    if (!(await (await browser.$('[name="employment.0.employer"]')).getValue())) await fill('employment.0.employer', 'Parkland Health');
+    await fill('gross_monthly_income', '9500.00');
+    await fill('housing_payment', '1100.00');
+    await fill('other_monthly_debts', '150.00');
+    await $t('add-reference').click();
+    await fill('references.0.name', 'Dana Whitfield');
+    await fill('references.0.phone', '(214) 555-0199');
+    await fill('references.0.relation', 'Sister');
+    await fill('credit_score', '760');
+    await fill('lender_id', chain.lenders[0].id);
+    await $t('application-save').click();
+    await $t('application-assist').waitForDisplayed({ timeout: 10000 });
+    const appId = (await browser.execute(() => location.hash)).split('/').pop();
+    // 3. The decision assist says which lender fits and asks for stipulations (a conditional
+    //    approval); choose it if the first choice is not that one.
+    await browser.waitUntil(async () => (await browser.$$('[data-testid="assist-row"]').length) >= 3, { timeout: 10000 });
+    const rows = await browser.execute(() =>
+      [...document.querySelectorAll('[data-testid="assist-row"]')].map((r) => r.textContent ?? ''),
+    );
+    const fit = chain.lenders.find((l) => rows.some((r) => r.includes(l.name) && r.includes('Fits') && /asks for \d+ stipulation/.test(r)));
+    if (!fit) throw new Error(`no lender fits with conditions: ${rows.join(' | ')}`);
+    if (fit.id !== chain.lenders[0].id) {
+      await $t('application-edit').click();
+      await $t('application-form').waitForDisplayed({ timeout: 10000 });
+      await fill('lender_id', fit.id);
+      await $t('application-save').click();
+      await $t('application-assist').waitForDisplayed({ timeout: 10000 });
+    }
+    // 4. Consent to the credit report, ready, submitted; the built-in lender answers.
+    await $t('consent-applicant').click();
+    await $t('consent-record').click();
+    await $t('consent-given').waitForDisplayed({ timeout: 10000 });
+    if (await $t('application-blocker').isExisting()) {
+      throw new Error(`still blocked: ${await $t('application-checklist').getText()}`);
+    }
+    await $t('action-mark_ready').click();
+    await browser.waitUntil(async () => (await $t('application-state').getAttribute('data-state')) === 'ready', {
+      timeout: 10000,
+      timeoutMsg: 'the application did not become ready',
+    });
+    await $t('action-submit').click();
+    await browser.waitUntil(async () => (await $t('application-state').getAttribute('data-state')) === 'conditional', {
+      timeout: 30000,
+      timeoutMsg: 'no conditional decision arrived',
+    });
+    await $t('application-stips-open').waitForDisplayed({ timeout: 5000 });
+    // 5. Each stipulation: attach the document (a real PDF through the file input), then the
+    //    finance manager clears it with a note.
+    const stipCount = (await browser.$$('[data-testid="stipulation"]')).length;
+    if (stipCount < 1) throw new Error('the conditional decision has no stipulations');
+    for (let i = 0; i < stipCount; i++) {
+      const item = (await browser.$$('[data-testid="stipulation"]'))[i];
+      const attach = await item.$('[data-testid="stip-attach"]');
+      if (await attach.isExisting()) {
+        await attach.addValue(chain.document);
+        await browser.waitUntil(async () => (await (await browser.$$('[data-testid="stipulation"]'))[i].getAttribute('data-status')) === 'received', {
+          timeout: 10000,
+          timeoutMsg: `stipulation ${i + 1}: the document was not attached`,
+        });
+      }
+      const again = (await browser.$$('[data-testid="stipulation"]'))[i];
+      await (await again.$('[data-testid="stip-note"]')).setValue('Checked against the original; name and dates match');
+      await (await again.$('[data-testid="stip-clear"]')).click();
+      await browser.waitUntil(async () => (await (await browser.$$('[data-testid="stipulation"]'))[i].getAttribute('data-status')) === 'cleared', {
+        timeout: 10000,
+        timeoutMsg: `stipulation ${i + 1} was not cleared`,
+      });
+    }
+    // 6. Ready to contract, on screen and in the store.
+    await $t('application-ready-to-contract').waitForDisplayed({ timeout: 10000 });
+    await $t('action-contract').waitForClickable({ timeout: 5000 });
+    const shown = JSON.parse(execFileSync(cli, ['--db', demoDb, 'application', 'show', appId, '--json'], { encoding: 'utf8' }));
+    const app = shown.application ?? shown;
+    if (!app.ready_to_contract || app.state !== 'conditional') throw new Error(`the store says ${app.state}, ready_to_contract ${app.ready_to_contract}`);
+    const docs = app.stipulations.flatMap((s) => s.documents);
+    if (app.stipulations.some((s) => s.needs_document) && docs.length < 1) throw new Error('no stipulation document on record');
+    if (docs.some((d) => !/^[0-9a-f]{64}$/.test(d.sha256))) throw new Error('a document was stored without its SHA-256');
+    const moves = app.history.map((h) => h.to_state).join(' > ');
+    if (!moves.includes('draft > ready > submitted > conditional')) throw new Error(`history: ${moves}`);
+    console.log(`     ${fit.name}: ${stipCount} stipulation(s) attached and cleared; history ${moves}`);
   });
 } catch (e) {
   failed++;

@@ -91,6 +91,8 @@ function view(state: ApplicationState, extra: Partial<ApplicationView> = {}): Ap
     ],
     decisions: [],
     stipulations: [],
+    open_stipulations: 0,
+    ready_to_contract: false,
     created_at: '2026-11-20T15:00:00Z',
     updated_at: '2026-11-21T15:00:00Z',
     created_by: 'jasmine',
@@ -482,13 +484,14 @@ describe('the application screen', () => {
   });
 
   it('attaches a stipulation document as bytes; only a finance manager clears it', async () => {
-    let current = view('conditional', { stipulations: [stip()] });
+    let current = view('conditional', { stipulations: [stip()], open_stipulations: 1 });
     const backend = useBackend({
       get_application: () => current,
       submit_blockers: () => [],
       application_assist: () => ASSIST,
       attach_stipulation_document: (args) => {
         current = view('conditional', {
+          open_stipulations: 1,
           stipulations: [
             stip({
               status: 'received',
@@ -499,7 +502,10 @@ describe('the application screen', () => {
         return current.stipulations[0]?.documents[0];
       },
       clear_stipulation: () => {
-        current = view('conditional', { stipulations: [stip({ status: 'cleared', cleared_by: 'miguel', cleared_at: '2026-11-25T17:00:00Z', note: 'Pay stub matches' })] });
+        current = view('conditional', {
+          stipulations: [stip({ status: 'cleared', cleared_by: 'miguel', cleared_at: '2026-11-25T17:00:00Z', note: 'Pay stub matches' })],
+          ready_to_contract: true,
+        });
         return current.stipulations[0];
       },
     });
@@ -507,6 +513,8 @@ describe('the application screen', () => {
     const { unmount } = render(ApplicationDetail, { id: 'app_1' });
     const item = await screen.findByTestId('stipulation');
     expect(item).toHaveTextContent('open 3 days');
+    expect(screen.getByTestId('application-stips-open')).toHaveTextContent('1 stipulation to clear before the contract can be printed');
+    expect(screen.queryByTestId('application-ready-to-contract')).toBeNull();
     expect(within(item).getByTestId('stip-needs-manager')).toBeInTheDocument();
     expect(within(item).queryByTestId('stip-clear')).toBeNull();
 
@@ -530,5 +538,8 @@ describe('the application screen', () => {
     await waitFor(() => expect(screen.getByTestId('stipulation')).toHaveAttribute('data-status', 'cleared'));
     expect(backend.calls('clear_stipulation')).toEqual([{ stip_id: 'stip_1', note: 'Pay stub matches' }]);
     expect(screen.getByText(/Cleared by miguel/)).toHaveTextContent('“Pay stub matches”');
+    // Rust says when the contract can be printed; the screen says so in words.
+    expect(screen.getByTestId('application-ready-to-contract')).toHaveTextContent('every stipulation is cleared');
+    expect(screen.queryByTestId('application-stips-open')).toBeNull();
   });
 });

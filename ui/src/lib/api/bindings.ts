@@ -476,7 +476,15 @@ export type ApplicationView = { id: string, state: ApplicationState,
 /**
  * `decisioned` for the four decision states.
  */
-phase: string, deal_id: string, customer_id: string, customer_name: string, intent: Intent, co_applicant_id: string | null, co_applicant_name: string | null, details: ApplicationDetails, gross_monthly_income: string, other_monthly_income: string, co_applicant_income: string, housing_status: HousingStatus, housing_payment: string, other_monthly_debts: string, credit_score: number | null, lender_id: string | null, lender_name: string | null, consent: ConsentView | null, history: Array<HistoryEntry>, decisions: Array<DecisionView>, stipulations: Array<StipulationView>, created_at: string, updated_at: string, created_by: string, };
+phase: string, deal_id: string, customer_id: string, customer_name: string, intent: Intent, co_applicant_id: string | null, co_applicant_name: string | null, details: ApplicationDetails, gross_monthly_income: string, other_monthly_income: string, co_applicant_income: string, housing_status: HousingStatus, housing_payment: string, other_monthly_debts: string, credit_score: number | null, lender_id: string | null, lender_name: string | null, consent: ConsentView | null, history: Array<HistoryEntry>, decisions: Array<DecisionView>, stipulations: Array<StipulationView>, 
+/**
+ * The latest decision's stipulations not cleared yet.
+ */
+open_stipulations: number, 
+/**
+ * Approved or conditional with every stipulation cleared: the contract can be printed.
+ */
+ready_to_contract: boolean, created_at: string, updated_at: string, created_by: string, };
 
 export type ApplicationSummary = { id: string, state: ApplicationState, phase: string, customer_id: string, customer_name: string, deal_id: string, lender_id: string | null, 
 /**

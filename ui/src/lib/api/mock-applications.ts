@@ -88,10 +88,19 @@ export function applicationsHandler(
         state === 'conditional'
           ? [stip(`stip_${i}`, 'proof_of_income', 'Proof of income: pay stub no more than 30 days old, with year-to-date earnings', at)]
           : [],
+      open_stipulations: state === 'conditional' ? 1 : 0,
+      ready_to_contract: state === 'approved',
       created_at: at,
       updated_at: at,
       created_by: 'jbrooks',
     };
+  }
+
+  /** What Rust works out on every read: the open stipulations and whether it can be contracted. */
+  function withReadiness(a: ApplicationView): ApplicationView {
+    a.open_stipulations = a.stipulations.filter((s) => s.status !== 'cleared').length;
+    a.ready_to_contract = (a.state === 'approved' || a.state === 'conditional') && a.open_stipulations === 0;
+    return a;
   }
 
   function stip(id: string, code: string, description: string, at: string): StipulationView {
@@ -158,7 +167,7 @@ export function applicationsHandler(
         return { items: rows.slice(offset, offset + (f.limit ?? 50)).map(summary), total: rows.length };
       }
       case 'get_application':
-        return find(args['id']);
+        return withReadiness(find(args['id']));
       case 'submit_blockers':
         return blockers(find(args['id']));
       case 'application_assist': {
