@@ -116,6 +116,13 @@ pub struct JacketReport {
     pub missing: Vec<JacketMissing>,
 }
 
+/// A jacket printed to the exports folder (and opened to print).
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct PrintedJacket {
+    pub jacket: JacketReport,
+    pub file: crate::exports::SavedFile,
+}
+
 impl Jacket {
     pub fn report(&self) -> JacketReport {
         JacketReport {

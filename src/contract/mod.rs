@@ -11,6 +11,7 @@
 //! document, and any change or deletion of a signed one. A change is a new version.
 
 pub mod application_doc;
+pub mod export;
 pub mod jacket;
 pub mod render;
 pub mod sign;
