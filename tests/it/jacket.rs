@@ -1064,3 +1064,131 @@ async fn the_cli_renders_the_application_and_prints_the_jacket() {
     assert_eq!(code(&o), 4);
     assert_eq!(json(&o)["error"]["field"], "application_id");
 }
+
+#[tokio::test]
+async fn the_jacket_carries_the_adverse_action_notice_of_a_declined_application() {
+    let (f, app_id) = crate::adverse::ready(crate::application::TEST_CSV, 540).await;
+    assert_eq!(
+        crate::adverse::decide(&f.store, &app_id, now()).await,
+        app::ApplicationState::Declined
+    );
+    let deal_id = app::get_application(&f.store, &app_id, now())
+        .await
+        .expect("application")
+        .deal_id;
+    let contract = contract::render_for_deal(
+        &f.store,
+        &cli_actor(),
+        &deal_id,
+        None,
+        RenderMode::Original,
+        now(),
+    )
+    .await
+    .expect("contract");
+    let j = jacket::jacket_for_deal(&f.store, &cli_actor(), &deal_id, now())
+        .await
+        .expect("jacket");
+    let kinds: Vec<&str> = j.parts.iter().map(|p| p.kind.as_str()).collect();
+    assert_eq!(
+        kinds,
+        ["contract", "credit_application", "adverse_action_notice"]
+    );
+    let notice = &j.parts[2];
+    let notices = app::adverse::notices_for_application(&f.store, &app_id, now())
+        .await
+        .expect("notices");
+    assert_eq!(notice.source_id.as_deref(), Some(notices[0].id.as_str()));
+    assert_eq!(
+        j.record.page_count,
+        1 + contract.record.page_count + j.parts[1].page_count + notice.page_count
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("jacket.pdf");
+    std::fs::write(&file, &j.pdf).expect("write");
+    let p = notice.first_page.to_string();
+    let page = pdftotext(&file, &["-f", &p, "-l", &p]);
+    assert!(page.contains("COPY"), "the notice is stamped COPY:\n{page}");
+    assert!(page.contains("Not the authoritative original"));
+    let all = squeezed(&pdftotext(&file, &[]));
+    assert!(all.contains("Notice of action taken on the credit application"));
+    assert_eq!(pages_of(&file), j.record.page_count);
+}
+
+#[tokio::test]
+async fn save_as_writes_a_recorded_copy_where_asked_and_refuses_a_bad_path() {
+    let (d, _) = with_application(false, true).await;
+    let fiona = fiona_of(&d).await;
+    let sealed = sealed_contract(&d, &fiona).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let saved = contract::export::save_document_as(
+        &d.f.store,
+        &cli_actor(),
+        &sealed.record.id,
+        &dir.path().join("Maria contract"),
+        now(),
+    )
+    .await
+    .expect("saved");
+    assert_eq!(saved.file_name, "Maria contract.pdf");
+    let bytes = std::fs::read(dir.path().join("Maria contract.pdf")).expect("written");
+    assert_ne!(bytes, sealed.pdf, "never the original itself");
+    let v = contract::verify(&d.f.store, &bytes).await.expect("v");
+    assert!(v.on_record && !v.signed, "a recorded copy");
+    let text = squeezed(&layout_text(dir.path(), "x.pdf", &bytes));
+    assert!(text.contains("COPY") && text.contains("CERTIFICATE OF COMPLETION"));
+    assert!(
+        contract::export::suggested_file_name(&d.f.store, &sealed.record.id)
+            .await
+            .expect("name")
+            .ends_with("-copy.pdf")
+    );
+
+    let j = jacket::jacket_for_deal(&d.f.store, &cli_actor(), &d.deal.id, now())
+        .await
+        .expect("jacket");
+    let saved = contract::export::save_document_as(
+        &d.f.store,
+        &cli_actor(),
+        &j.record.id,
+        &dir.path().join("jacket.pdf"),
+        now(),
+    )
+    .await
+    .expect("jacket saved");
+    assert_eq!(
+        std::fs::read(&saved.path).expect("read"),
+        j.pdf,
+        "a jacket is saved as recorded"
+    );
+
+    let before = count(&d.f.store, "SELECT COUNT(*) FROM contract_document").await;
+    for bad in [
+        std::path::PathBuf::from("relative.pdf"),
+        dir.path().join("no-such-folder/x.pdf"),
+    ] {
+        let e = contract::export::save_document_as(
+            &d.f.store,
+            &cli_actor(),
+            &sealed.record.id,
+            &bad,
+            now(),
+        )
+        .await
+        .expect_err("bad path");
+        assert_eq!(e.field(), Some("path"), "{e}");
+    }
+    assert_eq!(
+        count(&d.f.store, "SELECT COUNT(*) FROM contract_document").await,
+        before,
+        "nothing recorded for a refused path"
+    );
+    assert_eq!(
+        count(
+            &d.f.store,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'contract.save_as'"
+        )
+        .await,
+        2
+    );
+}
