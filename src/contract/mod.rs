@@ -175,8 +175,8 @@ pub struct VerifyReport {
 /// application's snapshot. Stored as `input_json`; which one is told by the document's kind.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DocumentInput {
-    Contract(ContractInput),
-    Application(application_doc::ApplicationDocInput),
+    Contract(Box<ContractInput>),
+    Application(Box<application_doc::ApplicationDocInput>),
 }
 
 impl DocumentInput {
@@ -184,10 +184,10 @@ impl DocumentInput {
     pub fn parse(kind: &str, json: &str) -> Result<Self, ContractError> {
         match kind {
             "retail_installment" | "lease" => serde_json::from_str(json)
-                .map(DocumentInput::Contract)
+                .map(|c| DocumentInput::Contract(Box::new(c)))
                 .map_err(|e| ContractError::QuoteDamaged(e.to_string())),
             "credit_application" => serde_json::from_str(json)
-                .map(DocumentInput::Application)
+                .map(|a| DocumentInput::Application(Box::new(a)))
                 .map_err(|e| ContractError::QuoteDamaged(e.to_string())),
             other => Err(ContractError::QuoteDamaged(format!(
                 "a {other} document is not rendered from an input"
@@ -206,15 +206,15 @@ impl DocumentInput {
     /// The same input for the document with id `id` (a sealed version, a copy).
     pub fn with_id(&self, id: &str) -> Self {
         match self {
-            DocumentInput::Contract(c) => DocumentInput::Contract(ContractInput {
+            DocumentInput::Contract(c) => DocumentInput::Contract(Box::new(ContractInput {
                 document_id: id.to_string(),
-                ..c.clone()
-            }),
+                ..(**c).clone()
+            })),
             DocumentInput::Application(a) => {
-                DocumentInput::Application(application_doc::ApplicationDocInput {
+                DocumentInput::Application(Box::new(application_doc::ApplicationDocInput {
                     document_id: id.to_string(),
-                    ..a.clone()
-                })
+                    ..(**a).clone()
+                }))
             }
         }
     }
