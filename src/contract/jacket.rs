@@ -401,7 +401,12 @@ fn cover(input: &JacketInput, parts: &[JacketPart]) -> Result<(Vec<u8>, u32), Co
         } else {
             format!("pages {}–{last}", p.first_page)
         };
-        s.amount_line(0.0, &format!("{}. {}", i + 1, p.title), &pages, false)?;
+        // A long title wraps; the page range stays on its first line.
+        let title = format!("{}. {}", i + 1, p.title);
+        let lines = crate::pdf::wrap(&title, BODY, s.doc.content_width() - 110.0)?;
+        for (n, line) in lines.iter().enumerate() {
+            s.amount_line(0.0, line, if n == 0 { &pages } else { "" }, false)?;
+        }
         if let (Some(id), Some(sha)) = (&p.source_id, &p.source_sha256) {
             s.para(&format!("On record as {id}, SHA-256 {sha}"), SMALL)?;
         }
