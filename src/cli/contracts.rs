@@ -47,6 +47,8 @@ pub enum ContractCommand {
     /// sample PDF).
     Consent {
         document: String,
+        /// Who consents (on a credit application: buyer = the applicant, co-buyer = the
+        /// co-applicant).
         #[arg(long, value_enum)]
         signer: Signer,
         /// The signer's full name.
