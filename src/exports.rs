@@ -89,6 +89,80 @@ pub fn save(
     })
 }
 
+/// Why a path chosen in a save dialog is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct BadSavePath(pub String);
+
+/// Checks a path the user chose to save a PDF at: absolute, a file name ending in `.pdf`
+/// (added when missing), in an existing folder, and not an existing folder or special file.
+/// Returns the path to write.
+pub fn check_save_path(path: &Path) -> Result<PathBuf, BadSavePath> {
+    if !path.is_absolute() {
+        return Err(BadSavePath(
+            "choose a folder and a file name to save to".into(),
+        ));
+    }
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .map(str::trim)
+        .filter(|n| !n.is_empty() && !n.starts_with('.'))
+        .ok_or_else(|| BadSavePath("the file needs a name".into()))?;
+    if name.chars().any(|c| c.is_control()) || name.chars().count() > 200 {
+        return Err(BadSavePath("the file name cannot be used".into()));
+    }
+    let path = if name.to_ascii_lowercase().ends_with(".pdf") {
+        path.to_path_buf()
+    } else {
+        path.with_file_name(format!("{name}.pdf"))
+    };
+    if !path.parent().is_some_and(Path::is_dir) {
+        return Err(BadSavePath("that folder does not exist".into()));
+    }
+    if let Ok(meta) = std::fs::symlink_metadata(&path) {
+        if !meta.is_file() {
+            return Err(BadSavePath(
+                "a folder or special file already has that name".into(),
+            ));
+        }
+    }
+    Ok(path)
+}
+
+/// Writes `bytes` at a path the user chose (checked with [`check_save_path`]), replacing a file
+/// there, owner-only, through a temporary file in the same folder. Never opens it.
+pub fn save_to_path(path: &Path, bytes: &[u8]) -> std::io::Result<SavedFile> {
+    let path = check_save_path(path)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.0))?;
+    let dir = path.parent().unwrap_or_else(|| Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{}.partial", safe_file_name(&name)));
+    {
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let mut f = options.open(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+    }
+    std::fs::rename(&tmp, &path)?;
+    Ok(SavedFile {
+        path: path.display().to_string(),
+        file_name: name,
+        bytes: u64::try_from(bytes.len()).unwrap_or(u64::MAX),
+        sha256: sha256_hex(bytes),
+        opened: false,
+    })
+}
+
 /// Starts the desktop's handler for the file (its PDF viewer prints through the OS dialog).
 /// `DEALERDESK_NO_OPEN=1` turns this off (tests, kiosks).
 fn open_with_desktop(path: &Path) -> bool {
@@ -123,6 +197,29 @@ mod tests {
         assert_eq!(safe_file_name("notice 01.pdf"), "notice-01.pdf");
         assert_eq!(safe_file_name("..."), "export");
         assert_eq!(safe_file_name("Ma\u{ef}a.xml"), "Ma-a.xml");
+    }
+
+    #[test]
+    fn a_save_path_is_checked_and_gets_its_pdf_extension() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let ok = check_save_path(&dir.path().join("jacket")).expect("ok");
+        assert_eq!(ok, dir.path().join("jacket.pdf"));
+        assert_eq!(
+            check_save_path(&dir.path().join("a.PDF")).expect("ok"),
+            dir.path().join("a.PDF")
+        );
+        assert!(check_save_path(Path::new("relative.pdf")).is_err());
+        assert!(check_save_path(&dir.path().join("missing/x.pdf")).is_err());
+        assert!(check_save_path(&dir.path().join(".hidden.pdf")).is_err());
+        std::fs::create_dir(dir.path().join("d.pdf")).expect("dir");
+        assert!(check_save_path(&dir.path().join("d.pdf")).is_err());
+        let saved = save_to_path(&dir.path().join("copy"), b"%PDF-1.7").expect("saved");
+        assert_eq!(saved.file_name, "copy.pdf");
+        assert_eq!(
+            std::fs::read(dir.path().join("copy.pdf")).expect("read"),
+            b"%PDF-1.7"
+        );
+        assert!(!dir.path().join(".copy.pdf.partial").exists());
     }
 
     #[test]

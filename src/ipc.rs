@@ -321,7 +321,8 @@ impl From<ContractError> for CommandError {
             }
             ContractError::OptionMissing(_)
             | ContractError::UnknownField(_)
-            | ContractError::Signing { .. } => Self {
+            | ContractError::Signing { .. }
+            | ContractError::NotReady { .. } => Self {
                 code: C::Validation,
                 message: msg,
                 field,

@@ -12,8 +12,9 @@ use dealerdesk::application::{
 };
 use dealerdesk::audit::{self, AuditFilter, AuditPage, AuditVerifyReport};
 use dealerdesk::auth::{self, Actor, NewStaff, Role, SessionView, SignInOutcome, StaffView};
+use dealerdesk::contract::jacket::{self, JacketReport, PrintedJacket};
 use dealerdesk::contract::sign::{self as signing, CeremonyTexts, SigningStatus};
-use dealerdesk::contract::{self, ContractRecord, RenderMode, VerifyReport};
+use dealerdesk::contract::{self, application_doc, ContractRecord, RenderMode, VerifyReport};
 use dealerdesk::customer::{
     self, CustomerInput, CustomerPage, CustomerSummary, CustomerUpdate, CustomerView, PiiField,
 };
@@ -32,7 +33,7 @@ use dealerdesk::links::desk::{self as link_desk, DeskLink};
 use dealerdesk::links::outbox::Channel;
 use dealerdesk::links::{self, IssueLink, LinkView};
 use dealerdesk::vehicle::{self, VehicleFilter, VehicleInput, VehiclePage, VehicleView, VinReport};
-use tauri::State;
+use tauri::{AppHandle, Manager, Runtime, State};
 
 use crate::state::AppState;
 
@@ -978,6 +979,139 @@ pub async fn verify_contract_file(
 ) -> Result<VerifyReport> {
     state.authorize(ANY, "contract.verify").await?;
     Ok(contract::verify(state.store()?, &bytes).await?)
+}
+
+/// Prints a credit application as a document to sign through the ceremony (the original:
+/// finance manager, admin) or a COPY (any staff). Refused without a recorded credit-report
+/// consent.
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn render_application_document(
+    state: State<'_, AppState>,
+    application_id: String,
+    mode: RenderMode,
+) -> Result<ContractRecord> {
+    let staff = state.authorize(ANY, "contract.render").await?;
+    let doc = application_doc::render_for_application(
+        state.store()?,
+        &Actor::Staff(staff),
+        &application_id,
+        mode,
+        Utc::now(),
+    )
+    .await?;
+    Ok(doc.record)
+}
+
+/// The documents printed from a credit application, newest version first.
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn list_application_documents(
+    state: State<'_, AppState>,
+    application_id: String,
+) -> Result<Vec<ContractRecord>> {
+    state.authorize(ANY, "contract.list").await?;
+    Ok(application_doc::list_for_application(state.store()?, &application_id).await?)
+}
+
+/// A COPY of the credit application printed afresh (recorded), saved to the exports folder and
+/// opened to print when `open`.
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn print_application_copy(
+    state: State<'_, AppState>,
+    application_id: String,
+    open: bool,
+) -> Result<SavedFile> {
+    let staff = state.authorize(ANY, "contract.copy").await?;
+    let store = state.store()?;
+    let copy = application_doc::render_for_application(
+        store,
+        &Actor::Staff(staff),
+        &application_id,
+        RenderMode::Copy,
+        Utc::now(),
+    )
+    .await?;
+    let name = format!(
+        "credit-application-{}-copy-{}.pdf",
+        copy.record.deal_id, copy.record.id
+    );
+    save_export(store, &name, &copy.pdf, open)
+}
+
+/// The deal jacket (cover, contract, credit application, notices; stamped COPY, recorded),
+/// saved to the exports folder and opened to print when `open`.
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn print_deal_jacket(
+    state: State<'_, AppState>,
+    deal_id: String,
+    open: bool,
+) -> Result<PrintedJacket> {
+    let staff = state.authorize(ANY, "contract.jacket").await?;
+    let store = state.store()?;
+    let j = jacket::jacket_for_deal(store, &Actor::Staff(staff), &deal_id, Utc::now()).await?;
+    let report: JacketReport = j.report();
+    let name = format!(
+        "deal-jacket-{}-{}.pdf",
+        report.record.deal_id, report.record.id
+    );
+    let file = save_export(store, &name, &j.pdf, open)?;
+    Ok(PrintedJacket {
+        jacket: report,
+        file,
+    })
+}
+
+/// "Save as…": asks where with the native save dialog (from Rust; the web view has no dialog
+/// permission), then writes a recorded COPY of the contract or credit application, or the
+/// jacket itself, there. `null` when the user cancels (nothing recorded then).
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn save_document_as<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    document_id: String,
+) -> Result<Option<SavedFile>> {
+    let staff = state.authorize(ANY, "contract.save_as").await?;
+    let store = state.store()?;
+    let name = contract::export::suggested_file_name(store, &document_id).await?;
+    let unavailable = || {
+        CommandError::new(
+            dealerdesk::ipc::ErrorCode::Internal,
+            "The save dialog is not available on this desktop.",
+        )
+    };
+    let dialog = app
+        .try_state::<tauri_plugin_dialog::Dialog<R>>()
+        .ok_or_else(unavailable)?
+        .file()
+        .set_title("Save a copy as")
+        .set_file_name(name)
+        .add_filter("PDF document", &["pdf"]);
+    let picked = tauri::async_runtime::spawn_blocking(move || dialog.blocking_save_file())
+        .await
+        .map_err(|_| unavailable())?;
+    let Some(picked) = picked else {
+        return Ok(None);
+    };
+    let path = picked.into_path().map_err(|_| {
+        CommandError::new(
+            dealerdesk::ipc::ErrorCode::Validation,
+            "Choose a folder on this computer to save to.",
+        )
+    })?;
+    Ok(Some(
+        contract::export::save_document_as(
+            store,
+            &Actor::Staff(staff),
+            &document_id,
+            &path,
+            Utc::now(),
+        )
+        .await?,
+    ))
 }
 
 /// A `remote_signing` link for the customer's contract (the buyer signs on their phone; the

@@ -115,6 +115,11 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         contract_sign,
         seal_contract,
         verify_contract_file,
+        render_application_document,
+        list_application_documents,
+        print_application_copy,
+        print_deal_jacket,
+        save_document_as,
         issue_remote_signing_link,
         print_link_handout,
         get_application,
@@ -152,6 +157,8 @@ pub fn run() {
             }
         }))
         .plugin(tauri_plugin_window_state::Builder::default().build())
+        // The native "Save as…" dialog, used from Rust only (the capability grants none of it).
+        .plugin(tauri_plugin_dialog::init())
         .manage(AppState::new(store));
     let app = with_commands(builder).build(tauri::generate_context!());
     match app {

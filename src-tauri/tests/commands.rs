@@ -331,3 +331,56 @@ fn opening_the_desk_creates_the_adverse_action_notices_owed() {
         store.close().await;
     });
 }
+
+#[test]
+fn the_application_document_jacket_and_save_as_commands_check_roles_and_map_errors() {
+    let d = desk();
+    for (cmd, body) in [
+        (
+            "render_application_document",
+            json!({ "application_id": "x", "mode": "copy" }),
+        ),
+        (
+            "print_deal_jacket",
+            json!({ "deal_id": "x", "open": false }),
+        ),
+        ("save_document_as", json!({ "document_id": "x" })),
+    ] {
+        let err = invoke(&d, cmd, body).expect_err(cmd);
+        assert_eq!(err["code"], "not_signed_in", "{cmd}: {err}");
+    }
+    sign_in(&d, "sam");
+    let err = invoke(
+        &d,
+        "render_application_document",
+        json!({ "application_id": "nope", "mode": "original" }),
+    )
+    .expect_err("sales cannot print the original");
+    assert_eq!(err["code"], "forbidden", "{err}");
+    let err = invoke(
+        &d,
+        "render_application_document",
+        json!({ "application_id": "nope", "mode": "copy" }),
+    )
+    .expect_err("unknown application");
+    assert_eq!(err["code"], "not_found", "{err}");
+    assert_eq!(err["field"], "application_id", "{err}");
+    let err = invoke(
+        &d,
+        "print_deal_jacket",
+        json!({ "deal_id": "nope", "open": false }),
+    )
+    .expect_err("unknown deal");
+    assert_eq!(err["code"], "not_found", "{err}");
+    // The document is looked up before any dialog is shown.
+    let err = invoke(&d, "save_document_as", json!({ "document_id": "nope" }))
+        .expect_err("unknown document");
+    assert_eq!(err["code"], "not_found", "{err}");
+    let docs = invoke(
+        &d,
+        "list_application_documents",
+        json!({ "application_id": "nope" }),
+    )
+    .expect("an empty list");
+    assert_eq!(docs, json!([]));
+}

@@ -47,6 +47,8 @@ pub enum ContractCommand {
     /// sample PDF).
     Consent {
         document: String,
+        /// Who consents (on a credit application: buyer = the applicant, co-buyer = the
+        /// co-applicant).
         #[arg(long, value_enum)]
         signer: Signer,
         /// The signer's full name.
@@ -88,6 +90,27 @@ pub enum ContractCommand {
         #[arg(long, value_name = "FILE.pdf")]
         out: PathBuf,
     },
+    /// Render a credit application (applicant, history, income, debts, references, vehicle,
+    /// deal structure and the recorded credit-report consent) as a document to sign through
+    /// the ceremony, record it, and write the PDF.
+    RenderApplication {
+        #[arg(long)]
+        application: String,
+        #[arg(long, value_name = "FILE.pdf")]
+        out: PathBuf,
+        /// A copy stamped COPY on every page, instead of the authoritative original.
+        #[arg(long)]
+        copy: bool,
+    },
+    /// Print the deal jacket: a cover with the contents, the contract (signed and sealed when
+    /// it is, with its certificate), the credit application and the disclosures on record, as
+    /// one PDF stamped COPY and recorded as a copy.
+    Jacket {
+        #[arg(long)]
+        deal: String,
+        #[arg(long, value_name = "FILE.pdf")]
+        out: PathBuf,
+    },
     /// Seal a fully signed document (certificate of completion appended) and write the signed PDF.
     Seal {
         document: String,
@@ -104,7 +127,8 @@ impl From<ContractError> for CliError {
             ContractError::OptionMissing(_)
             | ContractError::Forbidden
             | ContractError::UnknownField(_)
-            | ContractError::Signing { .. } => 3,
+            | ContractError::Signing { .. }
+            | ContractError::NotReady { .. } => 3,
             ContractError::QuoteTampered | ContractError::QuoteDamaged(_) => 6,
             ContractError::AlreadySigned { .. } => 7,
             ContractError::Pdf(_) | ContractError::Database(_) => 1,
@@ -176,7 +200,7 @@ async fn run(
                 r.id,
                 r.version,
                 r.deal_id,
-                r.option_position,
+                r.option_position.unwrap_or(0),
                 if r.authoritative {
                     ", the authoritative original"
                 } else {
@@ -222,13 +246,15 @@ async fn run(
                 .iter()
                 .map(|r| {
                     format!(
-                        "{}  v{:<3} {:<18} {:<7} {:<9} option {}  {} pages  sha256 {}",
+                        "{}  v{:<3} {:<18} {:<7} {:<9} {:<8}  {} pages  sha256 {}",
                         r.id,
                         r.version,
                         r.kind,
                         r.status.as_str(),
                         if r.authoritative { "original" } else { "copy" },
-                        r.option_position,
+                        r.option_position
+                            .map(|p| format!("option {p}"))
+                            .unwrap_or_default(),
                         r.page_count,
                         &r.sha256[..16.min(r.sha256.len())]
                     )
@@ -326,6 +352,65 @@ async fn run(
             );
             out(json!({ "contract": r, "file": file }), text)
         }
+        ContractCommand::RenderApplication {
+            application,
+            out: file,
+            copy,
+        } => {
+            let mode = if copy {
+                RenderMode::Copy
+            } else {
+                RenderMode::Original
+            };
+            let doc = contract::application_doc::render_for_application(
+                store,
+                actor,
+                &application,
+                mode,
+                now,
+            )
+            .await?;
+            write_file(&file, &doc.pdf)?;
+            let r = &doc.record;
+            let text = format!(
+                "wrote {} (credit application, {} pages, {} bytes)\n  document {} version {} of deal {}{}\n  sha256 {}\n  sign it with `contract consent|sign|seal {}`",
+                file.display(),
+                r.page_count,
+                r.byte_len,
+                r.id,
+                r.version,
+                r.deal_id,
+                if r.authoritative {
+                    ", the authoritative original"
+                } else {
+                    ", a COPY"
+                },
+                r.sha256,
+                r.id
+            );
+            out(json!({ "contract": r, "file": file }), text)
+        }
+        ContractCommand::Jacket { deal, out: file } => {
+            let j = contract::jacket::jacket_for_deal(store, actor, &deal, now).await?;
+            write_file(&file, &j.pdf)?;
+            let mut text = format!(
+                "wrote {} (deal jacket {}, a COPY, {} pages)\n",
+                file.display(),
+                j.record.id,
+                j.record.page_count
+            );
+            for p in &j.parts {
+                text.push_str(&format!(
+                    "  p{:<3} {} ({} pages)\n",
+                    p.first_page, p.title, p.page_count
+                ));
+            }
+            for m in &j.missing {
+                text.push_str(&format!("  missing: {}: {}\n", m.title, m.reason));
+            }
+            text.push_str(&format!("  sha256 {}", j.record.sha256));
+            out(json!({ "jacket": j.report(), "file": file }), text)
+        }
         ContractCommand::Seal {
             document,
             out: file,
@@ -347,7 +432,16 @@ async fn run(
 }
 
 fn status_text(st: &SigningStatus) -> String {
-    let mut text = format!("contract {}  {}\n", st.document_id, st.status.as_str());
+    let mut text = format!(
+        "{} {}  {}\n",
+        if st.kind == "credit_application" {
+            "credit application"
+        } else {
+            "contract"
+        },
+        st.document_id,
+        st.status.as_str()
+    );
     for f in &st.fields {
         text.push_str(&format!(
             "  [{}] {:<20} page {}  {}\n",

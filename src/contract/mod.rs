@@ -10,6 +10,9 @@
 //! A document's bytes never change: the schema refuses an update of the bytes or hash of any
 //! document, and any change or deletion of a signed one. A change is a new version.
 
+pub mod application_doc;
+pub mod export;
+pub mod jacket;
 pub mod render;
 pub mod sign;
 
@@ -55,6 +58,11 @@ outside DealerDesk); save the deal again before printing a contract"
         field: &'static str,
         message: String,
     },
+    #[error("{message}")]
+    NotReady {
+        field: &'static str,
+        message: String,
+    },
     #[error("the contract could not be printed: {0}")]
     Pdf(#[from] PdfError),
     #[error("database error: {0}")]
@@ -69,6 +77,11 @@ impl ContractError {
             ContractError::OptionMissing(_) => Some("option"),
             ContractError::UnknownField(_) => Some("signatures"),
             ContractError::Signing { field, .. } => Some(field),
+            ContractError::NotReady { field, .. } => Some(field),
+            ContractError::NotFound {
+                what: "application",
+                ..
+            } => Some("application_id"),
             _ => None,
         }
     }
@@ -117,9 +130,12 @@ impl DocumentStatus {
 pub struct ContractRecord {
     pub id: String,
     pub deal_id: String,
-    pub option_id: String,
-    pub option_position: u32,
-    /// "retail_installment" or "lease".
+    /// The deal option a contract was printed from (contracts only).
+    pub option_id: Option<String>,
+    pub option_position: Option<u32>,
+    /// The credit application a credit-application document was printed from.
+    pub application_id: Option<String>,
+    /// "retail_installment", "lease", "credit_application" or "deal_jacket".
     pub kind: String,
     pub version: u32,
     pub status: DocumentStatus,
@@ -153,6 +169,89 @@ pub struct VerifyReport {
     pub document_id: Option<String>,
     /// SHA-256 of the bytes given.
     pub sha256: String,
+}
+
+/// What a document in the ceremony is rendered from: a contract's input or a credit
+/// application's snapshot. Stored as `input_json`; which one is told by the document's kind.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DocumentInput {
+    Contract(Box<ContractInput>),
+    Application(Box<application_doc::ApplicationDocInput>),
+}
+
+impl DocumentInput {
+    /// The stored input of a document of `kind`.
+    pub fn parse(kind: &str, json: &str) -> Result<Self, ContractError> {
+        match kind {
+            "retail_installment" | "lease" => serde_json::from_str(json)
+                .map(|c| DocumentInput::Contract(Box::new(c)))
+                .map_err(|e| ContractError::QuoteDamaged(e.to_string())),
+            "credit_application" => serde_json::from_str(json)
+                .map(|a| DocumentInput::Application(Box::new(a)))
+                .map_err(|e| ContractError::QuoteDamaged(e.to_string())),
+            other => Err(ContractError::QuoteDamaged(format!(
+                "a {other} document is not rendered from an input"
+            ))),
+        }
+    }
+
+    pub fn to_json(&self) -> Result<String, ContractError> {
+        match self {
+            DocumentInput::Contract(c) => serde_json::to_string(c),
+            DocumentInput::Application(a) => serde_json::to_string(a),
+        }
+        .map_err(|e| ContractError::QuoteDamaged(e.to_string()))
+    }
+
+    /// The same input for the document with id `id` (a sealed version, a copy).
+    pub fn with_id(&self, id: &str) -> Self {
+        match self {
+            DocumentInput::Contract(c) => DocumentInput::Contract(Box::new(ContractInput {
+                document_id: id.to_string(),
+                ..(**c).clone()
+            })),
+            DocumentInput::Application(a) => {
+                DocumentInput::Application(Box::new(application_doc::ApplicationDocInput {
+                    document_id: id.to_string(),
+                    ..(**a).clone()
+                }))
+            }
+        }
+    }
+
+    /// Renders the document with the signatures given and, when sealed, its certificate.
+    pub fn render(
+        &self,
+        mode: RenderMode,
+        signatures: &[AppliedSignature],
+        certificate: Option<&Certificate>,
+    ) -> Result<Rendered, ContractError> {
+        match self {
+            DocumentInput::Contract(c) => render_with(c, mode, signatures, certificate),
+            DocumentInput::Application(a) => {
+                application_doc::render_application(a, mode, signatures, certificate)
+            }
+        }
+    }
+
+    /// How the document calls a signer ("buyer", "co-applicant" …).
+    pub fn party_word(&self, s: Signer) -> &'static str {
+        match (self, s) {
+            (DocumentInput::Application(_), Signer::Buyer) => "applicant",
+            (DocumentInput::Application(_), Signer::CoBuyer) => "co-applicant",
+            (_, Signer::Buyer) => "buyer",
+            (_, Signer::CoBuyer) => "co-buyer",
+            (_, Signer::Dealer) => "dealer",
+        }
+    }
+
+    /// "contract" or "credit application", for messages.
+    pub fn noun(&self) -> &'static str {
+        match self {
+            DocumentInput::Contract(_) => "contract",
+            DocumentInput::Application(_) => "credit application",
+        }
+    }
 }
 
 /// The parties, vehicle and stored quote of one option of a deal: the input of [`render`].
@@ -200,25 +299,7 @@ pub async fn contract_input(
         Some(id) => Some(party(store, &id).await?),
         None => None,
     };
-    let v = sqlx::query(
-        r#"SELECT model_year, make, model, trim, vin, condition, mileage FROM vehicle WHERE id = ?1"#,
-    )
-    .bind(&d.vehicle_id)
-    .fetch_optional(store.pool())
-    .await?
-    .ok_or_else(|| ContractError::NotFound {
-        what: "vehicle",
-        id: d.vehicle_id.clone(),
-    })?;
-    let vehicle = ContractVehicle {
-        year: v.try_get("model_year")?,
-        make: v.try_get("make")?,
-        model: v.try_get("model")?,
-        trim: v.try_get("trim")?,
-        vin: v.try_get("vin")?,
-        condition: v.try_get("condition")?,
-        odometer: v.try_get("mileage")?,
-    };
+    let vehicle = vehicle_of(store, &d.vehicle_id).await?;
     Ok((
         ContractInput {
             document_id: document_id.to_string(),
@@ -237,7 +318,36 @@ pub async fn contract_input(
     ))
 }
 
-async fn party(store: &Store, customer_id: &str) -> Result<ContractParty, ContractError> {
+/// A vehicle as documents describe it.
+pub(crate) async fn vehicle_of(
+    store: &Store,
+    vehicle_id: &str,
+) -> Result<ContractVehicle, ContractError> {
+    let v = sqlx::query(
+        r#"SELECT model_year, make, model, trim, vin, condition, mileage FROM vehicle WHERE id = ?1"#,
+    )
+    .bind(vehicle_id)
+    .fetch_optional(store.pool())
+    .await?
+    .ok_or_else(|| ContractError::NotFound {
+        what: "vehicle",
+        id: vehicle_id.to_string(),
+    })?;
+    Ok(ContractVehicle {
+        year: v.try_get("model_year")?,
+        make: v.try_get("make")?,
+        model: v.try_get("model")?,
+        trim: v.try_get("trim")?,
+        vin: v.try_get("vin")?,
+        condition: v.try_get("condition")?,
+        odometer: v.try_get("mileage")?,
+    })
+}
+
+pub(crate) async fn party(
+    store: &Store,
+    customer_id: &str,
+) -> Result<ContractParty, ContractError> {
     let row = sqlx::query(
         r#"SELECT c.given_name, c.middle_name, c.family_name, c.suffix,
                   a.line1, a.line2, a.city, a.state, a.zip
@@ -292,7 +402,10 @@ pub(crate) fn record_from(row: &sqlx::sqlite::SqliteRow) -> Result<ContractRecor
         id: row.try_get("id")?,
         deal_id: row.try_get("deal_id")?,
         option_id: row.try_get("option_id")?,
-        option_position: u32::try_from(row.try_get::<i64, _>("option_position")?).unwrap_or(0),
+        option_position: row
+            .try_get::<Option<i64>, _>("option_position")?
+            .and_then(|p| u32::try_from(p).ok()),
+        application_id: row.try_get("application_id")?,
         kind: row.try_get("kind")?,
         version: u32::try_from(row.try_get::<i64, _>("version")?).unwrap_or(0),
         status: DocumentStatus::parse(&row.try_get::<String, _>("status")?),
@@ -309,7 +422,7 @@ pub(crate) fn record_from(row: &sqlx::sqlite::SqliteRow) -> Result<ContractRecor
 }
 
 pub(crate) const RECORD_COLUMNS: &str =
-    "id, deal_id, option_id, option_position, kind, version, status, \
+    "id, deal_id, option_id, option_position, application_id, kind, version, status, \
 authoritative, quote_sha256, pdf_sha256, page_count, length(pdf) AS byte_len, fields_json, \
 rendered_by, signed_at, created_at";
 
@@ -364,7 +477,8 @@ pub async fn render_for_deal(
     if mode == RenderMode::Original {
         let current = sqlx::query(
             r#"SELECT id, status FROM contract_document
-               WHERE deal_id = ?1 AND authoritative = 1 AND status <> 'void'"#,
+               WHERE deal_id = ?1 AND authoritative = 1 AND status <> 'void'
+                 AND kind IN ('retail_installment', 'lease')"#,
         )
         .bind(deal_id.trim())
         .fetch_optional(&mut *tx)

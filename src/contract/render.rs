@@ -342,44 +342,44 @@ struct RateInfo {
     notice: String,
 }
 
-fn damaged(what: impl std::fmt::Display) -> ContractError {
+pub(super) fn damaged(what: impl std::fmt::Display) -> ContractError {
     ContractError::QuoteDamaged(what.to_string())
 }
 
 /// `"4250.00"` → `$4,250.00`; anything else in the stored document is damage.
-fn usd(plain: &str) -> Result<String, ContractError> {
+pub(super) fn usd(plain: &str) -> Result<String, ContractError> {
     Money::parse_user(plain)
         .map(|m| m.to_string())
         .map_err(|_| damaged(format!("the amount {plain:?} is not money")))
 }
 
 /// MM/DD/YYYY, as customers write dates.
-fn us_date(d: NaiveDate) -> String {
+pub(super) fn us_date(d: NaiveDate) -> String {
     d.format("%m/%d/%Y").to_string()
 }
 
 // ----- layout helpers ---------------------------------------------------------------------------
 
-const BODY: TextStyle = TextStyle::regular(8.5);
-const SMALL: TextStyle = TextStyle::regular(7.5);
-const HEAD: TextStyle = TextStyle::bold(10.0);
+pub(super) const BODY: TextStyle = TextStyle::regular(8.5);
+pub(super) const SMALL: TextStyle = TextStyle::regular(7.5);
+pub(super) const HEAD: TextStyle = TextStyle::bold(10.0);
 const CELL_PAD: f32 = 5.0;
 
-fn lh(style: TextStyle) -> f32 {
+pub(super) fn lh(style: TextStyle) -> f32 {
     style.size * style.leading
 }
 
 /// One boxed disclosure: a bold title, a description and the figure, like the federal boxes.
-struct Cell {
-    title: String,
-    desc: String,
-    figure: String,
+pub(super) struct Cell {
+    pub(super) title: String,
+    pub(super) desc: String,
+    pub(super) figure: String,
 }
 
 /// A document with a running header on every page (and the COPY stamp in copy mode), the
 /// fields laid out so far and the signatures to draw into them.
-struct Sheet<'a> {
-    doc: Document,
+pub(super) struct Sheet<'a> {
+    pub(super) doc: Document,
     header: String,
     copy: bool,
     stamped: usize,
@@ -388,7 +388,7 @@ struct Sheet<'a> {
 }
 
 impl<'a> Sheet<'a> {
-    fn new(
+    pub(super) fn new(
         info: DocInfo,
         header: String,
         mode: RenderMode,
@@ -408,7 +408,7 @@ impl<'a> Sheet<'a> {
 
     /// Draws the header (and COPY stamp) on pages not yet marked. Drawing always goes to the
     /// newest page, and no block here is taller than a page, so a page is never skipped.
-    fn mark(&mut self) -> Result<(), ContractError> {
+    pub(super) fn mark(&mut self) -> Result<(), ContractError> {
         while self.stamped < self.doc.page_count() {
             let left = self.doc.left();
             self.doc
@@ -429,17 +429,17 @@ impl<'a> Sheet<'a> {
         Ok(())
     }
 
-    fn para(&mut self, text: &str, style: TextStyle) -> Result<(), ContractError> {
+    pub(super) fn para(&mut self, text: &str, style: TextStyle) -> Result<(), ContractError> {
         self.doc.paragraph(text, style, Align::Left)?;
         self.mark()
     }
 
-    fn centered(&mut self, text: &str, style: TextStyle) -> Result<(), ContractError> {
+    pub(super) fn centered(&mut self, text: &str, style: TextStyle) -> Result<(), ContractError> {
         self.doc.paragraph(text, style, Align::Center)?;
         self.mark()
     }
 
-    fn heading(&mut self, text: &str) -> Result<(), ContractError> {
+    pub(super) fn heading(&mut self, text: &str) -> Result<(), ContractError> {
         self.doc.ensure(lh(HEAD) + 3.0 * lh(BODY))?;
         self.mark()?;
         self.doc.space(6.0);
@@ -448,12 +448,12 @@ impl<'a> Sheet<'a> {
         self.mark()
     }
 
-    fn space(&mut self, pt: f32) {
+    pub(super) fn space(&mut self, pt: f32) {
         self.doc.space(pt);
     }
 
     /// Label on the left, amount right-aligned, on one line; `bold` for totals.
-    fn amount_line(
+    pub(super) fn amount_line(
         &mut self,
         indent: f32,
         label: &str,
@@ -477,13 +477,13 @@ impl<'a> Sheet<'a> {
     }
 
     /// A row of equal-width boxed cells; every figure sits on one common baseline.
-    fn cells(&mut self, cells: &[Cell]) -> Result<(), ContractError> {
+    pub(super) fn cells(&mut self, cells: &[Cell]) -> Result<(), ContractError> {
         self.cells_weighted(cells, &vec![1.0; cells.len()], 11.0)
     }
 
     /// A row of boxed cells whose widths follow `weights`; every figure sits on one common
     /// baseline, in bold at `figure_size`.
-    fn cells_weighted(
+    pub(super) fn cells_weighted(
         &mut self,
         cells: &[Cell],
         weights: &[f32],
@@ -542,7 +542,7 @@ impl<'a> Sheet<'a> {
     }
 
     /// Wrapped lines inside a box spanning the column, at `style`; `fill` grey behind.
-    fn boxed_text(
+    pub(super) fn boxed_text(
         &mut self,
         text: &str,
         style: TextStyle,
@@ -571,7 +571,7 @@ impl<'a> Sheet<'a> {
 
     /// A signature or initial field at `x` on the current line, `width` wide; returns its
     /// height. The caller moves the cursor.
-    fn field_at(
+    pub(super) fn field_at(
         &mut self,
         x: f32,
         width: f32,
@@ -649,7 +649,12 @@ impl<'a> Sheet<'a> {
     }
 
     /// Initial fields for the buyer and co-buyer side by side, after a clause.
-    fn initials_row(&mut self, n: usize, co_buyer: bool, what: &str) -> Result<(), ContractError> {
+    pub(super) fn initials_row(
+        &mut self,
+        n: usize,
+        co_buyer: bool,
+        what: &str,
+    ) -> Result<(), ContractError> {
         self.doc.ensure(44.0)?;
         self.mark()?;
         self.doc.space(4.0);
@@ -677,7 +682,7 @@ impl<'a> Sheet<'a> {
     }
 
     /// A signature line with a date line beside it.
-    fn signature_line(
+    pub(super) fn signature_line(
         &mut self,
         id: &str,
         signer: Signer,
@@ -702,7 +707,7 @@ impl<'a> Sheet<'a> {
         Ok(())
     }
 
-    fn finish(self) -> Result<(Vec<u8>, u32, Vec<SignatureField>), ContractError> {
+    pub(super) fn finish(self) -> Result<(Vec<u8>, u32, Vec<SignatureField>), ContractError> {
         let pages = u32::try_from(self.doc.page_count()).unwrap_or(u32::MAX);
         let bytes = self.doc.finish()?;
         Ok((bytes, pages, self.fields))
@@ -772,7 +777,7 @@ fn initials(name: &str) -> String {
         .collect()
 }
 
-fn party_text(role: &str, p: &ContractParty) -> String {
+pub(super) fn party_text(role: &str, p: &ContractParty) -> String {
     let mut s = format!("{role}: {}", p.name.trim());
     for line in p.address.iter().map(|l| l.trim()).filter(|l| !l.is_empty()) {
         s.push_str("\n   ");
@@ -816,7 +821,7 @@ fn vehicle_cells(v: &ContractVehicle) -> Vec<Cell> {
 }
 
 /// 41250 → "41,250".
-fn grouped(n: i64) -> String {
+pub(super) fn grouped(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, ch) in digits.chars().enumerate() {
@@ -833,7 +838,7 @@ fn grouped(n: i64) -> String {
 }
 
 /// The vehicle row: the VIN needs the widest cell.
-fn vehicle_row(s: &mut Sheet<'_>, v: &ContractVehicle) -> Result<(), ContractError> {
+pub(super) fn vehicle_row(s: &mut Sheet<'_>, v: &ContractVehicle) -> Result<(), ContractError> {
     s.cells_weighted(&vehicle_cells(v), &[0.8, 0.6, 1.1, 1.5, 2.2], 10.0)
 }
 
@@ -875,6 +880,22 @@ fn certificate_page(
     input: &ContractInput,
     c: &Certificate,
 ) -> Result<(), ContractError> {
+    certificate_pages(
+        s,
+        &format!("Contract no. {}", input.contract_number),
+        c,
+        |signer| signer.as_str().replace('_', "-"),
+    )
+}
+
+/// The certificate of completion of any document signed through the ceremony: `number` names
+/// the document ("Contract no. 1234-1"), `party` words a signer as the document calls them.
+pub(super) fn certificate_pages(
+    s: &mut Sheet<'_>,
+    number: &str,
+    c: &Certificate,
+    party: impl Fn(Signer) -> String,
+) -> Result<(), ContractError> {
     s.doc.new_page();
     s.mark()?;
     s.centered("CERTIFICATE OF COMPLETION", TextStyle::bold(14.0))?;
@@ -882,9 +903,9 @@ fn certificate_page(
     s.space(6.0);
     s.para(
         &format!(
-            "Contract no. {}. Document signed: {}. SHA-256 of the unsigned document: {}. \
+            "{number}. Document signed: {}. SHA-256 of the unsigned document: {}. \
 Consumer disclosure and consent: {}.",
-            input.contract_number, c.draft_document_id, c.draft_sha256, c.disclosure
+            c.draft_document_id, c.draft_sha256, c.disclosure
         ),
         BODY,
     )?;
@@ -903,7 +924,7 @@ sealed document; the SHA-256 of the sealed file is recorded in the dealership's 
                 _ => "Signature",
             },
             e.signer_name.trim(),
-            e.signer.as_str().replace('_', "-")
+            party(e.signer)
         ))?;
         let field = e
             .field_id
@@ -978,7 +999,7 @@ pub fn render_with(
     })
 }
 
-type Laid = (Vec<u8>, u32, Vec<SignatureField>);
+pub(super) type Laid = (Vec<u8>, u32, Vec<SignatureField>);
 
 fn risc(
     input: &ContractInput,

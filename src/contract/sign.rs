@@ -21,8 +21,8 @@ use sqlx::{Row, SqliteConnection};
 use ts_rs::TS;
 
 use super::{
-    get_document, record_from, render_with, AppliedSignature, Certificate, CertificateEvent,
-    ContractError, ContractInput, ContractRecord, DocumentStatus, RenderMode, RenderedDocument,
+    get_document, record_from, AppliedSignature, Certificate, CertificateEvent, ContractError,
+    ContractRecord, DocumentInput, DocumentStatus, RenderMode, Rendered, RenderedDocument,
     SignatureField, SignatureMark, Signer, RECORD_COLUMNS,
 };
 use crate::audit::{self, AuditEvent, AuditOutcome};
@@ -53,6 +53,20 @@ shown to you, which shows you can access the records in the form we will use.";
 pub const INTENT_STATEMENT: &str = "I intend to sign this contract with the signature I \
 adopted here, and I agree that my electronic signature is the legal equivalent of my \
 handwritten signature.";
+
+/// What a signer confirms at each field of a credit application.
+pub const APPLICATION_INTENT_STATEMENT: &str = "I intend to sign this credit application with \
+the signature I adopted here, I certify that the information in it is true and complete, and I \
+agree that my electronic signature is the legal equivalent of my handwritten signature.";
+
+/// The intent statement shown at the fields of a document of `kind`.
+pub fn intent_statement(kind: &str) -> &'static str {
+    if kind == "credit_application" {
+        APPLICATION_INTENT_STATEMENT
+    } else {
+        INTENT_STATEMENT
+    }
+}
 
 /// Largest drawn-signature image accepted.
 pub const MAX_SIGNATURE_PNG_BYTES: usize = 512 * 1024;
@@ -105,6 +119,10 @@ pub struct SigningEvent {
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct SigningStatus {
     pub document_id: String,
+    /// "retail_installment", "lease" or "credit_application".
+    pub kind: String,
+    /// The intent statement the signer confirms at each field of this document.
+    pub intent: String,
     pub status: DocumentStatus,
     pub fields: Vec<SignatureField>,
     pub signed_fields: Vec<String>,
@@ -124,7 +142,7 @@ struct EventRow {
 
 struct Loaded {
     rec: ContractRecord,
-    input: ContractInput,
+    input: DocumentInput,
     events: Vec<EventRow>,
 }
 
@@ -144,14 +162,6 @@ fn parse_signer(s: &str) -> Option<Signer> {
     }
 }
 
-fn signer_word(s: Signer) -> &'static str {
-    match s {
-        Signer::Buyer => "buyer",
-        Signer::CoBuyer => "co-buyer",
-        Signer::Dealer => "dealer",
-    }
-}
-
 async fn load(conn: &mut SqliteConnection, document_id: &str) -> Result<Loaded, ContractError> {
     let row = sqlx::query(&format!(
         "SELECT {RECORD_COLUMNS}, input_json FROM contract_document WHERE id = ?1"
@@ -164,9 +174,15 @@ async fn load(conn: &mut SqliteConnection, document_id: &str) -> Result<Loaded, 
         id: document_id.to_string(),
     })?;
     let rec = record_from(&row)?;
+    if rec.kind == "deal_jacket" {
+        return Err(signing(
+            "document_id",
+            "a deal jacket is a printed COPY of the deal's documents; it is not signed or copied \
+again (print the jacket again from the deal)",
+        ));
+    }
     let input_json: String = row.try_get("input_json")?;
-    let input: ContractInput = serde_json::from_str(&input_json)
-        .map_err(|e| ContractError::QuoteDamaged(e.to_string()))?;
+    let input = DocumentInput::parse(&rec.kind, &input_json)?;
     let events = sqlx::query(
         r#"SELECT seq, kind, signer, signer_name, field_id, method, mark_text, mark_png, device, actor,
                   sha256_before, sha256_after, at
@@ -261,11 +277,14 @@ impl Loaded {
     /// The document with the signatures given so far: its bytes re-rendered from the stored
     /// input. With none given, it must be exactly the stored draft.
     fn working(&self) -> Result<(Vec<u8>, String), ContractError> {
-        let r = render_with(&self.input, RenderMode::Original, &self.applied(), None)?;
+        let r = self
+            .input
+            .render(RenderMode::Original, &self.applied(), None)?;
         if self.signed_fields().is_empty() && r.sha256 != self.rec.sha256 {
-            return Err(ContractError::QuoteDamaged(
-                "the stored contract no longer re-renders to its recorded bytes".into(),
-            ));
+            return Err(ContractError::QuoteDamaged(format!(
+                "the stored {} no longer re-renders to its recorded bytes",
+                self.input.noun()
+            )));
         }
         Ok((r.bytes, r.sha256))
     }
@@ -273,6 +292,8 @@ impl Loaded {
     fn status(&self, working_sha256: String) -> SigningStatus {
         SigningStatus {
             document_id: self.rec.id.clone(),
+            kind: self.rec.kind.clone(),
+            intent: intent_statement(&self.rec.kind).to_string(),
             status: self.rec.status,
             fields: self.rec.fields.clone(),
             signed_fields: self.signed_fields(),
@@ -322,11 +343,14 @@ impl Loaded {
             DocumentStatus::Draft | DocumentStatus::Signing => Ok(()),
             DocumentStatus::Signed => Err(signing(
                 "document_id",
-                "this contract is already signed and sealed",
+                format!("this {} is already signed and sealed", self.input.noun()),
             )),
             DocumentStatus::Void => Err(signing(
                 "document_id",
-                "this contract was replaced by a newer version; sign the current one",
+                format!(
+                    "this {} was replaced by a newer version; sign the current one",
+                    self.input.noun()
+                ),
             )),
         }
     }
@@ -501,15 +525,19 @@ pub async fn esign_consent(
         return Err(signing(
             "signer",
             format!(
-                "this contract has no {} to sign it",
-                signer_word(input.signer)
+                "this {} has no {} to sign it",
+                l.input.noun(),
+                l.input.party_word(input.signer)
             ),
         ));
     }
     if l.consented().contains(&input.signer) {
         return Err(signing(
             "signer",
-            format!("the {} has already consented", signer_word(input.signer)),
+            format!(
+                "the {} has already consented",
+                l.input.party_word(input.signer)
+            ),
         ));
     }
     let (_, sha) = l.working()?;
@@ -547,7 +575,7 @@ pub async fn esign_consent(
         .subject(format!("contract:{}", l.rec.id))
         .detail(format!(
             "{} consented ({ESIGN_DISCLOSURE_VERSION}) on {}; document sha256:{sha}",
-            signer_word(input.signer),
+            l.input.party_word(input.signer),
             input.device.trim()
         ));
     audit::append(&mut tx, store.cipher(), now, &event).await?;
@@ -616,7 +644,7 @@ pub async fn sign_field(
                     "signer",
                     format!(
                         "the {} must consent to electronic signatures first",
-                        signer_word(consumer)
+                        l.input.party_word(consumer)
                     ),
                 ));
             }
@@ -629,7 +657,8 @@ pub async fn sign_field(
         mark: input.mark.clone(),
         signed_at: signed_at_text(&ts(now)),
     });
-    let after = render_with(&l.input, RenderMode::Original, &applied, None)?.sha256;
+    let after = l.input.render(RenderMode::Original, &applied, None)?.sha256;
+    let intent = intent_statement(&l.rec.kind);
     let method = match input.mark {
         SignatureMark::Typed { .. } => "typed",
         SignatureMark::Drawn { .. } => "drawn",
@@ -644,8 +673,8 @@ pub async fn sign_field(
         Some(&next.id),
         method,
         Some(&input.mark),
-        INTENT_STATEMENT,
-        &sha256_hex(INTENT_STATEMENT.as_bytes()),
+        intent,
+        &sha256_hex(intent.as_bytes()),
         &input.device,
         actor,
         &before,
@@ -657,7 +686,7 @@ pub async fn sign_field(
         .subject(format!("contract:{}", l.rec.id))
         .detail(format!(
             "{} {} field {} ({method}) on {}; sha256 before:{before} after:{after}",
-            signer_word(next.signer),
+            l.input.party_word(next.signer),
             input.signer_name.trim(),
             next.id,
             input.device.trim()
@@ -694,16 +723,8 @@ pub async fn seal(
     let (_, before) = l.working()?;
     let certificate = l.certificate();
     let id = new_id();
-    let sealed_input = ContractInput {
-        document_id: id.clone(),
-        ..l.input.clone()
-    };
-    let sealed = render_with(
-        &sealed_input,
-        RenderMode::Original,
-        &l.applied(),
-        Some(&certificate),
-    )?;
+    let sealed_input = l.input.with_id(&id);
+    let sealed = sealed_input.render(RenderMode::Original, &l.applied(), Some(&certificate))?;
     let version: i64 = sqlx::query_scalar(
         r#"SELECT COALESCE(MAX(version), 0) + 1 FROM contract_document WHERE deal_id = ?1"#,
     )
@@ -732,8 +753,7 @@ pub async fn seal(
     set_status(store, &mut tx, &l.rec.id, DocumentStatus::Void, false, now).await?;
     let fields_json = serde_json::to_string(&sealed.fields)
         .map_err(|e| ContractError::QuoteDamaged(e.to_string()))?;
-    let input_json = serde_json::to_string(&sealed_input)
-        .map_err(|e| ContractError::QuoteDamaged(e.to_string()))?;
+    let input_json = sealed_input.to_json()?;
     let seq = journal(
         &mut tx,
         "contract_document",
@@ -743,36 +763,32 @@ pub async fn seal(
         now,
     )
     .await?;
-    sqlx::query(
-        r#"INSERT INTO contract_document (id, deal_id, option_id, option_position, kind, version, status,
-               authoritative, quote_sha256, pdf, pdf_sha256, page_count, fields_json, input_json, supersedes_id,
-               rendered_by, signed_at, created_at, updated_at, device_id, change_seq)
-           VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'signed', 1, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15, ?15, ?16, ?17)"#,
+    insert_document(
+        &mut tx,
+        &NewDocument {
+            id: &id,
+            source: &l.rec,
+            version,
+            status: DocumentStatus::Signed,
+            authoritative: true,
+            rendered: &sealed,
+            fields_json: &fields_json,
+            input_json: &input_json,
+            supersedes: Some(&l.rec.id),
+            actor,
+            signed_at: Some(now),
+        },
+        store.device_id(),
+        seq,
+        now,
     )
-    .bind(&id)
-    .bind(&l.rec.deal_id)
-    .bind(&l.rec.option_id)
-    .bind(i64::from(l.rec.option_position))
-    .bind(&l.rec.kind)
-    .bind(version)
-    .bind(&l.rec.quote_sha256)
-    .bind(&sealed.bytes)
-    .bind(&sealed.sha256)
-    .bind(i64::from(sealed.page_count))
-    .bind(&fields_json)
-    .bind(&input_json)
-    .bind(&l.rec.id)
-    .bind(actor.name())
-    .bind(ts(now))
-    .bind(store.device_id())
-    .bind(seq)
-    .execute(&mut *tx)
     .await?;
     let event = AuditEvent::new(actor.name(), "contract.seal", AuditOutcome::Success)
         .subject(format!("contract:{id}"))
         .detail(format!(
-            "deal:{} v{version} signed and sealed from contract:{} ({} events, {} pages) sha256:{}",
+            "deal:{} {} v{version} signed and sealed from contract:{} ({} events, {} pages) sha256:{}",
             l.rec.deal_id,
+            l.rec.kind,
             l.rec.id,
             certificate.events.len(),
             sealed.page_count,
@@ -798,6 +814,74 @@ pub async fn copy_of(
     document_id: &str,
     now: DateTime<Utc>,
 ) -> Result<RenderedDocument, ContractError> {
+    let id = new_id();
+    let (source, input, copy) = render_copy(store, document_id, &id).await?;
+    let input_json = input.to_json()?;
+    let mut tx = store.begin_write().await?;
+    let version: i64 = sqlx::query_scalar(
+        r#"SELECT COALESCE(MAX(version), 0) + 1 FROM contract_document WHERE deal_id = ?1"#,
+    )
+    .bind(&source.deal_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    let fields_json = serde_json::to_string(&copy.fields)
+        .map_err(|e| ContractError::QuoteDamaged(e.to_string()))?;
+    let seq = journal(
+        &mut tx,
+        "contract_document",
+        &id,
+        "insert",
+        store.device_id(),
+        now,
+    )
+    .await?;
+    insert_document(
+        &mut tx,
+        &NewDocument {
+            id: &id,
+            source: &source,
+            version,
+            status: DocumentStatus::Draft,
+            authoritative: false,
+            rendered: &copy,
+            fields_json: &fields_json,
+            input_json: &input_json,
+            supersedes: None,
+            actor,
+            signed_at: None,
+        },
+        store.device_id(),
+        seq,
+        now,
+    )
+    .await?;
+    let event = AuditEvent::new(actor.name(), "contract.copy", AuditOutcome::Success)
+        .subject(format!("contract:{id}"))
+        .detail(format!(
+            "COPY of contract:{} ({} {}) v{version} sha256:{}",
+            source.id,
+            source.kind,
+            source.status.as_str(),
+            copy.sha256
+        ));
+    audit::append(&mut tx, store.cipher(), now, &event).await?;
+    tx.commit().await?;
+    let record = get_document(store, &id).await?;
+    Ok(RenderedDocument {
+        record,
+        pdf: copy.bytes,
+    })
+}
+
+/// A COPY of a stored document rendered (not recorded) as document `copy_id`: a sealed
+/// document with its signatures and certificate, a document being signed with the signatures
+/// so far. Returns the source's record, the copy's input and the rendered copy. The deal jacket uses it for its
+/// parts; [`copy_of`] records it.
+pub(crate) async fn render_copy(
+    store: &Store,
+    document_id: &str,
+    copy_id: &str,
+) -> Result<(ContractRecord, DocumentInput, Rendered), ContractError> {
     let mut conn = store.pool().acquire().await?;
     let source = load(&mut conn, document_id).await?;
     // A sealed document's signatures and events belong to the draft it was sealed from.
@@ -808,7 +892,7 @@ pub async fn copy_of(
                 .fetch_one(&mut *conn)
                 .await?;
         let draft_id = draft_id.ok_or_else(|| {
-            ContractError::QuoteDamaged("the signed contract does not name its draft".into())
+            ContractError::QuoteDamaged("the signed document does not name its draft".into())
         })?;
         let draft = load(&mut conn, &draft_id).await?;
         let cert = draft.certificate();
@@ -817,76 +901,69 @@ pub async fn copy_of(
         (load(&mut conn, document_id).await?, None)
     };
     drop(conn);
-    let id = new_id();
-    let input = ContractInput {
-        document_id: id.clone(),
-        ..source.input.clone()
-    };
-    let copy = render_with(
-        &input,
+    let input = source.input.with_id(copy_id);
+    let copy = input.render(
         RenderMode::Copy,
         &signed_from.applied(),
         certificate.as_ref(),
     )?;
-    let mut tx = store.begin_write().await?;
-    let version: i64 = sqlx::query_scalar(
-        r#"SELECT COALESCE(MAX(version), 0) + 1 FROM contract_document WHERE deal_id = ?1"#,
-    )
-    .bind(&source.rec.deal_id)
-    .fetch_one(&mut *tx)
-    .await?;
-    let fields_json = serde_json::to_string(&copy.fields)
-        .map_err(|e| ContractError::QuoteDamaged(e.to_string()))?;
-    let input_json =
-        serde_json::to_string(&input).map_err(|e| ContractError::QuoteDamaged(e.to_string()))?;
-    let seq = journal(
-        &mut tx,
-        "contract_document",
-        &id,
-        "insert",
-        store.device_id(),
-        now,
-    )
-    .await?;
+    Ok((source.rec, input, copy))
+}
+
+/// A document row to insert, carrying over the deal, option or application of `source`.
+pub(crate) struct NewDocument<'a> {
+    pub id: &'a str,
+    pub source: &'a ContractRecord,
+    pub version: i64,
+    pub status: DocumentStatus,
+    pub authoritative: bool,
+    pub rendered: &'a Rendered,
+    pub fields_json: &'a str,
+    pub input_json: &'a str,
+    pub supersedes: Option<&'a str>,
+    pub actor: &'a Actor,
+    pub signed_at: Option<DateTime<Utc>>,
+}
+
+pub(crate) async fn insert_document(
+    conn: &mut SqliteConnection,
+    d: &NewDocument<'_>,
+    device_id: &str,
+    change_seq: i64,
+    now: DateTime<Utc>,
+) -> Result<(), ContractError> {
     sqlx::query(
-        r#"INSERT INTO contract_document (id, deal_id, option_id, option_position, kind, version, status,
-               authoritative, quote_sha256, pdf, pdf_sha256, page_count, fields_json, input_json, supersedes_id,
-               rendered_by, signed_at, created_at, updated_at, device_id, change_seq)
-           VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'draft', 0, ?7, ?8, ?9, ?10, ?11, ?12, NULL, ?13, NULL, ?14, ?14, ?15, ?16)"#,
+        r#"INSERT INTO contract_document (id, deal_id, option_id, option_position, application_id, kind,
+               version, status, authoritative, quote_sha256, pdf, pdf_sha256, page_count, fields_json,
+               input_json, supersedes_id, rendered_by, signed_at, created_at, updated_at, device_id,
+               change_seq)
+           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
+                   ?19, ?19, ?20, ?21)"#,
     )
-    .bind(&id)
-    .bind(&source.rec.deal_id)
-    .bind(&source.rec.option_id)
-    .bind(i64::from(source.rec.option_position))
-    .bind(&source.rec.kind)
-    .bind(version)
-    .bind(&source.rec.quote_sha256)
-    .bind(&copy.bytes)
-    .bind(&copy.sha256)
-    .bind(i64::from(copy.page_count))
-    .bind(&fields_json)
-    .bind(&input_json)
-    .bind(actor.name())
+    .bind(d.id)
+    .bind(&d.source.deal_id)
+    .bind(&d.source.option_id)
+    .bind(d.source.option_position.map(i64::from))
+    .bind(&d.source.application_id)
+    .bind(&d.source.kind)
+    .bind(d.version)
+    .bind(d.status.as_str())
+    .bind(i64::from(d.authoritative))
+    .bind(&d.source.quote_sha256)
+    .bind(&d.rendered.bytes)
+    .bind(&d.rendered.sha256)
+    .bind(i64::from(d.rendered.page_count))
+    .bind(d.fields_json)
+    .bind(d.input_json)
+    .bind(d.supersedes)
+    .bind(d.actor.name())
+    .bind(d.signed_at.map(ts))
     .bind(ts(now))
-    .bind(store.device_id())
-    .bind(seq)
-    .execute(&mut *tx)
+    .bind(device_id)
+    .bind(change_seq)
+    .execute(&mut *conn)
     .await?;
-    let event = AuditEvent::new(actor.name(), "contract.copy", AuditOutcome::Success)
-        .subject(format!("contract:{id}"))
-        .detail(format!(
-            "COPY of contract:{} ({}) v{version} sha256:{}",
-            source.rec.id,
-            source.rec.status.as_str(),
-            copy.sha256
-        ));
-    audit::append(&mut tx, store.cipher(), now, &event).await?;
-    tx.commit().await?;
-    let record = get_document(store, &id).await?;
-    Ok(RenderedDocument {
-        record,
-        pdf: copy.bytes,
-    })
+    Ok(())
 }
 
 /// The words the ceremony shows, so the screen never holds its own copy of them.

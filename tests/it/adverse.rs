@@ -29,7 +29,7 @@ fn strict_csv() -> String {
 }
 
 /// A verified Maria with a deal and a ready application at `csv`'s lender with `score`.
-async fn ready(csv: &str, score: u16) -> (Fixture, String) {
+pub(crate) async fn ready(csv: &str, score: u16) -> (Fixture, String) {
     let f = fresh().await;
     import_ofac(&f.store).await;
     let sheet = RateSheet::from_csv(csv).expect("reads");
@@ -62,7 +62,7 @@ async fn ready(csv: &str, score: u16) -> (Fixture, String) {
 }
 
 /// Submits and lets the simulator answer at `at`.
-async fn decide(store: &Store, id: &str, at: DateTime<Utc>) -> ApplicationState {
+pub(crate) async fn decide(store: &Store, id: &str, at: DateTime<Utc>) -> ApplicationState {
     app::submit_application(store, &cli_actor(), id, at)
         .await
         .expect("submitted");

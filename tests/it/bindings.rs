@@ -20,6 +20,7 @@ use dealerdesk::application::{
 };
 use dealerdesk::audit::{AuditEntryView, AuditFilter, AuditOutcome, AuditPage, AuditVerifyReport};
 use dealerdesk::auth::{MfaEnrolment, NewStaff, Role, SessionView, SignInOutcome, StaffView};
+use dealerdesk::contract::jacket::{JacketMissing, JacketPart, JacketReport, PrintedJacket};
 use dealerdesk::contract::sign::{
     CeremonyTexts, ConsentInput as EsignConsentInput, SignInput, SigningEvent, SigningStatus,
 };
@@ -189,6 +190,10 @@ fn generate() -> String {
         SigningEvent::decl(&cfg),
         SigningStatus::decl(&cfg),
         CeremonyTexts::decl(&cfg),
+        JacketPart::decl(&cfg),
+        JacketMissing::decl(&cfg),
+        JacketReport::decl(&cfg),
+        PrintedJacket::decl(&cfg),
         RuleCode::decl(&cfg),
         RuleFailure::decl(&cfg),
         LenderAssessment::decl(&cfg),

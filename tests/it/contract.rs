@@ -66,14 +66,14 @@ fn lease_terms() -> LeaseTerms {
     }
 }
 
-struct Desk {
-    f: crate::support::Fixture,
-    customer_id: String,
-    deal: DealView,
+pub(crate) struct Desk {
+    pub(crate) f: crate::support::Fixture,
+    pub(crate) customer_id: String,
+    pub(crate) deal: DealView,
 }
 
 /// Maria, a used Corolla, and a deal with a loan (option 1, selected) and a lease (option 2).
-async fn desk() -> Desk {
+pub(crate) async fn desk() -> Desk {
     let f = fresh().await;
     dealerdesk::settings::apply(&f.store, &cli_actor(), None, Some("Lakeside Motors"), now())
         .await
@@ -140,7 +140,7 @@ fn usd(v: &Value) -> String {
     Money::parse_user(s).expect("stored money").to_string()
 }
 
-fn pdftotext(file: &Path, extra: &[&str]) -> String {
+pub(crate) fn pdftotext(file: &Path, extra: &[&str]) -> String {
     let o = Command::new("pdftotext")
         .arg("-layout")
         .args(extra)
@@ -152,7 +152,7 @@ fn pdftotext(file: &Path, extra: &[&str]) -> String {
     String::from_utf8(o.stdout).expect("utf-8")
 }
 
-fn layout_text(dir: &Path, name: &str, bytes: &[u8]) -> String {
+pub(crate) fn layout_text(dir: &Path, name: &str, bytes: &[u8]) -> String {
     let p = dir.join(name);
     std::fs::write(&p, bytes).expect("write pdf");
     pdftotext(&p, &[])
@@ -160,7 +160,7 @@ fn layout_text(dir: &Path, name: &str, bytes: &[u8]) -> String {
 
 /// The text in reading order (poppler's block detection): the paragraphs of each boxed cell
 /// stay together, where `-layout` interleaves the columns line by line.
-fn reading_text(file: &Path) -> String {
+pub(crate) fn reading_text(file: &Path) -> String {
     let o = Command::new("pdftotext")
         .arg(file)
         .arg("-")
@@ -170,12 +170,12 @@ fn reading_text(file: &Path) -> String {
     squeezed(&String::from_utf8(o.stdout).expect("utf-8"))
 }
 
-fn squeezed(s: &str) -> String {
+pub(crate) fn squeezed(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// The one line holding `label`, which must also hold `figure`.
-fn line_with<'a>(text: &'a str, label: &str, figure: &str) -> &'a str {
+pub(crate) fn line_with<'a>(text: &'a str, label: &str, figure: &str) -> &'a str {
     let line = text
         .lines()
         .find(|l| l.contains(label))
@@ -187,7 +187,7 @@ fn line_with<'a>(text: &'a str, label: &str, figure: &str) -> &'a str {
     line
 }
 
-fn pages_of(file: &Path) -> u32 {
+pub(crate) fn pages_of(file: &Path) -> u32 {
     let o = Command::new("pdfinfo").arg(file).output().expect("pdfinfo");
     let info = String::from_utf8_lossy(&o.stdout).to_string();
     assert!(info.contains("612 x 792 pts (letter)"), "{info}");
@@ -212,7 +212,7 @@ async fn every_figure_of_the_retail_installment_contract_is_the_stored_quote() {
     .await
     .expect("rendered");
     assert_eq!(doc.record.kind, "retail_installment");
-    assert_eq!(doc.record.option_position, 1, "the selected option");
+    assert_eq!(doc.record.option_position, Some(1), "the selected option");
     assert!(doc.record.authoritative);
     assert_eq!(doc.record.version, 1);
 
@@ -520,7 +520,7 @@ async fn the_lease_segregates_the_reg_m_disclosures_with_the_itemization_and_pay
 }
 
 /// A 240 × 60 drawn signature: a dark stroke on a transparent background.
-fn signature_png() -> Vec<u8> {
+pub(crate) fn signature_png() -> Vec<u8> {
     let (w, h) = (240u32, 60u32);
     let mut rgba = vec![0u8; (w * h * 4) as usize];
     for x in 10..230u32 {
@@ -774,7 +774,7 @@ async fn a_tampered_stored_quote_or_a_missing_option_is_refused_and_nothing_is_s
     .expect("the lease is intact");
 }
 
-async fn count(store: &Store, sql: &str) -> i64 {
+pub(crate) async fn count(store: &Store, sql: &str) -> i64 {
     sqlx::query_scalar(sql)
         .fetch_one(store.pool())
         .await
@@ -1003,7 +1003,7 @@ async fn a_co_applicant_on_the_deals_application_is_the_co_buyer() {
     let _ = &d.customer_id;
 }
 
-fn dd(db: &Path, args: &[&str]) -> std::process::Output {
+pub(crate) fn dd(db: &Path, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_dealerdesk"))
         .arg("--db")
         .arg(db)

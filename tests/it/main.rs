@@ -14,6 +14,7 @@ mod customer;
 mod deal;
 mod finance;
 mod identity;
+mod jacket;
 mod links;
 mod pdf;
 mod portal;

@@ -3,6 +3,7 @@ import { render, screen, waitFor, within } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import ContractSigning from '../screens/ContractSigning.svelte';
 import ContractPanel from '../lib/components/ContractPanel.svelte';
+import ApplicationDocumentPanel from '../lib/components/ApplicationDocumentPanel.svelte';
 import type { ContractRecord, DealView, SignatureField, SigningEvent, SigningStatus } from '../lib/api/bindings';
 import { hrefFor, parseHash, router } from '../lib/router.svelte';
 import { session } from '../lib/session.svelte';
@@ -19,6 +20,8 @@ const FIELDS: SignatureField[] = [
 function status(signed: string[], consented: SigningStatus['consented'], events: SigningEvent[] = []): SigningStatus {
   return {
     document_id: 'doc_1',
+    kind: 'retail_installment',
+    intent: '',
     status: signed.length || consented.length ? 'signing' : 'draft',
     fields: FIELDS,
     signed_fields: signed,
@@ -35,7 +38,8 @@ function record(extra: Partial<ContractRecord> = {}): ContractRecord {
     deal_id: 'deal_1',
     option_id: 'opt_1',
     option_position: 1,
-    kind: 'loan',
+    application_id: null,
+    kind: 'retail_installment',
     version: 1,
     status: 'draft',
     authoritative: true,
@@ -198,5 +202,129 @@ describe('the contract panel on the deal screen', () => {
     render(ContractPanel, { deal: deal() });
     expect(await screen.findByTestId('contract-print-copy')).toBeInTheDocument();
     expect(screen.queryByTestId('contract-print-original')).toBeNull();
+  });
+});
+
+describe('the deal jacket and "Save as…" on the contract panel', () => {
+  it('prints the jacket, lists its parts and what is missing, and saves a copy where Rust asked', async () => {
+    session.signedIn(sessionView('sales'));
+    const signed = record({ id: 'doc_2', version: 2, status: 'signed' });
+    const backend = useBackend({
+      list_contracts: () => [signed],
+      print_deal_jacket: () => ({
+        jacket: {
+          record: record({ id: 'jacket_1', kind: 'deal_jacket', authoritative: false, option_id: null, option_position: null, page_count: 9, fields: [] }),
+          parts: [
+            { kind: 'contract', title: 'Retail installment sale contract, signed and sealed', source_id: 'doc_2', source_sha256: 'ef'.repeat(32), signed: true, first_page: 2, page_count: 6 },
+            { kind: 'adverse_action_notice', title: 'Notice of action taken', source_id: 'n_1', source_sha256: '01'.repeat(32), signed: false, first_page: 8, page_count: 1 },
+          ],
+          missing: [{ title: 'Credit application', reason: 'no credit application on record for this deal' }],
+        },
+        file: { path: '/x/exports/deal-jacket.pdf', file_name: 'deal-jacket.pdf', bytes: 1, sha256: '', opened: true },
+      }),
+      save_document_as: (a) =>
+        a.document_id === 'doc_2' ? { path: '/home/f/contract-copy.pdf', file_name: 'contract-copy.pdf', bytes: 1, sha256: '', opened: false } : null,
+    });
+    render(ContractPanel, { deal: deal() });
+    const user = userEvent.setup();
+    await user.click(await screen.findByTestId('contract-print-jacket'));
+    expect(backend.calls('print_deal_jacket')).toEqual([{ deal_id: 'deal_1', open: true }]);
+    const parts = await screen.findAllByTestId('contract-jacket-part');
+    expect(parts.map((p) => p.textContent)).toEqual([
+      'Retail installment sale contract, signed and sealed (pages 2–7)',
+      'Notice of action taken (page 8)',
+    ]);
+    expect(screen.getByTestId('contract-jacket-missing')).toHaveTextContent('Credit application: no credit application on record');
+    expect(screen.getByTestId('contract-saved')).toHaveTextContent('/x/exports/deal-jacket.pdf and opened for printing');
+    expect(screen.queryByTestId('contract-print-original')).toBeNull();
+
+    await user.click(screen.getByTestId('contract-save-as'));
+    expect(backend.calls('save_document_as')).toEqual([{ document_id: 'doc_2' }]);
+    expect(await screen.findByTestId('contract-saved')).toHaveTextContent('/home/f/contract-copy.pdf');
+    expect(screen.getByText('Retail installment contract')).toBeInTheDocument();
+  });
+
+  it('says nothing was saved when the user cancels the dialog, and shows Rust’s refusal', async () => {
+    session.signedIn(sessionView('finance_manager'));
+    useBackend({
+      list_contracts: () => [record()],
+      save_document_as: () => null,
+      print_deal_jacket: () => {
+        throw commandError('validation', 'this deal has no contract yet; print the contract first, then the jacket', 'deal_id');
+      },
+    });
+    render(ContractPanel, { deal: deal() });
+    const user = userEvent.setup();
+    await user.click(await screen.findByTestId('contract-save-as'));
+    expect(screen.queryByTestId('contract-saved')).toBeNull();
+    await user.click(screen.getByTestId('contract-print-jacket'));
+    expect(await screen.findByTestId('contract-error')).toHaveTextContent('print the contract first');
+  });
+});
+
+describe('the credit application document', () => {
+  function appDoc(extra: Partial<ContractRecord> = {}): ContractRecord {
+    return record({ id: 'adoc_1', kind: 'credit_application', option_id: null, option_position: null, application_id: 'app_1', page_count: 2, ...extra });
+  }
+
+  it('lets the finance manager prepare it and opens the same ceremony', async () => {
+    session.signedIn(sessionView('finance_manager'));
+    const backend = useBackend({
+      list_application_documents: () => [],
+      render_application_document: () => appDoc(),
+      print_application_copy: () => ({ path: '/x/exports/credit-application-copy.pdf', file_name: 'a.pdf', bytes: 1, sha256: '', opened: true }),
+    });
+    render(ApplicationDocumentPanel, { applicationId: 'app_1', consented: true });
+    const user = userEvent.setup();
+    await user.click(await screen.findByTestId('application-doc-print'));
+    expect(backend.calls('print_application_copy')).toEqual([{ application_id: 'app_1', open: true }]);
+    expect(await screen.findByTestId('application-doc-saved')).toHaveTextContent('credit-application-copy.pdf and opened for printing');
+    await user.click(screen.getByTestId('application-doc-sign'));
+    await waitFor(() => expect(router.route).toEqual({ name: 'contract_sign', id: 'adoc_1' }));
+    expect(backend.calls('render_application_document')).toEqual([{ application_id: 'app_1', mode: 'original' }]);
+  });
+
+  it('prints a copy of the signed one and offers no signing to finish', async () => {
+    session.signedIn(sessionView('sales'));
+    const backend = useBackend({
+      list_application_documents: () => [appDoc({ status: 'signed' })],
+      print_contract_copy: () => ({ path: '/x/exports/signed-copy.pdf', file_name: 's.pdf', bytes: 1, sha256: '', opened: true }),
+    });
+    render(ApplicationDocumentPanel, { applicationId: 'app_1', consented: true });
+    const user = userEvent.setup();
+    expect(await screen.findByTestId('application-doc-status')).toHaveAttribute('data-status', 'signed');
+    expect(screen.queryByTestId('application-doc-sign')).toBeNull();
+    await user.click(screen.getByTestId('application-doc-print'));
+    expect(backend.calls('print_contract_copy')).toEqual([{ document_id: 'adoc_1', open: true }]);
+  });
+
+  it('waits for the consent', async () => {
+    session.signedIn(sessionView('finance_manager'));
+    useBackend({ list_application_documents: () => [] });
+    render(ApplicationDocumentPanel, { applicationId: 'app_1', consented: false });
+    expect(await screen.findByTestId('application-doc-needs-consent')).toBeInTheDocument();
+    expect(screen.queryByTestId('application-doc-sign')).toBeNull();
+  });
+
+  it('signs through the contract ceremony in the applicant’s words, without a countersignature', async () => {
+    session.signedIn(sessionView('finance_manager'));
+    const fields: SignatureField[] = [
+      { id: 'applicant-sign', kind: 'signature', signer: 'buyer', page: 2, rect: { x: 54, y: 600, width: 300, height: 34 }, label: 'Applicant signature: Maria Garcia' },
+    ];
+    useBackend({
+      contract_ceremony_texts: () => TEXTS,
+      contract_signing_status: () => ({
+        ...status([], ['buyer']),
+        kind: 'credit_application',
+        intent: 'I intend to sign this credit application with the signature I adopted here.',
+        fields,
+        next_field: fields[0],
+      }),
+    });
+    render(ContractSigning, { id: 'adoc_1' });
+    expect(await screen.findByRole('heading', { name: 'Sign the credit application' })).toBeInTheDocument();
+    expect(screen.getByTestId('signing-signers')).toHaveTextContent('Signers: Applicant');
+    expect(screen.getByTestId('signing-signers')).not.toHaveTextContent('dealership');
+    expect(screen.getByText('I intend to sign this credit application with the signature I adopted here.')).toBeInTheDocument();
   });
 });

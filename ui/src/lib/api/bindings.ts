@@ -668,9 +668,17 @@ page: number, rect: FieldRect,
  */
 label: string, };
 
-export type ContractRecord = { id: string, deal_id: string, option_id: string, option_position: number, 
+export type ContractRecord = { id: string, deal_id: string, 
 /**
- * "retail_installment" or "lease".
+ * The deal option a contract was printed from (contracts only).
+ */
+option_id: string | null, option_position: number | null, 
+/**
+ * The credit application a credit-application document was printed from.
+ */
+application_id: string | null, 
+/**
+ * "retail_installment", "lease", "credit_application" or "deal_jacket".
  */
 kind: string, version: number, status: DocumentStatus, 
 /**
@@ -728,7 +736,15 @@ kind: string, signer: Signer | null, signer_name: string, field_id: string | nul
  */
 method: string, device: string, actor: string, sha256_before: string, sha256_after: string, at: string, };
 
-export type SigningStatus = { document_id: string, status: DocumentStatus, fields: Array<SignatureField>, signed_fields: Array<string>, 
+export type SigningStatus = { document_id: string, 
+/**
+ * "retail_installment", "lease" or "credit_application".
+ */
+kind: string, 
+/**
+ * The intent statement the signer confirms at each field of this document.
+ */
+intent: string, status: DocumentStatus, fields: Array<SignatureField>, signed_fields: Array<string>, 
 /**
  * The field to sign next (None when all are signed).
  */
@@ -743,6 +759,30 @@ export type CeremonyTexts = { disclosure: string, disclosure_version: string, in
  * Largest drawn signature accepted, bytes.
  */
 max_signature_png_bytes: number, };
+
+export type JacketPart = { 
+/**
+ * "contract", "credit_application" or "adverse_action_notice".
+ */
+kind: string, title: string, 
+/**
+ * The document on record this part copies (a contract document or notice id).
+ */
+source_id: string | null, 
+/**
+ * SHA-256 of that document on record.
+ */
+source_sha256: string | null, signed: boolean, 
+/**
+ * First page of the part in the jacket (1-based; the cover is page 1).
+ */
+first_page: number, page_count: number, };
+
+export type JacketMissing = { title: string, reason: string, };
+
+export type JacketReport = { record: ContractRecord, parts: Array<JacketPart>, missing: Array<JacketMissing>, };
+
+export type PrintedJacket = { jacket: JacketReport, file: SavedFile, };
 
 export type RuleCode = "no_score" | "score_below_tiers" | "no_rate" | "term" | "amount_financed" | "ltv" | "pti" | "dti" | "markup" | "no_income";
 

@@ -3,6 +3,7 @@ import type {
   CeremonyTexts,
   ContractRecord,
   EsignConsentInput,
+  PrintedJacket,
   RenderMode,
   SavedFile,
   SignInput,
@@ -49,4 +50,28 @@ export function sealContract(documentId: string): Promise<ContractRecord> {
 
 export function verifyContractFile(bytes: number[]): Promise<VerifyReport> {
   return call('verify_contract_file', { bytes });
+}
+
+/** Prints a credit application as a document to sign (original: finance manager, admin) or a copy. */
+export function renderApplicationDocument(applicationId: string, mode: RenderMode): Promise<ContractRecord> {
+  return call('render_application_document', { application_id: applicationId, mode });
+}
+
+export function listApplicationDocuments(applicationId: string): Promise<ContractRecord[]> {
+  return call('list_application_documents', { application_id: applicationId });
+}
+
+/** A COPY of the credit application printed afresh, saved to exports and opened to print. */
+export function printApplicationCopy(applicationId: string, open: boolean): Promise<SavedFile> {
+  return call('print_application_copy', { application_id: applicationId, open });
+}
+
+/** The deal jacket (cover, contract, application, notices; COPY), saved to exports and opened to print. */
+export function printDealJacket(dealId: string, open: boolean): Promise<PrintedJacket> {
+  return call('print_deal_jacket', { deal_id: dealId, open });
+}
+
+/** "Save as…": Rust asks where with the native dialog; null when the user cancels. */
+export function saveDocumentAs(documentId: string): Promise<SavedFile | null> {
+  return call('save_document_as', { document_id: documentId });
 }
