@@ -308,14 +308,34 @@ pub async fn portal(path: &Path, cmd: PortalCommand) -> Result<Output, CliError>
             let config = links::portal::PortalConfig::for_store(&store).await?;
             let local = listener.local_addr().unwrap_or(bind);
             eprintln!(
-                "portal listening on {local} (links point to {}); Ctrl-C stops it",
+                "portal listening on {local} (links point to {}); Ctrl-C or SIGTERM stops it",
                 config.base_url
             );
             if !config.secure_cookies {
                 eprintln!("note: plain http (LAN demo): cookies are sent without the Secure flag; serve it behind https for real use");
             }
+            // Ctrl-C, or SIGTERM from a service manager: stop taking connections, finish the
+            // requests in flight, close the database cleanly (WAL checkpointed).
             let shutdown = async {
-                let _ = tokio::signal::ctrl_c().await;
+                #[cfg(unix)]
+                {
+                    use tokio::signal::unix::{signal, SignalKind};
+                    match signal(SignalKind::terminate()) {
+                        Ok(mut term) => {
+                            tokio::select! {
+                                _ = tokio::signal::ctrl_c() => {}
+                                _ = term.recv() => {}
+                            }
+                        }
+                        Err(_) => {
+                            let _ = tokio::signal::ctrl_c().await;
+                        }
+                    }
+                }
+                #[cfg(not(unix))]
+                {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
             };
             links::portal::serve(store.clone(), config, listener, shutdown)
                 .await

@@ -414,3 +414,47 @@ fn settings_change_the_idle_lock_and_are_validated() {
     let log = String::from_utf8_lossy(&dd(&db, &["audit", "export"]).stdout).to_string();
     assert!(log.contains("settings.change"), "the change is audited");
 }
+
+/// `portal serve` stops cleanly on SIGTERM (what a service manager sends), not only on Ctrl-C:
+/// it answers until then, exits 0 and says it stopped.
+#[cfg(unix)]
+#[test]
+fn the_portal_stops_cleanly_on_sigterm() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("p.db");
+    assert_eq!(code(&dd(&db, &["demo", "--customers", "3"])), 0);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dealerdesk"))
+        .args(["--db"])
+        .arg(&db)
+        .args(["portal", "serve", "--bind", "127.0.0.1:0"])
+        .env_remove("DEALERDESK_DB")
+        .env_remove("DEALERDESK_KEY_FILE")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("portal starts");
+    let mut err = BufReader::new(child.stderr.take().expect("stderr"));
+    let mut line = String::new();
+    err.read_line(&mut line).expect("first line");
+    let addr = line
+        .split_whitespace()
+        .nth(3)
+        .expect("portal listening on ADDR")
+        .to_string();
+    let mut s = std::net::TcpStream::connect(&addr).expect("connects");
+    s.write_all(b"GET /style.css HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .expect("request");
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).expect("response");
+    assert!(answer.starts_with("HTTP/1.1 "), "{answer}");
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let out = child.wait_with_output().expect("exits");
+    assert!(out.status.success(), "exit {:?}", out.status);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("portal stopped"));
+}
