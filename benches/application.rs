@@ -128,14 +128,29 @@ fn bench_pipeline(c: &mut Criterion) {
     });
     let mut group = c.benchmark_group("pipeline_10k");
     group.sample_size(20);
-    group.bench_function("pipeline_all_rows", |b| {
+    // What the screen asks for to paint: the breakdowns and the first window.
+    group.bench_function("pipeline_first_window", |b| {
         b.iter(|| {
             rt.block_on(analytics::pipeline(
                 &store,
                 black_box(&PipelineFilter::default()),
                 now,
             ))
-            .map(|p| assert!(p.rows.len() >= 10_000))
+            .map(|p| assert!(p.total >= 10_000 && p.window.rows.len() == 200))
+        })
+    });
+    // A window near the end (End pressed): the deepest OFFSET.
+    group.bench_function("pipeline_last_window", |b| {
+        b.iter(|| {
+            rt.block_on(analytics::pipeline_window(
+                &store,
+                black_box(&PipelineFilter {
+                    offset: Some(9_900),
+                    ..Default::default()
+                }),
+                now,
+            ))
+            .map(|w| assert!(!w.rows.is_empty()))
         })
     });
     let manager = Actor::Cli("bench".into());

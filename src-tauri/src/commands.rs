@@ -3,7 +3,9 @@
 
 use chrono::{Local, Utc};
 use dealerdesk::application::adverse::{self, DeliveryMethod, NoticeDue, NoticeView};
-use dealerdesk::application::analytics::{self, Analytics, Pipeline, PipelineFilter};
+use dealerdesk::application::analytics::{
+    self, Analytics, Pipeline, PipelineFilter, PipelineWindow,
+};
 use dealerdesk::application::star::{self, ImportedDecision};
 use dealerdesk::application::{
     self, Action, ApplicationFilter, ApplicationInput, ApplicationPage, ApplicationView,
@@ -564,6 +566,17 @@ pub async fn application_pipeline(
 ) -> Result<Pipeline> {
     state.authorize(ANY, "application.pipeline").await?;
     Ok(analytics::pipeline(state.store()?, &filter, Utc::now()).await?)
+}
+
+/// The next window of pipeline rows as the table scrolls (no breakdowns).
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn application_pipeline_window(
+    state: State<'_, AppState>,
+    filter: PipelineFilter,
+) -> Result<PipelineWindow> {
+    state.authorize(ANY, "application.pipeline").await?;
+    Ok(analytics::pipeline_window(state.store()?, &filter, Utc::now()).await?)
 }
 
 #[tauri::command(rename_all = "snake_case")]

@@ -98,6 +98,7 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         revoke_link,
         list_applications,
         application_pipeline,
+        application_pipeline_window,
         application_analytics,
         list_adverse_notices,
         application_notices,

@@ -2,11 +2,12 @@
 //! and the desk's analytics: the funnel from draft to funded, approval rate by lender and by
 //! credit tier, time to decision, stipulation aging and the markup on each deal.
 //!
-//! Everything is computed from the store on request; nothing here writes. The pipeline sends
-//! every matching row at once (a compact row, about 200 bytes of JSON) because the screen
-//! shows them in a virtualised list that is faster to scroll than to page.
+//! Everything is computed from the store on request; nothing here writes. The pipeline answers
+//! with the breakdowns (counted in SQL), how many applications match, and one window of the
+//! matching rows; the screen's virtualised list asks for the next window as it scrolls, so the
+//! first paint costs the same with 100 applications or 100,000.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
@@ -17,10 +18,12 @@ use ts_rs::TS;
 use super::{ApplicationError, ApplicationState};
 use crate::auth::{Actor, Role};
 use crate::money::Money;
-use crate::store::{parse_ts, Store};
+use crate::store::{parse_ts, ts, Store};
 
-/// At most this many rows in one pipeline answer (a dealer group's busy year).
-pub const MAX_PIPELINE_ROWS: usize = 50_000;
+/// Rows in one pipeline window unless the caller asks for another size.
+pub const PIPELINE_WINDOW: u32 = 200;
+/// The largest window one call may ask for.
+pub const MAX_PIPELINE_WINDOW: u32 = 1_000;
 
 /// Age buckets of the pipeline (days since the application was started).
 pub const AGE_BUCKETS: &[(&str, &str, i64, i64)] = &[
@@ -38,6 +41,11 @@ pub struct PipelineFilter {
     pub staff_id: Option<String>,
     /// One of [`AGE_BUCKETS`]' keys.
     pub age: Option<String>,
+    /// The first matching row to send (0 unless given).
+    pub offset: Option<u32>,
+    /// How many rows to send: [`PIPELINE_WINDOW`] unless given, at most
+    /// [`MAX_PIPELINE_WINDOW`].
+    pub limit: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -67,16 +75,28 @@ pub struct Count {
     pub count: i64,
 }
 
+/// One window of the rows matching a filter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct PipelineWindow {
+    /// Matching rows from `offset`, oldest change first (most in need of a nudge first).
+    pub rows: Vec<PipelineRow>,
+    pub offset: u32,
+    /// How many applications match the filter.
+    #[ts(type = "number")]
+    pub matching: i64,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct Pipeline {
-    /// Matching rows, oldest change first within each state's order (most urgent first).
-    pub rows: Vec<PipelineRow>,
+    /// The first window of matching rows.
+    pub window: PipelineWindow,
     /// Counts over every application (not only the matching ones), so the filters show what
     /// each choice would give.
     pub by_state: Vec<Count>,
     pub by_lender: Vec<Count>,
     pub by_staff: Vec<Count>,
     pub by_age: Vec<Count>,
+    /// Every application.
     #[ts(type = "number")]
     pub total: i64,
 }
@@ -182,24 +202,95 @@ fn tally(counts: BTreeMap<String, (String, i64)>) -> Vec<Count> {
     v
 }
 
-/// Every application matching `filter`, with the breakdowns for the filters. Any staff member
-/// may see the pipeline.
-pub async fn pipeline(
+/// The `created_at` bounds of an age bucket: started at least `lo` whole days before `now`
+/// and fewer than `hi + 1` days before it (timestamps are stored in one RFC 3339 form, so they
+/// compare as text). An application dated after `now` counts as 0 days old.
+fn age_bounds(lo: i64, hi: i64, now: DateTime<Utc>) -> (Option<String>, Option<String>) {
+    let at_most = (lo > 0).then(|| ts(now - Duration::days(lo)));
+    let after = (hi < i64::MAX).then(|| ts(now - Duration::days(hi + 1)));
+    (at_most, after)
+}
+
+/// SQL condition (on `a.created_at`) of an age bucket, with its binds appended to `binds`.
+fn age_condition(lo: i64, hi: i64, now: DateTime<Utc>, binds: &mut Vec<String>) -> String {
+    let (at_most, after) = age_bounds(lo, hi, now);
+    let mut parts = Vec::new();
+    if let Some(b) = at_most {
+        binds.push(b);
+        parts.push(format!("a.created_at <= ?{}", binds.len()));
+    }
+    if let Some(b) = after {
+        binds.push(b);
+        parts.push(format!("a.created_at > ?{}", binds.len()));
+    }
+    if parts.is_empty() {
+        "1".into()
+    } else {
+        parts.join(" AND ")
+    }
+}
+
+/// The WHERE clause of a filter and its binds (checked: an unknown age group is refused).
+fn filter_sql(
+    filter: &PipelineFilter,
+    now: DateTime<Utc>,
+) -> Result<(String, Vec<String>), ApplicationError> {
+    let mut clauses = vec!["a.deleted_at IS NULL".to_string()];
+    let mut binds: Vec<String> = Vec::new();
+    if let Some(state) = filter.state {
+        binds.push(state.as_str().into());
+        clauses.push(format!("a.state = ?{}", binds.len()));
+    }
+    match filter.lender_id.as_deref() {
+        None => {}
+        Some("") => clauses.push("a.lender_id IS NULL".into()),
+        Some(id) => {
+            binds.push(id.into());
+            clauses.push(format!("a.lender_id = ?{}", binds.len()));
+        }
+    }
+    if let Some(staff) = filter.staff_id.as_deref() {
+        binds.push(staff.into());
+        clauses.push(format!("a.created_by = ?{}", binds.len()));
+    }
+    if let Some(age) = filter.age.as_deref() {
+        let (_, _, lo, hi) = AGE_BUCKETS
+            .iter()
+            .find(|b| b.0 == age)
+            .ok_or_else(|| super::invalid("age", "choose one of the age groups"))?;
+        let condition = age_condition(*lo, *hi, now, &mut binds);
+        clauses.push(condition);
+    }
+    Ok((clauses.join(" AND "), binds))
+}
+
+/// One window of the applications matching `filter` (any staff member may see the pipeline).
+pub async fn pipeline_window(
     store: &Store,
     filter: &PipelineFilter,
     now: DateTime<Utc>,
-) -> Result<Pipeline, ApplicationError> {
-    if let Some(age) = filter.age.as_deref() {
-        if !AGE_BUCKETS.iter().any(|b| b.0 == age) {
-            return Err(super::invalid("age", "choose one of the age groups"));
-        }
+) -> Result<PipelineWindow, ApplicationError> {
+    let limit = filter.limit.unwrap_or(PIPELINE_WINDOW);
+    if !(1..=MAX_PIPELINE_WINDOW).contains(&limit) {
+        return Err(super::invalid(
+            "limit",
+            format!("ask for 1 to {MAX_PIPELINE_WINDOW} rows at a time"),
+        ));
     }
-    // Decoded by position into a tuple: 10,000 rows by column name cost more than the query.
+    let offset = filter.offset.unwrap_or(0);
+    let (where_sql, binds) = filter_sql(filter, now)?;
+    let mut conn = store.pool().acquire().await?;
+    let count_sql = format!("SELECT COUNT(*) FROM credit_application a WHERE {where_sql}");
+    let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
+    for b in &binds {
+        count = count.bind(b);
+    }
+    let matching = count.fetch_one(&mut *conn).await?;
+
+    // Decoded by position into a tuple, which is cheaper than by column name.
     type Row = (
         String,         // id
         String,         // state
-        Option<String>, // lender_id
-        String,         // created_by
         String,         // created_at
         String,         // updated_at
         Option<String>, // given_name
@@ -209,10 +300,9 @@ pub async fn pipeline(
         Option<i64>,    // amount financed, cents
         i64,            // open stipulations
     );
-    let rows: Vec<Row> = sqlx::query_as(
-        r#"SELECT a.id, a.state, a.lender_id, a.created_by, a.created_at, a.updated_at,
-                  c.given_name, c.family_name, l.name AS lender_name,
-                  COALESCE(s.display_name, a.created_by) AS staff_name,
+    let rows_sql = format!(
+        r#"SELECT a.id, a.state, a.created_at, a.updated_at, c.given_name, c.family_name,
+                  l.name AS lender_name, COALESCE(s.display_name, a.created_by) AS staff_name,
                   o.amount_financed_cents,
                   (SELECT COUNT(*) FROM stipulation st WHERE st.application_id = a.id AND st.status <> 'cleared'
                    AND st.decision_id IS (SELECT d.id FROM application_decision d WHERE d.application_id = a.id
@@ -222,102 +312,138 @@ pub async fn pipeline(
            LEFT JOIN lender l ON l.id = a.lender_id
            LEFT JOIN staff s ON s.id = a.created_by
            LEFT JOIN deal_option o ON o.deal_id = a.deal_id AND o.selected = 1
-           WHERE a.deleted_at IS NULL
-           ORDER BY a.updated_at ASC, a.id ASC"#,
-    )
-    .fetch_all(store.pool())
-    .await?;
-    let total = i64::try_from(rows.len()).unwrap_or(i64::MAX);
+           WHERE {where_sql}
+           ORDER BY a.updated_at ASC, a.id ASC
+           LIMIT {limit} OFFSET {offset}"#
+    );
+    let mut q = sqlx::query_as::<_, Row>(&rows_sql);
+    for b in &binds {
+        q = q.bind(b);
+    }
+    let rows = q
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(
+            |(id, s, created_at, updated_at, given, family, lender, staff, cents, open)| {
+                let state = ApplicationState::parse(&s)
+                    .ok_or_else(|| ApplicationError::Corrupt(format!("unknown state {s}")))?;
+                Ok(PipelineRow {
+                    id,
+                    state,
+                    customer_name: super::name_of(given, family),
+                    lender,
+                    staff,
+                    age_days: days_between(&created_at, now),
+                    idle_days: days_between(&updated_at, now),
+                    amount_financed: cents.map(|c| Money::from_cents(c).to_plain()),
+                    open_stipulations: u32::try_from(open).unwrap_or(0),
+                    updated_at,
+                })
+            },
+        )
+        .collect::<Result<Vec<_>, ApplicationError>>()?;
+    Ok(PipelineWindow {
+        rows,
+        offset,
+        matching,
+    })
+}
 
-    let mut by_state: BTreeMap<String, (String, i64)> = BTreeMap::new();
-    let mut by_lender: BTreeMap<String, (String, i64)> = BTreeMap::new();
-    let mut by_staff: BTreeMap<String, (String, i64)> = BTreeMap::new();
-    let mut by_age: HashMap<&'static str, i64> = HashMap::new();
-    let mut out = Vec::new();
-    for (
-        id,
-        s,
-        lender_id,
-        staff_id,
-        created_at,
-        updated_at,
-        given,
-        family,
-        lender,
-        staff,
-        amount_cents,
-        open_stips,
-    ) in rows
+/// The pipeline's breakdowns (by state, lender, staff member and age, over every application)
+/// and the first window of the rows matching `filter`. Any staff member may see it.
+pub async fn pipeline(
+    store: &Store,
+    filter: &PipelineFilter,
+    now: DateTime<Utc>,
+) -> Result<Pipeline, ApplicationError> {
+    let window = pipeline_window(store, filter, now).await?;
+    let mut conn = store.pool().acquire().await?;
+    let mut by_state: HashMap<String, i64> = HashMap::new();
+    for (s, n) in sqlx::query_as::<_, (String, i64)>(
+        "SELECT state, COUNT(*) FROM credit_application WHERE deleted_at IS NULL GROUP BY state",
+    )
+    .fetch_all(&mut *conn)
+    .await?
     {
         let state = ApplicationState::parse(&s)
             .ok_or_else(|| ApplicationError::Corrupt(format!("unknown state {s}")))?;
-        let age_days = days_between(&created_at, now);
-        let age = age_bucket(age_days);
-
-        by_state
-            .entry(state.as_str().to_string())
-            .or_insert_with(|| (state.as_str().to_string(), 0))
-            .1 += 1;
-        by_lender
-            .entry(lender_id.clone().unwrap_or_default())
-            .or_insert_with(|| (lender.clone().unwrap_or_else(|| "No lender yet".into()), 0))
-            .1 += 1;
-        match by_staff.get_mut(&staff_id) {
-            Some(entry) => entry.1 += 1,
-            None => {
-                by_staff.insert(staff_id.clone(), (staff.clone(), 1));
-            }
-        }
-        *by_age.entry(age).or_default() += 1;
-
-        let keep = filter.state.is_none_or(|f| f == state)
-            && filter
-                .lender_id
-                .as_deref()
-                .is_none_or(|f| f == lender_id.as_deref().unwrap_or(""))
-            && filter.staff_id.as_deref().is_none_or(|f| f == staff_id)
-            && filter.age.as_deref().is_none_or(|f| f == age);
-        if !keep || out.len() >= MAX_PIPELINE_ROWS {
-            continue;
-        }
-        out.push(PipelineRow {
-            id,
-            state,
-            customer_name: super::name_of(given, family),
-            lender,
-            staff,
-            age_days,
-            idle_days: days_between(&updated_at, now),
-            amount_financed: amount_cents.map(|c| Money::from_cents(c).to_plain()),
-            open_stipulations: u32::try_from(open_stips).unwrap_or(0),
-            updated_at,
-        });
+        by_state.insert(state.as_str().to_string(), n);
     }
     // States in the order of the state machine, not by count: the screen reads left to right.
-    let mut states: Vec<Count> = ApplicationState::ALL
+    let states: Vec<Count> = ApplicationState::ALL
         .iter()
         .filter_map(|s| {
-            by_state.get(s.as_str()).map(|(_, n)| Count {
+            by_state.get(s.as_str()).map(|n| Count {
                 key: s.as_str().into(),
                 label: s.as_str().into(),
                 count: *n,
             })
         })
         .collect();
-    states.retain(|c| c.count > 0);
-    Ok(Pipeline {
-        rows: out,
-        by_state: states,
-        by_lender: tally(by_lender),
-        by_staff: tally(by_staff),
-        by_age: AGE_BUCKETS
-            .iter()
-            .map(|(key, label, _, _)| Count {
+    let total = states.iter().map(|c| c.count).sum();
+    let breakdown = |rows: Vec<(String, String, i64)>| {
+        tally(
+            rows.into_iter()
+                .map(|(key, label, n)| (key, (label, n)))
+                .collect(),
+        )
+    };
+    let by_lender = breakdown(
+        sqlx::query_as(
+            r#"SELECT COALESCE(a.lender_id, ''), COALESCE(MAX(l.name), 'No lender yet'), COUNT(*)
+               FROM credit_application a LEFT JOIN lender l ON l.id = a.lender_id
+               WHERE a.deleted_at IS NULL GROUP BY a.lender_id"#,
+        )
+        .fetch_all(&mut *conn)
+        .await?,
+    );
+    let by_staff = breakdown(
+        sqlx::query_as(
+            r#"SELECT a.created_by, COALESCE(MAX(s.display_name), a.created_by), COUNT(*)
+               FROM credit_application a LEFT JOIN staff s ON s.id = a.created_by
+               WHERE a.deleted_at IS NULL GROUP BY a.created_by"#,
+        )
+        .fetch_all(&mut *conn)
+        .await?,
+    );
+    // Every age group in one pass, by the same bounds the age filter uses.
+    let mut binds = Vec::new();
+    let sums: Vec<String> = AGE_BUCKETS
+        .iter()
+        .map(|(_, _, lo, hi)| {
+            format!(
+                "COALESCE(SUM(CASE WHEN {} THEN 1 ELSE 0 END), 0)",
+                age_condition(*lo, *hi, now, &mut binds)
+            )
+        })
+        .collect();
+    let age_sql = format!(
+        "SELECT {} FROM credit_application a WHERE a.deleted_at IS NULL",
+        sums.join(", ")
+    );
+    let mut q = sqlx::query(&age_sql);
+    for b in &binds {
+        q = q.bind(b);
+    }
+    let ages = q.fetch_one(&mut *conn).await?;
+    let by_age = AGE_BUCKETS
+        .iter()
+        .enumerate()
+        .map(|(i, (key, label, _, _))| {
+            Ok(Count {
                 key: (*key).into(),
                 label: (*label).into(),
-                count: by_age.get(key).copied().unwrap_or(0),
+                count: ages.try_get::<i64, _>(i)?,
             })
-            .collect(),
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    Ok(Pipeline {
+        window,
+        by_state: states,
+        by_lender,
+        by_staff,
+        by_age,
         total,
     })
 }
@@ -585,6 +711,32 @@ mod tests {
         assert_eq!(age_bucket(30), "15-30");
         assert_eq!(age_bucket(31), "31+");
         assert_eq!(age_bucket(4000), "31+");
+    }
+
+    /// The SQL bounds of each age group pick exactly the applications whose whole days of age
+    /// fall in it, at every minute around the day boundaries and for a date after `now`.
+    #[test]
+    fn age_bounds_agree_with_whole_days_of_age() {
+        let now = parse_ts("2026-11-25T15:30:00.000Z");
+        let mut minutes: Vec<i64> = vec![-90];
+        for day in [0i64, 1, 7, 8, 14, 15, 30, 31, 400] {
+            for m in [-1i64, 0, 1] {
+                minutes.push(day * 1440 + m);
+            }
+        }
+        for m in minutes {
+            let created = ts(now - Duration::minutes(m));
+            let want = age_bucket(days_between(&created, now));
+            let inside: Vec<&str> = AGE_BUCKETS
+                .iter()
+                .filter(|(_, _, lo, hi)| {
+                    let (at_most, after) = age_bounds(*lo, *hi, now);
+                    at_most.is_none_or(|b| created <= b) && after.is_none_or(|b| created > b)
+                })
+                .map(|b| b.0)
+                .collect();
+            assert_eq!(inside, vec![want], "{m} minutes old ({created})");
+        }
     }
 
     #[test]

@@ -1382,7 +1382,8 @@ async fn the_pipeline_and_analytics_count_a_hand_worked_desk() {
         .await
         .expect("pipeline");
     assert_eq!(p.total, 2);
-    assert_eq!(p.rows.len(), 2);
+    assert_eq!(p.window.matching, 2);
+    assert_eq!(p.window.rows.len(), 2);
     let states: Vec<(&str, i64)> = p
         .by_state
         .iter()
@@ -1398,8 +1399,13 @@ async fn the_pipeline_and_analytics_count_a_hand_worked_desk() {
     assert_eq!(p.by_staff.len(), 1, "both started by the CLI actor");
     let ages: Vec<i64> = p.by_age.iter().map(|c| c.count).collect();
     assert_eq!(ages, vec![0, 2, 0, 0], "10 days old: the 8–14 day group");
-    assert!(p.rows.iter().all(|r| r.age_days == 10));
-    let row = p.rows.iter().find(|r| r.id == submitted).expect("row");
+    assert!(p.window.rows.iter().all(|r| r.age_days == 10));
+    let row = p
+        .window
+        .rows
+        .iter()
+        .find(|r| r.id == submitted)
+        .expect("row");
     assert_eq!(row.amount_financed.as_deref(), Some("17789.69"));
     // the simulator's conditions vary with the application; count them from its view
     let conditions = app::get_application(&f.store, &submitted, later)
@@ -1416,6 +1422,7 @@ async fn the_pipeline_and_analytics_count_a_hand_worked_desk() {
             analytics::pipeline(store, &filter, later)
                 .await
                 .expect("filtered")
+                .window
                 .rows
                 .into_iter()
                 .map(|r| r.id)
@@ -1537,7 +1544,9 @@ async fn the_demo_pipeline_adds_up() {
         )
         .await
         .expect("by state")
-        .rows;
+        .window;
+        assert_eq!(rows.matching, c.count, "{}", c.key);
+        let rows = rows.rows;
         assert_eq!(
             i64::try_from(rows.len()).expect("fits"),
             c.count,
@@ -1545,6 +1554,71 @@ async fn the_demo_pipeline_adds_up() {
             c.key
         );
         assert!(rows.iter().all(|r| r.state.as_str() == c.key));
+    }
+    // every age group's filter matches its count
+    for c in &p.by_age {
+        let w = analytics::pipeline_window(
+            &f.store,
+            &PipelineFilter {
+                age: Some(c.key.clone()),
+                ..Default::default()
+            },
+            now(),
+        )
+        .await
+        .expect("by age");
+        assert_eq!(w.matching, c.count, "{}", c.key);
+    }
+    // windows of five, one after another, are the whole list in the same order
+    let all = analytics::pipeline_window(
+        &f.store,
+        &PipelineFilter {
+            limit: Some(1000),
+            ..Default::default()
+        },
+        now(),
+    )
+    .await
+    .expect("all");
+    assert_eq!(all.matching, total);
+    assert_eq!(i64::try_from(all.rows.len()).expect("fits"), total);
+    let mut paged = Vec::new();
+    let mut offset = 0;
+    loop {
+        let w = analytics::pipeline_window(
+            &f.store,
+            &PipelineFilter {
+                offset: Some(offset),
+                limit: Some(5),
+                ..Default::default()
+            },
+            now(),
+        )
+        .await
+        .expect("window");
+        assert_eq!(w.offset, offset);
+        assert_eq!(w.matching, total, "the count does not depend on the window");
+        if w.rows.is_empty() {
+            break;
+        }
+        assert!(w.rows.len() <= 5);
+        offset += 5;
+        paged.extend(w.rows);
+    }
+    assert_eq!(paged, all.rows);
+    for bad in [0, 1001] {
+        assert!(matches!(
+            analytics::pipeline_window(
+                &f.store,
+                &PipelineFilter {
+                    limit: Some(bad),
+                    ..Default::default()
+                },
+                now(),
+            )
+            .await,
+            Err(ApplicationError::Invalid { field, .. }) if field == "limit"
+        ));
     }
     let a = analytics::analytics(&f.store, &fiona, now())
         .await

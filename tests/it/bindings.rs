@@ -7,7 +7,7 @@ use dealerdesk::application::adverse::{
 };
 use dealerdesk::application::analytics::{
     Analytics, ApprovalRate, Count, MarkupRow, Pipeline, PipelineFilter, PipelineRow,
-    TimeToDecision,
+    PipelineWindow, TimeToDecision,
 };
 use dealerdesk::application::star::ImportedDecision;
 use dealerdesk::application::{
@@ -162,6 +162,7 @@ fn generate() -> String {
         PipelineFilter::decl(&cfg),
         PipelineRow::decl(&cfg),
         Count::decl(&cfg),
+        PipelineWindow::decl(&cfg),
         Pipeline::decl(&cfg),
         ApprovalRate::decl(&cfg),
         TimeToDecision::decl(&cfg),

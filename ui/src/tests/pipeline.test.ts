@@ -3,7 +3,7 @@ import { render, screen, waitFor, within } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import Pipeline, { pipelineFilter } from '../screens/Pipeline.svelte';
 import Analytics from '../screens/Analytics.svelte';
-import type { Analytics as AnalyticsData, Pipeline as PipelineData, PipelineRow } from '../lib/api/bindings';
+import type { Analytics as AnalyticsData, Pipeline as PipelineData, PipelineRow, PipelineWindow } from '../lib/api/bindings';
 import { hrefFor, parseHash, router } from '../lib/router.svelte';
 import { session } from '../lib/session.svelte';
 import { commandError, sessionView, useBackend } from './fake-backend';
@@ -33,9 +33,15 @@ function row(i: number, extra: Partial<PipelineRow> = {}): PipelineRow {
   };
 }
 
-function pipeline(rows: PipelineRow[], total = rows.length): PipelineData {
+function windowOf(rows: PipelineRow[], args: Record<string, unknown>): PipelineWindow {
+  const filter = args['filter'] as { offset: number; limit: number };
+  return { rows: rows.slice(filter.offset, filter.offset + filter.limit), offset: filter.offset, matching: rows.length };
+}
+
+/** What Rust answers: the counts and the first window (of 200 unless asked otherwise). */
+function pipeline(rows: PipelineRow[], total = rows.length, limit = 200): PipelineData {
   return {
-    rows,
+    window: { rows: rows.slice(0, limit), offset: 0, matching: rows.length },
     total,
     by_state: [
       { key: 'draft', label: 'draft', count: 2 },
@@ -53,9 +59,12 @@ function pipeline(rows: PipelineRow[], total = rows.length): PipelineData {
 }
 
 describe('the pipeline screen', () => {
-  it('renders only the rows in view out of ten thousand, and filters by state, lender, staff and age', async () => {
+  it('renders only the rows in view out of ten thousand, fetching later windows as it scrolls, and filters by state, lender, staff and age', async () => {
     const many = Array.from({ length: 10_000 }, (_, i) => row(i));
-    const backend = useBackend({ application_pipeline: () => pipeline(many) });
+    const backend = useBackend({
+      application_pipeline: () => pipeline(many),
+      application_pipeline_window: (args) => windowOf(many, args),
+    });
     render(Pipeline);
     const table = await screen.findByTestId('pipeline-table');
     const rows = within(table).getAllByTestId('pipeline-row');
@@ -65,15 +74,24 @@ describe('the pipeline screen', () => {
     expect(screen.getByTestId('pipeline-caption')).toHaveTextContent('10,000 of 10,000 applications');
     expect(within(rows[0] as HTMLElement).getByText('Customer Number0')).toBeInTheDocument();
     expect(within(rows[0] as HTMLElement).getByText('$17,789.69')).toBeInTheDocument();
-    expect(backend.calls('application_pipeline')).toEqual([
-      { filter: { state: null, lender_id: null, staff_id: null, age: null } },
-    ]);
+    const first = { state: null, lender_id: null, staff_id: null, age: null, offset: 0, limit: 200 };
+    expect(backend.calls('application_pipeline')).toEqual([{ filter: first }]);
+    // The first window came with the counts: nothing else was fetched to paint.
+    expect(backend.calls('application_pipeline_window')).toEqual([]);
+
+    // Far down: a placeholder until that window arrives, then the rows; only that window is fetched.
+    table.scrollTop = 9_000 * 36;
+    table.dispatchEvent(new Event('scroll'));
+    await waitFor(() => expect(within(table).getByText('Customer Number9000')).toBeInTheDocument());
+    const asked = backend.calls('application_pipeline_window').map((c) => (c['filter'] as { offset: number }).offset);
+    expect(asked.length).toBeGreaterThanOrEqual(1);
+    expect(asked.every((o) => o >= 8_800 && o <= 9_000)).toBe(true);
 
     const user = userEvent.setup();
     await user.click(screen.getByTestId('pipeline-state-draft'));
     await waitFor(() =>
       expect(backend.calls('application_pipeline').at(-1)).toEqual({
-        filter: { state: 'draft', lender_id: null, staff_id: null, age: null },
+        filter: { ...first, state: 'draft' },
       }),
     );
     expect(screen.getByTestId('pipeline-state-draft')).toHaveAttribute('aria-pressed', 'true');
@@ -82,19 +100,38 @@ describe('the pipeline screen', () => {
     await user.selectOptions(screen.getByTestId('pipeline-age'), '0-7');
     await waitFor(() =>
       expect(backend.calls('application_pipeline').at(-1)).toEqual({
-        filter: { state: 'draft', lender_id: 'lnd_1', staff_id: 'stf_sales', age: '0-7' },
+        filter: { ...first, state: 'draft', lender_id: 'lnd_1', staff_id: 'stf_sales', age: '0-7' },
       }),
     );
     await user.click(screen.getByRole('button', { name: 'Clear filters' }));
-    await waitFor(() =>
-      expect(backend.calls('application_pipeline').at(-1)).toEqual({
-        filter: { state: null, lender_id: null, staff_id: null, age: null },
-      }),
-    );
+    await waitFor(() => expect(backend.calls('application_pipeline').at(-1)).toEqual({ filter: first }));
+  });
+
+  it('shows a placeholder for a row whose window has not arrived', async () => {
+    const many = Array.from({ length: 1_000 }, (_, i) => row(i));
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => (release = r));
+    useBackend({
+      application_pipeline: () => pipeline(many),
+      application_pipeline_window: async (args) => {
+        await gate;
+        return windowOf(many, args);
+      },
+    });
+    render(Pipeline);
+    const table = await screen.findByTestId('pipeline-table');
+    table.scrollTop = 600 * 36;
+    table.dispatchEvent(new Event('scroll'));
+    await waitFor(() => expect(within(table).getAllByTestId('pipeline-row-pending').length).toBeGreaterThan(5));
+    expect(within(table).getAllByTestId('pipeline-row-pending')[0]).toHaveTextContent('Loading…');
+    release();
+    await waitFor(() => expect(within(table).queryAllByTestId('pipeline-row-pending')).toHaveLength(0));
+    expect(within(table).getByText('Customer Number600')).toBeInTheDocument();
   });
 
   it('moves the selection with the keyboard and opens the chosen application with Enter', async () => {
-    useBackend({ application_pipeline: () => pipeline(Array.from({ length: 500 }, (_, i) => row(i))) });
+    const many = Array.from({ length: 500 }, (_, i) => row(i));
+    useBackend({ application_pipeline: () => pipeline(many), application_pipeline_window: (args) => windowOf(many, args) });
     render(Pipeline);
     const table = await screen.findByTestId('pipeline-table');
     table.focus();

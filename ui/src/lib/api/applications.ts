@@ -5,6 +5,7 @@ import type {
   ImportedDecision,
   SavedFile,
   Pipeline,
+  PipelineWindow,
   PipelineFilter,
   ApplicationFilter,
   ApplicationInput,
@@ -78,9 +79,14 @@ export function listLenders(): Promise<LenderView[]> {
   return call('list_lenders');
 }
 
-/** Every application matching the filter (the pipeline screen shows them all, virtualised). */
+/** The pipeline's counts over every application and the first window of matching rows. */
 export function applicationPipeline(filter: PipelineFilter): Promise<Pipeline> {
   return call('application_pipeline', { filter });
+}
+
+/** The next window of matching pipeline rows (`filter.offset`, `filter.limit`) as the table scrolls. */
+export function applicationPipelineWindow(filter: PipelineFilter): Promise<PipelineWindow> {
+  return call('application_pipeline_window', { filter });
 }
 
 /** Funnel, approval rates, time to decision, stipulation aging and markup (finance managers). */

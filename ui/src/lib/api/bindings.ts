@@ -504,7 +504,16 @@ staff_id: string | null,
 /**
  * One of [`AGE_BUCKETS`]' keys.
  */
-age: string | null, };
+age: string | null, 
+/**
+ * The first matching row to send (0 unless given).
+ */
+offset: number | null, 
+/**
+ * How many rows to send: [`PIPELINE_WINDOW`] unless given, at most
+ * [`MAX_PIPELINE_WINDOW`].
+ */
+limit: number | null, };
 
 export type PipelineRow = { id: string, state: ApplicationState, customer_name: string, lender: string | null, staff: string, 
 /**
@@ -518,16 +527,30 @@ idle_days: number, amount_financed: string | null, open_stipulations: number, up
 
 export type Count = { key: string, label: string, count: number, };
 
+export type PipelineWindow = { 
+/**
+ * Matching rows from `offset`, oldest change first (most in need of a nudge first).
+ */
+rows: Array<PipelineRow>, offset: number, 
+/**
+ * How many applications match the filter.
+ */
+matching: number, };
+
 export type Pipeline = { 
 /**
- * Matching rows, oldest change first within each state's order (most urgent first).
+ * The first window of matching rows.
  */
-rows: Array<PipelineRow>, 
+window: PipelineWindow, 
 /**
  * Counts over every application (not only the matching ones), so the filters show what
  * each choice would give.
  */
-by_state: Array<Count>, by_lender: Array<Count>, by_staff: Array<Count>, by_age: Array<Count>, total: number, };
+by_state: Array<Count>, by_lender: Array<Count>, by_staff: Array<Count>, by_age: Array<Count>, 
+/**
+ * Every application.
+ */
+total: number, };
 
 export type ApprovalRate = { key: string, label: string, decided: number, 
 /**

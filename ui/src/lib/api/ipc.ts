@@ -50,6 +50,7 @@ export type CommandName =
   | 'quote_deal_option'
   | 'list_applications'
   | 'application_pipeline'
+  | 'application_pipeline_window'
   | 'application_analytics'
   | 'list_adverse_notices'
   | 'application_notices'
