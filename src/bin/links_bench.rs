@@ -102,6 +102,40 @@ fn csrf_of(response: &str) -> Option<String> {
     response[start..].split('"').next().map(str::to_string)
 }
 
+/// Links are issued only for verified customers: load a small fictional sanctions list and check
+/// the customer's passport by hand, as the demo does.
+async fn verify_identity(
+    store: &Store,
+    actor: &Actor,
+    customer_id: &str,
+    today: NaiveDate,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use dealerdesk::identity::sanctions::{self, synthetic, ListFiles};
+    use dealerdesk::identity::verification::{self, CheckInput, CheckOutcome, DocumentType};
+    use rand::SeedableRng;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(6);
+    let list = synthetic::generate(200, &mut rng);
+    let files = ListFiles {
+        sdn: ("bench-sdn.csv", list.sdn.as_bytes()),
+        alt: Some(("bench-alt.csv", list.alt.as_bytes())),
+        add: Some(("bench-add.csv", list.add.as_bytes())),
+    };
+    sanctions::import(store, actor, &files, None, Utc::now()).await?;
+    let passport = CheckInput::ManualEntry {
+        document_type: DocumentType::Passport,
+        issuer: "USA".into(),
+        number: "X12345678".into(),
+        expiry: "2031-01-31".into(),
+        dob: Some("03/09/1984".into()),
+        issued: None,
+    };
+    let v = verification::run_check(store, actor, customer_id, &passport, Utc::now(), today).await?;
+    if v.outcome != CheckOutcome::Verified {
+        return Err(format!("the bench customer's identity check came out {:?}", v.outcome).into());
+    }
+    Ok(())
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let issues = arg("--issues", 2000);
@@ -114,6 +148,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let cid = customer::create(&store, &actor, &person(), Utc::now(), today)
         .await?
         .id;
+    verify_identity(&store, &actor, &cid, today).await?;
     let input = IssueLink {
         customer_id: cid.clone(),
         purpose: LinkPurpose::ConfirmContact,
