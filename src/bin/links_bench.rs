@@ -129,9 +129,14 @@ async fn verify_identity(
         dob: Some("03/09/1984".into()),
         issued: None,
     };
-    let v = verification::run_check(store, actor, customer_id, &passport, Utc::now(), today).await?;
+    let v =
+        verification::run_check(store, actor, customer_id, &passport, Utc::now(), today).await?;
     if v.outcome != CheckOutcome::Verified {
-        return Err(format!("the bench customer's identity check came out {:?}", v.outcome).into());
+        return Err(format!(
+            "the bench customer's identity check came out {:?}",
+            v.outcome
+        )
+        .into());
     }
     Ok(())
 }
