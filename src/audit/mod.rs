@@ -198,12 +198,14 @@ pub async fn append(
 /// Use it only inside a write transaction (`BEGIN IMMEDIATE`), call [`ChainHead::seal`] before
 /// committing, and if a savepoint holding some of its appends is rolled back, put back the copy
 /// taken before them. The entries written are exactly those [`append`] writes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ChainHead {
     seq: i64,
     hash: String,
     /// Appended to since the head was read or sealed.
     unsealed: bool,
+    /// Entries computed by [`ChainHead::stage`], not yet inserted.
+    staged: Vec<serde_json::Value>,
 }
 
 impl ChainHead {
@@ -220,6 +222,7 @@ impl ChainHead {
             seq,
             hash,
             unsealed: false,
+            staged: Vec::new(),
         })
     }
 
@@ -231,6 +234,7 @@ impl ChainHead {
         now: DateTime<Utc>,
         event: &AuditEvent,
     ) -> Result<i64, sqlx::Error> {
+        self.flush(conn).await?;
         let seq = self.seq + 1;
         let at = ts(now);
         let bytes = canonical(
@@ -264,12 +268,63 @@ impl ChainHead {
         Ok(seq)
     }
 
+    /// Computes the next entry after this head and moves the head to it, without writing it:
+    /// [`ChainHead::flush`] inserts every staged entry in one statement. Returns its seq.
+    pub fn stage(&mut self, now: DateTime<Utc>, event: &AuditEvent) -> i64 {
+        let seq = self.seq + 1;
+        let at = ts(now);
+        let bytes = canonical(
+            seq,
+            &at,
+            &event.actor,
+            &event.action,
+            event.subject.as_deref(),
+            event.outcome.as_str(),
+            event.detail.as_deref(),
+        );
+        let hash = chain_hash(&self.hash, &bytes);
+        self.staged.push(serde_json::json!([
+            seq,
+            at,
+            event.actor,
+            event.action,
+            event.subject,
+            event.outcome.as_str(),
+            event.detail,
+            self.hash,
+            hash,
+        ]));
+        self.seq = seq;
+        self.hash = hash;
+        self.unsealed = true;
+        seq
+    }
+
+    /// Inserts the entries staged by [`ChainHead::stage`], in one statement.
+    pub async fn flush(&mut self, conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+        if self.staged.is_empty() {
+            return Ok(());
+        }
+        let rows = serde_json::Value::Array(std::mem::take(&mut self.staged)).to_string();
+        sqlx::query(
+            r#"INSERT INTO audit_log (seq, at, actor, action, subject, outcome, detail, prev_hash, hash)
+               SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5,
+                      value ->> 6, value ->> 7, value ->> 8
+               FROM json_each(?1) ORDER BY key"#,
+        )
+        .bind(rows)
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
+
     /// Writes the sealed head to `meta` if anything was appended since it was read or sealed.
     pub async fn seal(
         &mut self,
         conn: &mut SqliteConnection,
         cipher: &FieldCipher,
     ) -> Result<(), sqlx::Error> {
+        self.flush(conn).await?;
         if !self.unsealed {
             return Ok(());
         }

@@ -33,7 +33,7 @@ use crate::auth::{Actor, Role};
 use crate::crypto::{random_token, sha256_hex, CryptoError};
 use crate::store::{journal, meta_set, new_id, parse_ts, ts, Store};
 
-pub use group::{redeem_batch, RedeemRequest};
+pub use group::{redeem_batch, redeem_batch_in_savepoints, redeem_batch_set_based, RedeemRequest};
 pub use rate::{Attempt, LinkLimiter, RateLimiter};
 pub use session::{
     confirm_contact, confirm_totp, contact_details, enrolment, list_contact_changes,
@@ -952,14 +952,37 @@ async fn knowledge_facts(
     .ok_or_else(|| LinkError::CustomerNotFound(customer_id.to_string()))?;
     let dob_enc: String = row.try_get(0)?;
     let zip: Option<String> = row.try_get(1)?;
+    facts_from(store, customer_id, &dob_enc, zip.as_deref())
+}
+
+/// The knowledge-check facts from the stored (encrypted) date of birth and current ZIP code.
+fn facts_from(
+    store: &Store,
+    customer_id: &str,
+    dob_enc: &str,
+    zip: Option<&str>,
+) -> Result<String, LinkError> {
     let dob = store
         .cipher()
-        .decrypt(&dob_enc, &crate::customer::ctx("dob", customer_id))?;
+        .decrypt(dob_enc, &crate::customer::ctx("dob", customer_id))?;
     Ok(format!(
         "{}|{}",
         dob.as_str(),
-        normalise_zip(zip.as_deref().unwrap_or(""))
+        normalise_zip(zip.unwrap_or(""))
     ))
+}
+
+/// Whether the customer's answer matches the facts (compared in constant time). A customer
+/// without a ZIP on file can never pass (an empty answer must not match).
+fn knowledge_matches(facts: &str, answer: &KnowledgeAnswer) -> bool {
+    let given = format!(
+        "{}|{}",
+        crate::customer::validate::parse_date(&answer.dob)
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
+        normalise_zip(&answer.zip)
+    );
+    !facts.ends_with('|') && bool::from(facts.as_bytes().ct_eq(given.as_bytes()))
 }
 
 /// Redeems a link: the knowledge check and the single-use consumption happen in one write
