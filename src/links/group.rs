@@ -47,7 +47,7 @@ use crate::store::{journal, new_id, ts, Store};
 pub const MAX_BATCH: usize = 256;
 
 /// How many times the writer yields to let a burst of callers reach the queue.
-const MAX_YIELDS: usize = 16;
+const MAX_YIELDS: usize = 2;
 
 /// Requests waiting for the writer before callers wait to queue.
 const QUEUE_DEPTH: usize = 4096;
@@ -139,6 +139,21 @@ fn take(
     }
 }
 
+/// Moves what is queued into the batch (up to [`MAX_BATCH`]); how many requests it took off.
+fn drain(
+    rx: &mut mpsc::Receiver<(RedeemRequest, Reply)>,
+    requests: &mut Vec<RedeemRequest>,
+    replies: &mut Vec<Reply>,
+) -> usize {
+    let mut arrived = 0;
+    while requests.len() < MAX_BATCH {
+        let Ok(item) = rx.try_recv() else { break };
+        take(requests, replies, item);
+        arrived += 1;
+    }
+    arrived
+}
+
 async fn run_writer(store: Store, mut rx: mpsc::Receiver<(RedeemRequest, Reply)>) {
     let mut requests = Vec::with_capacity(MAX_BATCH);
     let mut replies = Vec::with_capacity(MAX_BATCH);
@@ -146,19 +161,14 @@ async fn run_writer(store: Store, mut rx: mpsc::Receiver<(RedeemRequest, Reply)>
         take(&mut requests, &mut replies, first);
         // Drain the queue; while a burst is still arriving (callers that are already running
         // reach the queue when we yield), keep collecting, so that it is one batch rather than
-        // a batch of one and then the rest. No timer: a lone request waits a few yields only.
+        // a batch of one and then the rest. No timer: a lone request waits a yield or two.
+        drain(&mut rx, &mut requests, &mut replies);
         for _ in 0..MAX_YIELDS {
-            let mut arrived = 0;
-            while requests.len() < MAX_BATCH {
-                let Ok(item) = rx.try_recv() else { break };
-                take(&mut requests, &mut replies, item);
-                arrived += 1;
-            }
             if requests.len() >= MAX_BATCH {
                 break;
             }
             tokio::task::yield_now().await;
-            if arrived == 0 && rx.is_empty() {
+            if drain(&mut rx, &mut requests, &mut replies) == 0 {
                 break;
             }
         }
