@@ -23,8 +23,9 @@
 //! a success before the commit that saved it; if the commit fails, every caller of the batch gets
 //! the error and nothing of the batch is saved.
 //!
-//! The writer is started on first use in the caller's Tokio runtime, and ends when the last
-//! clone of the store is dropped. A caller that gave up before its request was reached (an HTTP
+//! The writer is started on first use in the caller's (multi-threaded) Tokio runtime, and ends
+//! when the last clone of the store is dropped; on a current-thread runtime each redemption is a
+//! batch of one. A caller that gave up before its request was reached (an HTTP
 //! client that went away) is skipped, so its link is not consumed for nobody.
 
 use std::collections::HashMap;
@@ -72,8 +73,12 @@ pub struct RedeemQueue {
 
 /// Queues a redemption for the store's writer and waits for its answer (after the commit).
 pub(super) async fn submit(store: &Store, request: RedeemRequest) -> Result<Redemption, LinkError> {
-    if tokio::runtime::Handle::try_current().is_err() {
-        // No Tokio runtime to run a writer in: a batch of one, here.
+    // A writer needs a multi-threaded Tokio runtime: one spawned on a current-thread runtime
+    // runs only while that runtime is driven, and a caller on another runtime would wait for it.
+    // Without one, the request is a batch of one, here (still one transaction, still correct).
+    let multi_thread = tokio::runtime::Handle::try_current()
+        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+    if !multi_thread {
         return one_batch(store, request).await;
     }
     let (reply, answer) = oneshot::channel();
