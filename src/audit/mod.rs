@@ -186,43 +186,158 @@ pub async fn append(
     now: DateTime<Utc>,
     event: &AuditEvent,
 ) -> Result<i64, sqlx::Error> {
-    let last = sqlx::query(r#"SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1"#)
-        .fetch_optional(&mut *conn)
-        .await?;
-    let (prev_seq, prev_hash) = match last {
-        Some(row) => (row.try_get::<i64, _>(0)?, row.try_get::<String, _>(1)?),
-        None => (0, GENESIS.to_string()),
-    };
-    let seq = prev_seq + 1;
-    let at = ts(now);
-    let bytes = canonical(
-        seq,
-        &at,
-        &event.actor,
-        &event.action,
-        event.subject.as_deref(),
-        event.outcome.as_str(),
-        event.detail.as_deref(),
-    );
-    let hash = chain_hash(&prev_hash, &bytes);
-    sqlx::query(
-        r#"INSERT INTO audit_log (seq, at, actor, action, subject, outcome, detail, prev_hash, hash)
-           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"#,
-    )
-    .bind(seq)
-    .bind(&at)
-    .bind(&event.actor)
-    .bind(&event.action)
-    .bind(&event.subject)
-    .bind(event.outcome.as_str())
-    .bind(&event.detail)
-    .bind(&prev_hash)
-    .bind(&hash)
-    .execute(&mut *conn)
-    .await?;
-    let seal = cipher.seal(&head_bytes(seq, &hash));
-    meta_set(conn, HEAD_KEY, &format!("{seq}:{hash}:{seal}")).await?;
+    let mut head = ChainHead::read(conn).await?;
+    let seq = head.append(conn, now, event).await?;
+    head.seal(conn, cipher).await?;
     Ok(seq)
+}
+
+/// The chain's head (last seq and hash), read once and carried through several appends in one
+/// write transaction, so a batch reads the previous hash once and writes the sealed head once.
+///
+/// Use it only inside a write transaction (`BEGIN IMMEDIATE`), call [`ChainHead::seal`] before
+/// committing, and if a savepoint holding some of its appends is rolled back, put back the copy
+/// taken before them. The entries written are exactly those [`append`] writes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChainHead {
+    seq: i64,
+    hash: String,
+    /// Appended to since the head was read or sealed.
+    unsealed: bool,
+    /// Entries computed by [`ChainHead::stage`], not yet inserted.
+    staged: Vec<serde_json::Value>,
+}
+
+impl ChainHead {
+    /// Reads the head of the chain (the genesis when the log is empty).
+    pub async fn read(conn: &mut SqliteConnection) -> Result<Self, sqlx::Error> {
+        let last = sqlx::query(r#"SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1"#)
+            .fetch_optional(&mut *conn)
+            .await?;
+        let (seq, hash) = match last {
+            Some(row) => (row.try_get::<i64, _>(0)?, row.try_get::<String, _>(1)?),
+            None => (0, GENESIS.to_string()),
+        };
+        Ok(Self {
+            seq,
+            hash,
+            unsealed: false,
+            staged: Vec::new(),
+        })
+    }
+
+    /// Appends one entry after this head and moves the head to it; returns its seq. The sealed
+    /// head in `meta` is written by [`ChainHead::seal`].
+    pub async fn append(
+        &mut self,
+        conn: &mut SqliteConnection,
+        now: DateTime<Utc>,
+        event: &AuditEvent,
+    ) -> Result<i64, sqlx::Error> {
+        self.flush(conn).await?;
+        let seq = self.seq + 1;
+        let at = ts(now);
+        let bytes = canonical(
+            seq,
+            &at,
+            &event.actor,
+            &event.action,
+            event.subject.as_deref(),
+            event.outcome.as_str(),
+            event.detail.as_deref(),
+        );
+        let hash = chain_hash(&self.hash, &bytes);
+        sqlx::query(
+            r#"INSERT INTO audit_log (seq, at, actor, action, subject, outcome, detail, prev_hash, hash)
+               VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"#,
+        )
+        .bind(seq)
+        .bind(&at)
+        .bind(&event.actor)
+        .bind(&event.action)
+        .bind(&event.subject)
+        .bind(event.outcome.as_str())
+        .bind(&event.detail)
+        .bind(&self.hash)
+        .bind(&hash)
+        .execute(&mut *conn)
+        .await?;
+        self.seq = seq;
+        self.hash = hash;
+        self.unsealed = true;
+        Ok(seq)
+    }
+
+    /// Computes the next entry after this head and moves the head to it, without writing it:
+    /// [`ChainHead::flush`] inserts every staged entry in one statement. Returns its seq.
+    pub fn stage(&mut self, now: DateTime<Utc>, event: &AuditEvent) -> i64 {
+        let seq = self.seq + 1;
+        let at = ts(now);
+        let bytes = canonical(
+            seq,
+            &at,
+            &event.actor,
+            &event.action,
+            event.subject.as_deref(),
+            event.outcome.as_str(),
+            event.detail.as_deref(),
+        );
+        let hash = chain_hash(&self.hash, &bytes);
+        self.staged.push(serde_json::json!([
+            seq,
+            at,
+            event.actor,
+            event.action,
+            event.subject,
+            event.outcome.as_str(),
+            event.detail,
+            self.hash,
+            hash,
+        ]));
+        self.seq = seq;
+        self.hash = hash;
+        self.unsealed = true;
+        seq
+    }
+
+    /// Inserts the entries staged by [`ChainHead::stage`], in one statement.
+    pub async fn flush(&mut self, conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+        if self.staged.is_empty() {
+            return Ok(());
+        }
+        let rows = serde_json::Value::Array(std::mem::take(&mut self.staged)).to_string();
+        sqlx::query(
+            r#"INSERT INTO audit_log (seq, at, actor, action, subject, outcome, detail, prev_hash, hash)
+               SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5,
+                      value ->> 6, value ->> 7, value ->> 8
+               FROM json_each(?1) ORDER BY key"#,
+        )
+        .bind(rows)
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
+
+    /// Writes the sealed head to `meta` if anything was appended since it was read or sealed.
+    pub async fn seal(
+        &mut self,
+        conn: &mut SqliteConnection,
+        cipher: &FieldCipher,
+    ) -> Result<(), sqlx::Error> {
+        self.flush(conn).await?;
+        if !self.unsealed {
+            return Ok(());
+        }
+        let seal = cipher.seal(&head_bytes(self.seq, &self.hash));
+        meta_set(
+            conn,
+            HEAD_KEY,
+            &format!("{}:{}:{seal}", self.seq, self.hash),
+        )
+        .await?;
+        self.unsealed = false;
+        Ok(())
+    }
 }
 
 /// Records an event on its own (for events with no business write, such as a failed sign-in or

@@ -14,6 +14,7 @@
 //! issued.
 
 pub mod desk;
+pub mod group;
 pub mod handout;
 pub mod outbox;
 pub mod portal;
@@ -32,6 +33,7 @@ use crate::auth::{Actor, Role};
 use crate::crypto::{random_token, sha256_hex, CryptoError};
 use crate::store::{journal, meta_set, new_id, parse_ts, ts, Store};
 
+pub use group::{redeem_batch, redeem_batch_in_savepoints, redeem_batch_set_based, RedeemRequest};
 pub use rate::{Attempt, LinkLimiter, RateLimiter};
 pub use session::{
     confirm_contact, confirm_totp, contact_details, enrolment, list_contact_changes,
@@ -950,20 +952,47 @@ async fn knowledge_facts(
     .ok_or_else(|| LinkError::CustomerNotFound(customer_id.to_string()))?;
     let dob_enc: String = row.try_get(0)?;
     let zip: Option<String> = row.try_get(1)?;
+    facts_from(store, customer_id, &dob_enc, zip.as_deref())
+}
+
+/// The knowledge-check facts from the stored (encrypted) date of birth and current ZIP code.
+fn facts_from(
+    store: &Store,
+    customer_id: &str,
+    dob_enc: &str,
+    zip: Option<&str>,
+) -> Result<String, LinkError> {
     let dob = store
         .cipher()
-        .decrypt(&dob_enc, &crate::customer::ctx("dob", customer_id))?;
+        .decrypt(dob_enc, &crate::customer::ctx("dob", customer_id))?;
     Ok(format!(
         "{}|{}",
         dob.as_str(),
-        normalise_zip(zip.as_deref().unwrap_or(""))
+        normalise_zip(zip.unwrap_or(""))
     ))
 }
 
-/// Redeems a link: the knowledge check and the single-use consumption happen in one
-/// `BEGIN IMMEDIATE` transaction, and the consumption is a conditional `UPDATE` (not yet
+/// Whether the customer's answer matches the facts (compared in constant time). A customer
+/// without a ZIP on file can never pass (an empty answer must not match).
+fn knowledge_matches(facts: &str, answer: &KnowledgeAnswer) -> bool {
+    let given = format!(
+        "{}|{}",
+        crate::customer::validate::parse_date(&answer.dob)
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
+        normalise_zip(&answer.zip)
+    );
+    !facts.ends_with('|') && bool::from(facts.as_bytes().ct_eq(given.as_bytes()))
+}
+
+/// Redeems a link: the knowledge check and the single-use consumption happen in one write
+/// transaction (`BEGIN IMMEDIATE`), and the consumption is a conditional `UPDATE` (not yet
 /// redeemed, not revoked, not expired), so of many concurrent redemptions exactly one succeeds.
 /// A wrong answer counts toward the burn (three burn the link).
+///
+/// Concurrent redemptions are committed together by the store's writer (group commit, see
+/// [`group`]): each runs in its own savepoint of a shared transaction, in arrival order, and the
+/// answer comes after the commit that saved it.
 #[tracing::instrument(skip_all, err)]
 pub async fn redeem(
     store: &Store,
@@ -972,130 +1001,13 @@ pub async fn redeem(
     client: &str,
     now: DateTime<Utc>,
 ) -> Result<Redemption, LinkError> {
-    let mut tx = store.begin_write().await?;
-    let link = match find_by_token(&mut tx, token, now).await? {
-        Some(l) if l.state.usable() => l,
-        other => {
-            let err = refuse(&mut tx, store, "link.redeem", other.as_ref(), client, now).await?;
-            tx.commit().await?;
-            return Err(err);
-        }
-    };
-    let facts = knowledge_facts(&mut tx, store, &link.customer_id).await?;
-    let given = format!(
-        "{}|{}",
-        crate::customer::validate::parse_date(&answer.dob)
-            .map(|d| d.to_string())
-            .unwrap_or_default(),
-        normalise_zip(&answer.zip)
-    );
-    // A customer without a ZIP on file can never pass (an empty answer must not match).
-    let right = !facts.ends_with('|') && bool::from(facts.as_bytes().ct_eq(given.as_bytes()));
-    let subject = format!("link:{}", link.id);
-    if !right {
-        let failures = i64::from(link.failed_checks) + 1;
-        let burn = failures >= MAX_KNOWLEDGE_FAILURES;
-        let seq = journal(
-            &mut tx,
-            "access_link",
-            &link.id,
-            "update",
-            store.device_id(),
-            now,
-        )
-        .await?;
-        sqlx::query(
-            r#"UPDATE access_link SET failed_checks = ?2, updated_at = ?3, device_id = ?4, change_seq = ?5,
-                   revoked_at = CASE WHEN ?6 THEN ?3 ELSE revoked_at END,
-                   revoked_by = CASE WHEN ?6 THEN 'system' ELSE revoked_by END,
-                   revoke_reason = CASE WHEN ?6 THEN 'knowledge_check' ELSE revoke_reason END
-               WHERE id = ?1"#,
-        )
-        .bind(&link.id)
-        .bind(failures)
-        .bind(ts(now))
-        .bind(store.device_id())
-        .bind(seq)
-        .bind(burn)
-        .execute(&mut *tx)
-        .await?;
-        let event = AuditEvent::new(
-            portal_actor(client),
-            "link.knowledge_check",
-            AuditOutcome::Failure,
-        )
-        .subject(subject.clone())
-        .detail(format!("failure {failures} of {MAX_KNOWLEDGE_FAILURES}"));
-        audit::append(&mut tx, store.cipher(), now, &event).await?;
-        if burn {
-            end_sessions(&mut tx, &link.id, now).await?;
-            let event = AuditEvent::new("system", "link.burn", AuditOutcome::Success)
-                .subject(subject)
-                .detail("three failed knowledge checks");
-            audit::append(&mut tx, store.cipher(), now, &event).await?;
-        }
-        tx.commit().await?;
-        return Err(LinkError::KnowledgeCheckFailed {
-            remaining: (MAX_KNOWLEDGE_FAILURES - failures).max(0) as u32,
-        });
-    }
-    let seq = journal(
-        &mut tx,
-        "access_link",
-        &link.id,
-        "update",
-        store.device_id(),
+    let request = RedeemRequest {
+        token: token.to_string(),
+        answer: answer.clone(),
+        client: client.to_string(),
         now,
-    )
-    .await?;
-    let consumed = sqlx::query(
-        r#"UPDATE access_link SET redeemed_at = ?2, opened_at = COALESCE(opened_at, ?2), updated_at = ?2,
-               device_id = ?3, change_seq = ?4
-           WHERE id = ?1 AND redeemed_at IS NULL AND revoked_at IS NULL AND expires_at > ?2"#,
-    )
-    .bind(&link.id)
-    .bind(ts(now))
-    .bind(store.device_id())
-    .bind(seq)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    if consumed != 1 {
-        // Unreachable under BEGIN IMMEDIATE (the state was read in this transaction), kept as
-        // the guarantee of single use.
-        drop(tx);
-        return Err(LinkError::Unusable);
-    }
-    let session_token = random_token(TOKEN_BYTES);
-    let stage = session::first_stage(link.purpose);
-    sqlx::query(
-        r#"INSERT INTO portal_session (id, token_hash, link_id, customer_id, stage, created_at, expires_at)
-           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"#,
-    )
-    .bind(new_id())
-    .bind(token_hash(&session_token))
-    .bind(&link.id)
-    .bind(&link.customer_id)
-    .bind(stage)
-    .bind(ts(now))
-    .bind(ts(now + PORTAL_SESSION_LIFETIME))
-    .execute(&mut *tx)
-    .await?;
-    let event = AuditEvent::new(portal_actor(client), "link.redeem", AuditOutcome::Success)
-        .subject(subject)
-        .detail(format!(
-            "customer:{} purpose {}",
-            link.customer_id,
-            link.purpose.as_str()
-        ));
-    audit::append(&mut tx, store.cipher(), now, &event).await?;
-    tx.commit().await?;
-    Ok(Redemption {
-        link_id: link.id,
-        customer_id: link.customer_id,
-        purpose: link.purpose,
-        session_token,
-    })
+    };
+    group::submit(store, request).await
 }
 
 // ----- QR code ------------------------------------------------------------------------------

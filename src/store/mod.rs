@@ -60,6 +60,8 @@ pub struct Store {
     device_id: Arc<str>,
     path: Arc<PathBuf>,
     key_path: Arc<PathBuf>,
+    /// The redemption writer of this store (group commit), started on first use.
+    redeem_queue: Arc<std::sync::Mutex<Option<crate::links::group::RedeemQueue>>>,
 }
 
 /// Where the database lives when neither `--db` nor `DEALERDESK_DB` says: the OS data directory
@@ -181,6 +183,7 @@ impl Store {
             device_id: Arc::from(""),
             path: Arc::new(path.to_path_buf()),
             key_path: Arc::new(key_path),
+            redeem_queue: Arc::default(),
         };
         store.device_id = Arc::from(store.ensure_identity().await?.as_str());
         Ok(store)
@@ -237,6 +240,22 @@ impl Store {
     }
     pub fn key_path(&self) -> &Path {
         &self.key_path
+    }
+
+    /// The slot of this store's redemption writer (see [`crate::links::group`]).
+    pub(crate) fn redeem_queue(
+        &self,
+    ) -> &std::sync::Mutex<Option<crate::links::group::RedeemQueue>> {
+        &self.redeem_queue
+    }
+
+    /// This store without its redemption writer's slot: for the writer itself to hold, so that
+    /// the writer ends when the last clone of the store it serves is dropped.
+    pub(crate) fn detached(&self) -> Store {
+        Store {
+            redeem_queue: Arc::default(),
+            ..self.clone()
+        }
     }
 
     /// Starts a write transaction that takes the write lock at once (`BEGIN IMMEDIATE`), so a

@@ -9,6 +9,7 @@ use dealerdesk::auth::{Actor, Role};
 use dealerdesk::customer;
 use dealerdesk::links::{
     self, IssueLink, KnowledgeAnswer, LinkError, LinkLimiter, LinkPurpose, LinkState, PurposeTtl,
+    RedeemRequest,
 };
 use dealerdesk::store::Store;
 
@@ -288,6 +289,169 @@ async fn fifty_concurrent_redemptions_of_one_link_give_exactly_one_session() {
         "every refused redemption is on record"
     );
     assert!(audit::verify(&f.store).await.expect("verify").ok);
+}
+
+fn request(token: &str, answer: KnowledgeAnswer, client: &str) -> RedeemRequest {
+    RedeemRequest {
+        token: token.to_string(),
+        answer,
+        client: client.to_string(),
+        now: now(),
+    }
+}
+
+/// One batch of the group commit, set-based (as the writer runs it) or with each request in its
+/// own savepoint (the fallback): both must give the answers of one transaction per request.
+async fn batch(
+    store: &Store,
+    savepoints: bool,
+    requests: &[RedeemRequest],
+) -> Vec<Result<links::Redemption, LinkError>> {
+    if savepoints {
+        links::redeem_batch_in_savepoints(store, requests).await
+    } else {
+        links::redeem_batch_set_based(store, requests).await
+    }
+}
+
+#[tokio::test]
+async fn one_batch_with_two_redemptions_of_a_link_and_wrong_answers_gives_one_session() {
+    for savepoints in [false, true] {
+        let f = fresh().await;
+        let cid = customer_id(&f.store).await;
+        let input = issue_input(&cid, LinkPurpose::PortalOnboarding);
+        let a = links::issue(&f.store, &cli_actor(), &input, now())
+            .await
+            .expect("a");
+        let b = links::issue(&f.store, &cli_actor(), &input, now())
+            .await
+            .expect("b");
+        let (ta, tb) = (token_of(&a.url), token_of(&b.url));
+        let before = actions(&f.store).await.len();
+        let results = batch(
+            &f.store,
+            savepoints,
+            &[
+                request(&ta, wrong_answer(), "10.0.2.1"),
+                request(&ta, right_answer(), "10.0.2.2"),
+                request(&ta, right_answer(), "10.0.2.3"),
+                request(&tb, wrong_answer(), "10.0.2.4"),
+                request("not-a-token", right_answer(), "10.0.2.5"),
+            ],
+        )
+        .await;
+        assert_eq!(results.len(), 5);
+        assert!(
+            matches!(
+                results[0],
+                Err(LinkError::KnowledgeCheckFailed { remaining: 2 })
+            ),
+            "savepoints {savepoints}: {:?}",
+            results[0]
+        );
+        let session = results[1].as_ref().expect("the first right answer redeems");
+        assert_eq!(session.link_id, a.id);
+        assert!(
+            matches!(results[2], Err(LinkError::Unusable)),
+            "the second redemption in the batch finds the link used: {:?}",
+            results[2]
+        );
+        assert!(matches!(
+            results[3],
+            Err(LinkError::KnowledgeCheckFailed { remaining: 2 })
+        ));
+        assert!(matches!(results[4], Err(LinkError::Unusable)));
+
+        let sessions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM portal_session")
+            .fetch_one(f.store.pool())
+            .await
+            .expect("count");
+        assert_eq!(sessions, 1, "exactly one session");
+        let la = links::get(&f.store, &a.id, now()).await.expect("a");
+        assert_eq!((la.state, la.failed_checks), (LinkState::Redeemed, 1));
+        let lb = links::get(&f.store, &b.id, now()).await.expect("b");
+        assert_eq!((lb.state, lb.failed_checks), (LinkState::Issued, 1));
+        let journal: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT row_id, COUNT(*) FROM change_log WHERE table_name = 'access_link' AND op = 'update' GROUP BY row_id ORDER BY row_id",
+        )
+        .fetch_all(f.store.pool())
+        .await
+        .expect("journal");
+        let mut expected = vec![(a.id.clone(), 2), (b.id.clone(), 1)];
+        expected.sort();
+        assert_eq!(journal, expected, "one journal row per change");
+        let seqs: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT change_seq, (SELECT MAX(seq) FROM change_log c WHERE c.row_id = l.id) FROM access_link l",
+        )
+        .fetch_all(f.store.pool())
+        .await
+        .expect("seqs");
+        assert!(seqs.iter().all(|(on_row, last)| on_row == last), "{seqs:?}");
+
+        let acts = actions(&f.store).await;
+        let mut batch_acts: Vec<(String, String)> = acts[..acts.len() - before].to_vec();
+        batch_acts.reverse();
+        let pair = |a: &str, o: &str| (a.to_string(), o.to_string());
+        assert_eq!(
+            batch_acts,
+            vec![
+                pair("link.knowledge_check", "failure"),
+                pair("link.redeem", "success"),
+                pair("link.redeem", "failure"),
+                pair("link.knowledge_check", "failure"),
+                pair("link.redeem", "failure"),
+            ],
+            "every attempt of the batch is in the audit chain, in order"
+        );
+        let report = audit::verify(&f.store).await.expect("verify");
+        assert!(report.ok, "{report:?}");
+    }
+}
+
+#[tokio::test]
+async fn three_wrong_answers_in_one_batch_burn_the_link_before_the_right_one() {
+    for savepoints in [false, true] {
+        let f = fresh().await;
+        let cid = customer_id(&f.store).await;
+        let input = issue_input(&cid, LinkPurpose::ConfirmContact);
+        let l = links::issue(&f.store, &cli_actor(), &input, now())
+            .await
+            .expect("issued");
+        let t = token_of(&l.url);
+        let results = batch(
+            &f.store,
+            savepoints,
+            &[
+                request(&t, wrong_answer(), "c"),
+                request(&t, wrong_answer(), "c"),
+                request(&t, wrong_answer(), "c"),
+                request(&t, right_answer(), "c"),
+            ],
+        )
+        .await;
+        let remaining: Vec<Option<u32>> = results
+            .iter()
+            .map(|r| match r {
+                Err(LinkError::KnowledgeCheckFailed { remaining }) => Some(*remaining),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(remaining, vec![Some(2), Some(1), Some(0), None]);
+        assert!(matches!(results[3], Err(LinkError::Unusable)));
+        let view = links::get(&f.store, &l.id, now()).await.expect("get");
+        assert_eq!(view.state, LinkState::Revoked);
+        assert_eq!(view.revoke_reason.as_deref(), Some("knowledge_check"));
+        assert_eq!(view.failed_checks, 3);
+        let acts = actions(&f.store).await;
+        assert_eq!(
+            acts[..2].to_vec(),
+            vec![
+                ("link.redeem".to_string(), "failure".to_string()),
+                ("link.burn".to_string(), "success".to_string()),
+            ]
+        );
+        assert!(audit::verify(&f.store).await.expect("verify").ok);
+    }
 }
 
 #[tokio::test]
