@@ -82,6 +82,14 @@ pub(crate) async fn check_signable_for(
     let rec = contract::get_document(store, document_id)
         .await
         .map_err(from_contract)?;
+    // The portal's remote ceremony is the buyer's side of a contract; a credit application is
+    // signed at the desk, and a deal jacket is a printed copy.
+    if !matches!(rec.kind.as_str(), "retail_installment" | "lease") {
+        return Err(invalid(
+            "document_id",
+            "only a retail installment contract or a lease is sent for remote signing",
+        ));
+    }
     let owner: Option<String> = sqlx::query_scalar(r#"SELECT customer_id FROM deal WHERE id = ?1"#)
         .bind(&rec.deal_id)
         .fetch_optional(store.pool())

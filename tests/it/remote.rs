@@ -274,6 +274,21 @@ async fn a_remote_signing_link_is_bound_to_one_signable_contract_of_the_customer
         "nothing issued by a refusal"
     );
 
+    // A deal jacket (a printed copy of the deal's documents) is not sent for signing.
+    let jacket = contract::jacket::jacket_for_deal(store, &sam, &d.deal_id, now())
+        .await
+        .expect("jacket");
+    let e =
+        links::issue_remote_signing(store, &sam, &d.customer_id, &jacket.record.id, None, now())
+            .await
+            .expect_err("a jacket");
+    assert_eq!(field_of(&e), Some("document_id"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("retail installment contract or a lease"),
+        "{e}"
+    );
+
     // The buyer's draft: issued, bound, audited; other purposes still issue unbound.
     let issued =
         links::issue_remote_signing(store, &sam, &d.customer_id, &d.document_id, None, now())
