@@ -551,6 +551,29 @@ try {
     if (images < 1) throw new Error('the drawn signature is not in the PDF');
   });
 
+  await step('demo: the deal jacket prints the signed contract with its certificate, stamped COPY, and verifies on record', async () => {
+    if (!loanDeal) throw new Error('the demo has no loan deal');
+    await browser.execute((id) => {
+      location.hash = `#/deals/${id}`;
+    }, loanDeal.id);
+    await $t('contract-print-jacket').waitForClickable({ timeout: 15000 });
+    await $t('contract-print-jacket').click();
+    await $t('contract-jacket').waitForDisplayed({ timeout: 20000 });
+    const saved = await $t('contract-saved').getText();
+    const path = saved.replace(/^Saved as /, '').replace(/( and opened for printing)?\.$/, '').trim();
+    if (!existsSync(path)) throw new Error(`no jacket at ${path}`);
+    const parts = await browser.$$('[data-testid="contract-jacket-part"]');
+    if (parts.length < 1) throw new Error('the jacket lists no parts');
+    const verify = JSON.parse(execFileSync(cli, ['--db', demoDb, 'contract', 'verify', path, '--json'], { encoding: 'utf8' }));
+    if (!verify.on_record || verify.signed) throw new Error(`contract verify of the jacket: ${JSON.stringify(verify)}`);
+    const text = execFileSync('pdftotext', [path, '-'], { encoding: 'utf8' });
+    if (!text.includes('CERTIFICATE OF COMPLETION')) throw new Error('the jacket lacks the signed contract\'s certificate');
+    const pages = Number(execFileSync('pdfinfo', [path], { encoding: 'utf8' }).match(/Pages:\s+(\d+)/)?.[1] ?? 0);
+    const copies = text.split('\f').filter((p) => p.includes('COPY')).length;
+    if (pages < 3 || copies < pages) throw new Error(`${pages} pages, ${copies} of them say COPY`);
+    console.log(`     jacket: ${parts.length} part(s), ${pages} pages, every one stamped COPY`);
+  });
+
   await step('demo: customer to deal to application, a conditional decision, a stipulation attached and cleared, ready to contract', async () => {
     if (!chain.customer) throw new Error('the demo has no verified customer free for a new deal');
     // 1. The demo customer: start a deal on a vehicle in stock, found by its VIN.
