@@ -49,6 +49,39 @@ a device with a current web browser or PDF reader able to open PDF files, and ei
 or storage to keep a copy. By consenting you confirm that you were able to open the sample PDF \
 shown to you, which shows you can access the records in the form we will use.";
 
+/// Version of [`ESIGN_APPLICATION_DISCLOSURE`].
+pub const ESIGN_APPLICATION_DISCLOSURE_VERSION: &str =
+    "esign-consumer-disclosure-credit-application-2026-11";
+
+/// The same ESIGN Act §7001(c)(1) disclosure, worded for a credit application (the contract's
+/// version speaks of "this contract and its federal disclosures").
+pub const ESIGN_APPLICATION_DISCLOSURE: &str = "CONSENT TO ELECTRONIC RECORDS AND SIGNATURES. \
+Before you agree, please read this. (1) Paper copy: you have the right to receive this credit \
+application on paper instead of electronically. Ask us and we will print it; paper copies are \
+free of charge. (2) Withdrawing consent: you may withdraw your consent at any time before you \
+sign by telling the finance manager, and afterwards by writing to the dealership; withdrawing \
+consent does not affect the validity of anything already signed electronically, and after you \
+withdraw we will give you any further documents on paper. (3) Scope: your consent applies only \
+to this credit application and the notices given with it. (4) After you consent you may still \
+request a paper copy of any electronic record, free of charge, by asking us in person, by phone \
+or in writing; tell us in writing if your e-mail or mailing address changes. (5) Hardware and \
+software: to access and keep these records you need a device with a current web browser or PDF \
+reader able to open PDF files, and either a printer or storage to keep a copy. By consenting you \
+confirm that you were able to open the sample PDF shown to you, which shows you can access the \
+records in the form we will use.";
+
+/// The ESIGN disclosure (version, text) shown before consent to sign a document of `kind`.
+pub fn disclosure(kind: &str) -> (&'static str, &'static str) {
+    if kind == "credit_application" {
+        (
+            ESIGN_APPLICATION_DISCLOSURE_VERSION,
+            ESIGN_APPLICATION_DISCLOSURE,
+        )
+    } else {
+        (ESIGN_DISCLOSURE_VERSION, ESIGN_DISCLOSURE)
+    }
+}
+
 /// What a signer confirms at each field.
 pub const INTENT_STATEMENT: &str = "I intend to sign this contract with the signature I \
 adopted here, and I agree that my electronic signature is the legal equivalent of my \
@@ -123,6 +156,9 @@ pub struct SigningStatus {
     pub kind: String,
     /// The intent statement the signer confirms at each field of this document.
     pub intent: String,
+    /// The ESIGN disclosure shown before consent to sign this document, and its version.
+    pub disclosure: String,
+    pub disclosure_version: String,
     pub status: DocumentStatus,
     pub fields: Vec<SignatureField>,
     pub signed_fields: Vec<String>,
@@ -294,6 +330,8 @@ impl Loaded {
             document_id: self.rec.id.clone(),
             kind: self.rec.kind.clone(),
             intent: intent_statement(&self.rec.kind).to_string(),
+            disclosure: disclosure(&self.rec.kind).1.to_string(),
+            disclosure_version: disclosure(&self.rec.kind).0.to_string(),
             status: self.rec.status,
             fields: self.rec.fields.clone(),
             signed_fields: self.signed_fields(),
@@ -309,7 +347,7 @@ impl Loaded {
         Certificate {
             draft_document_id: self.rec.id.clone(),
             draft_sha256: self.rec.sha256.clone(),
-            disclosure: ESIGN_DISCLOSURE_VERSION.to_string(),
+            disclosure: disclosure(&self.rec.kind).0.to_string(),
             events: self
                 .events
                 .iter()
@@ -541,6 +579,7 @@ pub async fn esign_consent(
         ));
     }
     let (_, sha) = l.working()?;
+    let (version, text) = disclosure(&l.rec.kind);
     insert_event(
         store,
         &mut tx,
@@ -551,8 +590,8 @@ pub async fn esign_consent(
         None,
         "esign_consent",
         None,
-        ESIGN_DISCLOSURE_VERSION,
-        &sha256_hex(ESIGN_DISCLOSURE.as_bytes()),
+        version,
+        &sha256_hex(text.as_bytes()),
         &input.device,
         actor,
         &sha,
@@ -574,7 +613,7 @@ pub async fn esign_consent(
     let event = AuditEvent::new(actor.name(), "contract.consent", AuditOutcome::Success)
         .subject(format!("contract:{}", l.rec.id))
         .detail(format!(
-            "{} consented ({ESIGN_DISCLOSURE_VERSION}) on {}; document sha256:{sha}",
+            "{} consented ({version}) on {}; document sha256:{sha}",
             l.input.party_word(input.signer),
             input.device.trim()
         ));

@@ -12,7 +12,8 @@ use dealerdesk::application::{
 };
 use dealerdesk::auth::{Actor, Role};
 use dealerdesk::contract::sign::{
-    self, ConsentInput, SignInput, APPLICATION_INTENT_STATEMENT, ESIGN_DISCLOSURE_VERSION,
+    self, ConsentInput, SignInput, APPLICATION_INTENT_STATEMENT, ESIGN_APPLICATION_DISCLOSURE,
+    ESIGN_APPLICATION_DISCLOSURE_VERSION,
 };
 use dealerdesk::contract::{
     self, application_doc, jacket, ContractError, DocumentStatus, RenderMode, SignatureMark, Signer,
@@ -373,6 +374,20 @@ async fn the_credit_application_is_signed_through_the_contract_ceremony_and_veri
     .await
     .expect("intent");
     assert_eq!(stored_intent, APPLICATION_INTENT_STATEMENT);
+    // consent was to the disclosure worded for a credit application, by its version and hash
+    let (version, hash): (String, String) = sqlx::query_as(
+        "SELECT statement, statement_sha256 FROM contract_signing_event WHERE document_id = ?1 AND kind = 'consent' LIMIT 1",
+    )
+    .bind(&id)
+    .fetch_one(d.f.store.pool())
+    .await
+    .expect("consent");
+    assert_eq!(version, ESIGN_APPLICATION_DISCLOSURE_VERSION);
+    assert_eq!(
+        hash,
+        dealerdesk::crypto::sha256_hex(ESIGN_APPLICATION_DISCLOSURE.as_bytes())
+    );
+    assert!(!ESIGN_APPLICATION_DISCLOSURE.contains("contract"));
     let sealed = sign::seal(&d.f.store, &fiona, &id, at(4))
         .await
         .expect("sealed");
@@ -387,7 +402,7 @@ async fn the_credit_application_is_signed_through_the_contract_ceremony_and_veri
     let text = squeezed(&layout_text(dir.path(), "sealed.pdf", &sealed.pdf));
     assert!(text.contains("CERTIFICATE OF COMPLETION"));
     assert!(text.contains("Credit application no. "));
-    assert!(text.contains(ESIGN_DISCLOSURE_VERSION));
+    assert!(text.contains(ESIGN_APPLICATION_DISCLOSURE_VERSION));
     assert!(
         text.contains(
             "Consent to electronic records and signatures — Luis Gonzalez (co-applicant)"

@@ -22,6 +22,8 @@ function status(signed: string[], consented: SigningStatus['consented'], events:
     document_id: 'doc_1',
     kind: 'retail_installment',
     intent: '',
+    disclosure: '',
+    disclosure_version: '',
     status: signed.length || consented.length ? 'signing' : 'draft',
     fields: FIELDS,
     signed_fields: signed,
@@ -326,5 +328,22 @@ describe('the credit application document', () => {
     expect(screen.getByTestId('signing-signers')).toHaveTextContent('Signers: Applicant');
     expect(screen.getByTestId('signing-signers')).not.toHaveTextContent('dealership');
     expect(screen.getByText('I intend to sign this credit application with the signature I adopted here.')).toBeInTheDocument();
+  });
+
+  it('shows the ESIGN disclosure Rust words for the document being signed', async () => {
+    session.signedIn(sessionView('finance_manager'));
+    useBackend({
+      contract_ceremony_texts: () => TEXTS,
+      contract_signing_status: () => ({
+        ...status([], []),
+        kind: 'credit_application',
+        disclosure: 'CONSENT TO ELECTRONIC RECORDS AND SIGNATURES. You have the right to receive this credit application on paper.',
+        disclosure_version: 'esign-consumer-disclosure-credit-application-2026-11',
+      }),
+    });
+    render(ContractSigning, { id: 'adoc_1' });
+    const text = await screen.findByTestId('esign-disclosure');
+    expect(text).toHaveTextContent('this credit application on paper');
+    expect(text).not.toHaveTextContent('right to paper');
   });
 });

@@ -767,7 +767,11 @@ kind: string,
 /**
  * The intent statement the signer confirms at each field of this document.
  */
-intent: string, status: DocumentStatus, fields: Array<SignatureField>, signed_fields: Array<string>, 
+intent: string, 
+/**
+ * The ESIGN disclosure shown before consent to sign this document, and its version.
+ */
+disclosure: string, disclosure_version: string, status: DocumentStatus, fields: Array<SignatureField>, signed_fields: Array<string>, 
 /**
  * The field to sign next (None when all are signed).
  */
