@@ -300,21 +300,24 @@ pub async fn pipeline_window(
         Option<i64>,    // amount financed, cents
         i64,            // open stipulations
     );
+    // The window's ids first, then the joins and the open-stipulation count for those rows
+    // only (SQLite would otherwise work out every matching row's columns before sorting).
     let rows_sql = format!(
-        r#"SELECT a.id, a.state, a.created_at, a.updated_at, c.given_name, c.family_name,
+        r#"WITH page AS (SELECT a.id FROM credit_application a WHERE {where_sql}
+                         ORDER BY a.updated_at ASC, a.id ASC LIMIT {limit} OFFSET {offset})
+           SELECT a.id, a.state, a.created_at, a.updated_at, c.given_name, c.family_name,
                   l.name AS lender_name, COALESCE(s.display_name, a.created_by) AS staff_name,
                   o.amount_financed_cents,
                   (SELECT COUNT(*) FROM stipulation st WHERE st.application_id = a.id AND st.status <> 'cleared'
                    AND st.decision_id IS (SELECT d.id FROM application_decision d WHERE d.application_id = a.id
                                           ORDER BY d.decided_at DESC, d.id DESC LIMIT 1)) AS open_stips
-           FROM credit_application a
+           FROM page
+           JOIN credit_application a ON a.id = page.id
            JOIN customer c ON c.id = a.customer_id
            LEFT JOIN lender l ON l.id = a.lender_id
-           LEFT JOIN staff s ON s.id = a.created_by
+           LEFT JOIN staff s ON 'staff:' || s.username = a.created_by
            LEFT JOIN deal_option o ON o.deal_id = a.deal_id AND o.selected = 1
-           WHERE {where_sql}
-           ORDER BY a.updated_at ASC, a.id ASC
-           LIMIT {limit} OFFSET {offset}"#
+           ORDER BY a.updated_at ASC, a.id ASC"#
     );
     let mut q = sqlx::query_as::<_, Row>(&rows_sql);
     for b in &binds {
@@ -401,7 +404,7 @@ pub async fn pipeline(
     let by_staff = breakdown(
         sqlx::query_as(
             r#"SELECT a.created_by, COALESCE(MAX(s.display_name), a.created_by), COUNT(*)
-               FROM credit_application a LEFT JOIN staff s ON s.id = a.created_by
+               FROM credit_application a LEFT JOIN staff s ON 'staff:' || s.username = a.created_by
                WHERE a.deleted_at IS NULL GROUP BY a.created_by"#,
         )
         .fetch_all(&mut *conn)
