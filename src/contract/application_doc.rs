@@ -20,8 +20,8 @@ use sqlx::Row;
 
 use super::render::{certificate_pages, party_text, us_date, usd, vehicle_row, Sheet, BODY, SMALL};
 use super::{
-    get_document, AppliedSignature, Certificate, ContractError, ContractParty, ContractVehicle,
-    RenderMode, Rendered, RenderedDocument, Signer,
+    get_document, void_replaced, AppliedSignature, Certificate, ContractError, ContractParty,
+    ContractVehicle, RenderMode, Rendered, RenderedDocument, Signer,
 };
 use crate::application::{self as app, ApplicationError, ApplicationView, CONSENT_TEXTS};
 use crate::audit::{self, AuditEvent, AuditOutcome};
@@ -724,33 +724,7 @@ pub async fn render_for_application(
         .fetch_optional(&mut *tx)
         .await?;
         if let Some(row) = current {
-            let old_id: String = row.try_get("id")?;
-            let status: String = row.try_get("status")?;
-            if status == "signed" {
-                return Err(ContractError::AlreadySigned {
-                    document_id: old_id,
-                });
-            }
-            let seq = journal(
-                &mut tx,
-                "contract_document",
-                &old_id,
-                "update",
-                store.device_id(),
-                now,
-            )
-            .await?;
-            sqlx::query(
-                r#"UPDATE contract_document SET status = 'void', authoritative = 0, updated_at = ?2,
-                       device_id = ?3, change_seq = ?4 WHERE id = ?1"#,
-            )
-            .bind(&old_id)
-            .bind(ts(now))
-            .bind(store.device_id())
-            .bind(seq)
-            .execute(&mut *tx)
-            .await?;
-            superseded = Some(old_id);
+            superseded = Some(void_replaced(&mut tx, store, &row, now).await?);
         }
     }
     let fields_json = serde_json::to_string(&rendered.fields)

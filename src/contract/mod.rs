@@ -426,6 +426,43 @@ pub(crate) const RECORD_COLUMNS: &str =
 authoritative, quote_sha256, pdf_sha256, page_count, length(pdf) AS byte_len, fields_json, \
 rendered_by, signed_at, created_at";
 
+/// Voids the original (`row`: its `id` and `status`) that a new version replaces, in `tx`, and
+/// returns its id for the new version's `supersedes_id`. A signed original is never replaced.
+pub(crate) async fn void_replaced(
+    tx: &mut sqlx::SqliteConnection,
+    store: &Store,
+    row: &sqlx::sqlite::SqliteRow,
+    now: DateTime<Utc>,
+) -> Result<String, ContractError> {
+    let old_id: String = row.try_get("id")?;
+    let status: String = row.try_get("status")?;
+    if status == "signed" {
+        return Err(ContractError::AlreadySigned {
+            document_id: old_id,
+        });
+    }
+    let seq = journal(
+        &mut *tx,
+        "contract_document",
+        &old_id,
+        "update",
+        store.device_id(),
+        now,
+    )
+    .await?;
+    sqlx::query(
+        r#"UPDATE contract_document SET status = 'void', authoritative = 0, updated_at = ?2,
+               device_id = ?3, change_seq = ?4 WHERE id = ?1"#,
+    )
+    .bind(&old_id)
+    .bind(ts(now))
+    .bind(store.device_id())
+    .bind(seq)
+    .execute(&mut *tx)
+    .await?;
+    Ok(old_id)
+}
+
 /// Renders the contract of a deal's option (`option` is its position 1–3; default the selected
 /// option) from its stored quote, stores the exact bytes as a new version and audits
 /// `contract.render`, all in one transaction.
@@ -484,33 +521,7 @@ pub async fn render_for_deal(
         .fetch_optional(&mut *tx)
         .await?;
         if let Some(row) = current {
-            let old_id: String = row.try_get("id")?;
-            let status: String = row.try_get("status")?;
-            if status == "signed" {
-                return Err(ContractError::AlreadySigned {
-                    document_id: old_id,
-                });
-            }
-            let seq = journal(
-                &mut tx,
-                "contract_document",
-                &old_id,
-                "update",
-                store.device_id(),
-                now,
-            )
-            .await?;
-            sqlx::query(
-                r#"UPDATE contract_document SET status = 'void', authoritative = 0, updated_at = ?2,
-                       device_id = ?3, change_seq = ?4 WHERE id = ?1"#,
-            )
-            .bind(&old_id)
-            .bind(ts(now))
-            .bind(store.device_id())
-            .bind(seq)
-            .execute(&mut *tx)
-            .await?;
-            superseded = Some(old_id);
+            superseded = Some(void_replaced(&mut tx, store, &row, now).await?);
         }
     }
     let fields_json = serde_json::to_string(&rendered.fields)
