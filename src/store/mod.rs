@@ -56,6 +56,10 @@ pub enum OpenMode {
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: SqlitePool,
+    /// One connection for every write transaction ([`Store::begin_write`]): writers queue here
+    /// instead of contending for SQLite's lock, and its page cache stays warm (another
+    /// connection's write would make SQLite drop it).
+    writer: SqlitePool,
     cipher: Arc<FieldCipher>,
     device_id: Arc<str>,
     path: Arc<PathBuf>,
@@ -164,7 +168,10 @@ impl Store {
             .busy_timeout(Duration::from_secs(10));
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
-            .connect_with(options)
+            // A local file does not go stale: checking each connection as it is handed out
+            // would cost a round trip to its thread on every query.
+            .test_before_acquire(false)
+            .connect_with(options.clone())
             .await
             .map_err(|e| classify_open_error(e, path))?;
 
@@ -176,9 +183,16 @@ impl Store {
             other => other,
         })?;
         MIGRATOR.run(&pool).await?;
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .test_before_acquire(false)
+            .connect_with(options)
+            .await
+            .map_err(|e| classify_open_error(e, path))?;
 
         let mut store = Store {
             pool,
+            writer,
             cipher: Arc::new(cipher),
             device_id: Arc::from(""),
             path: Arc::new(path.to_path_buf()),
@@ -261,7 +275,7 @@ impl Store {
     /// Starts a write transaction that takes the write lock at once (`BEGIN IMMEDIATE`), so a
     /// read-then-write sequence (the audit chain) never fails half-way on a lock upgrade.
     pub async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
-        self.pool.begin_with("BEGIN IMMEDIATE").await
+        self.writer.begin_with("BEGIN IMMEDIATE").await
     }
 
     /// Whether this database was filled by `dealerdesk demo` (MFA may be bypassed only there).
@@ -295,6 +309,7 @@ impl Store {
         {
             tracing::warn!(error = %e, "WAL checkpoint at close failed; the WAL file keeps the data");
         }
+        self.writer.close().await;
         self.pool.close().await;
     }
 }
