@@ -1540,14 +1540,76 @@ pub async fn get_verification(
 
 /// Where the customer stands: the latest check's effective outcome (`NotChecked` without one; a
 /// verified check made stale by an edit of name, date of birth, SSN or address needs review).
+///
+/// Two reads: the latest check with its rules, resolutions and candidates (as JSON, in one
+/// query), and the facts on file for staleness. This gates link issuing, which has a 1 ms
+/// budget; the full [`VerificationView`] takes a dozen queries and the contact details.
 pub async fn verification_status(
     store: &Store,
     customer_id: &str,
 ) -> Result<VerificationStatus, IdentityError> {
-    match latest_id(store, customer_id).await? {
-        None => Ok(VerificationStatus::NotChecked),
-        Some(id) => Ok(load_view(store, &id).await?.status),
+    let mut conn = store.pool().acquire().await?;
+    let row = sqlx::query(
+        r#"SELECT k.id, k.outcome, k.facts_fingerprint,
+                  (SELECT json_group_array(json_array(r.status, r.code))
+                     FROM identity_check_rule r WHERE r.check_id = k.id),
+                  (SELECT json_group_array(json_array(x.kind, x.target, x.decision))
+                     FROM identity_resolution x WHERE x.check_id = k.id),
+                  (SELECT json_group_array(d.ent_num)
+                     FROM identity_check_candidate d WHERE d.check_id = k.id)
+           FROM customer c
+           LEFT JOIN identity_check k ON k.id = (
+               SELECT id FROM identity_check WHERE customer_id = c.id
+               ORDER BY checked_at DESC, rowid DESC LIMIT 1)
+           WHERE c.id = ?1 AND c.deleted_at IS NULL"#,
+    )
+    .bind(customer_id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or_else(|| IdentityError::CustomerNotFound(customer_id.to_string()))?;
+    if row.try_get::<Option<String>, _>(0)?.is_none() {
+        return Ok(VerificationStatus::NotChecked);
     }
+    let json = |i: usize| -> Result<String, IdentityError> {
+        Ok(row
+            .try_get::<Option<String>, _>(i)?
+            .unwrap_or_else(|| "[]".into()))
+    };
+    let decode = |e: serde_json::Error| IdentityError::Database(sqlx::Error::Decode(Box::new(e)));
+    let rules: Vec<(String, Option<String>)> = serde_json::from_str(&json(3)?).map_err(decode)?;
+    let resolutions: Vec<(String, String, String)> =
+        serde_json::from_str(&json(4)?).map_err(decode)?;
+    let candidates: Vec<i64> = serde_json::from_str(&json(5)?).map_err(decode)?;
+    let decision_of = |kind: &str, target: &str| {
+        resolutions
+            .iter()
+            .find(|(k, t, _)| k == kind && t == target)
+            .map(|(_, _, d)| Decision::parse(d))
+    };
+    let rules: Vec<(RuleStatus, Option<FlagCode>)> = rules
+        .iter()
+        .map(|(status, code)| {
+            (
+                RuleStatus::parse(status),
+                code.as_deref().and_then(FlagCode::parse),
+            )
+        })
+        .collect();
+    let resolved: Vec<FlagCode> = rules
+        .iter()
+        .filter(|(status, _)| *status == RuleStatus::Flag)
+        .filter_map(|(_, code)| *code)
+        .filter(|code| resolvable(*code) && decision_of("flag", code.as_str()).is_some())
+        .collect();
+    let decisions: Vec<Option<Decision>> = candidates
+        .iter()
+        .map(|ent| decision_of("candidate", &ent.to_string()))
+        .collect();
+    let effective = outcome_of(&rules, &resolved, &decisions);
+    let fingerprint: String = row.try_get(2)?;
+    let on_file = load_on_file(store, &mut conn, customer_id).await?;
+    let stale = fingerprint != on_file.facts_fingerprint(store);
+    Ok(status_of(effective, stale))
 }
 
 /// Everything that stands between the customer and a credit application: the identity check

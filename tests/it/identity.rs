@@ -821,12 +821,7 @@ async fn a_dob_mismatch_needs_review_sales_cannot_resolve_and_a_manager_can() {
         matches!(again, Err(IdentityError::AlreadyDecided { .. })),
         "{again:?}"
     );
-    assert_eq!(
-        verify::verification_status(&f.store, &id)
-            .await
-            .expect("status"),
-        VerificationStatus::Verified
-    );
+    assert_eq!(status(&f.store, &id).await, VerificationStatus::Verified);
     audit_ok(&f.store).await;
 }
 
@@ -974,12 +969,7 @@ async fn a_listed_name_is_a_candidate_that_blocks_until_a_manager_clears_it() {
         "{:#?}",
         v.sanctions
     );
-    assert_eq!(
-        verify::verification_status(&f.store, &id)
-            .await
-            .expect("status"),
-        VerificationStatus::Verified
-    );
+    assert_eq!(status(&f.store, &id).await, VerificationStatus::Verified);
     let still = verify::application_blockers(&f.store, &id)
         .await
         .expect("blockers");
@@ -1035,12 +1025,7 @@ async fn a_confirmed_match_fails_the_check_and_an_expired_licence_fails_it_too()
     .await
     .expect("confirmed");
     assert_eq!(v.effective_outcome, CheckOutcome::Failed);
-    assert_eq!(
-        verify::verification_status(&f.store, &id)
-            .await
-            .expect("status"),
-        VerificationStatus::Failed
-    );
+    assert_eq!(status(&f.store, &id).await, VerificationStatus::Failed);
     let e = verify::clear_candidate(&f.store, &fm, &v.id, 7001, "changed my mind", now()).await;
     assert!(
         matches!(e, Err(IdentityError::AlreadyDecided { .. })),
@@ -1201,12 +1186,7 @@ async fn bad_input_is_refused_with_a_specific_error_and_changes_nothing() {
         before,
         "nothing audited for refused input"
     );
-    assert_eq!(
-        verify::verification_status(&f.store, &id)
-            .await
-            .expect("status"),
-        VerificationStatus::NotChecked
-    );
+    assert_eq!(status(&f.store, &id).await, VerificationStatus::NotChecked);
     assert_eq!(
         verify::latest_verification(&f.store, &cli_actor(), &id, now())
             .await
@@ -1286,9 +1266,7 @@ async fn contact_confirmation_shows_a_later_change_and_an_identity_edit_makes_th
         "the address did not change"
     );
     assert_eq!(
-        verify::verification_status(&f.store, &id)
-            .await
-            .expect("status"),
+        status(&f.store, &id).await,
         VerificationStatus::Verified,
         "a phone change does not touch the identity check"
     );
@@ -1315,9 +1293,7 @@ async fn contact_confirmation_shows_a_later_change_and_an_identity_edit_makes_th
     .await
     .expect("moved");
     assert_eq!(
-        verify::verification_status(&f.store, &id)
-            .await
-            .expect("status"),
+        status(&f.store, &id).await,
         VerificationStatus::NeedsReview,
         "the address checked has changed"
     );
@@ -1567,4 +1543,42 @@ fn identity_check_show_and_resolve_work_from_the_cli() {
         0,
         "the audit chain holds"
     );
+}
+
+/// `verification_status` (the gate links are issued behind) reads the latest check in one query;
+/// it must say what the full verification record says, for every kind of customer the demo
+/// holds (verified, to review, failed, never checked).
+#[tokio::test]
+async fn the_status_gate_agrees_with_the_full_record_for_every_demo_customer() {
+    let f = fresh().await;
+    dealerdesk::demo::fill(&f.store, 2026, 60, now(), crate::support::today())
+        .await
+        .expect("demo");
+    let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM customer ORDER BY id")
+        .fetch_all(f.store.pool())
+        .await
+        .expect("customers");
+    let mut seen = std::collections::BTreeSet::new();
+    for id in &ids {
+        seen.insert(format!("{:?}", status(&f.store, id).await));
+    }
+    assert!(
+        seen.len() >= 2,
+        "the demo should hold customers in several states: {seen:?}"
+    );
+    audit_ok(&f.store).await;
+}
+
+/// The customer's status by the gate, checked against the full verification record (the other
+/// states, resolutions and staleness are reached by the tests that call this).
+async fn status(store: &dealerdesk::store::Store, id: &str) -> VerificationStatus {
+    let gate = verify::verification_status(store, id)
+        .await
+        .expect("status");
+    let full = verify::latest_verification(store, &cli_actor(), id, now())
+        .await
+        .expect("record")
+        .map_or(VerificationStatus::NotChecked, |v| v.status);
+    assert_eq!(gate, full, "the gate and the full record disagree for {id}");
+    gate
 }
