@@ -175,6 +175,16 @@ fn chain_hash(prev_hash: &str, canonical: &[u8]) -> String {
     hex::encode(h.finalize())
 }
 
+/// Inserts the staged entries, given as one JSON array (`?1`) of rows in column order.
+macro_rules! insert_staged_sql {
+    () => {
+        "INSERT INTO audit_log (seq, at, actor, action, subject, outcome, detail, prev_hash, hash)
+         SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5,
+                value ->> 6, value ->> 7, value ->> 8
+         FROM json_each(?1) ORDER BY key"
+    };
+}
+
 fn head_bytes(seq: i64, hash: &str) -> Vec<u8> {
     format!("{seq}:{hash}").into_bytes()
 }
@@ -187,7 +197,7 @@ pub async fn append(
     event: &AuditEvent,
 ) -> Result<i64, sqlx::Error> {
     let mut head = ChainHead::read(conn).await?;
-    let seq = head.append(conn, now, event).await?;
+    let seq = head.stage(now, event);
     head.seal(conn, cipher).await?;
     Ok(seq)
 }
@@ -211,19 +221,26 @@ pub struct ChainHead {
 impl ChainHead {
     /// Reads the head of the chain (the genesis when the log is empty).
     pub async fn read(conn: &mut SqliteConnection) -> Result<Self, sqlx::Error> {
-        let last = sqlx::query(r#"SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1"#)
+        let last: Option<(i64, String)> = sqlx::query_as(Self::QUERY)
             .fetch_optional(&mut *conn)
             .await?;
-        let (seq, hash) = match last {
-            Some(row) => (row.try_get::<i64, _>(0)?, row.try_get::<String, _>(1)?),
-            None => (0, GENESIS.to_string()),
-        };
-        Ok(Self {
+        Ok(Self::from_last(last))
+    }
+
+    /// The query [`ChainHead::read`] runs: the last entry's seq and hash, or no row. A caller
+    /// may end its own statements with it to save a round trip, and pass what it returns to
+    /// [`ChainHead::from_last`].
+    pub const QUERY: &'static str = "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1";
+
+    /// The head from the last entry's seq and hash (the genesis when the log is empty).
+    pub fn from_last(last: Option<(i64, String)>) -> Self {
+        let (seq, hash) = last.unwrap_or_else(|| (0, GENESIS.to_string()));
+        Self {
             seq,
             hash,
             unsealed: false,
             staged: Vec::new(),
-        })
+        }
     }
 
     /// Appends one entry after this head and moves the head to it; returns its seq. The sealed
@@ -306,15 +323,10 @@ impl ChainHead {
             return Ok(());
         }
         let rows = serde_json::Value::Array(std::mem::take(&mut self.staged)).to_string();
-        sqlx::query(
-            r#"INSERT INTO audit_log (seq, at, actor, action, subject, outcome, detail, prev_hash, hash)
-               SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5,
-                      value ->> 6, value ->> 7, value ->> 8
-               FROM json_each(?1) ORDER BY key"#,
-        )
-        .bind(rows)
-        .execute(&mut *conn)
-        .await?;
+        sqlx::query(insert_staged_sql!())
+            .bind(rows)
+            .execute(&mut *conn)
+            .await?;
         Ok(())
     }
 
@@ -324,17 +336,28 @@ impl ChainHead {
         conn: &mut SqliteConnection,
         cipher: &FieldCipher,
     ) -> Result<(), sqlx::Error> {
-        self.flush(conn).await?;
         if !self.unsealed {
-            return Ok(());
+            return self.flush(conn).await;
         }
         let seal = cipher.seal(&head_bytes(self.seq, &self.hash));
-        meta_set(
-            conn,
-            HEAD_KEY,
-            &format!("{}:{}:{seal}", self.seq, self.hash),
-        )
-        .await?;
+        let head = format!("{}:{}:{seal}", self.seq, self.hash);
+        if self.staged.is_empty() {
+            meta_set(conn, HEAD_KEY, &head).await?;
+        } else {
+            // The staged entries and the sealed head in one round trip to the database thread
+            // (each costs about as much as the writes themselves).
+            let rows = serde_json::Value::Array(std::mem::take(&mut self.staged)).to_string();
+            sqlx::query(concat!(
+                insert_staged_sql!(),
+                "; INSERT INTO meta (key, value) VALUES (?2, ?3)
+                   ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+            ))
+            .bind(rows)
+            .bind(HEAD_KEY)
+            .bind(head)
+            .execute(&mut *conn)
+            .await?;
+        }
         self.unsealed = false;
         Ok(())
     }
