@@ -282,6 +282,19 @@ impl std::fmt::Display for Action {
     }
 }
 
+/// A history entry's action in words: the transition's, "started" for the creation, else the
+/// recorded word.
+fn action_label(action: &str) -> String {
+    Action::ALL
+        .iter()
+        .find(|a| a.as_str() == action)
+        .map(|a| a.to_string())
+        .unwrap_or_else(|| match action {
+            "create" | "created" => "started".to_string(),
+            other => other.replace('_', " "),
+        })
+}
+
 /// The transition table: the state `action` leads to from `from`, or `None` when illegal.
 pub fn next_state(from: ApplicationState, action: Action) -> Option<ApplicationState> {
     use Action as A;
@@ -565,7 +578,12 @@ pub struct HistoryEntry {
     pub from_state: Option<ApplicationState>,
     pub to_state: ApplicationState,
     pub action: String,
+    /// What happened, in words ("submitted", "approved with conditions").
+    pub action_label: String,
+    /// As recorded (`staff:<username>`, ...).
     pub actor: String,
+    /// Who that is, in words: the staff member's name.
+    pub actor_name: String,
     pub at: String,
     pub note: Option<String>,
 }
@@ -614,7 +632,10 @@ pub struct ApplicationView {
     pub ready_to_contract: bool,
     pub created_at: String,
     pub updated_at: String,
+    /// As recorded (`staff:<username>`, ...).
     pub created_by: String,
+    /// Who started it, in words: the staff member's name.
+    pub created_by_name: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -1499,11 +1520,12 @@ pub async fn get_application(
     let mut conn = store.pool().acquire().await?;
     let r = sqlx::query(
         r#"SELECT a.*, c.given_name, c.family_name, k.given_name AS co_given, k.family_name AS co_family,
-                  l.name AS lender_name
+                  l.name AS lender_name, s.display_name AS created_by_display
            FROM credit_application a
            JOIN customer c ON c.id = a.customer_id
            LEFT JOIN customer k ON k.id = a.co_applicant_id
            LEFT JOIN lender l ON l.id = a.lender_id
+           LEFT JOIN staff s ON 'staff:' || s.username = a.created_by
            WHERE a.id = ?1 AND a.deleted_at IS NULL"#,
     )
     .bind(id)
@@ -1538,8 +1560,10 @@ pub async fn get_application(
         None => None,
     };
     let history = sqlx::query(
-        r#"SELECT from_state, to_state, action, actor, at, note FROM application_history
-           WHERE application_id = ?1 ORDER BY seq"#,
+        r#"SELECT h.from_state, h.to_state, h.action, h.actor, h.at, h.note, s.display_name
+           FROM application_history h
+           LEFT JOIN staff s ON 'staff:' || s.username = h.actor
+           WHERE h.application_id = ?1 ORDER BY h.seq"#,
     )
     .bind(id)
     .fetch_all(&mut *conn)
@@ -1554,7 +1578,12 @@ pub async fn get_application(
                 .and_then(ApplicationState::parse),
             to_state: ApplicationState::parse(&to)
                 .ok_or_else(|| ApplicationError::Corrupt(format!("unknown state {to}")))?,
+            action_label: action_label(&h.try_get::<String, _>("action")?),
             action: h.try_get("action")?,
+            actor_name: crate::auth::actor_label(
+                &h.try_get::<String, _>("actor")?,
+                h.try_get::<Option<String>, _>("display_name")?.as_deref(),
+            ),
             actor: h.try_get("actor")?,
             at: h.try_get("at")?,
             note: h.try_get("note")?,
@@ -1634,6 +1663,11 @@ pub async fn get_application(
         ) && open == 0,
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
+        created_by_name: crate::auth::actor_label(
+            &r.try_get::<String, _>("created_by")?,
+            r.try_get::<Option<String>, _>("created_by_display")?
+                .as_deref(),
+        ),
         created_by: r.try_get("created_by")?,
     })
 }

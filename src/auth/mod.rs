@@ -1068,6 +1068,24 @@ pub enum Actor {
     Customer(String),
 }
 
+/// Who an audit or history actor name (`staff:<username>`, `cli:<user>`, `system`, ...) is, in
+/// words for a screen: the staff member's display name when the caller found one.
+pub fn actor_label(actor: &str, display_name: Option<&str>) -> String {
+    if let Some(name) = display_name.map(str::trim).filter(|n| !n.is_empty()) {
+        return name.to_string();
+    }
+    if let Some(user) = actor.strip_prefix("cli:") {
+        return format!("{user} (command line)");
+    }
+    if actor.starts_with("customer:") || actor.starts_with("portal:") {
+        return "the customer".to_string();
+    }
+    if actor == "system" {
+        return "DealerDesk".to_string();
+    }
+    actor.strip_prefix("staff:").unwrap_or(actor).to_string()
+}
+
 impl Actor {
     /// The CLI actor, named after the operating-system user.
     pub fn cli() -> Self {
@@ -1093,5 +1111,24 @@ impl Actor {
             Actor::Cli(_) => true,
             Actor::Customer(_) => false,
         }
+    }
+}
+
+#[cfg(test)]
+mod actor_label_tests {
+    use super::actor_label;
+
+    #[test]
+    fn each_kind_of_actor_reads_as_words() {
+        assert_eq!(
+            actor_label("staff:morgan.fi", Some("Morgan Fi")),
+            "Morgan Fi"
+        );
+        assert_eq!(actor_label("staff:gone", None), "gone");
+        assert_eq!(actor_label("cli:demo", None), "demo (command line)");
+        assert_eq!(actor_label("portal:10.0.0.7", None), "the customer");
+        assert_eq!(actor_label("customer:abc", None), "the customer");
+        assert_eq!(actor_label("system", None), "DealerDesk");
+        assert_eq!(actor_label("lender:x", Some("  ")), "lender:x");
     }
 }

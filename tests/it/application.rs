@@ -819,6 +819,17 @@ async fn a_verified_application_goes_from_submission_to_funded_with_stipulations
     );
     let actions: Vec<&str> = view.history.iter().map(|h| h.action.as_str()).collect();
     assert_eq!(actions, vec!["create", "mark_ready", "submit", "condition"]);
+    // The screen says who in words: the staff member's name, not the audit actor.
+    let submitted = view.history.iter().find(|h| h.action == "submit");
+    assert_eq!(
+        submitted.map(|h| (h.actor.as_str(), h.actor_name.as_str())),
+        Some(("staff:fiona", "Test fiona"))
+    );
+    assert!(
+        view.created_by_name.ends_with("(command line)"),
+        "started from the CLI fixture: {}",
+        view.created_by_name
+    );
 
     assert!(matches!(
         app::transition(&f.store, &fiona, &id, Action::Contract, None, later).await,

@@ -87,7 +87,7 @@ function view(state: ApplicationState, extra: Partial<ApplicationView> = {}): Ap
     lender_name: 'Lone Star Credit Union',
     consent: null,
     history: [
-      { from_state: null, to_state: 'draft', action: 'created', actor: 'jasmine', at: '2026-11-20T15:00:00Z', note: null },
+      { from_state: null, to_state: 'draft', action: 'create', action_label: 'started', actor: 'staff:jasmine', actor_name: 'Jasmine Brooks', at: '2026-11-20T15:00:00Z', note: null },
     ],
     decisions: [],
     stipulations: [],
@@ -95,7 +95,8 @@ function view(state: ApplicationState, extra: Partial<ApplicationView> = {}): Ap
     ready_to_contract: false,
     created_at: '2026-11-20T15:00:00Z',
     updated_at: '2026-11-21T15:00:00Z',
-    created_by: 'jasmine',
+    created_by: 'staff:jasmine',
+    created_by_name: 'Jasmine Brooks',
     ...extra,
   };
 }
@@ -294,6 +295,10 @@ describe('editing a draft', () => {
     const detail = render(ApplicationDetail, { id: 'app_1' });
     const items = await screen.findAllByTestId('application-blocker');
     expect(items[0]).toHaveTextContent('No credit score');
+    // People, not audit actors: the names Rust resolved.
+    expect(screen.getByText(/started .* by Jasmine Brooks/)).toBeInTheDocument();
+    expect(screen.getAllByTestId('history-entry')[0]).toHaveTextContent('started by Jasmine Brooks');
+    expect(document.body).not.toHaveTextContent('staff:jasmine');
     expect(items[1]).toHaveTextContent('The residence history covers 20 months; add entries back to 2024-11-26 (24 months)');
     const user = userEvent.setup();
     await user.click(screen.getByTestId('application-edit'));

@@ -430,7 +430,19 @@ captured_by: string, at: string, text_version: string, text_sha256: string,
  */
 parties: string, };
 
-export type HistoryEntry = { from_state: ApplicationState | null, to_state: ApplicationState, action: string, actor: string, at: string, note: string | null, };
+export type HistoryEntry = { from_state: ApplicationState | null, to_state: ApplicationState, action: string, 
+/**
+ * What happened, in words ("submitted", "approved with conditions").
+ */
+action_label: string, 
+/**
+ * As recorded (`staff:<username>`, ...).
+ */
+actor: string, 
+/**
+ * Who that is, in words: the staff member's name.
+ */
+actor_name: string, at: string, note: string | null, };
 
 export type LenderDecision = { 
 /**
@@ -484,7 +496,15 @@ open_stipulations: number,
 /**
  * Approved or conditional with every stipulation cleared: the contract can be printed.
  */
-ready_to_contract: boolean, created_at: string, updated_at: string, created_by: string, };
+ready_to_contract: boolean, created_at: string, updated_at: string, 
+/**
+ * As recorded (`staff:<username>`, ...).
+ */
+created_by: string, 
+/**
+ * Who started it, in words: the staff member's name.
+ */
+created_by_name: string, };
 
 export type ApplicationSummary = { id: string, state: ApplicationState, phase: string, customer_id: string, customer_name: string, deal_id: string, lender_id: string | null, 
 /**

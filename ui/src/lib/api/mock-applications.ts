@@ -82,7 +82,7 @@ export function applicationsHandler(
       lender_id: 'lnd_1',
       lender_name: 'Lone Star Credit Union',
       consent: state === 'draft' ? null : { captured_by: 'jbrooks', at, text_version: 'credit-consent-2026-11', text_sha256: '00', parties: 'applicant' },
-      history: [{ from_state: null, to_state: 'draft', action: 'created', actor: 'jbrooks', at, note: null }],
+      history: [{ from_state: null, to_state: 'draft', action: 'create', action_label: 'started', actor: 'staff:jbrooks', actor_name: 'Jasmine Brooks', at, note: null }],
       decisions: [],
       stipulations:
         state === 'conditional'
@@ -92,7 +92,8 @@ export function applicationsHandler(
       ready_to_contract: state === 'approved',
       created_at: at,
       updated_at: at,
-      created_by: 'jbrooks',
+      created_by: 'staff:jbrooks',
+      created_by_name: 'Jasmine Brooks',
     };
   }
 
@@ -126,7 +127,16 @@ export function applicationsHandler(
     updated_at: a.updated_at,
   });
   const move = (a: ApplicationView, to: ApplicationState, action: string, note: string | null) => {
-    a.history.push({ from_state: a.state, to_state: to, action, actor: who().username, at: now(), note });
+    a.history.push({
+      from_state: a.state,
+      to_state: to,
+      action,
+      action_label: action.replace(/_/g, ' '),
+      actor: `staff:${who().username}`,
+      actor_name: who().username,
+      at: now(),
+      note,
+    });
     a.state = to;
     a.phase = phase(to);
     a.updated_at = now();
@@ -187,7 +197,7 @@ export function applicationsHandler(
         const deal = deals.find((d) => d.id === input.deal_id) ?? fail('not_found', 'That deal was not found.');
         const a = make(deal, 'draft', 0);
         a.created_at = a.updated_at = now();
-        a.history[0] = { from_state: null, to_state: 'draft', action: 'created', actor: who().username, at: now(), note: null };
+        a.history[0] = { from_state: null, to_state: 'draft', action: 'create', action_label: 'started', actor: `staff:${who().username}`, actor_name: who().username, at: now(), note: null };
         apps.push(apply(a, input));
         return a;
       }
