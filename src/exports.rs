@@ -133,6 +133,22 @@ pub fn check_save_path(path: &Path) -> Result<PathBuf, BadSavePath> {
 /// Writes `bytes` at a path the user chose (checked with [`check_save_path`]), replacing a file
 /// there, owner-only, through a temporary file in the same folder. Never opens it.
 pub fn save_to_path(path: &Path, bytes: &[u8]) -> std::io::Result<SavedFile> {
+    stage_at(path, bytes)?.finish()
+}
+
+/// A file written next to where it goes but not there yet (see [`stage_at`]): [`Staged::finish`]
+/// moves it into place; dropped unfinished, it is removed and the chosen path is untouched.
+#[derive(Debug)]
+pub struct Staged {
+    tmp: PathBuf,
+    path: PathBuf,
+    saved: Option<SavedFile>,
+}
+
+/// Writes `bytes` (synced) to a temporary file in the folder of `path` (checked with
+/// [`check_save_path`]), for a caller that must record something before the file counts as
+/// saved: it finishes the file only once the record is committed.
+pub fn stage_at(path: &Path, bytes: &[u8]) -> std::io::Result<Staged> {
     let path = check_save_path(path)
         .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.0))?;
     let dir = path.parent().unwrap_or_else(|| Path::new("."));
@@ -141,26 +157,46 @@ pub fn save_to_path(path: &Path, bytes: &[u8]) -> std::io::Result<SavedFile> {
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_default();
     let tmp = dir.join(format!(".{}.partial", safe_file_name(&name)));
+    let staged = Staged {
+        tmp,
+        saved: Some(SavedFile {
+            path: path.display().to_string(),
+            file_name: name,
+            bytes: u64::try_from(bytes.len()).unwrap_or(u64::MAX),
+            sha256: sha256_hex(bytes),
+            opened: false,
+        }),
+        path,
+    };
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
     {
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        let mut f = options.open(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
     }
-    std::fs::rename(&tmp, &path)?;
-    Ok(SavedFile {
-        path: path.display().to_string(),
-        file_name: name,
-        bytes: u64::try_from(bytes.len()).unwrap_or(u64::MAX),
-        sha256: sha256_hex(bytes),
-        opened: false,
-    })
+    let mut f = options.open(&staged.tmp)?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    Ok(staged)
+}
+
+impl Staged {
+    /// Moves the file into place (replacing a file there).
+    pub fn finish(mut self) -> std::io::Result<SavedFile> {
+        std::fs::rename(&self.tmp, &self.path)?;
+        self.saved
+            .take()
+            .ok_or_else(|| std::io::Error::other("the file was already saved"))
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if self.saved.is_some() {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
 }
 
 /// Starts the desktop's handler for the file (its PDF viewer prints through the OS dialog).

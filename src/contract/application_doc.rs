@@ -20,8 +20,9 @@ use sqlx::Row;
 
 use super::render::{certificate_pages, party_text, us_date, usd, vehicle_row, Sheet, BODY, SMALL};
 use super::{
-    get_document, void_replaced, AppliedSignature, Certificate, ContractError, ContractParty,
-    ContractVehicle, RenderMode, Rendered, RenderedDocument, Signer,
+    get_document, record_document, void_replaced, AppliedSignature, Certificate, ContractError,
+    ContractParty, ContractVehicle, DocumentStatus, NewDocument, Origin, RenderMode, Rendered,
+    RenderedDocument, Signer,
 };
 use crate::application::{self as app, ApplicationError, ApplicationView, CONSENT_TEXTS};
 use crate::audit::{self, AuditEvent, AuditOutcome};
@@ -31,7 +32,7 @@ use crate::customer::validate::parse_date;
 use crate::deal::{self, OptionTerms};
 use crate::money::Money;
 use crate::pdf::{DocInfo, TextStyle};
-use crate::store::{journal, new_id, ts, Store};
+use crate::store::{new_id, Store};
 
 /// Kind of a credit application document in `contract_document`.
 pub const KIND: &str = "credit_application";
@@ -731,41 +732,31 @@ pub async fn render_for_application(
         .map_err(|e| ContractError::QuoteDamaged(e.to_string()))?;
     let input_json =
         serde_json::to_string(&input).map_err(|e| ContractError::QuoteDamaged(e.to_string()))?;
-    let seq = journal(
+    record_document(
         &mut tx,
-        "contract_document",
-        &id,
-        "insert",
-        store.device_id(),
+        store,
+        &NewDocument {
+            id: &id,
+            origin: Origin {
+                deal_id: &deal_id,
+                option_id: None,
+                option_position: None,
+                application_id: Some(application_id),
+                kind: KIND,
+                quote_sha256: &snapshot,
+            },
+            version,
+            status: DocumentStatus::Draft,
+            authoritative: mode == RenderMode::Original,
+            rendered: (&rendered).into(),
+            fields_json: &fields_json,
+            input_json: &input_json,
+            supersedes: superseded.as_deref(),
+            actor,
+            signed_at: None,
+        },
         now,
     )
-    .await?;
-    sqlx::query(
-        r#"INSERT INTO contract_document (id, deal_id, option_id, option_position, application_id, kind,
-               version, status, authoritative, quote_sha256, pdf, pdf_sha256, page_count, fields_json,
-               input_json, supersedes_id, rendered_by, signed_at, created_at, updated_at, device_id,
-               change_seq)
-           VALUES (?1, ?2, NULL, NULL, ?3, ?4, ?5, 'draft', ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,
-                   NULL, ?15, ?15, ?16, ?17)"#,
-    )
-    .bind(&id)
-    .bind(&deal_id)
-    .bind(application_id)
-    .bind(KIND)
-    .bind(version)
-    .bind(i64::from(mode == RenderMode::Original))
-    .bind(&snapshot)
-    .bind(&rendered.bytes)
-    .bind(&rendered.sha256)
-    .bind(i64::from(rendered.page_count))
-    .bind(&fields_json)
-    .bind(&input_json)
-    .bind(&superseded)
-    .bind(actor.name())
-    .bind(ts(now))
-    .bind(store.device_id())
-    .bind(seq)
-    .execute(&mut *tx)
     .await?;
     let event = AuditEvent::new(actor.name(), "contract.render", AuditOutcome::Success)
         .subject(format!("contract:{id}"))

@@ -58,16 +58,24 @@ pub async fn save_document_as(
         message: e.0,
     })?;
     let source = get_document(store, document_id).await?;
-    let (bytes, saved_id) = if source.kind == "deal_jacket" {
-        (document_pdf(store, &source.id).await?, source.id.clone())
-    } else {
-        let copy = sign::copy_of(store, actor, &source.id, now).await?;
-        (copy.pdf, copy.record.id)
-    };
-    let saved = exports::save_to_path(&target, &bytes).map_err(|e| ContractError::NotReady {
+    let not_written = |e: std::io::Error| ContractError::NotReady {
         field: "path",
         message: format!("the file could not be written there: {e}"),
-    })?;
+    };
+    // The file is written first (beside its place) and moved into place once the copy is on
+    // record: a failed write records nothing, and a failed record leaves no file.
+    let (staged, saved_id) = if source.kind == "deal_jacket" {
+        let bytes = document_pdf(store, &source.id).await?;
+        let staged = exports::stage_at(&target, &bytes).map_err(not_written)?;
+        (staged, source.id.clone())
+    } else {
+        let (copy, staged) = sign::copy_delivered(store, actor, &source.id, now, |bytes| {
+            exports::stage_at(&target, bytes).map_err(not_written)
+        })
+        .await?;
+        (staged, copy.record.id)
+    };
+    let saved = staged.finish().map_err(not_written)?;
     let event = AuditEvent::new(actor.name(), "contract.save_as", AuditOutcome::Success)
         .subject(format!("contract:{saved_id}"))
         .detail(format!(

@@ -20,7 +20,8 @@ use ts_rs::TS;
 use super::render::{Sheet, BODY, SMALL};
 use super::sign::render_copy;
 use super::{
-    application_doc, get_document, ContractError, ContractRecord, DocumentStatus, RenderMode,
+    application_doc, get_document, record_document, ContractError, ContractRecord, DocumentStatus,
+    NewDocument, Origin, Pdf, RenderMode,
 };
 use crate::application::adverse;
 use crate::audit::{self, AuditEvent, AuditOutcome};
@@ -28,7 +29,7 @@ use crate::auth::Actor;
 use crate::crypto::sha256_hex;
 use crate::deal;
 use crate::pdf::{DocInfo, PdfError, TextStyle};
-use crate::store::{journal, new_id, ts, Store};
+use crate::store::{new_id, Store};
 
 /// Kind of a deal jacket in `contract_document`.
 pub const KIND: &str = "deal_jacket";
@@ -702,37 +703,35 @@ pub async fn jacket_for_deal(
         serde_json::to_string(&manifest).map_err(|e| ContractError::QuoteDamaged(e.to_string()))?;
     let manifest_sha = sha256_hex(manifest_json.as_bytes());
     let mut tx = store.begin_write().await?;
-    let seq = journal(
+    record_document(
         &mut tx,
-        "contract_document",
-        &id,
-        "insert",
-        store.device_id(),
+        store,
+        &NewDocument {
+            id: &id,
+            origin: Origin {
+                deal_id,
+                option_id: None,
+                option_position: None,
+                application_id: None,
+                kind: KIND,
+                quote_sha256: &manifest_sha,
+            },
+            version,
+            status: DocumentStatus::Draft,
+            authoritative: false,
+            rendered: Pdf {
+                bytes: &a.bytes,
+                sha256: &a.sha256,
+                page_count: a.page_count,
+            },
+            fields_json: "[]",
+            input_json: &manifest_json,
+            supersedes: None,
+            actor,
+            signed_at: None,
+        },
         now,
     )
-    .await?;
-    sqlx::query(
-        r#"INSERT INTO contract_document (id, deal_id, option_id, option_position, application_id, kind,
-               version, status, authoritative, quote_sha256, pdf, pdf_sha256, page_count, fields_json,
-               input_json, supersedes_id, rendered_by, signed_at, created_at, updated_at, device_id,
-               change_seq)
-           VALUES (?1, ?2, NULL, NULL, NULL, ?3, ?4, 'draft', 0, ?5, ?6, ?7, ?8, '[]', ?9, NULL,
-                   ?10, NULL, ?11, ?11, ?12, ?13)"#,
-    )
-    .bind(&id)
-    .bind(deal_id)
-    .bind(KIND)
-    .bind(version)
-    .bind(&manifest_sha)
-    .bind(&a.bytes)
-    .bind(&a.sha256)
-    .bind(i64::from(a.page_count))
-    .bind(&manifest_json)
-    .bind(actor.name())
-    .bind(ts(now))
-    .bind(store.device_id())
-    .bind(seq)
-    .execute(&mut *tx)
     .await?;
     let contents = a
         .parts

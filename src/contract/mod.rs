@@ -125,6 +125,115 @@ impl DocumentStatus {
     }
 }
 
+/// Where a new document row comes from: its deal and option (a contract) or application (a
+/// credit application), its kind, and the hash of the quote, snapshot or manifest it was
+/// rendered from.
+pub(crate) struct Origin<'a> {
+    pub deal_id: &'a str,
+    pub option_id: Option<&'a str>,
+    pub option_position: Option<u32>,
+    pub application_id: Option<&'a str>,
+    pub kind: &'a str,
+    pub quote_sha256: &'a str,
+}
+
+impl<'a> Origin<'a> {
+    /// The same origin as a stored document (a copy or a sealed version of it).
+    pub fn of(r: &'a ContractRecord) -> Self {
+        Self {
+            deal_id: &r.deal_id,
+            option_id: r.option_id.as_deref(),
+            option_position: r.option_position,
+            application_id: r.application_id.as_deref(),
+            kind: &r.kind,
+            quote_sha256: &r.quote_sha256,
+        }
+    }
+}
+
+/// A rendered PDF's bytes, hash and page count.
+pub(crate) struct Pdf<'a> {
+    pub bytes: &'a [u8],
+    pub sha256: &'a str,
+    pub page_count: u32,
+}
+
+impl<'a> From<&'a Rendered> for Pdf<'a> {
+    fn from(r: &'a Rendered) -> Self {
+        Self {
+            bytes: &r.bytes,
+            sha256: &r.sha256,
+            page_count: r.page_count,
+        }
+    }
+}
+
+/// A document row to record (see [`record_document`]).
+pub(crate) struct NewDocument<'a> {
+    pub id: &'a str,
+    pub origin: Origin<'a>,
+    pub version: i64,
+    pub status: DocumentStatus,
+    pub authoritative: bool,
+    pub rendered: Pdf<'a>,
+    pub fields_json: &'a str,
+    pub input_json: &'a str,
+    pub supersedes: Option<&'a str>,
+    pub actor: &'a Actor,
+    pub signed_at: Option<DateTime<Utc>>,
+}
+
+/// Records a document inside the caller's write transaction: its change-journal row and the
+/// document row (contracts, credit applications, copies, sealed versions and jackets alike).
+pub(crate) async fn record_document(
+    conn: &mut sqlx::SqliteConnection,
+    store: &Store,
+    d: &NewDocument<'_>,
+    now: DateTime<Utc>,
+) -> Result<(), ContractError> {
+    let seq = journal(
+        conn,
+        "contract_document",
+        d.id,
+        "insert",
+        store.device_id(),
+        now,
+    )
+    .await?;
+    sqlx::query(
+        r#"INSERT INTO contract_document (id, deal_id, option_id, option_position, application_id, kind,
+               version, status, authoritative, quote_sha256, pdf, pdf_sha256, page_count, fields_json,
+               input_json, supersedes_id, rendered_by, signed_at, created_at, updated_at, device_id,
+               change_seq)
+           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
+                   ?19, ?19, ?20, ?21)"#,
+    )
+    .bind(d.id)
+    .bind(d.origin.deal_id)
+    .bind(d.origin.option_id)
+    .bind(d.origin.option_position.map(i64::from))
+    .bind(d.origin.application_id)
+    .bind(d.origin.kind)
+    .bind(d.version)
+    .bind(d.status.as_str())
+    .bind(i64::from(d.authoritative))
+    .bind(d.origin.quote_sha256)
+    .bind(d.rendered.bytes)
+    .bind(d.rendered.sha256)
+    .bind(i64::from(d.rendered.page_count))
+    .bind(d.fields_json)
+    .bind(d.input_json)
+    .bind(d.supersedes)
+    .bind(d.actor.name())
+    .bind(d.signed_at.map(ts))
+    .bind(ts(now))
+    .bind(store.device_id())
+    .bind(seq)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
 /// A stored contract document (without its bytes; see [`document_pdf`]).
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct ContractRecord {
@@ -528,40 +637,31 @@ pub async fn render_for_deal(
         .map_err(|e| ContractError::QuoteDamaged(e.to_string()))?;
     let input_json =
         serde_json::to_string(&input).map_err(|e| ContractError::QuoteDamaged(e.to_string()))?;
-    let seq = journal(
+    record_document(
         &mut tx,
-        "contract_document",
-        &id,
-        "insert",
-        store.device_id(),
+        store,
+        &NewDocument {
+            id: &id,
+            origin: Origin {
+                deal_id: deal_id.trim(),
+                option_id: Some(&opt.id),
+                option_position: Some(opt.position),
+                application_id: None,
+                kind: rendered.kind,
+                quote_sha256: &opt.quote_sha256,
+            },
+            version,
+            status: DocumentStatus::Draft,
+            authoritative: mode == RenderMode::Original,
+            rendered: (&rendered).into(),
+            fields_json: &fields_json,
+            input_json: &input_json,
+            supersedes: superseded.as_deref(),
+            actor,
+            signed_at: None,
+        },
         now,
     )
-    .await?;
-    sqlx::query(
-        r#"INSERT INTO contract_document (id, deal_id, option_id, option_position, kind, version, status,
-               authoritative, quote_sha256, pdf, pdf_sha256, page_count, fields_json, input_json, supersedes_id,
-               rendered_by, signed_at, created_at, updated_at, device_id, change_seq)
-           VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'draft', ?7, ?8, ?9, ?10, ?11, ?12, ?18, ?13, ?14, NULL, ?15, ?15, ?16, ?17)"#,
-    )
-    .bind(&id)
-    .bind(deal_id.trim())
-    .bind(&opt.id)
-    .bind(i64::from(opt.position))
-    .bind(rendered.kind)
-    .bind(version)
-    .bind(i64::from(mode == RenderMode::Original))
-    .bind(&opt.quote_sha256)
-    .bind(&rendered.bytes)
-    .bind(&rendered.sha256)
-    .bind(i64::from(rendered.page_count))
-    .bind(&fields_json)
-    .bind(&superseded)
-    .bind(actor.name())
-    .bind(ts(now))
-    .bind(store.device_id())
-    .bind(seq)
-    .bind(&input_json)
-    .execute(&mut *tx)
     .await?;
     let kind = match opt.kind {
         OptionKind::Loan => "retail installment contract",

@@ -21,9 +21,9 @@ use sqlx::{Row, SqliteConnection};
 use ts_rs::TS;
 
 use super::{
-    get_document, record_from, AppliedSignature, Certificate, CertificateEvent, ContractError,
-    ContractRecord, DocumentInput, DocumentStatus, RenderMode, Rendered, RenderedDocument,
-    SignatureField, SignatureMark, Signer, RECORD_COLUMNS,
+    get_document, record_document, record_from, AppliedSignature, Certificate, CertificateEvent,
+    ContractError, ContractRecord, DocumentInput, DocumentStatus, NewDocument, Origin, RenderMode,
+    Rendered, RenderedDocument, SignatureField, SignatureMark, Signer, RECORD_COLUMNS,
 };
 use crate::audit::{self, AuditEvent, AuditOutcome};
 use crate::auth::{Actor, Role};
@@ -793,32 +793,22 @@ pub async fn seal(
     let fields_json = serde_json::to_string(&sealed.fields)
         .map_err(|e| ContractError::QuoteDamaged(e.to_string()))?;
     let input_json = sealed_input.to_json()?;
-    let seq = journal(
+    record_document(
         &mut tx,
-        "contract_document",
-        &id,
-        "insert",
-        store.device_id(),
-        now,
-    )
-    .await?;
-    insert_document(
-        &mut tx,
+        store,
         &NewDocument {
             id: &id,
-            source: &l.rec,
+            origin: Origin::of(&l.rec),
             version,
             status: DocumentStatus::Signed,
             authoritative: true,
-            rendered: &sealed,
+            rendered: (&sealed).into(),
             fields_json: &fields_json,
             input_json: &input_json,
             supersedes: Some(&l.rec.id),
             actor,
             signed_at: Some(now),
         },
-        store.device_id(),
-        seq,
         now,
     )
     .await?;
@@ -853,6 +843,21 @@ pub async fn copy_of(
     document_id: &str,
     now: DateTime<Utc>,
 ) -> Result<RenderedDocument, ContractError> {
+    Ok(copy_delivered(store, actor, document_id, now, |_| Ok(()))
+        .await?
+        .0)
+}
+
+/// [`copy_of`], with `deliver` given the copy's bytes inside the transaction that records it,
+/// before the commit: when it fails, the copy is not recorded (a "Save as…" that could not
+/// write the file leaves no copy on record).
+pub(crate) async fn copy_delivered<T>(
+    store: &Store,
+    actor: &Actor,
+    document_id: &str,
+    now: DateTime<Utc>,
+    deliver: impl FnOnce(&[u8]) -> Result<T, ContractError>,
+) -> Result<(RenderedDocument, T), ContractError> {
     let id = new_id();
     let (source, input, copy) = render_copy(store, document_id, &id).await?;
     let input_json = input.to_json()?;
@@ -865,32 +870,22 @@ pub async fn copy_of(
     .await?;
     let fields_json = serde_json::to_string(&copy.fields)
         .map_err(|e| ContractError::QuoteDamaged(e.to_string()))?;
-    let seq = journal(
+    record_document(
         &mut tx,
-        "contract_document",
-        &id,
-        "insert",
-        store.device_id(),
-        now,
-    )
-    .await?;
-    insert_document(
-        &mut tx,
+        store,
         &NewDocument {
             id: &id,
-            source: &source,
+            origin: Origin::of(&source),
             version,
             status: DocumentStatus::Draft,
             authoritative: false,
-            rendered: &copy,
+            rendered: (&copy).into(),
             fields_json: &fields_json,
             input_json: &input_json,
             supersedes: None,
             actor,
             signed_at: None,
         },
-        store.device_id(),
-        seq,
         now,
     )
     .await?;
@@ -904,12 +899,16 @@ pub async fn copy_of(
             copy.sha256
         ));
     audit::append(&mut tx, store.cipher(), now, &event).await?;
+    let delivered = deliver(&copy.bytes)?;
     tx.commit().await?;
     let record = get_document(store, &id).await?;
-    Ok(RenderedDocument {
-        record,
-        pdf: copy.bytes,
-    })
+    Ok((
+        RenderedDocument {
+            record,
+            pdf: copy.bytes,
+        },
+        delivered,
+    ))
 }
 
 /// A COPY of a stored document rendered (not recorded) as document `copy_id`: a sealed
@@ -947,62 +946,6 @@ pub(crate) async fn render_copy(
         certificate.as_ref(),
     )?;
     Ok((source.rec, input, copy))
-}
-
-/// A document row to insert, carrying over the deal, option or application of `source`.
-pub(crate) struct NewDocument<'a> {
-    pub id: &'a str,
-    pub source: &'a ContractRecord,
-    pub version: i64,
-    pub status: DocumentStatus,
-    pub authoritative: bool,
-    pub rendered: &'a Rendered,
-    pub fields_json: &'a str,
-    pub input_json: &'a str,
-    pub supersedes: Option<&'a str>,
-    pub actor: &'a Actor,
-    pub signed_at: Option<DateTime<Utc>>,
-}
-
-pub(crate) async fn insert_document(
-    conn: &mut SqliteConnection,
-    d: &NewDocument<'_>,
-    device_id: &str,
-    change_seq: i64,
-    now: DateTime<Utc>,
-) -> Result<(), ContractError> {
-    sqlx::query(
-        r#"INSERT INTO contract_document (id, deal_id, option_id, option_position, application_id, kind,
-               version, status, authoritative, quote_sha256, pdf, pdf_sha256, page_count, fields_json,
-               input_json, supersedes_id, rendered_by, signed_at, created_at, updated_at, device_id,
-               change_seq)
-           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-                   ?19, ?19, ?20, ?21)"#,
-    )
-    .bind(d.id)
-    .bind(&d.source.deal_id)
-    .bind(&d.source.option_id)
-    .bind(d.source.option_position.map(i64::from))
-    .bind(&d.source.application_id)
-    .bind(&d.source.kind)
-    .bind(d.version)
-    .bind(d.status.as_str())
-    .bind(i64::from(d.authoritative))
-    .bind(&d.source.quote_sha256)
-    .bind(&d.rendered.bytes)
-    .bind(&d.rendered.sha256)
-    .bind(i64::from(d.rendered.page_count))
-    .bind(d.fields_json)
-    .bind(d.input_json)
-    .bind(d.supersedes)
-    .bind(d.actor.name())
-    .bind(d.signed_at.map(ts))
-    .bind(ts(now))
-    .bind(device_id)
-    .bind(change_seq)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
 }
 
 /// The words the ceremony shows, so the screen never holds its own copy of them.

@@ -1198,6 +1198,26 @@ async fn save_as_writes_a_recorded_copy_where_asked_and_refuses_a_bad_path() {
         before,
         "nothing recorded for a refused path"
     );
+    // A path that passes the checks but cannot be written (its temporary file's name is taken
+    // by a folder; permissions would not stop root): the copy is not recorded either.
+    std::fs::create_dir(dir.path().join(".unwritable.pdf.partial")).expect("blocker");
+    let e = contract::export::save_document_as(
+        &d.f.store,
+        &cli_actor(),
+        &sealed.record.id,
+        &dir.path().join("unwritable.pdf"),
+        now(),
+    )
+    .await
+    .expect_err("the write fails");
+    assert_eq!(e.field(), Some("path"), "{e}");
+    assert!(e.to_string().contains("could not be written"), "{e}");
+    assert!(!dir.path().join("unwritable.pdf").exists());
+    assert_eq!(
+        count(&d.f.store, "SELECT COUNT(*) FROM contract_document").await,
+        before,
+        "no copy on record for a file that was not written"
+    );
     assert_eq!(
         count(
             &d.f.store,
