@@ -217,18 +217,14 @@ async fn run(
                 field: Some("file".into()),
             })?;
             let report = contract::verify(store, &bytes).await?;
-            let text = match (&report.document_id, report.signed) {
-                (Some(id), true) => format!(
-                    "{}: exactly the SIGNED contract document {id} on record\n  sha256 {}",
+            let text = match &report.document_id {
+                Some(id) => format!(
+                    "{}: on record, exactly (document {id}): {}\n  sha256 {}",
                     file.display(),
+                    contract::describe(&contract::get_document(store, id).await?),
                     report.sha256
                 ),
-                (Some(id), false) => format!(
-                    "{}: exactly contract document {id} on record (not signed)\n  sha256 {}",
-                    file.display(),
-                    report.sha256
-                ),
-                (None, _) => format!(
+                None => format!(
                     "{}: NOT on record: no contract document has exactly these bytes\n  sha256 {}",
                     file.display(),
                     report.sha256

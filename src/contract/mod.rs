@@ -280,6 +280,31 @@ pub struct VerifyReport {
     pub sha256: String,
 }
 
+/// A stored document in words ("the signed retail installment contract, version 3", "the deal
+/// jacket, version 1: a set of copies, never signed"), for what `verify` found.
+pub fn describe(r: &ContractRecord) -> String {
+    let (kind, version, authoritative) = (r.kind.as_str(), r.version, r.authoritative);
+    let noun = match kind {
+        "retail_installment" => "retail installment contract",
+        "lease" => "lease",
+        "credit_application" => "credit application",
+        "deal_jacket" => "deal jacket",
+        other => other,
+    };
+    if kind == "deal_jacket" {
+        format!("the {noun}, version {version}: a set of copies, never signed")
+    } else if r.status == DocumentStatus::Signed {
+        format!("the signed {noun}, version {version}")
+    } else if r.status == DocumentStatus::Void {
+        // A draft that was signed, or replaced by a newer version.
+        format!("a voided {noun}, version {version}, replaced by a later version")
+    } else if !authoritative {
+        format!("a COPY (version {version}) of a {noun}, not an original")
+    } else {
+        format!("the {noun}, version {version}, not signed")
+    }
+}
+
 /// What a document in the ceremony is rendered from: a contract's input or a credit
 /// application's snapshot. Stored as `input_json`; which one is told by the document's kind.
 #[derive(Debug, Clone, PartialEq)]

@@ -1486,6 +1486,26 @@ async fn the_cli_runs_a_whole_ceremony_and_verify_says_signed() {
         false,
         "a copy is not the signed original"
     );
+    // Without --json, verify says what the file is in words.
+    let says = |file: &str| {
+        String::from_utf8_lossy(&dd(&db, &["contract", "verify", &p(file)]).stdout).to_string()
+    };
+    assert!(
+        says("signed.pdf").contains("on record, exactly (document")
+            && says("signed.pdf").contains("): the signed retail installment contract, version 2"),
+        "{}",
+        says("signed.pdf")
+    );
+    assert!(
+        says("copy.pdf").contains(": a COPY (version 3) of a retail installment contract"),
+        "{}",
+        says("copy.pdf")
+    );
+    assert!(
+        says("draft.pdf").contains(": a voided retail installment contract, version 1"),
+        "{}",
+        says("draft.pdf")
+    );
     let o = dd(&db, &["audit", "verify", "--json"]);
     assert_eq!(code(&o), 0, "the audit chain holds");
 }

@@ -1064,6 +1064,12 @@ async fn the_cli_renders_the_application_and_prints_the_jacket() {
     );
     assert_eq!(code(&o), 0);
     assert_eq!(json(&o)["signed"], false);
+    let o = dd(&db, &["contract", "verify", jf.to_str().expect("p")]);
+    let said = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        said.contains(": the deal jacket, version") && said.contains("never signed"),
+        "verify calls a jacket a jacket: {said}"
+    );
     let o = dd(
         &db,
         &[
