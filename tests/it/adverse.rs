@@ -16,9 +16,9 @@ use dealerdesk::auth::{Actor, Role};
 use dealerdesk::store::Store;
 
 use crate::application::{
-    add_customer, application_input, check, consent, dd, import_ofac, licence, loan_deal, TEST_CSV,
+    add_customer, application_input, check, consent, import_ofac, licence, loan_deal, TEST_CSV,
 };
-use crate::support::{cli_actor, code, customer_input, fresh, json, now, staff, Fixture};
+use crate::support::{cli_actor, code, customer_input, dd, fresh, json, now, staff, Fixture};
 
 /// The test bank's sheet with Gold's LTV limit cut to 100 %: Maria's deal (LTV 111 %) is
 /// countered.

@@ -3,7 +3,6 @@
 //! stipulation documents, the demo and the CLI.
 
 use std::path::Path;
-use std::process::Command;
 
 use chrono::Duration;
 use dealerdesk::application::{
@@ -22,7 +21,7 @@ use dealerdesk::money::Money;
 use dealerdesk::store::Store;
 use dealerdesk::vehicle::{self, VehicleCondition, VehicleInput};
 
-use crate::support::{cli_actor, code, customer_input, fresh, json, now, staff, today};
+use crate::support::{cli_actor, code, customer_input, dd, fresh, json, now, staff, today};
 
 // ----- the transition table -------------------------------------------------------------------
 
@@ -1009,17 +1008,6 @@ async fn a_tampered_outbox_message_is_rejected_and_never_decided() {
 }
 
 // ----- demo and CLI --------------------------------------------------------------------------
-
-pub(crate) fn dd(db: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_dealerdesk"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .env_remove("DEALERDESK_DB")
-        .env_remove("DEALERDESK_KEY_FILE")
-        .output()
-        .expect("run dealerdesk")
-}
 
 #[tokio::test]
 async fn the_demo_has_three_lenders_and_applications_in_at_least_five_states() {

@@ -1,20 +1,8 @@
 //! The `dealerdesk` binary, run as an operator would, on real files.
 
-use crate::support::{code, json};
+use crate::support::{code, dd, json};
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
-
-fn dd(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dealerdesk"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .env_remove("DEALERDESK_DB")
-        .env_remove("DEALERDESK_KEY_FILE")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run dealerdesk")
-}
+use std::process::{Command, Stdio};
 
 #[test]
 fn init_demo_doctor_and_audit_verify_all_succeed() {

@@ -4,7 +4,7 @@
 //! quote is refused; `verify` knows exactly the bytes on record; the CLI renders and verifies.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use dealerdesk::application::{
     self as app, ApplicationInput, EmploymentEntry, HousingStatus, Intent, Reference,
@@ -24,7 +24,9 @@ use dealerdesk::store::Store;
 use dealerdesk::vehicle::{self, VehicleCondition, VehicleInput};
 use serde_json::Value;
 
-use crate::support::{cli_actor, code, customer_input, fresh, json, now, raw_sql, staff, today};
+use crate::support::{
+    cli_actor, code, customer_input, dd, fresh, json, now, raw_sql, staff, today,
+};
 
 pub(crate) fn loan_terms() -> LoanTerms {
     LoanTerms {
@@ -1001,18 +1003,6 @@ async fn a_co_applicant_on_the_deals_application_is_the_co_buyer() {
         ]
     );
     let _ = &d.customer_id;
-}
-
-pub(crate) fn dd(db: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_dealerdesk"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .env_remove("DEALERDESK_DB")
-        .env_remove("DEALERDESK_KEY_FILE")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run dealerdesk")
 }
 
 #[tokio::test]

@@ -2,7 +2,9 @@
 //! audit and journal rows, options recomputed from their terms, usury caps by state, and the
 //! CLI's JSON shape.
 
-use crate::support::{cli_actor, code, customer_input, fresh, json, now, staff, today};
+use crate::support::{
+    cli_actor, code, customer_input, dd, dd_input, fresh, json, now, staff, today,
+};
 use dealerdesk::auth::{Actor, Role};
 use dealerdesk::customer;
 use dealerdesk::deal::{
@@ -18,7 +20,6 @@ use dealerdesk::vehicle::{
     self, VehicleCondition, VehicleError, VehicleFilter, VehicleInput, VehicleStatus,
 };
 use rust_decimal::Decimal;
-use std::process::{Command, Stdio};
 
 async fn count(store: &Store, sql: &str) -> i64 {
     sqlx::query_scalar(sql)
@@ -823,18 +824,6 @@ async fn an_update_reprices_the_options_and_a_sale_marks_the_vehicle_sold() {
     assert_eq!(sold.total, 1);
 }
 
-fn dd(db: &std::path::Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_dealerdesk"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .env_remove("DEALERDESK_DB")
-        .env_remove("DEALERDESK_KEY_FILE")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run dealerdesk")
-}
-
 #[test]
 fn the_demo_has_deals_of_both_kinds_and_the_cli_lists_them_as_json() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -1029,28 +1018,6 @@ fn inventory_and_deal_types_have_typescript_declarations() {
     assert!(all.contains("mileage: number"), "{all}");
 }
 
-fn dd_stdin(db: &std::path::Path, args: &[&str], stdin: &str) -> std::process::Output {
-    use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_dealerdesk"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .env_remove("DEALERDESK_DB")
-        .env_remove("DEALERDESK_KEY_FILE")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run dealerdesk");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin.as_bytes())
-        .expect("write stdin");
-    child.wait_with_output().expect("dealerdesk finishes")
-}
-
 #[test]
 fn deal_save_reads_json_prices_it_again_and_names_the_field_at_fault() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -1075,7 +1042,11 @@ fn deal_save_reads_json_prices_it_again_and_names_the_field_at_fault() {
             "terms": { "kind": "loan", "input": serde_json::to_value(loan_terms("6.49")).expect("json") }
         }]
     });
-    let saved = dd_stdin(&db, &["deal", "save", "--json"], &input.to_string());
+    let saved = dd_input(
+        &db,
+        &["deal", "save", "--json"],
+        Some(input.to_string().as_bytes()),
+    );
     assert_eq!(
         code(&saved),
         0,
@@ -1088,10 +1059,10 @@ fn deal_save_reads_json_prices_it_again_and_names_the_field_at_fault() {
     let id = d["deal"]["id"].as_str().expect("id").to_string();
 
     input["options"][0]["terms"]["input"]["rate"] = "45".into();
-    let refused = dd_stdin(
+    let refused = dd_input(
         &db,
         &["deal", "save", "--id", &id, "--json"],
-        &input.to_string(),
+        Some(input.to_string().as_bytes()),
     );
     assert_eq!(code(&refused), 3);
     assert_eq!(json(&refused)["error"]["field"], "options.0.rate");
@@ -1100,7 +1071,10 @@ fn deal_save_reads_json_prices_it_again_and_names_the_field_at_fault() {
         unchanged["deal"]["options"][0]["apr"], "6.49",
         "the refused edit left the deal as it was"
     );
-    assert_eq!(code(&dd_stdin(&db, &["deal", "save"], "not json")), 3);
+    assert_eq!(
+        code(&dd_input(&db, &["deal", "save"], Some(b"not json"))),
+        3
+    );
 }
 
 /// A database from the release before deals (its schema and a stocked vehicle) takes the deals

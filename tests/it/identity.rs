@@ -1,10 +1,8 @@
 //! Identity checks on real database files: sanctions list import (versions, atomicity, audit),
 //! screening with spelling variants, and the `identity` / `sanctions` CLI.
 
-use crate::support::{code, json};
-use std::io::Write;
+use crate::support::{code, dd_input, json};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
 
 use dealerdesk::audit;
 use dealerdesk::identity::aamva::build_payload;
@@ -275,28 +273,6 @@ async fn a_truncated_or_garbled_file_leaves_the_previous_list_in_force() {
 
 // ---- the CLI ----
 
-fn dd(db: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_dealerdesk"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .env_remove("DEALERDESK_DB")
-        .env_remove("DEALERDESK_KEY_FILE")
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run dealerdesk");
-    if let (Some(data), Some(mut pipe)) = (stdin, child.stdin.take()) {
-        pipe.write_all(data).expect("write stdin");
-    }
-    child.wait_with_output().expect("dealerdesk finishes")
-}
-
 #[test]
 fn identity_ssn_answers_kind_validity_and_reason_without_a_database() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -308,7 +284,7 @@ fn identity_ssn_answers_kind_validity_and_reason_without_a_database() {
         ("078-05-1120", "invalid", false),
     ];
     for (number, kind, valid) in cases {
-        let o = dd(&db, &["identity", "ssn", number, "--json"], None);
+        let o = dd_input(&db, &["identity", "ssn", number, "--json"], None);
         assert_eq!(code(&o), 0, "{number}: the check ran");
         let j = json(&o);
         assert_eq!(j["kind"], kind, "{number}: kind");
@@ -365,7 +341,7 @@ fn identity_licence_reads_a_file_or_stdin_and_refuses_non_barcodes() {
             Some(payload.as_bytes()),
         ),
     ] {
-        let o = dd(&db, &args, stdin);
+        let o = dd_input(&db, &args, stdin);
         assert_eq!(code(&o), 0, "{how}: {}", String::from_utf8_lossy(&o.stdout));
         let j = json(&o);
         assert_eq!(j["aamva_version"], 10, "{how}: version");
@@ -386,7 +362,7 @@ fn identity_licence_reads_a_file_or_stdin_and_refuses_non_barcodes() {
     }
     let junk = dir.path().join("junk.txt");
     std::fs::write(&junk, "not a barcode").expect("write junk");
-    let o = dd(
+    let o = dd_input(
         &db,
         &[
             "identity",
@@ -399,7 +375,7 @@ fn identity_licence_reads_a_file_or_stdin_and_refuses_non_barcodes() {
     );
     assert_eq!(code(&o), 3, "a file that is not a barcode is invalid input");
     assert_eq!(json(&o)["error"]["field"], "file", "names the field");
-    let o = dd(
+    let o = dd_input(
         &db,
         &["identity", "licence", "--file", "/nonexistent/scan.txt"],
         None,
@@ -411,8 +387,8 @@ fn identity_licence_reads_a_file_or_stdin_and_refuses_non_barcodes() {
 fn sanctions_import_and_screen_work_from_the_cli() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("x.db");
-    assert_eq!(code(&dd(&db, &["init"], None)), 0, "init");
-    let o = dd(&db, &["sanctions", "screen", "John Smith", "--json"], None);
+    assert_eq!(code(&dd_input(&db, &["init"], None)), 0, "init");
+    let o = dd_input(&db, &["sanctions", "screen", "John Smith", "--json"], None);
     assert_eq!(code(&o), 4, "no list imported yet");
 
     let (sdn, alt, add) = (fixture("sdn.csv"), fixture("alt.csv"), fixture("add.csv"));
@@ -421,7 +397,7 @@ fn sanctions_import_and_screen_work_from_the_cli() {
         alt.to_string_lossy(),
         add.to_string_lossy(),
     );
-    let o = dd(
+    let o = dd_input(
         &db,
         &[
             "sanctions",
@@ -456,7 +432,7 @@ fn sanctions_import_and_screen_work_from_the_cli() {
         "counts: {j}"
     );
 
-    let o = dd(
+    let o = dd_input(
         &db,
         &[
             "sanctions",
@@ -494,18 +470,18 @@ fn sanctions_import_and_screen_work_from_the_cli() {
         "primary name: {j}"
     );
 
-    let o = dd(
+    let o = dd_input(
         &db,
         &["sanctions", "screen", "Maria Garcia", "--json"],
         None,
     );
     assert_eq!(json(&o)["matches"], serde_json::json!([]), "no candidates");
-    let o = dd(&db, &["sanctions", "screen", "?!", "--json"], None);
+    let o = dd_input(&db, &["sanctions", "screen", "?!", "--json"], None);
     assert_eq!(code(&o), 3, "a name of only punctuation is invalid input");
 
     let bad = dir.path().join("sdn.csv");
     std::fs::write(&bad, b"7001,\"QUILLFEATHER, Orsolya\",\"individual\"\r\n").expect("write bad");
-    let o = dd(
+    let o = dd_input(
         &db,
         &[
             "sanctions",
@@ -527,14 +503,14 @@ fn sanctions_import_and_screen_work_from_the_cli() {
         "names the file and line: {msg}"
     );
     assert_eq!(j["error"]["field"], "sdn", "names the option");
-    let o = dd(
+    let o = dd_input(
         &db,
         &["sanctions", "screen", "Orsolya Quillfeather", "--json"],
         None,
     );
     assert_eq!(json(&o)["list_version"], 1, "version 1 still in force");
     assert_eq!(
-        code(&dd(&db, &["audit", "verify"], None)),
+        code(&dd_input(&db, &["audit", "verify"], None)),
         0,
         "the audit chain holds"
     );
@@ -1321,9 +1297,9 @@ async fn contact_confirmation_shows_a_later_change_and_an_identity_edit_makes_th
 fn identity_check_show_and_resolve_work_from_the_cli() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("x.db");
-    assert_eq!(code(&dd(&db, &["init"], None)), 0, "init");
+    assert_eq!(code(&dd_input(&db, &["init"], None)), 0, "init");
     let (sdn, alt, add) = (fixture("sdn.csv"), fixture("alt.csv"), fixture("add.csv"));
-    let o = dd(
+    let o = dd_input(
         &db,
         &[
             "sanctions",
@@ -1338,7 +1314,7 @@ fn identity_check_show_and_resolve_work_from_the_cli() {
         None,
     );
     assert_eq!(code(&o), 0, "import");
-    let o = dd(
+    let o = dd_input(
         &db,
         &[
             "customer",
@@ -1377,12 +1353,12 @@ fn identity_check_show_and_resolve_work_from_the_cli() {
     );
     let id = json(&o)["customer"]["id"].as_str().expect("id").to_string();
 
-    let o = dd(&db, &["identity", "show", &id, "--json"], None);
+    let o = dd_input(&db, &["identity", "show", &id, "--json"], None);
     assert_eq!(code(&o), 0);
     assert_eq!(json(&o)["status"], "not_checked");
 
     let payload = maria_licence(&[("DBB", "03101984"), ("DAD", "")]);
-    let o = dd(
+    let o = dd_input(
         &db,
         &["identity", "check", &id, "--licence-file", "-", "--json"],
         Some(payload.as_bytes()),
@@ -1393,7 +1369,7 @@ fn identity_check_show_and_resolve_work_from_the_cli() {
     assert_eq!(j["sanctions"]["list_version"], 1, "{j}");
     let record = j["id"].as_str().expect("record id").to_string();
 
-    let o = dd(
+    let o = dd_input(
         &db,
         &[
             "identity",
@@ -1408,7 +1384,7 @@ fn identity_check_show_and_resolve_work_from_the_cli() {
     );
     assert_eq!(code(&o), 3, "an unknown code is invalid input");
     assert_eq!(json(&o)["error"]["field"], "code");
-    let o = dd(
+    let o = dd_input(
         &db,
         &[
             "identity",
@@ -1422,7 +1398,7 @@ fn identity_check_show_and_resolve_work_from_the_cli() {
         None,
     );
     assert_eq!(code(&o), 4, "no such candidate on this check");
-    let o = dd(
+    let o = dd_input(
         &db,
         &[
             "identity",
@@ -1442,7 +1418,7 @@ fn identity_check_show_and_resolve_work_from_the_cli() {
         String::from_utf8_lossy(&o.stdout)
     );
     assert_eq!(json(&o)["effective_outcome"], "verified");
-    let o = dd(
+    let o = dd_input(
         &db,
         &[
             "identity",
@@ -1456,7 +1432,7 @@ fn identity_check_show_and_resolve_work_from_the_cli() {
     );
     assert_eq!(code(&o), 7, "already decided is a conflict");
 
-    let o = dd(
+    let o = dd_input(
         &db,
         &[
             "identity",
@@ -1471,13 +1447,13 @@ fn identity_check_show_and_resolve_work_from_the_cli() {
         None,
     );
     assert_eq!(code(&o), 0, "confirm contact");
-    let o = dd(&db, &["identity", "show", &id, "--json"], None);
+    let o = dd_input(&db, &["identity", "show", &id, "--json"], None);
     let j = json(&o);
     assert_eq!(j["status"], "verified", "{j}");
     assert_eq!(j["verification"]["id"], record.as_str());
     assert_eq!(j["blockers"], serde_json::json!([]), "{j}");
 
-    let o = dd(
+    let o = dd_input(
         &db,
         &[
             "identity",
@@ -1502,11 +1478,11 @@ fn identity_check_show_and_resolve_work_from_the_cli() {
         String::from_utf8_lossy(&o.stdout)
     );
     assert_eq!(json(&o)["method"], "manual_entry");
-    let o = dd(&db, &["identity", "check", &id, "--json"], None);
+    let o = dd_input(&db, &["identity", "check", &id, "--json"], None);
     assert_eq!(code(&o), 2, "neither a barcode nor a document");
     let junk = dir.path().join("junk.txt");
     std::fs::write(&junk, "not a barcode").expect("write");
-    let o = dd(
+    let o = dd_input(
         &db,
         &[
             "identity",
@@ -1520,7 +1496,7 @@ fn identity_check_show_and_resolve_work_from_the_cli() {
     );
     assert_eq!(code(&o), 3, "not a barcode");
     assert_eq!(json(&o)["error"]["field"], "payload");
-    let o = dd(
+    let o = dd_input(
         &db,
         &[
             "identity",
@@ -1536,10 +1512,10 @@ fn identity_check_show_and_resolve_work_from_the_cli() {
         3,
         "the barcode is read before the customer is looked up"
     );
-    let o = dd(&db, &["identity", "show", "nobody"], None);
+    let o = dd_input(&db, &["identity", "show", "nobody"], None);
     assert_eq!(code(&o), 4, "unknown customer");
     assert_eq!(
-        code(&dd(&db, &["audit", "verify"], None)),
+        code(&dd_input(&db, &["audit", "verify"], None)),
         0,
         "the audit chain holds"
     );

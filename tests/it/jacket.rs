@@ -23,8 +23,8 @@ use dealerdesk::customer;
 use dealerdesk::money::Money;
 use dealerdesk::store::Store;
 
-use crate::contract::{count, dd, desk, layout_text, pages_of, pdftotext, squeezed, Desk};
-use crate::support::{cli_actor, code, customer_input, json, now, raw_sql, staff, today};
+use crate::contract::{count, desk, layout_text, pages_of, pdftotext, squeezed, Desk};
+use crate::support::{cli_actor, code, customer_input, dd, json, now, raw_sql, staff, today};
 
 fn money(s: &str) -> String {
     Money::parse_user(s).expect("money").to_string()

@@ -13,7 +13,7 @@ use dealerdesk::links::{
 };
 use dealerdesk::store::Store;
 
-use crate::support::{cli_actor, customer_input, fresh, now, staff, today};
+use crate::support::{cli_actor, customer_input, dd, fresh, now, staff, today};
 
 /// Links are issued only for verified customers: this one was checked and came out verified.
 pub async fn customer_id(store: &Store) -> String {
@@ -812,18 +812,6 @@ async fn a_contact_correction_waits_for_staff_and_approval_updates_the_customer(
 }
 
 // ----- CLI --------------------------------------------------------------------------------
-
-fn dd(db: &std::path::Path, args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_dealerdesk"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .env_remove("DEALERDESK_DB")
-        .env_remove("DEALERDESK_KEY_FILE")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .expect("run dealerdesk")
-}
 
 #[tokio::test]
 async fn the_cli_issues_lists_checks_and_revokes_links() {

@@ -13,9 +13,9 @@ use dealerdesk::auth::{Actor, Role};
 use dealerdesk::store::Store;
 
 use crate::application::{
-    add_customer, application_input, consent, count, dd, desk, ready_application, Desk, TEST_CSV,
+    add_customer, application_input, consent, count, desk, ready_application, Desk, TEST_CSV,
 };
-use crate::support::{cli_actor, code, customer_input, fresh, json, now, staff, today};
+use crate::support::{cli_actor, code, customer_input, dd, fresh, json, now, staff, today};
 
 // ----- the validator -------------------------------------------------------------------------
 

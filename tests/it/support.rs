@@ -4,6 +4,9 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use dealerdesk::auth::{self, Actor, NewStaff, Role, StaffView};
 use dealerdesk::customer::{AddressInput, CustomerInput};
 use dealerdesk::store::{OpenMode, Store};
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
 use tempfile::TempDir;
 
 pub struct Fixture {
@@ -173,4 +176,33 @@ pub async fn verified_customer(store: &Store) -> String {
         .expect("check");
     assert_eq!(v.outcome, CheckOutcome::Verified, "{:#?}", v.rules);
     id
+}
+
+/// Runs the `dealerdesk` binary on database `db` (ignoring any database or key file the
+/// environment names), with nothing on stdin.
+pub fn dd(db: &Path, args: &[&str]) -> Output {
+    dd_input(db, args, None)
+}
+
+/// [`dd`], with `stdin` piped in when given.
+pub fn dd_input(db: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dealerdesk"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .env_remove("DEALERDESK_DB")
+        .env_remove("DEALERDESK_KEY_FILE")
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run dealerdesk");
+    if let (Some(data), Some(mut pipe)) = (stdin, child.stdin.take()) {
+        pipe.write_all(data).expect("write stdin");
+    }
+    child.wait_with_output().expect("dealerdesk finishes")
 }
