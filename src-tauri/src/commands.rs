@@ -16,7 +16,7 @@ use dealerdesk::audit::{self, AuditFilter, AuditPage, AuditVerifyReport};
 use dealerdesk::auth::{self, Actor, NewStaff, Role, SessionView, SignInOutcome, StaffView};
 use dealerdesk::contract::jacket::{self, JacketReport, PrintedJacket};
 use dealerdesk::contract::sign::{self as signing, CeremonyTexts, SigningStatus};
-use dealerdesk::contract::{self, application_doc, ContractRecord, RenderMode, VerifyReport};
+use dealerdesk::contract::{self, application_doc, ContractRecord, FileCheck, RenderMode};
 use dealerdesk::customer::{
     self, CustomerInput, CustomerPage, CustomerSummary, CustomerUpdate, CustomerView, PiiField,
 };
@@ -986,12 +986,9 @@ pub async fn seal_contract(
 /// Whether a PDF file is exactly a document on record (and a signed one).
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
-pub async fn verify_contract_file(
-    state: State<'_, AppState>,
-    bytes: Vec<u8>,
-) -> Result<VerifyReport> {
+pub async fn verify_contract_file(state: State<'_, AppState>, bytes: Vec<u8>) -> Result<FileCheck> {
     state.authorize(ANY, "contract.verify").await?;
-    Ok(contract::verify(state.store()?, &bytes).await?)
+    Ok(contract::check_file(state.store()?, &bytes).await?)
 }
 
 /// Prints a credit application as a document to sign through the ceremony (the original:

@@ -216,15 +216,15 @@ async fn run(
                 message: format!("could not read {}: {e}", file.display()),
                 field: Some("file".into()),
             })?;
-            let report = contract::verify(store, &bytes).await?;
-            let text = match &report.document_id {
-                Some(id) => format!(
-                    "{}: on record, exactly (document {id}): {}\n  sha256 {}",
+            let check = contract::check_file(store, &bytes).await?;
+            let report = check.report;
+            let text = match (&report.document_id, &check.what) {
+                (Some(id), Some(what)) => format!(
+                    "{}: on record, exactly (document {id}): {what}\n  sha256 {}",
                     file.display(),
-                    contract::describe(&contract::get_document(store, id).await?),
                     report.sha256
                 ),
-                None => format!(
+                _ => format!(
                     "{}: NOT on record: no contract document has exactly these bytes\n  sha256 {}",
                     file.display(),
                     report.sha256

@@ -280,9 +280,29 @@ pub struct VerifyReport {
     pub sha256: String,
 }
 
+/// A file checked at the desk: what [`verify`] says and, when the file is on record, what the
+/// document is in words (see [`describe`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct FileCheck {
+    #[serde(flatten)]
+    #[ts(flatten)]
+    pub report: VerifyReport,
+    pub what: Option<String>,
+}
+
+/// [`verify`], with the document on record described.
+pub async fn check_file(store: &Store, bytes: &[u8]) -> Result<FileCheck, ContractError> {
+    let report = verify(store, bytes).await?;
+    let what = match &report.document_id {
+        Some(id) => Some(describe(&get_document(store, id).await?)),
+        None => None,
+    };
+    Ok(FileCheck { report, what })
+}
+
 /// A stored document in words ("the signed retail installment contract, version 3", "the deal
 /// jacket, version 1: a set of copies, never signed"), for what `verify` found.
-pub fn describe(r: &ContractRecord) -> String {
+fn describe(r: &ContractRecord) -> String {
     let (kind, version, authoritative) = (r.kind.as_str(), r.version, r.authoritative);
     let noun = match kind {
         "retail_installment" => "retail installment contract",

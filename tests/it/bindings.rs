@@ -25,7 +25,7 @@ use dealerdesk::contract::sign::{
     CeremonyTexts, ConsentInput as EsignConsentInput, SignInput, SigningEvent, SigningStatus,
 };
 use dealerdesk::contract::{
-    ContractRecord, DocumentStatus, FieldKind, FieldRect, RenderMode, SignatureField,
+    ContractRecord, DocumentStatus, FieldKind, FieldRect, FileCheck, RenderMode, SignatureField,
     SignatureMark, Signer, VerifyReport,
 };
 use dealerdesk::customer::{
@@ -185,6 +185,7 @@ fn generate() -> String {
         SignatureField::decl(&cfg),
         ContractRecord::decl(&cfg),
         VerifyReport::decl(&cfg),
+        FileCheck::decl(&cfg),
         SignatureMark::decl(&cfg),
         EsignConsentInput::decl(&cfg),
         SignInput::decl(&cfg),

@@ -4,7 +4,7 @@ import userEvent from '@testing-library/user-event';
 import ContractSigning from '../screens/ContractSigning.svelte';
 import ContractPanel from '../lib/components/ContractPanel.svelte';
 import ApplicationDocumentPanel from '../lib/components/ApplicationDocumentPanel.svelte';
-import type { ContractRecord, DealView, SignatureField, SigningEvent, SigningStatus } from '../lib/api/bindings';
+import type { ContractRecord, DealView, FileCheck, SignatureField, SigningEvent, SigningStatus } from '../lib/api/bindings';
 import { hrefFor, parseHash, router } from '../lib/router.svelte';
 import { session } from '../lib/session.svelte';
 import { commandError, sessionView, useBackend } from './fake-backend';
@@ -170,6 +170,7 @@ describe('the contract panel on the deal screen', () => {
   it('prints the original for a manager, opens the ceremony, prints copies and checks a file', async () => {
     session.signedIn(sessionView('finance_manager'));
     let docs: ContractRecord[] = [];
+    let report: FileCheck = { on_record: false, signed: false, document_id: null, sha256: '0123456789abcdef'.repeat(4), what: null };
     const backend = useBackend({
       list_contracts: () => docs,
       render_contract: (a) => {
@@ -178,7 +179,7 @@ describe('the contract panel on the deal screen', () => {
         return r;
       },
       print_contract_copy: () => ({ path: '/x/exports/copy.pdf', file_name: 'copy.pdf', bytes: 1, sha256: '', opened: true }),
-      verify_contract_file: () => ({ on_record: false, signed: false, document_id: null, sha256: '0123456789abcdef'.repeat(4) }),
+      verify_contract_file: () => report,
     });
     render(ContractPanel, { deal: deal() });
     const user = userEvent.setup();
@@ -196,6 +197,13 @@ describe('the contract panel on the deal screen', () => {
     await user.upload(screen.getByTestId('contract-verify-file'), file);
     expect(await screen.findByTestId('contract-verify-result')).toHaveTextContent('not a contract on record');
     expect(backend.calls('verify_contract_file')).toEqual([{ bytes: [37, 80, 68, 70] }]);
+
+    // A file that is one of this deal's documents is named for what it is.
+    report = { on_record: true, signed: false, document_id: 'copy_1', sha256: 'ab'.repeat(32), what: 'a COPY (version 2) of a retail installment contract, not an original' };
+    await user.upload(screen.getByTestId('contract-verify-file'), file);
+    await waitFor(() =>
+      expect(screen.getByTestId('contract-verify-result')).toHaveTextContent('exactly a COPY (version 2) of a retail installment contract, not an original on record (copy_1)'),
+    );
   });
 
   it('offers a salesperson only a copy', async () => {

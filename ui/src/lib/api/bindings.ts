@@ -743,6 +743,20 @@ signed: boolean, document_id: string | null,
  */
 sha256: string, };
 
+export type FileCheck = { what: string | null, 
+/**
+ * The file's exact bytes are a document on record.
+ */
+on_record: boolean, 
+/**
+ * … and that document is signed.
+ */
+signed: boolean, document_id: string | null, 
+/**
+ * SHA-256 of the bytes given.
+ */
+sha256: string, };
+
 export type SignatureMark = { "method": "typed", name: string, } | { "method": "drawn", png: number[], };
 
 export type EsignConsentInput = { signer: Signer, 

@@ -8,7 +8,7 @@ import type {
   SavedFile,
   SignInput,
   SigningStatus,
-  VerifyReport,
+  FileCheck,
 } from './bindings';
 
 export function listContracts(dealId: string): Promise<ContractRecord[]> {
@@ -48,7 +48,7 @@ export function sealContract(documentId: string): Promise<ContractRecord> {
   return call('seal_contract', { document_id: documentId });
 }
 
-export function verifyContractFile(bytes: number[]): Promise<VerifyReport> {
+export function verifyContractFile(bytes: number[]): Promise<FileCheck> {
   return call('verify_contract_file', { bytes });
 }
 
