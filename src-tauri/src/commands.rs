@@ -13,7 +13,9 @@ use dealerdesk::application::{
     StipulationView, SubmitReceipt, Unmet,
 };
 use dealerdesk::audit::{self, AuditFilter, AuditPage, AuditVerifyReport};
-use dealerdesk::auth::{self, Actor, NewStaff, Role, SessionView, SignInOutcome, StaffView};
+use dealerdesk::auth::{
+    self, Actor, NewStaff, Role, SessionView, SignInOutcome, StaffName, StaffView,
+};
 use dealerdesk::contract::jacket::{self, JacketReport, PrintedJacket};
 use dealerdesk::contract::sign::{self as signing, CeremonyTexts, SigningStatus};
 use dealerdesk::contract::{self, application_doc, ContractRecord, FileCheck, RenderMode};
@@ -241,6 +243,15 @@ pub async fn list_audit(state: State<'_, AppState>, filter: AuditFilter) -> Resu
 pub async fn verify_audit(state: State<'_, AppState>) -> Result<AuditVerifyReport> {
     state.authorize(ADMIN, "audit.verify").await?;
     Ok(audit::verify(state.store()?).await?)
+}
+
+/// Who is who: each staff member's actor name and display name, so screens show "Morgan Reyes"
+/// where the record says `staff:morgan.fi`. Any signed-in staff member.
+#[tauri::command(rename_all = "snake_case")]
+#[tracing::instrument(skip_all, err)]
+pub async fn staff_directory(state: State<'_, AppState>) -> Result<Vec<StaffName>> {
+    state.authorize(ANY, "staff.directory").await?;
+    Ok(auth::staff_directory(state.store()?).await?)
 }
 
 #[tauri::command(rename_all = "snake_case")]

@@ -73,6 +73,7 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         list_audit,
         verify_audit,
         list_staff,
+        staff_directory,
         add_staff,
         set_staff_disabled,
         reset_staff_mfa,

@@ -266,6 +266,30 @@ pub async fn list_staff(store: &Store) -> Result<Vec<StaffView>, AuthError> {
     Ok(rows.iter().map(staff_from_row).collect::<Result<_, _>>()?)
 }
 
+/// A staff member's audit actor name and display name, for screens that show who did what.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct StaffName {
+    /// As the audit log and history record it: `staff:<username>`.
+    pub actor: String,
+    pub name: String,
+}
+
+/// Every staff member's actor name with their display name (disabled staff included: their
+/// past actions still show). Names only: no role, state or sign-in facts.
+pub async fn staff_directory(store: &Store) -> Result<Vec<StaffName>, AuthError> {
+    let rows: Vec<(String, String)> =
+        sqlx::query_as(r#"SELECT 'staff:' || username, display_name FROM staff ORDER BY username"#)
+            .fetch_all(store.pool())
+            .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(actor, name)| StaffName {
+            name: actor_label(&actor, Some(&name)),
+            actor,
+        })
+        .collect())
+}
+
 async fn insert_staff(
     store: &Store,
     conn: &mut SqliteConnection,

@@ -1,5 +1,5 @@
 use chrono::Duration;
-use dealerdesk::auth::{self, AuthError, NewStaff, Role, SessionToken, SignInOutcome};
+use dealerdesk::auth::{self, Actor, AuthError, NewStaff, Role, SessionToken, SignInOutcome};
 use dealerdesk::store::meta_set;
 
 use crate::support::{fresh, now, staff, PASSWORD};
@@ -329,5 +329,24 @@ async fn totp_secrets_are_encrypted_at_rest() {
     assert!(
         !hay.windows(secret.len()).any(|w| w == secret.as_bytes()),
         "the TOTP secret must not be in the file"
+    );
+}
+
+#[tokio::test]
+async fn the_staff_directory_names_every_staff_member_by_actor() {
+    let f = fresh().await;
+    let sam = staff(&f.store, "sam", Role::Sales).await;
+    staff(&f.store, "fiona", Role::FinanceManager).await;
+    let dir = dealerdesk::auth::staff_directory(&f.store)
+        .await
+        .expect("directory");
+    let sam_entry = dir
+        .iter()
+        .find(|s| s.actor == Actor::Staff(sam.clone()).name());
+    assert_eq!(sam_entry.map(|s| s.name.as_str()), Some("Test sam"));
+    assert!(dir.iter().any(|s| s.actor == "staff:fiona"));
+    assert!(
+        dir.iter().all(|s| s.actor.starts_with("staff:")),
+        "names only, by actor: {dir:?}"
     );
 }

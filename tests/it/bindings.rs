@@ -19,7 +19,9 @@ use dealerdesk::application::{
     SubmitReceipt, Unmet,
 };
 use dealerdesk::audit::{AuditEntryView, AuditFilter, AuditOutcome, AuditPage, AuditVerifyReport};
-use dealerdesk::auth::{MfaEnrolment, NewStaff, Role, SessionView, SignInOutcome, StaffView};
+use dealerdesk::auth::{
+    MfaEnrolment, NewStaff, Role, SessionView, SignInOutcome, StaffName, StaffView,
+};
 use dealerdesk::contract::jacket::{JacketMissing, JacketPart, JacketReport, PrintedJacket};
 use dealerdesk::contract::sign::{
     CeremonyTexts, ConsentInput as EsignConsentInput, SignInput, SigningEvent, SigningStatus,
@@ -64,6 +66,7 @@ fn generate() -> String {
         CommandError::decl(&cfg),
         Role::decl(&cfg),
         StaffView::decl(&cfg),
+        StaffName::decl(&cfg),
         SessionView::decl(&cfg),
         AppStatus::decl(&cfg),
         MfaEnrolment::decl(&cfg),

@@ -9,6 +9,12 @@ export type Role = "sales" | "finance_manager" | "admin";
 
 export type StaffView = { id: string, username: string, display_name: string, role: Role, mfa_enrolled: boolean, disabled: boolean, locked_until: string | null, created_at: string, };
 
+export type StaffName = { 
+/**
+ * As the audit log and history record it: `staff:<username>`.
+ */
+actor: string, name: string, };
+
 export type SessionView = { staff: StaffView, locked: boolean, expires_at: string, mfa_bypassed: boolean, };
 
 export type AppStatus = { 

@@ -34,6 +34,7 @@ export type CommandName =
   | 'list_audit'
   | 'verify_audit'
   | 'list_staff'
+  | 'staff_directory'
   | 'add_staff'
   | 'set_staff_disabled'
   | 'reset_staff_mfa'
