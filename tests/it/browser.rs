@@ -129,17 +129,20 @@ impl Browser {
     pub(crate) fn wait_for(&mut self, path: &str) -> String {
         let start = Instant::now();
         loop {
-            let state = self.eval("location.pathname + ' ' + document.readyState");
-            if state.as_str() == Some(&format!("{path} complete")) {
-                return self
-                    .eval("document.body ? document.body.innerText : ''")
-                    .as_str()
-                    .unwrap_or("")
-                    .to_string();
+            // One evaluation for the path, the state and the text: with two, a navigation
+            // between them paired the old page's "complete" with the new page half parsed.
+            let state = self.eval(
+                "[location.pathname, document.readyState, document.body ? document.body.innerText : '']",
+            );
+            let part = |i: usize| state.get(i).and_then(|v| v.as_str()).unwrap_or("");
+            if part(0) == path && part(1) == "complete" {
+                return part(2).to_string();
             }
             assert!(
                 start.elapsed() < Duration::from_secs(20),
-                "waiting for {path}, at {state}"
+                "waiting for {path}, at {} {}",
+                part(0),
+                part(1)
             );
             std::thread::sleep(Duration::from_millis(50));
         }
