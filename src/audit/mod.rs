@@ -251,37 +251,8 @@ impl ChainHead {
         now: DateTime<Utc>,
         event: &AuditEvent,
     ) -> Result<i64, sqlx::Error> {
+        let seq = self.stage(now, event);
         self.flush(conn).await?;
-        let seq = self.seq + 1;
-        let at = ts(now);
-        let bytes = canonical(
-            seq,
-            &at,
-            &event.actor,
-            &event.action,
-            event.subject.as_deref(),
-            event.outcome.as_str(),
-            event.detail.as_deref(),
-        );
-        let hash = chain_hash(&self.hash, &bytes);
-        sqlx::query(
-            r#"INSERT INTO audit_log (seq, at, actor, action, subject, outcome, detail, prev_hash, hash)
-               VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"#,
-        )
-        .bind(seq)
-        .bind(&at)
-        .bind(&event.actor)
-        .bind(&event.action)
-        .bind(&event.subject)
-        .bind(event.outcome.as_str())
-        .bind(&event.detail)
-        .bind(&self.hash)
-        .bind(&hash)
-        .execute(&mut *conn)
-        .await?;
-        self.seq = seq;
-        self.hash = hash;
-        self.unsealed = true;
         Ok(seq)
     }
 
