@@ -570,22 +570,39 @@ impl OnFile {
     }
 }
 
+/// The columns [`on_file_from_row`] reads, from `customer c` and its current address `a`.
+macro_rules! on_file_columns {
+    () => {
+        "c.given_name, c.middle_name, c.family_name, c.suffix, c.dob_enc, c.ssn_enc, c.ssn_index,
+         c.licence_number_enc, c.phone, c.email, a.line1, a.line2, a.city, a.state, a.zip"
+    };
+}
+
 async fn load_on_file(
     store: &Store,
     conn: &mut SqliteConnection,
     customer_id: &str,
 ) -> Result<OnFile, IdentityError> {
-    let row = sqlx::query(
-        r#"SELECT c.given_name, c.middle_name, c.family_name, c.suffix, c.dob_enc, c.ssn_enc, c.ssn_index,
-                  c.licence_number_enc, c.phone, c.email, a.line1, a.line2, a.city, a.state, a.zip
-           FROM customer c
+    let row = sqlx::query(concat!(
+        "SELECT ",
+        on_file_columns!(),
+        " FROM customer c
            LEFT JOIN customer_address a ON a.customer_id = c.id AND a.kind = 'current'
-           WHERE c.id = ?1 AND c.deleted_at IS NULL"#,
-    )
+           WHERE c.id = ?1 AND c.deleted_at IS NULL"
+    ))
     .bind(customer_id)
     .fetch_optional(&mut *conn)
     .await?
     .ok_or_else(|| IdentityError::CustomerNotFound(customer_id.to_string()))?;
+    on_file_from_row(store, &row, customer_id)
+}
+
+/// The facts on file from a row holding [`on_file_columns`] (PII decrypted).
+fn on_file_from_row(
+    store: &Store,
+    row: &sqlx::sqlite::SqliteRow,
+    customer_id: &str,
+) -> Result<OnFile, IdentityError> {
     let cipher = store.cipher();
     let dob_text = cipher.decrypt(
         &row.try_get::<String, _>("dob_enc")?,
@@ -1541,30 +1558,31 @@ pub async fn get_verification(
 /// Where the customer stands: the latest check's effective outcome (`NotChecked` without one; a
 /// verified check made stale by an edit of name, date of birth, SSN or address needs review).
 ///
-/// Two reads: the latest check with its rules, resolutions and candidates (as JSON, in one
-/// query), and the facts on file for staleness. This gates link issuing, which has a 1 ms
-/// budget; the full [`VerificationView`] takes a dozen queries and the contact details.
+/// One read: the latest check with its rules, resolutions and candidates (as JSON) and the facts
+/// on file for staleness. This gates link issuing, which has a 1 ms budget; the full
+/// [`VerificationView`] takes a dozen queries and the contact details.
 pub async fn verification_status(
     store: &Store,
     customer_id: &str,
 ) -> Result<VerificationStatus, IdentityError> {
-    let mut conn = store.pool().acquire().await?;
-    let row = sqlx::query(
-        r#"SELECT k.id, k.outcome, k.facts_fingerprint,
-                  (SELECT json_group_array(json_array(r.status, r.code))
-                     FROM identity_check_rule r WHERE r.check_id = k.id),
-                  (SELECT json_group_array(json_array(x.kind, x.target, x.decision))
-                     FROM identity_resolution x WHERE x.check_id = k.id),
-                  (SELECT json_group_array(d.ent_num)
-                     FROM identity_check_candidate d WHERE d.check_id = k.id)
-           FROM customer c
-           LEFT JOIN identity_check k ON k.id = (
-               SELECT id FROM identity_check WHERE customer_id = c.id
-               ORDER BY checked_at DESC, rowid DESC LIMIT 1)
-           WHERE c.id = ?1 AND c.deleted_at IS NULL"#,
-    )
+    let row = sqlx::query(concat!(
+        "SELECT k.id, k.outcome, k.facts_fingerprint,
+                (SELECT json_group_array(json_array(r.status, r.code))
+                   FROM identity_check_rule r WHERE r.check_id = k.id),
+                (SELECT json_group_array(json_array(x.kind, x.target, x.decision))
+                   FROM identity_resolution x WHERE x.check_id = k.id),
+                (SELECT json_group_array(d.ent_num)
+                   FROM identity_check_candidate d WHERE d.check_id = k.id), ",
+        on_file_columns!(),
+        " FROM customer c
+          LEFT JOIN customer_address a ON a.customer_id = c.id AND a.kind = 'current'
+          LEFT JOIN identity_check k ON k.id = (
+              SELECT id FROM identity_check WHERE customer_id = c.id
+              ORDER BY checked_at DESC, rowid DESC LIMIT 1)
+          WHERE c.id = ?1 AND c.deleted_at IS NULL"
+    ))
     .bind(customer_id)
-    .fetch_optional(&mut *conn)
+    .fetch_optional(store.pool())
     .await?
     .ok_or_else(|| IdentityError::CustomerNotFound(customer_id.to_string()))?;
     if row.try_get::<Option<String>, _>(0)?.is_none() {
@@ -1607,7 +1625,7 @@ pub async fn verification_status(
         .collect();
     let effective = outcome_of(&rules, &resolved, &decisions);
     let fingerprint: String = row.try_get(2)?;
-    let on_file = load_on_file(store, &mut conn, customer_id).await?;
+    let on_file = on_file_from_row(store, &row, customer_id)?;
     let stale = fingerprint != on_file.facts_fingerprint(store);
     Ok(status_of(effective, stale))
 }
