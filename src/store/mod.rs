@@ -18,6 +18,9 @@ pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 
 const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
 const KEY_CHECK_PLAINTEXT: &str = "dealerdesk key check v1";
+/// How long a write waits for the write lock (SQLite's busy timeout) and for this desk's one
+/// write connection, before it fails with a storage error and changes nothing.
+pub const WRITE_WAIT: Duration = Duration::from_secs(10);
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -165,7 +168,7 @@ impl Store {
             // FULL: a write the desk reported as saved survives a power cut, not only a crash.
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
+            .busy_timeout(WRITE_WAIT);
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             // A local file does not go stale: checking each connection as it is handed out
@@ -185,6 +188,9 @@ impl Store {
         MIGRATOR.run(&pool).await?;
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
+            // Waiting for this desk's own writer is bounded like waiting for another process's
+            // lock, so a stuck write fails the same way in both cases.
+            .acquire_timeout(WRITE_WAIT)
             .test_before_acquire(false)
             .connect_with(options)
             .await
@@ -273,7 +279,8 @@ impl Store {
     }
 
     /// Starts a write transaction that takes the write lock at once (`BEGIN IMMEDIATE`), so a
-    /// read-then-write sequence (the audit chain) never fails half-way on a lock upgrade.
+    /// read-then-write sequence (the audit chain) never fails half-way on a lock upgrade. Every
+    /// write goes through one connection; a caller waits at most [`WRITE_WAIT`] for it.
     pub async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
         self.writer.begin_with("BEGIN IMMEDIATE").await
     }
