@@ -4,9 +4,9 @@
 
 use chrono::{TimeZone, Utc};
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
-use dealerdesk::application::demo::demo_rate_sheets;
-use dealerdesk::application::{assess_all, AssistInput, LenderSheet};
-use dealerdesk::money::Money;
+use dealerdesk_rules::money::Money;
+use dealerdesk_services::application::demo::demo_rate_sheets;
+use dealerdesk_services::application::{assess_all, AssistInput, LenderSheet};
 use rust_decimal::Decimal;
 
 fn lenders() -> Vec<LenderSheet> {
@@ -55,9 +55,9 @@ fn bench(c: &mut Criterion) {
 /// The same table from the store, as the application screen gets it: the application, deal,
 /// option and vehicle read, 10 lenders' current sheets loaded and parsed, then judged.
 fn bench_from_store(c: &mut Criterion) {
-    use dealerdesk::application::{self, ApplicationFilter};
-    use dealerdesk::auth::Actor;
-    use dealerdesk::store::{OpenMode, Store};
+    use dealerdesk_services::application::{self, ApplicationFilter};
+    use dealerdesk_services::auth::Actor;
+    use dealerdesk_store::{OpenMode, Store};
     let Ok(rt) = tokio::runtime::Runtime::new() else {
         return;
     };
@@ -72,7 +72,7 @@ fn bench_from_store(c: &mut Criterion) {
         let store = Store::open(&dir.path().join("bench.db"), OpenMode::CreateIfMissing)
             .await
             .unwrap_or_else(|e| panic!("store: {e}"));
-        dealerdesk::demo::fill(&store, 2026, 60, now, now.date_naive())
+        dealerdesk_services::demo::fill(&store, 2026, 60, now, now.date_naive())
             .await
             .unwrap_or_else(|e| panic!("demo: {e}"));
         let sheets = demo_rate_sheets(now);
@@ -101,9 +101,9 @@ fn bench_from_store(c: &mut Criterion) {
 /// The pipeline screen's one query over 10,014 applications (the demo's 14 and 10,000 copies),
 /// and the analytics over the same store. The screen's budget for first paint is 200 ms.
 fn bench_pipeline(c: &mut Criterion) {
-    use dealerdesk::application::analytics::{self, PipelineFilter};
-    use dealerdesk::auth::Actor;
-    use dealerdesk::store::{OpenMode, Store};
+    use dealerdesk_services::application::analytics::{self, PipelineFilter};
+    use dealerdesk_services::auth::Actor;
+    use dealerdesk_store::{OpenMode, Store};
     let Ok(rt) = tokio::runtime::Runtime::new() else {
         return;
     };
@@ -118,10 +118,10 @@ fn bench_pipeline(c: &mut Criterion) {
         let store = Store::open(&dir.path().join("pipeline.db"), OpenMode::CreateIfMissing)
             .await
             .unwrap_or_else(|e| panic!("store: {e}"));
-        dealerdesk::demo::fill(&store, 2026, 60, now, now.date_naive())
+        dealerdesk_services::demo::fill(&store, 2026, 60, now, now.date_naive())
             .await
             .unwrap_or_else(|e| panic!("demo: {e}"));
-        dealerdesk::application::demo::replicate_applications(&store, 10_000, 2026, now)
+        dealerdesk_services::application::demo::replicate_applications(&store, 10_000, 2026, now)
             .await
             .unwrap_or_else(|e| panic!("copies: {e}"));
         store

@@ -9,9 +9,11 @@ use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
-use dealerdesk::contract::{self, ContractInput, ContractParty, ContractVehicle, RenderMode};
-use dealerdesk::deal::{price_option, LoanTerms, OptionTerms};
-use dealerdesk::finance::Limits;
+use dealerdesk_rules::finance::Limits;
+use dealerdesk_services::contract::{
+    self, ContractInput, ContractParty, ContractVehicle, RenderMode,
+};
+use dealerdesk_services::deal::{price_option, LoanTerms, OptionTerms};
 
 fn input() -> ContractInput {
     let terms = OptionTerms::Loan(LoanTerms {

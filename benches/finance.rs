@@ -3,10 +3,10 @@
 
 use chrono::NaiveDate;
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
-use dealerdesk::finance::lease::{self, LeaseInput, LeasePricing};
-use dealerdesk::finance::loan::{self, LoanInput};
-use dealerdesk::finance::Limits;
-use dealerdesk::money::{Money, Rate};
+use dealerdesk_rules::finance::lease::{self, LeaseInput, LeasePricing};
+use dealerdesk_rules::finance::loan::{self, LoanInput};
+use dealerdesk_rules::finance::Limits;
+use dealerdesk_rules::money::{Money, Rate};
 use rust_decimal::Decimal;
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {

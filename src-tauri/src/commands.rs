@@ -2,41 +2,43 @@
 //! the error; no SQL, business rules or money math here (DESIGN.md §2).
 
 use chrono::{Local, Utc};
-use dealerdesk::application::adverse::{self, DeliveryMethod, NoticeDue, NoticeView};
-use dealerdesk::application::analytics::{
+use dealerdesk_services::application::adverse::{self, DeliveryMethod, NoticeDue, NoticeView};
+use dealerdesk_services::application::analytics::{
     self, Analytics, Pipeline, PipelineFilter, PipelineWindow,
 };
-use dealerdesk::application::star::{self, ImportedDecision};
-use dealerdesk::application::{
+use dealerdesk_services::application::star::{self, ImportedDecision};
+use dealerdesk_services::application::{
     self, Action, ApplicationFilter, ApplicationInput, ApplicationPage, ApplicationView,
     ConsentInput, LenderAssessment, LenderView, ProcessedMessage, StipulationDocumentView,
     StipulationView, SubmitReceipt, Unmet,
 };
-use dealerdesk::audit::{self, AuditFilter, AuditPage, AuditVerifyReport};
-use dealerdesk::auth::{
+use dealerdesk_services::auth::{
     self, Actor, NewStaff, Role, SessionView, SignInOutcome, StaffName, StaffView,
 };
-use dealerdesk::contract::jacket::{self, JacketReport, PrintedJacket};
-use dealerdesk::contract::sign::{self as signing, CeremonyTexts, SigningStatus};
-use dealerdesk::contract::{self, application_doc, ContractRecord, FileCheck, RenderMode};
-use dealerdesk::customer::{
+use dealerdesk_services::contract::jacket::{self, JacketReport, PrintedJacket};
+use dealerdesk_services::contract::sign::{self as signing, CeremonyTexts, SigningStatus};
+use dealerdesk_services::contract::{self, application_doc, ContractRecord, FileCheck, RenderMode};
+use dealerdesk_services::customer::{
     self, CustomerInput, CustomerPage, CustomerSummary, CustomerUpdate, CustomerView, PiiField,
 };
-use dealerdesk::deal::preview::{self, OptionQuote};
-use dealerdesk::deal::{self, DealFilter, DealInput, DealPage, DealView, OptionTerms};
-use dealerdesk::exports::{self, SavedFile};
-use dealerdesk::home::{self, HomeFigures};
-use dealerdesk::identity::aamva::{self, Licence};
-use dealerdesk::identity::red_flags::FlagCode;
-use dealerdesk::identity::verification::{
+use dealerdesk_services::deal::preview::{self, OptionQuote};
+use dealerdesk_services::deal::{self, DealFilter, DealInput, DealPage, DealView, OptionTerms};
+use dealerdesk_services::exports::{self, SavedFile};
+use dealerdesk_services::home::{self, HomeFigures};
+use dealerdesk_services::identity::aamva::{self, Licence};
+use dealerdesk_services::identity::red_flags::FlagCode;
+use dealerdesk_services::identity::verification::{
     self, Blocker, CandidateDecision, CheckInput, ContactChannel, ContactStatusView,
     VerificationView,
 };
-use dealerdesk::ipc::{self, AppStatus, CommandError};
-use dealerdesk::links::desk::{self as link_desk, DeskLink};
-use dealerdesk::links::outbox::Channel;
-use dealerdesk::links::{self, IssueLink, LinkView};
-use dealerdesk::vehicle::{self, VehicleFilter, VehicleInput, VehiclePage, VehicleView, VinReport};
+use dealerdesk_services::ipc::{self, AppStatus, CommandError};
+use dealerdesk_services::links::desk::{self as link_desk, DeskLink};
+use dealerdesk_services::links::outbox::Channel;
+use dealerdesk_services::links::{self, IssueLink, LinkView};
+use dealerdesk_services::vehicle::{
+    self, VehicleFilter, VehicleInput, VehiclePage, VehicleView, VinReport,
+};
+use dealerdesk_store::audit::{self, AuditFilter, AuditPage, AuditVerifyReport};
 use tauri::{AppHandle, Manager, Runtime, State};
 
 use crate::state::AppState;
@@ -839,7 +841,7 @@ pub async fn import_star_decision(
 }
 
 fn save_export(
-    store: &dealerdesk::store::Store,
+    store: &dealerdesk_store::Store,
     name: &str,
     bytes: &[u8],
     open: bool,
@@ -847,7 +849,7 @@ fn save_export(
     exports::save(store.path(), name, bytes, open).map_err(|e| {
         tracing::error!(error = %e, "export");
         CommandError::new(
-            dealerdesk::ipc::ErrorCode::Storage,
+            dealerdesk_services::ipc::ErrorCode::Storage,
             "The file could not be saved in the exports folder; check the disk has room.",
         )
     })
@@ -1100,7 +1102,7 @@ pub async fn save_document_as<R: Runtime>(
     let name = contract::export::suggested_file_name(store, &document_id).await?;
     let unavailable = || {
         CommandError::new(
-            dealerdesk::ipc::ErrorCode::Internal,
+            dealerdesk_services::ipc::ErrorCode::Internal,
             "The save dialog is not available on this desktop.",
         )
     };
@@ -1119,7 +1121,7 @@ pub async fn save_document_as<R: Runtime>(
     };
     let path = picked.into_path().map_err(|_| {
         CommandError::new(
-            dealerdesk::ipc::ErrorCode::Validation,
+            dealerdesk_services::ipc::ErrorCode::Validation,
             "Choose a folder on this computer to save to.",
         )
     })?;

@@ -6,7 +6,7 @@ pub mod state;
 
 use std::path::PathBuf;
 
-use dealerdesk::store::{default_db_path, OpenMode, Store};
+use dealerdesk_store::{default_db_path, OpenMode, Store};
 use tauri::{Manager, Runtime};
 
 pub use state::AppState;
@@ -38,7 +38,9 @@ pub async fn open_store(path: &std::path::Path) -> Result<Store, String> {
             tracing::error!(error = %e, "could not open the database");
             e.to_string()
         })?;
-    match dealerdesk::application::adverse::backfill_notices(&store, chrono::Utc::now()).await {
+    match dealerdesk_services::application::adverse::backfill_notices(&store, chrono::Utc::now())
+        .await
+    {
         Ok(0) => {}
         Ok(n) => tracing::info!(
             created = n,

@@ -4,9 +4,9 @@
 use std::sync::Mutex;
 
 use chrono::Utc;
-use dealerdesk::auth::{self, Role, SessionToken, StaffView};
-use dealerdesk::ipc::{CommandError, ErrorCode};
-use dealerdesk::store::Store;
+use dealerdesk_services::auth::{self, Role, SessionToken, StaffView};
+use dealerdesk_services::ipc::{CommandError, ErrorCode};
+use dealerdesk_store::Store;
 
 pub struct AppState {
     store: Result<Store, String>,

@@ -1,8 +1,8 @@
 //! Command wiring, role checks and error mapping through Tauri's mock runtime (no display).
 
-use dealerdesk::auth::{self, NewStaff, Role};
-use dealerdesk::store::{meta_set, OpenMode, Store};
 use dealerdesk_desktop::{with_commands, AppState};
+use dealerdesk_services::auth::{self, NewStaff, Role};
+use dealerdesk_store::{meta_set, OpenMode, Store};
 use serde_json::{json, Value};
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{
@@ -293,7 +293,7 @@ fn opening_the_desk_creates_the_adverse_action_notices_owed() {
         let store = Store::open(&path, OpenMode::CreateIfMissing)
             .await
             .expect("store");
-        dealerdesk::demo::fill(&store, 20261126, 250, now, now.date_naive())
+        dealerdesk_services::demo::fill(&store, 20261126, 250, now, now.date_naive())
             .await
             .expect("demo");
         let owed = notice_count(&store).await;

@@ -10,11 +10,11 @@
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use dealerdesk::auth::Actor;
-use dealerdesk::identity::aamva;
-use dealerdesk::identity::sanctions::synthetic::generate;
-use dealerdesk::identity::sanctions::{self, ListFiles, DEFAULT_THRESHOLD};
-use dealerdesk::store::{OpenMode, Store};
+use dealerdesk_services::auth::Actor;
+use dealerdesk_services::identity::aamva;
+use dealerdesk_services::identity::sanctions::synthetic::generate;
+use dealerdesk_services::identity::sanctions::{self, ListFiles, DEFAULT_THRESHOLD};
+use dealerdesk_store::{OpenMode, Store};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 

@@ -2,13 +2,14 @@
 //! desk runs), for one customer whose identity check came out verified (links are issued only
 //! for those):
 //! - issuing a link (token, hash, insert, change journal, audit entry; no QR code), one at a time;
-//! - redeeming links with N concurrent clients, in the core (`links::redeem`);
+//! - redeeming links with N concurrent clients, through the portal's redemption writer
+//!   (`RedeemWriter`, group commit) without HTTP;
 //! - the same over HTTP: N concurrent clients each POST the knowledge check to the portal
 //!   (`/verify`) on 127.0.0.1, each on a connection opened beforehand, timed from the request to the end of the response.
 //!
 //! Every redemption is a real one with the knowledge check (date of birth and ZIP, decrypted
 //! from the store), all N clients released at once by a barrier; redemptions are committed by the
-//! store's writer in batches (group commit, `links::group`), so a client's time includes waiting
+//! portal's writer in batches (group commit, `links::redeem_batch`), so a client's time includes waiting
 //! for the batch it joined and that batch's fsync.
 //!
 //! Reports p50/p95/p99/max. `cargo run --release --bin links-bench -- --issues 2000 --clients 200`
@@ -18,11 +19,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, Utc};
-use dealerdesk::auth::Actor;
-use dealerdesk::customer::{self, AddressInput, CustomerInput};
-use dealerdesk::links::portal::{self, PortalConfig};
-use dealerdesk::links::{self, IssueLink, KnowledgeAnswer, LinkLimiter, LinkPurpose};
-use dealerdesk::store::{OpenMode, Store};
+use dealerdesk_portal::{LinkLimiter, PortalConfig, RedeemWriter};
+use dealerdesk_services::auth::Actor;
+use dealerdesk_services::customer::{self, AddressInput, CustomerInput};
+use dealerdesk_services::links::{self, IssueLink, KnowledgeAnswer, LinkPurpose, RedeemRequest};
+use dealerdesk_store::{OpenMode, Store};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 fn arg(name: &str, default: usize) -> usize {
@@ -117,8 +118,10 @@ async fn verify_identity(
     customer_id: &str,
     today: NaiveDate,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    use dealerdesk::identity::sanctions::{self, synthetic, ListFiles};
-    use dealerdesk::identity::verification::{self, CheckInput, CheckOutcome, DocumentType};
+    use dealerdesk_services::identity::sanctions::{self, synthetic, ListFiles};
+    use dealerdesk_services::identity::verification::{
+        self, CheckInput, CheckOutcome, DocumentType,
+    };
     use rand::SeedableRng;
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(6);
     let list = synthetic::generate(200, &mut rng);
@@ -186,10 +189,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let l = links::issue(&store, &actor, &input, Utc::now()).await?;
         tokens.push(links::token_from(&l.url).ok_or("token")?.to_string());
     }
+    // Through the portal's redemption writer (group commit), without HTTP.
+    let writer = RedeemWriter::new(store.clone());
     let barrier = Arc::new(tokio::sync::Barrier::new(clients));
     let mut tasks = Vec::new();
     for (i, token) in tokens.into_iter().enumerate() {
-        let store = store.clone();
+        let writer = writer.clone();
         let barrier = barrier.clone();
         tasks.push(tokio::spawn(async move {
             barrier.wait().await;
@@ -198,9 +203,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 zip: "75201".into(),
             };
             let t = Instant::now();
-            let ok = links::redeem(&store, &token, &answer, &format!("c{i}"), Utc::now())
-                .await
-                .is_ok();
+            let request = RedeemRequest {
+                token,
+                answer,
+                client: format!("c{i}"),
+                now: Utc::now(),
+            };
+            let ok = writer.redeem(request).await.is_ok();
             (t.elapsed(), ok)
         }));
     }
@@ -225,9 +234,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         clock: Arc::new(Utc::now),
     };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(portal::serve(store.clone(), cfg, listener, async move {
-        let _ = stopped.await;
-    }));
+    let server = tokio::spawn(dealerdesk_portal::serve(
+        store.clone(),
+        cfg,
+        listener,
+        async move {
+            let _ = stopped.await;
+        },
+    ));
     let mut prepared = Vec::with_capacity(clients);
     let mut page_bytes = 0;
     for _ in 0..clients {

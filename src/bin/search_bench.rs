@@ -9,10 +9,10 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use dealerdesk::auth::Actor;
-use dealerdesk::customer;
-use dealerdesk::demo;
-use dealerdesk::store::{OpenMode, Store};
+use dealerdesk_services::auth::Actor;
+use dealerdesk_services::customer;
+use dealerdesk_services::demo;
+use dealerdesk_store::{OpenMode, Store};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 

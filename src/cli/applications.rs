@@ -8,11 +8,13 @@ use serde_json::json;
 use std::path::PathBuf;
 
 use super::{out, CliError, Output};
-use crate::application::adverse::{self, AdverseError, DeliveryMethod, NoticeDue};
-use crate::application::star::{self, StarError};
-use crate::application::{self, ApplicationError, ApplicationFilter, ApplicationState, RateSheet};
-use crate::auth::Actor;
-use crate::store::Store;
+use dealerdesk_services::application::adverse::{self, AdverseError, DeliveryMethod, NoticeDue};
+use dealerdesk_services::application::star::{self, StarError};
+use dealerdesk_services::application::{
+    self, ApplicationError, ApplicationFilter, ApplicationState, RateSheet,
+};
+use dealerdesk_services::auth::Actor;
+use dealerdesk_store::Store;
 
 #[derive(Subcommand, Debug)]
 pub enum ApplicationCommand {
@@ -426,11 +428,11 @@ pub async fn application(
                 "wrote {} ({} bytes, sha256 {})\n{}",
                 file.display(),
                 pdf.len(),
-                crate::crypto::sha256_hex(&pdf),
+                dealerdesk_store::crypto::sha256_hex(&pdf),
                 adverse::notice_text(&notice).trim_end()
             );
             out(
-                json!({ "notice": notice, "file": file, "bytes": pdf.len(), "sha256": crate::crypto::sha256_hex(&pdf) }),
+                json!({ "notice": notice, "file": file, "bytes": pdf.len(), "sha256": dealerdesk_store::crypto::sha256_hex(&pdf) }),
                 text,
             )
         }

@@ -8,10 +8,10 @@ use clap::Subcommand;
 use serde_json::json;
 
 use super::{out, CliError, Output};
-use crate::auth::Actor;
-use crate::contract::sign::{self, ConsentInput, SignInput, SigningStatus};
-use crate::contract::{self, ContractError, RenderMode, SignatureMark, Signer};
-use crate::store::{OpenMode, Store};
+use dealerdesk_services::auth::Actor;
+use dealerdesk_services::contract::sign::{self, ConsentInput, SignInput, SigningStatus};
+use dealerdesk_services::contract::{self, ContractError, RenderMode, SignatureMark, Signer};
+use dealerdesk_store::{OpenMode, Store};
 
 #[derive(Subcommand, Debug)]
 pub enum ContractCommand {

@@ -8,13 +8,13 @@ use clap::{Args, Subcommand};
 use serde_json::json;
 
 use super::{out, CliError, Output};
-use crate::auth::Actor;
-use crate::deal::{self, DealFilter, DealInput, DealStatus, DealView, OptionKind};
-use crate::money::Money;
-use crate::store::Store;
-use crate::vehicle::{
+use dealerdesk_rules::money::Money;
+use dealerdesk_services::auth::Actor;
+use dealerdesk_services::deal::{self, DealFilter, DealInput, DealStatus, DealView, OptionKind};
+use dealerdesk_services::vehicle::{
     self, VehicleCondition, VehicleError, VehicleFilter, VehicleInput, VehicleStatus, VehicleView,
 };
+use dealerdesk_store::Store;
 
 #[derive(Subcommand, Debug)]
 pub enum VehicleCommand {

@@ -11,12 +11,12 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{out, CliError, Output};
-use crate::finance::apr::{self, Advance, AprRequest, Interval, PaymentStream};
-use crate::finance::lease::{self, LeaseInput, LeasePricing};
-use crate::finance::loan::{self, LoanInput};
-use crate::finance::{FinanceError, Limits};
-use crate::money::{Money, Rate};
-use crate::vehicle::vin;
+use dealerdesk_rules::finance::apr::{self, Advance, AprRequest, Interval, PaymentStream};
+use dealerdesk_rules::finance::lease::{self, LeaseInput, LeasePricing};
+use dealerdesk_rules::finance::loan::{self, LoanInput};
+use dealerdesk_rules::finance::{FinanceError, Limits};
+use dealerdesk_rules::money::{Money, Rate};
+use dealerdesk_services::vehicle::vin;
 
 #[derive(Subcommand, Debug)]
 pub enum VinCommand {

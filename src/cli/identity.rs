@@ -18,16 +18,18 @@ use clap::Subcommand;
 use serde_json::json;
 
 use super::{out, CliError, Output};
-use crate::audit::{self, AuditEvent, AuditOutcome};
-use crate::auth::Actor;
-use crate::identity::aamva::{self, LicenceError};
-use crate::identity::red_flags::FlagCode;
-use crate::identity::sanctions::{self, ListFiles, SanctionsError, DEFAULT_THRESHOLD};
-use crate::identity::ssn::{classify, TaxIdKind};
-use crate::identity::verification::{
+use dealerdesk_services::auth::Actor;
+use dealerdesk_services::identity::aamva::{self, LicenceError};
+use dealerdesk_services::identity::red_flags::FlagCode;
+use dealerdesk_services::identity::sanctions::{
+    self, ListFiles, SanctionsError, DEFAULT_THRESHOLD,
+};
+use dealerdesk_services::identity::ssn::{classify, TaxIdKind};
+use dealerdesk_services::identity::verification::{
     self, CheckInput, ContactChannel, DocumentType, IdentityError, VerificationView,
 };
-use crate::store::{OpenMode, Store};
+use dealerdesk_store::audit::{self, AuditEvent, AuditOutcome};
+use dealerdesk_store::{OpenMode, Store};
 
 #[derive(Subcommand, Debug)]
 pub enum IdentityCommand {

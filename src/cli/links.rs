@@ -9,10 +9,10 @@ use clap::Subcommand;
 use serde_json::json;
 
 use super::{out, CliError, Output};
-use crate::auth::Actor;
-use crate::links::outbox::Channel;
-use crate::links::{self, IssueLink, LinkError, LinkPurpose, PurposeTtl};
-use crate::store::{OpenMode, Store};
+use dealerdesk_services::auth::Actor;
+use dealerdesk_services::links::outbox::Channel;
+use dealerdesk_services::links::{self, IssueLink, LinkError, LinkPurpose, PurposeTtl};
+use dealerdesk_store::{OpenMode, Store};
 
 #[derive(Subcommand, Debug)]
 pub enum LinkCommand {
@@ -305,7 +305,7 @@ pub async fn portal(path: &Path, cmd: PortalCommand) -> Result<Output, CliError>
             let listener = tokio::net::TcpListener::bind(bind)
                 .await
                 .map_err(|e| CliError::new(1, format!("cannot listen on {bind}: {e}")))?;
-            let config = links::portal::PortalConfig::for_store(&store).await?;
+            let config = dealerdesk_portal::PortalConfig::for_store(&store).await?;
             let local = listener.local_addr().unwrap_or(bind);
             eprintln!(
                 "portal listening on {local} (links point to {}); Ctrl-C or SIGTERM stops it",
@@ -337,7 +337,7 @@ pub async fn portal(path: &Path, cmd: PortalCommand) -> Result<Output, CliError>
                     let _ = tokio::signal::ctrl_c().await;
                 }
             };
-            links::portal::serve(store.clone(), config, listener, shutdown)
+            dealerdesk_portal::serve(store.clone(), config, listener, shutdown)
                 .await
                 .map_err(|e| CliError::new(1, format!("the portal stopped: {e}")))?;
             store.close().await;

@@ -20,16 +20,16 @@ use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
 use serde_json::json;
 
-use crate::audit::{self, ExportFormat};
-use crate::auth::{self, Actor, AuthError, NewStaff, Role};
-use crate::customer::{
+use dealerdesk_services::auth::{self, Actor, AuthError, NewStaff, Role};
+use dealerdesk_services::customer::{
     self, validate::format_phone, AddressInput, CustomerError, CustomerInput, PiiField,
 };
-use crate::deal::DealError;
-use crate::demo::{self, DemoError};
-use crate::maintenance::{self, MaintenanceError};
-use crate::settings::{self, SettingsError};
-use crate::store::{default_db_path, OpenMode, Store, StoreError};
+use dealerdesk_services::deal::DealError;
+use dealerdesk_services::demo::{self, DemoError};
+use dealerdesk_services::maintenance::{self, MaintenanceError};
+use dealerdesk_services::settings::{self, SettingsError};
+use dealerdesk_store::audit::{self, ExportFormat};
+use dealerdesk_store::{default_db_path, OpenMode, Store, StoreError};
 
 mod applications;
 mod contracts;
@@ -491,7 +491,7 @@ async fn run(cli: Cli) -> Result<Output, CliError> {
         } => {
             let store = Store::open(&path, OpenMode::CreateIfMissing).await?;
             let mut report = demo::fill(&store, seed, customers as usize, now, today).await?;
-            report.applications += crate::application::demo::replicate_applications(
+            report.applications += dealerdesk_services::application::demo::replicate_applications(
                 &store,
                 pipeline_copies,
                 seed,
@@ -634,12 +634,14 @@ async fn run(cli: Cli) -> Result<Output, CliError> {
                 )
                 .await?;
                 for (state, pct) in &caps {
-                    crate::deal::set_usury_cap(&store, &actor, state, Some(pct), now).await?;
+                    dealerdesk_services::deal::set_usury_cap(&store, &actor, state, Some(pct), now)
+                        .await?;
                 }
                 for state in &clear_usury_cap {
-                    crate::deal::set_usury_cap(&store, &actor, state, None, now).await?;
+                    dealerdesk_services::deal::set_usury_cap(&store, &actor, state, None, now)
+                        .await?;
                 }
-                let caps = crate::deal::usury_caps(&store).await?;
+                let caps = dealerdesk_services::deal::usury_caps(&store).await?;
                 Ok::<_, CliError>((report, caps))
             }
             .await;
@@ -771,7 +773,7 @@ async fn staff(
                     .map_err(|e| CliError::new(1, format!("could not read the password: {e}")))?;
                 (line.trim_end_matches(['\r', '\n']).to_string(), false)
             } else {
-                (crate::crypto::random_token(12), true)
+                (dealerdesk_store::crypto::random_token(12), true)
             };
             let input = NewStaff {
                 username,
@@ -902,7 +904,7 @@ async fn customer_cmd(
                 c.email.clone().unwrap_or_else(|| "-".into()),
                 c.employer.clone().unwrap_or_else(|| "-".into()),
                 c.job_title.clone().map(|t| format!("({t})")).unwrap_or_default(),
-                crate::money::Money::parse_user(&c.monthly_income).map(|m| m.to_string()).unwrap_or(c.monthly_income.clone()),
+                dealerdesk_rules::money::Money::parse_user(&c.monthly_income).map(|m| m.to_string()).unwrap_or(c.monthly_income.clone()),
             );
             for a in &c.addresses {
                 text.push_str(&format!(

@@ -7,13 +7,15 @@ use std::path::Path;
 use std::process::Command;
 
 use chrono::{DateTime, Duration, Utc};
-use dealerdesk::application::adverse::{
+use dealerdesk_services::application::adverse::{
     self, AdverseError, Bureau, DeliveryMethod, NoticeKind, NoticeSettings, DEMO_BUREAU_ADDRESS,
     DEMO_BUREAU_NAME, DEMO_BUREAU_PHONE, ECOA_STATEMENT, FTC_ADDRESS, FTC_NAME,
 };
-use dealerdesk::application::{self as app, Action, ApplicationState, RateSheet, Simulator};
-use dealerdesk::auth::{Actor, Role};
-use dealerdesk::store::Store;
+use dealerdesk_services::application::{
+    self as app, Action, ApplicationState, RateSheet, Simulator,
+};
+use dealerdesk_services::auth::{Actor, Role};
+use dealerdesk_store::Store;
 
 use crate::application::{
     add_customer, application_input, check, consent, import_ofac, licence, loan_deal, TEST_CSV,
@@ -138,7 +140,7 @@ async fn a_decline_owes_a_notice_with_reasons_and_score_due_30_days_after_the_de
         n.score.key_factors
     );
     assert_eq!(n.score.date.as_deref(), Some("2026-11-25"));
-    assert_eq!(n.decided_at, dealerdesk::store::ts(now()));
+    assert_eq!(n.decided_at, dealerdesk_store::ts(now()));
     assert_eq!(n.due_date, "2026-12-25", "decision + 30 days");
     assert_eq!(n.days_remaining, 30);
     assert!(!n.overdue && n.delivered_at.is_none());
@@ -310,7 +312,7 @@ async fn the_notice_pdf_reads_back_with_reasons_score_bureau_and_the_ecoa_statem
     assert_eq!(pdf, again, "deterministic bytes");
     assert_eq!(
         n.pdf_sha256.as_deref(),
-        Some(dealerdesk::crypto::sha256_hex(&pdf).as_str()),
+        Some(dealerdesk_store::crypto::sha256_hex(&pdf).as_str()),
         "the hash recorded at creation is the PDF's"
     );
     assert_eq!(
@@ -430,7 +432,7 @@ async fn delivery_is_for_the_desk_audited_once_only_and_clears_the_timer() {
         .expect("delivered");
     assert_eq!(d.delivery_method, Some(DeliveryMethod::Print));
     assert_eq!(d.delivered_by.as_deref(), Some("staff:fiona"));
-    assert_eq!(d.delivered_at, Some(dealerdesk::store::ts(at)));
+    assert_eq!(d.delivered_at, Some(dealerdesk_store::ts(at)));
     assert!(!d.overdue);
     let p = adverse::pending_notices(&f.store, at)
         .await
@@ -477,7 +479,7 @@ async fn delivery_is_for_the_desk_audited_once_only_and_clears_the_timer() {
         .expect("notice");
     assert_eq!(kept.bureau.phone, "1-888-555-0123");
     assert!(
-        dealerdesk::audit::verify(&f.store)
+        dealerdesk_store::audit::verify(&f.store)
             .await
             .expect("verify")
             .ok
@@ -525,7 +527,7 @@ async fn the_cli_lists_prints_and_delivers_notices() {
     );
     assert_eq!(j["notice"]["score"]["score"], 540);
     let pdf = std::fs::read(&file).expect("written");
-    assert_eq!(j["sha256"], dealerdesk::crypto::sha256_hex(&pdf));
+    assert_eq!(j["sha256"], dealerdesk_store::crypto::sha256_hex(&pdf));
     assert!(pdf_text(f.dir.path(), "again.pdf", &pdf).contains("Your credit score: 540"));
 
     let o = dd(&db, &["application", "show", &id, "--json"]);
@@ -606,7 +608,7 @@ async fn the_cli_lists_prints_and_delivers_notices() {
 #[tokio::test]
 async fn the_demo_has_notices_pending_one_near_its_deadline_and_one_delivered() {
     let f = fresh().await;
-    dealerdesk::demo::fill(&f.store, 2026, 60, now(), crate::support::today())
+    dealerdesk_services::demo::fill(&f.store, 2026, 60, now(), crate::support::today())
         .await
         .expect("demo");
     let all = adverse::list_notices(&f.store, false, now())
@@ -627,7 +629,7 @@ async fn the_demo_has_notices_pending_one_near_its_deadline_and_one_delivered() 
         adverse::render_pdf(&v).expect("prints");
     }
     assert!(
-        dealerdesk::audit::verify(&f.store)
+        dealerdesk_store::audit::verify(&f.store)
             .await
             .expect("verify")
             .ok
@@ -684,7 +686,7 @@ async fn the_migration_upgrades_the_previous_release_and_the_backfill_creates_wh
          DELETE FROM _sqlx_migrations WHERE version = 20261127000001;",
     )
     .await;
-    let store = Store::open(&path, dealerdesk::store::OpenMode::MustExist)
+    let store = Store::open(&path, dealerdesk_store::OpenMode::MustExist)
         .await
         .expect("the older database opens and migrates");
     assert_eq!(notice_count(&store).await, 0);

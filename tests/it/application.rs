@@ -5,21 +5,23 @@
 use std::path::Path;
 
 use chrono::Duration;
-use dealerdesk::application::{
+use dealerdesk_rules::money::Money;
+use dealerdesk_services::application::{
     self as app, assess, assess_all, check_transition, Action, ApplicationError, ApplicationFilter,
     ApplicationInput, ApplicationState, AssistInput, ConsentInput, EmploymentEntry, HousingStatus,
     Intent, LenderSheet, RateSheet, Reference, ResidenceEntry, RuleCode, Simulator, Unmet,
     CONSENT_TEXTS, MAX_DOCUMENT_BYTES,
 };
-use dealerdesk::auth::{Actor, Role};
-use dealerdesk::customer::{self, CustomerInput};
-use dealerdesk::deal::{self, DealInput, DealOptionInput, LoanTerms, OptionTerms};
-use dealerdesk::identity::aamva::build_payload;
-use dealerdesk::identity::sanctions::{self, ListFiles};
-use dealerdesk::identity::verification::{self as verify, Blocker, CheckInput, ContactChannel};
-use dealerdesk::money::Money;
-use dealerdesk::store::Store;
-use dealerdesk::vehicle::{self, VehicleCondition, VehicleInput};
+use dealerdesk_services::auth::{Actor, Role};
+use dealerdesk_services::customer::{self, CustomerInput};
+use dealerdesk_services::deal::{self, DealInput, DealOptionInput, LoanTerms, OptionTerms};
+use dealerdesk_services::identity::aamva::build_payload;
+use dealerdesk_services::identity::sanctions::{self, ListFiles};
+use dealerdesk_services::identity::verification::{
+    self as verify, Blocker, CheckInput, ContactChannel,
+};
+use dealerdesk_services::vehicle::{self, VehicleCondition, VehicleInput};
+use dealerdesk_store::Store;
 
 use crate::support::{cli_actor, code, customer_input, dd, fresh, json, now, staff, today};
 
@@ -881,7 +883,7 @@ async fn a_verified_application_goes_from_submission_to_funded_with_stipulations
     .expect("attached");
     assert_eq!(doc.file_name, "stub.pdf");
     assert_eq!(doc.media_type, "application/pdf");
-    assert_eq!(doc.sha256, dealerdesk::crypto::sha256_hex(pdf));
+    assert_eq!(doc.sha256, dealerdesk_store::crypto::sha256_hex(pdf));
     let (_, bytes) = app::document_content(&f.store, &fiona, &doc.id, later)
         .await
         .expect("readable");
@@ -975,7 +977,9 @@ async fn a_verified_application_goes_from_submission_to_funded_with_stipulations
     ] {
         assert!(actions.iter().any(|x| x == a), "{a} audited: {actions:?}");
     }
-    let report = dealerdesk::audit::verify(&f.store).await.expect("verify");
+    let report = dealerdesk_store::audit::verify(&f.store)
+        .await
+        .expect("verify");
     assert!(report.ok, "{report:?}");
 }
 
@@ -1012,7 +1016,7 @@ async fn a_tampered_outbox_message_is_rejected_and_never_decided() {
 #[tokio::test]
 async fn the_demo_has_three_lenders_and_applications_in_at_least_five_states() {
     let f = fresh().await;
-    dealerdesk::demo::fill(&f.store, 2026, 60, now(), today())
+    dealerdesk_services::demo::fill(&f.store, 2026, 60, now(), today())
         .await
         .expect("demo");
     let lenders = app::list_lenders(&f.store).await.expect("lenders");
@@ -1349,7 +1353,7 @@ async fn a_counter_taken_brings_its_conditions_and_a_rework_starts_over() {
 
 #[tokio::test]
 async fn the_pipeline_and_analytics_count_a_hand_worked_desk() {
-    use dealerdesk::application::analytics::{self, PipelineFilter};
+    use dealerdesk_services::application::analytics::{self, PipelineFilter};
     let f = fresh().await;
     let d = desk(&f.store, true).await;
     let fiona = Actor::Staff(staff(&f.store, "fiona", Role::FinanceManager).await);
@@ -1518,9 +1522,9 @@ async fn the_pipeline_and_analytics_count_a_hand_worked_desk() {
 
 #[tokio::test]
 async fn the_demo_pipeline_adds_up() {
-    use dealerdesk::application::analytics::{self, PipelineFilter};
+    use dealerdesk_services::application::analytics::{self, PipelineFilter};
     let f = fresh().await;
-    dealerdesk::demo::fill(&f.store, 2026, 60, now(), today())
+    dealerdesk_services::demo::fill(&f.store, 2026, 60, now(), today())
         .await
         .expect("demo");
     let fiona = Actor::Staff(staff(&f.store, "fiona", Role::FinanceManager).await);

@@ -1,4 +1,4 @@
-use dealerdesk::audit::{self, AuditEvent, AuditFilter, AuditOutcome, ExportFormat};
+use dealerdesk_store::audit::{self, AuditEvent, AuditFilter, AuditOutcome, ExportFormat};
 
 use crate::support::{fresh, now, raw_sql, Fixture};
 

@@ -1,12 +1,14 @@
 use chrono::Duration;
-use dealerdesk::auth::{self, Actor, AuthError, NewStaff, Role, SessionToken, SignInOutcome};
-use dealerdesk::store::meta_set;
+use dealerdesk_services::auth::{
+    self, Actor, AuthError, NewStaff, Role, SessionToken, SignInOutcome,
+};
+use dealerdesk_store::meta_set;
 
 use crate::support::{fresh, now, staff, PASSWORD};
 
 /// Signs in and enrols MFA as a person with an authenticator app would; returns the token and
 /// the secret.
-async fn enrolled(store: &dealerdesk::store::Store, username: &str) -> (SessionToken, String) {
+async fn enrolled(store: &dealerdesk_store::Store, username: &str) -> (SessionToken, String) {
     let signin = auth::sign_in(store, username, PASSWORD, now())
         .await
         .expect("password ok");
@@ -337,7 +339,7 @@ async fn the_staff_directory_names_every_staff_member_by_actor() {
     let f = fresh().await;
     let sam = staff(&f.store, "sam", Role::Sales).await;
     staff(&f.store, "fiona", Role::FinanceManager).await;
-    let dir = dealerdesk::auth::staff_directory(&f.store)
+    let dir = dealerdesk_services::auth::staff_directory(&f.store)
         .await
         .expect("directory");
     let sam_entry = dir

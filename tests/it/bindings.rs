@@ -2,15 +2,15 @@
 //! when `ui/src/lib/api/bindings.ts` is stale; `UPDATE_BINDINGS=1 cargo test --test it bindings`
 //! rewrites it.
 
-use dealerdesk::application::adverse::{
+use dealerdesk_services::application::adverse::{
     Bureau, DeliveryMethod, NoticeDue, NoticeKind, NoticeParty, NoticeView, ScoreDisclosure,
 };
-use dealerdesk::application::analytics::{
+use dealerdesk_services::application::analytics::{
     Analytics, ApprovalRate, Count, MarkupRow, Pipeline, PipelineFilter, PipelineRow,
     PipelineWindow, TimeToDecision,
 };
-use dealerdesk::application::star::ImportedDecision;
-use dealerdesk::application::{
+use dealerdesk_services::application::star::ImportedDecision;
+use dealerdesk_services::application::{
     Action, ApplicationDetails, ApplicationFilter, ApplicationInput, ApplicationPage,
     ApplicationState, ApplicationSummary, ApplicationView, ConsentInput, ConsentView, DecisionView,
     EmploymentEntry, HistoryEntry, HousingStatus, Intent, LenderAssessment, LenderDecision,
@@ -18,44 +18,48 @@ use dealerdesk::application::{
     RuleFailure, StipCode, StipulationDocumentView, StipulationStatus, StipulationView,
     SubmitReceipt, Unmet,
 };
-use dealerdesk::audit::{AuditEntryView, AuditFilter, AuditOutcome, AuditPage, AuditVerifyReport};
-use dealerdesk::auth::{
+use dealerdesk_services::auth::{
     MfaEnrolment, NewStaff, Role, SessionView, SignInOutcome, StaffName, StaffView,
 };
-use dealerdesk::contract::jacket::{JacketMissing, JacketPart, JacketReport, PrintedJacket};
-use dealerdesk::contract::sign::{
+use dealerdesk_services::contract::jacket::{
+    JacketMissing, JacketPart, JacketReport, PrintedJacket,
+};
+use dealerdesk_services::contract::sign::{
     CeremonyTexts, ConsentInput as EsignConsentInput, SignInput, SigningEvent, SigningStatus,
 };
-use dealerdesk::contract::{
+use dealerdesk_services::contract::{
     ContractRecord, DocumentStatus, FieldKind, FieldRect, FileCheck, RenderMode, SignatureField,
     SignatureMark, Signer, VerifyReport,
 };
-use dealerdesk::customer::{
+use dealerdesk_services::customer::{
     AddressInput, AddressView, CustomerInput, CustomerPage, CustomerSummary, CustomerUpdate,
     CustomerView, PiiField,
 };
-use dealerdesk::deal::preview::OptionQuote;
-use dealerdesk::deal::{
+use dealerdesk_services::deal::preview::OptionQuote;
+use dealerdesk_services::deal::{
     DealFilter, DealInput, DealOptionInput, DealOptionView, DealPage, DealStatus, DealSummary,
     DealView, LeaseTerms, LoanTerms, OptionKind, OptionTerms,
 };
-use dealerdesk::exports::SavedFile;
-use dealerdesk::home::{HomeFigures, MonthCount};
-use dealerdesk::identity::aamva::{Licence, LicenceProblem, ProblemCode, Sex};
-use dealerdesk::identity::red_flags::FlagCode;
-use dealerdesk::identity::verification::{
+use dealerdesk_services::exports::SavedFile;
+use dealerdesk_services::home::{HomeFigures, MonthCount};
+use dealerdesk_services::identity::aamva::{Licence, LicenceProblem, ProblemCode, Sex};
+use dealerdesk_services::identity::red_flags::FlagCode;
+use dealerdesk_services::identity::verification::{
     Blocker, CandidateDecision, CandidateView, CheckInput, CheckMethod, CheckOutcome,
     ContactChannel, ContactState, ContactStatusView, Decision, DocumentType, DocumentView,
     ResolutionView, RuleResultView, RuleStatus, SanctionsScreenView, VerificationStatus,
     VerificationView,
 };
-use dealerdesk::ipc::{AppStatus, CommandError, ErrorCode};
-use dealerdesk::links::desk::DeskLink;
-use dealerdesk::links::outbox::Channel;
-use dealerdesk::links::{IssueLink, IssuedLink, LinkPurpose, LinkState, LinkView};
-use dealerdesk::vehicle::{
+use dealerdesk_services::ipc::{AppStatus, CommandError, ErrorCode};
+use dealerdesk_services::links::desk::DeskLink;
+use dealerdesk_services::links::outbox::Channel;
+use dealerdesk_services::links::{IssueLink, IssuedLink, LinkPurpose, LinkState, LinkView};
+use dealerdesk_services::vehicle::{
     VehicleCondition, VehicleFilter, VehicleInput, VehiclePage, VehicleStatus, VehicleView,
     VinReport,
+};
+use dealerdesk_store::audit::{
+    AuditEntryView, AuditFilter, AuditOutcome, AuditPage, AuditVerifyReport,
 };
 use ts_rs::{Config, TS};
 

@@ -9,9 +9,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use dealerdesk::links::portal::{self, PortalConfig};
-use dealerdesk::links::{self, LinkLimiter, LinkPurpose};
-use dealerdesk::store::Store;
+use dealerdesk_portal::{LinkLimiter, PortalConfig};
+use dealerdesk_services::links::{self, LinkPurpose};
+use dealerdesk_store::Store;
 use serde_json::{json, Value};
 
 use crate::links::{customer_id, issue_input};
@@ -182,9 +182,14 @@ pub(crate) async fn serve(store: &Store) -> (String, tokio::sync::oneshot::Sende
         clock: Arc::new(now),
     };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(portal::serve(store.clone(), cfg, listener, async move {
-        let _ = stopped.await;
-    }));
+    tokio::spawn(dealerdesk_portal::serve(
+        store.clone(),
+        cfg,
+        listener,
+        async move {
+            let _ = stopped.await;
+        },
+    ));
     (format!("http://{addr}"), stop)
 }
 
@@ -248,7 +253,7 @@ async fn chromium_onboarding_and_upload_flows() {
             std::thread::sleep(Duration::from_millis(50));
         };
         assert_eq!(b.eval("!!document.querySelector('.qr svg')"), json!(true));
-        let code = dealerdesk::auth::totp_code_at(&secret, "x", now()).expect("code");
+        let code = dealerdesk_services::auth::totp_code_at(&secret, "x", now()).expect("code");
         b.fill_and_click(&[("code", &code)], "button[type=submit]");
         let start = Instant::now();
         loop {

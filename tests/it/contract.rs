@@ -6,22 +6,22 @@
 use std::path::Path;
 use std::process::Command;
 
-use dealerdesk::application::{
+use dealerdesk_rules::money::Money;
+use dealerdesk_services::application::{
     self as app, ApplicationInput, EmploymentEntry, HousingStatus, Intent, Reference,
     ResidenceEntry,
 };
-use dealerdesk::auth::{Actor, Role};
-use dealerdesk::contract::{
+use dealerdesk_services::auth::{Actor, Role};
+use dealerdesk_services::contract::{
     self, AppliedSignature, ContractError, FieldKind, RenderMode, SignatureMark, Signer,
     HOLDER_NOTICE, REG_M_BOX_TITLE,
 };
-use dealerdesk::customer;
-use dealerdesk::deal::{
+use dealerdesk_services::customer;
+use dealerdesk_services::deal::{
     self, DealInput, DealOptionInput, DealView, LeaseTerms, LoanTerms, OptionTerms,
 };
-use dealerdesk::money::Money;
-use dealerdesk::store::Store;
-use dealerdesk::vehicle::{self, VehicleCondition, VehicleInput};
+use dealerdesk_services::vehicle::{self, VehicleCondition, VehicleInput};
+use dealerdesk_store::Store;
 use serde_json::Value;
 
 use crate::support::{
@@ -77,9 +77,15 @@ pub(crate) struct Desk {
 /// Maria, a used Corolla, and a deal with a loan (option 1, selected) and a lease (option 2).
 pub(crate) async fn desk() -> Desk {
     let f = fresh().await;
-    dealerdesk::settings::apply(&f.store, &cli_actor(), None, Some("Lakeside Motors"), now())
-        .await
-        .expect("dealership name");
+    dealerdesk_services::settings::apply(
+        &f.store,
+        &cli_actor(),
+        None,
+        Some("Lakeside Motors"),
+        now(),
+    )
+    .await
+    .expect("dealership name");
     let c = customer::create(&f.store, &cli_actor(), &customer_input(), now(), today())
         .await
         .expect("customer");
@@ -1030,7 +1036,7 @@ async fn the_cli_renders_a_contract_and_verifies_the_file() {
     let bytes = std::fs::read(&out).expect("written");
     assert_eq!(
         j["contract"]["sha256"].as_str(),
-        Some(dealerdesk::crypto::sha256_hex(&bytes).as_str())
+        Some(dealerdesk_store::crypto::sha256_hex(&bytes).as_str())
     );
     assert_eq!(j["contract"]["kind"], "retail_installment");
     assert_eq!(j["contract"]["authoritative"], true);
@@ -1097,7 +1103,9 @@ async fn the_cli_renders_a_contract_and_verifies_the_file() {
 #[tokio::test]
 async fn the_signing_ceremony_consents_signs_in_order_with_intent_and_seals_a_verifiable_contract()
 {
-    use dealerdesk::contract::sign::{self, ConsentInput, SignInput, ESIGN_DISCLOSURE_VERSION};
+    use dealerdesk_services::contract::sign::{
+        self, ConsentInput, SignInput, ESIGN_DISCLOSURE_VERSION,
+    };
     let d = desk().await;
     let fiona = Actor::Staff(staff(&d.f.store, "fiona", Role::FinanceManager).await);
     let sam = Actor::Staff(staff(&d.f.store, "sam", Role::Sales).await);
@@ -1224,7 +1232,10 @@ async fn the_signing_ceremony_consents_signs_in_order_with_intent_and_seals_a_ve
         .expect("countersigned");
     assert!(st.next_field.is_none());
     let working = sign::working_pdf(&d.f.store, &id).await.expect("working");
-    assert_eq!(dealerdesk::crypto::sha256_hex(&working), st.working_sha256);
+    assert_eq!(
+        dealerdesk_store::crypto::sha256_hex(&working),
+        st.working_sha256
+    );
 
     // Sealed: a new signed version with the certificate; the draft is voided, not changed.
     let sealed = sign::seal(&d.f.store, &fiona, &id, at(10))
@@ -1288,7 +1299,9 @@ async fn the_signing_ceremony_consents_signs_in_order_with_intent_and_seals_a_ve
     .await
     .expect("audit");
     assert_eq!(audited, 1, "the sealed hash is in the audit chain");
-    let chain = dealerdesk::audit::verify(&d.f.store).await.expect("chain");
+    let chain = dealerdesk_store::audit::verify(&d.f.store)
+        .await
+        .expect("chain");
     assert!(chain.first_broken_seq.is_none(), "{chain:?}");
     assert_eq!(
         count(&d.f.store, "SELECT COUNT(*) FROM contract_signing_event").await,

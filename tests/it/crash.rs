@@ -6,9 +6,9 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use dealerdesk::auth::Actor;
-use dealerdesk::customer;
-use dealerdesk::store::{integrity_problems, OpenMode, Store};
+use dealerdesk_services::auth::Actor;
+use dealerdesk_services::customer;
+use dealerdesk_store::{integrity_problems, OpenMode, Store};
 use rand::{Rng, SeedableRng};
 
 /// Runs in the child process only (started by the test below with DEALERDESK_CRASH_DB set).
@@ -26,7 +26,7 @@ async fn crash_child_writer() {
     let today = now.date_naive();
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(std::process::id() as u64);
     loop {
-        let people = dealerdesk::demo::customers(&mut rng, 1, now, today);
+        let people = dealerdesk_services::demo::customers(&mut rng, 1, now, today);
         let c = customer::create(&store, &actor, &people[0].0, now, today)
             .await
             .expect("create");
@@ -104,7 +104,9 @@ async fn sigkill_during_writes_loses_nothing_committed() {
             "customer {id} was reported committed and must be present"
         );
     }
-    let chain = dealerdesk::audit::verify(&store).await.expect("verify");
+    let chain = dealerdesk_store::audit::verify(&store)
+        .await
+        .expect("verify");
     assert!(chain.ok, "the audit chain survives the kills: {chain:?}");
     sqlx::query("INSERT INTO customer_fts (customer_fts) VALUES ('integrity-check')")
         .execute(store.pool())

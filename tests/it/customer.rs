@@ -1,5 +1,5 @@
-use dealerdesk::auth::{Actor, Role};
-use dealerdesk::customer::{self, CustomerError, CustomerUpdate, PiiField};
+use dealerdesk_services::auth::{Actor, Role};
+use dealerdesk_services::customer::{self, CustomerError, CustomerUpdate, PiiField};
 
 use crate::support::{cli_actor, customer_input, fresh, now, staff, today};
 
@@ -24,7 +24,7 @@ fn update_from_input() -> CustomerUpdate {
     }
 }
 
-async fn count(store: &dealerdesk::store::Store, sql: &str) -> i64 {
+async fn count(store: &dealerdesk_store::Store, sql: &str) -> i64 {
     sqlx::query_scalar(sql)
         .fetch_one(store.pool())
         .await
@@ -94,7 +94,7 @@ async fn grep_of_the_database_file_finds_no_stored_pii() {
 #[tokio::test]
 async fn invalid_input_names_the_field_and_writes_nothing() {
     let f = fresh().await;
-    type Mutation = Box<dyn Fn(&mut dealerdesk::customer::CustomerInput)>;
+    type Mutation = Box<dyn Fn(&mut dealerdesk_services::customer::CustomerInput)>;
     let cases: Vec<(&str, Mutation)> = vec![
         ("family_name", Box::new(|c| c.family_name = "  ".into())),
         ("dob", Box::new(|c| c.dob = "02/30/1990".into())),

@@ -5,20 +5,20 @@
 use crate::support::{
     cli_actor, code, customer_input, dd, dd_input, fresh, json, now, staff, today,
 };
-use dealerdesk::auth::{Actor, Role};
-use dealerdesk::customer;
-use dealerdesk::deal::{
+use dealerdesk_rules::finance::lease::{self, LeaseInput, LeasePricing};
+use dealerdesk_rules::finance::loan::{self, LoanInput};
+use dealerdesk_rules::finance::Limits;
+use dealerdesk_rules::money::{Money, Rate};
+use dealerdesk_services::auth::{Actor, Role};
+use dealerdesk_services::customer;
+use dealerdesk_services::deal::{
     self, DealError, DealFilter, DealInput, DealOptionInput, DealStatus, LeaseTerms, LoanTerms,
     OptionKind, OptionTerms,
 };
-use dealerdesk::finance::lease::{self, LeaseInput, LeasePricing};
-use dealerdesk::finance::loan::{self, LoanInput};
-use dealerdesk::finance::Limits;
-use dealerdesk::money::{Money, Rate};
-use dealerdesk::store::Store;
-use dealerdesk::vehicle::{
+use dealerdesk_services::vehicle::{
     self, VehicleCondition, VehicleError, VehicleFilter, VehicleInput, VehicleStatus,
 };
+use dealerdesk_store::Store;
 use rust_decimal::Decimal;
 
 async fn count(store: &Store, sql: &str) -> i64 {
@@ -445,7 +445,7 @@ async fn a_saved_deal_stores_a_fresh_quote_of_each_option_with_its_hash() {
     assert!(l.quote_intact);
     assert_eq!(
         l.quote_sha256,
-        dealerdesk::crypto::sha256_hex(deal::canonical_json(&l.quote).as_bytes())
+        dealerdesk_store::crypto::sha256_hex(deal::canonical_json(&l.quote).as_bytes())
     );
 
     let fresh_lease = lease::quote(
@@ -978,8 +978,8 @@ fn the_demo_has_deals_of_both_kinds_and_the_cli_lists_them_as_json() {
 /// `ui/src/lib/api/bindings.ts`); money crosses as strings, never numbers.
 #[test]
 fn inventory_and_deal_types_have_typescript_declarations() {
-    use dealerdesk::deal::{DealOptionView, DealPage, DealSummary, DealView, UsuryCap};
-    use dealerdesk::vehicle::{VehiclePage, VehicleView};
+    use dealerdesk_services::deal::{DealOptionView, DealPage, DealSummary, DealView, UsuryCap};
+    use dealerdesk_services::vehicle::{VehiclePage, VehicleView};
     use ts_rs::{Config, TS};
     let cfg = Config::new().with_large_int("number");
     let decls = [
@@ -1091,7 +1091,7 @@ async fn the_deals_migration_upgrades_a_database_of_the_previous_release() {
          DELETE FROM _sqlx_migrations WHERE version = 20261126000003;",
     )
     .await;
-    let store = Store::open(&path, dealerdesk::store::OpenMode::MustExist)
+    let store = Store::open(&path, dealerdesk_store::OpenMode::MustExist)
         .await
         .expect("the older database opens and migrates");
     let page = vehicle::list_vehicles(&store, &VehicleFilter::default())

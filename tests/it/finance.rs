@@ -391,10 +391,10 @@ fn the_cfpb_auto_loan_shopping_sheet_example_matches_row_by_row() {
 /// page (only its first part is), so they are not asserted here.
 #[test]
 fn the_federal_reserve_sample_lease_runs_through_the_regulation_m_disclosure() {
-    use dealerdesk::finance::disclosure::reg_m;
-    use dealerdesk::finance::lease::{quote, LeaseInput, LeasePricing};
-    use dealerdesk::finance::Limits;
-    use dealerdesk::money::{Money, Rate};
+    use dealerdesk_rules::finance::disclosure::reg_m;
+    use dealerdesk_rules::finance::lease::{quote, LeaseInput, LeasePricing};
+    use dealerdesk_rules::finance::Limits;
+    use dealerdesk_rules::money::{Money, Rate};
     let m = |s: &str| Money::parse_user(s).expect("money");
     let q = quote(
         &LeaseInput {

@@ -4,9 +4,11 @@
 use crate::support::{code, dd_input, json};
 use std::path::{Path, PathBuf};
 
-use dealerdesk::audit;
-use dealerdesk::identity::aamva::build_payload;
-use dealerdesk::identity::sanctions::{self, ListFiles, SanctionsError, DEFAULT_THRESHOLD};
+use dealerdesk_services::identity::aamva::build_payload;
+use dealerdesk_services::identity::sanctions::{
+    self, ListFiles, SanctionsError, DEFAULT_THRESHOLD,
+};
+use dealerdesk_store::audit;
 
 use crate::support::{cli_actor, fresh, now};
 
@@ -20,11 +22,11 @@ fn read(name: &str) -> Vec<u8> {
     std::fs::read(fixture(name)).expect("fixture exists")
 }
 
-async fn import_fixture(store: &dealerdesk::store::Store) -> sanctions::ImportSummary {
+async fn import_fixture(store: &dealerdesk_store::Store) -> sanctions::ImportSummary {
     crate::support::import_ofac_fixture(store).await
 }
 
-async fn count(store: &dealerdesk::store::Store, table: &str) -> i64 {
+async fn count(store: &dealerdesk_store::Store, table: &str) -> i64 {
     sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
         .fetch_one(store.pool())
         .await
@@ -518,10 +520,10 @@ fn sanctions_import_and_screen_work_from_the_cli() {
 
 // ---- verification records ----
 
-use dealerdesk::auth::{Actor, Role};
-use dealerdesk::customer::{self, CustomerInput, CustomerUpdate};
-use dealerdesk::identity::red_flags::FlagCode;
-use dealerdesk::identity::verification::{
+use dealerdesk_services::auth::{Actor, Role};
+use dealerdesk_services::customer::{self, CustomerInput, CustomerUpdate};
+use dealerdesk_services::identity::red_flags::FlagCode;
+use dealerdesk_services::identity::verification::{
     self as verify, Blocker, CheckInput, CheckOutcome, ContactChannel, ContactState, DocumentType,
     IdentityError, RuleStatus, VerificationStatus, VerificationView,
 };
@@ -558,14 +560,14 @@ fn scan(payload: String) -> CheckInput {
     CheckInput::BarcodeScan { payload }
 }
 
-async fn add_customer(store: &dealerdesk::store::Store, input: &CustomerInput) -> String {
+async fn add_customer(store: &dealerdesk_store::Store, input: &CustomerInput) -> String {
     customer::create(store, &cli_actor(), input, now(), today())
         .await
         .expect("customer created")
         .id
 }
 
-async fn check(store: &dealerdesk::store::Store, id: &str, input: CheckInput) -> VerificationView {
+async fn check(store: &dealerdesk_store::Store, id: &str, input: CheckInput) -> VerificationView {
     verify::run_check(store, &cli_actor(), id, &input, now(), today())
         .await
         .expect("the check runs")
@@ -575,14 +577,14 @@ fn flag_codes(v: &VerificationView) -> Vec<FlagCode> {
     v.rules.iter().filter_map(|r| r.code).collect()
 }
 
-async fn audit_rows(store: &dealerdesk::store::Store) -> Vec<(String, String, Option<String>)> {
+async fn audit_rows(store: &dealerdesk_store::Store) -> Vec<(String, String, Option<String>)> {
     sqlx::query_as("SELECT action, outcome, detail FROM audit_log ORDER BY seq")
         .fetch_all(store.pool())
         .await
         .expect("audit rows")
 }
 
-async fn audit_ok(store: &dealerdesk::store::Store) {
+async fn audit_ok(store: &dealerdesk_store::Store) {
     let report = audit::verify(store).await.expect("verify runs");
     assert!(report.ok, "the audit chain holds: {report:?}");
 }
@@ -862,7 +864,7 @@ async fn the_same_ssn_under_another_name_and_a_shared_phone_are_flagged() {
     );
 }
 
-async fn quillfeather(store: &dealerdesk::store::Store) -> (String, VerificationView) {
+async fn quillfeather(store: &dealerdesk_store::Store) -> (String, VerificationView) {
     let mut input = customer_input();
     input.given_name = "Orsolya".into();
     input.middle_name = None;
@@ -1527,7 +1529,7 @@ fn identity_check_show_and_resolve_work_from_the_cli() {
 #[tokio::test]
 async fn the_status_gate_agrees_with_the_full_record_for_every_demo_customer() {
     let f = fresh().await;
-    dealerdesk::demo::fill(&f.store, 2026, 60, now(), crate::support::today())
+    dealerdesk_services::demo::fill(&f.store, 2026, 60, now(), crate::support::today())
         .await
         .expect("demo");
     let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM customer ORDER BY id")
@@ -1547,7 +1549,7 @@ async fn the_status_gate_agrees_with_the_full_record_for_every_demo_customer() {
 
 /// The customer's status by the gate, checked against the full verification record (the other
 /// states, resolutions and staleness are reached by the tests that call this).
-async fn status(store: &dealerdesk::store::Store, id: &str) -> VerificationStatus {
+async fn status(store: &dealerdesk_store::Store, id: &str) -> VerificationStatus {
     let gate = verify::verification_status(store, id)
         .await
         .expect("status");

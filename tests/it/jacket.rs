@@ -6,22 +6,22 @@
 //! rebuild keeping signed contracts of an older database.
 
 use chrono::Duration;
-use dealerdesk::application::{
+use dealerdesk_rules::money::Money;
+use dealerdesk_services::application::{
     self as app, ApplicationInput, ConsentInput as CreditConsent, EmploymentEntry, HousingStatus,
     Intent, OtherIncome, Reference, ResidenceEntry, CONSENT_TEXTS,
 };
-use dealerdesk::auth::{Actor, Role};
-use dealerdesk::contract::sign::{
+use dealerdesk_services::auth::{Actor, Role};
+use dealerdesk_services::contract::sign::{
     self, ConsentInput, SignInput, APPLICATION_INTENT_STATEMENT, ESIGN_APPLICATION_DISCLOSURE,
     ESIGN_APPLICATION_DISCLOSURE_VERSION,
 };
-use dealerdesk::contract::{
+use dealerdesk_services::contract::{
     self, application_doc, jacket, ContractError, DocumentStatus, RenderMode, SignatureMark, Signer,
 };
-use dealerdesk::crypto::sha256_hex;
-use dealerdesk::customer;
-use dealerdesk::money::Money;
-use dealerdesk::store::Store;
+use dealerdesk_services::customer;
+use dealerdesk_store::crypto::sha256_hex;
+use dealerdesk_store::Store;
 
 use crate::contract::{count, desk, layout_text, pages_of, pdftotext, squeezed, Desk};
 use crate::support::{cli_actor, code, customer_input, dd, json, now, raw_sql, staff, today};
@@ -385,7 +385,7 @@ async fn the_credit_application_is_signed_through_the_contract_ceremony_and_veri
     assert_eq!(version, ESIGN_APPLICATION_DISCLOSURE_VERSION);
     assert_eq!(
         hash,
-        dealerdesk::crypto::sha256_hex(ESIGN_APPLICATION_DISCLOSURE.as_bytes())
+        dealerdesk_store::crypto::sha256_hex(ESIGN_APPLICATION_DISCLOSURE.as_bytes())
     );
     assert!(!ESIGN_APPLICATION_DISCLOSURE.contains("contract"));
     let sealed = sign::seal(&d.f.store, &fiona, &id, at(4))
@@ -456,7 +456,9 @@ async fn the_credit_application_is_signed_through_the_contract_ceremony_and_veri
         .await
         .expect("sealed");
     assert!(still.authoritative && still.status == DocumentStatus::Signed);
-    let chain = dealerdesk::audit::verify(&d.f.store).await.expect("chain");
+    let chain = dealerdesk_store::audit::verify(&d.f.store)
+        .await
+        .expect("chain");
     assert!(chain.first_broken_seq.is_none());
 }
 
@@ -929,7 +931,7 @@ async fn the_table_rebuild_keeps_signed_contracts_of_an_older_database() {
         ),
     )
     .await;
-    let store = Store::open(&path, dealerdesk::store::OpenMode::MustExist)
+    let store = Store::open(&path, dealerdesk_store::OpenMode::MustExist)
         .await
         .expect("migrated");
     let sql: String =

@@ -4,14 +4,14 @@
 use std::collections::HashSet;
 
 use chrono::Duration;
-use dealerdesk::audit::{self, AuditFilter};
-use dealerdesk::auth::{Actor, Role};
-use dealerdesk::customer;
-use dealerdesk::links::{
-    self, IssueLink, KnowledgeAnswer, LinkError, LinkLimiter, LinkPurpose, LinkState, PurposeTtl,
-    RedeemRequest,
+use dealerdesk_portal::{LinkLimiter, RedeemWriter};
+use dealerdesk_services::auth::{Actor, Role};
+use dealerdesk_services::customer;
+use dealerdesk_services::links::{
+    self, IssueLink, KnowledgeAnswer, LinkError, LinkPurpose, LinkState, PurposeTtl, RedeemRequest,
 };
-use dealerdesk::store::Store;
+use dealerdesk_store::audit::{self, AuditFilter};
+use dealerdesk_store::Store;
 
 use crate::support::{cli_actor, customer_input, dd, fresh, now, staff, today};
 
@@ -100,7 +100,7 @@ async fn issuing_returns_the_url_once_and_stores_only_the_hash() {
         assert!(issued.url.contains("/l/"), "{}", issued.url);
         assert_eq!(
             issued.expires_at,
-            dealerdesk::store::ts(now() + Duration::hours(72)),
+            dealerdesk_store::ts(now() + Duration::hours(72)),
             "72 h by default"
         );
         assert!(
@@ -180,7 +180,7 @@ async fn issuing_needs_an_existing_customer_and_a_ttl_within_bounds() {
     assert!(issued.url.starts_with("http://desk-3.local:8080/l/"));
     assert_eq!(
         issued.expires_at,
-        dealerdesk::store::ts(now() + Duration::hours(24))
+        dealerdesk_store::ts(now() + Duration::hours(24))
     );
     let sales = Actor::Staff(staff(&f.store, "sam", Role::Sales).await);
     assert!(matches!(
@@ -231,7 +231,18 @@ async fn a_link_expires_by_the_injected_clock() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn fifty_concurrent_redemptions_of_one_link_give_exactly_one_session() {
+    fifty_concurrent_redemptions(None).await;
+}
+
+/// The same through the portal's redemption writer, which commits them in batches.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fifty_concurrent_redemptions_through_the_writer_give_exactly_one_session() {
+    fifty_concurrent_redemptions(Some(RedeemWriter::new)).await;
+}
+
+async fn fifty_concurrent_redemptions(writer: Option<fn(Store) -> RedeemWriter>) {
     let f = fresh().await;
+    let writer = writer.map(|start| start(f.store.clone()));
     let cid = customer_id(&f.store).await;
     let issued = links::issue(
         &f.store,
@@ -246,15 +257,13 @@ async fn fifty_concurrent_redemptions_of_one_link_give_exactly_one_session() {
     for i in 0..50 {
         let store = f.store.clone();
         let token = token.clone();
+        let writer = writer.clone();
         tasks.push(tokio::spawn(async move {
-            links::redeem(
-                &store,
-                &token,
-                &right_answer(),
-                &format!("10.0.1.{i}"),
-                now(),
-            )
-            .await
+            let client = format!("10.0.1.{i}");
+            match writer {
+                Some(w) => w.redeem(request(&token, right_answer(), &client)).await,
+                None => links::redeem(&store, &token, &right_answer(), &client, now()).await,
+            }
         }));
     }
     let mut ok = 0;
@@ -965,7 +974,7 @@ async fn the_outbox_survives_a_restart_and_the_file_adapter_writes_eml_and_txt()
         !bytes.windows(token.len()).any(|w| w == token.as_bytes()),
         "the queued message is encrypted: no token in the file"
     );
-    let store = Store::open(&path, dealerdesk::store::OpenMode::MustExist)
+    let store = Store::open(&path, dealerdesk_store::OpenMode::MustExist)
         .await
         .expect("reopen");
     let dir = f.dir.path().join("outbox");
@@ -1067,7 +1076,7 @@ async fn links_are_issued_only_for_customers_whose_identity_is_verified() {
     .expect("a verified customer gets a link");
     let mut changed = customer_input();
     changed.family_name = "Gonzales".into();
-    let update = dealerdesk::customer::CustomerUpdate {
+    let update = dealerdesk_services::customer::CustomerUpdate {
         given_name: changed.given_name,
         middle_name: changed.middle_name,
         family_name: changed.family_name,

@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use dealerdesk::links::handout::handout_pdf;
-use dealerdesk::pdf::{Align, DocInfo, Document, TextStyle};
+use dealerdesk_pdf::{Align, DocInfo, Document, TextStyle};
+use dealerdesk_services::links::handout::handout_pdf;
 
 use crate::support::{fresh, now};
 
@@ -158,7 +158,7 @@ fn characters_the_font_lacks_are_refused_not_dropped() {
     )
     .expect_err("emoji");
     assert!(
-        matches!(err, dealerdesk::pdf::PdfError::UnsupportedCharacter { .. }),
+        matches!(err, dealerdesk_pdf::PdfError::UnsupportedCharacter { .. }),
         "{err}"
     );
     // Accented names are fine.
@@ -247,9 +247,15 @@ async fn the_cli_writes_the_handout_when_issuing() {
     use crate::support::{cli_actor, code, json, verified_customer};
     let f = fresh().await;
     let cid = verified_customer(&f.store).await;
-    dealerdesk::settings::apply(&f.store, &cli_actor(), None, Some("Lakeside Motors"), now())
-        .await
-        .expect("settings");
+    dealerdesk_services::settings::apply(
+        &f.store,
+        &cli_actor(),
+        None,
+        Some("Lakeside Motors"),
+        now(),
+    )
+    .await
+    .expect("settings");
     let db = f.db_path();
     f.store.close().await;
     let pdf = f.dir.path().join("handout.pdf");
@@ -291,7 +297,7 @@ async fn the_cli_writes_the_handout_when_issuing() {
 #[tokio::test]
 async fn a_dealership_name_the_font_cannot_print_is_refused_in_the_settings() {
     let f = fresh().await;
-    let err = dealerdesk::settings::apply(
+    let err = dealerdesk_services::settings::apply(
         &f.store,
         &crate::support::cli_actor(),
         None,
@@ -301,6 +307,8 @@ async fn a_dealership_name_the_font_cannot_print_is_refused_in_the_settings() {
     .await
     .expect_err("emoji in the name");
     assert!(err.to_string().contains("cannot be printed"), "{err}");
-    let name = dealerdesk::settings::read(&f.store).await.expect("read");
+    let name = dealerdesk_services::settings::read(&f.store)
+        .await
+        .expect("read");
     assert_eq!(name.dealership_name, "DealerDesk");
 }

@@ -3,9 +3,9 @@
 use std::sync::Arc;
 
 use chrono::Duration;
-use dealerdesk::links::portal::{self, PortalConfig};
-use dealerdesk::links::{self, LinkLimiter, LinkPurpose, LinkState};
-use dealerdesk::store::Store;
+use dealerdesk_portal::{LinkLimiter, PortalConfig};
+use dealerdesk_services::links::{self, LinkPurpose, LinkState};
+use dealerdesk_store::Store;
 use reqwest::header::{HeaderMap, LOCATION, SET_COOKIE};
 use reqwest::StatusCode;
 
@@ -31,9 +31,14 @@ pub(crate) async fn start(store: &Store, limiter: LinkLimiter) -> Server {
         clock: Arc::new(now),
     };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(portal::serve(store.clone(), cfg, listener, async move {
-        let _ = stopped.await;
-    }));
+    tokio::spawn(dealerdesk_portal::serve(
+        store.clone(),
+        cfg,
+        listener,
+        async move {
+            let _ = stopped.await;
+        },
+    ));
     Server {
         base: format!("http://{addr}"),
         client: reqwest::Client::builder()
@@ -290,7 +295,7 @@ async fn onboarding_open_check_password_totp_confirmation() {
     );
     let start = body.find("<code>").expect("secret") + 6;
     let secret = body[start..].split('<').next().expect("secret").to_string();
-    let code = dealerdesk::auth::totp_code_at(&secret, "x", now()).expect("code");
+    let code = dealerdesk_services::auth::totp_code_at(&secret, "x", now()).expect("code");
     let r = s
         .post(
             "/portal/totp",
@@ -502,7 +507,7 @@ async fn uploads_refuse_missing_csrf_wrong_types_and_oversized_files() {
         .expect("docs");
     assert_eq!(docs.len(), 1);
     assert_eq!(docs[0].content_type, "application/pdf");
-    assert_eq!(docs[0].sha256, dealerdesk::crypto::sha256_hex(&pdf));
+    assert_eq!(docs[0].sha256, dealerdesk_store::crypto::sha256_hex(&pdf));
     assert_eq!(docs[0].size_bytes, pdf.len() as i64);
     let (_, bytes) = links::open_document(&f.store, &cli_actor(), &docs[0].id, now())
         .await

@@ -5,13 +5,14 @@
 
 use std::time::{Duration, Instant};
 
-use dealerdesk::auth::{Actor, Role};
-use dealerdesk::contract::sign::{self, SignInput};
-use dealerdesk::contract::{self, RenderMode, SignatureMark, Signer};
-use dealerdesk::deal::{self, DealInput, DealOptionInput, OptionTerms};
-use dealerdesk::links::{self, LinkError, LinkLimiter, LinkPurpose, LinkState};
-use dealerdesk::store::Store;
-use dealerdesk::vehicle::{self, VehicleCondition, VehicleInput};
+use dealerdesk_portal::LinkLimiter;
+use dealerdesk_services::auth::{Actor, Role};
+use dealerdesk_services::contract::sign::{self, SignInput};
+use dealerdesk_services::contract::{self, RenderMode, SignatureMark, Signer};
+use dealerdesk_services::deal::{self, DealInput, DealOptionInput, OptionTerms};
+use dealerdesk_services::links::{self, LinkError, LinkPurpose, LinkState};
+use dealerdesk_services::vehicle::{self, VehicleCondition, VehicleInput};
+use dealerdesk_store::Store;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -31,9 +32,15 @@ struct Signing {
 /// A verified customer, a deal with a loan, and its contract printed as the original draft.
 async fn signing_desk() -> Signing {
     let f = fresh().await;
-    dealerdesk::settings::apply(&f.store, &cli_actor(), None, Some("Lakeside Motors"), now())
-        .await
-        .expect("dealership name");
+    dealerdesk_services::settings::apply(
+        &f.store,
+        &cli_actor(),
+        None,
+        Some("Lakeside Motors"),
+        now(),
+    )
+    .await
+    .expect("dealership name");
     let customer_id = verified_customer(&f.store).await;
     let deal_id = deal_for(&f.store, &customer_id, "2T1BURHE0JC014702").await;
     let fiona = Actor::Staff(staff(&f.store, "fiona", Role::FinanceManager).await);
@@ -100,7 +107,9 @@ async fn deal_for(store: &Store, customer_id: &str, vin: &str) -> String {
 
 /// A second verified customer (another person: a duplicate of Maria would need review).
 async fn other_verified_customer(store: &Store) -> String {
-    use dealerdesk::identity::verification::{self, CheckInput, CheckOutcome, DocumentType};
+    use dealerdesk_services::identity::verification::{
+        self, CheckInput, CheckOutcome, DocumentType,
+    };
     let mut input = crate::support::customer_input();
     input.given_name = "James".into();
     input.middle_name = None;
@@ -111,11 +120,16 @@ async fn other_verified_customer(store: &Store) -> String {
     input.email = Some("james.okafor@example.com".into());
     input.address.line1 = "12 Oak Lawn Ave".into();
     input.previous_address = None;
-    let id =
-        dealerdesk::customer::create(store, &cli_actor(), &input, now(), crate::support::today())
-            .await
-            .expect("customer")
-            .id;
+    let id = dealerdesk_services::customer::create(
+        store,
+        &cli_actor(),
+        &input,
+        now(),
+        crate::support::today(),
+    )
+    .await
+    .expect("customer")
+    .id;
     let passport = CheckInput::ManualEntry {
         document_type: DocumentType::Passport,
         issuer: "USA".into(),
@@ -335,7 +349,7 @@ async fn a_remote_signing_link_is_bound_to_one_signable_contract_of_the_customer
     );
 
     // Signed at the desk meanwhile: the signed copy and the voided draft are both refused.
-    let buyer = dealerdesk::contract::sign::ConsentInput {
+    let buyer = dealerdesk_services::contract::sign::ConsentInput {
         signer: Signer::Buyer,
         signer_name: "Maria Elena Gonzalez".into(),
         device: "desk 2 tablet".into(),
@@ -380,7 +394,7 @@ async fn a_remote_signing_link_is_bound_to_one_signable_contract_of_the_customer
 
 #[tokio::test]
 async fn a_contract_with_a_co_buyer_is_signed_at_the_desk_not_remotely() {
-    use dealerdesk::application::{
+    use dealerdesk_services::application::{
         self as app, ApplicationInput, EmploymentEntry, HousingStatus, Intent, ResidenceEntry,
     };
     let d = signing_desk().await;

@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use chrono::{DateTime, Duration, Utc};
-use dealerdesk::application::star::{self, StarError};
-use dealerdesk::application::{self as app, ApplicationFilter, ApplicationState, Intent};
-use dealerdesk::auth::{Actor, Role};
-use dealerdesk::store::Store;
+use dealerdesk_services::application::star::{self, StarError};
+use dealerdesk_services::application::{self as app, ApplicationFilter, ApplicationState, Intent};
+use dealerdesk_services::auth::{Actor, Role};
+use dealerdesk_store::Store;
 
 use crate::application::{
     add_customer, application_input, consent, count, desk, ready_application, Desk, TEST_CSV,
@@ -391,7 +391,7 @@ async fn a_full_joint_application_exports_schema_valid_star_xml_audited_without_
 #[tokio::test]
 async fn every_demo_application_and_decision_exports_schema_valid() {
     let f = fresh().await;
-    dealerdesk::demo::fill(&f.store, 2026, 60, now(), today())
+    dealerdesk_services::demo::fill(&f.store, 2026, 60, now(), today())
         .await
         .expect("demo");
     let page = app::list_applications(&f.store, &ApplicationFilter::default())

@@ -1,4 +1,4 @@
-use dealerdesk::store::{key_path_for, OpenMode, Store, StoreError};
+use dealerdesk_store::{key_path_for, OpenMode, Store, StoreError};
 
 use crate::support::{fresh, raw_sql};
 

@@ -1,9 +1,9 @@
 //! Shared fixtures: a fresh database in a temp dir, a fixed clock, a valid customer.
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
-use dealerdesk::auth::{self, Actor, NewStaff, Role, StaffView};
-use dealerdesk::customer::{AddressInput, CustomerInput};
-use dealerdesk::store::{OpenMode, Store};
+use dealerdesk_services::auth::{self, Actor, NewStaff, Role, StaffView};
+use dealerdesk_services::customer::{AddressInput, CustomerInput};
+use dealerdesk_store::{OpenMode, Store};
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -126,8 +126,10 @@ pub fn code(o: &std::process::Output) -> i32 {
 }
 
 /// Imports the fictional OFAC fixture list (tests/fixtures/ofac) as the store's current list.
-pub async fn import_ofac_fixture(store: &Store) -> dealerdesk::identity::sanctions::ImportSummary {
-    use dealerdesk::identity::sanctions::{self, ListFiles};
+pub async fn import_ofac_fixture(
+    store: &Store,
+) -> dealerdesk_services::identity::sanctions::ImportSummary {
+    use dealerdesk_services::identity::sanctions::{self, ListFiles};
     let read = |name: &str| {
         std::fs::read(
             std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -150,8 +152,10 @@ pub async fn import_ofac_fixture(store: &Store) -> dealerdesk::identity::sanctio
 /// A customer (from [`customer_input`]) whose identity check came out verified: a sanctions
 /// list is loaded and their passport was checked by hand.
 pub async fn verified_customer(store: &Store) -> String {
-    use dealerdesk::identity::sanctions;
-    use dealerdesk::identity::verification::{self, CheckInput, CheckOutcome, DocumentType};
+    use dealerdesk_services::identity::sanctions;
+    use dealerdesk_services::identity::verification::{
+        self, CheckInput, CheckOutcome, DocumentType,
+    };
     if sanctions::current_version(store)
         .await
         .expect("list version")
@@ -159,10 +163,16 @@ pub async fn verified_customer(store: &Store) -> String {
     {
         import_ofac_fixture(store).await;
     }
-    let id = dealerdesk::customer::create(store, &cli_actor(), &customer_input(), now(), today())
-        .await
-        .expect("customer")
-        .id;
+    let id = dealerdesk_services::customer::create(
+        store,
+        &cli_actor(),
+        &customer_input(),
+        now(),
+        today(),
+    )
+    .await
+    .expect("customer")
+    .id;
     let passport = CheckInput::ManualEntry {
         document_type: DocumentType::Passport,
         issuer: "USA".into(),

@@ -1,0 +1,1920 @@
+//! Credit applications: the applicant (the deal's customer) and an optional co-applicant, two
+//! years of residence and employment history, income, housing and debts, references, explicit
+//! credit-report consent, the deal whose selected option is the structure, and the state machine
+//!
+//! `draft → ready → submitted → decisioned(approved | conditional | countered | declined) →
+//! contracted → funded`, plus `withdrawn` and `expired`.
+//!
+//! Every transition is checked here ([`check_transition`]: state and role; then the action's
+//! preconditions), stored in `application_history`, journalled and audited in one transaction.
+
+pub mod adverse;
+pub mod analytics;
+pub mod assist;
+pub mod demo;
+pub mod rates;
+pub mod star;
+pub mod stips;
+pub mod submit;
+
+use chrono::{DateTime, Months, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use sqlx::{Row, SqliteConnection};
+use std::str::FromStr;
+use ts_rs::TS;
+
+use crate::auth::{Actor, Role};
+use crate::customer::validate::parse_date;
+use crate::deal::canonical_json;
+use crate::identity::verification::{self as identity, Blocker, IdentityError};
+use dealerdesk_rules::money::Money;
+use dealerdesk_store::audit::{self, AuditEvent, AuditOutcome};
+use dealerdesk_store::crypto::sha256_hex;
+use dealerdesk_store::{journal, new_id, parse_ts, ts, Store};
+
+pub use assist::{
+    assess, assess_all, AssistInput, LenderAssessment, LenderSheet, RuleCode, RuleFailure,
+};
+pub use rates::{
+    export_rate_sheet, import_rate_sheet, list_lenders, CreditTier, LenderFee, LenderView,
+    RateCell, RateImport, RateSheet,
+};
+pub use stips::{
+    attach_document, clear_stipulation, document_content, StipCode, StipulationDocumentView,
+    StipulationStatus, StipulationView, MAX_DOCUMENT_BYTES,
+};
+pub use submit::{
+    poll_simulated_lenders, process_outbox, submit_application, Delivery, LenderAdapter,
+    LenderDecision, OutboxMessage, ProcessedMessage, Simulator, SubmitReceipt,
+};
+
+/// The version of the credit-report consent text the desk shows, and the text itself. A new
+/// wording gets a new version; consents keep the version (and the text's SHA-256) they were given
+/// under.
+pub const CONSENT_TEXTS: &[(&str, &str)] = &[(
+    "credit-consent-2026-11",
+    "By signing below, you authorize the dealer and the lenders to which the dealer submits your \
+application to obtain your consumer credit report and to verify the information in this \
+application, now and for any update, renewal or extension of credit.",
+)];
+
+/// Longest note on a transition or stipulation.
+pub const MAX_NOTE_CHARS: usize = 1000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApplicationError {
+    #[error("{message}")]
+    Invalid { field: String, message: String },
+    #[error("no {what} {id}")]
+    NotFound { what: &'static str, id: String },
+    #[error("your role cannot {0}; a finance manager or admin must")]
+    Forbidden(&'static str),
+    #[error("an application that is {from} cannot be {action}")]
+    IllegalTransition {
+        from: ApplicationState,
+        action: Action,
+    },
+    #[error("a {role} cannot {action} an application that is {from}")]
+    RoleCannot {
+        role: &'static str,
+        action: Action,
+        from: ApplicationState,
+    },
+    #[error("{}", unmet_text(.0))]
+    Preconditions(Vec<Unmet>),
+    #[error(transparent)]
+    Identity(#[from] IdentityError),
+    #[error("stored data is damaged: {0}")]
+    Corrupt(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+fn unmet_text(u: &[Unmet]) -> String {
+    format!(
+        "not yet: {}",
+        u.iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ")
+    )
+}
+
+impl ApplicationError {
+    /// The input field at fault, for the UI and the CLI's `field`.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            ApplicationError::Invalid { field, .. } => Some(field),
+            ApplicationError::NotFound { what: "deal", .. } => Some("deal_id"),
+            ApplicationError::NotFound {
+                what: "co-applicant",
+                ..
+            } => Some("co_applicant_id"),
+            ApplicationError::NotFound { what: "lender", .. } => Some("lender_id"),
+            ApplicationError::Preconditions(u) => u.first().and_then(Unmet::field),
+            _ => None,
+        }
+    }
+}
+
+pub(crate) fn invalid(field: impl Into<String>, message: impl Into<String>) -> ApplicationError {
+    ApplicationError::Invalid {
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+// ----- the state machine ---------------------------------------------------------------------
+
+/// Where an application is. The four decision states together are "decisioned".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+#[serde(rename_all = "snake_case")]
+pub enum ApplicationState {
+    Draft,
+    Ready,
+    Submitted,
+    Approved,
+    Conditional,
+    Countered,
+    Declined,
+    Contracted,
+    Funded,
+    Withdrawn,
+    Expired,
+}
+
+impl ApplicationState {
+    pub const ALL: &'static [ApplicationState] = &[
+        Self::Draft,
+        Self::Ready,
+        Self::Submitted,
+        Self::Approved,
+        Self::Conditional,
+        Self::Countered,
+        Self::Declined,
+        Self::Contracted,
+        Self::Funded,
+        Self::Withdrawn,
+        Self::Expired,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Ready => "ready",
+            Self::Submitted => "submitted",
+            Self::Approved => "approved",
+            Self::Conditional => "conditional",
+            Self::Countered => "countered",
+            Self::Declined => "declined",
+            Self::Contracted => "contracted",
+            Self::Funded => "funded",
+            Self::Withdrawn => "withdrawn",
+            Self::Expired => "expired",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|x| x.as_str() == s)
+    }
+    /// `decisioned` for the four decision states, else the state's own name.
+    pub fn phase(self) -> &'static str {
+        if self.is_decisioned() {
+            "decisioned"
+        } else {
+            self.as_str()
+        }
+    }
+    pub fn is_decisioned(self) -> bool {
+        matches!(
+            self,
+            Self::Approved | Self::Conditional | Self::Countered | Self::Declined
+        )
+    }
+}
+
+impl std::fmt::Display for ApplicationState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What can be done to an application.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// draft → ready: the application is complete.
+    MarkReady,
+    /// ready → draft: to edit it again.
+    Reopen,
+    /// ready → submitted: sent to the chosen lender.
+    Submit,
+    /// submitted → approved / conditional / countered / declined: the lender's answer.
+    Approve,
+    Condition,
+    Counter,
+    Decline,
+    /// countered → approved: the customer takes the counter-offer.
+    AcceptCounter,
+    /// a decision → draft: restructure the deal or choose another lender.
+    Rework,
+    /// approved / conditional → contracted: every stipulation cleared.
+    Contract,
+    /// contracted → funded: the lender paid the dealer.
+    Fund,
+    /// before contract → withdrawn: the customer walked.
+    Withdraw,
+    /// submitted or decisioned → expired: the decision or the wait lapsed.
+    Expire,
+}
+
+impl Action {
+    pub const ALL: &'static [Action] = &[
+        Self::MarkReady,
+        Self::Reopen,
+        Self::Submit,
+        Self::Approve,
+        Self::Condition,
+        Self::Counter,
+        Self::Decline,
+        Self::AcceptCounter,
+        Self::Rework,
+        Self::Contract,
+        Self::Fund,
+        Self::Withdraw,
+        Self::Expire,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::MarkReady => "mark_ready",
+            Self::Reopen => "reopen",
+            Self::Submit => "submit",
+            Self::Approve => "approve",
+            Self::Condition => "condition",
+            Self::Counter => "counter",
+            Self::Decline => "decline",
+            Self::AcceptCounter => "accept_counter",
+            Self::Rework => "rework",
+            Self::Contract => "contract",
+            Self::Fund => "fund",
+            Self::Withdraw => "withdraw",
+            Self::Expire => "expire",
+        }
+    }
+}
+
+impl std::fmt::Display for Action {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::MarkReady => "marked ready",
+            Self::Reopen => "reopened",
+            Self::Submit => "submitted",
+            Self::Approve => "approved",
+            Self::Condition => "approved with conditions",
+            Self::Counter => "countered",
+            Self::Decline => "declined",
+            Self::AcceptCounter => "moved on by accepting a counter-offer",
+            Self::Rework => "reworked",
+            Self::Contract => "contracted",
+            Self::Fund => "funded",
+            Self::Withdraw => "withdrawn",
+            Self::Expire => "expired",
+        })
+    }
+}
+
+/// A history entry's action in words: the transition's, "started" for the creation, else the
+/// recorded word.
+fn action_label(action: &str) -> String {
+    Action::ALL
+        .iter()
+        .find(|a| a.as_str() == action)
+        .map(|a| a.to_string())
+        .unwrap_or_else(|| match action {
+            "create" | "created" => "started".to_string(),
+            other => other.replace('_', " "),
+        })
+}
+
+/// The transition table: the state `action` leads to from `from`, or `None` when illegal.
+pub fn next_state(from: ApplicationState, action: Action) -> Option<ApplicationState> {
+    use Action as A;
+    use ApplicationState as S;
+    Some(match (from, action) {
+        (S::Draft, A::MarkReady) => S::Ready,
+        (S::Ready, A::Reopen) => S::Draft,
+        (S::Ready, A::Submit) => S::Submitted,
+        (S::Submitted, A::Approve) => S::Approved,
+        (S::Submitted, A::Condition) => S::Conditional,
+        (S::Submitted, A::Counter) => S::Countered,
+        (S::Submitted, A::Decline) => S::Declined,
+        (S::Countered, A::AcceptCounter) => S::Approved,
+        (S::Approved | S::Conditional | S::Countered | S::Declined, A::Rework) => S::Draft,
+        (S::Approved | S::Conditional, A::Contract) => S::Contracted,
+        (S::Contracted, A::Fund) => S::Funded,
+        (
+            S::Draft | S::Ready | S::Submitted | S::Approved | S::Conditional | S::Countered,
+            A::Withdraw,
+        ) => S::Withdrawn,
+        (S::Submitted | S::Approved | S::Conditional | S::Countered, A::Expire) => S::Expired,
+        _ => return None,
+    })
+}
+
+/// Who may take `action` from `from` (a legal transition).
+pub fn roles_for(action: Action, from: ApplicationState) -> &'static [Role] {
+    const ALL: &[Role] = &[Role::Sales, Role::FinanceManager, Role::Admin];
+    const DESK: &[Role] = &[Role::FinanceManager, Role::Admin];
+    match action {
+        Action::MarkReady | Action::Reopen => ALL,
+        Action::Withdraw if matches!(from, ApplicationState::Draft | ApplicationState::Ready) => {
+            ALL
+        }
+        _ => DESK,
+    }
+}
+
+/// Checks state and role (not the action's preconditions): the state the action leads to.
+pub fn check_transition(
+    from: ApplicationState,
+    action: Action,
+    role: Role,
+) -> Result<ApplicationState, ApplicationError> {
+    let to =
+        next_state(from, action).ok_or(ApplicationError::IllegalTransition { from, action })?;
+    if !roles_for(action, from).contains(&role) {
+        return Err(ApplicationError::RoleCannot {
+            role: role.as_str(),
+            action,
+            from,
+        });
+    }
+    Ok(to)
+}
+
+fn check_actor(
+    actor: &Actor,
+    from: ApplicationState,
+    action: Action,
+) -> Result<ApplicationState, ApplicationError> {
+    match actor {
+        Actor::Staff(s) => check_transition(from, action, s.role),
+        Actor::Cli(_) => check_transition(from, action, Role::Admin),
+        Actor::Customer(_) => Err(ApplicationError::Forbidden(
+            "change a credit application's state",
+        )),
+    }
+}
+
+/// A precondition an action still needs.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Unmet {
+    /// Credit-report consent not captured.
+    NoConsent,
+    /// The consent does not cover the co-applicant added since.
+    ConsentMissingCoApplicant,
+    /// The applicant's or co-applicant's identity gate does not pass.
+    Identity {
+        party: Party,
+        customer_id: String,
+        blockers: Vec<Blocker>,
+    },
+    NoLender,
+    /// The lender has no rate sheet to decide by.
+    NoRateSheet,
+    NoCreditScore,
+    /// Something the application must say before it is complete.
+    Incomplete {
+        field: String,
+        message: String,
+    },
+    /// Stipulations not yet cleared.
+    OpenStipulations {
+        count: u32,
+    },
+}
+
+impl Unmet {
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            Unmet::NoConsent | Unmet::ConsentMissingCoApplicant => Some("consent"),
+            Unmet::NoLender | Unmet::NoRateSheet => Some("lender_id"),
+            Unmet::NoCreditScore => Some("credit_score"),
+            Unmet::Incomplete { field, .. } => Some(field),
+            Unmet::Identity { party, .. } => Some(match party {
+                Party::Applicant => "customer_id",
+                Party::CoApplicant => "co_applicant_id",
+            }),
+            Unmet::OpenStipulations { .. } => Some("stipulations"),
+        }
+    }
+}
+
+impl std::fmt::Display for Unmet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unmet::NoConsent => f.write_str("capture the credit-report consent"),
+            Unmet::ConsentMissingCoApplicant => {
+                f.write_str("capture the co-applicant's credit-report consent")
+            }
+            Unmet::Identity {
+                party, blockers, ..
+            } => write!(
+                f,
+                "{}'s identity: {}",
+                match party {
+                    Party::Applicant => "the applicant",
+                    Party::CoApplicant => "the co-applicant",
+                },
+                blockers
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Unmet::NoLender => f.write_str("choose a lender"),
+            Unmet::NoRateSheet => f.write_str("the lender has no rate sheet; import one"),
+            Unmet::NoCreditScore => f.write_str("enter the credit score"),
+            Unmet::Incomplete { field, message } => write!(f, "{field}: {message}"),
+            Unmet::OpenStipulations { count } => {
+                write!(f, "{count} stipulation(s) still to clear")
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Party {
+    Applicant,
+    CoApplicant,
+}
+
+// ----- the application's data -----------------------------------------------------------------
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Intent {
+    Individual,
+    Joint,
+}
+
+impl Intent {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Intent::Individual => "individual",
+            Intent::Joint => "joint",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum HousingStatus {
+    Own,
+    Mortgage,
+    Rent,
+    Family,
+    Other,
+}
+
+impl HousingStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Own => "own",
+            Self::Mortgage => "mortgage",
+            Self::Rent => "rent",
+            Self::Family => "family",
+            Self::Other => "other",
+        }
+    }
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "own" => Self::Own,
+            "mortgage" => Self::Mortgage,
+            "rent" => Self::Rent,
+            "family" => Self::Family,
+            _ => Self::Other,
+        }
+    }
+}
+
+/// One address lived at, from `since` (ISO or MM/DD/YYYY) until the next entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ResidenceEntry {
+    pub address: String,
+    pub since: String,
+}
+
+/// One job, from `since` until the next entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct EmploymentEntry {
+    pub employer: String,
+    pub title: Option<String>,
+    pub since: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct OtherIncome {
+    pub source: String,
+    /// Monthly, dollars.
+    pub amount: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Reference {
+    pub name: String,
+    pub phone: String,
+    pub relation: String,
+}
+
+/// What the desk types (money as decimal strings, dates as ISO or MM/DD/YYYY). A draft may be
+/// incomplete; [`Action::MarkReady`] checks completeness.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ApplicationInput {
+    pub deal_id: String,
+    pub intent: Intent,
+    pub co_applicant_id: Option<String>,
+    /// Newest first or in any order; together they must reach back 24 months.
+    pub residences: Vec<ResidenceEntry>,
+    pub employment: Vec<EmploymentEntry>,
+    pub gross_monthly_income: String,
+    #[serde(default)]
+    pub other_income: Vec<OtherIncome>,
+    /// The co-applicant's gross monthly income (joint applications).
+    pub co_applicant_income: Option<String>,
+    pub housing_status: HousingStatus,
+    pub housing_payment: String,
+    pub other_monthly_debts: String,
+    #[serde(default)]
+    pub references: Vec<Reference>,
+    /// The score from the report (entered by the desk or drawn by the simulator).
+    pub credit_score: Option<u16>,
+    pub lender_id: Option<String>,
+}
+
+/// The parts of the application kept as JSON.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ApplicationDetails {
+    pub residences: Vec<ResidenceEntry>,
+    pub employment: Vec<EmploymentEntry>,
+    pub other_income: Vec<OtherIncome>,
+    pub references: Vec<Reference>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct ConsentView {
+    /// The staff member (or CLI user) who captured it.
+    pub captured_by: String,
+    pub at: String,
+    pub text_version: String,
+    pub text_sha256: String,
+    /// `applicant` or `applicant,co_applicant`.
+    pub parties: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct HistoryEntry {
+    pub from_state: Option<ApplicationState>,
+    pub to_state: ApplicationState,
+    pub action: String,
+    /// What happened, in words ("submitted", "approved with conditions").
+    pub action_label: String,
+    /// As recorded (`staff:<username>`, ...).
+    pub actor: String,
+    /// Who that is, in words: the staff member's name.
+    pub actor_name: String,
+    pub at: String,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct DecisionView {
+    pub id: String,
+    pub lender_id: String,
+    pub lender_name: String,
+    pub rate_sheet_version: u32,
+    pub outcome: ApplicationState,
+    pub source: String,
+    pub decided_at: String,
+    pub decision: LenderDecision,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct ApplicationView {
+    pub id: String,
+    pub state: ApplicationState,
+    /// `decisioned` for the four decision states.
+    pub phase: String,
+    pub deal_id: String,
+    pub customer_id: String,
+    pub customer_name: String,
+    pub intent: Intent,
+    pub co_applicant_id: Option<String>,
+    pub co_applicant_name: Option<String>,
+    pub details: ApplicationDetails,
+    pub gross_monthly_income: String,
+    pub other_monthly_income: String,
+    pub co_applicant_income: String,
+    pub housing_status: HousingStatus,
+    pub housing_payment: String,
+    pub other_monthly_debts: String,
+    pub credit_score: Option<u16>,
+    pub lender_id: Option<String>,
+    pub lender_name: Option<String>,
+    pub consent: Option<ConsentView>,
+    pub history: Vec<HistoryEntry>,
+    pub decisions: Vec<DecisionView>,
+    pub stipulations: Vec<StipulationView>,
+    /// The latest decision's stipulations not cleared yet.
+    pub open_stipulations: u32,
+    /// Approved or conditional with every stipulation cleared: the contract can be printed.
+    pub ready_to_contract: bool,
+    pub created_at: String,
+    pub updated_at: String,
+    /// As recorded (`staff:<username>`, ...).
+    pub created_by: String,
+    /// Who started it, in words: the staff member's name.
+    pub created_by_name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct ApplicationSummary {
+    pub id: String,
+    pub state: ApplicationState,
+    pub phase: String,
+    pub customer_id: String,
+    pub customer_name: String,
+    pub deal_id: String,
+    pub lender_id: Option<String>,
+    /// The lender's name.
+    pub lender: Option<String>,
+    pub credit_score: Option<u16>,
+    pub open_stipulations: u32,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+pub struct ApplicationFilter {
+    pub state: Option<ApplicationState>,
+    pub customer_id: Option<String>,
+    pub limit: Option<u32>,
+    pub offset: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct ApplicationPage {
+    pub items: Vec<ApplicationSummary>,
+    #[ts(type = "number")]
+    pub total: i64,
+}
+
+/// Consent as captured at the desk.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ConsentInput {
+    /// One of [`CONSENT_TEXTS`]' versions: the wording the customer saw.
+    pub text_version: String,
+    /// The applicant agreed (must be true).
+    pub applicant: bool,
+    /// The co-applicant agreed (required when there is one).
+    pub co_applicant: bool,
+}
+
+/// The validated, normalized input.
+struct Normalized {
+    deal_id: String,
+    customer_id: String,
+    intent: Intent,
+    co_applicant_id: Option<String>,
+    details: ApplicationDetails,
+    gross: Money,
+    other: Money,
+    co_income: Money,
+    housing_status: HousingStatus,
+    housing_payment: Money,
+    debts: Money,
+    credit_score: Option<u16>,
+    lender_id: Option<String>,
+}
+
+fn money_field(field: &str, v: &str) -> Result<Money, ApplicationError> {
+    let m = Money::parse_user(v).map_err(|e| invalid(field, e.to_string()))?;
+    if m.is_negative() {
+        return Err(invalid(field, "cannot be negative"));
+    }
+    Ok(m)
+}
+
+fn text_field(field: &str, v: &str, max: usize) -> Result<String, ApplicationError> {
+    let t = v.split_whitespace().collect::<Vec<_>>().join(" ");
+    if t.is_empty() {
+        return Err(invalid(field, "fill this in"));
+    }
+    if t.chars().count() > max {
+        return Err(invalid(field, format!("at most {max} characters")));
+    }
+    Ok(t)
+}
+
+fn date_field(field: &str, v: &str, today: NaiveDate) -> Result<NaiveDate, ApplicationError> {
+    let d = parse_date(v.trim()).ok_or_else(|| invalid(field, "a date like 06/01/2024"))?;
+    if d > today {
+        return Err(invalid(field, "cannot be in the future"));
+    }
+    Ok(d)
+}
+
+async fn normalize(
+    conn: &mut SqliteConnection,
+    input: &ApplicationInput,
+    today: NaiveDate,
+) -> Result<Normalized, ApplicationError> {
+    let deal_id = input.deal_id.trim().to_string();
+    let customer_id: String =
+        sqlx::query_scalar(r#"SELECT customer_id FROM deal WHERE id = ?1 AND deleted_at IS NULL"#)
+            .bind(&deal_id)
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or_else(|| ApplicationError::NotFound {
+                what: "deal",
+                id: deal_id.clone(),
+            })?;
+    let co_applicant_id = input
+        .co_applicant_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string);
+    match (input.intent, &co_applicant_id) {
+        (Intent::Joint, None) => {
+            return Err(invalid(
+                "co_applicant_id",
+                "a joint application needs the co-applicant",
+            ))
+        }
+        (Intent::Individual, Some(_)) => {
+            return Err(invalid(
+                "intent",
+                "with a co-applicant the intent is joint; remove the co-applicant for an individual application",
+            ))
+        }
+        _ => {}
+    }
+    if let Some(co) = &co_applicant_id {
+        if *co == customer_id {
+            return Err(invalid(
+                "co_applicant_id",
+                "the co-applicant is another person than the applicant",
+            ));
+        }
+        let found: Option<String> =
+            sqlx::query_scalar(r#"SELECT id FROM customer WHERE id = ?1 AND deleted_at IS NULL"#)
+                .bind(co)
+                .fetch_optional(&mut *conn)
+                .await?;
+        if found.is_none() {
+            return Err(ApplicationError::NotFound {
+                what: "co-applicant",
+                id: co.clone(),
+            });
+        }
+    }
+    if input.residences.len() > 10 || input.employment.len() > 10 {
+        return Err(invalid("residences", "at most 10 entries each"));
+    }
+    let mut residences = Vec::new();
+    for (i, r) in input.residences.iter().enumerate() {
+        let since = date_field(&format!("residences.{i}.since"), &r.since, today)?;
+        residences.push(ResidenceEntry {
+            address: text_field(&format!("residences.{i}.address"), &r.address, 200)?,
+            since: since.to_string(),
+        });
+    }
+    residences.sort_by(|a, b| b.since.cmp(&a.since));
+    let mut employment = Vec::new();
+    for (i, e) in input.employment.iter().enumerate() {
+        let since = date_field(&format!("employment.{i}.since"), &e.since, today)?;
+        employment.push(EmploymentEntry {
+            employer: text_field(&format!("employment.{i}.employer"), &e.employer, 120)?,
+            title: match e.title.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+                Some(t) => Some(text_field(&format!("employment.{i}.title"), t, 120)?),
+                None => None,
+            },
+            since: since.to_string(),
+        });
+    }
+    employment.sort_by(|a, b| b.since.cmp(&a.since));
+    let mut other_income = Vec::new();
+    let mut other = Money::ZERO;
+    for (i, o) in input.other_income.iter().enumerate() {
+        let amount = money_field(&format!("other_income.{i}.amount"), &o.amount)?;
+        other = other + amount;
+        other_income.push(OtherIncome {
+            source: text_field(&format!("other_income.{i}.source"), &o.source, 120)?,
+            amount: amount.to_plain(),
+        });
+    }
+    let mut references = Vec::new();
+    for (i, r) in input.references.iter().enumerate() {
+        let phone = crate::customer::validate::phone(&r.phone)
+            .map_err(|e| invalid(format!("references.{i}.phone"), e.to_string()))?;
+        references.push(Reference {
+            name: text_field(&format!("references.{i}.name"), &r.name, 120)?,
+            phone,
+            relation: text_field(&format!("references.{i}.relation"), &r.relation, 60)?,
+        });
+    }
+    if let Some(s) = input.credit_score {
+        if !(300..=850).contains(&s) {
+            return Err(invalid("credit_score", "a score between 300 and 850"));
+        }
+    }
+    let lender_id = input
+        .lender_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string);
+    if let Some(l) = &lender_id {
+        let found: Option<String> =
+            sqlx::query_scalar(r#"SELECT id FROM lender WHERE id = ?1 AND active = 1"#)
+                .bind(l)
+                .fetch_optional(&mut *conn)
+                .await?;
+        if found.is_none() {
+            return Err(ApplicationError::NotFound {
+                what: "lender",
+                id: l.clone(),
+            });
+        }
+    }
+    let co_income = match input.co_applicant_income.as_deref() {
+        Some(v) if !v.trim().is_empty() => money_field("co_applicant_income", v)?,
+        _ => Money::ZERO,
+    };
+    if co_applicant_id.is_none() && !co_income.is_zero() {
+        return Err(invalid(
+            "co_applicant_income",
+            "co-applicant income needs a co-applicant",
+        ));
+    }
+    Ok(Normalized {
+        deal_id,
+        customer_id,
+        intent: input.intent,
+        co_applicant_id,
+        details: ApplicationDetails {
+            residences,
+            employment,
+            other_income,
+            references,
+        },
+        gross: money_field("gross_monthly_income", &input.gross_monthly_income)?,
+        other,
+        co_income,
+        housing_status: input.housing_status,
+        housing_payment: money_field("housing_payment", &input.housing_payment)?,
+        debts: money_field("other_monthly_debts", &input.other_monthly_debts)?,
+        credit_score: input.credit_score,
+        lender_id,
+    })
+}
+
+/// What keeps a saved application from being complete: history covering 24 months, income.
+pub fn completeness(details: &ApplicationDetails, gross: Money, today: NaiveDate) -> Vec<Unmet> {
+    let mut out = Vec::new();
+    let two_years_ago = today
+        .checked_sub_months(Months::new(24))
+        .unwrap_or(NaiveDate::MIN);
+    let coverage = |field: &str, sinces: Vec<&str>, what: &str, out: &mut Vec<Unmet>| {
+        let earliest = sinces
+            .iter()
+            .filter_map(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+            .min();
+        match earliest {
+            None => out.push(Unmet::Incomplete {
+                field: field.into(),
+                message: format!("add the {what} of the last two years"),
+            }),
+            Some(d) if d > two_years_ago => {
+                let months = months_between(d, today);
+                out.push(Unmet::Incomplete {
+                    field: field.into(),
+                    message: format!(
+                        "the {what} covers {months} months; add entries back to {two_years_ago} (24 months)"
+                    ),
+                })
+            }
+            _ => {}
+        }
+    };
+    coverage(
+        "residences",
+        details
+            .residences
+            .iter()
+            .map(|r| r.since.as_str())
+            .collect(),
+        "residence history",
+        &mut out,
+    );
+    coverage(
+        "employment",
+        details
+            .employment
+            .iter()
+            .map(|e| e.since.as_str())
+            .collect(),
+        "employment history",
+        &mut out,
+    );
+    if gross.is_zero() {
+        out.push(Unmet::Incomplete {
+            field: "gross_monthly_income".into(),
+            message: "enter the gross monthly income".into(),
+        });
+    }
+    out
+}
+
+fn months_between(from: NaiveDate, to: NaiveDate) -> u32 {
+    let mut m = 0;
+    while from
+        .checked_add_months(Months::new(m + 1))
+        .is_some_and(|d| d <= to)
+    {
+        m += 1;
+    }
+    m
+}
+
+fn cents(field: &str, m: Money) -> Result<i64, ApplicationError> {
+    m.cents().map_err(|e| invalid(field, e.to_string()))
+}
+
+fn details_json(d: &ApplicationDetails) -> Result<String, ApplicationError> {
+    let v = serde_json::to_value(d).map_err(|e| ApplicationError::Corrupt(e.to_string()))?;
+    Ok(canonical_json(&v))
+}
+
+/// Starts a draft application for a deal (its customer is the applicant).
+pub async fn create_application(
+    store: &Store,
+    actor: &Actor,
+    input: &ApplicationInput,
+    now: DateTime<Utc>,
+) -> Result<ApplicationView, ApplicationError> {
+    let mut tx = store.begin_write().await?;
+    let n = normalize(&mut tx, input, now.date_naive()).await?;
+    let id = new_id();
+    let seq = journal(
+        &mut tx,
+        "credit_application",
+        &id,
+        "insert",
+        store.device_id(),
+        now,
+    )
+    .await?;
+    sqlx::query(
+        r#"INSERT INTO credit_application (id, deal_id, customer_id, co_applicant_id, intent, state,
+              details_json, gross_monthly_income_cents, other_monthly_income_cents, co_applicant_income_cents,
+              housing_status, housing_payment_cents, other_debts_cents, credit_score, lender_id,
+              created_at, updated_at, created_by, device_id, change_seq)
+           VALUES (?1, ?2, ?3, ?4, ?5, 'draft', ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15, ?16, ?17, ?18)"#,
+    )
+    .bind(&id)
+    .bind(&n.deal_id)
+    .bind(&n.customer_id)
+    .bind(&n.co_applicant_id)
+    .bind(n.intent.as_str())
+    .bind(details_json(&n.details)?)
+    .bind(cents("gross_monthly_income", n.gross)?)
+    .bind(cents("other_income", n.other)?)
+    .bind(cents("co_applicant_income", n.co_income)?)
+    .bind(n.housing_status.as_str())
+    .bind(cents("housing_payment", n.housing_payment)?)
+    .bind(cents("other_monthly_debts", n.debts)?)
+    .bind(n.credit_score.map(i64::from))
+    .bind(&n.lender_id)
+    .bind(ts(now))
+    .bind(actor.name())
+    .bind(store.device_id())
+    .bind(seq)
+    .execute(&mut *tx)
+    .await?;
+    history_tx(
+        store,
+        &mut tx,
+        &id,
+        None,
+        ApplicationState::Draft,
+        "create",
+        &actor.name(),
+        None,
+        now,
+    )
+    .await?;
+    let event = AuditEvent::new(actor.name(), "application.create", AuditOutcome::Success)
+        .subject(id.clone())
+        .detail(format!("deal {}, {}", n.deal_id, n.intent.as_str()));
+    audit::append(&mut tx, store.cipher(), now, &event).await?;
+    tx.commit().await?;
+    get_application(store, &id, now).await
+}
+
+/// Replaces a draft's data (a ready application is reopened first). Consent stays if the
+/// parties are unchanged.
+pub async fn update_application(
+    store: &Store,
+    actor: &Actor,
+    id: &str,
+    input: &ApplicationInput,
+    now: DateTime<Utc>,
+) -> Result<ApplicationView, ApplicationError> {
+    let mut tx = store.begin_write().await?;
+    let (state, _) = state_of(&mut tx, id).await?;
+    if state != ApplicationState::Draft {
+        return Err(invalid(
+            "state",
+            format!("only a draft can be edited; this application is {state} (reopen or rework it first)"),
+        ));
+    }
+    let n = normalize(&mut tx, input, now.date_naive()).await?;
+    let seq = journal(
+        &mut tx,
+        "credit_application",
+        id,
+        "update",
+        store.device_id(),
+        now,
+    )
+    .await?;
+    sqlx::query(
+        r#"UPDATE credit_application SET deal_id = ?2, customer_id = ?3, co_applicant_id = ?4, intent = ?5,
+              details_json = ?6, gross_monthly_income_cents = ?7, other_monthly_income_cents = ?8,
+              co_applicant_income_cents = ?9, housing_status = ?10, housing_payment_cents = ?11,
+              other_debts_cents = ?12, credit_score = ?13, lender_id = ?14, updated_at = ?15,
+              device_id = ?16, change_seq = ?17,
+              consent_parties = CASE WHEN co_applicant_id IS ?4 THEN consent_parties ELSE NULL END,
+              consent_at = CASE WHEN co_applicant_id IS ?4 THEN consent_at ELSE NULL END,
+              consent_by = CASE WHEN co_applicant_id IS ?4 THEN consent_by ELSE NULL END,
+              consent_text_version = CASE WHEN co_applicant_id IS ?4 THEN consent_text_version ELSE NULL END,
+              consent_text_sha256 = CASE WHEN co_applicant_id IS ?4 THEN consent_text_sha256 ELSE NULL END
+           WHERE id = ?1"#,
+    )
+    .bind(id)
+    .bind(&n.deal_id)
+    .bind(&n.customer_id)
+    .bind(&n.co_applicant_id)
+    .bind(n.intent.as_str())
+    .bind(details_json(&n.details)?)
+    .bind(cents("gross_monthly_income", n.gross)?)
+    .bind(cents("other_income", n.other)?)
+    .bind(cents("co_applicant_income", n.co_income)?)
+    .bind(n.housing_status.as_str())
+    .bind(cents("housing_payment", n.housing_payment)?)
+    .bind(cents("other_monthly_debts", n.debts)?)
+    .bind(n.credit_score.map(i64::from))
+    .bind(&n.lender_id)
+    .bind(ts(now))
+    .bind(store.device_id())
+    .bind(seq)
+    .execute(&mut *tx)
+    .await?;
+    let event = AuditEvent::new(actor.name(), "application.update", AuditOutcome::Success)
+        .subject(id.to_string());
+    audit::append(&mut tx, store.cipher(), now, &event).await?;
+    tx.commit().await?;
+    get_application(store, id, now).await
+}
+
+/// Records the customer's (and co-applicant's) consent to obtain a credit report: who captured
+/// it, when, and the exact text version. Only before submission.
+pub async fn record_consent(
+    store: &Store,
+    actor: &Actor,
+    id: &str,
+    consent: &ConsentInput,
+    now: DateTime<Utc>,
+) -> Result<ApplicationView, ApplicationError> {
+    let (_, text) = CONSENT_TEXTS
+        .iter()
+        .find(|(v, _)| *v == consent.text_version.trim())
+        .ok_or_else(|| {
+            invalid(
+                "text_version",
+                format!(
+                    "unknown consent text; the current one is {}",
+                    CONSENT_TEXTS.last().map(|c| c.0).unwrap_or("-")
+                ),
+            )
+        })?;
+    if !consent.applicant {
+        return Err(invalid("applicant", "the applicant has to agree"));
+    }
+    let mut tx = store.begin_write().await?;
+    let (state, co) = state_of(&mut tx, id).await?;
+    if !matches!(state, ApplicationState::Draft | ApplicationState::Ready) {
+        return Err(invalid(
+            "state",
+            format!("consent is captured before submission; this application is {state}"),
+        ));
+    }
+    if co.is_some() && !consent.co_applicant {
+        return Err(invalid("co_applicant", "the co-applicant has to agree too"));
+    }
+    let parties = if co.is_some() {
+        "applicant,co_applicant"
+    } else {
+        "applicant"
+    };
+    let seq = journal(
+        &mut tx,
+        "credit_application",
+        id,
+        "update",
+        store.device_id(),
+        now,
+    )
+    .await?;
+    sqlx::query(
+        r#"UPDATE credit_application SET consent_by = ?2, consent_at = ?3, consent_text_version = ?4,
+              consent_text_sha256 = ?5, consent_parties = ?6, updated_at = ?3, device_id = ?7, change_seq = ?8
+           WHERE id = ?1"#,
+    )
+    .bind(id)
+    .bind(actor.name())
+    .bind(ts(now))
+    .bind(consent.text_version.trim())
+    .bind(sha256_hex(text.as_bytes()))
+    .bind(parties)
+    .bind(store.device_id())
+    .bind(seq)
+    .execute(&mut *tx)
+    .await?;
+    let event = AuditEvent::new(actor.name(), "application.consent", AuditOutcome::Success)
+        .subject(id.to_string())
+        .detail(format!("{} ({parties})", consent.text_version.trim()));
+    audit::append(&mut tx, store.cipher(), now, &event).await?;
+    tx.commit().await?;
+    get_application(store, id, now).await
+}
+
+pub(crate) async fn state_of(
+    conn: &mut SqliteConnection,
+    id: &str,
+) -> Result<(ApplicationState, Option<String>), ApplicationError> {
+    let row = sqlx::query(
+        r#"SELECT state, co_applicant_id FROM credit_application WHERE id = ?1 AND deleted_at IS NULL"#,
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or_else(|| ApplicationError::NotFound {
+        what: "application",
+        id: id.to_string(),
+    })?;
+    let s: String = row.try_get("state")?;
+    let state = ApplicationState::parse(&s)
+        .ok_or_else(|| ApplicationError::Corrupt(format!("unknown state {s}")))?;
+    Ok((state, row.try_get("co_applicant_id")?))
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn history_tx(
+    store: &Store,
+    conn: &mut SqliteConnection,
+    app_id: &str,
+    from: Option<ApplicationState>,
+    to: ApplicationState,
+    action: &str,
+    actor: &str,
+    note: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(), ApplicationError> {
+    let next: i64 = sqlx::query_scalar(
+        r#"SELECT COALESCE(MAX(seq), 0) + 1 FROM application_history WHERE application_id = ?1"#,
+    )
+    .bind(app_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    let id = new_id();
+    let seq = journal(
+        &mut *conn,
+        "application_history",
+        &id,
+        "insert",
+        store.device_id(),
+        now,
+    )
+    .await?;
+    sqlx::query(
+        r#"INSERT INTO application_history (id, application_id, seq, from_state, to_state, action, actor, at, note,
+              created_at, updated_at, device_id, change_seq)
+           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?8, ?8, ?10, ?11)"#,
+    )
+    .bind(&id)
+    .bind(app_id)
+    .bind(next)
+    .bind(from.map(|s| s.as_str()))
+    .bind(to.as_str())
+    .bind(action)
+    .bind(actor)
+    .bind(ts(now))
+    .bind(note)
+    .bind(store.device_id())
+    .bind(seq)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Moves the application to `to` inside the caller's transaction: state, history, journal, audit.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn move_tx(
+    store: &Store,
+    conn: &mut SqliteConnection,
+    actor: &str,
+    app_id: &str,
+    from: ApplicationState,
+    to: ApplicationState,
+    action: Action,
+    note: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(), ApplicationError> {
+    let seq = journal(
+        &mut *conn,
+        "credit_application",
+        app_id,
+        "update",
+        store.device_id(),
+        now,
+    )
+    .await?;
+    let changed = sqlx::query(
+        r#"UPDATE credit_application SET state = ?3, updated_at = ?4, device_id = ?5, change_seq = ?6
+           WHERE id = ?1 AND state = ?2"#,
+    )
+    .bind(app_id)
+    .bind(from.as_str())
+    .bind(to.as_str())
+    .bind(ts(now))
+    .bind(store.device_id())
+    .bind(seq)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if changed != 1 {
+        return Err(ApplicationError::IllegalTransition { from, action });
+    }
+    history_tx(
+        store,
+        conn,
+        app_id,
+        Some(from),
+        to,
+        action.as_str(),
+        actor,
+        note,
+        now,
+    )
+    .await?;
+    let event = AuditEvent::new(
+        actor.to_string(),
+        format!("application.{}", action.as_str()),
+        AuditOutcome::Success,
+    )
+    .subject(app_id.to_string())
+    .detail(format!("{from} -> {to}"));
+    audit::append(&mut *conn, store.cipher(), now, &event).await?;
+    // a decline, or a counter-offer not taken, owes the applicant a notice: same transaction
+    adverse::on_transition_tx(store, conn, app_id, from, to, now).await?;
+    Ok(())
+}
+
+fn clean_note(note: Option<&str>) -> Result<Option<String>, ApplicationError> {
+    match note.map(str::trim).filter(|n| !n.is_empty()) {
+        None => Ok(None),
+        Some(n) if n.chars().count() > MAX_NOTE_CHARS => Err(invalid(
+            "note",
+            format!("keep it under {MAX_NOTE_CHARS} characters"),
+        )),
+        Some(n) => Ok(Some(n.to_string())),
+    }
+}
+
+/// Takes an action that needs no lender message: mark ready, reopen, accept a counter, rework,
+/// contract, fund, withdraw, expire. Submitting goes through [`submit_application`]; decisions
+/// come from the lender through [`process_outbox`].
+pub async fn transition(
+    store: &Store,
+    actor: &Actor,
+    id: &str,
+    action: Action,
+    note: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<ApplicationView, ApplicationError> {
+    if matches!(
+        action,
+        Action::Submit | Action::Approve | Action::Condition | Action::Counter | Action::Decline
+    ) {
+        return Err(invalid(
+            "action",
+            "submissions and lender decisions go through the lender outbox",
+        ));
+    }
+    let note = clean_note(note)?;
+    let mut tx = store.begin_write().await?;
+    let (from, _) = state_of(&mut tx, id).await?;
+    let to = match check_actor(actor, from, action) {
+        Ok(to) => to,
+        Err(e) => {
+            drop(tx);
+            let event = AuditEvent::new(
+                actor.name(),
+                format!("application.{}", action.as_str()),
+                AuditOutcome::Denied,
+            )
+            .subject(id.to_string())
+            .detail(e.to_string());
+            audit::record(store, now, &event).await?;
+            return Err(e);
+        }
+    };
+    let unmet = match action {
+        Action::MarkReady => {
+            let row = sqlx::query(
+                r#"SELECT details_json, gross_monthly_income_cents FROM credit_application WHERE id = ?1"#,
+            )
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+            let details: ApplicationDetails =
+                serde_json::from_str(&row.try_get::<String, _>("details_json")?)
+                    .map_err(|e| ApplicationError::Corrupt(e.to_string()))?;
+            completeness(
+                &details,
+                Money::from_cents(row.try_get("gross_monthly_income_cents")?),
+                now.date_naive(),
+            )
+        }
+        Action::Contract => {
+            // the latest decision's conditions (an earlier, reworked decision's no longer apply)
+            let open = open_stipulations(&mut tx, id).await?;
+            if open > 0 {
+                vec![Unmet::OpenStipulations { count: open }]
+            } else {
+                Vec::new()
+            }
+        }
+        _ => Vec::new(),
+    };
+    if !unmet.is_empty() {
+        return Err(ApplicationError::Preconditions(unmet));
+    }
+    if action == Action::AcceptCounter {
+        // the counter's conditions become the checklist once the customer takes it
+        let latest = sqlx::query(
+            r#"SELECT id, decision_json FROM application_decision WHERE application_id = ?1
+               ORDER BY decided_at DESC, id DESC LIMIT 1"#,
+        )
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(row) = latest {
+            let decision_id: String = row.try_get("id")?;
+            let decision: LenderDecision =
+                serde_json::from_str(&row.try_get::<String, _>("decision_json")?)
+                    .map_err(|e| ApplicationError::Corrupt(e.to_string()))?;
+            stips::create_tx(
+                store,
+                &mut tx,
+                id,
+                Some(&decision_id),
+                &decision.stipulations,
+                now,
+            )
+            .await?;
+        }
+    }
+    move_tx(
+        store,
+        &mut tx,
+        &actor.name(),
+        id,
+        from,
+        to,
+        action,
+        note.as_deref(),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    get_application(store, id, now).await
+}
+
+/// Everything [`Action::Submit`] still needs, beyond state and role: consent (covering the
+/// co-applicant), both identity gates, a lender with a rate sheet, a score, completeness.
+pub async fn submit_blockers(
+    store: &Store,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<Unmet>, ApplicationError> {
+    let row = sqlx::query(
+        r#"SELECT customer_id, co_applicant_id, consent_at, consent_parties, lender_id, credit_score,
+                  details_json, gross_monthly_income_cents
+           FROM credit_application WHERE id = ?1 AND deleted_at IS NULL"#,
+    )
+    .bind(id)
+    .fetch_optional(store.pool())
+    .await?
+    .ok_or_else(|| ApplicationError::NotFound {
+        what: "application",
+        id: id.to_string(),
+    })?;
+    let customer_id: String = row.try_get("customer_id")?;
+    let co: Option<String> = row.try_get("co_applicant_id")?;
+    let mut unmet = Vec::new();
+    let consent_at: Option<String> = row.try_get("consent_at")?;
+    let parties: Option<String> = row.try_get("consent_parties")?;
+    if consent_at.is_none() {
+        unmet.push(Unmet::NoConsent);
+    } else if co.is_some() && parties.as_deref() != Some("applicant,co_applicant") {
+        unmet.push(Unmet::ConsentMissingCoApplicant);
+    }
+    let blockers = identity::application_blockers(store, &customer_id).await?;
+    if !blockers.is_empty() {
+        unmet.push(Unmet::Identity {
+            party: Party::Applicant,
+            customer_id: customer_id.clone(),
+            blockers,
+        });
+    }
+    if let Some(co) = &co {
+        let blockers = identity::application_blockers(store, co).await?;
+        if !blockers.is_empty() {
+            unmet.push(Unmet::Identity {
+                party: Party::CoApplicant,
+                customer_id: co.clone(),
+                blockers,
+            });
+        }
+    }
+    match row.try_get::<Option<String>, _>("lender_id")? {
+        None => unmet.push(Unmet::NoLender),
+        Some(l) => {
+            let mut conn = store.pool().acquire().await?;
+            if rates::current_sheet(&mut conn, &l).await?.is_none() {
+                unmet.push(Unmet::NoRateSheet);
+            }
+        }
+    }
+    if row.try_get::<Option<i64>, _>("credit_score")?.is_none() {
+        unmet.push(Unmet::NoCreditScore);
+    }
+    let details: ApplicationDetails =
+        serde_json::from_str(&row.try_get::<String, _>("details_json")?)
+            .map_err(|e| ApplicationError::Corrupt(e.to_string()))?;
+    unmet.extend(completeness(
+        &details,
+        Money::from_cents(row.try_get("gross_monthly_income_cents")?),
+        now.date_naive(),
+    ));
+    Ok(unmet)
+}
+
+// ----- reading -----------------------------------------------------------------------------
+
+fn name_of(given: Option<String>, family: Option<String>) -> String {
+    match (given, family) {
+        (Some(g), Some(f)) => format!("{g} {f}"),
+        (g, f) => g.or(f).unwrap_or_default(),
+    }
+}
+
+/// How many of the latest decision's stipulations are not cleared yet (an earlier, reworked
+/// decision's conditions no longer apply). Contracting waits for none.
+async fn open_stipulations(
+    conn: &mut sqlx::SqliteConnection,
+    id: &str,
+) -> Result<u32, ApplicationError> {
+    let open: i64 = sqlx::query_scalar(
+        r#"SELECT COUNT(*) FROM stipulation WHERE application_id = ?1 AND status <> 'cleared'
+           AND decision_id IS (SELECT id FROM application_decision WHERE application_id = ?1
+                               ORDER BY decided_at DESC, id DESC LIMIT 1)"#,
+    )
+    .bind(id)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(u32::try_from(open).unwrap_or(u32::MAX))
+}
+
+/// One application with its history, decisions and stipulations.
+pub async fn get_application(
+    store: &Store,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<ApplicationView, ApplicationError> {
+    let mut conn = store.pool().acquire().await?;
+    let r = sqlx::query(
+        r#"SELECT a.*, c.given_name, c.family_name, k.given_name AS co_given, k.family_name AS co_family,
+                  l.name AS lender_name, s.display_name AS created_by_display
+           FROM credit_application a
+           JOIN customer c ON c.id = a.customer_id
+           LEFT JOIN customer k ON k.id = a.co_applicant_id
+           LEFT JOIN lender l ON l.id = a.lender_id
+           LEFT JOIN staff s ON 'staff:' || s.username = a.created_by
+           WHERE a.id = ?1 AND a.deleted_at IS NULL"#,
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or_else(|| ApplicationError::NotFound {
+        what: "application",
+        id: id.to_string(),
+    })?;
+    let state_text: String = r.try_get("state")?;
+    let state = ApplicationState::parse(&state_text)
+        .ok_or_else(|| ApplicationError::Corrupt(format!("unknown state {state_text}")))?;
+    let details: ApplicationDetails =
+        serde_json::from_str(&r.try_get::<String, _>("details_json")?)
+            .map_err(|e| ApplicationError::Corrupt(e.to_string()))?;
+    let consent = match r.try_get::<Option<String>, _>("consent_at")? {
+        Some(at) => Some(ConsentView {
+            captured_by: r
+                .try_get::<Option<String>, _>("consent_by")?
+                .unwrap_or_default(),
+            at,
+            text_version: r
+                .try_get::<Option<String>, _>("consent_text_version")?
+                .unwrap_or_default(),
+            text_sha256: r
+                .try_get::<Option<String>, _>("consent_text_sha256")?
+                .unwrap_or_default(),
+            parties: r
+                .try_get::<Option<String>, _>("consent_parties")?
+                .unwrap_or_default(),
+        }),
+        None => None,
+    };
+    let history = sqlx::query(
+        r#"SELECT h.from_state, h.to_state, h.action, h.actor, h.at, h.note, s.display_name
+           FROM application_history h
+           LEFT JOIN staff s ON 'staff:' || s.username = h.actor
+           WHERE h.application_id = ?1 ORDER BY h.seq"#,
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|h| {
+        let to: String = h.try_get("to_state")?;
+        Ok(HistoryEntry {
+            from_state: h
+                .try_get::<Option<String>, _>("from_state")?
+                .as_deref()
+                .and_then(ApplicationState::parse),
+            to_state: ApplicationState::parse(&to)
+                .ok_or_else(|| ApplicationError::Corrupt(format!("unknown state {to}")))?,
+            action_label: action_label(&h.try_get::<String, _>("action")?),
+            action: h.try_get("action")?,
+            actor_name: crate::auth::actor_label(
+                &h.try_get::<String, _>("actor")?,
+                h.try_get::<Option<String>, _>("display_name")?.as_deref(),
+            ),
+            actor: h.try_get("actor")?,
+            at: h.try_get("at")?,
+            note: h.try_get("note")?,
+        })
+    })
+    .collect::<Result<Vec<_>, ApplicationError>>()?;
+    let decisions = sqlx::query(
+        r#"SELECT d.id, d.lender_id, l.name, d.rate_sheet_version, d.outcome, d.source, d.decided_at, d.decision_json
+           FROM application_decision d JOIN lender l ON l.id = d.lender_id
+           WHERE d.application_id = ?1 ORDER BY d.decided_at, d.id"#,
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|d| {
+        let outcome: String = d.try_get("outcome")?;
+        Ok(DecisionView {
+            id: d.try_get("id")?,
+            lender_id: d.try_get("lender_id")?,
+            lender_name: d.try_get("name")?,
+            rate_sheet_version: u32::try_from(d.try_get::<i64, _>("rate_sheet_version")?)
+                .unwrap_or(0),
+            outcome: ApplicationState::parse(&outcome)
+                .ok_or_else(|| ApplicationError::Corrupt(format!("unknown outcome {outcome}")))?,
+            source: d.try_get("source")?,
+            decided_at: d.try_get("decided_at")?,
+            decision: serde_json::from_str(&d.try_get::<String, _>("decision_json")?)
+                .map_err(|e| ApplicationError::Corrupt(e.to_string()))?,
+        })
+    })
+    .collect::<Result<Vec<_>, ApplicationError>>()?;
+    let stipulations = stips::list_tx(&mut conn, id, now).await?;
+    let open = open_stipulations(&mut conn, id).await?;
+    let co_id: Option<String> = r.try_get("co_applicant_id")?;
+    Ok(ApplicationView {
+        id: r.try_get("id")?,
+        state,
+        phase: state.phase().to_string(),
+        deal_id: r.try_get("deal_id")?,
+        customer_id: r.try_get("customer_id")?,
+        customer_name: name_of(r.try_get("given_name")?, r.try_get("family_name")?),
+        intent: if r.try_get::<String, _>("intent")? == "joint" {
+            Intent::Joint
+        } else {
+            Intent::Individual
+        },
+        co_applicant_name: co_id.as_ref().map(|_| {
+            name_of(
+                r.try_get("co_given").ok().flatten(),
+                r.try_get("co_family").ok().flatten(),
+            )
+        }),
+        co_applicant_id: co_id,
+        details,
+        gross_monthly_income: Money::from_cents(r.try_get("gross_monthly_income_cents")?)
+            .to_plain(),
+        other_monthly_income: Money::from_cents(r.try_get("other_monthly_income_cents")?)
+            .to_plain(),
+        co_applicant_income: Money::from_cents(r.try_get("co_applicant_income_cents")?).to_plain(),
+        housing_status: HousingStatus::parse(&r.try_get::<String, _>("housing_status")?),
+        housing_payment: Money::from_cents(r.try_get("housing_payment_cents")?).to_plain(),
+        other_monthly_debts: Money::from_cents(r.try_get("other_debts_cents")?).to_plain(),
+        credit_score: r
+            .try_get::<Option<i64>, _>("credit_score")?
+            .and_then(|s| u16::try_from(s).ok()),
+        lender_id: r.try_get("lender_id")?,
+        lender_name: r.try_get("lender_name")?,
+        consent,
+        history,
+        decisions,
+        stipulations,
+        open_stipulations: open,
+        ready_to_contract: matches!(
+            state,
+            ApplicationState::Approved | ApplicationState::Conditional
+        ) && open == 0,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+        created_by_name: crate::auth::actor_label(
+            &r.try_get::<String, _>("created_by")?,
+            r.try_get::<Option<String>, _>("created_by_display")?
+                .as_deref(),
+        ),
+        created_by: r.try_get("created_by")?,
+    })
+}
+
+/// A page of applications, most recently changed first.
+pub async fn list_applications(
+    store: &Store,
+    filter: &ApplicationFilter,
+) -> Result<ApplicationPage, ApplicationError> {
+    let limit = filter.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(invalid("limit", "between 1 and 1000"));
+    }
+    let offset = filter.offset.unwrap_or(0);
+    let state = filter.state.map(|s| s.as_str());
+    let customer = filter.customer_id.as_deref();
+    let total: i64 = sqlx::query_scalar(
+        r#"SELECT COUNT(*) FROM credit_application
+           WHERE deleted_at IS NULL AND (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR customer_id = ?2)"#,
+    )
+    .bind(state)
+    .bind(customer)
+    .fetch_one(store.pool())
+    .await?;
+    let rows = sqlx::query(
+        r#"SELECT a.id, a.state, a.customer_id, a.deal_id, a.lender_id, a.credit_score, a.created_at, a.updated_at,
+                  c.given_name, c.family_name, l.name AS lender_name,
+                  (SELECT COUNT(*) FROM stipulation s WHERE s.application_id = a.id AND s.status <> 'cleared'
+                   AND s.decision_id IS (SELECT d.id FROM application_decision d WHERE d.application_id = a.id
+                                         ORDER BY d.decided_at DESC, d.id DESC LIMIT 1)) AS open_stips
+           FROM credit_application a
+           JOIN customer c ON c.id = a.customer_id
+           LEFT JOIN lender l ON l.id = a.lender_id
+           WHERE a.deleted_at IS NULL AND (?1 IS NULL OR a.state = ?1) AND (?2 IS NULL OR a.customer_id = ?2)
+           ORDER BY a.updated_at DESC, a.id DESC LIMIT ?3 OFFSET ?4"#,
+    )
+    .bind(state)
+    .bind(customer)
+    .bind(i64::from(limit))
+    .bind(i64::from(offset))
+    .fetch_all(store.pool())
+    .await?;
+    let items = rows
+        .iter()
+        .map(|r| {
+            let s: String = r.try_get("state")?;
+            let state = ApplicationState::parse(&s)
+                .ok_or_else(|| ApplicationError::Corrupt(format!("unknown state {s}")))?;
+            Ok(ApplicationSummary {
+                id: r.try_get("id")?,
+                state,
+                phase: state.phase().to_string(),
+                customer_id: r.try_get("customer_id")?,
+                customer_name: name_of(r.try_get("given_name")?, r.try_get("family_name")?),
+                deal_id: r.try_get("deal_id")?,
+                lender_id: r.try_get("lender_id")?,
+                lender: r.try_get("lender_name")?,
+                credit_score: r
+                    .try_get::<Option<i64>, _>("credit_score")?
+                    .and_then(|s| u16::try_from(s).ok()),
+                open_stipulations: u32::try_from(r.try_get::<i64, _>("open_stips")?).unwrap_or(0),
+                created_at: r.try_get("created_at")?,
+                updated_at: r.try_get("updated_at")?,
+            })
+        })
+        .collect::<Result<Vec<_>, ApplicationError>>()?;
+    Ok(ApplicationPage { items, total })
+}
+
+/// The figures the lenders judge, from the application, its deal's selected option and the
+/// vehicle.
+pub async fn assist_input(
+    conn: &mut SqliteConnection,
+    id: &str,
+) -> Result<AssistInput, ApplicationError> {
+    let r = sqlx::query(
+        r#"SELECT a.gross_monthly_income_cents, a.other_monthly_income_cents, a.co_applicant_income_cents,
+                  a.housing_payment_cents, a.other_debts_cents, a.credit_score,
+                  o.kind, o.term_months, o.monthly_payment_cents, o.amount_financed_cents, o.input_json,
+                  v.model_year, v.price_cents
+           FROM credit_application a
+           JOIN deal d ON d.id = a.deal_id
+           JOIN vehicle v ON v.id = d.vehicle_id
+           LEFT JOIN deal_option o ON o.deal_id = d.id AND o.selected = 1
+           WHERE a.id = ?1"#,
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or_else(|| ApplicationError::NotFound {
+        what: "application",
+        id: id.to_string(),
+    })?;
+    let kind: Option<String> = r.try_get("kind")?;
+    let Some(kind) = kind else {
+        return Err(invalid("deal_id", "the deal has no selected option"));
+    };
+    let input: serde_json::Value =
+        serde_json::from_str(&r.try_get::<String, _>("input_json")?).unwrap_or_default();
+    let dec = |key: &str| -> Decimal {
+        input
+            .get("input")
+            .and_then(|i| i.get(key))
+            .or_else(|| input.get(key))
+            .and_then(|v| v.as_str())
+            .and_then(|s| Decimal::from_str(s.trim()).ok())
+            .unwrap_or_default()
+    };
+    let (amount_financed, contract_rate) = if kind == "lease" {
+        let adjusted = dec("agreed_value") + dec("capitalized_items")
+            - dec("cap_reduction")
+            - dec("trade")
+            - dec("rebate");
+        (Money::round(adjusted.max(Decimal::ZERO)), None)
+    } else {
+        (
+            Money::from_cents(
+                r.try_get::<Option<i64>, _>("amount_financed_cents")?
+                    .unwrap_or(0),
+            ),
+            Some(dec("rate")),
+        )
+    };
+    Ok(AssistInput {
+        amount_financed,
+        payment: Money::from_cents(r.try_get("monthly_payment_cents")?),
+        term_months: u32::try_from(r.try_get::<i64, _>("term_months")?).unwrap_or(0),
+        model_year: i32::try_from(r.try_get::<i64, _>("model_year")?).unwrap_or(0),
+        vehicle_value: Money::from_cents(r.try_get("price_cents")?),
+        monthly_income: Money::from_cents(
+            r.try_get::<i64, _>("gross_monthly_income_cents")?
+                + r.try_get::<i64, _>("other_monthly_income_cents")?
+                + r.try_get::<i64, _>("co_applicant_income_cents")?,
+        ),
+        housing_payment: Money::from_cents(r.try_get("housing_payment_cents")?),
+        other_debts: Money::from_cents(r.try_get("other_debts_cents")?),
+        credit_score: r
+            .try_get::<Option<i64>, _>("credit_score")?
+            .and_then(|s| u16::try_from(s).ok()),
+        contract_rate,
+    })
+}
+
+/// Every active lender's current sheet, parsed.
+pub async fn lender_sheets(
+    conn: &mut SqliteConnection,
+) -> Result<Vec<LenderSheet>, ApplicationError> {
+    let rows = sqlx::query(
+        r#"SELECT l.id, l.code, l.name, r.id AS sheet_id, r.version, r.sheet_json
+           FROM lender l JOIN rate_sheet r ON r.lender_id = l.id
+           WHERE l.active = 1 AND r.version = (SELECT MAX(version) FROM rate_sheet WHERE lender_id = l.id)
+           ORDER BY l.name"#,
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let sheet: RateSheet = serde_json::from_str(&r.try_get::<String, _>("sheet_json")?)
+                .map_err(|e| ApplicationError::Corrupt(format!("stored rate sheet: {e}")))?;
+            Ok(LenderSheet {
+                lender_id: r.try_get("id")?,
+                lender_code: r.try_get("code")?,
+                lender_name: r.try_get("name")?,
+                rate_sheet_id: r.try_get("sheet_id")?,
+                rate_sheet_version: u32::try_from(r.try_get::<i64, _>("version")?).unwrap_or(0),
+                sheet: sheet.parse()?,
+            })
+        })
+        .collect()
+}
+
+/// The decision-assist table for an application: every active lender, best first.
+pub async fn decision_assist(
+    store: &Store,
+    id: &str,
+) -> Result<Vec<LenderAssessment>, ApplicationError> {
+    let mut conn = store.pool().acquire().await?;
+    let input = assist_input(&mut conn, id).await?;
+    let sheets = lender_sheets(&mut conn).await?;
+    Ok(assess_all(&input, &sheets))
+}
+
+/// Whole days from `from` (stored time) to `now`.
+pub(crate) fn age_days(from: &str, now: DateTime<Utc>) -> u32 {
+    u32::try_from((now - parse_ts(from)).num_days().max(0)).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
+    }
+
+    fn details(residence: &[&str], jobs: &[&str]) -> ApplicationDetails {
+        ApplicationDetails {
+            residences: residence
+                .iter()
+                .map(|s| ResidenceEntry {
+                    address: "1 Main St".into(),
+                    since: s.to_string(),
+                })
+                .collect(),
+            employment: jobs
+                .iter()
+                .map(|s| EmploymentEntry {
+                    employer: "Acme".into(),
+                    title: None,
+                    since: s.to_string(),
+                })
+                .collect(),
+            other_income: Vec::new(),
+            references: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn history_must_reach_back_exactly_24_months() {
+        let today = d("2026-11-25");
+        let income = Money::from_cents(500_000);
+        assert!(
+            completeness(&details(&["2024-11-25"], &["2024-11-25"]), income, today).is_empty(),
+            "exactly 24 months is enough"
+        );
+        let short = completeness(&details(&["2024-11-26"], &["2020-01-01"]), income, today);
+        assert_eq!(short.len(), 1, "{short:?}");
+        assert_eq!(short[0].field(), Some("residences"));
+        assert!(short[0].to_string().contains("23 months"), "{}", short[0]);
+        let none = completeness(&details(&[], &[]), Money::ZERO, today);
+        let fields: Vec<_> = none.iter().filter_map(Unmet::field).collect();
+        assert_eq!(
+            fields,
+            vec!["residences", "employment", "gross_monthly_income"]
+        );
+    }
+
+    #[test]
+    fn states_and_actions_have_stable_names() {
+        for s in ApplicationState::ALL {
+            assert_eq!(ApplicationState::parse(s.as_str()), Some(*s));
+        }
+        assert_eq!(ApplicationState::Declined.phase(), "decisioned");
+        assert_eq!(ApplicationState::Submitted.phase(), "submitted");
+        let names: std::collections::BTreeSet<_> = Action::ALL.iter().map(|a| a.as_str()).collect();
+        assert_eq!(names.len(), Action::ALL.len());
+    }
+}

@@ -1,0 +1,730 @@
+//! Customers: create, edit, view, search. Names and contact details are stored in clear (the desk
+//! searches them); date of birth, SSN/ITIN and licence number are encrypted per field and only
+//! ever leave this module masked, except through the audited [`reveal_pii`].
+
+mod search;
+pub use dealerdesk_rules::validate;
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::{Row, SqliteConnection};
+use ts_rs::TS;
+
+use crate::auth::{Actor, Role};
+use dealerdesk_rules::money::Money;
+use dealerdesk_store::audit::{self, AuditEvent, AuditOutcome};
+use dealerdesk_store::crypto::{mask_digits, BirthDate, CryptoError, LicenceNumber, Ssn};
+use dealerdesk_store::{journal, new_id, ts, Store};
+
+pub use search::{list, search, CustomerPage, CustomerSummary};
+pub use validate::AddressInput;
+use validate::ValidAddress;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CustomerError {
+    #[error("{message}")]
+    Invalid { field: String, message: String },
+    #[error("no customer {0}")]
+    NotFound(String),
+    #[error("your role cannot see this customer's full {0}")]
+    Forbidden(&'static str),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Crypto(#[from] CryptoError),
+}
+
+impl From<validate::Invalid> for CustomerError {
+    fn from(e: validate::Invalid) -> Self {
+        CustomerError::Invalid {
+            field: e.field,
+            message: e.message,
+        }
+    }
+}
+
+/// A new customer as typed at the desk. `dob` accepts YYYY-MM-DD or MM/DD/YYYY; `monthly_income`
+/// is a decimal string like "4250.00".
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct CustomerInput {
+    pub given_name: String,
+    pub middle_name: Option<String>,
+    pub family_name: String,
+    pub suffix: Option<String>,
+    pub dob: String,
+    pub ssn: String,
+    pub licence_number: Option<String>,
+    pub licence_state: Option<String>,
+    pub phone: String,
+    pub email: Option<String>,
+    pub employer: Option<String>,
+    pub job_title: Option<String>,
+    pub monthly_income: String,
+    pub address: AddressInput,
+    pub previous_address: Option<AddressInput>,
+}
+
+/// An edit. The PII fields are optional: `null` keeps the stored value.
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct CustomerUpdate {
+    pub given_name: String,
+    pub middle_name: Option<String>,
+    pub family_name: String,
+    pub suffix: Option<String>,
+    pub dob: Option<String>,
+    pub ssn: Option<String>,
+    pub licence_number: Option<String>,
+    pub licence_state: Option<String>,
+    pub phone: String,
+    pub email: Option<String>,
+    pub employer: Option<String>,
+    pub job_title: Option<String>,
+    pub monthly_income: String,
+    pub address: AddressInput,
+    pub previous_address: Option<AddressInput>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct AddressView {
+    pub line1: String,
+    pub line2: Option<String>,
+    pub city: String,
+    pub state: String,
+    pub zip: String,
+    pub since: String,
+    pub months_at_address: u32,
+    pub current: bool,
+}
+
+/// A customer as the detail screen shows them: PII masked.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct CustomerView {
+    pub id: String,
+    pub given_name: String,
+    pub middle_name: Option<String>,
+    pub family_name: String,
+    pub suffix: Option<String>,
+    pub full_name: String,
+    pub dob_masked: String,
+    pub age: u32,
+    pub ssn_masked: String,
+    pub licence_masked: Option<String>,
+    pub licence_state: Option<String>,
+    pub phone: String,
+    pub email: Option<String>,
+    pub employer: Option<String>,
+    pub job_title: Option<String>,
+    pub monthly_income: String,
+    pub addresses: Vec<AddressView>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// The PII fields that can be revealed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+#[serde(rename_all = "snake_case")]
+pub enum PiiField {
+    Ssn,
+    Dob,
+    LicenceNumber,
+}
+
+impl PiiField {
+    fn column(self) -> &'static str {
+        match self {
+            PiiField::Ssn => "ssn_enc",
+            PiiField::Dob => "dob_enc",
+            PiiField::LicenceNumber => "licence_number_enc",
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PiiField::Ssn => "ssn",
+            PiiField::Dob => "dob",
+            PiiField::LicenceNumber => "licence_number",
+        }
+    }
+    fn label(self) -> &'static str {
+        match self {
+            PiiField::Ssn => "SSN",
+            PiiField::Dob => "date of birth",
+            PiiField::LicenceNumber => "licence number",
+        }
+    }
+}
+
+/// Validates the fields `CustomerInput` and `CustomerUpdate` share (same names in both).
+macro_rules! validate_common_of {
+    ($input:expr, $today:expr) => {
+        validate_common(
+            &$input.given_name,
+            &$input.middle_name,
+            &$input.family_name,
+            &$input.suffix,
+            &$input.phone,
+            &$input.email,
+            &$input.employer,
+            &$input.job_title,
+            &$input.monthly_income,
+            &$input.address,
+            &$input.previous_address,
+            $today,
+        )
+    };
+}
+
+/// Everything but PII, validated.
+struct ValidCommon {
+    given_name: String,
+    middle_name: Option<String>,
+    family_name: String,
+    suffix: Option<String>,
+    phone: String,
+    email: Option<String>,
+    employer: Option<String>,
+    job_title: Option<String>,
+    income: Money,
+    address: ValidAddress,
+    previous: Option<ValidAddress>,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn validate_common(
+    given_name: &str,
+    middle_name: &Option<String>,
+    family_name: &str,
+    suffix: &Option<String>,
+    phone: &str,
+    email: &Option<String>,
+    employer: &Option<String>,
+    job_title: &Option<String>,
+    income: &str,
+    address: &AddressInput,
+    previous: &Option<AddressInput>,
+    today: NaiveDate,
+) -> Result<ValidCommon, CustomerError> {
+    use validate as v;
+    let given_name = v::name("given_name", given_name, true, "first name")?.unwrap_or_default();
+    let middle_name = v::name(
+        "middle_name",
+        middle_name.as_deref().unwrap_or(""),
+        false,
+        "middle name",
+    )?;
+    let family_name = v::name("family_name", family_name, true, "last name")?.unwrap_or_default();
+    let suffix = v::name("suffix", suffix.as_deref().unwrap_or(""), false, "suffix")?;
+    let phone = v::phone(phone)?;
+    let email = v::email(email)?;
+    let employer = v::short_text("employer", employer, "employer")?;
+    let job_title = v::short_text("job_title", job_title, "job title")?;
+    let income = v::income(income)?;
+    let address = v::address("address", address, today)?;
+    let previous = previous
+        .as_ref()
+        .map(|p| v::address("previous_address", p, today))
+        .transpose()?;
+    if let Some(p) = &previous {
+        if p.since >= address.since {
+            return Err(v::invalid(
+                "previous_address.since",
+                "the previous address must have started before the current one",
+            )
+            .into());
+        }
+    }
+    Ok(ValidCommon {
+        given_name,
+        middle_name,
+        family_name,
+        suffix,
+        phone,
+        email,
+        employer,
+        job_title,
+        income,
+        address,
+        previous,
+    })
+}
+
+/// A new customer, fully validated.
+struct ValidNew {
+    common: ValidCommon,
+    dob: BirthDate,
+    ssn: Ssn,
+    licence: Option<(LicenceNumber, String)>,
+}
+
+/// Validates a new customer; the error names the first field found at fault.
+fn validate_new(input: &CustomerInput, today: NaiveDate) -> Result<ValidNew, CustomerError> {
+    let common = validate_common_of!(input, today)?;
+    Ok(ValidNew {
+        common,
+        dob: validate::birth_date(&input.dob, today)?,
+        ssn: validate::ssn(&input.ssn)?.0,
+        licence: validate::licence(&input.licence_number, &input.licence_state)?,
+    })
+}
+
+fn full_name(given: &str, middle: Option<&str>, family: &str, suffix: Option<&str>) -> String {
+    [Some(given), middle, Some(family), suffix]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn months_between(from: NaiveDate, to: NaiveDate) -> u32 {
+    let months = (to.year() - from.year()) * 12 + to.month() as i32
+        - from.month() as i32
+        - i32::from(to.day() < from.day());
+    months.max(0) as u32
+}
+
+/// The AEAD context of a customer's encrypted field (also read by `links` for the knowledge check).
+pub(crate) fn ctx(field: &str, id: &str) -> String {
+    format!("customer.{field}:{id}")
+}
+
+async fn write_address(
+    store: &Store,
+    conn: &mut SqliteConnection,
+    customer_id: &str,
+    kind: &str,
+    a: &ValidAddress,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    let existing: Option<String> = sqlx::query_scalar(
+        r#"SELECT id FROM customer_address WHERE customer_id = ?1 AND kind = ?2"#,
+    )
+    .bind(customer_id)
+    .bind(kind)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let (id, op) = match existing {
+        Some(id) => (id, "update"),
+        None => (new_id(), "insert"),
+    };
+    let seq = journal(
+        &mut *conn,
+        "customer_address",
+        &id,
+        op,
+        store.device_id(),
+        now,
+    )
+    .await?;
+    sqlx::query(
+        r#"INSERT INTO customer_address (id, customer_id, kind, line1, line2, city, state, zip, since,
+                                         created_at, updated_at, device_id, change_seq)
+           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12)
+           ON CONFLICT (id) DO UPDATE SET line1 = excluded.line1, line2 = excluded.line2,
+               city = excluded.city, state = excluded.state, zip = excluded.zip, since = excluded.since,
+               updated_at = excluded.updated_at, device_id = excluded.device_id, change_seq = excluded.change_seq"#,
+    )
+    .bind(&id)
+    .bind(customer_id)
+    .bind(kind)
+    .bind(&a.line1)
+    .bind(&a.line2)
+    .bind(&a.city)
+    .bind(&a.state)
+    .bind(&a.zip)
+    .bind(a.since.to_string())
+    .bind(ts(now))
+    .bind(store.device_id())
+    .bind(seq)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Creates a customer. `today` is the desk's local date (age and move-in checks).
+#[tracing::instrument(skip_all, err)]
+pub async fn create(
+    store: &Store,
+    actor: &Actor,
+    input: &CustomerInput,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+) -> Result<CustomerView, CustomerError> {
+    let v = validate_new(input, today)?;
+    let id = new_id();
+    let mut tx = store.begin_write().await?;
+    insert_tx(store, &mut tx, actor, &id, &v, now).await?;
+    let event = AuditEvent::new(actor.name(), "customer.create", AuditOutcome::Success)
+        .subject(format!("customer:{id}"));
+    audit::append(&mut tx, store.cipher(), now, &event).await?;
+    tx.commit().await?;
+    view(store, &id, today).await
+}
+
+/// Inserts a validated customer inside the caller's transaction (shared by the desk, the CLI and
+/// the demo generator's bulk load).
+async fn insert_tx(
+    store: &Store,
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    id: &str,
+    v: &ValidNew,
+    now: DateTime<Utc>,
+) -> Result<(), CustomerError> {
+    let cipher = store.cipher();
+    let (c, dob, ssn, licence) = (&v.common, &v.dob, &v.ssn, v.licence.as_ref());
+    let seq = journal(&mut *conn, "customer", id, "insert", store.device_id(), now).await?;
+    sqlx::query(
+        r#"INSERT INTO customer (id, given_name, middle_name, family_name, suffix, dob_enc, ssn_enc,
+                licence_number_enc, licence_state, ssn_last4, ssn_index, phone, email, employer, job_title,
+                monthly_income_cents, created_at, updated_at, created_by, device_id, change_seq)
+           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?17, ?18, ?19, ?20)"#,
+    )
+    .bind(id)
+    .bind(&c.given_name)
+    .bind(&c.middle_name)
+    .bind(&c.family_name)
+    .bind(&c.suffix)
+    .bind(cipher.encrypt(&dob.reveal().to_string(), &ctx("dob", id)))
+    .bind(cipher.encrypt(ssn.reveal(), &ctx("ssn", id)))
+    .bind(licence.map(|(n, _)| cipher.encrypt(n.reveal(), &ctx("licence_number", id))))
+    .bind(licence.map(|(_, s)| s.as_str()))
+    .bind(ssn.last4())
+    .bind(cipher.blind_index("ssn", ssn.reveal()))
+    .bind(&c.phone)
+    .bind(&c.email)
+    .bind(&c.employer)
+    .bind(&c.job_title)
+    .bind(c.income.cents().map_err(|e| validate::invalid("monthly_income", e.to_string()))?)
+    .bind(ts(now))
+    .bind(actor.name())
+    .bind(store.device_id())
+    .bind(seq)
+    .execute(&mut *conn)
+    .await?;
+    write_address(store, conn, id, "current", &c.address, now).await?;
+    if let Some(p) = &c.previous {
+        write_address(store, conn, id, "previous", p, now).await?;
+    }
+    Ok(())
+}
+
+/// Edits a customer; PII left `None` in the update keeps its stored value.
+#[tracing::instrument(skip_all, err)]
+pub async fn update(
+    store: &Store,
+    actor: &Actor,
+    id: &str,
+    input: &CustomerUpdate,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+) -> Result<CustomerView, CustomerError> {
+    let common = validate_common_of!(input, today)?;
+    let blank = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    let dob = blank(&input.dob)
+        .map(|d| validate::birth_date(&d, today))
+        .transpose()?;
+    let ssn = blank(&input.ssn).map(|s| validate::ssn(&s)).transpose()?;
+    let licence_given = blank(&input.licence_number).is_some();
+    let licence = if licence_given {
+        validate::licence(&input.licence_number, &input.licence_state)?
+    } else {
+        None
+    };
+
+    let cipher = store.cipher();
+    let mut tx = store.begin_write().await?;
+    let existing =
+        sqlx::query(r#"SELECT licence_state FROM customer WHERE id = ?1 AND deleted_at IS NULL"#)
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| CustomerError::NotFound(id.to_string()))?;
+    // Licence state alone may change (reissued in another state) while the number is kept.
+    let licence_state: Option<String> = match &licence {
+        Some((_, s)) => Some(s.clone()),
+        None => {
+            let stored: Option<String> = existing.try_get(0)?;
+            match blank(&input.licence_state).map(|s| s.to_uppercase()) {
+                Some(s) if stored.is_some() && validate::US_STATES.contains(&s.as_str()) => Some(s),
+                Some(_) if stored.is_some() => {
+                    return Err(validate::invalid(
+                        "licence_state",
+                        "choose a US state (two letters, like TX)",
+                    )
+                    .into())
+                }
+                _ => stored,
+            }
+        }
+    };
+    let seq = journal(&mut tx, "customer", id, "update", store.device_id(), now).await?;
+    sqlx::query(
+        r#"UPDATE customer SET given_name = ?2, middle_name = ?3, family_name = ?4, suffix = ?5,
+               dob_enc = COALESCE(?6, dob_enc), ssn_enc = COALESCE(?7, ssn_enc),
+               ssn_last4 = COALESCE(?8, ssn_last4), ssn_index = COALESCE(?9, ssn_index),
+               licence_number_enc = COALESCE(?10, licence_number_enc), licence_state = ?11,
+               phone = ?12, email = ?13, employer = ?14, job_title = ?15, monthly_income_cents = ?16,
+               updated_at = ?17, device_id = ?18, change_seq = ?19
+           WHERE id = ?1"#,
+    )
+    .bind(id)
+    .bind(&common.given_name)
+    .bind(&common.middle_name)
+    .bind(&common.family_name)
+    .bind(&common.suffix)
+    .bind(dob.map(|d| cipher.encrypt(&d.reveal().to_string(), &ctx("dob", id))))
+    .bind(ssn.as_ref().map(|(s, _)| cipher.encrypt(s.reveal(), &ctx("ssn", id))))
+    .bind(ssn.as_ref().map(|(s, _)| s.last4().to_string()))
+    .bind(ssn.as_ref().map(|(s, _)| cipher.blind_index("ssn", s.reveal())))
+    .bind(licence.as_ref().map(|(n, _)| cipher.encrypt(n.reveal(), &ctx("licence_number", id))))
+    .bind(&licence_state)
+    .bind(&common.phone)
+    .bind(&common.email)
+    .bind(&common.employer)
+    .bind(&common.job_title)
+    .bind(common.income.cents().map_err(|e| validate::invalid("monthly_income", e.to_string()))?)
+    .bind(ts(now))
+    .bind(store.device_id())
+    .bind(seq)
+    .execute(&mut *tx)
+    .await?;
+    write_address(store, &mut tx, id, "current", &common.address, now).await?;
+    match &common.previous {
+        Some(p) => write_address(store, &mut tx, id, "previous", p, now).await?,
+        None => {
+            let gone: Option<String> = sqlx::query_scalar(
+                r#"DELETE FROM customer_address WHERE customer_id = ?1 AND kind = 'previous' RETURNING id"#,
+            )
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some(gone) = gone {
+                journal(
+                    &mut tx,
+                    "customer_address",
+                    &gone,
+                    "delete",
+                    store.device_id(),
+                    now,
+                )
+                .await?;
+            }
+        }
+    }
+    let mut replaced = Vec::new();
+    if dob.is_some() {
+        replaced.push("dob");
+    }
+    if ssn.is_some() {
+        replaced.push("ssn");
+    }
+    if licence.is_some() {
+        replaced.push("licence_number");
+    }
+    let detail = if replaced.is_empty() {
+        "details edited".to_string()
+    } else {
+        format!("details edited; replaced {}", replaced.join(", "))
+    };
+    let event = AuditEvent::new(actor.name(), "customer.update", AuditOutcome::Success)
+        .subject(format!("customer:{id}"))
+        .detail(detail);
+    audit::append(&mut tx, cipher, now, &event).await?;
+    tx.commit().await?;
+    view(store, id, today).await
+}
+
+/// Loads a customer for display (PII masked) and records the read in the audit log.
+#[tracing::instrument(skip_all, err)]
+pub async fn get(
+    store: &Store,
+    actor: &Actor,
+    id: &str,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+) -> Result<CustomerView, CustomerError> {
+    let v = view(store, id, today).await?;
+    let event = AuditEvent::new(actor.name(), "customer.view", AuditOutcome::Success)
+        .subject(format!("customer:{id}"));
+    audit::record(store, now, &event).await?;
+    Ok(v)
+}
+
+async fn view(store: &Store, id: &str, today: NaiveDate) -> Result<CustomerView, CustomerError> {
+    let pool = store.pool();
+    let row = sqlx::query(
+        r#"SELECT id, given_name, middle_name, family_name, suffix, dob_enc, ssn_last4, licence_number_enc,
+                  licence_state, phone, email, employer, job_title, monthly_income_cents, created_at, updated_at
+           FROM customer WHERE id = ?1 AND deleted_at IS NULL"#,
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await?
+    .ok_or_else(|| CustomerError::NotFound(id.to_string()))?;
+    let cipher = store.cipher();
+    let dob_text = cipher.decrypt(&row.try_get::<String, _>("dob_enc")?, &ctx("dob", id))?;
+    let dob = validate::parse_date(&dob_text)
+        .map(BirthDate::new)
+        .ok_or(CryptoError::Decrypt)?;
+    let licence_masked = match row.try_get::<Option<String>, _>("licence_number_enc")? {
+        Some(sealed) => Some(mask_digits(
+            &cipher.decrypt(&sealed, &ctx("licence_number", id))?,
+        )),
+        None => None,
+    };
+    let last4: String = row.try_get("ssn_last4")?;
+    let addresses = sqlx::query(
+        r#"SELECT kind, line1, line2, city, state, zip, since FROM customer_address
+           WHERE customer_id = ?1 ORDER BY kind = 'current' DESC"#,
+    )
+    .bind(id)
+    .fetch_all(pool)
+    .await?
+    .iter()
+    .map(|a| {
+        let since: String = a.try_get("since")?;
+        let kind: String = a.try_get("kind")?;
+        let months = validate::parse_date(&since)
+            .map(|d| months_between(d, today))
+            .unwrap_or(0);
+        Ok(AddressView {
+            line1: a.try_get("line1")?,
+            line2: a.try_get("line2")?,
+            city: a.try_get("city")?,
+            state: a.try_get("state")?,
+            zip: a.try_get("zip")?,
+            since,
+            months_at_address: months,
+            current: kind == "current",
+        })
+    })
+    .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    let given: String = row.try_get("given_name")?;
+    let middle: Option<String> = row.try_get("middle_name")?;
+    let family: String = row.try_get("family_name")?;
+    let suffix: Option<String> = row.try_get("suffix")?;
+    Ok(CustomerView {
+        id: row.try_get("id")?,
+        full_name: full_name(&given, middle.as_deref(), &family, suffix.as_deref()),
+        given_name: given,
+        middle_name: middle,
+        family_name: family,
+        suffix,
+        dob_masked: dob.masked(),
+        age: dob.age_on(today),
+        ssn_masked: mask_digits(&format!("00000{last4}")),
+        licence_masked,
+        licence_state: row.try_get("licence_state")?,
+        phone: row.try_get("phone")?,
+        email: row.try_get("email")?,
+        employer: row.try_get("employer")?,
+        job_title: row.try_get("job_title")?,
+        monthly_income: Money::from_cents(row.try_get("monthly_income_cents")?).to_plain(),
+        addresses,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+/// Reveals one PII field in full. Only finance managers and admins may; every reveal and every
+/// refusal is audited.
+#[tracing::instrument(skip_all, err, fields(field = field.as_str()))]
+pub async fn reveal_pii(
+    store: &Store,
+    actor: &Actor,
+    id: &str,
+    field: PiiField,
+    now: DateTime<Utc>,
+) -> Result<String, CustomerError> {
+    let subject = format!("customer:{id}");
+    if !actor.has_role(&[Role::FinanceManager, Role::Admin]) {
+        let event = AuditEvent::new(actor.name(), "customer.reveal_pii", AuditOutcome::Denied)
+            .subject(subject)
+            .detail(format!("field {}", field.as_str()));
+        audit::record(store, now, &event).await?;
+        return Err(CustomerError::Forbidden(field.label()));
+    }
+    let sealed: Option<Option<String>> = sqlx::query_scalar(&format!(
+        "SELECT {} FROM customer WHERE id = ?1 AND deleted_at IS NULL",
+        field.column()
+    ))
+    .bind(id)
+    .fetch_optional(store.pool())
+    .await?;
+    let sealed = sealed.ok_or_else(|| CustomerError::NotFound(id.to_string()))?;
+    let Some(sealed) = sealed else {
+        return Ok(String::new());
+    };
+    let plain = store.cipher().decrypt(&sealed, &ctx(field.as_str(), id))?;
+    let shown = match field {
+        PiiField::Ssn => Ssn::from_digits(plain.to_string()).formatted(),
+        PiiField::Dob => validate::parse_date(&plain)
+            .map(|d| d.format("%m/%d/%Y").to_string())
+            .unwrap_or_else(|| plain.to_string()),
+        PiiField::LicenceNumber => plain.to_string(),
+    };
+    let event = AuditEvent::new(actor.name(), "customer.reveal_pii", AuditOutcome::Success)
+        .subject(subject)
+        .detail(format!("field {}", field.as_str()));
+    audit::record(store, now, &event).await?;
+    Ok(shown)
+}
+
+/// Bulk insert for the demo generator and the benchmark: many customers in one transaction and
+/// one audit entry.
+pub async fn create_many(
+    store: &Store,
+    actor: &Actor,
+    inputs: &[CustomerInput],
+    created_at: &[DateTime<Utc>],
+    now: DateTime<Utc>,
+    today: NaiveDate,
+) -> Result<Vec<String>, CustomerError> {
+    let mut tx = store.begin_write().await?;
+    let mut ids = Vec::with_capacity(inputs.len());
+    for (input, at) in inputs.iter().zip(created_at) {
+        let v = validate_new(input, today)?;
+        let id = uuid::Uuid::new_v7(uuid::Timestamp::from_unix(
+            uuid::NoContext,
+            at.timestamp().max(0) as u64,
+            at.timestamp_subsec_nanos(),
+        ))
+        .to_string();
+        insert_tx(store, &mut tx, actor, &id, &v, *at).await?;
+        ids.push(id);
+    }
+    if !ids.is_empty() {
+        let event = AuditEvent::new(actor.name(), "customer.bulk_create", AuditOutcome::Success)
+            .detail(format!("{} customers", ids.len()));
+        audit::append(&mut tx, store.cipher(), now, &event).await?;
+    }
+    tx.commit().await?;
+    Ok(ids)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn months_at_address_counts_whole_months() {
+        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).expect("date");
+        assert_eq!(months_between(d(2024, 1, 15), d(2026, 1, 15)), 24);
+        assert_eq!(months_between(d(2024, 1, 15), d(2026, 1, 14)), 23);
+        assert_eq!(
+            months_between(d(2026, 1, 15), d(2024, 1, 14)),
+            0,
+            "never negative"
+        );
+    }
+
+    #[test]
+    fn full_name_skips_missing_parts() {
+        assert_eq!(full_name("Ana", None, "Diaz", Some("Jr.")), "Ana Diaz Jr.");
+    }
+}

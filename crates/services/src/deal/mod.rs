@@ -1,0 +1,776 @@
+//! Saved deals: a customer, a vehicle, a salesperson, a status and one to three priced options
+//! (loan or lease) side by side, one of them selected.
+//!
+//! Every option is recomputed here from its terms when the deal is saved: the stored quote is
+//! the quote of the stored terms, never a figure a screen sent. Each option keeps its full
+//! quote and disclosure data as canonical JSON with a SHA-256 (contracts are printed from it),
+//! and its key figures in columns for lists. Rates are checked against the usury cap of the
+//! customer's state ([`usury`]).
+//!
+//! Roles: any signed-in staff member may save and edit deals (salespeople desk their own
+//! deals). Saves and edits are journaled and audited (`deal.save`, `deal.update`); marking a deal
+//! sold also marks its vehicle sold.
+
+pub mod preview;
+pub mod terms;
+pub mod usury;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::{Row, SqliteConnection};
+use ts_rs::TS;
+
+use crate::auth::Actor;
+use dealerdesk_rules::money::Money;
+use dealerdesk_store::audit::{self, AuditEvent, AuditOutcome};
+use dealerdesk_store::{journal, new_id, ts, Store};
+
+pub use terms::{
+    canonical_json, price_option, LeaseTerms, LoanTerms, OptionKind, OptionTerms, PricedOption,
+};
+pub use usury::{set_usury_cap, usury_caps, UsuryCap};
+
+/// Most options a deal may carry (a desk's menu shows two to four; three fit the screen).
+pub const MAX_OPTIONS: usize = 3;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DealError {
+    #[error("{message}")]
+    Invalid { field: String, message: String },
+    #[error("no {what} {id}")]
+    NotFound { what: &'static str, id: String },
+    #[error("only an administrator can change usury caps")]
+    Forbidden,
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+impl DealError {
+    /// The input field at fault, for the desk to show the message next to it.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            DealError::Invalid { field, .. } => Some(field),
+            DealError::NotFound {
+                what: "customer", ..
+            } => Some("customer_id"),
+            DealError::NotFound {
+                what: "vehicle", ..
+            } => Some("vehicle_id"),
+            _ => None,
+        }
+    }
+}
+
+fn invalid(field: impl Into<String>, message: impl Into<String>) -> DealError {
+    DealError::Invalid {
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+#[serde(rename_all = "snake_case")]
+pub enum DealStatus {
+    Open,
+    Sold,
+    Lost,
+}
+
+impl DealStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DealStatus::Open => "open",
+            DealStatus::Sold => "sold",
+            DealStatus::Lost => "lost",
+        }
+    }
+    fn parse(s: &str) -> Self {
+        match s {
+            "sold" => DealStatus::Sold,
+            "lost" => DealStatus::Lost,
+            _ => DealStatus::Open,
+        }
+    }
+}
+
+/// One option as the desk sends it: its terms and whether it is the one the customer chose.
+/// There is deliberately no place for a payment or an APR: they are computed on save.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct DealOptionInput {
+    /// A short name for the menu ("72 mo with GAP").
+    pub label: Option<String>,
+    #[serde(default)]
+    pub selected: bool,
+    pub terms: OptionTerms,
+}
+
+/// A deal as the desk saves it. `salesperson` is a staff username (default: the signed-in staff
+/// member); `status` defaults to open. With no option marked selected, the first is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct DealInput {
+    pub customer_id: String,
+    pub vehicle_id: String,
+    pub salesperson: Option<String>,
+    pub status: Option<DealStatus>,
+    pub notes: Option<String>,
+    pub options: Vec<DealOptionInput>,
+}
+
+/// One stored option with its figures (money as "4250.00").
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct DealOptionView {
+    pub id: String,
+    /// 1 to 3, in the order the desk gave them.
+    pub position: u32,
+    pub label: Option<String>,
+    pub kind: OptionKind,
+    pub selected: bool,
+    /// The terms as stored (normalized).
+    pub terms: OptionTerms,
+    pub term_months: u32,
+    /// Loans: the regular payment; leases: the total monthly payment.
+    pub monthly_payment: String,
+    pub amount_financed: Option<String>,
+    pub finance_charge: Option<String>,
+    /// Disclosed APR, percent with two decimals (loans only).
+    pub apr: Option<String>,
+    pub due_at_signing: Option<String>,
+    pub total_of_payments: String,
+    /// The stored document: `{kind, input, limits, quote, disclosure}`.
+    #[ts(type = "unknown")]
+    pub quote: serde_json::Value,
+    pub quote_sha256: String,
+    /// The stored document still hashes to `quote_sha256`.
+    pub quote_intact: bool,
+}
+
+/// A deal as the detail screen shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct DealView {
+    pub id: String,
+    pub customer_id: String,
+    pub customer_name: String,
+    pub vehicle_id: String,
+    /// "2024 Toyota Camry SE".
+    pub vehicle_label: String,
+    pub vin: String,
+    pub salesperson: Option<String>,
+    pub status: DealStatus,
+    /// The customer's state whose usury cap applied, and the cap (percent).
+    pub usury_state: Option<String>,
+    pub max_rate: String,
+    pub notes: Option<String>,
+    pub options: Vec<DealOptionView>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub created_by: String,
+}
+
+/// One row of the deal list: the deal and its selected option's key figures.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct DealSummary {
+    pub id: String,
+    pub customer_id: String,
+    pub customer_name: String,
+    pub vehicle_id: String,
+    pub vehicle_label: String,
+    pub status: DealStatus,
+    /// The selected option's kind.
+    pub kind: OptionKind,
+    pub option_count: u32,
+    pub term_months: u32,
+    pub monthly_payment: String,
+    pub amount_financed: Option<String>,
+    pub due_at_signing: Option<String>,
+    pub apr: Option<String>,
+    pub salesperson: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// What the deal list asks for. `query` matches customer name, VIN, make or model.
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+pub struct DealFilter {
+    pub query: Option<String>,
+    pub status: Option<DealStatus>,
+    pub kind: Option<OptionKind>,
+    pub customer_id: Option<String>,
+    pub vehicle_id: Option<String>,
+    /// Page size, 1–200 (default 50).
+    pub limit: Option<u32>,
+    pub offset: Option<u32>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct DealPage {
+    pub items: Vec<DealSummary>,
+    #[ts(type = "number")]
+    pub total: i64,
+}
+
+/// The validated deal, every option priced.
+struct Priced {
+    customer_id: String,
+    vehicle_id: String,
+    salesperson: Option<String>,
+    status: DealStatus,
+    notes: Option<String>,
+    usury_state: Option<String>,
+    max_rate: String,
+    options: Vec<(Option<String>, bool, PricedOption)>,
+}
+
+fn cents(field: &str, m: Money) -> Result<i64, DealError> {
+    m.cents().map_err(|e| invalid(field, e.to_string()))
+}
+
+/// Validates references and prices every option inside the write transaction.
+async fn price_deal(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    input: &DealInput,
+) -> Result<Priced, DealError> {
+    if input.options.is_empty() {
+        return Err(invalid("options", "add at least one loan or lease option"));
+    }
+    if input.options.len() > MAX_OPTIONS {
+        return Err(invalid(
+            "options",
+            format!("a deal has at most {MAX_OPTIONS} options"),
+        ));
+    }
+    let selected_count = input.options.iter().filter(|o| o.selected).count();
+    if selected_count > 1 {
+        return Err(invalid("options", "select one option, not several"));
+    }
+    let customer_id = input.customer_id.trim().to_string();
+    let vehicle_id = input.vehicle_id.trim().to_string();
+    if customer_id.is_empty() {
+        return Err(invalid("customer_id", "choose the customer"));
+    }
+    if vehicle_id.is_empty() {
+        return Err(invalid("vehicle_id", "choose the vehicle"));
+    }
+    let customer: Option<Option<String>> = sqlx::query_scalar(
+        r#"SELECT a.state FROM customer c
+           LEFT JOIN customer_address a ON a.customer_id = c.id AND a.kind = 'current'
+           WHERE c.id = ?1 AND c.deleted_at IS NULL"#,
+    )
+    .bind(&customer_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let usury_state = customer.ok_or_else(|| DealError::NotFound {
+        what: "customer",
+        id: customer_id.clone(),
+    })?;
+    let vehicle: Option<String> =
+        sqlx::query_scalar(r#"SELECT id FROM vehicle WHERE id = ?1 AND deleted_at IS NULL"#)
+            .bind(&vehicle_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    if vehicle.is_none() {
+        return Err(DealError::NotFound {
+            what: "vehicle",
+            id: vehicle_id,
+        });
+    }
+    let salesperson = match input
+        .salesperson
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        Some(name) => {
+            let found: Option<String> = sqlx::query_scalar(
+                r#"SELECT username FROM staff WHERE username = ?1 AND disabled = 0"#,
+            )
+            .bind(name)
+            .fetch_optional(&mut *conn)
+            .await?;
+            Some(found.ok_or_else(|| {
+                invalid("salesperson", "choose an active staff member's username")
+            })?)
+        }
+        None => match actor {
+            Actor::Staff(s) => Some(s.username.clone()),
+            Actor::Cli(_) | Actor::Customer(_) => None,
+        },
+    };
+    let notes = input
+        .notes
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(str::to_string);
+    if notes.as_ref().is_some_and(|n| n.chars().count() > 2000) {
+        return Err(invalid("notes", "notes are at most 2,000 characters"));
+    }
+    let limits = usury::limits_for(&mut *conn, usury_state.as_deref()).await?;
+    let mut options = Vec::with_capacity(input.options.len());
+    for (i, o) in input.options.iter().enumerate() {
+        let label = o
+            .label
+            .as_deref()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+            .filter(|l| !l.is_empty());
+        if label.as_ref().is_some_and(|l| l.chars().count() > 60) {
+            return Err(invalid(
+                format!("options.{i}.label"),
+                "a label is at most 60 characters",
+            ));
+        }
+        let priced = price_option(
+            &o.terms,
+            &limits,
+            usury_state.as_deref(),
+            &format!("options.{i}."),
+        )?;
+        let selected = o.selected || (selected_count == 0 && i == 0);
+        options.push((label, selected, priced));
+    }
+    Ok(Priced {
+        customer_id,
+        vehicle_id: input.vehicle_id.trim().to_string(),
+        salesperson,
+        status: input.status.unwrap_or(DealStatus::Open),
+        notes,
+        usury_state,
+        max_rate: limits.max_rate.percent().normalize().to_string(),
+        options,
+    })
+}
+
+async fn write_options(
+    store: &Store,
+    conn: &mut SqliteConnection,
+    deal_id: &str,
+    p: &Priced,
+    now: DateTime<Utc>,
+) -> Result<(), DealError> {
+    let old: Vec<String> =
+        sqlx::query_scalar(r#"DELETE FROM deal_option WHERE deal_id = ?1 RETURNING id"#)
+            .bind(deal_id)
+            .fetch_all(&mut *conn)
+            .await?;
+    for id in old {
+        journal(
+            &mut *conn,
+            "deal_option",
+            &id,
+            "delete",
+            store.device_id(),
+            now,
+        )
+        .await?;
+    }
+    for (i, (label, selected, o)) in p.options.iter().enumerate() {
+        let id = new_id();
+        let seq = journal(
+            &mut *conn,
+            "deal_option",
+            &id,
+            "insert",
+            store.device_id(),
+            now,
+        )
+        .await?;
+        let input_json = serde_json::to_string(&o.terms)
+            .map_err(|e| invalid(format!("options.{i}"), e.to_string()))?;
+        sqlx::query(
+            r#"INSERT INTO deal_option (id, deal_id, position, kind, label, selected, input_json, quote_json,
+                   quote_sha256, term_months, monthly_payment_cents, amount_financed_cents, finance_charge_cents,
+                   apr, due_at_signing_cents, total_of_payments_cents, created_at, updated_at, device_id, change_seq)
+               VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?17, ?18, ?19)"#,
+        )
+        .bind(&id)
+        .bind(deal_id)
+        .bind(i as i64 + 1)
+        .bind(o.kind.as_str())
+        .bind(label)
+        .bind(i64::from(*selected))
+        .bind(input_json)
+        .bind(&o.document)
+        .bind(&o.sha256)
+        .bind(i64::from(o.term_months))
+        .bind(cents("monthly_payment", o.monthly_payment)?)
+        .bind(o.amount_financed.map(|m| cents("amount_financed", m)).transpose()?)
+        .bind(o.finance_charge.map(|m| cents("finance_charge", m)).transpose()?)
+        .bind(&o.apr)
+        .bind(o.due_at_signing.map(|m| cents("due_at_signing", m)).transpose()?)
+        .bind(cents("total_of_payments", o.total_of_payments)?)
+        .bind(ts(now))
+        .bind(store.device_id())
+        .bind(seq)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Marks the deal's vehicle sold when the deal is sold.
+async fn sell_vehicle(
+    store: &Store,
+    conn: &mut SqliteConnection,
+    vehicle_id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DealError> {
+    let status: Option<String> = sqlx::query_scalar(r#"SELECT status FROM vehicle WHERE id = ?1"#)
+        .bind(vehicle_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    if status.as_deref() == Some("in_stock") {
+        let seq = journal(
+            &mut *conn,
+            "vehicle",
+            vehicle_id,
+            "update",
+            store.device_id(),
+            now,
+        )
+        .await?;
+        sqlx::query(
+            r#"UPDATE vehicle SET status = 'sold', updated_at = ?2, device_id = ?3, change_seq = ?4 WHERE id = ?1"#,
+        )
+        .bind(vehicle_id)
+        .bind(ts(now))
+        .bind(store.device_id())
+        .bind(seq)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+fn audit_detail(p: &Priced) -> String {
+    let options: Vec<String> = p
+        .options
+        .iter()
+        .map(|(_, selected, o)| {
+            format!(
+                "{}{} {} mo {} sha256:{}",
+                if *selected { "*" } else { "" },
+                o.kind.as_str(),
+                o.term_months,
+                o.monthly_payment.to_plain(),
+                &o.sha256[..12.min(o.sha256.len())]
+            )
+        })
+        .collect();
+    format!(
+        "customer:{} vehicle:{} status {}; cap {}%{}; options: {}",
+        p.customer_id,
+        p.vehicle_id,
+        p.status.as_str(),
+        p.max_rate,
+        p.usury_state
+            .as_deref()
+            .map(|s| format!(" ({s})"))
+            .unwrap_or_default(),
+        options.join(", ")
+    )
+}
+
+/// Saves a new deal, pricing every option from its terms.
+#[tracing::instrument(skip_all, err)]
+pub async fn save_deal(
+    store: &Store,
+    actor: &Actor,
+    input: &DealInput,
+    now: DateTime<Utc>,
+) -> Result<DealView, DealError> {
+    let mut tx = store.begin_write().await?;
+    let id = new_id();
+    insert_tx(store, &mut tx, actor, &id, input, now, now).await?;
+    tx.commit().await?;
+    get_deal(store, &id).await
+}
+
+/// Inserts and audits a deal inside the caller's transaction (the desk, and the demo generator
+/// with its own creation times).
+pub(crate) async fn insert_tx(
+    store: &Store,
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    id: &str,
+    input: &DealInput,
+    created_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), DealError> {
+    let p = price_deal(&mut *conn, actor, input).await?;
+    let seq = journal(
+        &mut *conn,
+        "deal",
+        id,
+        "insert",
+        store.device_id(),
+        created_at,
+    )
+    .await?;
+    sqlx::query(
+        r#"INSERT INTO deal (id, customer_id, vehicle_id, salesperson, status, usury_state, max_rate, notes,
+                             created_at, updated_at, created_by, device_id, change_seq)
+           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11, ?12)"#,
+    )
+    .bind(id)
+    .bind(&p.customer_id)
+    .bind(&p.vehicle_id)
+    .bind(&p.salesperson)
+    .bind(p.status.as_str())
+    .bind(&p.usury_state)
+    .bind(&p.max_rate)
+    .bind(&p.notes)
+    .bind(ts(created_at))
+    .bind(actor.name())
+    .bind(store.device_id())
+    .bind(seq)
+    .execute(&mut *conn)
+    .await?;
+    write_options(store, conn, id, &p, created_at).await?;
+    if p.status == DealStatus::Sold {
+        sell_vehicle(store, conn, &p.vehicle_id, created_at).await?;
+    }
+    let event = AuditEvent::new(actor.name(), "deal.save", AuditOutcome::Success)
+        .subject(format!("deal:{id}"))
+        .detail(audit_detail(&p));
+    audit::append(conn, store.cipher(), now, &event).await?;
+    Ok(())
+}
+
+/// Replaces a deal's customer, vehicle, status and options (re-priced from their terms, under
+/// the usury cap in force now). A deal marked sold marks its vehicle sold; moving it back to
+/// open or lost does not put the vehicle back in stock (do that on the vehicle, deliberately).
+#[tracing::instrument(skip_all, err)]
+pub async fn update_deal(
+    store: &Store,
+    actor: &Actor,
+    id: &str,
+    input: &DealInput,
+    now: DateTime<Utc>,
+) -> Result<DealView, DealError> {
+    let mut tx = store.begin_write().await?;
+    let exists: Option<String> =
+        sqlx::query_scalar(r#"SELECT id FROM deal WHERE id = ?1 AND deleted_at IS NULL"#)
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    if exists.is_none() {
+        return Err(DealError::NotFound {
+            what: "deal",
+            id: id.to_string(),
+        });
+    }
+    let p = price_deal(&mut tx, actor, input).await?;
+    let seq = journal(&mut tx, "deal", id, "update", store.device_id(), now).await?;
+    sqlx::query(
+        r#"UPDATE deal SET customer_id = ?2, vehicle_id = ?3, salesperson = ?4, status = ?5, usury_state = ?6,
+               max_rate = ?7, notes = ?8, updated_at = ?9, device_id = ?10, change_seq = ?11
+           WHERE id = ?1"#,
+    )
+    .bind(id)
+    .bind(&p.customer_id)
+    .bind(&p.vehicle_id)
+    .bind(&p.salesperson)
+    .bind(p.status.as_str())
+    .bind(&p.usury_state)
+    .bind(&p.max_rate)
+    .bind(&p.notes)
+    .bind(ts(now))
+    .bind(store.device_id())
+    .bind(seq)
+    .execute(&mut *tx)
+    .await?;
+    write_options(store, &mut tx, id, &p, now).await?;
+    if p.status == DealStatus::Sold {
+        sell_vehicle(store, &mut tx, &p.vehicle_id, now).await?;
+    }
+    let event = AuditEvent::new(actor.name(), "deal.update", AuditOutcome::Success)
+        .subject(format!("deal:{id}"))
+        .detail(audit_detail(&p));
+    audit::append(&mut tx, store.cipher(), now, &event).await?;
+    tx.commit().await?;
+    get_deal(store, id).await
+}
+
+fn money_text(cents: Option<i64>) -> Option<String> {
+    cents.map(|c| Money::from_cents(c).to_plain())
+}
+
+fn vehicle_label(row: &sqlx::sqlite::SqliteRow) -> Result<String, sqlx::Error> {
+    let year: i64 = row.try_get("model_year")?;
+    let make: String = row.try_get("make")?;
+    let model: String = row.try_get("model")?;
+    let trim: Option<String> = row.try_get("trim")?;
+    Ok([Some(year.to_string()), Some(make), Some(model), trim]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" "))
+}
+
+fn customer_name(row: &sqlx::sqlite::SqliteRow) -> Result<String, sqlx::Error> {
+    let given: String = row.try_get("given_name")?;
+    let family: String = row.try_get("family_name")?;
+    Ok(format!("{given} {family}"))
+}
+
+fn option_view(row: &sqlx::sqlite::SqliteRow) -> Result<DealOptionView, DealError> {
+    let input_json: String = row.try_get("input_json")?;
+    let quote_json: String = row.try_get("quote_json")?;
+    let sha: String = row.try_get("quote_sha256")?;
+    let terms: OptionTerms = serde_json::from_str(&input_json)
+        .map_err(|e| DealError::Database(sqlx::Error::Decode(Box::new(e))))?;
+    let quote: serde_json::Value = serde_json::from_str(&quote_json)
+        .map_err(|e| DealError::Database(sqlx::Error::Decode(Box::new(e))))?;
+    Ok(DealOptionView {
+        id: row.try_get("id")?,
+        position: u32::try_from(row.try_get::<i64, _>("position")?).unwrap_or(0),
+        label: row.try_get("label")?,
+        kind: OptionKind::parse(&row.try_get::<String, _>("kind")?),
+        selected: row.try_get::<i64, _>("selected")? == 1,
+        terms,
+        term_months: u32::try_from(row.try_get::<i64, _>("term_months")?).unwrap_or(0),
+        monthly_payment: Money::from_cents(row.try_get("monthly_payment_cents")?).to_plain(),
+        amount_financed: money_text(row.try_get("amount_financed_cents")?),
+        finance_charge: money_text(row.try_get("finance_charge_cents")?),
+        apr: row.try_get("apr")?,
+        due_at_signing: money_text(row.try_get("due_at_signing_cents")?),
+        total_of_payments: Money::from_cents(row.try_get("total_of_payments_cents")?).to_plain(),
+        quote,
+        quote_intact: dealerdesk_store::crypto::sha256_hex(quote_json.as_bytes()) == sha,
+        quote_sha256: sha,
+    })
+}
+
+/// One deal with its options.
+pub async fn get_deal(store: &Store, id: &str) -> Result<DealView, DealError> {
+    let row = sqlx::query(
+        r#"SELECT d.id, d.customer_id, d.vehicle_id, d.salesperson, d.status, d.usury_state, d.max_rate, d.notes,
+                  d.created_at, d.updated_at, d.created_by, c.given_name, c.family_name,
+                  v.vin, v.model_year, v.make, v.model, v.trim
+           FROM deal d JOIN customer c ON c.id = d.customer_id JOIN vehicle v ON v.id = d.vehicle_id
+           WHERE d.id = ?1 AND d.deleted_at IS NULL"#,
+    )
+    .bind(id)
+    .fetch_optional(store.pool())
+    .await?
+    .ok_or_else(|| DealError::NotFound {
+        what: "deal",
+        id: id.to_string(),
+    })?;
+    let options = sqlx::query(r#"SELECT * FROM deal_option WHERE deal_id = ?1 ORDER BY position"#)
+        .bind(id)
+        .fetch_all(store.pool())
+        .await?
+        .iter()
+        .map(option_view)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(DealView {
+        id: row.try_get("id")?,
+        customer_id: row.try_get("customer_id")?,
+        customer_name: customer_name(&row)?,
+        vehicle_id: row.try_get("vehicle_id")?,
+        vehicle_label: vehicle_label(&row)?,
+        vin: row.try_get("vin")?,
+        salesperson: row.try_get("salesperson")?,
+        status: DealStatus::parse(&row.try_get::<String, _>("status")?),
+        usury_state: row.try_get("usury_state")?,
+        max_rate: row.try_get("max_rate")?,
+        notes: row.try_get("notes")?,
+        options,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+        created_by: row.try_get("created_by")?,
+    })
+}
+
+/// A page of deals, newest first, each with its selected option's figures.
+pub async fn list_deals(store: &Store, filter: &DealFilter) -> Result<DealPage, DealError> {
+    let limit = filter.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(invalid("limit", "show 1 to 200 deals a page"));
+    }
+    let mut clauses = vec!["d.deleted_at IS NULL".to_string()];
+    let mut binds: Vec<String> = Vec::new();
+    let mut eq = |column: &str, value: String, clauses: &mut Vec<String>| {
+        binds.push(value);
+        clauses.push(format!("{column} = ?{}", binds.len()));
+    };
+    if let Some(s) = filter.status {
+        eq("d.status", s.as_str().into(), &mut clauses);
+    }
+    if let Some(k) = filter.kind {
+        eq("o.kind", k.as_str().into(), &mut clauses);
+    }
+    if let Some(c) = &filter.customer_id {
+        eq("d.customer_id", c.trim().into(), &mut clauses);
+    }
+    if let Some(v) = &filter.vehicle_id {
+        eq("d.vehicle_id", v.trim().into(), &mut clauses);
+    }
+    for w in filter
+        .query
+        .as_deref()
+        .unwrap_or("")
+        .split_whitespace()
+        .take(8)
+    {
+        binds.push(w.to_lowercase());
+        let n = binds.len();
+        clauses.push(format!(
+            "(instr(lower(c.given_name), ?{n}) > 0 OR instr(lower(c.family_name), ?{n}) > 0 \
+             OR instr(lower(v.vin), ?{n}) > 0 OR instr(lower(v.make), ?{n}) > 0 OR instr(lower(v.model), ?{n}) > 0)"
+        ));
+    }
+    let from = r#"FROM deal d
+        JOIN customer c ON c.id = d.customer_id
+        JOIN vehicle v ON v.id = d.vehicle_id
+        JOIN deal_option o ON o.deal_id = d.id AND o.selected = 1"#;
+    let where_sql = clauses.join(" AND ");
+    let count_sql = format!("SELECT COUNT(*) {from} WHERE {where_sql}");
+    let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
+    for b in &binds {
+        count = count.bind(b);
+    }
+    let total = count.fetch_one(store.pool()).await?;
+    let sql = format!(
+        r#"SELECT d.id, d.customer_id, d.vehicle_id, d.status, d.salesperson, d.created_at, d.updated_at,
+                  c.given_name, c.family_name, v.model_year, v.make, v.model, v.trim,
+                  o.kind, o.term_months, o.monthly_payment_cents, o.amount_financed_cents, o.due_at_signing_cents, o.apr,
+                  (SELECT COUNT(*) FROM deal_option x WHERE x.deal_id = d.id) AS option_count
+           {from} WHERE {where_sql}
+           ORDER BY d.created_at DESC, d.id DESC LIMIT {limit} OFFSET {}"#,
+        filter.offset.unwrap_or(0)
+    );
+    let mut q = sqlx::query(&sql);
+    for b in &binds {
+        q = q.bind(b);
+    }
+    let items = q
+        .fetch_all(store.pool())
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(DealSummary {
+                id: row.try_get("id")?,
+                customer_id: row.try_get("customer_id")?,
+                customer_name: customer_name(row)?,
+                vehicle_id: row.try_get("vehicle_id")?,
+                vehicle_label: vehicle_label(row)?,
+                status: DealStatus::parse(&row.try_get::<String, _>("status")?),
+                kind: OptionKind::parse(&row.try_get::<String, _>("kind")?),
+                option_count: u32::try_from(row.try_get::<i64, _>("option_count")?).unwrap_or(0),
+                term_months: u32::try_from(row.try_get::<i64, _>("term_months")?).unwrap_or(0),
+                monthly_payment: Money::from_cents(row.try_get("monthly_payment_cents")?)
+                    .to_plain(),
+                amount_financed: money_text(row.try_get("amount_financed_cents")?),
+                due_at_signing: money_text(row.try_get("due_at_signing_cents")?),
+                apr: row.try_get("apr")?,
+                salesperson: row.try_get("salesperson")?,
+                created_at: row.try_get("created_at")?,
+                updated_at: row.try_get("updated_at")?,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    Ok(DealPage { items, total })
+}

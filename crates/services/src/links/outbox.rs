@@ -1,0 +1,400 @@
+//! The outbox: e-mail and SMS messages carrying a link, rendered from templates and kept in
+//! SQLite until a [`Sender`] delivers them. Offline, they simply wait; a failed send is retried
+//! with exponential backoff (1 min, 2, 4 … capped at 6 h; given up after 8 attempts). Because
+//! the outbox is a table, it survives restarts. Delivery is at least once: a crash between a
+//! send and its bookkeeping sends that message again.
+//!
+//! Subject and body are encrypted at rest: they hold the link's URL (a bearer token) and the
+//! customer's name.
+
+use std::future::Future;
+use std::path::PathBuf;
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+use sqlx::Row;
+use ts_rs::TS;
+
+use super::{invalid, require_staff, IssuedLink, LinkError};
+use crate::auth::Actor;
+use dealerdesk_store::audit::{self, AuditEvent, AuditOutcome};
+use dealerdesk_store::{journal, new_id, parse_ts, ts, Store};
+
+/// Attempts before a message is given up (status `failed`).
+pub const MAX_ATTEMPTS: i64 = 8;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Email,
+    Sms,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Email => "email",
+            Channel::Sms => "sms",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim() {
+            "email" | "e-mail" => Some(Channel::Email),
+            "sms" => Some(Channel::Sms),
+            _ => None,
+        }
+    }
+}
+
+/// One message handed to a [`Sender`].
+#[derive(Clone)]
+pub struct OutboundMessage {
+    pub id: String,
+    pub channel: Channel,
+    pub recipient: String,
+    pub subject: Option<String>,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for OutboundMessage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OutboundMessage")
+            .field("id", &self.id)
+            .field("channel", &self.channel)
+            .field("body", &"<hidden>")
+            .finish()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct SendError(pub String);
+
+/// Delivers messages: SMTP, an SMS gateway, or [`FileSender`] for the demo.
+pub trait Sender {
+    fn send(&self, message: &OutboundMessage)
+        -> impl Future<Output = Result<(), SendError>> + Send;
+}
+
+/// Writes each message as a file: `<id>.eml` (RFC 5322, text/plain) or `<id>.txt` (SMS), mode
+/// 0600, written to a temporary name and renamed, so a reader never sees half a message.
+#[derive(Debug, Clone)]
+pub struct FileSender {
+    dir: PathBuf,
+}
+
+impl FileSender {
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        Self { dir: dir.into() }
+    }
+
+    fn write(&self, m: &OutboundMessage) -> std::io::Result<()> {
+        use std::io::Write;
+        std::fs::create_dir_all(&self.dir)?;
+        let (name, text) = match m.channel {
+            Channel::Email => (
+                format!("{}.eml", m.id),
+                format!(
+                    "From: DealerDesk <no-reply@dealerdesk.invalid>\r\nTo: <{}>\r\nSubject: {}\r\nDate: {}\r\nMessage-ID: <{}@dealerdesk.invalid>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n{}\r\n",
+                    m.recipient,
+                    m.subject.as_deref().unwrap_or(""),
+                    m.created_at.to_rfc2822(),
+                    m.id,
+                    m.body.replace('\n', "\r\n")
+                ),
+            ),
+            Channel::Sms => (
+                format!("{}.txt", m.id),
+                format!("To: {}\n\n{}\n", m.recipient, m.body),
+            ),
+        };
+        let tmp = self.dir.join(format!(".{name}.tmp"));
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let mut f = options.open(&tmp)?;
+        f.write_all(text.as_bytes())?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, self.dir.join(name))
+    }
+}
+
+impl Sender for FileSender {
+    fn send(
+        &self,
+        message: &OutboundMessage,
+    ) -> impl Future<Output = Result<(), SendError>> + Send {
+        let result = self
+            .write(message)
+            .map_err(|e| SendError(format!("could not write the message file: {e}")));
+        std::future::ready(result)
+    }
+}
+
+/// Wait before the next attempt after `attempts` failed ones: 1 min × 2^(attempts−1), at most 6 h.
+pub fn backoff(attempts: u32) -> Duration {
+    let exp = attempts.saturating_sub(1).min(16);
+    Duration::minutes(1i64 << exp).min(Duration::hours(6))
+}
+
+/// The rendered message of a link.
+fn render(
+    channel: Channel,
+    dealership: &str,
+    given_name: &str,
+    link: &IssuedLink,
+) -> (Option<String>, String) {
+    let expires = parse_ts(&link.expires_at)
+        .format("%b %-d, %Y %H:%M UTC")
+        .to_string();
+    let what = link.purpose.describe();
+    match channel {
+        Channel::Email => (
+            Some(format!("{dealership}: your secure link")),
+            format!(
+                "Hello {given_name},\n\nUse this link to {what}:\n\n{url}\n\nIt works once and expires {expires}. \
+You will be asked for your date of birth and ZIP code. Do not forward this message: anyone with the link \
+could use it. If you did not expect it, call {dealership}.\n\n{dealership}",
+                url = link.url
+            ),
+        ),
+        Channel::Sms => (
+            None,
+            format!(
+                "{dealership}: {given_name}, use this link to {what}: {url} (works once, expires {expires}). Do not share it.",
+                url = link.url
+            ),
+        ),
+    }
+}
+
+/// The customer's given name and address on `channel`; refused when they have none (check it
+/// before issuing a link you mean to send, so the URL is not lost).
+pub async fn recipient(
+    store: &Store,
+    customer_id: &str,
+    channel: Channel,
+) -> Result<(String, String), LinkError> {
+    let row = sqlx::query(r#"SELECT given_name, phone, email FROM customer WHERE id = ?1"#)
+        .bind(customer_id.trim())
+        .fetch_optional(store.pool())
+        .await?
+        .ok_or_else(|| LinkError::CustomerNotFound(customer_id.to_string()))?;
+    let given: String = row.try_get(0)?;
+    let phone: String = row.try_get(1)?;
+    let email: Option<String> = row.try_get(2)?;
+    let to = match channel {
+        Channel::Email => email.ok_or_else(|| {
+            invalid(
+                "channel",
+                "the customer has no e-mail address; send an SMS or show the QR code",
+            )
+        })?,
+        Channel::Sms => phone,
+    };
+    Ok((given, to))
+}
+
+/// Renders a link's message for the customer's e-mail or phone and queues it. Call right after
+/// [`super::issue`], which is the only time the URL exists.
+pub async fn enqueue_link(
+    store: &Store,
+    actor: &Actor,
+    link: &IssuedLink,
+    channel: Channel,
+    now: DateTime<Utc>,
+) -> Result<String, LinkError> {
+    require_staff(actor)?;
+    let (given, recipient) = recipient(store, &link.customer_id, channel).await?;
+    let dealership = store.setting_text("dealership_name", "DealerDesk").await?;
+    let (subject, body) = render(channel, &dealership, &given, link);
+    let id = new_id();
+    let cipher = store.cipher();
+    let mut tx = store.begin_write().await?;
+    let seq = journal(&mut tx, "outbox", &id, "insert", store.device_id(), now).await?;
+    sqlx::query(
+        r#"INSERT INTO outbox (id, channel, recipient, subject_enc, body_enc, customer_id, link_id, status,
+               attempts, next_attempt_at, created_at, updated_at, device_id, change_seq)
+           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending', 0, ?8, ?8, ?8, ?9, ?10)"#,
+    )
+    .bind(&id)
+    .bind(channel.as_str())
+    .bind(&recipient)
+    .bind(
+        subject
+            .as_deref()
+            .map(|s| cipher.encrypt(s, &format!("outbox.subject:{id}"))),
+    )
+    .bind(cipher.encrypt(&body, &format!("outbox.body:{id}")))
+    .bind(&link.customer_id)
+    .bind(&link.id)
+    .bind(ts(now))
+    .bind(store.device_id())
+    .bind(seq)
+    .execute(&mut *tx)
+    .await?;
+    let event = AuditEvent::new(actor.name(), "outbox.enqueue", AuditOutcome::Success)
+        .subject(format!("link:{}", link.id))
+        .detail(format!("{} message outbox:{id}", channel.as_str()));
+    audit::append(&mut tx, cipher, now, &event).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// What one delivery run did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, TS)]
+pub struct DeliveryReport {
+    pub sent: u32,
+    pub retrying: u32,
+    pub gave_up: u32,
+}
+
+/// A queued message as the desk lists it (no body).
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct OutboxView {
+    pub id: String,
+    pub channel: Channel,
+    pub recipient: String,
+    pub link_id: Option<String>,
+    /// `pending`, `sent` or `failed`.
+    pub status: String,
+    pub attempts: u32,
+    pub next_attempt_at: String,
+    pub last_error: Option<String>,
+    pub sent_at: Option<String>,
+    pub created_at: String,
+}
+
+/// The newest 200 messages.
+pub async fn list(store: &Store, actor: &Actor) -> Result<Vec<OutboxView>, LinkError> {
+    require_staff(actor)?;
+    let rows = sqlx::query(
+        r#"SELECT id, channel, recipient, link_id, status, attempts, next_attempt_at, last_error, sent_at, created_at
+           FROM outbox ORDER BY created_at DESC LIMIT 200"#,
+    )
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let channel: String = r.try_get(1)?;
+            let attempts: i64 = r.try_get(5)?;
+            Ok(OutboxView {
+                id: r.try_get(0)?,
+                channel: Channel::parse(&channel).unwrap_or(Channel::Email),
+                recipient: r.try_get(2)?,
+                link_id: r.try_get(3)?,
+                status: r.try_get(4)?,
+                attempts: attempts.clamp(0, i64::from(u32::MAX)) as u32,
+                next_attempt_at: r.try_get(6)?,
+                last_error: r.try_get(7)?,
+                sent_at: r.try_get(8)?,
+                created_at: r.try_get(9)?,
+            })
+        })
+        .collect()
+}
+
+/// Sends every message that is due (at most 100 per run) and records each outcome.
+pub async fn deliver_due<S: Sender>(
+    store: &Store,
+    sender: &S,
+    now: DateTime<Utc>,
+) -> Result<DeliveryReport, LinkError> {
+    let rows = sqlx::query(
+        r#"SELECT id, channel, recipient, subject_enc, body_enc, attempts, created_at FROM outbox
+           WHERE status = 'pending' AND next_attempt_at <= ?1
+           ORDER BY next_attempt_at, id LIMIT 100"#,
+    )
+    .bind(ts(now))
+    .fetch_all(store.pool())
+    .await?;
+    let cipher = store.cipher();
+    let mut report = DeliveryReport::default();
+    for r in rows {
+        let id: String = r.try_get(0)?;
+        let channel: String = r.try_get(1)?;
+        let subject: Option<String> = r.try_get(3)?;
+        let body: String = r.try_get(4)?;
+        let attempts: i64 = r.try_get::<i64, _>(5)? + 1;
+        let message = OutboundMessage {
+            channel: Channel::parse(&channel).unwrap_or(Channel::Email),
+            recipient: r.try_get(2)?,
+            subject: subject
+                .map(|s| cipher.decrypt(&s, &format!("outbox.subject:{id}")))
+                .transpose()?
+                .map(|s| s.to_string()),
+            body: cipher
+                .decrypt(&body, &format!("outbox.body:{id}"))?
+                .to_string(),
+            created_at: parse_ts(&r.try_get::<String, _>(6)?),
+            id: id.clone(),
+        };
+        let result = sender.send(&message).await;
+        let (status, next, error) = match &result {
+            Ok(()) => {
+                report.sent += 1;
+                ("sent", now, None)
+            }
+            Err(e) if attempts >= MAX_ATTEMPTS => {
+                report.gave_up += 1;
+                ("failed", now, Some(e.to_string()))
+            }
+            Err(e) => {
+                report.retrying += 1;
+                (
+                    "pending",
+                    now + backoff(attempts.clamp(0, i64::from(u32::MAX)) as u32),
+                    Some(e.to_string()),
+                )
+            }
+        };
+        let mut tx = store.begin_write().await?;
+        let seq = journal(&mut tx, "outbox", &id, "update", store.device_id(), now).await?;
+        sqlx::query(
+            r#"UPDATE outbox SET status = ?2, attempts = ?3, next_attempt_at = ?4, last_error = ?5,
+                   sent_at = CASE WHEN ?2 = 'sent' THEN ?6 ELSE sent_at END,
+                   updated_at = ?6, device_id = ?7, change_seq = ?8
+               WHERE id = ?1"#,
+        )
+        .bind(&id)
+        .bind(status)
+        .bind(attempts)
+        .bind(ts(next))
+        .bind(&error)
+        .bind(ts(now))
+        .bind(store.device_id())
+        .bind(seq)
+        .execute(&mut *tx)
+        .await?;
+        let outcome = if result.is_ok() {
+            AuditOutcome::Success
+        } else {
+            AuditOutcome::Failure
+        };
+        let event = AuditEvent::new("system", "outbox.send", outcome)
+            .subject(format!("outbox:{id}"))
+            .detail(format!("{channel} attempt {attempts} {status}"));
+        audit::append(&mut tx, cipher, now, &event).await?;
+        tx.commit().await?;
+    }
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_is_capped() {
+        assert_eq!(backoff(1), Duration::minutes(1));
+        assert_eq!(backoff(2), Duration::minutes(2));
+        assert_eq!(backoff(4), Duration::minutes(8));
+        assert_eq!(backoff(20), Duration::hours(6));
+        assert_eq!(backoff(0), Duration::minutes(1));
+    }
+}
