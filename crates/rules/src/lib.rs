@@ -7,9 +7,11 @@
 //! tokio or axum (the test suite checks it), so every rule here can be tested as a plain
 //! function and reused by the desk, the portal and the hub alike.
 
+pub mod dates;
 pub mod finance;
 pub mod identity;
 pub mod money;
+pub mod names;
 pub mod pii;
 pub mod star;
 pub mod validate;

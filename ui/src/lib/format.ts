@@ -130,16 +130,36 @@ export function formatMonthsAt(months: number): string {
   return parts.join(' ');
 }
 
-/** Whole months from an ISO date to today (local); 0 for dates in the future. */
+/**
+ * Whole months from one ISO date to a later one: the most n for which the earlier date moved n
+ * calendar months on (a day a shorter month lacks becomes its last day) is on or before the later
+ * date; 0 when the later date is not later. The same rule as Rust's `dates::whole_months`, held
+ * to the same cases (tests/fixtures/rules/whole-months.json); null when a date does not read.
+ */
+export function wholeMonths(fromIso: string, toIso: string): number | null {
+  const a = ISO_DATE.exec(fromIso);
+  const b = ISO_DATE.exec(toIso);
+  if (!a || !b) return null;
+  const [fy, fm, fd] = [Number(a[1]), Number(a[2]), Number(a[3])];
+  const [ty, tm, td] = [Number(b[1]), Number(b[2]), Number(b[3])];
+  const movedOnOrBefore = (n: number): boolean => {
+    const total = fy * 12 + (fm - 1) + n;
+    const y = Math.floor(total / 12);
+    const m = (total % 12) + 1;
+    const lastDay = new Date(Date.UTC(y, m, 0)).getUTCDate();
+    const d = Math.min(fd, lastDay);
+    return y < ty || (y === ty && (m < tm || (m === tm && d <= td)));
+  };
+  let n = (ty - fy) * 12 + (tm - fm);
+  while (n > 0 && !movedOnOrBefore(n)) n -= 1;
+  return Math.max(0, n);
+}
+
+/** Whole months from an ISO date to today (local), by {@link wholeMonths}. */
 export function monthsSince(isoDate: string, today: Date = new Date()): number | null {
-  const d = ISO_DATE.exec(isoDate);
-  if (!d) return null;
-  const y = Number(d[1]);
-  const m = Number(d[2]);
-  const day = Number(d[3]);
-  let months = (today.getFullYear() - y) * 12 + (today.getMonth() + 1 - m);
-  if (today.getDate() < day) months -= 1;
-  return Math.max(0, months);
+  const pad = (v: number) => String(v).padStart(2, '0');
+  const todayIso = `${today.getFullYear()}-${pad(today.getMonth() + 1)}-${pad(today.getDate())}`;
+  return wholeMonths(isoDate, todayIso);
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import wholeMonthCases from '../../../tests/fixtures/rules/whole-months.json';
 import {
   formatCount,
   formatDate,
@@ -13,6 +14,7 @@ import {
   parseUsDate,
   rangeLabel,
   toCents,
+  wholeMonths,
 } from '../lib/format';
 
 describe('money formatting', () => {
@@ -114,6 +116,15 @@ describe('date formatting', () => {
     expect(monthsSince('2022-06-16', today)).toBe(23);
     expect(monthsSince('2030-01-01', today)).toBe(0);
     expect(monthsSince('', today)).toBeNull();
+  });
+
+  it("counts whole months by the same cases as Rust's rule, month ends included", () => {
+    expect(wholeMonthCases.cases.length).toBeGreaterThanOrEqual(10);
+    for (const c of wholeMonthCases.cases) {
+      expect(wholeMonths(c.from, c.to), `${c.from} to ${c.to}`).toBe(c.months);
+    }
+    // Two years from a leap day are complete on the last day of February.
+    expect(monthsSince('2024-02-29', new Date(2026, 1, 28))).toBe(24);
   });
 
   it('labels chart months briefly and in full', () => {

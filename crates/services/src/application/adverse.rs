@@ -18,6 +18,7 @@
 //! blocks; the same notice gives the same PDF bytes.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use dealerdesk_rules::names::full_name_of;
 use serde::{Deserialize, Serialize};
 use sqlx::{Row, SqliteConnection};
 use ts_rs::TS;
@@ -486,18 +487,13 @@ async fn create_for_decision_tx(
     .fetch_one(&mut *conn)
     .await?;
     let customer_id: String = app.try_get("customer_id")?;
-    let name = [
-        app.try_get::<Option<String>, _>("given_name")?,
-        app.try_get::<Option<String>, _>("middle_name")?,
-        app.try_get::<Option<String>, _>("family_name")?,
-        app.try_get::<Option<String>, _>("suffix")?,
-    ]
-    .into_iter()
-    .flatten()
-    .map(|s| s.trim().to_string())
-    .filter(|s| !s.is_empty())
-    .collect::<Vec<_>>()
-    .join(" ");
+    let part = |column: &str| app.try_get::<Option<String>, _>(column);
+    let name = full_name_of(
+        part("given_name")?.as_deref(),
+        part("middle_name")?.as_deref(),
+        part("family_name")?.as_deref(),
+        part("suffix")?.as_deref(),
+    );
     let address = match sqlx::query(
         r#"SELECT line1, line2, city, state, zip FROM customer_address
            WHERE customer_id = ?1 AND kind = 'current'"#,

@@ -18,6 +18,7 @@ pub mod stips;
 pub mod submit;
 
 use chrono::{DateTime, Months, NaiveDate, Utc};
+use dealerdesk_rules::dates::whole_months;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use sqlx::{Row, SqliteConnection};
@@ -899,8 +900,8 @@ pub fn completeness(details: &ApplicationDetails, gross: Money, today: NaiveDate
                 field: field.into(),
                 message: format!("add the {what} of the last two years"),
             }),
-            Some(d) if d > two_years_ago => {
-                let months = months_between(d, today);
+            Some(d) if whole_months(d, today) < 24 => {
+                let months = whole_months(d, today);
                 out.push(Unmet::Incomplete {
                     field: field.into(),
                     message: format!(
@@ -938,17 +939,6 @@ pub fn completeness(details: &ApplicationDetails, gross: Money, today: NaiveDate
         });
     }
     out
-}
-
-fn months_between(from: NaiveDate, to: NaiveDate) -> u32 {
-    let mut m = 0;
-    while from
-        .checked_add_months(Months::new(m + 1))
-        .is_some_and(|d| d <= to)
-    {
-        m += 1;
-    }
-    m
 }
 
 fn cents(field: &str, m: Money) -> Result<i64, ApplicationError> {
@@ -1489,11 +1479,10 @@ pub async fn submit_blockers(
 
 // ----- reading -----------------------------------------------------------------------------
 
+/// A name as lists show it: given and family name (the full name's rule, without the middle
+/// name and suffix).
 fn name_of(given: Option<String>, family: Option<String>) -> String {
-    match (given, family) {
-        (Some(g), Some(f)) => format!("{g} {f}"),
-        (g, f) => g.or(f).unwrap_or_default(),
-    }
+    dealerdesk_rules::names::full_name_of(given.as_deref(), None, family.as_deref(), None)
 }
 
 /// How many of the latest decision's stipulations are not cleared yet (an earlier, reworked
@@ -1899,6 +1888,17 @@ mod tests {
         assert_eq!(short.len(), 1, "{short:?}");
         assert_eq!(short[0].field(), Some("residences"));
         assert!(short[0].to_string().contains("23 months"), "{}", short[0]);
+        // Two years from a leap day are complete on the last day of February, as the customer
+        // screen and the STAR message count them.
+        assert!(
+            completeness(
+                &details(&["2024-02-29"], &["2024-02-29"]),
+                income,
+                d("2026-02-28")
+            )
+            .is_empty(),
+            "24 whole months since 2024-02-29 on 2026-02-28"
+        );
         let none = completeness(&details(&[], &[]), Money::ZERO, today);
         let fields: Vec<_> = none.iter().filter_map(Unmet::field).collect();
         assert_eq!(

@@ -16,6 +16,7 @@
 //! `FinancingComments` line starting with [`MAX_CONTRACT_RATE_PREFIX`].
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
+use dealerdesk_rules::dates::whole_months;
 use rust_decimal::Decimal;
 use serde::Serialize;
 use sqlx::Row;
@@ -364,17 +365,6 @@ fn date_start(d: NaiveDate) -> String {
     format!("{}T00:00:00", d.format("%Y-%m-%d"))
 }
 
-fn months_between(from: NaiveDate, to: NaiveDate) -> u32 {
-    let mut m = 0u32;
-    while from
-        .checked_add_months(chrono::Months::new(m + 1))
-        .is_some_and(|d| d <= to)
-    {
-        m += 1;
-    }
-    m
-}
-
 fn application_area(env: &StarEnvelope) -> Element {
     Element::new("ApplicationArea")
         .with(
@@ -418,7 +408,7 @@ fn phone_element(number: &str) -> Element {
 fn period(name: &str, since: NaiveDate, until: Option<NaiveDate>, today: NaiveDate) -> Element {
     let end = until.unwrap_or(today);
     Element::new(name)
-        .with(months("DurationMeasure", months_between(since, end)))
+        .with(months("DurationMeasure", whole_months(since, end)))
         .with(Element::leaf("StartDateTime", date_start(since)))
         .with_opt(until.map(|u| Element::leaf("EndDateTime", date_start(u))))
 }

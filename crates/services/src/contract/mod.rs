@@ -17,6 +17,7 @@ pub mod render;
 pub mod sign;
 
 use chrono::{DateTime, Utc};
+use dealerdesk_rules::names::full_name_of;
 use serde::Serialize;
 use sqlx::Row;
 use ts_rs::TS;
@@ -516,18 +517,13 @@ pub(crate) async fn party(
         what: "customer",
         id: customer_id.to_string(),
     })?;
-    let name = [
-        row.try_get::<Option<String>, _>("given_name")?,
-        row.try_get("middle_name")?,
-        row.try_get("family_name")?,
-        row.try_get("suffix")?,
-    ]
-    .into_iter()
-    .flatten()
-    .map(|s| s.trim().to_string())
-    .filter(|s| !s.is_empty())
-    .collect::<Vec<_>>()
-    .join(" ");
+    let part = |column: &str| row.try_get::<Option<String>, _>(column);
+    let name = full_name_of(
+        part("given_name")?.as_deref(),
+        part("middle_name")?.as_deref(),
+        part("family_name")?.as_deref(),
+        part("suffix")?.as_deref(),
+    );
     let mut address = Vec::new();
     if let Some(l1) = row.try_get::<Option<String>, _>("line1")? {
         let l2: Option<String> = row.try_get("line2")?;

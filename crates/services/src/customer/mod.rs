@@ -5,13 +5,15 @@
 mod search;
 pub use dealerdesk_rules::validate;
 
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::{Row, SqliteConnection};
 use ts_rs::TS;
 
 use crate::auth::{Actor, Role};
+use dealerdesk_rules::dates::whole_months;
 use dealerdesk_rules::money::Money;
+use dealerdesk_rules::names::full_name;
 use dealerdesk_store::audit::{self, AuditEvent, AuditOutcome};
 use dealerdesk_store::crypto::{mask_digits, BirthDate, CryptoError, LicenceNumber, Ssn};
 use dealerdesk_store::{journal, new_id, ts, Store};
@@ -265,21 +267,6 @@ fn validate_new(input: &CustomerInput, today: NaiveDate) -> Result<ValidNew, Cus
         ssn: validate::ssn(&input.ssn)?.0,
         licence: validate::licence(&input.licence_number, &input.licence_state)?,
     })
-}
-
-fn full_name(given: &str, middle: Option<&str>, family: &str, suffix: Option<&str>) -> String {
-    [Some(given), middle, Some(family), suffix]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-fn months_between(from: NaiveDate, to: NaiveDate) -> u32 {
-    let months = (to.year() - from.year()) * 12 + to.month() as i32
-        - from.month() as i32
-        - i32::from(to.day() < from.day());
-    months.max(0) as u32
 }
 
 /// The AEAD context of a customer's encrypted field (also read by `links` for the knowledge check).
@@ -590,7 +577,7 @@ async fn view(store: &Store, id: &str, today: NaiveDate) -> Result<CustomerView,
         let since: String = a.try_get("since")?;
         let kind: String = a.try_get("kind")?;
         let months = validate::parse_date(&since)
-            .map(|d| months_between(d, today))
+            .map(|d| whole_months(d, today))
             .unwrap_or(0);
         Ok(AddressView {
             line1: a.try_get("line1")?,
@@ -705,26 +692,4 @@ pub async fn create_many(
     }
     tx.commit().await?;
     Ok(ids)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn months_at_address_counts_whole_months() {
-        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).expect("date");
-        assert_eq!(months_between(d(2024, 1, 15), d(2026, 1, 15)), 24);
-        assert_eq!(months_between(d(2024, 1, 15), d(2026, 1, 14)), 23);
-        assert_eq!(
-            months_between(d(2026, 1, 15), d(2024, 1, 14)),
-            0,
-            "never negative"
-        );
-    }
-
-    #[test]
-    fn full_name_skips_missing_parts() {
-        assert_eq!(full_name("Ana", None, "Diaz", Some("Jr.")), "Ana Diaz Jr.");
-    }
 }

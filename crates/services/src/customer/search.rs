@@ -4,7 +4,8 @@ use serde::Serialize;
 use sqlx::Row;
 use ts_rs::TS;
 
-use super::{full_name, CustomerError};
+use super::CustomerError;
+use dealerdesk_rules::names::full_name;
 use dealerdesk_store::crypto::mask_digits;
 use dealerdesk_store::Store;
 

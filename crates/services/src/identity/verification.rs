@@ -503,16 +503,12 @@ struct OnFile {
 
 impl OnFile {
     fn full_name(&self) -> String {
-        [
-            Some(self.given.as_str()),
+        dealerdesk_rules::names::full_name(
+            &self.given,
             self.middle.as_deref(),
-            Some(self.family.as_str()),
+            &self.family,
             self.suffix.as_deref(),
-        ]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" ")
+        )
     }
 
     /// The address as one comparable string (USPS abbreviations, case, ZIP+4 ignored).

@@ -11,6 +11,7 @@
 import { mockIPC } from '@tauri-apps/api/mocks';
 import { buildDeals, buildVehicles, inventoryHandler } from './mock-inventory';
 import { applicationsHandler } from './mock-applications';
+import { monthsSince } from '../format';
 import type {
   AddressInput,
   AddressView,
@@ -80,10 +81,7 @@ const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 const isoDay = (d: Date) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
 
 function monthsBetween(iso: string, today = new Date()): number {
-  const [y, m, d] = iso.split('-').map(Number) as [number, number, number];
-  let months = (today.getFullYear() - y) * 12 + (today.getMonth() + 1 - m);
-  if (today.getDate() < d) months -= 1;
-  return Math.max(0, months);
+  return monthsSince(iso, today) ?? 0;
 }
 
 function ageFrom(dob: string): number {
