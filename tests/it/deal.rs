@@ -1104,3 +1104,37 @@ async fn the_deals_migration_upgrades_a_database_of_the_previous_release() {
     assert_eq!(saved.max_rate, "36", "no caps configured: the desk default");
     store.close().await;
 }
+
+/// Stored text this version does not know (a newer desk's value, or an edit outside DealerDesk)
+/// is a loud error naming the value, never read as a default: a vehicle whose condition is not
+/// "new" used to read as used.
+#[tokio::test]
+async fn unknown_stored_text_is_an_error_not_a_default() {
+    let f = fresh().await;
+    let sam = Actor::Staff(staff(&f.store, "sam", Role::Sales).await);
+    let v = vehicle::add_vehicle(&f.store, &sam, &camry(), now())
+        .await
+        .expect("stocked");
+    crate::support::raw_sql(
+        f.store.path(),
+        &format!(
+            "PRAGMA ignore_check_constraints = ON; \
+             UPDATE vehicle SET condition = 'certified' WHERE id = '{}';",
+            v.id
+        ),
+    )
+    .await;
+    let e = vehicle::get_vehicle(&f.store, &v.id)
+        .await
+        .expect_err("an unknown condition does not read as used");
+    assert!(
+        e.to_string().contains("vehicle condition 'certified'"),
+        "the error names the value: {e}"
+    );
+    assert!(
+        vehicle::list_vehicles(&f.store, &VehicleFilter::default())
+            .await
+            .is_err(),
+        "the list refuses it too, rather than showing the vehicle as used"
+    );
+}

@@ -537,7 +537,7 @@ fn entry_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<AuditEntryView, sqlx:
         actor: row.try_get("actor")?,
         action: row.try_get("action")?,
         subject: row.try_get("subject")?,
-        outcome: AuditOutcome::parse(&outcome).unwrap_or(AuditOutcome::Failure),
+        outcome: crate::known("audit outcome", &outcome, AuditOutcome::parse)?,
         detail: row.try_get("detail")?,
         hash: row.try_get("hash")?,
     })

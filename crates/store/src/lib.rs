@@ -112,6 +112,30 @@ pub fn parse_ts(s: &str) -> DateTime<Utc> {
         .unwrap_or_default()
 }
 
+/// Stored text for an enum that this version does not know (written by a newer version, or
+/// changed outside DealerDesk).
+#[derive(Debug, thiserror::Error)]
+#[error("the stored {what} '{text}' is not one this version of DealerDesk knows")]
+pub struct UnknownText {
+    pub what: &'static str,
+    pub text: String,
+}
+
+/// Reads an enum from its stored text with `parse`; text it does not know is a loud error (a
+/// decode error of the row), never a default that would misstate the record.
+pub fn known<T>(
+    what: &'static str,
+    text: &str,
+    parse: impl FnOnce(&str) -> Option<T>,
+) -> Result<T, sqlx::Error> {
+    parse(text).ok_or_else(|| {
+        sqlx::Error::Decode(Box::new(UnknownText {
+            what,
+            text: text.to_string(),
+        }))
+    })
+}
+
 /// A new time-ordered id (UUIDv7).
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()

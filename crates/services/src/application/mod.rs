@@ -19,6 +19,7 @@ pub mod submit;
 
 use chrono::{DateTime, Months, NaiveDate, Utc};
 use dealerdesk_rules::dates::whole_months;
+use dealerdesk_store::known;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use sqlx::{Row, SqliteConnection};
@@ -491,13 +492,16 @@ impl HousingStatus {
             Self::Other => "other",
         }
     }
-    pub fn parse(s: &str) -> Self {
+    /// The value for its stored text; `None` for text this version does not know (read it
+    /// with `dealerdesk_store::known`, which makes that a loud error, never a default).
+    pub fn parse(s: &str) -> Option<Self> {
         match s {
-            "own" => Self::Own,
-            "mortgage" => Self::Mortgage,
-            "rent" => Self::Rent,
-            "family" => Self::Family,
-            _ => Self::Other,
+            "own" => Some(HousingStatus::Own),
+            "mortgage" => Some(HousingStatus::Mortgage),
+            "rent" => Some(HousingStatus::Rent),
+            "family" => Some(HousingStatus::Family),
+            "other" => Some(HousingStatus::Other),
+            _ => None,
         }
     }
 }
@@ -1565,8 +1569,8 @@ pub async fn get_application(
         Ok(HistoryEntry {
             from_state: h
                 .try_get::<Option<String>, _>("from_state")?
-                .as_deref()
-                .and_then(ApplicationState::parse),
+                .map(|s| known("application state", &s, ApplicationState::parse))
+                .transpose()?,
             to_state: ApplicationState::parse(&to)
                 .ok_or_else(|| ApplicationError::Corrupt(format!("unknown state {to}")))?,
             action_label: action_label(&h.try_get::<String, _>("action")?),
@@ -1635,7 +1639,11 @@ pub async fn get_application(
         other_monthly_income: Money::from_cents(r.try_get("other_monthly_income_cents")?)
             .to_plain(),
         co_applicant_income: Money::from_cents(r.try_get("co_applicant_income_cents")?).to_plain(),
-        housing_status: HousingStatus::parse(&r.try_get::<String, _>("housing_status")?),
+        housing_status: known(
+            "housing status",
+            &r.try_get::<String, _>("housing_status")?,
+            HousingStatus::parse,
+        )?,
         housing_payment: Money::from_cents(r.try_get("housing_payment_cents")?).to_plain(),
         other_monthly_debts: Money::from_cents(r.try_get("other_debts_cents")?).to_plain(),
         credit_score: r

@@ -3,6 +3,7 @@
 //! finance manager clears each with a note. Aging counts whole days since the condition came.
 
 use chrono::{DateTime, Utc};
+use dealerdesk_store::known;
 use serde::{Deserialize, Serialize};
 use sqlx::{Row, SqliteConnection};
 use ts_rs::TS;
@@ -80,11 +81,14 @@ pub enum StipulationStatus {
 }
 
 impl StipulationStatus {
-    fn parse(s: &str) -> Self {
+    /// The value for its stored text; `None` for text this version does not know (read it
+    /// with `dealerdesk_store::known`, which makes that a loud error, never a default).
+    fn parse(s: &str) -> Option<Self> {
         match s {
-            "received" => Self::Received,
-            "cleared" => Self::Cleared,
-            _ => Self::Open,
+            "open" => Some(StipulationStatus::Open),
+            "received" => Some(StipulationStatus::Received),
+            "cleared" => Some(StipulationStatus::Cleared),
+            _ => None,
         }
     }
 }
@@ -209,7 +213,11 @@ pub(crate) async fn list_tx(
             needs_document: StipCode::parse(&code).is_none_or(StipCode::needs_document),
             code,
             description: r.try_get("description")?,
-            status: StipulationStatus::parse(&r.try_get::<String, _>("status")?),
+            status: known(
+                "stipulation status",
+                &r.try_get::<String, _>("status")?,
+                StipulationStatus::parse,
+            )?,
             documents: docs,
             cleared_by: r.try_get("cleared_by")?,
             cleared_at,
@@ -248,7 +256,11 @@ async fn stip_row(
     Ok((
         r.try_get("application_id")?,
         r.try_get("code")?,
-        StipulationStatus::parse(&r.try_get::<String, _>("status")?),
+        known(
+            "stipulation status",
+            &r.try_get::<String, _>("status")?,
+            StipulationStatus::parse,
+        )?,
     ))
 }
 

@@ -5,6 +5,7 @@ mod password;
 mod totp;
 
 use chrono::{DateTime, Duration, Utc};
+use dealerdesk_store::known;
 use serde::{Deserialize, Serialize};
 use sqlx::{Row, SqliteConnection};
 use ts_rs::TS;
@@ -218,7 +219,7 @@ fn staff_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<StaffView, sqlx::Erro
         id: row.try_get("id")?,
         username: row.try_get("username")?,
         display_name: row.try_get("display_name")?,
-        role: Role::parse(&role).unwrap_or(Role::Sales),
+        role: known("staff role", &role, Role::parse)?,
         mfa_enrolled: row.try_get("mfa_enrolled")?,
         disabled: row.try_get("disabled")?,
         locked_until: row.try_get("locked_until")?,

@@ -18,6 +18,7 @@ pub mod sign;
 
 use chrono::{DateTime, Utc};
 use dealerdesk_rules::names::full_name_of;
+use dealerdesk_store::known;
 use serde::Serialize;
 use sqlx::Row;
 use ts_rs::TS;
@@ -116,12 +117,15 @@ impl DocumentStatus {
             DocumentStatus::Void => "void",
         }
     }
-    fn parse(s: &str) -> Self {
+    /// The value for its stored text; `None` for text this version does not know (read it
+    /// with `dealerdesk_store::known`, which makes that a loud error, never a default).
+    fn parse(s: &str) -> Option<Self> {
         match s {
-            "signing" => DocumentStatus::Signing,
-            "signed" => DocumentStatus::Signed,
-            "void" => DocumentStatus::Void,
-            _ => DocumentStatus::Draft,
+            "draft" => Some(DocumentStatus::Draft),
+            "signing" => Some(DocumentStatus::Signing),
+            "signed" => Some(DocumentStatus::Signed),
+            "void" => Some(DocumentStatus::Void),
+            _ => None,
         }
     }
 }
@@ -558,7 +562,11 @@ pub(crate) fn record_from(row: &sqlx::sqlite::SqliteRow) -> Result<ContractRecor
         application_id: row.try_get("application_id")?,
         kind: row.try_get("kind")?,
         version: u32::try_from(row.try_get::<i64, _>("version")?).unwrap_or(0),
-        status: DocumentStatus::parse(&row.try_get::<String, _>("status")?),
+        status: known(
+            "document status",
+            &row.try_get::<String, _>("status")?,
+            DocumentStatus::parse,
+        )?,
         authoritative: row.try_get::<i64, _>("authoritative")? == 1,
         quote_sha256: row.try_get("quote_sha256")?,
         sha256: row.try_get("pdf_sha256")?,

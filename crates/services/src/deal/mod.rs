@@ -16,6 +16,7 @@ pub mod terms;
 pub mod usury;
 
 use chrono::{DateTime, Utc};
+use dealerdesk_store::known;
 use serde::{Deserialize, Serialize};
 use sqlx::{Row, SqliteConnection};
 use ts_rs::TS;
@@ -85,11 +86,14 @@ impl DealStatus {
             DealStatus::Lost => "lost",
         }
     }
-    fn parse(s: &str) -> Self {
+    /// The value for its stored text; `None` for text this version does not know (read it
+    /// with `dealerdesk_store::known`, which makes that a loud error, never a default).
+    fn parse(s: &str) -> Option<Self> {
         match s {
-            "sold" => DealStatus::Sold,
-            "lost" => DealStatus::Lost,
-            _ => DealStatus::Open,
+            "open" => Some(DealStatus::Open),
+            "sold" => Some(DealStatus::Sold),
+            "lost" => Some(DealStatus::Lost),
+            _ => None,
         }
     }
 }
@@ -626,7 +630,11 @@ fn option_view(row: &sqlx::sqlite::SqliteRow) -> Result<DealOptionView, DealErro
         id: row.try_get("id")?,
         position: u32::try_from(row.try_get::<i64, _>("position")?).unwrap_or(0),
         label: row.try_get("label")?,
-        kind: OptionKind::parse(&row.try_get::<String, _>("kind")?),
+        kind: known(
+            "option kind",
+            &row.try_get::<String, _>("kind")?,
+            OptionKind::parse,
+        )?,
         selected: row.try_get::<i64, _>("selected")? == 1,
         terms,
         term_months: u32::try_from(row.try_get::<i64, _>("term_months")?).unwrap_or(0),
@@ -673,7 +681,11 @@ pub async fn get_deal(store: &Store, id: &str) -> Result<DealView, DealError> {
         vehicle_label: vehicle_label(&row)?,
         vin: row.try_get("vin")?,
         salesperson: row.try_get("salesperson")?,
-        status: DealStatus::parse(&row.try_get::<String, _>("status")?),
+        status: known(
+            "deal status",
+            &row.try_get::<String, _>("status")?,
+            DealStatus::parse,
+        )?,
         usury_state: row.try_get("usury_state")?,
         max_rate: row.try_get("max_rate")?,
         notes: row.try_get("notes")?,
@@ -757,8 +769,16 @@ pub async fn list_deals(store: &Store, filter: &DealFilter) -> Result<DealPage, 
                 customer_name: customer_name(row)?,
                 vehicle_id: row.try_get("vehicle_id")?,
                 vehicle_label: vehicle_label(row)?,
-                status: DealStatus::parse(&row.try_get::<String, _>("status")?),
-                kind: OptionKind::parse(&row.try_get::<String, _>("kind")?),
+                status: known(
+                    "deal status",
+                    &row.try_get::<String, _>("status")?,
+                    DealStatus::parse,
+                )?,
+                kind: known(
+                    "option kind",
+                    &row.try_get::<String, _>("kind")?,
+                    OptionKind::parse,
+                )?,
                 option_count: u32::try_from(row.try_get::<i64, _>("option_count")?).unwrap_or(0),
                 term_months: u32::try_from(row.try_get::<i64, _>("term_months")?).unwrap_or(0),
                 monthly_payment: Money::from_cents(row.try_get("monthly_payment_cents")?)

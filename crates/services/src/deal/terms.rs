@@ -88,11 +88,13 @@ impl OptionKind {
             OptionKind::Lease => "lease",
         }
     }
-    pub(crate) fn parse(s: &str) -> Self {
-        if s == "lease" {
-            OptionKind::Lease
-        } else {
-            OptionKind::Loan
+    /// The value for its stored text; `None` for text this version does not know (read it
+    /// with `dealerdesk_store::known`, which makes that a loud error, never a default).
+    pub(crate) fn parse(s: &str) -> Option<Self> {
+        match s {
+            "loan" => Some(OptionKind::Loan),
+            "lease" => Some(OptionKind::Lease),
+            _ => None,
         }
     }
 }

@@ -24,6 +24,7 @@
 //! a date) lives here too: a keyed fingerprint of each confirmed value is stored, never the value,
 //! so a later edit shows as "changed since confirmation".
 
+use dealerdesk_store::known;
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -125,12 +126,15 @@ impl DocumentType {
             DocumentType::Other => "other",
         }
     }
-    fn parse(s: &str) -> DocumentType {
+    /// The value for its stored text; `None` for text this version does not know (read it
+    /// with `dealerdesk_store::known`, which makes that a loud error, never a default).
+    fn parse(s: &str) -> Option<Self> {
         match s {
-            "drivers_licence" => DocumentType::DriversLicence,
-            "state_id" => DocumentType::StateId,
-            "passport" => DocumentType::Passport,
-            _ => DocumentType::Other,
+            "drivers_licence" => Some(DocumentType::DriversLicence),
+            "state_id" => Some(DocumentType::StateId),
+            "passport" => Some(DocumentType::Passport),
+            "other" => Some(DocumentType::Other),
+            _ => None,
         }
     }
 }
@@ -196,12 +200,15 @@ impl RuleStatus {
             RuleStatus::NotChecked => "not_checked",
         }
     }
-    fn parse(s: &str) -> RuleStatus {
+    /// The value for its stored text; `None` for text this version does not know (read it
+    /// with `dealerdesk_store::known`, which makes that a loud error, never a default).
+    fn parse(s: &str) -> Option<Self> {
         match s {
-            "pass" => RuleStatus::Pass,
-            "flag" => RuleStatus::Flag,
-            "fail" => RuleStatus::Fail,
-            _ => RuleStatus::NotChecked,
+            "pass" => Some(RuleStatus::Pass),
+            "flag" => Some(RuleStatus::Flag),
+            "fail" => Some(RuleStatus::Fail),
+            "not_checked" => Some(RuleStatus::NotChecked),
+            _ => None,
         }
     }
 }
@@ -226,11 +233,14 @@ impl Decision {
             Decision::Confirmed => "confirmed",
         }
     }
-    fn parse(s: &str) -> Decision {
+    /// The value for its stored text; `None` for text this version does not know (read it
+    /// with `dealerdesk_store::known`, which makes that a loud error, never a default).
+    fn parse(s: &str) -> Option<Self> {
         match s {
-            "cleared" => Decision::Cleared,
-            "confirmed" => Decision::Confirmed,
-            _ => Decision::Resolved,
+            "resolved" => Some(Decision::Resolved),
+            "cleared" => Some(Decision::Cleared),
+            "confirmed" => Some(Decision::Confirmed),
+            _ => None,
         }
     }
 }
@@ -1370,7 +1380,11 @@ async fn load_view(store: &Store, check_id: &str) -> Result<VerificationView, Id
         resolutions.insert(
             (r.try_get("kind")?, r.try_get("target")?),
             ResolutionView {
-                decision: Decision::parse(&r.try_get::<String, _>("decision")?),
+                decision: known(
+                    "decision",
+                    &r.try_get::<String, _>("decision")?,
+                    Decision::parse,
+                )?,
                 note: r.try_get("note")?,
                 decided_by: r.try_get("decided_by")?,
                 decided_at: r.try_get("decided_at")?,
@@ -1387,11 +1401,15 @@ async fn load_view(store: &Store, check_id: &str) -> Result<VerificationView, Id
     .await?
     .iter()
     .map(|r| {
-        let status = RuleStatus::parse(&r.try_get::<String, _>("status")?);
+        let status = known(
+            "rule status",
+            &r.try_get::<String, _>("status")?,
+            RuleStatus::parse,
+        )?;
         let code = r
             .try_get::<Option<String>, _>("code")?
-            .as_deref()
-            .and_then(FlagCode::parse);
+            .map(|c| known("red flag code", &c, FlagCode::parse))
+            .transpose()?;
         let can_resolve = status == RuleStatus::Flag && code.is_some_and(resolvable);
         Ok(RuleResultView {
             rule: r.try_get("rule")?,
@@ -1470,7 +1488,11 @@ async fn load_view(store: &Store, check_id: &str) -> Result<VerificationView, Id
             CheckMethod::ManualEntry
         },
         document: DocumentView {
-            document_type: DocumentType::parse(&row.try_get::<String, _>("document_type")?),
+            document_type: known(
+                "document type",
+                &row.try_get::<String, _>("document_type")?,
+                DocumentType::parse,
+            )?,
             issuer: row.try_get("document_issuer")?,
             number_masked: row.try_get("document_number_masked")?,
             expiry: row.try_get("document_expiry")?,
@@ -1596,21 +1618,27 @@ pub async fn verification_status(
     let resolutions: Vec<(String, String, String)> =
         serde_json::from_str(&json(4)?).map_err(decode)?;
     let candidates: Vec<i64> = serde_json::from_str(&json(5)?).map_err(decode)?;
+    let resolutions: Vec<(String, String, Decision)> = resolutions
+        .into_iter()
+        .map(|(k, t, d)| Ok((k, t, known("decision", &d, Decision::parse)?)))
+        .collect::<Result<_, sqlx::Error>>()?;
     let decision_of = |kind: &str, target: &str| {
         resolutions
             .iter()
             .find(|(k, t, _)| k == kind && t == target)
-            .map(|(_, _, d)| Decision::parse(d))
+            .map(|(_, _, d)| *d)
     };
     let rules: Vec<(RuleStatus, Option<FlagCode>)> = rules
         .iter()
         .map(|(status, code)| {
-            (
-                RuleStatus::parse(status),
-                code.as_deref().and_then(FlagCode::parse),
-            )
+            Ok((
+                known("rule status", status, RuleStatus::parse)?,
+                code.as_deref()
+                    .map(|c| known("red flag code", c, FlagCode::parse))
+                    .transpose()?,
+            ))
         })
-        .collect();
+        .collect::<Result<_, sqlx::Error>>()?;
     let resolved: Vec<FlagCode> = rules
         .iter()
         .filter(|(status, _)| *status == RuleStatus::Flag)

@@ -39,7 +39,7 @@ use super::{
 };
 use dealerdesk_store::audit::{AuditEvent, AuditOutcome, ChainHead};
 use dealerdesk_store::crypto::random_token;
-use dealerdesk_store::{journal, new_id, ts, Store};
+use dealerdesk_store::{journal, known, new_id, ts, Store};
 
 /// The most redemptions committed together.
 pub const MAX_BATCH: usize = 256;
@@ -277,7 +277,7 @@ async fn set_based(
             Pending {
                 id,
                 customer_id,
-                purpose: LinkPurpose::parse(&purpose).unwrap_or(LinkPurpose::PortalOnboarding),
+                purpose: known("link purpose", &purpose, LinkPurpose::parse)?,
                 expires_at,
                 opened_at,
                 redeemed_at,

@@ -21,6 +21,7 @@ pub mod remote;
 mod session;
 
 use chrono::{DateTime, Duration, Utc};
+use dealerdesk_store::known;
 use serde::{Deserialize, Serialize};
 use sqlx::{Row, SqliteConnection};
 use std::sync::LazyLock;
@@ -686,7 +687,7 @@ fn link_from_row(
         view: LinkView {
             id: row.try_get("id")?,
             customer_id: row.try_get("customer_id")?,
-            purpose: LinkPurpose::parse(&purpose).unwrap_or(LinkPurpose::PortalOnboarding),
+            purpose: known("link purpose", &purpose, LinkPurpose::parse)?,
             state: state_of(
                 now,
                 &expires_at,

@@ -18,6 +18,7 @@
 //! `vehicle.update`).
 
 use chrono::{DateTime, Datelike, Utc};
+use dealerdesk_store::known;
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use ts_rs::TS;
@@ -86,11 +87,13 @@ impl VehicleCondition {
             VehicleCondition::Used => "used",
         }
     }
-    fn parse(s: &str) -> Self {
-        if s == "new" {
-            VehicleCondition::New
-        } else {
-            VehicleCondition::Used
+    /// The value for its stored text; `None` for text this version does not know (read it
+    /// with `dealerdesk_store::known`, which makes that a loud error, never a default).
+    fn parse(s: &str) -> Option<Self> {
+        match s {
+            "new" => Some(VehicleCondition::New),
+            "used" => Some(VehicleCondition::Used),
+            _ => None,
         }
     }
 }
@@ -110,11 +113,13 @@ impl VehicleStatus {
             VehicleStatus::Sold => "sold",
         }
     }
-    fn parse(s: &str) -> Self {
-        if s == "sold" {
-            VehicleStatus::Sold
-        } else {
-            VehicleStatus::InStock
+    /// The value for its stored text; `None` for text this version does not know (read it
+    /// with `dealerdesk_store::known`, which makes that a loud error, never a default).
+    fn parse(s: &str) -> Option<Self> {
+        match s {
+            "in_stock" => Some(VehicleStatus::InStock),
+            "sold" => Some(VehicleStatus::Sold),
+            _ => None,
         }
     }
 }
@@ -388,7 +393,10 @@ pub async fn update_vehicle(
     if vin_taken(&mut tx, &v.vin, Some(id)).await? {
         return Err(VehicleError::Conflict(v.vin));
     }
-    let status = input.status.unwrap_or(VehicleStatus::parse(&stored));
+    let status = match input.status {
+        Some(s) => s,
+        None => known("vehicle status", &stored, VehicleStatus::parse)?,
+    };
     let seq = journal(&mut tx, "vehicle", id, "update", store.device_id(), now).await?;
     sqlx::query(
         r#"UPDATE vehicle SET vin = ?2, model_year = ?3, make = ?4, model = ?5, trim = ?6, mileage = ?7,
@@ -432,8 +440,16 @@ fn view(row: &sqlx::sqlite::SqliteRow) -> Result<VehicleView, sqlx::Error> {
         trim: row.try_get("trim")?,
         mileage: row.try_get("mileage")?,
         price: Money::from_cents(row.try_get("price_cents")?).to_plain(),
-        condition: VehicleCondition::parse(&row.try_get::<String, _>("condition")?),
-        status: VehicleStatus::parse(&row.try_get::<String, _>("status")?),
+        condition: known(
+            "vehicle condition",
+            &row.try_get::<String, _>("condition")?,
+            VehicleCondition::parse,
+        )?,
+        status: known(
+            "vehicle status",
+            &row.try_get::<String, _>("status")?,
+            VehicleStatus::parse,
+        )?,
         check_digit_ok: report.check_digit_ok,
         manufacturer: report.manufacturer.map(str::to_string),
         vin: vin_text,
