@@ -12,6 +12,7 @@ use dealerdesk_services::application::{
     ConsentInput, LenderAssessment, LenderView, ProcessedMessage, StipulationDocumentView,
     StipulationView, SubmitReceipt, Unmet,
 };
+use dealerdesk_services::audit_log;
 use dealerdesk_services::auth::{
     self, Actor, NewStaff, Role, SessionView, SignInOutcome, StaffName, StaffView,
 };
@@ -38,7 +39,7 @@ use dealerdesk_services::links::{self, IssueLink, LinkView};
 use dealerdesk_services::vehicle::{
     self, VehicleFilter, VehicleInput, VehiclePage, VehicleView, VinReport,
 };
-use dealerdesk_store::audit::{self, AuditFilter, AuditPage, AuditVerifyReport};
+use dealerdesk_store::audit::{AuditFilter, AuditPage, AuditVerifyReport};
 use tauri::{AppHandle, Manager, Runtime, State};
 
 use crate::state::AppState;
@@ -236,15 +237,15 @@ pub async fn scan_licence(state: State<'_, AppState>, payload: String) -> Result
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn list_audit(state: State<'_, AppState>, filter: AuditFilter) -> Result<AuditPage> {
-    state.authorize(ADMIN, "audit.list").await?;
-    Ok(audit::list(state.store()?.pool(), &filter).await?)
+    let admin = Actor::Staff(state.authorize(ADMIN, "audit.list").await?);
+    Ok(audit_log::list(state.store()?, &admin, &filter).await?)
 }
 
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn verify_audit(state: State<'_, AppState>) -> Result<AuditVerifyReport> {
-    state.authorize(ADMIN, "audit.verify").await?;
-    Ok(audit::verify(state.store()?).await?)
+    let admin = Actor::Staff(state.authorize(ADMIN, "audit.verify").await?);
+    Ok(audit_log::verify(state.store()?, &admin).await?)
 }
 
 /// Who is who: each staff member's actor name and display name, so screens show "Morgan Reyes"
@@ -259,15 +260,15 @@ pub async fn staff_directory(state: State<'_, AppState>) -> Result<Vec<StaffName
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn list_staff(state: State<'_, AppState>) -> Result<Vec<StaffView>> {
-    state.authorize(ADMIN, "staff.list").await?;
-    Ok(auth::list_staff(state.store()?).await?)
+    let admin = Actor::Staff(state.authorize(ADMIN, "staff.list").await?);
+    Ok(auth::list_staff(state.store()?, &admin).await?)
 }
 
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn add_staff(state: State<'_, AppState>, input: NewStaff) -> Result<StaffView> {
-    let admin = state.authorize(ADMIN, "staff.create").await?;
-    Ok(auth::create_staff(state.store()?, &admin.actor(), &input, Utc::now()).await?)
+    let admin = Actor::Staff(state.authorize(ADMIN, "staff.create").await?);
+    Ok(auth::create_staff(state.store()?, &admin, &input, Utc::now()).await?)
 }
 
 #[tauri::command(rename_all = "snake_case")]
@@ -277,22 +278,22 @@ pub async fn set_staff_disabled(
     id: String,
     disabled: bool,
 ) -> Result<StaffView> {
-    let admin = state.authorize(ADMIN, "staff.disable").await?;
-    Ok(auth::set_disabled(state.store()?, &admin.actor(), &id, disabled, Utc::now()).await?)
+    let admin = Actor::Staff(state.authorize(ADMIN, "staff.disable").await?);
+    Ok(auth::set_disabled(state.store()?, &admin, &id, disabled, Utc::now()).await?)
 }
 
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn reset_staff_mfa(state: State<'_, AppState>, id: String) -> Result<StaffView> {
-    let admin = state.authorize(ADMIN, "staff.reset_mfa").await?;
-    Ok(auth::reset_mfa(state.store()?, &admin.actor(), &id, Utc::now()).await?)
+    let admin = Actor::Staff(state.authorize(ADMIN, "staff.reset_mfa").await?);
+    Ok(auth::reset_mfa(state.store()?, &admin, &id, Utc::now()).await?)
 }
 
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn unlock_staff(state: State<'_, AppState>, id: String) -> Result<StaffView> {
-    let admin = state.authorize(ADMIN, "staff.unlock").await?;
-    Ok(auth::unlock_staff(state.store()?, &admin.actor(), &id, Utc::now()).await?)
+    let admin = Actor::Staff(state.authorize(ADMIN, "staff.unlock").await?);
+    Ok(auth::unlock_staff(state.store()?, &admin, &id, Utc::now()).await?)
 }
 
 // --- inventory: any signed-in staff member keeps the lot up to date -------------------------

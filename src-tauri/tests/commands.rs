@@ -42,9 +42,14 @@ fn desk() -> Desk {
                 role,
                 password: PASSWORD.into(),
             };
-            auth::create_staff(&store, "cli:test", &input, chrono::Utc::now())
-                .await
-                .expect("staff");
+            auth::create_staff(
+                &store,
+                &auth::Actor::Cli("test".into()),
+                &input,
+                chrono::Utc::now(),
+            )
+            .await
+            .expect("staff");
         }
         store
     });

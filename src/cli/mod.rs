@@ -20,6 +20,7 @@ use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
 use serde_json::json;
 
+use dealerdesk_services::audit_log;
 use dealerdesk_services::auth::{self, Actor, AuthError, NewStaff, Role};
 use dealerdesk_services::customer::{
     self, validate::format_phone, AddressInput, CustomerError, CustomerInput, PiiField,
@@ -393,6 +394,12 @@ impl From<DealError> for CliError {
     }
 }
 
+impl From<dealerdesk_services::audit_log::AuditLogError> for CliError {
+    fn from(e: dealerdesk_services::audit_log::AuditLogError) -> Self {
+        Self::new(1, e.to_string())
+    }
+}
+
 impl From<audit::AuditError> for CliError {
     fn from(e: audit::AuditError) -> Self {
         Self::new(1, e.to_string())
@@ -532,7 +539,7 @@ async fn run(cli: Cli) -> Result<Output, CliError> {
         }
         Command::Audit(AuditCommand::Verify) => {
             let store = Store::open(&path, OpenMode::MustExist).await?;
-            let report = audit::verify(&store).await?;
+            let report = audit_log::verify(&store, &actor).await?;
             store.close().await;
             let text = match (&report.first_broken_seq, &report.reason) {
                 (Some(seq), Some(reason)) => {
@@ -553,12 +560,12 @@ async fn run(cli: Cli) -> Result<Output, CliError> {
                         CliError::new(1, format!("cannot write {}: {e}", file.display()))
                     })?;
                     let mut w = std::io::BufWriter::new(f);
-                    audit::export(store.pool(), format, &mut w).await?
+                    audit_log::export(&store, &actor, format, &mut w).await?
                 }
                 None => {
                     let stdout = std::io::stdout();
                     let mut w = stdout.lock();
-                    let n = audit::export(store.pool(), format, &mut w).await?;
+                    let n = audit_log::export(&store, &actor, format, &mut w).await?;
                     w.flush().map_err(|e| CliError::new(1, e.to_string()))?;
                     n
                 }
@@ -757,7 +764,6 @@ async fn staff(
     cmd: StaffCommand,
     now: chrono::DateTime<Utc>,
 ) -> Result<Output, CliError> {
-    let by = actor.name();
     match cmd {
         StaffCommand::Add {
             username,
@@ -781,7 +787,7 @@ async fn staff(
                 role: role.into(),
                 password: password.clone(),
             };
-            let s = auth::create_staff(store, &by, &input, now).await?;
+            let s = auth::create_staff(store, actor, &input, now).await?;
             let mut text = format!("added {}", staff_text(&s));
             let mut j = json!({ "staff": s });
             if generated {
@@ -791,20 +797,20 @@ async fn staff(
             out(j, text)
         }
         StaffCommand::List => {
-            let list = auth::list_staff(store).await?;
+            let list = auth::list_staff(store, actor).await?;
             let text = list.iter().map(staff_text).collect::<Vec<_>>().join("\n");
             out(json!({ "staff": list }), text)
         }
         StaffCommand::Disable { username } => {
-            let s = auth::set_disabled(store, &by, &username, true, now).await?;
+            let s = auth::set_disabled(store, actor, &username, true, now).await?;
             out(json!({ "staff": s }), format!("disabled {}", s.username))
         }
         StaffCommand::Enable { username } => {
-            let s = auth::set_disabled(store, &by, &username, false, now).await?;
+            let s = auth::set_disabled(store, actor, &username, false, now).await?;
             out(json!({ "staff": s }), format!("enabled {}", s.username))
         }
         StaffCommand::ResetMfa { username } => {
-            let s = auth::reset_mfa(store, &by, &username, now).await?;
+            let s = auth::reset_mfa(store, actor, &username, now).await?;
             out(
                 json!({ "staff": s }),
                 format!(
@@ -814,7 +820,7 @@ async fn staff(
             )
         }
         StaffCommand::Unlock { username } => {
-            let s = auth::unlock_staff(store, &by, &username, now).await?;
+            let s = auth::unlock_staff(store, actor, &username, now).await?;
             out(json!({ "staff": s }), format!("unlocked {}", s.username))
         }
     }

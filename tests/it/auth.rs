@@ -1,10 +1,12 @@
 use chrono::Duration;
+use dealerdesk_services::audit_log::{self, AuditLogError};
 use dealerdesk_services::auth::{
     self, Actor, AuthError, NewStaff, Role, SessionToken, SignInOutcome,
 };
+use dealerdesk_store::audit::ExportFormat;
 use dealerdesk_store::meta_set;
 
-use crate::support::{fresh, now, staff, PASSWORD};
+use crate::support::{cli_actor, fresh, now, staff, PASSWORD};
 
 /// Signs in and enrols MFA as a person with an authenticator app would; returns the token and
 /// the secret.
@@ -200,10 +202,10 @@ async fn a_role_check_refuses_and_is_audited() {
 #[tokio::test]
 async fn disabling_an_account_ends_its_session() {
     let f = fresh().await;
-    staff(&f.store, "boss", Role::Admin).await;
+    let boss = staff(&f.store, "boss", Role::Admin).await;
     staff(&f.store, "amy", Role::Sales).await;
     let (token, _) = enrolled(&f.store, "amy").await;
-    auth::set_disabled(&f.store, "staff:boss", "amy", true, now())
+    auth::set_disabled(&f.store, &Actor::Staff(boss), "amy", true, now())
         .await
         .expect("disabled");
     let r = auth::authorize(&f.store, Some(&token), now(), Role::ALL, "test").await;
@@ -219,7 +221,7 @@ async fn disabling_an_account_ends_its_session() {
 async fn the_last_admin_cannot_be_disabled() {
     let f = fresh().await;
     staff(&f.store, "boss", Role::Admin).await;
-    let r = auth::set_disabled(&f.store, "cli:test", "boss", true, now()).await;
+    let r = auth::set_disabled(&f.store, &cli_actor(), "boss", true, now()).await;
     assert!(matches!(r, Err(AuthError::Conflict(_))), "{r:?}");
 }
 
@@ -257,7 +259,7 @@ async fn weak_passwords_and_bad_usernames_name_the_field() {
     let f = fresh().await;
     let r = auth::create_staff(
         &f.store,
-        "cli:test",
+        &cli_actor(),
         &NewStaff {
             username: "amy".into(),
             display_name: "Amy".into(),
@@ -279,7 +281,7 @@ async fn weak_passwords_and_bad_usernames_name_the_field() {
     );
     let r = auth::create_staff(
         &f.store,
-        "cli:test",
+        &cli_actor(),
         &NewStaff {
             username: "a b".into(),
             display_name: "Amy".into(),
@@ -351,4 +353,55 @@ async fn the_staff_directory_names_every_staff_member_by_actor() {
         dir.iter().all(|s| s.actor.starts_with("staff:")),
         "names only, by actor: {dir:?}"
     );
+}
+
+/// Staff accounts and the audit log are for admins, checked in the core: a caller that skips
+/// the desktop shell (the CLI, later the hub) gets the same refusal.
+#[tokio::test]
+async fn only_an_admin_manages_staff_and_reads_the_audit_log_whoever_calls() {
+    let f = fresh().await;
+    let boss = Actor::Staff(staff(&f.store, "boss", Role::Admin).await);
+    let sam = Actor::Staff(staff(&f.store, "sam", Role::Sales).await);
+    let morgan = Actor::Staff(staff(&f.store, "morgan", Role::FinanceManager).await);
+    let input = NewStaff {
+        username: "newbie".into(),
+        display_name: "New Person".into(),
+        role: Role::Admin,
+        password: PASSWORD.into(),
+    };
+    for who in [&sam, &morgan] {
+        let r = auth::create_staff(&f.store, who, &input, now()).await;
+        assert!(matches!(r, Err(AuthError::Forbidden)), "{r:?}");
+        let r = auth::list_staff(&f.store, who).await;
+        assert!(matches!(r, Err(AuthError::Forbidden)), "{r:?}");
+        let r = auth::set_disabled(&f.store, who, "boss", true, now()).await;
+        assert!(matches!(r, Err(AuthError::Forbidden)), "{r:?}");
+        let r = auth::reset_mfa(&f.store, who, "boss", now()).await;
+        assert!(matches!(r, Err(AuthError::Forbidden)), "{r:?}");
+        let r = auth::unlock_staff(&f.store, who, "boss", now()).await;
+        assert!(matches!(r, Err(AuthError::Forbidden)), "{r:?}");
+        let r = audit_log::list(&f.store, who, &Default::default()).await;
+        assert!(matches!(r, Err(AuditLogError::Forbidden)), "{r:?}");
+        let r = audit_log::verify(&f.store, who).await;
+        assert!(matches!(r, Err(AuditLogError::Forbidden)), "{r:?}");
+        let mut sink = Vec::new();
+        let r = audit_log::export(&f.store, who, ExportFormat::Jsonl, &mut sink).await;
+        assert!(matches!(r, Err(AuditLogError::Forbidden)), "{r:?}");
+        assert!(sink.is_empty(), "nothing is exported to a refused caller");
+    }
+    let all = auth::list_staff(&f.store, &boss)
+        .await
+        .expect("an admin lists");
+    assert!(
+        all.iter().all(|s| s.username != "newbie"),
+        "no account was made by a refused call"
+    );
+    auth::create_staff(&f.store, &boss, &input, now())
+        .await
+        .expect("an admin adds staff");
+    let page = audit_log::list(&f.store, &boss, &Default::default())
+        .await
+        .expect("an admin reads the log");
+    assert!(page.items.iter().any(|e| e.action == "staff.create"));
+    assert!(audit_log::verify(&f.store, &boss).await.expect("verify").ok);
 }

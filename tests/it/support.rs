@@ -44,7 +44,7 @@ pub const PASSWORD: &str = "correct horse battery staple";
 pub async fn staff(store: &Store, username: &str, role: Role) -> StaffView {
     auth::create_staff(
         store,
-        "cli:test",
+        &cli_actor(),
         &NewStaff {
             username: username.into(),
             display_name: format!("Test {username}"),

@@ -489,7 +489,7 @@ pub async fn fill(
             role,
             password: password.clone(),
         };
-        auth::create_staff(store, &actor.name(), &input, now).await?;
+        auth::create_staff(store, &actor, &input, now).await?;
         staff.push(DemoCredential {
             username: username.into(),
             display_name: name.into(),

@@ -337,6 +337,17 @@ impl From<ContractError> for CommandError {
     }
 }
 
+impl From<crate::audit_log::AuditLogError> for CommandError {
+    fn from(e: crate::audit_log::AuditLogError) -> Self {
+        match e {
+            crate::audit_log::AuditLogError::Forbidden => {
+                Self::new(ErrorCode::Forbidden, e.to_string())
+            }
+            crate::audit_log::AuditLogError::Audit(a) => a.into(),
+        }
+    }
+}
+
 impl From<AuditError> for CommandError {
     fn from(e: AuditError) -> Self {
         match e {

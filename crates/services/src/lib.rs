@@ -7,6 +7,7 @@
 //! Nothing here knows a window or an HTTP request: the shell, the CLI and the portal sit on top.
 
 pub mod application;
+pub mod audit_log;
 pub mod auth;
 pub mod contract;
 pub mod customer;

@@ -258,7 +258,8 @@ pub async fn staff_count(store: &Store) -> Result<i64, sqlx::Error> {
         .await
 }
 
-pub async fn list_staff(store: &Store) -> Result<Vec<StaffView>, AuthError> {
+pub async fn list_staff(store: &Store, actor: &Actor) -> Result<Vec<StaffView>, AuthError> {
+    require_admin(actor)?;
     let rows = sqlx::query(&format!(
         "SELECT {STAFF_COLUMNS} FROM staff ORDER BY disabled, role, username"
     ))
@@ -335,10 +336,12 @@ async fn insert_staff(
 #[tracing::instrument(skip_all, err)]
 pub async fn create_staff(
     store: &Store,
-    actor: &str,
+    actor: &Actor,
     input: &NewStaff,
     now: DateTime<Utc>,
 ) -> Result<StaffView, AuthError> {
+    require_admin(actor)?;
+    let actor = &actor.name();
     let mut tx = store.begin_write().await?;
     let staff = insert_staff(store, &mut tx, input, input.role, now).await?;
     let event = AuditEvent::new(actor, "staff.create", AuditOutcome::Success)
@@ -427,11 +430,13 @@ async fn change_staff(
 
 pub async fn set_disabled(
     store: &Store,
-    actor: &str,
+    actor: &Actor,
     id_or_username: &str,
     disabled: bool,
     now: DateTime<Utc>,
 ) -> Result<StaffView, AuthError> {
+    require_admin(actor)?;
+    let actor = &actor.name();
     if disabled {
         let target = find_staff(store, id_or_username).await?;
         if target.role == Role::Admin {
@@ -474,10 +479,12 @@ pub async fn set_disabled(
 /// Clears a staff member's MFA so they enrol again at next sign-in (lost phone).
 pub async fn reset_mfa(
     store: &Store,
-    actor: &str,
+    actor: &Actor,
     id_or_username: &str,
     now: DateTime<Utc>,
 ) -> Result<StaffView, AuthError> {
+    require_admin(actor)?;
+    let actor = &actor.name();
     change_staff(
         store,
         actor,
@@ -493,10 +500,12 @@ pub async fn reset_mfa(
 /// Lifts a lockout early.
 pub async fn unlock_staff(
     store: &Store,
-    actor: &str,
+    actor: &Actor,
     id_or_username: &str,
     now: DateTime<Utc>,
 ) -> Result<StaffView, AuthError> {
+    require_admin(actor)?;
+    let actor = &actor.name();
     change_staff(
         store,
         actor,
@@ -1136,6 +1145,16 @@ impl Actor {
             Actor::Cli(_) => true,
             Actor::Customer(_) => false,
         }
+    }
+}
+
+/// Who may manage staff accounts and read the audit log: an admin (or the desk's command-line
+/// operator, who holds every role). Checked here, whoever calls: the desk, the CLI, later the hub.
+pub fn require_admin(actor: &Actor) -> Result<(), AuthError> {
+    if actor.has_role(&[Role::Admin]) {
+        Ok(())
+    } else {
+        Err(AuthError::Forbidden)
     }
 }
 
