@@ -20,9 +20,9 @@ pub fn whole_months(from: NaiveDate, to: NaiveDate) -> u32 {
     let months = (to.year() - from.year()) * 12 + to.month() as i32 - from.month() as i32;
     let mut n = u32::try_from(months).unwrap_or(0);
     while n > 0
-        && !from
+        && from
             .checked_add_months(Months::new(n))
-            .is_some_and(|d| d <= to)
+            .is_none_or(|d| d > to)
     {
         n -= 1;
     }
