@@ -603,8 +603,8 @@ pub async fn application_analytics(state: State<'_, AppState>) -> Result<Analyti
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn get_application(state: State<'_, AppState>, id: String) -> Result<ApplicationView> {
-    state.authorize(ANY, "application.view").await?;
-    Ok(application::get_application(state.store()?, &id, Utc::now()).await?)
+    let staff = Actor::Staff(state.authorize(ANY, "application.view").await?);
+    Ok(application::get_application(state.store()?, &staff, &id, Utc::now()).await?)
 }
 
 #[tauri::command(rename_all = "snake_case")]

@@ -310,7 +310,7 @@ pub async fn application(
             )
         }
         ApplicationCommand::Show { id } => {
-            let app = application::get_application(store, &id, now).await?;
+            let app = application::get_application(store, actor, &id, now).await?;
             let assist = application::decision_assist(store, &id).await?;
             let mut text = format!(
                 "application {}  {}\n  applicant: {} ({})\n  deal:      {}\n  lender:    {}\n  score:     {}\n  consent:   {}\n  history:\n",

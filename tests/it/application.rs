@@ -121,6 +121,49 @@ fn the_transition_table_holds_for_every_state_action_and_role() {
     assert_eq!(ApplicationState::Countered.phase(), "decisioned");
 }
 
+/// The moves a screen offers are the table's, for the user who asked: exactly the legal actions
+/// their role may take, so the desk shows no button Rust would refuse and copies no rule.
+#[tokio::test]
+async fn each_user_is_offered_exactly_the_moves_their_role_may_make() {
+    let f = fresh().await;
+    let sam = Actor::Staff(staff(&f.store, "sam", Role::Sales).await);
+    let morgan = Actor::Staff(staff(&f.store, "morgan", Role::FinanceManager).await);
+    for &from in ApplicationState::ALL {
+        for (actor, role) in [(&sam, Role::Sales), (&morgan, Role::FinanceManager)] {
+            let offered = app::actions_for(actor, from);
+            let mut want: Vec<Action> = Action::ALL
+                .iter()
+                .copied()
+                .filter(|a| expected(from, *a).is_some_and(|(_, roles)| roles.contains(&role)))
+                .collect();
+            let mut got = offered.clone();
+            want.sort_by_key(|a| a.as_str());
+            got.sort_by_key(|a| a.as_str());
+            assert_eq!(got, want, "{from} for {}", role.as_str());
+        }
+    }
+    use ApplicationState as S;
+    assert_eq!(
+        app::actions_for(&morgan, S::Submitted),
+        [
+            Action::Approve,
+            Action::Condition,
+            Action::Counter,
+            Action::Decline,
+            Action::Expire,
+            Action::Withdraw
+        ],
+        "the decisions first, the moves that end it last"
+    );
+    assert_eq!(
+        app::actions_for(&sam, S::Ready),
+        [Action::Reopen, Action::Withdraw],
+        "a salesperson cannot submit"
+    );
+    assert!(app::actions_for(&sam, S::Submitted).is_empty());
+    assert!(app::actions_for(&morgan, S::Funded).is_empty());
+}
+
 // ----- rate sheets ------------------------------------------------------------------------
 
 pub(crate) const TEST_CSV: &str = "\
@@ -612,7 +655,7 @@ async fn submission_is_blocked_by_each_unmet_precondition() {
     );
     assert_eq!(count(&f.store, "lender_outbox").await, 0, "nothing sent");
     assert_eq!(
-        app::get_application(&f.store, &a.id, now())
+        app::get_application(&f.store, &cli_actor(), &a.id, now())
             .await
             .expect("view")
             .state,
@@ -802,7 +845,7 @@ async fn a_verified_application_goes_from_submission_to_funded_with_stipulations
         "{done:?}"
     );
     let later = now() + Duration::days(3) + Duration::minutes(5);
-    let view = app::get_application(&f.store, &id, later)
+    let view = app::get_application(&f.store, &cli_actor(), &id, later)
         .await
         .expect("view");
     assert_eq!(view.state, ApplicationState::Conditional);
@@ -907,7 +950,7 @@ async fn a_verified_application_goes_from_submission_to_funded_with_stipulations
             .field(),
         Some("note")
     );
-    let open_before = app::get_application(&f.store, &id, later)
+    let open_before = app::get_application(&f.store, &cli_actor(), &id, later)
         .await
         .expect("view");
     assert_eq!(
@@ -932,7 +975,7 @@ async fn a_verified_application_goes_from_submission_to_funded_with_stipulations
         .expect("cleared");
         assert_eq!(c.status, app::StipulationStatus::Cleared);
     }
-    let cleared = app::get_application(&f.store, &id, later)
+    let cleared = app::get_application(&f.store, &cli_actor(), &id, later)
         .await
         .expect("view");
     assert_eq!(cleared.open_stipulations, 0);
@@ -1003,7 +1046,7 @@ async fn a_tampered_outbox_message_is_rejected_and_never_decided() {
         .expect("runs");
     assert_eq!(r[0].status, "rejected");
     assert_eq!(
-        app::get_application(&f.store, &id, now())
+        app::get_application(&f.store, &cli_actor(), &id, now())
             .await
             .expect("view")
             .state,
@@ -1302,7 +1345,7 @@ async fn a_counter_taken_brings_its_conditions_and_a_rework_starts_over() {
         Some(ApplicationState::Countered),
         "LTV 111 % > 100 %"
     );
-    let v = app::get_application(&f.store, &id, now())
+    let v = app::get_application(&f.store, &cli_actor(), &id, now())
         .await
         .expect("view");
     let counter = &v.decisions[0].decision;
@@ -1411,7 +1454,7 @@ async fn the_pipeline_and_analytics_count_a_hand_worked_desk() {
         .expect("row");
     assert_eq!(row.amount_financed.as_deref(), Some("17789.69"));
     // the simulator's conditions vary with the application; count them from its view
-    let conditions = app::get_application(&f.store, &submitted, later)
+    let conditions = app::get_application(&f.store, &cli_actor(), &submitted, later)
         .await
         .expect("view")
         .stipulations
@@ -1640,4 +1683,46 @@ async fn the_demo_pipeline_adds_up() {
     );
     assert!(decided >= 5);
     assert!(!a.markup.is_empty());
+}
+
+/// `tests/fixtures/rules/application-moves.json`: the moves each role is offered from each state,
+/// written from [`app::actions_for`], so the UI's fake backend and its tests read Rust's table
+/// instead of keeping a copy. Stale means this test fails; `UPDATE_FIXTURES=1` rewrites it.
+#[tokio::test]
+async fn the_moves_fixture_for_the_ui_is_rusts_table() {
+    let f = fresh().await;
+    let mut by_role = serde_json::Map::new();
+    for role in [Role::Sales, Role::FinanceManager, Role::Admin] {
+        let who = Actor::Staff(staff(&f.store, role.as_str(), role).await);
+        let mut by_state = serde_json::Map::new();
+        for &state in ApplicationState::ALL {
+            let moves: Vec<&str> = app::actions_for(&who, state)
+                .iter()
+                .map(|a| a.as_str())
+                .collect();
+            by_state.insert(state.as_str().to_string(), serde_json::json!(moves));
+        }
+        by_role.insert(
+            role.as_str().to_string(),
+            serde_json::Value::Object(by_state),
+        );
+    }
+    let fresh_text = format!(
+        "{}\n",
+        serde_json::to_string_pretty(&serde_json::json!({
+            "about": "GENERATED by the test the_moves_fixture_for_the_ui_is_rusts_table (UPDATE_FIXTURES=1 rewrites it): the moves application::actions_for offers each role from each state, in order.",
+            "moves": by_role,
+        }))
+        .expect("json")
+    );
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/rules/application-moves.json");
+    if std::env::var_os("UPDATE_FIXTURES").is_some() {
+        std::fs::write(&path, &fresh_text).expect("write the fixture");
+    }
+    let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        on_disk == fresh_text,
+        "tests/fixtures/rules/application-moves.json is stale; run `UPDATE_FIXTURES=1 cargo test --test it moves_fixture` and commit it"
+    );
 }

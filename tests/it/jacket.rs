@@ -239,7 +239,7 @@ async fn the_credit_application_prints_every_figure_and_the_exact_consent_text()
         flat.contains(&squeezed(CONSENT_TEXTS[0].1)),
         "the exact consent text in\n{text}"
     );
-    let recorded = app::get_application(&d.f.store, &app_id, now())
+    let recorded = app::get_application(&d.f.store, &cli_actor(), &app_id, now())
         .await
         .expect("application")
         .consent
@@ -1095,7 +1095,7 @@ async fn the_jacket_carries_the_adverse_action_notice_of_a_declined_application(
         crate::adverse::decide(&f.store, &app_id, now()).await,
         app::ApplicationState::Declined
     );
-    let deal_id = app::get_application(&f.store, &app_id, now())
+    let deal_id = app::get_application(&f.store, &cli_actor(), &app_id, now())
         .await
         .expect("application")
         .deal_id;

@@ -455,7 +455,7 @@ async fn a_conditional_decision_creates_its_stipulations_and_round_trips() {
         vec!["proof_of_income", "proof_of_insurance", custom]
     );
 
-    let a = app::get_application(&f.store, &id, later())
+    let a = app::get_application(&f.store, &cli_actor(), &id, later())
         .await
         .expect("app");
     assert_eq!(a.state, ApplicationState::Conditional);
@@ -548,7 +548,7 @@ async fn approved_countered_and_declined_decisions_are_recorded() {
             .await
             .expect("imported");
         assert_eq!(r.outcome, outcome);
-        let a = app::get_application(&f.store, &id, later())
+        let a = app::get_application(&f.store, &cli_actor(), &id, later())
             .await
             .expect("app");
         assert_eq!(a.state, outcome);

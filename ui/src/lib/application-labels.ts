@@ -46,24 +46,6 @@ export const ACTION_LABEL: Record<Action, string> = {
   expire: 'Mark expired',
 };
 
-/**
- * The moves the state machine allows from each state (mirror of Rust's `next_state`, only to
- * choose which buttons to show; Rust decides and refuses the rest).
- */
-export const NEXT_ACTIONS: Record<ApplicationState, Action[]> = {
-  draft: ['mark_ready', 'withdraw'],
-  ready: ['submit', 'reopen', 'withdraw'],
-  submitted: ['approve', 'condition', 'counter', 'decline', 'expire', 'withdraw'],
-  approved: ['contract', 'rework', 'expire', 'withdraw'],
-  conditional: ['contract', 'rework', 'expire', 'withdraw'],
-  countered: ['accept_counter', 'rework', 'expire', 'withdraw'],
-  declined: ['rework'],
-  contracted: ['fund'],
-  funded: [],
-  withdrawn: [],
-  expired: [],
-};
-
 export const HOUSING_LABEL: Record<HousingStatus, string> = {
   own: 'Owns outright',
   mortgage: 'Owns with a mortgage',

@@ -4,7 +4,9 @@ import userEvent from '@testing-library/user-event';
 import Applications from '../screens/Applications.svelte';
 import ApplicationForm from '../screens/ApplicationForm.svelte';
 import ApplicationDetail from '../screens/ApplicationDetail.svelte';
+import movesFixture from '../../../tests/fixtures/rules/application-moves.json';
 import type {
+  Action,
   ApplicationInput,
   ApplicationState,
   ApplicationSummary,
@@ -59,6 +61,9 @@ function stip(extra: Partial<StipulationView> = {}): StipulationView {
   };
 }
 
+/** The moves Rust offers a finance manager from each state (generated from its table). */
+const MANAGER_MOVES = movesFixture.moves.finance_manager as Record<ApplicationState, Action[]>;
+
 function view(state: ApplicationState, extra: Partial<ApplicationView> = {}): ApplicationView {
   return {
     id: 'app_1',
@@ -97,6 +102,7 @@ function view(state: ApplicationState, extra: Partial<ApplicationView> = {}): Ap
     updated_at: '2026-11-21T15:00:00Z',
     created_by: 'staff:jasmine',
     created_by_name: 'Jasmine Brooks',
+    actions: MANAGER_MOVES[state],
     ...extra,
   };
 }
@@ -391,6 +397,25 @@ describe('the application screen', () => {
     expect(bad.getByText('max 125%')).toBeInTheDocument();
     expect(bad.getByTestId('assist-failure')).toHaveTextContent('LTV 128% > 125% max: add $1,450.00 down');
     expect(screen.getByText('Nothing missing: ready to submit.')).toBeInTheDocument();
+  });
+
+  it('offers exactly the moves Rust sends for the user, and none when it sends none', async () => {
+    const salesMoves = movesFixture.moves.sales as Record<ApplicationState, Action[]>;
+    let current = view('ready', { actions: salesMoves.ready });
+    useBackend({
+      get_application: () => current,
+      submit_blockers: () => [],
+      application_assist: () => ASSIST,
+    });
+    const first = render(ApplicationDetail, { id: 'app_1' });
+    expect(await screen.findByTestId('action-reopen')).toBeInTheDocument();
+    expect(screen.getByTestId('action-withdraw')).toBeInTheDocument();
+    expect(screen.queryByTestId('action-submit'), 'a salesperson cannot submit').toBeNull();
+    first.unmount();
+    current = view('submitted', { actions: salesMoves.submitted });
+    render(ApplicationDetail, { id: 'app_1' });
+    expect(await screen.findByTestId('application-state')).toHaveAttribute('data-state', 'submitted');
+    expect(screen.queryByText('Next step'), 'no moves, no step card').toBeNull();
   });
 
   it('submits, polls the lender every 3 seconds and shows the decision', async () => {

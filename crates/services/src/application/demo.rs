@@ -500,7 +500,7 @@ pub async fn seed_applications(
         if !matches!(plan, Plan::Contracted | Plan::Funded) {
             continue;
         }
-        let app = super::get_application(store, id, now).await?;
+        let app = super::get_application(store, actor, id, now).await?;
         if !matches!(
             app.state,
             super::ApplicationState::Approved | super::ApplicationState::Conditional

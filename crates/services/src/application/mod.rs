@@ -337,6 +337,34 @@ pub fn roles_for(action: Action, from: ApplicationState) -> &'static [Role] {
     }
 }
 
+/// The order moves are offered in: the step that moves the application on first, the ones that
+/// end it last.
+const OFFERED: &[Action] = &[
+    Action::MarkReady,
+    Action::Submit,
+    Action::Reopen,
+    Action::Approve,
+    Action::Condition,
+    Action::Counter,
+    Action::Decline,
+    Action::AcceptCounter,
+    Action::Contract,
+    Action::Fund,
+    Action::Rework,
+    Action::Expire,
+    Action::Withdraw,
+];
+
+/// The moves `actor` may make from `from`: legal in the state machine and allowed to the role
+/// (not the action's preconditions, which are checked when it is taken).
+pub fn actions_for(actor: &Actor, from: ApplicationState) -> Vec<Action> {
+    OFFERED
+        .iter()
+        .copied()
+        .filter(|a| check_actor(actor, from, *a).is_ok())
+        .collect()
+}
+
 /// Checks state and role (not the action's preconditions): the state the action leads to.
 pub fn check_transition(
     from: ApplicationState,
@@ -643,6 +671,9 @@ pub struct ApplicationView {
     pub created_by: String,
     /// Who started it, in words: the staff member's name.
     pub created_by_name: String,
+    /// The moves the state machine allows from this state to the user who asked, in the order
+    /// the screen offers them (the main step first). Preconditions are checked when one is taken.
+    pub actions: Vec<Action>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -1017,7 +1048,7 @@ pub async fn create_application(
         .detail(format!("deal {}, {}", n.deal_id, n.intent.as_str()));
     audit::append(&mut tx, store.cipher(), now, &event).await?;
     tx.commit().await?;
-    get_application(store, &id, now).await
+    get_application(store, actor, &id, now).await
 }
 
 /// Replaces a draft's data (a ready application is reopened first). Consent stays if the
@@ -1083,7 +1114,7 @@ pub async fn update_application(
         .subject(id.to_string());
     audit::append(&mut tx, store.cipher(), now, &event).await?;
     tx.commit().await?;
-    get_application(store, id, now).await
+    get_application(store, actor, id, now).await
 }
 
 /// Records the customer's (and co-applicant's) consent to obtain a credit report: who captured
@@ -1155,7 +1186,7 @@ pub async fn record_consent(
         .detail(format!("{} ({parties})", consent.text_version.trim()));
     audit::append(&mut tx, store.cipher(), now, &event).await?;
     tx.commit().await?;
-    get_application(store, id, now).await
+    get_application(store, actor, id, now).await
 }
 
 pub(crate) async fn state_of(
@@ -1408,7 +1439,7 @@ pub async fn transition(
     )
     .await?;
     tx.commit().await?;
-    get_application(store, id, now).await
+    get_application(store, actor, id, now).await
 }
 
 /// Everything [`Action::Submit`] still needs, beyond state and role: consent (covering the
@@ -1506,9 +1537,22 @@ async fn open_stipulations(
     Ok(u32::try_from(open).unwrap_or(u32::MAX))
 }
 
-/// One application with its history, decisions and stipulations.
+/// One application with its history, decisions and stipulations, and the moves `actor` may make
+/// from its state.
 pub async fn get_application(
     store: &Store,
+    actor: &Actor,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<ApplicationView, ApplicationError> {
+    load_application(store, Some(actor), id, now).await
+}
+
+/// [`get_application`] for a document or a message built from it, which offers no moves
+/// (`actions` is empty without an actor).
+pub(crate) async fn load_application(
+    store: &Store,
+    actor: Option<&Actor>,
     id: &str,
     now: DateTime<Utc>,
 ) -> Result<ApplicationView, ApplicationError> {
@@ -1668,6 +1712,7 @@ pub async fn get_application(
                 .as_deref(),
         ),
         created_by: r.try_get("created_by")?,
+        actions: actor.map(|a| actions_for(a, state)).unwrap_or_default(),
     })
 }
 

@@ -25,8 +25,8 @@ use std::str::FromStr;
 use super::stips::StipCode;
 use super::submit::{decision_action, record_decision_tx, DecisionRecord, LenderDecision};
 use super::{
-    assist_input, check_actor, get_application, rates, state_of, ApplicationDetails,
-    ApplicationError, ApplicationState, Intent, Unmet,
+    assist_input, check_actor, rates, state_of, ApplicationDetails, ApplicationError,
+    ApplicationState, Intent, Unmet,
 };
 use crate::auth::{Actor, Role};
 use crate::customer::validate::parse_date;
@@ -1162,7 +1162,7 @@ async fn gather_application(
     id: &str,
     now: DateTime<Utc>,
 ) -> Result<StarApplication, StarError> {
-    let app = get_application(store, id, now).await?;
+    let app = super::load_application(store, None, id, now).await?;
     let mut conn = store.pool().acquire().await?;
     let lender = match &app.lender_id {
         Some(l) => sqlx::query(r#"SELECT code, name FROM lender WHERE id = ?1"#)

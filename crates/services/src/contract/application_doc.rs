@@ -282,7 +282,7 @@ pub async fn application_input(
     number: &str,
     now: DateTime<Utc>,
 ) -> Result<(ApplicationDocInput, ApplicationView), ContractError> {
-    let v = app::get_application(store, application_id.trim(), now)
+    let v = app::load_application(store, None, application_id.trim(), now)
         .await
         .map_err(from_app)?;
     let c = v.consent.clone().ok_or_else(|| ContractError::NotReady {

@@ -510,7 +510,12 @@ created_by: string,
 /**
  * Who started it, in words: the staff member's name.
  */
-created_by_name: string, };
+created_by_name: string, 
+/**
+ * The moves the state machine allows from this state to the user who asked, in the order
+ * the screen offers them (the main step first). Preconditions are checked when one is taken.
+ */
+actions: Array<Action>, };
 
 export type ApplicationSummary = { id: string, state: ApplicationState, phase: string, customer_id: string, customer_name: string, deal_id: string, lender_id: string | null, 
 /**

@@ -18,7 +18,7 @@ import type {
   StipulationView,
   Unmet,
 } from './bindings';
-import { NEXT_ACTIONS } from '../application-labels';
+import movesFixture from '../../../../tests/fixtures/rules/application-moves.json';
 
 type Fail = (code: ErrorCode, message: string, field?: string | null) => never;
 
@@ -27,6 +27,9 @@ const LENDERS: LenderView[] = [
   { id: 'lnd_2', code: 'HCAF', name: 'Hill Country Auto Finance', active: true, rate_sheet_id: 'rs_2', rate_sheet_version: 1, effective_date: '2026-10-15' },
   { id: 'lnd_3', code: 'CAPB', name: 'Capitol Bank Auto', active: true, rate_sheet_id: 'rs_3', rate_sheet_version: 2, effective_date: '2026-09-01' },
 ];
+
+/** Rust's moves by role and state, generated from `application::actions_for`. */
+const MOVES = movesFixture.moves as Record<Role, Record<ApplicationState, Action[]>>;
 
 const DECIDE: Partial<Record<Action, ApplicationState>> = {
   mark_ready: 'ready',
@@ -94,14 +97,24 @@ export function applicationsHandler(
       updated_at: at,
       created_by: 'staff:jbrooks',
       created_by_name: 'Jasmine Brooks',
+      actions: [],
     };
   }
 
-  /** What Rust works out on every read: the open stipulations and whether it can be contracted. */
+  /**
+   * What Rust works out on every read: the open stipulations, whether it can be contracted, and
+   * the moves the signed-in user may make (this fake backend's copy of the transition table).
+   */
   function withReadiness(a: ApplicationView): ApplicationView {
     a.open_stipulations = a.stipulations.filter((s) => s.status !== 'cleared').length;
     a.ready_to_contract = (a.state === 'approved' || a.state === 'conditional') && a.open_stipulations === 0;
+    a.actions = movesFor(a.state);
     return a;
+  }
+
+  /** The moves Rust offers the signed-in user (its table, from the generated fixture). */
+  function movesFor(state: ApplicationState): Action[] {
+    return MOVES[who().role][state];
   }
 
   function stip(id: string, code: string, description: string, at: string): StipulationView {
@@ -245,7 +258,7 @@ export function applicationsHandler(
         const a = find(args['id']);
         const action = args['action'] as Action;
         const to = DECIDE[action];
-        if (!to || !NEXT_ACTIONS[a.state].includes(action)) fail('conflict', `an application that is ${a.state} cannot be ${action}`);
+        if (!to || !MOVES.admin[a.state].includes(action)) fail('conflict', `an application that is ${a.state} cannot be ${action}`);
         const anyone = action === 'mark_ready' || action === 'reopen' || (action === 'withdraw' && (a.state === 'draft' || a.state === 'ready'));
         if (!anyone && who().role === 'sales') fail('forbidden', `a sales cannot ${action} an application that is ${a.state}`);
         if (action === 'contract' && a.stipulations.some((s) => s.status !== 'cleared')) fail('conflict', 'clear every stipulation before contracting');
