@@ -19,7 +19,7 @@ use dealerdesk_services::application::{
     SubmitReceipt, Unmet,
 };
 use dealerdesk_services::auth::{
-    MfaEnrolment, NewStaff, Role, SessionView, SignInOutcome, StaffName, StaffView,
+    MfaEnrolment, NewStaff, Permission, Role, SessionView, SignInOutcome, StaffName, StaffView,
 };
 use dealerdesk_services::contract::jacket::{
     JacketMissing, JacketPart, JacketReport, PrintedJacket,
@@ -71,6 +71,7 @@ fn generate() -> String {
         Role::decl(&cfg),
         StaffView::decl(&cfg),
         StaffName::decl(&cfg),
+        Permission::decl(&cfg),
         SessionView::decl(&cfg),
         AppStatus::decl(&cfg),
         MfaEnrolment::decl(&cfg),

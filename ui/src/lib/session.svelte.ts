@@ -1,4 +1,4 @@
-import type { AppStatus, MfaEnrolment, Role, SessionView } from './api/bindings';
+import type { AppStatus, MfaEnrolment, Permission, Role, SessionView } from './api/bindings';
 import { appStatus } from './api/auth';
 import { observeErrors, type ApiError } from './api/ipc';
 import { describeError, isSignedOutError } from './api/errors';
@@ -42,8 +42,9 @@ class Session {
   get role(): Role | null {
     return this.view?.staff.role ?? null;
   }
-  get isAdmin(): boolean {
-    return this.role === 'admin';
+  /** Whether the signed-in staff member's role may do this (Rust's list; it checks again). */
+  may(permission: Permission): boolean {
+    return this.view?.permissions.includes(permission) === true;
   }
   get idleLockMinutes(): number {
     return this.status?.idle_lock_minutes ?? 10;

@@ -4,7 +4,7 @@ import userEvent from '@testing-library/user-event';
 import Applications from '../screens/Applications.svelte';
 import ApplicationForm from '../screens/ApplicationForm.svelte';
 import ApplicationDetail from '../screens/ApplicationDetail.svelte';
-import movesFixture from '../../../tests/fixtures/rules/application-moves.json';
+import movesFixture from '../../../tests/fixtures/rules/roles.json';
 import type {
   Action,
   ApplicationInput,

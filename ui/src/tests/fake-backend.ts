@@ -8,6 +8,7 @@ import type {
   DealSummary,
   ErrorCode,
   HomeFigures,
+  Permission,
   Role,
   SessionView,
   StaffView,
@@ -15,6 +16,7 @@ import type {
   VinReport,
 } from '../lib/api/bindings';
 import type { CommandName } from '../lib/api/ipc';
+import roles from '../../../tests/fixtures/rules/roles.json';
 
 type Handler = (args: Record<string, unknown>) => unknown;
 export type Handlers = Partial<Record<CommandName, Handler>>;
@@ -57,7 +59,8 @@ export function staff(role: Role = 'admin', extra: Partial<StaffView> = {}): Sta
 }
 
 export function sessionView(role: Role = 'admin', locked = false): SessionView {
-  return { staff: staff(role), locked, expires_at: '2099-01-01T00:00:00Z', mfa_bypassed: false };
+  const permissions = roles.permissions[role] as Permission[];
+  return { staff: staff(role), locked, expires_at: '2099-01-01T00:00:00Z', mfa_bypassed: false, permissions };
 }
 
 export function status(extra: Partial<AppStatus> = {}): AppStatus {

@@ -25,7 +25,7 @@ use ts_rs::TS;
 
 use super::submit::{reason_words, LenderDecision};
 use super::{assist::RuleCode, ApplicationError, ApplicationState};
-use crate::auth::{Actor, Role};
+use crate::auth::{Actor, Permission};
 use dealerdesk_pdf::{Align, DocInfo, Document, PdfError, TextStyle};
 use dealerdesk_store::audit::{self, AuditEvent, AuditOutcome};
 use dealerdesk_store::crypto::sha256_hex;
@@ -67,7 +67,6 @@ const KEY_BUREAU_PHONE: &str = "adverse_bureau_phone";
 const KEY_DEALER_ADDRESS: &str = "dealership_address";
 
 /// Roles that may mark a notice delivered (a legal record).
-const DELIVER_ROLES: &[Role] = &[Role::FinanceManager, Role::Admin];
 
 #[derive(Debug, thiserror::Error)]
 pub enum AdverseError {
@@ -932,7 +931,7 @@ pub async fn mark_delivered(
     method: DeliveryMethod,
     now: DateTime<Utc>,
 ) -> Result<NoticeView, AdverseError> {
-    if !actor.has_role(DELIVER_ROLES) {
+    if !actor.may(Permission::DeliverNotices) {
         let event = AuditEvent::new(actor.name(), "adverse_notice.deliver", AuditOutcome::Denied)
             .subject(format!("adverse_notice:{}", id.trim()))
             .detail(method.as_str().to_string());
@@ -1109,7 +1108,7 @@ pub async fn set_notice_settings(
     input: &NoticeSettings,
     now: DateTime<Utc>,
 ) -> Result<NoticeSettings, AdverseError> {
-    if !actor.has_role(DELIVER_ROLES) {
+    if !actor.may(Permission::DeliverNotices) {
         return Err(AdverseError::Forbidden(
             "change the adverse-action notice settings",
         ));

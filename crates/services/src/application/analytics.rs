@@ -16,7 +16,7 @@ use std::str::FromStr;
 use ts_rs::TS;
 
 use super::{ApplicationError, ApplicationState};
-use crate::auth::{Actor, Role};
+use crate::auth::{Actor, Permission};
 use dealerdesk_rules::money::Money;
 use dealerdesk_store::{parse_ts, ts, Store};
 
@@ -500,7 +500,7 @@ pub async fn analytics(
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<Analytics, ApplicationError> {
-    if !actor.has_role(&[Role::FinanceManager, Role::Admin]) {
+    if !actor.may(Permission::ViewAnalytics) {
         return Err(ApplicationError::Forbidden("see the desk's analytics"));
     }
     let pool = store.pool();

@@ -21,7 +21,7 @@ use sqlx::{Row, SqliteConnection};
 use ts_rs::TS;
 
 use super::{invalid, ApplicationError};
-use crate::auth::{Actor, Role};
+use crate::auth::{Actor, Permission};
 use crate::deal::canonical_json;
 use dealerdesk_rules::money::Money;
 use dealerdesk_store::audit::{self, AuditEvent, AuditOutcome};
@@ -465,7 +465,7 @@ pub async fn import_rate_sheet(
     sheet: &RateSheet,
     now: DateTime<Utc>,
 ) -> Result<RateImport, ApplicationError> {
-    if !actor.has_role(&[Role::Admin, Role::FinanceManager]) {
+    if !actor.may(Permission::ImportRates) {
         return Err(ApplicationError::Forbidden("import rate sheets"));
     }
     let parsed = sheet.parse()?;

@@ -28,7 +28,7 @@ use super::{
     assist_input, check_actor, rates, state_of, ApplicationDetails, ApplicationError,
     ApplicationState, Intent, Unmet,
 };
-use crate::auth::{Actor, Role};
+use crate::auth::{Actor, Permission};
 use crate::customer::validate::parse_date;
 use crate::deal::OptionTerms;
 use dealerdesk_rules::star::xml::{self, Element};
@@ -1317,7 +1317,7 @@ pub async fn export_application_xml(
     id: &str,
     now: DateTime<Utc>,
 ) -> Result<String, StarError> {
-    if !actor.has_role(&[Role::FinanceManager, Role::Admin]) {
+    if !actor.may(Permission::ExchangeStar) {
         let event = AuditEvent::new(
             actor.name(),
             "application.export_star",

@@ -9,7 +9,7 @@ use sqlx::{Row, SqliteConnection};
 use ts_rs::TS;
 
 use super::{age_days, invalid, ApplicationError, MAX_NOTE_CHARS};
-use crate::auth::{Actor, Role};
+use crate::auth::{Actor, Permission};
 use dealerdesk_store::audit::{self, AuditEvent, AuditOutcome};
 use dealerdesk_store::crypto::sha256_hex;
 use dealerdesk_store::{journal, new_id, ts, Store};
@@ -388,7 +388,7 @@ pub async fn clear_stipulation(
     note: &str,
     now: DateTime<Utc>,
 ) -> Result<StipulationView, ApplicationError> {
-    if !actor.has_role(&[Role::FinanceManager, Role::Admin]) {
+    if !actor.may(Permission::ClearStipulations) {
         return Err(ApplicationError::Forbidden("clear stipulations"));
     }
     let note = note.trim();

@@ -150,6 +150,83 @@ pub struct SessionView {
     pub locked: bool,
     pub expires_at: String,
     pub mfa_bypassed: bool,
+    /// What this staff member's role may do, so screens offer only that (the services check
+    /// each one again when it is done).
+    pub permissions: Vec<Permission>,
+}
+
+/// An action some roles may take and others not. Each names its roles once ([`Permission::roles`]),
+/// and the use case that does it checks [`Actor::may`]; the desk shows what the session's
+/// [`SessionView::permissions`] list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Permission {
+    /// Resolve red flags and decide sanctions candidates on an identity check.
+    ResolveIdentity,
+    /// Reveal a customer's full SSN, licence number or date of birth (audited).
+    RevealPii,
+    /// Print the original of a contract or credit application (anyone may print a copy).
+    PrintOriginal,
+    /// Countersign for the dealer and seal a signed document.
+    Countersign,
+    /// Exchange STAR messages with lender networks.
+    ExchangeStar,
+    /// Record that an adverse-action notice was delivered.
+    DeliverNotices,
+    /// Clear a stipulation.
+    ClearStipulations,
+    /// Import a lender's rate sheet.
+    ImportRates,
+    /// See the analytics screen.
+    ViewAnalytics,
+    /// Add, disable, unlock and reset staff accounts.
+    ManageStaff,
+    /// Read, verify and export the audit log.
+    ReadAuditLog,
+}
+
+impl Permission {
+    pub const ALL: &'static [Permission] = &[
+        Permission::ResolveIdentity,
+        Permission::RevealPii,
+        Permission::PrintOriginal,
+        Permission::Countersign,
+        Permission::ExchangeStar,
+        Permission::DeliverNotices,
+        Permission::ClearStipulations,
+        Permission::ImportRates,
+        Permission::ViewAnalytics,
+        Permission::ManageStaff,
+        Permission::ReadAuditLog,
+    ];
+
+    /// The roles that hold this permission: the finance desk's decisions are a finance
+    /// manager's (or an admin's); accounts and the audit log are an admin's.
+    pub fn roles(self) -> &'static [Role] {
+        const DESK: &[Role] = &[Role::FinanceManager, Role::Admin];
+        const ADMIN: &[Role] = &[Role::Admin];
+        match self {
+            Permission::ResolveIdentity
+            | Permission::RevealPii
+            | Permission::PrintOriginal
+            | Permission::Countersign
+            | Permission::ExchangeStar
+            | Permission::DeliverNotices
+            | Permission::ClearStipulations
+            | Permission::ImportRates
+            | Permission::ViewAnalytics => DESK,
+            Permission::ManageStaff | Permission::ReadAuditLog => ADMIN,
+        }
+    }
+
+    /// Every permission `role` holds.
+    pub fn of(role: Role) -> Vec<Permission> {
+        Permission::ALL
+            .iter()
+            .copied()
+            .filter(|p| p.roles().contains(&role))
+            .collect()
+    }
 }
 
 /// What the authenticator app needs to enrol: the secret (for typing), the otpauth URL and a QR
@@ -760,6 +837,7 @@ async fn session_view(store: &Store, token: &SessionToken) -> Result<SessionView
         .await?
         .ok_or(AuthError::NotSignedIn)?;
     Ok(SessionView {
+        permissions: Permission::of(staff.role),
         staff,
         locked: stage == "locked",
         expires_at: row.try_get(2)?,
@@ -1138,6 +1216,11 @@ impl Actor {
         }
     }
 
+    /// Whether this actor holds `permission` (the CLI operator holds every role).
+    pub fn may(&self, permission: Permission) -> bool {
+        self.has_role(permission.roles())
+    }
+
     /// Whether this actor holds one of `roles` (the CLI operator holds every role).
     pub fn has_role(&self, roles: &[Role]) -> bool {
         match self {
@@ -1151,7 +1234,7 @@ impl Actor {
 /// Who may manage staff accounts and read the audit log: an admin (or the desk's command-line
 /// operator, who holds every role). Checked here, whoever calls: the desk, the CLI, later the hub.
 pub fn require_admin(actor: &Actor) -> Result<(), AuthError> {
-    if actor.has_role(&[Role::Admin]) {
+    if actor.may(Permission::ManageStaff) {
         Ok(())
     } else {
         Err(AuthError::Forbidden)

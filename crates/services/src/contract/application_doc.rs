@@ -25,7 +25,7 @@ use super::{
     RenderedDocument, Signer,
 };
 use crate::application::{self as app, ApplicationError, ApplicationView, CONSENT_TEXTS};
-use crate::auth::{Actor, Role};
+use crate::auth::{Actor, Permission};
 use crate::customer::validate::parse_date;
 use crate::deal::{self, OptionTerms};
 use dealerdesk_pdf::{DocInfo, TextStyle};
@@ -676,7 +676,7 @@ pub async fn render_for_application(
     now: DateTime<Utc>,
 ) -> Result<RenderedDocument, ContractError> {
     let application_id = application_id.trim();
-    if mode == RenderMode::Original && !actor.has_role(&[Role::FinanceManager, Role::Admin]) {
+    if mode == RenderMode::Original && !actor.may(Permission::PrintOriginal) {
         let event = AuditEvent::new(actor.name(), "contract.render", AuditOutcome::Denied)
             .subject(format!("application:{application_id}"))
             .detail("credit application original refused: role");

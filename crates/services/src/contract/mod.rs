@@ -23,7 +23,7 @@ use serde::Serialize;
 use sqlx::Row;
 use ts_rs::TS;
 
-use crate::auth::{Actor, Role};
+use crate::auth::{Actor, Permission};
 use crate::deal::{self, canonical_json, DealError, OptionKind};
 use dealerdesk_pdf::PdfError;
 use dealerdesk_store::audit::{self, AuditEvent, AuditOutcome};
@@ -638,7 +638,7 @@ pub async fn render_for_deal(
     mode: RenderMode,
     now: DateTime<Utc>,
 ) -> Result<RenderedDocument, ContractError> {
-    if mode == RenderMode::Original && !actor.has_role(&[Role::FinanceManager, Role::Admin]) {
+    if mode == RenderMode::Original && !actor.may(Permission::PrintOriginal) {
         let event = AuditEvent::new(actor.name(), "contract.render", AuditOutcome::Denied)
             .subject(format!("deal:{}", deal_id.trim()))
             .detail("original refused: role");

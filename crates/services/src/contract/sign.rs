@@ -25,7 +25,7 @@ use super::{
     ContractError, ContractRecord, DocumentInput, DocumentStatus, NewDocument, Origin, RenderMode,
     Rendered, RenderedDocument, SignatureField, SignatureMark, Signer, RECORD_COLUMNS,
 };
-use crate::auth::{Actor, Role};
+use crate::auth::{Actor, Permission};
 use dealerdesk_store::audit::{self, AuditEvent, AuditOutcome};
 use dealerdesk_store::crypto::sha256_hex;
 use dealerdesk_store::{journal, new_id, ts, Store};
@@ -670,7 +670,7 @@ pub async fn sign_field(
     }
     match next.signer {
         Signer::Dealer => {
-            if !actor.has_role(&[Role::FinanceManager, Role::Admin]) {
+            if !actor.may(Permission::Countersign) {
                 return Err(signing(
                     "field_id",
                     "the dealer countersignature is the finance manager's (or an admin's)",
@@ -747,7 +747,7 @@ pub async fn seal(
     document_id: &str,
     now: DateTime<Utc>,
 ) -> Result<RenderedDocument, ContractError> {
-    if !actor.has_role(&[Role::FinanceManager, Role::Admin]) {
+    if !actor.may(Permission::Countersign) {
         return Err(ContractError::Forbidden);
     }
     let mut tx = store.begin_write().await?;

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::{Row, SqliteConnection};
 use ts_rs::TS;
 
-use crate::auth::{Actor, Role};
+use crate::auth::{Actor, Permission};
 use dealerdesk_rules::dates::whole_months;
 use dealerdesk_rules::money::Money;
 use dealerdesk_rules::names::full_name;
@@ -629,7 +629,7 @@ pub async fn reveal_pii(
     now: DateTime<Utc>,
 ) -> Result<String, CustomerError> {
     let subject = format!("customer:{id}");
-    if !actor.has_role(&[Role::FinanceManager, Role::Admin]) {
+    if !actor.may(Permission::RevealPii) {
         let event = AuditEvent::new(actor.name(), "customer.reveal_pii", AuditOutcome::Denied)
             .subject(subject)
             .detail(format!("field {}", field.as_str()));

@@ -38,7 +38,7 @@ use super::red_flags::{
 };
 use super::sanctions::{self, Candidate, SanctionsError, DEFAULT_THRESHOLD};
 use super::ssn::{classify, TaxIdKind};
-use crate::auth::{Actor, Role};
+use crate::auth::{Actor, Permission};
 use crate::customer::validate::{parse_date, US_STATES};
 use dealerdesk_store::audit::{self, AuditEvent, AuditOutcome};
 use dealerdesk_store::crypto::{mask_digits, CryptoError};
@@ -1765,7 +1765,7 @@ async fn require_manager(
     what: &'static str,
     now: DateTime<Utc>,
 ) -> Result<(), IdentityError> {
-    if actor.has_role(&[Role::FinanceManager, Role::Admin]) {
+    if actor.may(Permission::ResolveIdentity) {
         return Ok(());
     }
     let event = AuditEvent::new(actor.name(), action, AuditOutcome::Denied)

@@ -15,7 +15,14 @@ export type StaffName = {
  */
 actor: string, name: string, };
 
-export type SessionView = { staff: StaffView, locked: boolean, expires_at: string, mfa_bypassed: boolean, };
+export type Permission = "resolve_identity" | "reveal_pii" | "print_original" | "countersign" | "exchange_star" | "deliver_notices" | "clear_stipulations" | "import_rates" | "view_analytics" | "manage_staff" | "read_audit_log";
+
+export type SessionView = { staff: StaffView, locked: boolean, expires_at: string, mfa_bypassed: boolean, 
+/**
+ * What this staff member's role may do, so screens offer only that (the services check
+ * each one again when it is done).
+ */
+permissions: Array<Permission>, };
 
 export type AppStatus = { 
 /**

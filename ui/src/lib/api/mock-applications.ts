@@ -18,7 +18,7 @@ import type {
   StipulationView,
   Unmet,
 } from './bindings';
-import movesFixture from '../../../../tests/fixtures/rules/application-moves.json';
+import movesFixture from '../../../../tests/fixtures/rules/roles.json';
 
 type Fail = (code: ErrorCode, message: string, field?: string | null) => never;
 

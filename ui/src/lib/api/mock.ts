@@ -12,6 +12,7 @@ import { mockIPC } from '@tauri-apps/api/mocks';
 import { buildDeals, buildVehicles, inventoryHandler } from './mock-inventory';
 import { applicationsHandler } from './mock-applications';
 import { monthsSince } from '../format';
+import roles from '../../../../tests/fixtures/rules/roles.json';
 import type {
   AddressInput,
   AddressView,
@@ -27,6 +28,7 @@ import type {
   HomeFigures,
   NewStaff,
   PiiField,
+  Permission,
   Role,
   SessionView,
   SignInOutcome,
@@ -275,6 +277,8 @@ export function installMockBackend(): void {
     locked,
     expires_at: new Date(Date.now() + 8 * 3600000).toISOString(),
     mfa_bypassed: true,
+    // Rust's permissions for the role (generated from auth::Permission::of).
+    permissions: roles.permissions[s.role] as Permission[],
   });
   const byRole = (role: Role) => staff.find((s) => s.role === role) as StaffView;
   let session: SessionView | null =
