@@ -7,6 +7,10 @@
 
 pub mod audit;
 pub mod crypto;
+pub mod repo;
+mod write;
+
+pub use write::{Stamp, Write};
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;

@@ -482,24 +482,20 @@ pub(crate) async fn vehicle_of(
     store: &Store,
     vehicle_id: &str,
 ) -> Result<ContractVehicle, ContractError> {
-    let v = sqlx::query(
-        r#"SELECT model_year, make, model, trim, vin, condition, mileage FROM vehicle WHERE id = ?1"#,
-    )
-    .bind(vehicle_id)
-    .fetch_optional(store.pool())
-    .await?
-    .ok_or_else(|| ContractError::NotFound {
-        what: "vehicle",
-        id: vehicle_id.to_string(),
-    })?;
+    let v = dealerdesk_store::repo::vehicle::get_any(store, vehicle_id)
+        .await?
+        .ok_or_else(|| ContractError::NotFound {
+            what: "vehicle",
+            id: vehicle_id.to_string(),
+        })?;
     Ok(ContractVehicle {
-        year: v.try_get("model_year")?,
-        make: v.try_get("make")?,
-        model: v.try_get("model")?,
-        trim: v.try_get("trim")?,
-        vin: v.try_get("vin")?,
-        condition: v.try_get("condition")?,
-        odometer: v.try_get("mileage")?,
+        year: v.model_year,
+        make: v.make,
+        model: v.model,
+        trim: v.trim,
+        vin: v.vin,
+        condition: v.condition,
+        odometer: v.mileage,
     })
 }
 

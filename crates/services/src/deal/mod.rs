@@ -17,6 +17,8 @@ pub mod usury;
 
 use chrono::{DateTime, Utc};
 use dealerdesk_store::known;
+use dealerdesk_store::repo::vehicle as vehicle_repo;
+use dealerdesk_store::Stamp;
 use serde::{Deserialize, Serialize};
 use sqlx::{Row, SqliteConnection};
 use ts_rs::TS;
@@ -268,12 +270,7 @@ async fn price_deal(
         what: "customer",
         id: customer_id.clone(),
     })?;
-    let vehicle: Option<String> =
-        sqlx::query_scalar(r#"SELECT id FROM vehicle WHERE id = ?1 AND deleted_at IS NULL"#)
-            .bind(&vehicle_id)
-            .fetch_optional(&mut *conn)
-            .await?;
-    if vehicle.is_none() {
+    if !vehicle_repo::is_live(&mut *conn, &vehicle_id).await? {
         return Err(DealError::NotFound {
             what: "vehicle",
             id: vehicle_id,
@@ -419,29 +416,18 @@ async fn sell_vehicle(
     vehicle_id: &str,
     now: DateTime<Utc>,
 ) -> Result<(), DealError> {
-    let status: Option<String> = sqlx::query_scalar(r#"SELECT status FROM vehicle WHERE id = ?1"#)
-        .bind(vehicle_id)
-        .fetch_optional(&mut *conn)
-        .await?;
+    let status = vehicle_repo::stored_status(&mut *conn, vehicle_id).await?;
     if status.as_deref() == Some("in_stock") {
-        let seq = journal(
+        let stamp = Stamp::journal(
             &mut *conn,
+            store.device_id(),
+            now,
             "vehicle",
             vehicle_id,
             "update",
-            store.device_id(),
-            now,
         )
         .await?;
-        sqlx::query(
-            r#"UPDATE vehicle SET status = 'sold', updated_at = ?2, device_id = ?3, change_seq = ?4 WHERE id = ?1"#,
-        )
-        .bind(vehicle_id)
-        .bind(ts(now))
-        .bind(store.device_id())
-        .bind(seq)
-        .execute(&mut *conn)
-        .await?;
+        vehicle_repo::mark_sold(&mut *conn, vehicle_id, &stamp).await?;
     }
     Ok(())
 }

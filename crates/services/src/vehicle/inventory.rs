@@ -20,14 +20,14 @@
 use chrono::{DateTime, Datelike, Utc};
 use dealerdesk_store::known;
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 use ts_rs::TS;
 
 use super::vin;
 use crate::auth::Actor;
 use dealerdesk_rules::money::Money;
-use dealerdesk_store::audit::{self, AuditEvent, AuditOutcome};
-use dealerdesk_store::{journal, new_id, ts, Store};
+use dealerdesk_store::audit::{AuditEvent, AuditOutcome};
+use dealerdesk_store::repo::vehicle::{self as repo, VehicleFields, VehicleQuery, VehicleRow};
+use dealerdesk_store::{new_id, Store};
 
 /// Most miles a vehicle sold as new may show (dealer trades and demo drives included).
 pub const NEW_MAX_MILES: i64 = 1_000;
@@ -322,11 +322,26 @@ async fn vin_taken(
     vin: &str,
     except: Option<&str>,
 ) -> Result<bool, sqlx::Error> {
-    let other: Option<String> = sqlx::query_scalar(r#"SELECT id FROM vehicle WHERE vin = ?1"#)
-        .bind(vin)
-        .fetch_optional(conn)
-        .await?;
+    let other = repo::holder_of_vin(conn, vin).await?;
     Ok(other.is_some_and(|id| Some(id.as_str()) != except))
+}
+
+/// The stored fields of a validated vehicle.
+fn fields<'a>(v: &'a Valid, status: VehicleStatus) -> Result<VehicleFields<'a>, VehicleError> {
+    Ok(VehicleFields {
+        vin: &v.vin,
+        model_year: i64::from(v.model_year),
+        make: &v.make,
+        model: &v.model,
+        trim: v.trim.as_deref(),
+        mileage: v.mileage,
+        price_cents: v
+            .price
+            .cents()
+            .map_err(|e| invalid("price", e.to_string()))?,
+        condition: v.condition.as_str(),
+        status: status.as_str(),
+    })
 }
 
 /// Adds a vehicle to inventory.
@@ -340,36 +355,17 @@ pub async fn add_vehicle(
     let v = validate(input, now)?;
     let status = input.status.unwrap_or(VehicleStatus::InStock);
     let id = new_id();
-    let mut tx = store.begin_write().await?;
-    if vin_taken(&mut tx, &v.vin, None).await? {
+    let mut w = store.write(now).await?;
+    if vin_taken(w.conn(), &v.vin, None).await? {
         return Err(VehicleError::Conflict(v.vin));
     }
-    let seq = journal(&mut tx, "vehicle", &id, "insert", store.device_id(), now).await?;
-    sqlx::query(
-        r#"INSERT INTO vehicle (id, vin, model_year, make, model, trim, mileage, price_cents, condition, status,
-                                created_at, updated_at, device_id, change_seq)
-           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, ?13)"#,
-    )
-    .bind(&id)
-    .bind(&v.vin)
-    .bind(v.model_year)
-    .bind(&v.make)
-    .bind(&v.model)
-    .bind(&v.trim)
-    .bind(v.mileage)
-    .bind(v.price.cents().map_err(|e| invalid("price", e.to_string()))?)
-    .bind(v.condition.as_str())
-    .bind(status.as_str())
-    .bind(ts(now))
-    .bind(store.device_id())
-    .bind(seq)
-    .execute(&mut *tx)
-    .await?;
-    let event = AuditEvent::new(actor.name(), "vehicle.add", AuditOutcome::Success)
-        .subject(format!("vehicle:{id}"))
-        .detail(detail(&v));
-    audit::append(&mut tx, store.cipher(), now, &event).await?;
-    tx.commit().await?;
+    repo::insert(&mut w, &id, &fields(&v, status)?).await?;
+    w.audit(
+        AuditEvent::new(actor.name(), "vehicle.add", AuditOutcome::Success)
+            .subject(format!("vehicle:{id}"))
+            .detail(detail(&v)),
+    );
+    w.commit().await?;
     get_vehicle(store, &id).await
 }
 
@@ -383,100 +379,62 @@ pub async fn update_vehicle(
     now: DateTime<Utc>,
 ) -> Result<VehicleView, VehicleError> {
     let v = validate(input, now)?;
-    let mut tx = store.begin_write().await?;
-    let stored: Option<String> =
-        sqlx::query_scalar(r#"SELECT status FROM vehicle WHERE id = ?1 AND deleted_at IS NULL"#)
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
-    let stored = stored.ok_or_else(|| VehicleError::NotFound(id.to_string()))?;
-    if vin_taken(&mut tx, &v.vin, Some(id)).await? {
+    let mut w = store.write(now).await?;
+    let stored = repo::status_of(w.conn(), id)
+        .await?
+        .ok_or_else(|| VehicleError::NotFound(id.to_string()))?;
+    if vin_taken(w.conn(), &v.vin, Some(id)).await? {
         return Err(VehicleError::Conflict(v.vin));
     }
     let status = match input.status {
         Some(s) => s,
         None => known("vehicle status", &stored, VehicleStatus::parse)?,
     };
-    let seq = journal(&mut tx, "vehicle", id, "update", store.device_id(), now).await?;
-    sqlx::query(
-        r#"UPDATE vehicle SET vin = ?2, model_year = ?3, make = ?4, model = ?5, trim = ?6, mileage = ?7,
-               price_cents = ?8, condition = ?9, status = ?10, updated_at = ?11, device_id = ?12, change_seq = ?13
-           WHERE id = ?1"#,
-    )
-    .bind(id)
-    .bind(&v.vin)
-    .bind(v.model_year)
-    .bind(&v.make)
-    .bind(&v.model)
-    .bind(&v.trim)
-    .bind(v.mileage)
-    .bind(v.price.cents().map_err(|e| invalid("price", e.to_string()))?)
-    .bind(v.condition.as_str())
-    .bind(status.as_str())
-    .bind(ts(now))
-    .bind(store.device_id())
-    .bind(seq)
-    .execute(&mut *tx)
-    .await?;
-    let event = AuditEvent::new(actor.name(), "vehicle.update", AuditOutcome::Success)
-        .subject(format!("vehicle:{id}"))
-        .detail(detail(&v));
-    audit::append(&mut tx, store.cipher(), now, &event).await?;
-    tx.commit().await?;
+    repo::update(&mut w, id, &fields(&v, status)?).await?;
+    w.audit(
+        AuditEvent::new(actor.name(), "vehicle.update", AuditOutcome::Success)
+            .subject(format!("vehicle:{id}"))
+            .detail(detail(&v)),
+    );
+    w.commit().await?;
     get_vehicle(store, id).await
 }
 
-const SELECT: &str = r#"SELECT id, vin, model_year, make, model, trim, mileage, price_cents, condition, status,
-       created_at, updated_at FROM vehicle"#;
-
-fn view(row: &sqlx::sqlite::SqliteRow) -> Result<VehicleView, sqlx::Error> {
-    let vin_text: String = row.try_get("vin")?;
-    let report = vin::decode(&vin_text);
+fn view(row: VehicleRow) -> Result<VehicleView, sqlx::Error> {
+    let report = vin::decode(&row.vin);
     Ok(VehicleView {
-        id: row.try_get("id")?,
-        model_year: row.try_get("model_year")?,
-        make: row.try_get("make")?,
-        model: row.try_get("model")?,
-        trim: row.try_get("trim")?,
-        mileage: row.try_get("mileage")?,
-        price: Money::from_cents(row.try_get("price_cents")?).to_plain(),
-        condition: known(
-            "vehicle condition",
-            &row.try_get::<String, _>("condition")?,
-            VehicleCondition::parse,
-        )?,
-        status: known(
-            "vehicle status",
-            &row.try_get::<String, _>("status")?,
-            VehicleStatus::parse,
-        )?,
+        id: row.id,
+        model_year: i32::try_from(row.model_year).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+        make: row.make,
+        model: row.model,
+        trim: row.trim,
+        mileage: row.mileage,
+        price: Money::from_cents(row.price_cents).to_plain(),
+        condition: known("vehicle condition", &row.condition, VehicleCondition::parse)?,
+        status: known("vehicle status", &row.status, VehicleStatus::parse)?,
         check_digit_ok: report.check_digit_ok,
         manufacturer: report.manufacturer.map(str::to_string),
-        vin: vin_text,
-        created_at: row.try_get("created_at")?,
-        updated_at: row.try_get("updated_at")?,
+        vin: row.vin,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
     })
 }
 
 /// One vehicle.
 pub async fn get_vehicle(store: &Store, id: &str) -> Result<VehicleView, VehicleError> {
-    let row = sqlx::query(&format!("{SELECT} WHERE id = ?1 AND deleted_at IS NULL"))
-        .bind(id)
-        .fetch_optional(store.pool())
+    let row = repo::get(store, id)
         .await?
         .ok_or_else(|| VehicleError::NotFound(id.to_string()))?;
-    Ok(view(&row)?)
+    Ok(view(row)?)
 }
 
 /// One vehicle by its VIN (trimmed, any case).
 pub async fn find_by_vin(store: &Store, vin_text: &str) -> Result<VehicleView, VehicleError> {
     let vin_text = vin_text.trim().to_ascii_uppercase();
-    let row = sqlx::query(&format!("{SELECT} WHERE vin = ?1 AND deleted_at IS NULL"))
-        .bind(&vin_text)
-        .fetch_optional(store.pool())
+    let row = repo::get_by_vin(store, &vin_text)
         .await?
         .ok_or(VehicleError::NotFound(vin_text))?;
-    Ok(view(&row)?)
+    Ok(view(row)?)
 }
 
 /// A page of inventory, newest first, with the total that matched.
@@ -488,16 +446,6 @@ pub async fn list_vehicles(
     if !(1..=200).contains(&limit) {
         return Err(invalid("limit", "show 1 to 200 vehicles a page"));
     }
-    let mut clauses = vec!["deleted_at IS NULL".to_string()];
-    let mut binds: Vec<String> = Vec::new();
-    if let Some(s) = filter.status {
-        binds.push(s.as_str().into());
-        clauses.push(format!("status = ?{}", binds.len()));
-    }
-    if let Some(c) = filter.condition {
-        binds.push(c.as_str().into());
-        clauses.push(format!("condition = ?{}", binds.len()));
-    }
     let words: Vec<String> = filter
         .query
         .as_deref()
@@ -506,38 +454,15 @@ pub async fn list_vehicles(
         .take(8)
         .map(str::to_lowercase)
         .collect();
-    for w in words {
-        binds.push(w.clone());
-        let n = binds.len();
-        let mut alternatives = format!(
-            "instr(lower(vin), ?{n}) > 0 OR instr(lower(make), ?{n}) > 0 OR instr(lower(model), ?{n}) > 0 OR instr(lower(COALESCE(trim, '')), ?{n}) > 0"
-        );
-        if w.len() == 4 && w.chars().all(|c| c.is_ascii_digit()) {
-            alternatives.push_str(&format!(" OR CAST(model_year AS TEXT) = ?{n}"));
-        }
-        clauses.push(format!("({alternatives})"));
-    }
-    let where_sql = clauses.join(" AND ");
-    let count_sql = format!("SELECT COUNT(*) FROM vehicle WHERE {where_sql}");
-    let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
-    for b in &binds {
-        count = count.bind(b);
-    }
-    let total = count.fetch_one(store.pool()).await?;
-    let list_sql = format!(
-        "{SELECT} WHERE {where_sql} ORDER BY created_at DESC, id DESC LIMIT {limit} OFFSET {}",
-        filter.offset.unwrap_or(0)
-    );
-    let mut q = sqlx::query(&list_sql);
-    for b in &binds {
-        q = q.bind(b);
-    }
-    let items = q
-        .fetch_all(store.pool())
-        .await?
-        .iter()
-        .map(view)
-        .collect::<Result<Vec<_>, _>>()?;
+    let query = VehicleQuery {
+        status: filter.status.map(VehicleStatus::as_str),
+        condition: filter.condition.map(VehicleCondition::as_str),
+        words,
+        limit: i64::from(limit),
+        offset: i64::from(filter.offset.unwrap_or(0)),
+    };
+    let (rows, total) = repo::list(store, &query).await?;
+    let items = rows.into_iter().map(view).collect::<Result<Vec<_>, _>>()?;
     Ok(VehiclePage { items, total })
 }
 

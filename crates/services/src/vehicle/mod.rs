@@ -15,7 +15,8 @@ pub use inventory::{
 };
 
 use dealerdesk_rules::money::Money;
-use dealerdesk_store::{journal, new_id, ts};
+use dealerdesk_store::repo::vehicle::{self as repo, VehicleFields};
+use dealerdesk_store::{new_id, Stamp};
 
 /// A vehicle to stock.
 #[derive(Debug, Clone)]
@@ -39,25 +40,18 @@ pub async fn insert_tx(
     now: DateTime<Utc>,
 ) -> Result<String, sqlx::Error> {
     let id = new_id();
-    let seq = journal(&mut *conn, "vehicle", &id, "insert", device_id, now).await?;
-    sqlx::query(
-        r#"INSERT INTO vehicle (id, vin, model_year, make, model, trim, mileage, price_cents, condition, status,
-                                created_at, updated_at, device_id, change_seq)
-           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'in_stock', ?10, ?10, ?11, ?12)"#,
-    )
-    .bind(&id)
-    .bind(&v.vin)
-    .bind(v.model_year)
-    .bind(&v.make)
-    .bind(&v.model)
-    .bind(&v.trim)
-    .bind(v.mileage)
-    .bind(v.price.cents().unwrap_or(0))
-    .bind(if v.used { "used" } else { "new" })
-    .bind(ts(now))
-    .bind(device_id)
-    .bind(seq)
-    .execute(conn)
-    .await?;
+    let stamp = Stamp::journal(&mut *conn, device_id, now, "vehicle", &id, "insert").await?;
+    let fields = VehicleFields {
+        vin: &v.vin,
+        model_year: i64::from(v.model_year),
+        make: &v.make,
+        model: &v.model,
+        trim: v.trim.as_deref(),
+        mileage: v.mileage,
+        price_cents: v.price.cents().unwrap_or(0),
+        condition: if v.used { "used" } else { "new" },
+        status: "in_stock",
+    };
+    repo::insert_stamped(conn, &id, &fields, &stamp).await?;
     Ok(id)
 }

@@ -1,0 +1,5 @@
+//! Repositories: one module per table or aggregate, each the only place that writes SQL for its
+//! rows, with typed rows and compile-checked queries. Moving every table here is under way; the
+//! vehicle table is the first.
+
+pub mod vehicle;
