@@ -20,7 +20,8 @@ use crate::customer::validate::US_STATES;
 use dealerdesk_rules::finance::Limits;
 use dealerdesk_rules::money::Rate;
 use dealerdesk_store::audit::{self, AuditEvent, AuditOutcome};
-use dealerdesk_store::{journal, ts, Store};
+use dealerdesk_store::repo::usury_cap as repo;
+use dealerdesk_store::{Stamp, Store};
 
 /// Illustrative caps the demo dealership starts with. DEMO VALUES ONLY, not legal advice: they
 /// show the mechanism (a general cap and a few stricter states), nothing more.
@@ -36,11 +37,8 @@ pub struct UsuryCap {
 
 /// Every configured cap, the general one (`*`) first.
 pub async fn usury_caps(store: &Store) -> Result<Vec<UsuryCap>, DealError> {
-    let rows: Vec<(String, String)> =
-        sqlx::query_as(r#"SELECT state, max_rate FROM usury_cap ORDER BY state = '*' DESC, state"#)
-            .fetch_all(store.pool())
-            .await?;
-    Ok(rows
+    Ok(repo::all(store)
+        .await?
         .into_iter()
         .map(|(state, max_rate)| UsuryCap { state, max_rate })
         .collect())
@@ -95,55 +93,30 @@ pub async fn set_usury_cap(
         }
         None => None,
     };
-    let mut tx = store.begin_write().await?;
+    let mut w = store.write(now).await?;
     match &rate {
-        Some(r) => {
-            let op = if cap_of(&mut tx, &key).await?.is_some() {
-                "update"
-            } else {
-                "insert"
-            };
-            let seq = journal(&mut tx, "usury_cap", &key, op, store.device_id(), now).await?;
-            sqlx::query(
-                r#"INSERT INTO usury_cap (state, max_rate, created_at, updated_at, device_id, change_seq)
-                   VALUES (?1, ?2, ?3, ?3, ?4, ?5)
-                   ON CONFLICT (state) DO UPDATE SET max_rate = excluded.max_rate,
-                       updated_at = excluded.updated_at, device_id = excluded.device_id,
-                       change_seq = excluded.change_seq"#,
-            )
-            .bind(&key)
-            .bind(r)
-            .bind(ts(now))
-            .bind(store.device_id())
-            .bind(seq)
-            .execute(&mut *tx)
-            .await?;
-        }
+        Some(r) => repo::set(&mut w, &key, r).await?,
         None => {
-            let gone = sqlx::query(r#"DELETE FROM usury_cap WHERE state = ?1"#)
-                .bind(&key)
-                .execute(&mut *tx)
-                .await?;
-            if gone.rows_affected() > 0 {
-                journal(&mut tx, "usury_cap", &key, "delete", store.device_id(), now).await?;
-            }
+            repo::remove(&mut w, &key).await?;
         }
     }
-    let event = AuditEvent::new(actor.name(), "settings.usury_cap", AuditOutcome::Success).detail(
-        format!("{key}={}", rate.clone().unwrap_or_else(|| "removed".into())),
+    w.audit(
+        AuditEvent::new(actor.name(), "settings.usury_cap", AuditOutcome::Success).detail(format!(
+            "{key}={}",
+            rate.clone().unwrap_or_else(|| "removed".into())
+        )),
     );
-    audit::append(&mut tx, store.cipher(), now, &event).await?;
-    tx.commit().await?;
+    w.commit().await?;
     usury_caps(store).await
 }
 
+/// The cap of `key`; a stored cap that does not read as a rate is an error, never "no cap" (a
+/// deal must not be quoted past a limit because its text was damaged).
 async fn cap_of(conn: &mut SqliteConnection, key: &str) -> Result<Option<Rate>, sqlx::Error> {
-    let text: Option<String> =
-        sqlx::query_scalar(r#"SELECT max_rate FROM usury_cap WHERE state = ?1"#)
-            .bind(key)
-            .fetch_optional(conn)
-            .await?;
-    Ok(text.and_then(|t| Rate::parse_user(&t).ok()))
+    repo::rate_of(conn, key)
+        .await?
+        .map(|t| Rate::parse_user(&t).map_err(|e| sqlx::Error::Decode(Box::new(e))))
+        .transpose()
 }
 
 /// The limits a deal for a customer in `state` is quoted under.
@@ -173,18 +146,8 @@ pub(crate) async fn seed_demo(
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
     for (state, rate) in DEMO_CAPS {
-        let seq = journal(&mut *conn, "usury_cap", state, "insert", device_id, now).await?;
-        sqlx::query(
-            r#"INSERT INTO usury_cap (state, max_rate, created_at, updated_at, device_id, change_seq)
-               VALUES (?1, ?2, ?3, ?3, ?4, ?5)"#,
-        )
-        .bind(state)
-        .bind(rate)
-        .bind(ts(now))
-        .bind(device_id)
-        .bind(seq)
-        .execute(&mut *conn)
-        .await?;
+        let s = Stamp::journal(&mut *conn, device_id, now, "usury_cap", state, "insert").await?;
+        repo::upsert_stamped(&mut *conn, state, rate, &s).await?;
     }
     Ok(())
 }
