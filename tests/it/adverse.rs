@@ -17,10 +17,8 @@ use dealerdesk_services::application::{
 use dealerdesk_services::auth::{Actor, Role};
 use dealerdesk_store::Store;
 
-use crate::application::{
-    add_customer, application_input, check, consent, import_ofac, licence, loan_deal, TEST_CSV,
-};
-use crate::support::{cli_actor, code, customer_input, dd, fresh, json, now, staff, Fixture};
+use crate::support::desk::{decide, ready, TEST_CSV};
+use crate::support::{cli_actor, code, dd, fresh, json, now, staff};
 
 /// The test bank's sheet with Gold's LTV limit cut to 100 %: Maria's deal (LTV 111 %) is
 /// countered.
@@ -28,54 +26,6 @@ fn strict_csv() -> String {
     TEST_CSV
         .replace("testbank,Test Bank", "strict,Strict Bank")
         .replace("Gold,700,850,72,125", "Gold,700,850,72,100")
-}
-
-/// A verified Maria with a deal and a ready application at `csv`'s lender with `score`.
-pub(crate) async fn ready(csv: &str, score: u16) -> (Fixture, String) {
-    let f = fresh().await;
-    import_ofac(&f.store).await;
-    let sheet = RateSheet::from_csv(csv).expect("reads");
-    let lender = app::import_rate_sheet(&f.store, &cli_actor(), &sheet, now())
-        .await
-        .expect("imported")
-        .lender_id;
-    let customer = add_customer(&f.store, &customer_input()).await;
-    check(&f.store, &customer, licence(&[])).await;
-    let deal = loan_deal(&f.store, &customer).await;
-    let mut input = application_input(&deal, Some(lender));
-    input.credit_score = Some(score);
-    let a = app::create_application(&f.store, &cli_actor(), &input, now())
-        .await
-        .expect("created");
-    app::record_consent(&f.store, &cli_actor(), &a.id, &consent(), now())
-        .await
-        .expect("consent");
-    app::transition(
-        &f.store,
-        &cli_actor(),
-        &a.id,
-        Action::MarkReady,
-        None,
-        now(),
-    )
-    .await
-    .expect("ready");
-    (f, a.id)
-}
-
-/// Submits and lets the simulator answer at `at`.
-pub(crate) async fn decide(store: &Store, id: &str, at: DateTime<Utc>) -> ApplicationState {
-    app::submit_application(store, &cli_actor(), id, at)
-        .await
-        .expect("submitted");
-    let sim = Simulator::load(store, 3, Duration::zero())
-        .await
-        .expect("sim");
-    let r = app::process_outbox(store, &sim, at).await.expect("runs");
-    r.iter()
-        .find(|m| m.application_id == id)
-        .and_then(|m| m.outcome)
-        .expect("decided")
 }
 
 /// Rework, mark ready and decide again at `at`.

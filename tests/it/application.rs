@@ -2,28 +2,22 @@
 //! sheets, decision-assist figures and boundaries, submission preconditions, the simulator,
 //! stipulation documents, the demo and the CLI.
 
-use std::path::Path;
-
 use chrono::Duration;
 use dealerdesk_rules::money::Money;
 use dealerdesk_services::application::{
     self as app, assess, assess_all, check_transition, Action, ApplicationError, ApplicationFilter,
-    ApplicationInput, ApplicationState, AssistInput, ConsentInput, EmploymentEntry, HousingStatus,
-    Intent, LenderSheet, RateSheet, Reference, ResidenceEntry, RuleCode, Simulator, Unmet,
-    CONSENT_TEXTS, MAX_DOCUMENT_BYTES,
+    ApplicationState, AssistInput, ConsentInput, Intent, LenderSheet, RateSheet, RuleCode,
+    Simulator, Unmet, MAX_DOCUMENT_BYTES,
 };
 use dealerdesk_services::auth::{Actor, Permission, Role};
-use dealerdesk_services::customer::{self, CustomerInput};
-use dealerdesk_services::deal::{self, DealInput, DealOptionInput, LoanTerms, OptionTerms};
-use dealerdesk_services::identity::aamva::build_payload;
-use dealerdesk_services::identity::sanctions::{self, ListFiles};
-use dealerdesk_services::identity::verification::{
-    self as verify, Blocker, CheckInput, ContactChannel,
-};
-use dealerdesk_services::vehicle::{self, VehicleCondition, VehicleInput};
+use dealerdesk_services::identity::verification::Blocker;
 use dealerdesk_store::Store;
 
-use crate::support::{cli_actor, code, customer_input, dd, fresh, json, now, staff, today};
+use crate::support::desk::{
+    add_customer, application_input, check, consent, corolla, customer_input, licence,
+    ready_application, Desk, TEST_CSV,
+};
+use crate::support::{cli_actor, code, dd, fresh, json, now, rows, staff, today};
 
 // ----- the transition table -------------------------------------------------------------------
 
@@ -166,14 +160,7 @@ async fn each_user_is_offered_exactly_the_moves_their_role_may_make() {
 
 // ----- rate sheets ------------------------------------------------------------------------
 
-pub(crate) const TEST_CSV: &str = "\
-lender_code,lender_name,effective_date,max_markup,fees,tier,min_score,max_score,max_term,max_ltv,max_pti,max_dti,max_amount_financed,stipulations,term_min,term_max,year_min,year_max,buy_rate
-testbank,Test Bank,2026-11-01,2.5,Lender fee=395.00,Gold,700,850,72,125,20,50,60000.00,proof_of_income|references,12,60,2015,2027,5.49
-testbank,Test Bank,2026-11-01,2.5,Lender fee=395.00,Gold,700,850,72,125,20,50,60000.00,proof_of_income|references,61,72,2015,2027,5.99
-testbank,Test Bank,2026-11-01,2.5,Lender fee=395.00,Silver,600,699,60,110,15,45,30000.00,proof_of_income|proof_of_residence,12,60,2015,2027,9.99
-";
-
-pub(crate) async fn import_csv(store: &Store) -> app::RateImport {
+async fn import_csv(store: &Store) -> app::RateImport {
     let sheet = RateSheet::from_csv(TEST_CSV).expect("the CSV reads");
     app::import_rate_sheet(store, &cli_actor(), &sheet, now())
         .await
@@ -387,235 +374,6 @@ fn decision_assist_figures_match_hand_worked_examples_and_boundaries() {
 
 // ----- the store: applicant, deal, lender ----------------------------------------------------
 
-fn read_fixture(name: &str) -> Vec<u8> {
-    std::fs::read(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/ofac")
-            .join(name),
-    )
-    .expect("fixture exists")
-}
-
-pub(crate) async fn import_ofac(store: &Store) {
-    let (sdn, alt, add) = (
-        read_fixture("sdn.csv"),
-        read_fixture("alt.csv"),
-        read_fixture("add.csv"),
-    );
-    let files = ListFiles {
-        sdn: ("sdn.csv", &sdn),
-        alt: Some(("alt.csv", &alt)),
-        add: Some(("add.csv", &add)),
-    };
-    sanctions::import(store, &cli_actor(), &files, None, now())
-        .await
-        .expect("the fixture imports");
-}
-
-/// Maria's Texas licence as `customer_input()` has her; `changes` replace elements by id.
-pub(crate) fn licence(changes: &[(&str, &str)]) -> String {
-    let mut elements: Vec<(&str, &str)> = vec![
-        ("DAQ", "D1234567"),
-        ("DCS", "GONZALEZ"),
-        ("DAC", "MARIA"),
-        ("DAD", "ELENA"),
-        ("DBD", "01152024"),
-        ("DBB", "03091984"),
-        ("DBA", "03092030"),
-        ("DBC", "2"),
-        ("DAG", "4821 LAKEVIEW DRIVE"),
-        ("DAI", "DALLAS"),
-        ("DAJ", "TX"),
-        ("DAK", "752010000"),
-        ("DCG", "USA"),
-    ];
-    for (id, v) in changes {
-        if let Some(e) = elements.iter_mut().find(|e| e.0 == *id) {
-            e.1 = v;
-        }
-    }
-    build_payload("ANSI ", "636015", 10, 1, &[("DL", &elements)])
-}
-
-pub(crate) async fn add_customer(store: &Store, input: &CustomerInput) -> String {
-    customer::create(store, &cli_actor(), input, now(), today())
-        .await
-        .expect("customer created")
-        .id
-}
-
-pub(crate) async fn check(store: &Store, id: &str, payload: String) {
-    verify::run_check(
-        store,
-        &cli_actor(),
-        id,
-        &CheckInput::BarcodeScan { payload },
-        now(),
-        today(),
-    )
-    .await
-    .expect("the check runs");
-    if verify::confirm_contact(store, &cli_actor(), id, ContactChannel::ALL, now())
-        .await
-        .is_err()
-    {
-        verify::confirm_contact(
-            store,
-            &cli_actor(),
-            id,
-            &[ContactChannel::Phone, ContactChannel::Address],
-            now(),
-        )
-        .await
-        .expect("contacts confirmed");
-    }
-}
-
-pub(crate) async fn loan_deal(store: &Store, customer_id: &str) -> String {
-    let v = vehicle::add_vehicle(
-        store,
-        &cli_actor(),
-        &VehicleInput {
-            vin: "2T1BURHE0JC014702".into(),
-            model_year: None,
-            make: "Toyota".into(),
-            model: "Corolla".into(),
-            trim: Some("LE".into()),
-            mileage: 41_250,
-            price: "15,995.00".into(),
-            condition: VehicleCondition::Used,
-            status: None,
-            acknowledge_check_digit: false,
-        },
-        now(),
-    )
-    .await
-    .expect("vehicle");
-    let input = DealInput {
-        customer_id: customer_id.into(),
-        vehicle_id: v.id,
-        salesperson: None,
-        status: None,
-        notes: None,
-        options: vec![DealOptionInput {
-            label: None,
-            selected: true,
-            terms: OptionTerms::Loan(LoanTerms {
-                price: "15995".into(),
-                addons: "995".into(),
-                taxes_fees: "1149.69".into(),
-                dealer_fees: "150".into(),
-                down: "2000".into(),
-                trade: "4000".into(),
-                payoff: "5500".into(),
-                rebate: "0".into(),
-                rate: "7.49".into(),
-                term: 60,
-                contract_date: "2026-11-25".into(),
-                first_payment: None,
-            }),
-        }],
-    };
-    deal::save_deal(store, &cli_actor(), &input, now())
-        .await
-        .expect("deal saved")
-        .id
-}
-
-pub(crate) fn application_input(deal_id: &str, lender_id: Option<String>) -> ApplicationInput {
-    ApplicationInput {
-        deal_id: deal_id.into(),
-        intent: Intent::Individual,
-        co_applicant_id: None,
-        residences: vec![
-            ResidenceEntry {
-                address: "4821 Lakeview Dr Apt 12, Dallas TX".into(),
-                since: "2025-06-01".into(),
-            },
-            ResidenceEntry {
-                address: "77 Elm St, Plano TX".into(),
-                since: "02/01/2019".into(),
-            },
-        ],
-        employment: vec![EmploymentEntry {
-            employer: "Parkland Health".into(),
-            title: Some("Registered Nurse".into()),
-            since: "2020-01-15".into(),
-        }],
-        gross_monthly_income: "6,250.00".into(),
-        other_income: vec![app::OtherIncome {
-            source: "child support".into(),
-            amount: "400".into(),
-        }],
-        co_applicant_income: None,
-        housing_status: HousingStatus::Rent,
-        housing_payment: "1,400.00".into(),
-        other_monthly_debts: "350.00".into(),
-        references: vec![Reference {
-            name: "Ana Ruiz".into(),
-            phone: "(214) 555-0142".into(),
-            relation: "sister".into(),
-        }],
-        credit_score: Some(742),
-        lender_id,
-    }
-}
-
-pub(crate) fn consent() -> ConsentInput {
-    ConsentInput {
-        text_version: CONSENT_TEXTS[0].0.into(),
-        applicant: true,
-        co_applicant: false,
-    }
-}
-
-pub(crate) struct Desk {
-    pub(crate) customer: String,
-    pub(crate) deal: String,
-    pub(crate) lender: String,
-}
-
-/// Sanctions list, lender sheet, Maria with a deal; her identity is checked only if `verified`.
-pub(crate) async fn desk(store: &Store, verified: bool) -> Desk {
-    import_ofac(store).await;
-    let lender = import_csv(store).await.lender_id;
-    let customer = add_customer(store, &customer_input()).await;
-    if verified {
-        check(store, &customer, licence(&[])).await;
-    }
-    let deal = loan_deal(store, &customer).await;
-    Desk {
-        customer,
-        deal,
-        lender,
-    }
-}
-
-pub(crate) async fn ready_application(store: &Store, d: &Desk) -> String {
-    let a = app::create_application(
-        store,
-        &cli_actor(),
-        &application_input(&d.deal, Some(d.lender.clone())),
-        now(),
-    )
-    .await
-    .expect("created");
-    app::record_consent(store, &cli_actor(), &a.id, &consent(), now())
-        .await
-        .expect("consent");
-    app::transition(store, &cli_actor(), &a.id, Action::MarkReady, None, now())
-        .await
-        .expect("ready");
-    a.id
-}
-
-pub(crate) async fn count(store: &Store, table: &str) -> i64 {
-    sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
-        .fetch_one(store.pool())
-        .await
-        .expect("count")
-}
-
 fn unmet(e: Result<app::SubmitReceipt, ApplicationError>) -> Vec<Unmet> {
     match e {
         Err(ApplicationError::Preconditions(u)) => u,
@@ -627,11 +385,16 @@ fn unmet(e: Result<app::SubmitReceipt, ApplicationError>) -> Vec<Unmet> {
 async fn submission_is_blocked_by_each_unmet_precondition() {
     // unverified identity, no consent, no lender
     let f = fresh().await;
-    let d = desk(&f.store, false).await;
+    let d = Desk::builder(customer_input(), corolla())
+        .sanctions()
+        .rate_sheet(TEST_CSV)
+        .loan_deal()
+        .build_in(&f.store)
+        .await;
     let a = app::create_application(
         &f.store,
         &cli_actor(),
-        &application_input(&d.deal, None),
+        &application_input(&d.deal().id, None),
         now(),
     )
     .await
@@ -653,7 +416,7 @@ async fn submission_is_blocked_by_each_unmet_precondition() {
         u.iter().any(|x| matches!(x, Unmet::Identity { blockers, .. } if blockers.contains(&Blocker::NotChecked))),
         "{u:?}"
     );
-    assert_eq!(count(&f.store, "lender_outbox").await, 0, "nothing sent");
+    assert_eq!(rows(&f.store, "lender_outbox").await, 0, "nothing sent");
     assert_eq!(
         app::get_application(&f.store, &cli_actor(), &a.id, now())
             .await
@@ -664,11 +427,17 @@ async fn submission_is_blocked_by_each_unmet_precondition() {
 
     // verified identity and a lender, but no consent: only the consent is missing
     let f = fresh().await;
-    let d = desk(&f.store, true).await;
+    let d = Desk::builder(customer_input(), corolla())
+        .sanctions()
+        .rate_sheet(TEST_CSV)
+        .identity_check(licence(&[]))
+        .loan_deal()
+        .build_in(&f.store)
+        .await;
     let a = app::create_application(
         &f.store,
         &cli_actor(),
-        &application_input(&d.deal, Some(d.lender.clone())),
+        &application_input(&d.deal().id, d.lender.clone()),
         now(),
     )
     .await
@@ -688,8 +457,13 @@ async fn submission_is_blocked_by_each_unmet_precondition() {
 
     // an open red flag: the licence's date of birth differs
     let f = fresh().await;
-    let d = desk(&f.store, false).await;
-    check(&f.store, &d.customer, licence(&[("DBB", "03101984")])).await;
+    let d = Desk::builder(customer_input(), corolla())
+        .sanctions()
+        .rate_sheet(TEST_CSV)
+        .loan_deal()
+        .build_in(&f.store)
+        .await;
+    check(&f.store, &d.customer_id, licence(&[("DBB", "03101984")])).await;
     let id = ready_application(&f.store, &d).await;
     let u = unmet(app::submit_application(&f.store, &cli_actor(), &id, now()).await);
     assert!(
@@ -699,8 +473,6 @@ async fn submission_is_blocked_by_each_unmet_precondition() {
 
     // a sanctions candidate not yet cleared
     let f = fresh().await;
-    import_ofac(&f.store).await;
-    let lender = import_csv(&f.store).await.lender_id;
     let mut input = customer_input();
     input.given_name = "Orsolya".into();
     input.middle_name = None;
@@ -708,36 +480,37 @@ async fn submission_is_blocked_by_each_unmet_precondition() {
     input.phone = "(972) 555-0142".into();
     input.email = None;
     input.ssn = "456-78-9012".into();
-    let customer = add_customer(&f.store, &input).await;
-    check(
-        &f.store,
-        &customer,
-        licence(&[("DCS", "QUILLFEATHER"), ("DAC", "ORSOLYA"), ("DAD", "")]),
-    )
-    .await;
-    let deal = loan_deal(&f.store, &customer).await;
-    let id = ready_application(
-        &f.store,
-        &Desk {
-            customer,
-            deal,
-            lender,
-        },
-    )
-    .await;
+    let d = Desk::builder(input, corolla())
+        .sanctions()
+        .rate_sheet(TEST_CSV)
+        .identity_check(licence(&[
+            ("DCS", "QUILLFEATHER"),
+            ("DAC", "ORSOLYA"),
+            ("DAD", ""),
+        ]))
+        .loan_deal()
+        .build_in(&f.store)
+        .await;
+    let id = ready_application(&f.store, &d).await;
     let u = unmet(app::submit_application(&f.store, &cli_actor(), &id, now()).await);
     assert!(
         u.iter().any(|x| matches!(x, Unmet::Identity { blockers, .. } if blockers.iter().any(|b| matches!(b, Blocker::UndecidedCandidates { .. })))),
         "{u:?}"
     );
-    assert_eq!(count(&f.store, "lender_outbox").await, 0, "nothing sent");
+    assert_eq!(rows(&f.store, "lender_outbox").await, 0, "nothing sent");
 }
 
 #[tokio::test]
 async fn an_application_must_cover_two_years_before_it_is_ready() {
     let f = fresh().await;
-    let d = desk(&f.store, true).await;
-    let mut input = application_input(&d.deal, Some(d.lender.clone()));
+    let d = Desk::builder(customer_input(), corolla())
+        .sanctions()
+        .rate_sheet(TEST_CSV)
+        .identity_check(licence(&[]))
+        .loan_deal()
+        .build_in(&f.store)
+        .await;
+    let mut input = application_input(&d.deal().id, d.lender.clone());
     input.residences.truncate(1); // since 2025-06-01: 17 months
     let a = app::create_application(&f.store, &cli_actor(), &input, now())
         .await
@@ -759,14 +532,14 @@ async fn an_application_must_cover_two_years_before_it_is_ready() {
         }
         other => panic!("incomplete expected: {other:?}"),
     }
-    let mut joint = application_input(&d.deal, None);
+    let mut joint = application_input(&d.deal().id, None);
     joint.intent = Intent::Joint;
     let e = app::create_application(&f.store, &cli_actor(), &joint, now()).await;
     assert_eq!(
         e.expect_err("joint needs a co-applicant").field(),
         Some("co_applicant_id")
     );
-    let mut future = application_input(&d.deal, None);
+    let mut future = application_input(&d.deal().id, None);
     future.employment[0].since = "2027-01-01".into();
     let e = app::create_application(&f.store, &cli_actor(), &future, now()).await;
     assert_eq!(
@@ -791,7 +564,13 @@ async fn an_application_must_cover_two_years_before_it_is_ready() {
 #[tokio::test]
 async fn a_verified_application_goes_from_submission_to_funded_with_stipulations_cleared() {
     let f = fresh().await;
-    let d = desk(&f.store, true).await;
+    let d = Desk::builder(customer_input(), corolla())
+        .sanctions()
+        .rate_sheet(TEST_CSV)
+        .identity_check(licence(&[]))
+        .loan_deal()
+        .build_in(&f.store)
+        .await;
     let id = ready_application(&f.store, &d).await;
     let sam = Actor::Staff(staff(&f.store, "sam", Role::Sales).await);
     let fiona = Actor::Staff(staff(&f.store, "fiona", Role::FinanceManager).await);
@@ -885,7 +664,7 @@ async fn a_verified_application_goes_from_submission_to_funded_with_stipulations
         .iter()
         .find(|s| s.code == "proof_of_income")
         .expect("stip");
-    let docs_before = count(&f.store, "stipulation_document").await;
+    let docs_before = rows(&f.store, "stipulation_document").await;
     let big = {
         let mut b = b"%PDF-1.7\n".to_vec();
         b.resize(MAX_DOCUMENT_BYTES + 1, b' ');
@@ -901,7 +680,7 @@ async fn a_verified_application_goes_from_submission_to_funded_with_stipulations
     let e = app::attach_document(&f.store, &sam, &income.id, "stub.pdf", b"", later).await;
     assert!(e.is_err(), "empty");
     assert_eq!(
-        count(&f.store, "stipulation_document").await,
+        rows(&f.store, "stipulation_document").await,
         docs_before,
         "nothing stored"
     );
@@ -1029,7 +808,13 @@ async fn a_verified_application_goes_from_submission_to_funded_with_stipulations
 #[tokio::test]
 async fn a_tampered_outbox_message_is_rejected_and_never_decided() {
     let f = fresh().await;
-    let d = desk(&f.store, true).await;
+    let d = Desk::builder(customer_input(), corolla())
+        .sanctions()
+        .rate_sheet(TEST_CSV)
+        .identity_check(licence(&[]))
+        .loan_deal()
+        .build_in(&f.store)
+        .await;
     let id = ready_application(&f.store, &d).await;
     app::submit_application(&f.store, &cli_actor(), &id, now())
         .await
@@ -1198,7 +983,13 @@ fn the_simulator_decides_by_the_sheet_and_the_same_seed_gives_the_same_answer() 
 #[tokio::test]
 async fn a_joint_application_needs_the_co_applicants_identity_and_consent() {
     let f = fresh().await;
-    let d = desk(&f.store, true).await;
+    let d = Desk::builder(customer_input(), corolla())
+        .sanctions()
+        .rate_sheet(TEST_CSV)
+        .identity_check(licence(&[]))
+        .loan_deal()
+        .build_in(&f.store)
+        .await;
     let mut spouse = customer_input();
     spouse.given_name = "Luis".into();
     spouse.middle_name = None;
@@ -1206,7 +997,7 @@ async fn a_joint_application_needs_the_co_applicants_identity_and_consent() {
     spouse.phone = "(214) 555-0199".into();
     spouse.email = Some("luis@example.com".into());
     let co = add_customer(&f.store, &spouse).await;
-    let mut input = application_input(&d.deal, Some(d.lender.clone()));
+    let mut input = application_input(&d.deal().id, d.lender.clone());
     input.intent = Intent::Joint;
     input.co_applicant_id = Some(co.clone());
     input.co_applicant_income = Some("3,100.00".into());
@@ -1256,10 +1047,16 @@ async fn a_joint_application_needs_the_co_applicants_identity_and_consent() {
 #[tokio::test]
 async fn only_a_draft_is_edited_and_sales_can_reopen_edit_and_withdraw_it() {
     let f = fresh().await;
-    let d = desk(&f.store, true).await;
+    let d = Desk::builder(customer_input(), corolla())
+        .sanctions()
+        .rate_sheet(TEST_CSV)
+        .identity_check(licence(&[]))
+        .loan_deal()
+        .build_in(&f.store)
+        .await;
     let sam = Actor::Staff(staff(&f.store, "sam", Role::Sales).await);
     let id = ready_application(&f.store, &d).await;
-    let mut input = application_input(&d.deal, Some(d.lender.clone()));
+    let mut input = application_input(&d.deal().id, d.lender.clone());
     input.credit_score = Some(701);
     let e = app::update_application(&f.store, &sam, &id, &input, now()).await;
     assert_eq!(e.expect_err("ready is not editable").field(), Some("state"));
@@ -1308,29 +1105,17 @@ async fn only_a_draft_is_edited_and_sales_can_reopen_edit_and_withdraw_it() {
 #[tokio::test]
 async fn a_counter_taken_brings_its_conditions_and_a_rework_starts_over() {
     let f = fresh().await;
-    import_ofac(&f.store).await;
-    let strict = RateSheet::from_csv(
-        &TEST_CSV
-            .replace("testbank,Test Bank", "strict,Strict Bank")
-            .replace("Gold,700,850,72,125", "Gold,700,850,72,100"),
-    )
-    .expect("reads");
-    let lender = app::import_rate_sheet(&f.store, &cli_actor(), &strict, now())
-        .await
-        .expect("imported")
-        .lender_id;
-    let customer = add_customer(&f.store, &customer_input()).await;
-    check(&f.store, &customer, licence(&[])).await;
-    let deal = loan_deal(&f.store, &customer).await;
-    let id = ready_application(
-        &f.store,
-        &Desk {
-            customer,
-            deal,
-            lender,
-        },
-    )
-    .await;
+    let strict = TEST_CSV
+        .replace("testbank,Test Bank", "strict,Strict Bank")
+        .replace("Gold,700,850,72,125", "Gold,700,850,72,100");
+    let d = Desk::builder(customer_input(), corolla())
+        .sanctions()
+        .rate_sheet(&strict)
+        .identity_check(licence(&[]))
+        .loan_deal()
+        .build_in(&f.store)
+        .await;
+    let id = ready_application(&f.store, &d).await;
     app::submit_application(&f.store, &cli_actor(), &id, now())
         .await
         .expect("submitted");
@@ -1398,7 +1183,13 @@ async fn a_counter_taken_brings_its_conditions_and_a_rework_starts_over() {
 async fn the_pipeline_and_analytics_count_a_hand_worked_desk() {
     use dealerdesk_services::application::analytics::{self, PipelineFilter};
     let f = fresh().await;
-    let d = desk(&f.store, true).await;
+    let d = Desk::builder(customer_input(), corolla())
+        .sanctions()
+        .rate_sheet(TEST_CSV)
+        .identity_check(licence(&[]))
+        .loan_deal()
+        .build_in(&f.store)
+        .await;
     let fiona = Actor::Staff(staff(&f.store, "fiona", Role::FinanceManager).await);
     let sam = Actor::Staff(staff(&f.store, "sam", Role::Sales).await);
     let submitted = ready_application(&f.store, &d).await;
@@ -1406,7 +1197,7 @@ async fn the_pipeline_and_analytics_count_a_hand_worked_desk() {
     let draft = app::create_application(
         &f.store,
         &cli_actor(),
-        &application_input(&d.deal, Some(d.lender.clone())),
+        &application_input(&d.deal().id, d.lender.clone()),
         now(),
     )
     .await
@@ -1485,7 +1276,7 @@ async fn the_pipeline_and_analytics_count_a_hand_worked_desk() {
     );
     assert_eq!(
         only(PipelineFilter {
-            lender_id: Some(d.lender.clone()),
+            lender_id: d.lender.clone(),
             age: Some("8-14".into()),
             ..Default::default()
         })

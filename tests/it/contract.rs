@@ -17,129 +17,12 @@ use dealerdesk_services::contract::{
     HOLDER_NOTICE, REG_M_BOX_TITLE,
 };
 use dealerdesk_services::customer;
-use dealerdesk_services::deal::{
-    self, DealInput, DealOptionInput, DealView, LeaseTerms, LoanTerms, OptionTerms,
-};
-use dealerdesk_services::vehicle::{self, VehicleCondition, VehicleInput};
-use dealerdesk_store::Store;
+use dealerdesk_services::deal;
 use serde_json::Value;
 
-use crate::support::{
-    cli_actor, code, customer_input, dd, fresh, json, now, raw_sql, staff, today,
-};
-
-pub(crate) fn loan_terms() -> LoanTerms {
-    LoanTerms {
-        price: "15995".into(),
-        addons: "995".into(),
-        taxes_fees: "1149.69".into(),
-        dealer_fees: "150".into(),
-        down: "2000".into(),
-        trade: "4000".into(),
-        payoff: "5500".into(),
-        rebate: "0".into(),
-        rate: "7.49".into(),
-        term: 60,
-        contract_date: "2026-11-25".into(),
-        first_payment: None,
-    }
-}
-
-fn lease_terms() -> LeaseTerms {
-    LeaseTerms {
-        agreed_value: "15995".into(),
-        capitalized_items: "695".into(),
-        cap_reduction: "2000".into(),
-        trade: "0".into(),
-        rebate: "500".into(),
-        residual: "9100".into(),
-        term: 36,
-        lease_rate: None,
-        money_factor: Some("0.00185".into()),
-        monthly_tax_rate: "6.25".into(),
-        security_deposit: "0".into(),
-        title_fee: "33".into(),
-        registration_fee: "75".into(),
-        acquisition_fee: "0".into(),
-        disposition_fee: "395".into(),
-        purchase_option_price: None,
-        excess_mileage_rate: Some("0.25".into()),
-        mileage_allowance_per_year: Some(12_000),
-    }
-}
-
-pub(crate) struct Desk {
-    pub(crate) f: crate::support::Fixture,
-    pub(crate) customer_id: String,
-    pub(crate) deal: DealView,
-}
-
-/// Maria, a used Corolla, and a deal with a loan (option 1, selected) and a lease (option 2).
-pub(crate) async fn desk() -> Desk {
-    let f = fresh().await;
-    dealerdesk_services::settings::apply(
-        &f.store,
-        &cli_actor(),
-        None,
-        Some("Lakeside Motors"),
-        now(),
-    )
-    .await
-    .expect("dealership name");
-    let c = customer::create(&f.store, &cli_actor(), &customer_input(), now(), today())
-        .await
-        .expect("customer");
-    let v = vehicle::add_vehicle(
-        &f.store,
-        &cli_actor(),
-        &VehicleInput {
-            vin: "2T1BURHE0JC014702".into(),
-            model_year: None,
-            make: "Toyota".into(),
-            model: "Corolla".into(),
-            trim: Some("LE".into()),
-            mileage: 41_250,
-            price: "15,995.00".into(),
-            condition: VehicleCondition::Used,
-            status: None,
-            acknowledge_check_digit: false,
-        },
-        now(),
-    )
-    .await
-    .expect("vehicle");
-    let deal = deal::save_deal(
-        &f.store,
-        &cli_actor(),
-        &DealInput {
-            customer_id: c.id.clone(),
-            vehicle_id: v.id,
-            salesperson: None,
-            status: None,
-            notes: None,
-            options: vec![
-                DealOptionInput {
-                    label: Some("60 months".into()),
-                    selected: true,
-                    terms: OptionTerms::Loan(loan_terms()),
-                },
-                DealOptionInput {
-                    label: Some("36 month lease".into()),
-                    selected: false,
-                    terms: OptionTerms::Lease(lease_terms()),
-                },
-            ],
-        },
-        now(),
-    )
-    .await
-    .expect("deal");
-    Desk {
-        f,
-        customer_id: c.id,
-        deal,
-    }
-}
+use crate::support::desk::{corolla, customer_input, Desk};
+use crate::support::pdf::{layout_text, line_with, pages_of, pdftotext, signature_png, squeezed};
+use crate::support::{cli_actor, code, count, dd, json, now, raw_sql, staff, today};
 
 fn usd(v: &Value) -> String {
     let s = v
@@ -148,27 +31,9 @@ fn usd(v: &Value) -> String {
     Money::parse_user(s).expect("stored money").to_string()
 }
 
-pub(crate) fn pdftotext(file: &Path, extra: &[&str]) -> String {
-    let o = Command::new("pdftotext")
-        .arg("-layout")
-        .args(extra)
-        .arg(file)
-        .arg("-")
-        .output()
-        .expect("run pdftotext");
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    String::from_utf8(o.stdout).expect("utf-8")
-}
-
-pub(crate) fn layout_text(dir: &Path, name: &str, bytes: &[u8]) -> String {
-    let p = dir.join(name);
-    std::fs::write(&p, bytes).expect("write pdf");
-    pdftotext(&p, &[])
-}
-
 /// The text in reading order (poppler's block detection): the paragraphs of each boxed cell
 /// stay together, where `-layout` interleaves the columns line by line.
-pub(crate) fn reading_text(file: &Path) -> String {
+fn reading_text(file: &Path) -> String {
     let o = Command::new("pdftotext")
         .arg(file)
         .arg("-")
@@ -178,41 +43,18 @@ pub(crate) fn reading_text(file: &Path) -> String {
     squeezed(&String::from_utf8(o.stdout).expect("utf-8"))
 }
 
-pub(crate) fn squeezed(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// The one line holding `label`, which must also hold `figure`.
-pub(crate) fn line_with<'a>(text: &'a str, label: &str, figure: &str) -> &'a str {
-    let line = text
-        .lines()
-        .find(|l| l.contains(label))
-        .unwrap_or_else(|| panic!("no line with {label:?} in\n{text}"));
-    assert!(
-        line.contains(figure),
-        "{label:?} shows {figure:?}: {line:?}"
-    );
-    line
-}
-
-pub(crate) fn pages_of(file: &Path) -> u32 {
-    let o = Command::new("pdfinfo").arg(file).output().expect("pdfinfo");
-    let info = String::from_utf8_lossy(&o.stdout).to_string();
-    assert!(info.contains("612 x 792 pts (letter)"), "{info}");
-    info.lines()
-        .find_map(|l| l.strip_prefix("Pages:"))
-        .and_then(|n| n.trim().parse().ok())
-        .expect("page count")
-}
-
 #[tokio::test]
 async fn every_figure_of_the_retail_installment_contract_is_the_stored_quote() {
-    let d = desk().await;
+    let d = Desk::builder(customer_input(), corolla())
+        .dealership_name("Lakeside Motors")
+        .loan_and_lease_deal()
+        .build()
+        .await;
     let finance = Actor::Staff(staff(&d.f.store, "fiona", Role::FinanceManager).await);
     let doc = contract::render_for_deal(
         &d.f.store,
         &finance,
-        &d.deal.id,
+        &d.deal().id,
         None,
         RenderMode::Original,
         now(),
@@ -228,7 +70,7 @@ async fn every_figure_of_the_retail_installment_contract_is_the_stored_quote() {
     let file = dir.path().join("risc.pdf");
     std::fs::write(&file, &doc.pdf).expect("write");
     let text = pdftotext(&file, &[]);
-    let q = &d.deal.options[0].quote;
+    let q = &d.deal().options[0].quote;
     let t = &q["disclosure"];
 
     // The federal box: all five figures side by side on one line, in the statutory order.
@@ -374,11 +216,15 @@ async fn every_figure_of_the_retail_installment_contract_is_the_stored_quote() {
 
 #[tokio::test]
 async fn the_lease_segregates_the_reg_m_disclosures_with_the_itemization_and_payment_calculation() {
-    let d = desk().await;
+    let d = Desk::builder(customer_input(), corolla())
+        .dealership_name("Lakeside Motors")
+        .loan_and_lease_deal()
+        .build()
+        .await;
     let doc = contract::render_for_deal(
         &d.f.store,
         &cli_actor(),
-        &d.deal.id,
+        &d.deal().id,
         Some(2),
         RenderMode::Original,
         now(),
@@ -389,7 +235,7 @@ async fn the_lease_segregates_the_reg_m_disclosures_with_the_itemization_and_pay
     let dir = tempfile::tempdir().expect("tempdir");
     let text = layout_text(dir.path(), "lease.pdf", &doc.pdf);
     let reading = reading_text(&dir.path().join("lease.pdf"));
-    let r = &d.deal.options[1].quote["disclosure"];
+    let r = &d.deal().options[1].quote["disclosure"];
     let g = &r["segregated"];
 
     // The segregated section (12 CFR 1013.3(a)(2): 1013.4(b)-(f)): from its title to the lease
@@ -527,29 +373,6 @@ async fn the_lease_segregates_the_reg_m_disclosures_with_the_itemization_and_pay
     assert!(flat.contains("Lessee: Maria Elena Gonzalez"));
 }
 
-/// A 240 × 60 drawn signature: a dark stroke on a transparent background.
-pub(crate) fn signature_png() -> Vec<u8> {
-    let (w, h) = (240u32, 60u32);
-    let mut rgba = vec![0u8; (w * h * 4) as usize];
-    for x in 10..230u32 {
-        let y = 30.0 + 18.0 * ((x as f32) / 17.0).sin();
-        for dy in 0..3u32 {
-            let yy = (y as u32 + dy).min(h - 1);
-            let i = ((yy * w + x) * 4) as usize;
-            rgba[i..i + 4].copy_from_slice(&[20, 20, 80, 255]);
-        }
-    }
-    let mut out = Vec::new();
-    {
-        let mut enc = png::Encoder::new(&mut out, w, h);
-        enc.set_color(png::ColorType::Rgba);
-        enc.set_depth(png::BitDepth::Eight);
-        let mut writer = enc.write_header().expect("png header");
-        writer.write_image_data(&rgba).expect("png data");
-    }
-    out
-}
-
 fn input_for_render() -> contract::ContractInput {
     contract::ContractInput {
         document_id: "01900000-0000-7000-8000-000000000001".into(),
@@ -582,8 +405,12 @@ fn input_for_render() -> contract::ContractInput {
 
 #[tokio::test]
 async fn the_same_input_gives_the_same_bytes_and_a_copy_says_copy_on_every_page() {
-    let d = desk().await;
-    for opt in &d.deal.options {
+    let d = Desk::builder(customer_input(), corolla())
+        .dealership_name("Lakeside Motors")
+        .loan_and_lease_deal()
+        .build()
+        .await;
+    for opt in &d.deal().options {
         let input = contract::ContractInput {
             quote_document: deal::canonical_json(&opt.quote),
             ..input_for_render()
@@ -619,9 +446,13 @@ async fn the_same_input_gives_the_same_bytes_and_a_copy_says_copy_on_every_page(
 
 #[tokio::test]
 async fn typed_signatures_are_drawn_into_their_fields_and_unknown_fields_are_refused() {
-    let d = desk().await;
+    let d = Desk::builder(customer_input(), corolla())
+        .dealership_name("Lakeside Motors")
+        .loan_and_lease_deal()
+        .build()
+        .await;
     let input = contract::ContractInput {
-        quote_document: deal::canonical_json(&d.deal.options[0].quote),
+        quote_document: deal::canonical_json(&d.deal().options[0].quote),
         ..input_for_render()
     };
     let sig = |id: &str, name: &str| AppliedSignature {
@@ -719,11 +550,15 @@ async fn typed_signatures_are_drawn_into_their_fields_and_unknown_fields_are_ref
 
 #[tokio::test]
 async fn a_tampered_stored_quote_or_a_missing_option_is_refused_and_nothing_is_stored() {
-    let d = desk().await;
+    let d = Desk::builder(customer_input(), corolla())
+        .dealership_name("Lakeside Motors")
+        .loan_and_lease_deal()
+        .build()
+        .await;
     let e = contract::render_for_deal(
         &d.f.store,
         &cli_actor(),
-        &d.deal.id,
+        &d.deal().id,
         Some(3),
         RenderMode::Original,
         now(),
@@ -748,14 +583,14 @@ async fn a_tampered_stored_quote_or_a_missing_option_is_refused_and_nothing_is_s
         &d.f.db_path(),
         &format!(
             "UPDATE deal_option SET quote_json = replace(quote_json, '\"amount_financed\":\"', '\"amount_financed\":\"1') WHERE deal_id = '{}' AND position = 1",
-            d.deal.id
+            d.deal().id
         ),
     )
     .await;
     let e = contract::render_for_deal(
         &d.f.store,
         &cli_actor(),
-        &d.deal.id,
+        &d.deal().id,
         Some(1),
         RenderMode::Original,
         now(),
@@ -773,7 +608,7 @@ async fn a_tampered_stored_quote_or_a_missing_option_is_refused_and_nothing_is_s
     contract::render_for_deal(
         &d.f.store,
         &cli_actor(),
-        &d.deal.id,
+        &d.deal().id,
         Some(2),
         RenderMode::Original,
         now(),
@@ -782,21 +617,18 @@ async fn a_tampered_stored_quote_or_a_missing_option_is_refused_and_nothing_is_s
     .expect("the lease is intact");
 }
 
-pub(crate) async fn count(store: &Store, sql: &str) -> i64 {
-    sqlx::query_scalar(sql)
-        .fetch_one(store.pool())
-        .await
-        .expect("count")
-}
-
 #[tokio::test]
 async fn verify_knows_exactly_the_bytes_on_record_and_signed_documents_cannot_change() {
-    let d = desk().await;
+    let d = Desk::builder(customer_input(), corolla())
+        .dealership_name("Lakeside Motors")
+        .loan_and_lease_deal()
+        .build()
+        .await;
     let sales = Actor::Staff(staff(&d.f.store, "sam", Role::Sales).await);
     let e = contract::render_for_deal(
         &d.f.store,
         &sales,
-        &d.deal.id,
+        &d.deal().id,
         None,
         RenderMode::Original,
         now(),
@@ -807,7 +639,7 @@ async fn verify_knows_exactly_the_bytes_on_record_and_signed_documents_cannot_ch
     let copy = contract::render_for_deal(
         &d.f.store,
         &sales,
-        &d.deal.id,
+        &d.deal().id,
         None,
         RenderMode::Copy,
         now(),
@@ -819,7 +651,7 @@ async fn verify_knows_exactly_the_bytes_on_record_and_signed_documents_cannot_ch
     let first = contract::render_for_deal(
         &d.f.store,
         &cli_actor(),
-        &d.deal.id,
+        &d.deal().id,
         None,
         RenderMode::Original,
         now(),
@@ -829,7 +661,7 @@ async fn verify_knows_exactly_the_bytes_on_record_and_signed_documents_cannot_ch
     let second = contract::render_for_deal(
         &d.f.store,
         &cli_actor(),
-        &d.deal.id,
+        &d.deal().id,
         None,
         RenderMode::Original,
         now(),
@@ -916,7 +748,7 @@ async fn verify_knows_exactly_the_bytes_on_record_and_signed_documents_cannot_ch
     let e = contract::render_for_deal(
         &d.f.store,
         &cli_actor(),
-        &d.deal.id,
+        &d.deal().id,
         None,
         RenderMode::Original,
         now(),
@@ -928,7 +760,11 @@ async fn verify_knows_exactly_the_bytes_on_record_and_signed_documents_cannot_ch
 
 #[tokio::test]
 async fn a_co_applicant_on_the_deals_application_is_the_co_buyer() {
-    let d = desk().await;
+    let d = Desk::builder(customer_input(), corolla())
+        .dealership_name("Lakeside Motors")
+        .loan_and_lease_deal()
+        .build()
+        .await;
     let mut spouse = customer_input();
     spouse.given_name = "Luis".into();
     spouse.middle_name = None;
@@ -943,7 +779,7 @@ async fn a_co_applicant_on_the_deals_application_is_the_co_buyer() {
         &d.f.store,
         &cli_actor(),
         &ApplicationInput {
-            deal_id: d.deal.id.clone(),
+            deal_id: d.deal().id.clone(),
             intent: Intent::Joint,
             co_applicant_id: Some(co),
             residences: vec![
@@ -982,7 +818,7 @@ async fn a_co_applicant_on_the_deals_application_is_the_co_buyer() {
     let doc = contract::render_for_deal(
         &d.f.store,
         &cli_actor(),
-        &d.deal.id,
+        &d.deal().id,
         None,
         RenderMode::Original,
         now(),
@@ -1013,9 +849,13 @@ async fn a_co_applicant_on_the_deals_application_is_the_co_buyer() {
 
 #[tokio::test]
 async fn the_cli_renders_a_contract_and_verifies_the_file() {
-    let d = desk().await;
+    let d = Desk::builder(customer_input(), corolla())
+        .dealership_name("Lakeside Motors")
+        .loan_and_lease_deal()
+        .build()
+        .await;
     let db = d.f.db_path();
-    let deal_id = d.deal.id.clone();
+    let deal_id = d.deal().id.clone();
     let out = d.f.dir.path().join("contract.pdf");
     let copy = d.f.dir.path().join("copy.pdf");
     d.f.store.close().await;
@@ -1106,13 +946,17 @@ async fn the_signing_ceremony_consents_signs_in_order_with_intent_and_seals_a_ve
     use dealerdesk_services::contract::sign::{
         self, ConsentInput, SignInput, ESIGN_DISCLOSURE_VERSION,
     };
-    let d = desk().await;
+    let d = Desk::builder(customer_input(), corolla())
+        .dealership_name("Lakeside Motors")
+        .loan_and_lease_deal()
+        .build()
+        .await;
     let fiona = Actor::Staff(staff(&d.f.store, "fiona", Role::FinanceManager).await);
     let sam = Actor::Staff(staff(&d.f.store, "sam", Role::Sales).await);
     let draft = contract::render_for_deal(
         &d.f.store,
         &fiona,
-        &d.deal.id,
+        &d.deal().id,
         None,
         RenderMode::Original,
         now(),
@@ -1315,7 +1159,7 @@ async fn the_signing_ceremony_consents_signs_in_order_with_intent_and_seals_a_ve
     let e = contract::render_for_deal(
         &d.f.store,
         &fiona,
-        &d.deal.id,
+        &d.deal().id,
         None,
         RenderMode::Original,
         at(12),
@@ -1323,10 +1167,16 @@ async fn the_signing_ceremony_consents_signs_in_order_with_intent_and_seals_a_ve
     .await
     .expect_err("a signed contract is not printed again as an original");
     assert!(matches!(e, ContractError::AlreadySigned { .. }));
-    let copy =
-        contract::render_for_deal(&d.f.store, &sam, &d.deal.id, None, RenderMode::Copy, at(12))
-            .await
-            .expect("a copy is fine");
+    let copy = contract::render_for_deal(
+        &d.f.store,
+        &sam,
+        &d.deal().id,
+        None,
+        RenderMode::Copy,
+        at(12),
+    )
+    .await
+    .expect("a copy is fine");
     assert!(!copy.record.authoritative);
 
     // A copy of the signed contract: signatures and certificate, COPY on every page.
@@ -1358,9 +1208,13 @@ async fn the_signing_ceremony_consents_signs_in_order_with_intent_and_seals_a_ve
 
 #[tokio::test]
 async fn the_cli_runs_a_whole_ceremony_and_verify_says_signed() {
-    let d = desk().await;
+    let d = Desk::builder(customer_input(), corolla())
+        .dealership_name("Lakeside Motors")
+        .loan_and_lease_deal()
+        .build()
+        .await;
     let db = d.f.db_path();
-    let deal_id = d.deal.id.clone();
+    let deal_id = d.deal().id.clone();
     let dir = d.f.dir.path().to_path_buf();
     let png = dir.join("sig.png");
     std::fs::write(&png, signature_png()).expect("png");

@@ -1,7 +1,8 @@
 use dealerdesk_services::auth::{Actor, Role};
 use dealerdesk_services::customer::{self, CustomerError, CustomerUpdate, PiiField};
 
-use crate::support::{cli_actor, customer_input, fresh, now, staff, today};
+use crate::support::desk::customer_input;
+use crate::support::{cli_actor, fresh, now, staff, today};
 
 fn update_from_input() -> CustomerUpdate {
     let i = customer_input();

@@ -2,15 +2,13 @@
 //! audit and journal rows, options recomputed from their terms, usury caps by state, and the
 //! CLI's JSON shape.
 
-use crate::support::{
-    cli_actor, code, customer_input, dd, dd_input, fresh, json, now, staff, today,
-};
+use crate::support::desk::{customer_input, Desk};
+use crate::support::{cli_actor, code, dd, dd_input, fresh, json, now, staff, today};
 use dealerdesk_rules::finance::lease::{self, LeaseInput, LeasePricing};
 use dealerdesk_rules::finance::loan::{self, LoanInput};
 use dealerdesk_rules::finance::Limits;
 use dealerdesk_rules::money::{Money, Rate};
 use dealerdesk_services::auth::{Actor, Role};
-use dealerdesk_services::customer;
 use dealerdesk_services::deal::{
     self, DealError, DealFilter, DealInput, DealOptionInput, DealStatus, LeaseTerms, LoanTerms,
     OptionKind, OptionTerms,
@@ -288,27 +286,6 @@ async fn bad_vins_duplicates_and_check_digits_are_refused_without_writing() {
     assert!(detail.contains("check digit acknowledged"), "{detail}");
 }
 
-struct Desk {
-    f: crate::support::Fixture,
-    customer_id: String,
-    vehicle_id: String,
-}
-
-async fn desk() -> Desk {
-    let f = fresh().await;
-    let c = customer::create(&f.store, &cli_actor(), &customer_input(), now(), today())
-        .await
-        .expect("customer");
-    let v = vehicle::add_vehicle(&f.store, &cli_actor(), &camry(), now())
-        .await
-        .expect("vehicle");
-    Desk {
-        f,
-        customer_id: c.id,
-        vehicle_id: v.id,
-    }
-}
-
 fn loan_terms(rate: &str) -> LoanTerms {
     LoanTerms {
         price: "15995".into(),
@@ -381,7 +358,7 @@ fn two_options() -> Vec<DealOptionInput> {
 
 #[tokio::test]
 async fn a_saved_deal_stores_a_fresh_quote_of_each_option_with_its_hash() {
-    let d = desk().await;
+    let d = Desk::builder(customer_input(), camry()).build().await;
     let store = &d.f.store;
     let sam = Actor::Staff(staff(store, "sam", Role::Sales).await);
     let saved = deal::save_deal(store, &sam, &deal_input(&d, two_options()), now())
@@ -542,7 +519,7 @@ async fn a_saved_deal_stores_a_fresh_quote_of_each_option_with_its_hash() {
 
 #[tokio::test]
 async fn figures_sent_by_a_screen_are_ignored_and_recomputed() {
-    let d = desk().await;
+    let d = Desk::builder(customer_input(), camry()).build().await;
     let store = &d.f.store;
     let mut raw = serde_json::to_value(deal_input(&d, two_options())).expect("json");
     // A tampered UI sends its own figures alongside the terms.
@@ -571,7 +548,7 @@ async fn figures_sent_by_a_screen_are_ignored_and_recomputed() {
 
 #[tokio::test]
 async fn the_usury_cap_of_the_customers_state_is_a_field_error() {
-    let d = desk().await;
+    let d = Desk::builder(customer_input(), camry()).build().await;
     let store = &d.f.store;
     let admin = Actor::Staff(staff(store, "avery", Role::Admin).await);
     let sales = Actor::Staff(staff(store, "sam", Role::Sales).await);
@@ -662,7 +639,7 @@ async fn the_usury_cap_of_the_customers_state_is_a_field_error() {
 
 #[tokio::test]
 async fn unknown_references_and_bad_structures_are_refused_without_writing() {
-    let d = desk().await;
+    let d = Desk::builder(customer_input(), camry()).build().await;
     let store = &d.f.store;
     let before = footprint(store).await;
     let actor = cli_actor();
@@ -766,7 +743,7 @@ async fn unknown_references_and_bad_structures_are_refused_without_writing() {
 
 #[tokio::test]
 async fn an_update_reprices_the_options_and_a_sale_marks_the_vehicle_sold() {
-    let d = desk().await;
+    let d = Desk::builder(customer_input(), camry()).build().await;
     let store = &d.f.store;
     let actor = cli_actor();
     let saved = deal::save_deal(store, &actor, &deal_input(&d, two_options()), now())
@@ -1081,7 +1058,7 @@ fn deal_save_reads_json_prices_it_again_and_names_the_field_at_fault() {
 /// migration on open and keeps its data.
 #[tokio::test]
 async fn the_deals_migration_upgrades_a_database_of_the_previous_release() {
-    let d = desk().await;
+    let d = Desk::builder(customer_input(), camry()).build().await;
     let path = d.f.db_path();
     d.f.store.clone().close().await;
     crate::support::raw_sql(

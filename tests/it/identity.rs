@@ -23,7 +23,7 @@ fn read(name: &str) -> Vec<u8> {
 }
 
 async fn import_fixture(store: &dealerdesk_store::Store) -> sanctions::ImportSummary {
-    crate::support::import_ofac_fixture(store).await
+    crate::support::desk::import_ofac_fixture(store).await
 }
 
 async fn count(store: &dealerdesk_store::Store, table: &str) -> i64 {
@@ -528,7 +528,8 @@ use dealerdesk_services::identity::verification::{
     IdentityError, RuleStatus, VerificationStatus, VerificationView,
 };
 
-use crate::support::{customer_input, staff, today};
+use crate::support::desk::customer_input;
+use crate::support::{staff, today};
 
 /// Maria Elena Gonzalez's Texas licence, as `customer_input()` has her; `changes` replace
 /// elements by id.

@@ -23,8 +23,9 @@ use dealerdesk_services::customer;
 use dealerdesk_store::crypto::sha256_hex;
 use dealerdesk_store::Store;
 
-use crate::contract::{count, desk, layout_text, pages_of, pdftotext, squeezed, Desk};
-use crate::support::{cli_actor, code, customer_input, dd, json, now, raw_sql, staff, today};
+use crate::support::desk::{corolla, customer_input, decide, ready, Desk, TEST_CSV};
+use crate::support::pdf::{layout_text, line_with, pages_of, pdftotext, signature_png, squeezed};
+use crate::support::{cli_actor, code, count, dd, json, now, raw_sql, staff, today};
 
 fn money(s: &str) -> String {
     Money::parse_user(s).expect("money").to_string()
@@ -104,12 +105,16 @@ async fn spouse(d: &Desk) -> String {
 
 /// A deal with an application (joint when `joint`), consent recorded unless `consent` is false.
 async fn with_application(joint: bool, consent: bool) -> (Desk, String) {
-    let d = desk().await;
+    let d = Desk::builder(customer_input(), corolla())
+        .dealership_name("Lakeside Motors")
+        .loan_and_lease_deal()
+        .build()
+        .await;
     let co = if joint { Some(spouse(&d).await) } else { None };
     let a = app::create_application(
         &d.f.store,
         &cli_actor(),
-        &application_input(&d.deal.id, co),
+        &application_input(&d.deal().id, co),
         now(),
     )
     .await
@@ -215,21 +220,21 @@ async fn the_credit_application_prints_every_figure_and_the_exact_consent_text()
         } else {
             money(figure)
         };
-        crate::contract::line_with(&text, label, &shown);
+        line_with(&text, label, &shown);
     }
     let opt = d
-        .deal
+        .deal()
         .options
         .iter()
         .find(|o| o.selected)
         .expect("selected");
-    crate::contract::line_with(
+    line_with(
         &text,
         "Amount financed",
         &money(opt.amount_financed.as_deref().expect("loan")),
     );
-    crate::contract::line_with(&text, "Monthly payment", &money(&opt.monthly_payment));
-    crate::contract::line_with(
+    line_with(&text, "Monthly payment", &money(&opt.monthly_payment));
+    line_with(
         &text,
         "Annual percentage rate",
         &format!("{} %", opt.apr.as_deref().expect("apr")),
@@ -357,7 +362,7 @@ async fn the_credit_application_is_signed_through_the_contract_ceremony_and_veri
         &id,
         &SignInput {
             mark: SignatureMark::Drawn {
-                png: crate::contract::signature_png(),
+                png: signature_png(),
             },
             ..sign_as("co_applicant-sign", "Luis Gonzalez")
         },
@@ -444,7 +449,7 @@ async fn the_credit_application_is_signed_through_the_contract_ceremony_and_veri
     let c = contract::render_for_deal(
         &d.f.store,
         &fiona,
-        &d.deal.id,
+        &d.deal().id,
         None,
         RenderMode::Original,
         at(7),
@@ -467,7 +472,7 @@ async fn sealed_contract(d: &Desk, fiona: &Actor) -> contract::RenderedDocument 
     let draft = contract::render_for_deal(
         &d.f.store,
         fiona,
-        &d.deal.id,
+        &d.deal().id,
         None,
         RenderMode::Original,
         now(),
@@ -570,7 +575,7 @@ async fn the_jacket_holds_the_contract_the_application_and_their_certificates_st
         .expect("sealed");
 
     let started = std::time::Instant::now();
-    let j = jacket::jacket_for_deal(&d.f.store, &sam, &d.deal.id, now())
+    let j = jacket::jacket_for_deal(&d.f.store, &sam, &d.deal().id, now())
         .await
         .expect("a salesperson prints the jacket");
     eprintln!(
@@ -666,7 +671,7 @@ async fn the_jacket_holds_the_contract_the_application_and_their_certificates_st
         .expect_err("no copy of a copy");
     assert_eq!(e.field(), Some("document_id"));
     // The original contract is still the authoritative one.
-    let docs = contract::list_for_deal(&d.f.store, &d.deal.id)
+    let docs = contract::list_for_deal(&d.f.store, &d.deal().id)
         .await
         .expect("list");
     assert_eq!(
@@ -684,14 +689,14 @@ async fn a_jacket_without_a_signed_application_prints_it_afresh_or_says_what_is_
     let draft = contract::render_for_deal(
         &d.f.store,
         &fiona,
-        &d.deal.id,
+        &d.deal().id,
         None,
         RenderMode::Original,
         now(),
     )
     .await
     .expect("contract");
-    let j = jacket::jacket_for_deal(&d.f.store, &fiona, &d.deal.id, now())
+    let j = jacket::jacket_for_deal(&d.f.store, &fiona, &d.deal().id, now())
         .await
         .expect("jacket");
     assert_eq!(j.parts.len(), 2);
@@ -706,14 +711,14 @@ async fn a_jacket_without_a_signed_application_prints_it_afresh_or_says_what_is_
     contract::render_for_deal(
         &d2.f.store,
         &fiona_of(&d2).await,
-        &d2.deal.id,
+        &d2.deal().id,
         None,
         RenderMode::Original,
         now(),
     )
     .await
     .expect("contract");
-    let j = jacket::jacket_for_deal(&d2.f.store, &cli_actor(), &d2.deal.id, now())
+    let j = jacket::jacket_for_deal(&d2.f.store, &cli_actor(), &d2.deal().id, now())
         .await
         .expect("jacket");
     assert_eq!(j.parts.len(), 1);
@@ -751,7 +756,7 @@ async fn the_same_input_gives_the_same_bytes() {
     contract::render_for_deal(
         &d.f.store,
         &cli_actor(),
-        &d.deal.id,
+        &d.deal().id,
         None,
         RenderMode::Original,
         now(),
@@ -761,7 +766,7 @@ async fn the_same_input_gives_the_same_bytes() {
     let j1 = jacket::jacket_input(
         &d.f.store,
         &cli_actor(),
-        &d.deal.id,
+        &d.deal().id,
         "jacket-1",
         "J1",
         now(),
@@ -771,7 +776,7 @@ async fn the_same_input_gives_the_same_bytes() {
     let j2 = jacket::jacket_input(
         &d.f.store,
         &cli_actor(),
-        &d.deal.id,
+        &d.deal().id,
         "jacket-1",
         "J1",
         now(),
@@ -854,7 +859,7 @@ async fn bad_input_gives_typed_errors_and_stores_nothing() {
             .await
             .expect_err("no consent, no copy either");
     assert_eq!(e.field(), Some("consent"));
-    let e = jacket::jacket_for_deal(&d.f.store, &sam, &d.deal.id, now())
+    let e = jacket::jacket_for_deal(&d.f.store, &sam, &d.deal().id, now())
         .await
         .expect_err("no contract yet");
     assert!(
@@ -890,7 +895,11 @@ async fn bad_input_gives_typed_errors_and_stores_nothing() {
 /// still cannot be changed or deleted, and the new kinds are accepted.
 #[tokio::test]
 async fn the_table_rebuild_keeps_signed_contracts_of_an_older_database() {
-    let d = desk().await;
+    let d = Desk::builder(customer_input(), corolla())
+        .dealership_name("Lakeside Motors")
+        .loan_and_lease_deal()
+        .build()
+        .await;
     let fiona = fiona_of(&d).await;
     let sealed = sealed_contract(&d, &fiona).await;
     let events = count(&d.f.store, "SELECT COUNT(*) FROM contract_signing_event").await;
@@ -991,7 +1000,7 @@ async fn the_table_rebuild_keeps_signed_contracts_of_an_older_database() {
 async fn the_cli_renders_the_application_and_prints_the_jacket() {
     let (d, app_id) = with_application(false, true).await;
     let db = d.f.db_path();
-    let deal_id = d.deal.id.clone();
+    let deal_id = d.deal().id.clone();
     d.f.store.close().await;
     let dir = tempfile::tempdir().expect("tempdir");
     let a = dir.path().join("application.pdf");
@@ -1090,9 +1099,9 @@ async fn the_cli_renders_the_application_and_prints_the_jacket() {
 
 #[tokio::test]
 async fn the_jacket_carries_the_adverse_action_notice_of_a_declined_application() {
-    let (f, app_id) = crate::adverse::ready(crate::application::TEST_CSV, 540).await;
+    let (f, app_id) = ready(TEST_CSV, 540).await;
     assert_eq!(
-        crate::adverse::decide(&f.store, &app_id, now()).await,
+        decide(&f.store, &app_id, now()).await,
         app::ApplicationState::Declined
     );
     let deal_id = app::get_application(&f.store, &cli_actor(), &app_id, now())
@@ -1167,7 +1176,7 @@ async fn save_as_writes_a_recorded_copy_where_asked_and_refuses_a_bad_path() {
             .ends_with("-copy.pdf")
     );
 
-    let j = jacket::jacket_for_deal(&d.f.store, &cli_actor(), &d.deal.id, now())
+    let j = jacket::jacket_for_deal(&d.f.store, &cli_actor(), &d.deal().id, now())
         .await
         .expect("jacket");
     let saved = contract::export::save_document_as(

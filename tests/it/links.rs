@@ -8,26 +8,14 @@ use dealerdesk_portal::{LinkLimiter, RedeemWriter};
 use dealerdesk_services::auth::{Actor, Role};
 use dealerdesk_services::customer;
 use dealerdesk_services::links::{
-    self, IssueLink, KnowledgeAnswer, LinkError, LinkPurpose, LinkState, PurposeTtl, RedeemRequest,
+    self, KnowledgeAnswer, LinkError, LinkPurpose, LinkState, PurposeTtl, RedeemRequest,
 };
 use dealerdesk_store::audit::{self, AuditFilter};
 use dealerdesk_store::Store;
 
-use crate::support::{cli_actor, customer_input, dd, fresh, now, staff, today};
-
-/// Links are issued only for verified customers: this one was checked and came out verified.
-pub async fn customer_id(store: &Store) -> String {
-    crate::support::verified_customer(store).await
-}
-
-pub fn issue_input(customer_id: &str, purpose: LinkPurpose) -> IssueLink {
-    IssueLink {
-        customer_id: customer_id.to_string(),
-        purpose,
-        ttl_minutes: None,
-        application_id: None,
-    }
-}
+use crate::support::desk::customer_input;
+use crate::support::links::{customer_id, issue_input};
+use crate::support::{cli_actor, dd, fresh, now, staff, today};
 
 pub fn right_answer() -> KnowledgeAnswer {
     KnowledgeAnswer {

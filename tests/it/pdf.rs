@@ -244,7 +244,8 @@ fn the_printed_qr_code_scans_back_to_the_url() {
 
 #[tokio::test]
 async fn the_cli_writes_the_handout_when_issuing() {
-    use crate::support::{cli_actor, code, json, verified_customer};
+    use crate::support::desk::verified_customer;
+    use crate::support::{cli_actor, code, json};
     let f = fresh().await;
     let cid = verified_customer(&f.store).await;
     dealerdesk_services::settings::apply(

@@ -1,125 +1,15 @@
 //! The customer portal over real HTTP (in process, 127.0.0.1, an ephemeral port).
 
-use std::sync::Arc;
-
 use chrono::Duration;
-use dealerdesk_portal::{LinkLimiter, PortalConfig};
+use dealerdesk_portal::LinkLimiter;
 use dealerdesk_services::links::{self, LinkPurpose, LinkState};
 use dealerdesk_store::Store;
-use reqwest::header::{HeaderMap, LOCATION, SET_COOKIE};
+use reqwest::header::{LOCATION, SET_COOKIE};
 use reqwest::StatusCode;
 
-use crate::links::{customer_id, issue_input};
+use crate::support::links::{customer_id, issue_input};
+use crate::support::web::{csrf_in, set_cookie, start};
 use crate::support::{cli_actor, fresh, now};
-
-pub(crate) struct Server {
-    pub(crate) base: String,
-    pub(crate) client: reqwest::Client,
-    _stop: tokio::sync::oneshot::Sender<()>,
-}
-
-pub(crate) async fn start(store: &Store, limiter: LinkLimiter) -> Server {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let cfg = PortalConfig {
-        base_url: format!("http://{addr}"),
-        secure_cookies: false,
-        dealership: "Lakeside Motors".into(),
-        limiter,
-        clock: Arc::new(now),
-    };
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(dealerdesk_portal::serve(
-        store.clone(),
-        cfg,
-        listener,
-        async move {
-            let _ = stopped.await;
-        },
-    ));
-    Server {
-        base: format!("http://{addr}"),
-        client: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client"),
-        _stop: stop,
-    }
-}
-
-pub(crate) fn set_cookie(h: &HeaderMap, name: &str) -> Option<(String, String)> {
-    h.get_all(SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with(&format!("{name}=")))
-        .map(|v| {
-            let value = v[name.len() + 1..]
-                .split(';')
-                .next()
-                .unwrap_or("")
-                .to_string();
-            (value, v.to_string())
-        })
-}
-
-pub(crate) fn csrf_in(body: &str) -> String {
-    let start = body.find("name=\"csrf\" value=\"").expect("csrf field") + 19;
-    body[start..].split('"').next().expect("value").to_string()
-}
-
-impl Server {
-    pub(crate) async fn get(&self, path: &str, cookie: Option<&str>) -> reqwest::Response {
-        let mut r = self.client.get(format!("{}{path}", self.base));
-        if let Some(c) = cookie {
-            r = r.header("cookie", c);
-        }
-        r.send().await.expect("GET")
-    }
-    pub(crate) async fn post(
-        &self,
-        path: &str,
-        cookie: &str,
-        form: &[(&str, &str)],
-    ) -> reqwest::Response {
-        self.client
-            .post(format!("{}{path}", self.base))
-            .header("cookie", cookie)
-            .form(form)
-            .send()
-            .await
-            .expect("POST")
-    }
-
-    /// Open → knowledge check → the portal session cookie.
-    pub(crate) async fn redeem(&self, token: &str) -> String {
-        let r = self.get(&format!("/l/{token}"), None).await;
-        assert_eq!(r.status(), StatusCode::SEE_OTHER);
-        let (link, _) = set_cookie(r.headers(), "dd_link").expect("link cookie");
-        let cookie = format!("dd_link={link}");
-        let body = self
-            .get("/verify", Some(&cookie))
-            .await
-            .text()
-            .await
-            .expect("body");
-        let r = self
-            .post(
-                "/verify",
-                &cookie,
-                &[
-                    ("csrf", &csrf_in(&body)),
-                    ("dob", "03/09/1984"),
-                    ("zip", "75201"),
-                ],
-            )
-            .await;
-        assert_eq!(r.status(), StatusCode::SEE_OTHER);
-        let (session, _) = set_cookie(r.headers(), "dd_portal").expect("session cookie");
-        format!("dd_portal={session}")
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn onboarding_open_check_password_totp_confirmation() {

@@ -16,10 +16,10 @@ use dealerdesk_store::Store;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::browser::{chromium, serve, Browser};
-use crate::links::issue_input;
-use crate::portal::{csrf_in, start};
-use crate::support::{cli_actor, fresh, now, staff, verified_customer, Fixture};
+use crate::support::desk::{customer_input, loan_terms, verified_customer};
+use crate::support::links::issue_input;
+use crate::support::web::{chromium, csrf_in, serve, start, Browser, Server};
+use crate::support::{cli_actor, fresh, now, staff, Fixture};
 
 struct Signing {
     f: Fixture,
@@ -95,7 +95,7 @@ async fn deal_for(store: &Store, customer_id: &str, vin: &str) -> String {
             options: vec![DealOptionInput {
                 label: Some("60 months".into()),
                 selected: true,
-                terms: OptionTerms::Loan(crate::contract::loan_terms()),
+                terms: OptionTerms::Loan(loan_terms()),
             }],
         },
         now(),
@@ -110,7 +110,7 @@ async fn other_verified_customer(store: &Store) -> String {
     use dealerdesk_services::identity::verification::{
         self, CheckInput, CheckOutcome, DocumentType,
     };
-    let mut input = crate::support::customer_input();
+    let mut input = customer_input();
     input.given_name = "James".into();
     input.middle_name = None;
     input.family_name = "Okafor".into();
@@ -168,7 +168,7 @@ async fn buyer_field_ids(store: &Store, document_id: &str) -> Vec<String> {
 }
 
 async fn post_form(
-    s: &crate::portal::Server,
+    s: &Server,
     cookie: &str,
     path: &str,
     form: Vec<(String, String)>,

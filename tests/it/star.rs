@@ -12,10 +12,11 @@ use dealerdesk_services::application::{self as app, ApplicationFilter, Applicati
 use dealerdesk_services::auth::{Actor, Role};
 use dealerdesk_store::Store;
 
-use crate::application::{
-    add_customer, application_input, consent, count, desk, ready_application, Desk, TEST_CSV,
+use crate::support::desk::{
+    add_customer, application_input, consent, corolla, customer_input, licence, ready_application,
+    Desk, TEST_CSV,
 };
-use crate::support::{cli_actor, code, customer_input, dd, fresh, json, now, staff, today};
+use crate::support::{cli_actor, code, dd, fresh, json, now, rows, staff, today};
 
 // ----- the validator -------------------------------------------------------------------------
 
@@ -216,8 +217,14 @@ fn later() -> DateTime<Utc> {
 }
 
 /// A verified applicant's application, submitted to the test lender.
-async fn submitted(store: &Store) -> (Desk, String) {
-    let d = desk(store, true).await;
+async fn submitted(store: &Store) -> (Desk<()>, String) {
+    let d = Desk::builder(customer_input(), corolla())
+        .sanctions()
+        .rate_sheet(TEST_CSV)
+        .identity_check(licence(&[]))
+        .loan_deal()
+        .build_in(store)
+        .await;
     let id = ready_application(store, &d).await;
     app::submit_application(store, &cli_actor(), &id, now())
         .await
@@ -240,9 +247,9 @@ async fn snapshot(store: &Store) -> Snapshot {
             .fetch_all(store.pool())
             .await
             .expect("states"),
-        decisions: count(store, "application_decision").await,
-        stipulations: count(store, "stipulation").await,
-        history: count(store, "application_history").await,
+        decisions: rows(store, "application_decision").await,
+        stipulations: rows(store, "stipulation").await,
+        history: rows(store, "application_history").await,
         outbox: sqlx::query_scalar("SELECT status FROM lender_outbox ORDER BY id")
             .fetch_all(store.pool())
             .await
@@ -264,7 +271,13 @@ async fn audit_text(store: &Store) -> String {
 #[tokio::test]
 async fn a_full_joint_application_exports_schema_valid_star_xml_audited_without_pii() {
     let f = fresh().await;
-    let d = desk(&f.store, true).await;
+    let d = Desk::builder(customer_input(), corolla())
+        .sanctions()
+        .rate_sheet(TEST_CSV)
+        .identity_check(licence(&[]))
+        .loan_deal()
+        .build_in(&f.store)
+        .await;
     let mut spouse = customer_input();
     spouse.given_name = "Seán".into();
     spouse.middle_name = None;
@@ -275,7 +288,7 @@ async fn a_full_joint_application_exports_schema_valid_star_xml_audited_without_
     spouse.email = Some("sean@example.com".into());
     spouse.employer = Some("Smith & Wesson <Tools>".into());
     let co = add_customer(&f.store, &spouse).await;
-    let mut input = application_input(&d.deal, Some(d.lender.clone()));
+    let mut input = application_input(&d.deal().id, d.lender.clone());
     input.intent = Intent::Joint;
     input.co_applicant_id = Some(co.clone());
     input.co_applicant_income = Some("3,100.00".into());
@@ -333,7 +346,7 @@ async fn a_full_joint_application_exports_schema_valid_star_xml_audited_without_
         assert!(doc.contains(part), "{part} missing:\n{doc}");
     }
     // an individual draft with no lender chosen yet and no other income still validates
-    let mut bare = application_input(&d.deal, None);
+    let mut bare = application_input(&d.deal().id, None);
     bare.other_income.clear();
     bare.references.clear();
     let b = app::create_application(&f.store, &cli_actor(), &bare, now())
@@ -660,7 +673,7 @@ async fn bad_files_unknown_applications_and_wrong_states_store_nothing() {
             ),
         ),
     ];
-    let before_audit = count(&f.store, "audit_log").await;
+    let before_audit = rows(&f.store, "audit_log").await;
     for (what, file) in &cases {
         let e = star::import_decision_xml(&f.store, &cli_actor(), file, later())
             .await
@@ -680,13 +693,13 @@ async fn bad_files_unknown_applications_and_wrong_states_store_nothing() {
     }
     // each refusal is audited (and nothing else is written)
     assert_eq!(
-        count(&f.store, "audit_log").await,
+        rows(&f.store, "audit_log").await,
         before_audit + i64::try_from(cases.len()).unwrap_or(0)
     );
 
     // a ready (not submitted) application
     let other = {
-        let mut input = application_input(&d.deal, Some(d.lender.clone()));
+        let mut input = application_input(&d.deal().id, d.lender.clone());
         input.credit_score = Some(700);
         let a = app::create_application(&f.store, &cli_actor(), &input, now())
             .await
