@@ -385,12 +385,7 @@ fn unmet(e: Result<app::SubmitReceipt, ApplicationError>) -> Vec<Unmet> {
 async fn submission_is_blocked_by_each_unmet_precondition() {
     // unverified identity, no consent, no lender
     let f = fresh().await;
-    let d = Desk::builder(customer_input(), corolla())
-        .sanctions()
-        .rate_sheet(TEST_CSV)
-        .loan_deal()
-        .build_in(&f.store)
-        .await;
+    let d = Desk::applicant(false).build_in(&f.store).await;
     let a = app::create_application(
         &f.store,
         &cli_actor(),
@@ -427,13 +422,7 @@ async fn submission_is_blocked_by_each_unmet_precondition() {
 
     // verified identity and a lender, but no consent: only the consent is missing
     let f = fresh().await;
-    let d = Desk::builder(customer_input(), corolla())
-        .sanctions()
-        .rate_sheet(TEST_CSV)
-        .identity_check(licence(&[]))
-        .loan_deal()
-        .build_in(&f.store)
-        .await;
+    let d = Desk::applicant(true).build_in(&f.store).await;
     let a = app::create_application(
         &f.store,
         &cli_actor(),
@@ -457,12 +446,7 @@ async fn submission_is_blocked_by_each_unmet_precondition() {
 
     // an open red flag: the licence's date of birth differs
     let f = fresh().await;
-    let d = Desk::builder(customer_input(), corolla())
-        .sanctions()
-        .rate_sheet(TEST_CSV)
-        .loan_deal()
-        .build_in(&f.store)
-        .await;
+    let d = Desk::applicant(false).build_in(&f.store).await;
     check(&f.store, &d.customer_id, licence(&[("DBB", "03101984")])).await;
     let id = ready_application(&f.store, &d).await;
     let u = unmet(app::submit_application(&f.store, &cli_actor(), &id, now()).await);
@@ -503,13 +487,7 @@ async fn submission_is_blocked_by_each_unmet_precondition() {
 #[tokio::test]
 async fn an_application_must_cover_two_years_before_it_is_ready() {
     let f = fresh().await;
-    let d = Desk::builder(customer_input(), corolla())
-        .sanctions()
-        .rate_sheet(TEST_CSV)
-        .identity_check(licence(&[]))
-        .loan_deal()
-        .build_in(&f.store)
-        .await;
+    let d = Desk::applicant(true).build_in(&f.store).await;
     let mut input = application_input(&d.deal().id, d.lender.clone());
     input.residences.truncate(1); // since 2025-06-01: 17 months
     let a = app::create_application(&f.store, &cli_actor(), &input, now())
@@ -564,13 +542,7 @@ async fn an_application_must_cover_two_years_before_it_is_ready() {
 #[tokio::test]
 async fn a_verified_application_goes_from_submission_to_funded_with_stipulations_cleared() {
     let f = fresh().await;
-    let d = Desk::builder(customer_input(), corolla())
-        .sanctions()
-        .rate_sheet(TEST_CSV)
-        .identity_check(licence(&[]))
-        .loan_deal()
-        .build_in(&f.store)
-        .await;
+    let d = Desk::applicant(true).build_in(&f.store).await;
     let id = ready_application(&f.store, &d).await;
     let sam = Actor::Staff(staff(&f.store, "sam", Role::Sales).await);
     let fiona = Actor::Staff(staff(&f.store, "fiona", Role::FinanceManager).await);
@@ -808,13 +780,7 @@ async fn a_verified_application_goes_from_submission_to_funded_with_stipulations
 #[tokio::test]
 async fn a_tampered_outbox_message_is_rejected_and_never_decided() {
     let f = fresh().await;
-    let d = Desk::builder(customer_input(), corolla())
-        .sanctions()
-        .rate_sheet(TEST_CSV)
-        .identity_check(licence(&[]))
-        .loan_deal()
-        .build_in(&f.store)
-        .await;
+    let d = Desk::applicant(true).build_in(&f.store).await;
     let id = ready_application(&f.store, &d).await;
     app::submit_application(&f.store, &cli_actor(), &id, now())
         .await
@@ -983,13 +949,7 @@ fn the_simulator_decides_by_the_sheet_and_the_same_seed_gives_the_same_answer() 
 #[tokio::test]
 async fn a_joint_application_needs_the_co_applicants_identity_and_consent() {
     let f = fresh().await;
-    let d = Desk::builder(customer_input(), corolla())
-        .sanctions()
-        .rate_sheet(TEST_CSV)
-        .identity_check(licence(&[]))
-        .loan_deal()
-        .build_in(&f.store)
-        .await;
+    let d = Desk::applicant(true).build_in(&f.store).await;
     let mut spouse = customer_input();
     spouse.given_name = "Luis".into();
     spouse.middle_name = None;
@@ -1047,13 +1007,7 @@ async fn a_joint_application_needs_the_co_applicants_identity_and_consent() {
 #[tokio::test]
 async fn only_a_draft_is_edited_and_sales_can_reopen_edit_and_withdraw_it() {
     let f = fresh().await;
-    let d = Desk::builder(customer_input(), corolla())
-        .sanctions()
-        .rate_sheet(TEST_CSV)
-        .identity_check(licence(&[]))
-        .loan_deal()
-        .build_in(&f.store)
-        .await;
+    let d = Desk::applicant(true).build_in(&f.store).await;
     let sam = Actor::Staff(staff(&f.store, "sam", Role::Sales).await);
     let id = ready_application(&f.store, &d).await;
     let mut input = application_input(&d.deal().id, d.lender.clone());
@@ -1183,13 +1137,7 @@ async fn a_counter_taken_brings_its_conditions_and_a_rework_starts_over() {
 async fn the_pipeline_and_analytics_count_a_hand_worked_desk() {
     use dealerdesk_services::application::analytics::{self, PipelineFilter};
     let f = fresh().await;
-    let d = Desk::builder(customer_input(), corolla())
-        .sanctions()
-        .rate_sheet(TEST_CSV)
-        .identity_check(licence(&[]))
-        .loan_deal()
-        .build_in(&f.store)
-        .await;
+    let d = Desk::applicant(true).build_in(&f.store).await;
     let fiona = Actor::Staff(staff(&f.store, "fiona", Role::FinanceManager).await);
     let sam = Actor::Staff(staff(&f.store, "sam", Role::Sales).await);
     let submitted = ready_application(&f.store, &d).await;

@@ -20,7 +20,7 @@ use dealerdesk_services::customer;
 use dealerdesk_services::deal;
 use serde_json::Value;
 
-use crate::support::desk::{corolla, customer_input, Desk};
+use crate::support::desk::{customer_input, Desk};
 use crate::support::pdf::{layout_text, line_with, pages_of, pdftotext, signature_png, squeezed};
 use crate::support::{cli_actor, code, count, dd, json, now, raw_sql, staff, today};
 
@@ -45,11 +45,7 @@ fn reading_text(file: &Path) -> String {
 
 #[tokio::test]
 async fn every_figure_of_the_retail_installment_contract_is_the_stored_quote() {
-    let d = Desk::builder(customer_input(), corolla())
-        .dealership_name("Lakeside Motors")
-        .loan_and_lease_deal()
-        .build()
-        .await;
+    let d = Desk::contract().build().await;
     let finance = Actor::Staff(staff(&d.f.store, "fiona", Role::FinanceManager).await);
     let doc = contract::render_for_deal(
         &d.f.store,
@@ -216,11 +212,7 @@ async fn every_figure_of_the_retail_installment_contract_is_the_stored_quote() {
 
 #[tokio::test]
 async fn the_lease_segregates_the_reg_m_disclosures_with_the_itemization_and_payment_calculation() {
-    let d = Desk::builder(customer_input(), corolla())
-        .dealership_name("Lakeside Motors")
-        .loan_and_lease_deal()
-        .build()
-        .await;
+    let d = Desk::contract().build().await;
     let doc = contract::render_for_deal(
         &d.f.store,
         &cli_actor(),
@@ -405,11 +397,7 @@ fn input_for_render() -> contract::ContractInput {
 
 #[tokio::test]
 async fn the_same_input_gives_the_same_bytes_and_a_copy_says_copy_on_every_page() {
-    let d = Desk::builder(customer_input(), corolla())
-        .dealership_name("Lakeside Motors")
-        .loan_and_lease_deal()
-        .build()
-        .await;
+    let d = Desk::contract().build().await;
     for opt in &d.deal().options {
         let input = contract::ContractInput {
             quote_document: deal::canonical_json(&opt.quote),
@@ -446,11 +434,7 @@ async fn the_same_input_gives_the_same_bytes_and_a_copy_says_copy_on_every_page(
 
 #[tokio::test]
 async fn typed_signatures_are_drawn_into_their_fields_and_unknown_fields_are_refused() {
-    let d = Desk::builder(customer_input(), corolla())
-        .dealership_name("Lakeside Motors")
-        .loan_and_lease_deal()
-        .build()
-        .await;
+    let d = Desk::contract().build().await;
     let input = contract::ContractInput {
         quote_document: deal::canonical_json(&d.deal().options[0].quote),
         ..input_for_render()
@@ -550,11 +534,7 @@ async fn typed_signatures_are_drawn_into_their_fields_and_unknown_fields_are_ref
 
 #[tokio::test]
 async fn a_tampered_stored_quote_or_a_missing_option_is_refused_and_nothing_is_stored() {
-    let d = Desk::builder(customer_input(), corolla())
-        .dealership_name("Lakeside Motors")
-        .loan_and_lease_deal()
-        .build()
-        .await;
+    let d = Desk::contract().build().await;
     let e = contract::render_for_deal(
         &d.f.store,
         &cli_actor(),
@@ -619,11 +599,7 @@ async fn a_tampered_stored_quote_or_a_missing_option_is_refused_and_nothing_is_s
 
 #[tokio::test]
 async fn verify_knows_exactly_the_bytes_on_record_and_signed_documents_cannot_change() {
-    let d = Desk::builder(customer_input(), corolla())
-        .dealership_name("Lakeside Motors")
-        .loan_and_lease_deal()
-        .build()
-        .await;
+    let d = Desk::contract().build().await;
     let sales = Actor::Staff(staff(&d.f.store, "sam", Role::Sales).await);
     let e = contract::render_for_deal(
         &d.f.store,
@@ -760,11 +736,7 @@ async fn verify_knows_exactly_the_bytes_on_record_and_signed_documents_cannot_ch
 
 #[tokio::test]
 async fn a_co_applicant_on_the_deals_application_is_the_co_buyer() {
-    let d = Desk::builder(customer_input(), corolla())
-        .dealership_name("Lakeside Motors")
-        .loan_and_lease_deal()
-        .build()
-        .await;
+    let d = Desk::contract().build().await;
     let mut spouse = customer_input();
     spouse.given_name = "Luis".into();
     spouse.middle_name = None;
@@ -849,11 +821,7 @@ async fn a_co_applicant_on_the_deals_application_is_the_co_buyer() {
 
 #[tokio::test]
 async fn the_cli_renders_a_contract_and_verifies_the_file() {
-    let d = Desk::builder(customer_input(), corolla())
-        .dealership_name("Lakeside Motors")
-        .loan_and_lease_deal()
-        .build()
-        .await;
+    let d = Desk::contract().build().await;
     let db = d.f.db_path();
     let deal_id = d.deal().id.clone();
     let out = d.f.dir.path().join("contract.pdf");
@@ -946,11 +914,7 @@ async fn the_signing_ceremony_consents_signs_in_order_with_intent_and_seals_a_ve
     use dealerdesk_services::contract::sign::{
         self, ConsentInput, SignInput, ESIGN_DISCLOSURE_VERSION,
     };
-    let d = Desk::builder(customer_input(), corolla())
-        .dealership_name("Lakeside Motors")
-        .loan_and_lease_deal()
-        .build()
-        .await;
+    let d = Desk::contract().build().await;
     let fiona = Actor::Staff(staff(&d.f.store, "fiona", Role::FinanceManager).await);
     let sam = Actor::Staff(staff(&d.f.store, "sam", Role::Sales).await);
     let draft = contract::render_for_deal(
@@ -1208,11 +1172,7 @@ async fn the_signing_ceremony_consents_signs_in_order_with_intent_and_seals_a_ve
 
 #[tokio::test]
 async fn the_cli_runs_a_whole_ceremony_and_verify_says_signed() {
-    let d = Desk::builder(customer_input(), corolla())
-        .dealership_name("Lakeside Motors")
-        .loan_and_lease_deal()
-        .build()
-        .await;
+    let d = Desk::contract().build().await;
     let db = d.f.db_path();
     let deal_id = d.deal().id.clone();
     let dir = d.f.dir.path().to_path_buf();

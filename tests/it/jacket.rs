@@ -23,7 +23,7 @@ use dealerdesk_services::customer;
 use dealerdesk_store::crypto::sha256_hex;
 use dealerdesk_store::Store;
 
-use crate::support::desk::{corolla, customer_input, decide, ready, Desk, TEST_CSV};
+use crate::support::desk::{customer_input, decide, ready, Desk, TEST_CSV};
 use crate::support::pdf::{layout_text, line_with, pages_of, pdftotext, signature_png, squeezed};
 use crate::support::{cli_actor, code, count, dd, json, now, raw_sql, staff, today};
 
@@ -105,11 +105,7 @@ async fn spouse(d: &Desk) -> String {
 
 /// A deal with an application (joint when `joint`), consent recorded unless `consent` is false.
 async fn with_application(joint: bool, consent: bool) -> (Desk, String) {
-    let d = Desk::builder(customer_input(), corolla())
-        .dealership_name("Lakeside Motors")
-        .loan_and_lease_deal()
-        .build()
-        .await;
+    let d = Desk::contract().build().await;
     let co = if joint { Some(spouse(&d).await) } else { None };
     let a = app::create_application(
         &d.f.store,
@@ -895,11 +891,7 @@ async fn bad_input_gives_typed_errors_and_stores_nothing() {
 /// still cannot be changed or deleted, and the new kinds are accepted.
 #[tokio::test]
 async fn the_table_rebuild_keeps_signed_contracts_of_an_older_database() {
-    let d = Desk::builder(customer_input(), corolla())
-        .dealership_name("Lakeside Motors")
-        .loan_and_lease_deal()
-        .build()
-        .await;
+    let d = Desk::contract().build().await;
     let fiona = fiona_of(&d).await;
     let sealed = sealed_contract(&d, &fiona).await;
     let events = count(&d.f.store, "SELECT COUNT(*) FROM contract_signing_event").await;

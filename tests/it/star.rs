@@ -13,8 +13,7 @@ use dealerdesk_services::auth::{Actor, Role};
 use dealerdesk_store::Store;
 
 use crate::support::desk::{
-    add_customer, application_input, consent, corolla, customer_input, licence, ready_application,
-    Desk, TEST_CSV,
+    add_customer, application_input, consent, customer_input, ready_application, Desk, TEST_CSV,
 };
 use crate::support::{cli_actor, code, dd, fresh, json, now, rows, staff, today};
 
@@ -218,13 +217,7 @@ fn later() -> DateTime<Utc> {
 
 /// A verified applicant's application, submitted to the test lender.
 async fn submitted(store: &Store) -> (Desk<()>, String) {
-    let d = Desk::builder(customer_input(), corolla())
-        .sanctions()
-        .rate_sheet(TEST_CSV)
-        .identity_check(licence(&[]))
-        .loan_deal()
-        .build_in(store)
-        .await;
+    let d = Desk::applicant(true).build_in(store).await;
     let id = ready_application(store, &d).await;
     app::submit_application(store, &cli_actor(), &id, now())
         .await
@@ -271,13 +264,7 @@ async fn audit_text(store: &Store) -> String {
 #[tokio::test]
 async fn a_full_joint_application_exports_schema_valid_star_xml_audited_without_pii() {
     let f = fresh().await;
-    let d = Desk::builder(customer_input(), corolla())
-        .sanctions()
-        .rate_sheet(TEST_CSV)
-        .identity_check(licence(&[]))
-        .loan_deal()
-        .build_in(&f.store)
-        .await;
+    let d = Desk::applicant(true).build_in(&f.store).await;
     let mut spouse = customer_input();
     spouse.given_name = "Seán".into();
     spouse.middle_name = None;

@@ -279,6 +279,28 @@ impl Desk {
             deal: None,
         }
     }
+
+    /// Maria applying for credit: the sanctions list, the test lender's sheet and a loan deal on
+    /// the Corolla; her identity checked (and verified) when `verified`.
+    pub fn applicant(verified: bool) -> DeskBuilder {
+        let b = Desk::builder(customer_input(), corolla())
+            .sanctions()
+            .rate_sheet(TEST_CSV);
+        let b = if verified {
+            b.identity_check(licence(&[]))
+        } else {
+            b
+        };
+        b.loan_deal()
+    }
+
+    /// The contract desk: Maria, the Corolla and a deal with a loan (option 1, selected) and a
+    /// lease (option 2), at "Lakeside Motors".
+    pub fn contract() -> DeskBuilder {
+        Desk::builder(customer_input(), corolla())
+            .dealership_name("Lakeside Motors")
+            .loan_and_lease_deal()
+    }
 }
 
 impl<F> Desk<F> {
