@@ -51,7 +51,7 @@ impl RedeemWriter {
         let multi_thread = tokio::runtime::Handle::try_current()
             .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
         if !multi_thread {
-            return one_batch(&self.store, request).await;
+            return links::redeem_one(&self.store, &request).await;
         }
         let (reply, answer) = oneshot::channel();
         let mut item = (request, reply);
@@ -69,7 +69,7 @@ impl RedeemWriter {
                 }
             }
         }
-        one_batch(&self.store, item.0).await
+        links::redeem_one(&self.store, &item.0).await
     }
 
     /// The running writer's channel, started if there is none.
@@ -85,13 +85,6 @@ impl RedeemWriter {
         *slot = Some(tx.clone());
         tx
     }
-}
-
-async fn one_batch(store: &Store, request: RedeemRequest) -> Result<Redemption, LinkError> {
-    links::redeem_batch(store, std::slice::from_ref(&request))
-        .await
-        .pop()
-        .unwrap_or_else(|| Err(writer_gone()))
 }
 
 fn writer_gone() -> LinkError {

@@ -1020,7 +1020,12 @@ pub async fn redeem(
         client: client.to_string(),
         now,
     };
-    redeem_batch(store, std::slice::from_ref(&request))
+    redeem_one(store, &request).await
+}
+
+/// One [`RedeemRequest`] as a batch of one (its own transaction and commit).
+pub async fn redeem_one(store: &Store, request: &RedeemRequest) -> Result<Redemption, LinkError> {
+    redeem_batch(store, std::slice::from_ref(request))
         .await
         .pop()
         .unwrap_or(Err(LinkError::Database(sqlx::Error::WorkerCrashed)))
