@@ -20,7 +20,7 @@
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use dealerdesk_rules::names::full_name_of;
 use serde::{Deserialize, Serialize};
-use sqlx::{Row, SqliteConnection};
+use sqlx::SqliteConnection;
 use ts_rs::TS;
 
 use super::submit::{reason_words, LenderDecision};
@@ -29,7 +29,10 @@ use crate::auth::{Actor, Permission};
 use dealerdesk_pdf::{Align, DocInfo, Document, PdfError, TextStyle};
 use dealerdesk_store::audit::{self, AuditEvent, AuditOutcome};
 use dealerdesk_store::crypto::sha256_hex;
-use dealerdesk_store::{journal, meta_get, meta_set, new_id, parse_ts, ts, Store};
+use dealerdesk_store::read::application as read_app;
+use dealerdesk_store::repo::adverse_action_notice::{self as notice_repo, NoticeRow};
+use dealerdesk_store::repo::credit_application;
+use dealerdesk_store::{journal, meta_get, meta_set, new_id, parse_ts, ts, Store, Write};
 
 /// Days from the decision to the notice's due date (Reg B §1002.9(a)(1)).
 pub const NOTICE_DAYS: i64 = 30;
@@ -404,8 +407,7 @@ async fn settings_tx(conn: &mut SqliteConnection) -> Result<NoticeSettings, sqlx
 /// `declined`, or out of `countered` without accepting (rework, withdraw, expire). Returns the
 /// notice id when one is owed (an existing one for the same decision is returned, not doubled).
 pub(crate) async fn on_transition_tx(
-    store: &Store,
-    conn: &mut SqliteConnection,
+    w: &mut Write<'_>,
     app_id: &str,
     from: ApplicationState,
     to: ApplicationState,
@@ -421,115 +423,66 @@ pub(crate) async fn on_transition_tx(
         NoticeKind::Declined => "declined",
         NoticeKind::CounterNotAccepted => "countered",
     };
-    let decision = sqlx::query(
-        r#"SELECT d.id, d.outcome, d.decision_json, d.decided_at, d.source, d.lender_id, l.name AS lender_name
-           FROM application_decision d JOIN lender l ON l.id = d.lender_id
-           WHERE d.application_id = ?1 ORDER BY d.decided_at DESC, d.id DESC LIMIT 1"#,
-    )
-    .bind(app_id)
-    .fetch_optional(&mut *conn)
-    .await?;
+    let decision = read_app::latest_decision(w.conn(), app_id).await?;
     let Some(decision) = decision else {
         return Err(super::invalid(
             "decision",
             "record the lender's decision before the application is moved to declined (an adverse-action notice needs it)",
         ));
     };
-    let outcome: String = decision.try_get("outcome")?;
+    let outcome = decision.outcome;
     if outcome != wanted {
         return Err(ApplicationError::Corrupt(format!(
             "the latest decision is {outcome}, not {wanted}"
         )));
     }
-    let decision_id: String = decision.try_get("id")?;
-    create_for_decision_tx(store, conn, app_id, &decision_id, kind, now).await
+    create_for_decision_tx(w, app_id, &decision.id, kind, now).await
 }
 
 /// Creates the notice for one decision (declined, or a counter not taken), unless it exists:
 /// then its id is returned.
 async fn create_for_decision_tx(
-    store: &Store,
-    conn: &mut SqliteConnection,
+    w: &mut Write<'_>,
     app_id: &str,
     decision_id: &str,
     kind: NoticeKind,
     now: DateTime<Utc>,
 ) -> Result<Option<String>, ApplicationError> {
     let decision_id = decision_id.to_string();
-    let existing: Option<String> =
-        sqlx::query_scalar(r#"SELECT id FROM adverse_action_notice WHERE decision_id = ?1"#)
-            .bind(&decision_id)
-            .fetch_optional(&mut *conn)
-            .await?;
+    let existing = notice_repo::id_for_decision(w.conn(), &decision_id).await?;
     if existing.is_some() {
         return Ok(existing);
     }
-    let decision = sqlx::query(
-        r#"SELECT d.decision_json, d.decided_at, d.source, d.lender_id, l.name AS lender_name
-           FROM application_decision d JOIN lender l ON l.id = d.lender_id WHERE d.id = ?1"#,
-    )
-    .bind(&decision_id)
-    .fetch_one(&mut *conn)
-    .await?;
-    let d: LenderDecision = serde_json::from_str(&decision.try_get::<String, _>("decision_json")?)
+    let decision = read_app::decision(w.conn(), &decision_id).await?;
+    let d: LenderDecision = serde_json::from_str(&decision.decision_json)
         .map_err(|e| ApplicationError::Corrupt(e.to_string()))?;
-    let decided_at: String = decision.try_get("decided_at")?;
-    let source: String = decision.try_get("source")?;
-    let lender_id: String = decision.try_get("lender_id")?;
-    let lender_name: String = decision.try_get("lender_name")?;
+    let decided_at = decision.decided_at;
+    let source = decision.source;
+    let lender_id = decision.lender_id;
+    let lender_name = decision.lender_name;
 
-    let app = sqlx::query(
-        r#"SELECT a.customer_id, a.credit_score, c.given_name, c.middle_name, c.family_name, c.suffix
-           FROM credit_application a JOIN customer c ON c.id = a.customer_id WHERE a.id = ?1"#,
-    )
-    .bind(app_id)
-    .fetch_one(&mut *conn)
-    .await?;
-    let customer_id: String = app.try_get("customer_id")?;
-    let part = |column: &str| app.try_get::<Option<String>, _>(column);
+    let app = read_app::applicant(w.conn(), app_id).await?;
+    let customer_id = app.customer_id.clone();
     let name = full_name_of(
-        part("given_name")?.as_deref(),
-        part("middle_name")?.as_deref(),
-        part("family_name")?.as_deref(),
-        part("suffix")?.as_deref(),
+        Some(app.given_name.as_str()),
+        app.middle_name.as_deref(),
+        Some(app.family_name.as_str()),
+        app.suffix.as_deref(),
     );
-    let address = match sqlx::query(
-        r#"SELECT line1, line2, city, state, zip FROM customer_address
-           WHERE customer_id = ?1 AND kind = 'current'"#,
-    )
-    .bind(&customer_id)
-    .fetch_optional(&mut *conn)
-    .await?
-    {
+    let address = match read_app::current_address(w.conn(), &customer_id).await? {
         Some(a) => {
-            let mut lines = vec![a.try_get::<String, _>("line1")?];
-            if let Some(l2) = a
-                .try_get::<Option<String>, _>("line2")?
-                .filter(|s| !s.trim().is_empty())
-            {
+            let mut lines = vec![a.line1];
+            if let Some(l2) = a.line2.filter(|s| !s.trim().is_empty()) {
                 lines.push(l2);
             }
-            lines.push(format!(
-                "{}, {} {}",
-                a.try_get::<String, _>("city")?,
-                a.try_get::<String, _>("state")?,
-                a.try_get::<String, _>("zip")?
-            ));
+            lines.push(format!("{}, {} {}", a.city, a.state, a.zip));
             lines
         }
         None => Vec::new(),
     };
-    let score = app
-        .try_get::<Option<i64>, _>("credit_score")?
-        .and_then(|s| u16::try_from(s).ok());
-    let submitted: Option<String> = sqlx::query_scalar(
-        r#"SELECT at FROM application_history WHERE application_id = ?1 AND action = 'submit' AND at <= ?2
-           ORDER BY seq DESC LIMIT 1"#,
-    )
-    .bind(app_id)
-    .bind(&decided_at)
-    .fetch_optional(&mut *conn)
-    .await?;
+    let score = app.credit_score.and_then(|s| u16::try_from(s).ok());
+    let submitted =
+        credit_application::submitted_at_or_before(w.conn(), app_id, &decided_at).await?;
     let score_date = score.map(|_| {
         parse_ts(submitted.as_deref().unwrap_or(&decided_at))
             .date_naive()
@@ -540,9 +493,9 @@ async fn create_for_decision_tx(
         _ => Vec::new(),
     };
     let reasons = principal_reasons(&d.reasons);
-    let settings = settings_tx(conn).await?;
-    let dealer_name = setting(conn, "dealership_name", "DealerDesk").await?;
-    let lender_address = meta_get(conn, &format!("lender_address.{lender_id}"))
+    let settings = settings_tx(w.conn()).await?;
+    let dealer_name = setting(w.conn(), "dealership_name", "DealerDesk").await?;
+    let lender_address = meta_get(w.conn(), &format!("lender_address.{lender_id}"))
         .await?
         .filter(|a| !a.trim().is_empty());
     let decided_date = parse_ts(&decided_at).date_naive();
@@ -593,64 +546,51 @@ async fn create_for_decision_tx(
     // written when the notice is first printed.
     view.pdf_sha256 = render_pdf(&view).ok().map(|b| sha256_hex(&b));
     let json = |v: &Vec<String>| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());
-    let seq = journal(
-        &mut *conn,
-        "adverse_action_notice",
+    let applicant_address = json(&view.applicant_address);
+    let reasons_json = json(&view.reasons);
+    let key_factors_json = json(&view.score.key_factors);
+    notice_repo::insert(
+        w,
         &id,
-        "insert",
-        store.device_id(),
-        now,
+        &notice_repo::NewNotice {
+            application_id: app_id,
+            decision_id: &decision_id,
+            kind: kind.as_str(),
+            customer_id: &customer_id,
+            applicant_name: &view.applicant_name,
+            applicant_address: &applicant_address,
+            action_taken: &view.action_taken,
+            reasons_json: &reasons_json,
+            credit_score: score.map(i64::from),
+            score_range_low: i64::from(SCORE_RANGE.0),
+            score_range_high: i64::from(SCORE_RANGE.1),
+            key_factors_json: &key_factors_json,
+            score_date: view.score.date.as_deref(),
+            bureau_name: &view.bureau.name,
+            bureau_address: &view.bureau.address,
+            bureau_phone: &view.bureau.phone,
+            dealer_name: &view.dealer.name,
+            dealer_address: view.dealer.address.as_deref().unwrap_or(NO_DEALER_ADDRESS),
+            lender_id: &lender_id,
+            lender_name: &view.lender.name,
+            lender_address: view.lender.address.as_deref(),
+            agency_name: &view.agency.name,
+            agency_address: view.agency.address.as_deref().unwrap_or(FTC_ADDRESS),
+            decided_at: &view.decided_at,
+            due_date: &view.due_date,
+            pdf_sha256: view.pdf_sha256.as_deref(),
+        },
     )
     .await?;
-    sqlx::query(
-        r#"INSERT INTO adverse_action_notice (id, application_id, decision_id, kind, customer_id, applicant_name,
-              applicant_address, action_taken, reasons_json, credit_score, score_range_low, score_range_high,
-              key_factors_json, score_date, bureau_name, bureau_address, bureau_phone, dealer_name, dealer_address,
-              lender_id, lender_name, lender_address, agency_name, agency_address, decided_at, due_date,
-              pdf_sha256, created_at, updated_at, device_id, change_seq)
-           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
-                   ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?28, ?29, ?30)"#,
-    )
-    .bind(&id)
-    .bind(app_id)
-    .bind(&decision_id)
-    .bind(kind.as_str())
-    .bind(&customer_id)
-    .bind(&view.applicant_name)
-    .bind(json(&view.applicant_address))
-    .bind(&view.action_taken)
-    .bind(json(&view.reasons))
-    .bind(score.map(i64::from))
-    .bind(i64::from(SCORE_RANGE.0))
-    .bind(i64::from(SCORE_RANGE.1))
-    .bind(json(&view.score.key_factors))
-    .bind(&view.score.date)
-    .bind(&view.bureau.name)
-    .bind(&view.bureau.address)
-    .bind(&view.bureau.phone)
-    .bind(&view.dealer.name)
-    .bind(view.dealer.address.as_deref().unwrap_or(NO_DEALER_ADDRESS))
-    .bind(&lender_id)
-    .bind(&view.lender.name)
-    .bind(&view.lender.address)
-    .bind(&view.agency.name)
-    .bind(view.agency.address.as_deref().unwrap_or(FTC_ADDRESS))
-    .bind(&view.decided_at)
-    .bind(&view.due_date)
-    .bind(&view.pdf_sha256)
-    .bind(ts(now))
-    .bind(store.device_id())
-    .bind(seq)
-    .execute(&mut *conn)
-    .await?;
-    let event = AuditEvent::new("system", "adverse_notice.create", AuditOutcome::Success)
-        .subject(format!("adverse_notice:{id}"))
-        .detail(format!(
-            "application {app_id}, {}, due {}",
-            kind.as_str(),
-            view.due_date
-        ));
-    audit::append(&mut *conn, store.cipher(), now, &event).await?;
+    w.audit(
+        AuditEvent::new("system", "adverse_notice.create", AuditOutcome::Success)
+            .subject(format!("adverse_notice:{id}"))
+            .detail(format!(
+                "application {app_id}, {}, due {}",
+                kind.as_str(),
+                view.due_date
+            )),
+    );
     Ok(Some(id))
 }
 
@@ -659,37 +599,22 @@ async fn create_for_decision_tx(
 /// and every counter the application left other than by its acceptance. Safe to run at every
 /// start: a decision that has its notice is skipped. Returns how many were created.
 pub async fn backfill_notices(store: &Store, now: DateTime<Utc>) -> Result<usize, AdverseError> {
-    let owed = sqlx::query(
-        r#"SELECT d.id, d.application_id, d.outcome FROM application_decision d
-           WHERE NOT EXISTS (SELECT 1 FROM adverse_action_notice n WHERE n.decision_id = d.id)
-             AND (d.outcome = 'declined'
-                  OR (d.outcome = 'countered' AND (
-                        SELECT h.action FROM application_history h
-                        WHERE h.application_id = d.application_id AND h.from_state = 'countered'
-                          AND h.at >= d.decided_at
-                        ORDER BY h.seq LIMIT 1) IN ('withdraw', 'expire', 'rework')))
-           ORDER BY d.decided_at, d.id"#,
-    )
-    .fetch_all(store.pool())
-    .await?;
+    let owed = notice_repo::owed(store).await?;
     let mut created = 0;
     for r in owed {
-        let outcome: String = r.try_get("outcome")?;
-        let kind = if outcome == "declined" {
+        let kind = if r.outcome == "declined" {
             NoticeKind::Declined
         } else {
             NoticeKind::CounterNotAccepted
         };
-        let mut tx = store.begin_write().await?;
-        let app_id: String = r.try_get("application_id")?;
-        let decision_id: String = r.try_get("id")?;
-        if create_for_decision_tx(store, &mut tx, &app_id, &decision_id, kind, now)
+        let mut w = store.write(now).await?;
+        if create_for_decision_tx(&mut w, &r.application_id, &r.decision_id, kind, now)
             .await?
             .is_some()
         {
             created += 1;
         }
-        tx.commit().await?;
+        w.commit().await?;
     }
     Ok(created)
 }
@@ -707,60 +632,54 @@ fn json_list(s: &str) -> Result<Vec<String>, AdverseError> {
     serde_json::from_str(s).map_err(corrupt)
 }
 
-fn view_of(r: &sqlx::sqlite::SqliteRow, now: DateTime<Utc>) -> Result<NoticeView, AdverseError> {
-    let kind: String = r.try_get("kind")?;
-    let method: Option<String> = r.try_get("delivery_method")?;
-    let due: String = r.try_get("due_date")?;
-    let delivered_at: Option<String> = r.try_get("delivered_at")?;
-    let days = days_left(&due, now);
+fn view_of(r: NoticeRow, now: DateTime<Utc>) -> Result<NoticeView, AdverseError> {
+    let kind = r.kind;
+    let days = days_left(&r.due_date, now);
     let u16_of = |v: i64| u16::try_from(v).map_err(corrupt);
     Ok(NoticeView {
-        id: r.try_get("id")?,
-        application_id: r.try_get("application_id")?,
-        decision_id: r.try_get("decision_id")?,
+        id: r.id,
+        application_id: r.application_id,
+        decision_id: r.decision_id,
         kind: NoticeKind::parse(&kind).ok_or_else(|| corrupt(format!("notice kind {kind}")))?,
-        customer_id: r.try_get("customer_id")?,
-        applicant_name: r.try_get("applicant_name")?,
-        applicant_address: json_list(&r.try_get::<String, _>("applicant_address")?)?,
-        action_taken: r.try_get("action_taken")?,
-        reasons: json_list(&r.try_get::<String, _>("reasons_json")?)?,
+        customer_id: r.customer_id,
+        applicant_name: r.applicant_name,
+        applicant_address: json_list(&r.applicant_address)?,
+        action_taken: r.action_taken,
+        reasons: json_list(&r.reasons_json)?,
         score: ScoreDisclosure {
-            score: r
-                .try_get::<Option<i64>, _>("credit_score")?
-                .map(u16_of)
-                .transpose()?,
-            range_low: u16_of(r.try_get("score_range_low")?)?,
-            range_high: u16_of(r.try_get("score_range_high")?)?,
-            key_factors: json_list(&r.try_get::<String, _>("key_factors_json")?)?,
-            date: r.try_get("score_date")?,
+            score: r.credit_score.map(u16_of).transpose()?,
+            range_low: u16_of(r.score_range_low)?,
+            range_high: u16_of(r.score_range_high)?,
+            key_factors: json_list(&r.key_factors_json)?,
+            date: r.score_date,
         },
         bureau: Bureau {
-            name: r.try_get("bureau_name")?,
-            address: r.try_get("bureau_address")?,
-            phone: r.try_get("bureau_phone")?,
+            name: r.bureau_name,
+            address: r.bureau_address,
+            phone: r.bureau_phone,
         },
         dealer: NoticeParty {
-            name: r.try_get("dealer_name")?,
-            address: Some(r.try_get("dealer_address")?),
+            name: r.dealer_name,
+            address: Some(r.dealer_address),
         },
         lender: NoticeParty {
-            name: r.try_get("lender_name")?,
-            address: r.try_get("lender_address")?,
+            name: r.lender_name,
+            address: r.lender_address,
         },
         agency: NoticeParty {
-            name: r.try_get("agency_name")?,
-            address: Some(r.try_get("agency_address")?),
+            name: r.agency_name,
+            address: Some(r.agency_address),
         },
-        decided_at: r.try_get("decided_at")?,
-        due_date: due,
+        decided_at: r.decided_at,
+        due_date: r.due_date,
         days_remaining: days,
-        overdue: delivered_at.is_none() && days < 0,
-        delivered_at,
-        delivery_method: method.as_deref().and_then(DeliveryMethod::parse),
-        delivered_by: r.try_get("delivered_by")?,
-        outbox_id: r.try_get("outbox_id")?,
-        pdf_sha256: r.try_get("pdf_sha256")?,
-        created_at: r.try_get("created_at")?,
+        overdue: r.delivered_at.is_none() && days < 0,
+        delivered_at: r.delivered_at,
+        delivery_method: r.delivery_method.as_deref().and_then(DeliveryMethod::parse),
+        delivered_by: r.delivered_by,
+        outbox_id: r.outbox_id,
+        pdf_sha256: r.pdf_sha256,
+        created_at: r.created_at,
     })
 }
 
@@ -770,12 +689,10 @@ pub async fn get_notice(
     id: &str,
     now: DateTime<Utc>,
 ) -> Result<NoticeView, AdverseError> {
-    let r = sqlx::query(r#"SELECT * FROM adverse_action_notice WHERE id = ?1"#)
-        .bind(id.trim())
-        .fetch_optional(store.pool())
+    let r = notice_repo::get(store, id.trim())
         .await?
         .ok_or_else(|| AdverseError::NotFound(id.trim().to_string()))?;
-    view_of(&r, now)
+    view_of(r, now)
 }
 
 /// A notice by its id, or an application's latest notice by the application's id.
@@ -785,15 +702,10 @@ pub async fn find_notice(
     now: DateTime<Utc>,
 ) -> Result<NoticeView, AdverseError> {
     let key = notice_or_application_id.trim();
-    let r = sqlx::query(
-        r#"SELECT * FROM adverse_action_notice WHERE id = ?1 OR application_id = ?1
-           ORDER BY (id = ?1) DESC, decided_at DESC, id DESC LIMIT 1"#,
-    )
-    .bind(key)
-    .fetch_optional(store.pool())
-    .await?
-    .ok_or_else(|| AdverseError::NotFound(key.to_string()))?;
-    view_of(&r, now)
+    let r = notice_repo::find(store, key)
+        .await?
+        .ok_or_else(|| AdverseError::NotFound(key.to_string()))?;
+    view_of(r, now)
 }
 
 /// An application's notices, oldest first.
@@ -802,15 +714,11 @@ pub async fn notices_for_application(
     application_id: &str,
     now: DateTime<Utc>,
 ) -> Result<Vec<NoticeView>, AdverseError> {
-    sqlx::query(
-        r#"SELECT * FROM adverse_action_notice WHERE application_id = ?1 ORDER BY decided_at, id"#,
-    )
-    .bind(application_id.trim())
-    .fetch_all(store.pool())
-    .await?
-    .iter()
-    .map(|r| view_of(r, now))
-    .collect()
+    notice_repo::for_application(store, application_id.trim())
+        .await?
+        .into_iter()
+        .map(|r| view_of(r, now))
+        .collect()
 }
 
 /// Notices (all, or only those not yet delivered): the soonest due first, delivered ones last.
@@ -819,37 +727,26 @@ pub async fn list_notices(
     pending_only: bool,
     now: DateTime<Utc>,
 ) -> Result<Vec<NoticeDue>, AdverseError> {
-    let rows = sqlx::query(
-        r#"SELECT id, application_id, customer_id, applicant_name, kind, lender_name, decided_at, due_date,
-                  delivered_at, delivery_method
-           FROM adverse_action_notice
-           WHERE (?1 = 0 OR delivered_at IS NULL)
-           ORDER BY (delivered_at IS NOT NULL), due_date, decided_at, id"#,
-    )
-    .bind(i64::from(pending_only))
-    .fetch_all(store.pool())
-    .await?;
-    rows.iter()
+    notice_repo::list(store, pending_only)
+        .await?
+        .into_iter()
         .map(|r| {
-            let kind: String = r.try_get("kind")?;
-            let due: String = r.try_get("due_date")?;
-            let delivered_at: Option<String> = r.try_get("delivered_at")?;
-            let method: Option<String> = r.try_get("delivery_method")?;
-            let days = days_left(&due, now);
+            let kind = r.kind;
+            let days = days_left(&r.due_date, now);
             Ok(NoticeDue {
-                id: r.try_get("id")?,
-                application_id: r.try_get("application_id")?,
-                customer_id: r.try_get("customer_id")?,
-                applicant_name: r.try_get("applicant_name")?,
+                id: r.id,
+                application_id: r.application_id,
+                customer_id: r.customer_id,
+                applicant_name: r.applicant_name,
                 kind: NoticeKind::parse(&kind)
                     .ok_or_else(|| corrupt(format!("notice kind {kind}")))?,
-                lender_name: r.try_get("lender_name")?,
-                decided_at: r.try_get("decided_at")?,
-                due_date: due,
+                lender_name: r.lender_name,
+                decided_at: r.decided_at,
+                due_date: r.due_date,
                 days_remaining: days,
-                overdue: delivered_at.is_none() && days < 0,
-                delivered_at,
-                delivery_method: method.as_deref().and_then(DeliveryMethod::parse),
+                overdue: r.delivered_at.is_none() && days < 0,
+                delivered_at: r.delivered_at,
+                delivery_method: r.delivery_method.as_deref().and_then(DeliveryMethod::parse),
             })
         })
         .collect()
@@ -887,37 +784,19 @@ pub async fn notice_pdf(
     let notice = get_notice(store, id, now).await?;
     let pdf = render_pdf(&notice)?;
     let sha = sha256_hex(&pdf);
-    let mut tx = store.begin_write().await?;
+    let mut w = store.write(now).await?;
     if notice.pdf_sha256.is_none() {
-        let seq = journal(
-            &mut tx,
-            "adverse_action_notice",
-            &notice.id,
-            "update",
-            store.device_id(),
-            now,
-        )
-        .await?;
-        sqlx::query(
-            r#"UPDATE adverse_action_notice SET pdf_sha256 = ?2, updated_at = ?3, device_id = ?4, change_seq = ?5
-               WHERE id = ?1"#,
-        )
-        .bind(&notice.id)
-        .bind(&sha)
-        .bind(ts(now))
-        .bind(store.device_id())
-        .bind(seq)
-        .execute(&mut *tx)
-        .await?;
+        notice_repo::set_pdf_sha256(&mut w, &notice.id, &sha).await?;
     }
-    let event = AuditEvent::new(actor.name(), "adverse_notice.print", AuditOutcome::Success)
-        .subject(format!("adverse_notice:{}", notice.id))
-        .detail(format!(
-            "application {}, sha256 {sha}",
-            notice.application_id
-        ));
-    audit::append(&mut tx, store.cipher(), now, &event).await?;
-    tx.commit().await?;
+    w.audit(
+        AuditEvent::new(actor.name(), "adverse_notice.print", AuditOutcome::Success)
+            .subject(format!("adverse_notice:{}", notice.id))
+            .detail(format!(
+                "application {}, sha256 {sha}",
+                notice.application_id
+            )),
+    );
+    w.commit().await?;
     Ok(pdf)
 }
 
@@ -968,9 +847,7 @@ pub async fn mark_delivered(
         Err(_) => notice.pdf_sha256.clone(),
     };
     let email: Option<String> = if method == DeliveryMethod::Email {
-        let e: Option<String> = sqlx::query_scalar(r#"SELECT email FROM customer WHERE id = ?1"#)
-            .bind(&notice.customer_id)
-            .fetch_optional(store.pool())
+        let e = read_app::customer_email(store, &notice.customer_id)
             .await?
             .flatten();
         Some(
@@ -983,7 +860,7 @@ pub async fn mark_delivered(
     } else {
         None
     };
-    let mut tx = store.begin_write().await?;
+    let mut w = store.write(now).await?;
     let outbox_id = match &email {
         Some(to) => {
             let oid = new_id();
@@ -993,7 +870,8 @@ pub async fn mark_delivered(
                 notice.dealer.name
             );
             let body = notice_text(&notice);
-            let seq = journal(&mut tx, "outbox", &oid, "insert", store.device_id(), now).await?;
+            // stays here until the outbox table has its repository (repo::outbox::insert)
+            let seq = journal(w.conn(), "outbox", &oid, "insert", store.device_id(), now).await?;
             sqlx::query(
                 r#"INSERT INTO outbox (id, channel, recipient, subject_enc, body_enc, customer_id, link_id, status,
                        attempts, next_attempt_at, created_at, updated_at, device_id, change_seq)
@@ -1007,43 +885,29 @@ pub async fn mark_delivered(
             .bind(ts(now))
             .bind(store.device_id())
             .bind(seq)
-            .execute(&mut *tx)
+            .execute(w.conn())
             .await?;
-            let event = AuditEvent::new(actor.name(), "outbox.enqueue", AuditOutcome::Success)
-                .subject(format!("adverse_notice:{}", notice.id))
-                .detail(format!("email message outbox:{oid}"));
-            audit::append(&mut tx, cipher, now, &event).await?;
+            w.audit(
+                AuditEvent::new(actor.name(), "outbox.enqueue", AuditOutcome::Success)
+                    .subject(format!("adverse_notice:{}", notice.id))
+                    .detail(format!("email message outbox:{oid}")),
+            );
             Some(oid)
         }
         None => None,
     };
-    let seq = journal(
-        &mut tx,
-        "adverse_action_notice",
+    let delivered_by = actor.name();
+    let changed = notice_repo::mark_delivered(
+        &mut w,
         &notice.id,
-        "update",
-        store.device_id(),
-        now,
+        method.as_str(),
+        &delivered_by,
+        outbox_id.as_deref(),
+        pdf_sha.as_deref(),
     )
     .await?;
-    let changed = sqlx::query(
-        r#"UPDATE adverse_action_notice SET delivered_at = ?2, delivery_method = ?3, delivered_by = ?4,
-              outbox_id = ?5, pdf_sha256 = COALESCE(?6, pdf_sha256), updated_at = ?2, device_id = ?7, change_seq = ?8
-           WHERE id = ?1 AND delivered_at IS NULL"#,
-    )
-    .bind(&notice.id)
-    .bind(ts(now))
-    .bind(method.as_str())
-    .bind(actor.name())
-    .bind(&outbox_id)
-    .bind(&pdf_sha)
-    .bind(store.device_id())
-    .bind(seq)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    if changed != 1 {
-        drop(tx);
+    if !changed {
+        drop(w);
         let again = get_notice(store, &notice.id, now).await?;
         return Err(AdverseError::AlreadyDelivered {
             method: again
@@ -1054,23 +918,24 @@ pub async fn mark_delivered(
             by: again.delivered_by.unwrap_or_default(),
         });
     }
-    let event = AuditEvent::new(
-        actor.name(),
-        "adverse_notice.deliver",
-        AuditOutcome::Success,
-    )
-    .subject(format!("adverse_notice:{}", notice.id))
-    .detail(format!(
-        "application {}, {}{}",
-        notice.application_id,
-        method.as_str(),
-        pdf_sha
-            .as_deref()
-            .map(|s| format!(", sha256 {s}"))
-            .unwrap_or_default()
-    ));
-    audit::append(&mut tx, store.cipher(), now, &event).await?;
-    tx.commit().await?;
+    w.audit(
+        AuditEvent::new(
+            actor.name(),
+            "adverse_notice.deliver",
+            AuditOutcome::Success,
+        )
+        .subject(format!("adverse_notice:{}", notice.id))
+        .detail(format!(
+            "application {}, {}{}",
+            notice.application_id,
+            method.as_str(),
+            pdf_sha
+                .as_deref()
+                .map(|s| format!(", sha256 {s}"))
+                .unwrap_or_default()
+        )),
+    );
+    w.commit().await?;
     get_notice(store, &notice.id, now).await
 }
 
@@ -1123,18 +988,16 @@ pub async fn set_notice_settings(
         });
     }
     let dealer = setting_text("dealership_address", &input.dealership_address, 200)?;
-    let mut tx = store.begin_write().await?;
-    meta_set(&mut tx, KEY_BUREAU_NAME, &name).await?;
-    meta_set(&mut tx, KEY_BUREAU_ADDRESS, &address).await?;
-    meta_set(&mut tx, KEY_BUREAU_PHONE, &phone).await?;
-    meta_set(&mut tx, KEY_DEALER_ADDRESS, &dealer).await?;
+    let mut w = store.write(now).await?;
+    meta_set(w.conn(), KEY_BUREAU_NAME, &name).await?;
+    meta_set(w.conn(), KEY_BUREAU_ADDRESS, &address).await?;
+    meta_set(w.conn(), KEY_BUREAU_PHONE, &phone).await?;
+    meta_set(w.conn(), KEY_DEALER_ADDRESS, &dealer).await?;
     // Notices not yet delivered take the new bureau and address (a notice must never go out
     // naming the demo bureau); delivered ones keep what they said.
-    let pending = sqlx::query(r#"SELECT * FROM adverse_action_notice WHERE delivered_at IS NULL"#)
-        .fetch_all(&mut *tx)
-        .await?;
+    let pending = notice_repo::undelivered(w.conn()).await?;
     let mut refreshed = 0;
-    for r in &pending {
+    for r in pending {
         let mut n = view_of(r, now)?;
         n.bureau = Bureau {
             name: name.clone(),
@@ -1143,40 +1006,27 @@ pub async fn set_notice_settings(
         };
         n.dealer.address = Some(dealer.clone());
         let sha = render_pdf(&n).ok().map(|b| sha256_hex(&b));
-        let seq = journal(
-            &mut tx,
-            "adverse_action_notice",
+        notice_repo::refresh_settings(
+            &mut w,
             &n.id,
-            "update",
-            store.device_id(),
-            now,
+            &notice_repo::NoticeSettingsFields {
+                bureau_name: &name,
+                bureau_address: &address,
+                bureau_phone: &phone,
+                dealer_address: &dealer,
+                pdf_sha256: sha.as_deref(),
+            },
         )
-        .await?;
-        sqlx::query(
-            r#"UPDATE adverse_action_notice SET bureau_name = ?2, bureau_address = ?3, bureau_phone = ?4,
-                  dealer_address = ?5, pdf_sha256 = ?6, updated_at = ?7, device_id = ?8, change_seq = ?9
-               WHERE id = ?1 AND delivered_at IS NULL"#,
-        )
-        .bind(&n.id)
-        .bind(&name)
-        .bind(&address)
-        .bind(&phone)
-        .bind(&dealer)
-        .bind(sha)
-        .bind(ts(now))
-        .bind(store.device_id())
-        .bind(seq)
-        .execute(&mut *tx)
         .await?;
         refreshed += 1;
     }
-    let event =
+    w.audit(
         AuditEvent::new(actor.name(), "settings.change", AuditOutcome::Success).detail(format!(
-        "adverse-action notices: bureau {name}, {address}, {phone}; dealership address {dealer}; \
-         {refreshed} undelivered notice(s) updated"
-    ));
-    audit::append(&mut tx, store.cipher(), now, &event).await?;
-    tx.commit().await?;
+            "adverse-action notices: bureau {name}, {address}, {phone}; dealership address {dealer}; \
+             {refreshed} undelivered notice(s) updated"
+        )),
+    );
+    w.commit().await?;
     notice_settings(store).await
 }
 

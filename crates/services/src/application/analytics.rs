@@ -10,7 +10,6 @@
 use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 use std::collections::{BTreeMap, HashMap};
 use std::str::FromStr;
 use ts_rs::TS;
@@ -18,6 +17,7 @@ use ts_rs::TS;
 use super::{ApplicationError, ApplicationState};
 use crate::auth::{Actor, Permission};
 use dealerdesk_rules::money::Money;
+use dealerdesk_store::read::analytics::{self as read, PipelineQuery};
 use dealerdesk_store::{parse_ts, ts, Store};
 
 /// Rows in one pipeline window unless the caller asks for another size.
@@ -211,57 +211,35 @@ fn age_bounds(lo: i64, hi: i64, now: DateTime<Utc>) -> (Option<String>, Option<S
     (at_most, after)
 }
 
-/// SQL condition (on `a.created_at`) of an age bucket, with its binds appended to `binds`.
-fn age_condition(lo: i64, hi: i64, now: DateTime<Utc>, binds: &mut Vec<String>) -> String {
-    let (at_most, after) = age_bounds(lo, hi, now);
-    let mut parts = Vec::new();
-    if let Some(b) = at_most {
-        binds.push(b);
-        parts.push(format!("a.created_at <= ?{}", binds.len()));
-    }
-    if let Some(b) = after {
-        binds.push(b);
-        parts.push(format!("a.created_at > ?{}", binds.len()));
-    }
-    if parts.is_empty() {
-        "1".into()
-    } else {
-        parts.join(" AND ")
-    }
+/// What the store narrows the pipeline to for `filter` (checked: an unknown age group is
+/// refused). Owns the age bounds the query borrows.
+struct Narrowing {
+    at_most: Option<String>,
+    after: Option<String>,
 }
 
-/// The WHERE clause of a filter and its binds (checked: an unknown age group is refused).
-fn filter_sql(
-    filter: &PipelineFilter,
-    now: DateTime<Utc>,
-) -> Result<(String, Vec<String>), ApplicationError> {
-    let mut clauses = vec!["a.deleted_at IS NULL".to_string()];
-    let mut binds: Vec<String> = Vec::new();
-    if let Some(state) = filter.state {
-        binds.push(state.as_str().into());
-        clauses.push(format!("a.state = ?{}", binds.len()));
-    }
-    match filter.lender_id.as_deref() {
-        None => {}
-        Some("") => clauses.push("a.lender_id IS NULL".into()),
-        Some(id) => {
-            binds.push(id.into());
-            clauses.push(format!("a.lender_id = ?{}", binds.len()));
+fn narrowing(filter: &PipelineFilter, now: DateTime<Utc>) -> Result<Narrowing, ApplicationError> {
+    let (at_most, after) = match filter.age.as_deref() {
+        None => (None, None),
+        Some(age) => {
+            let (_, _, lo, hi) = AGE_BUCKETS
+                .iter()
+                .find(|b| b.0 == age)
+                .ok_or_else(|| super::invalid("age", "choose one of the age groups"))?;
+            age_bounds(*lo, *hi, now)
         }
+    };
+    Ok(Narrowing { at_most, after })
+}
+
+fn pipeline_query<'a>(filter: &'a PipelineFilter, n: &'a Narrowing) -> PipelineQuery<'a> {
+    PipelineQuery {
+        state: filter.state.map(|s| s.as_str()),
+        lender_id: filter.lender_id.as_deref(),
+        created_by: filter.staff_id.as_deref(),
+        created_at_most: n.at_most.as_deref(),
+        created_after: n.after.as_deref(),
     }
-    if let Some(staff) = filter.staff_id.as_deref() {
-        binds.push(staff.into());
-        clauses.push(format!("a.created_by = ?{}", binds.len()));
-    }
-    if let Some(age) = filter.age.as_deref() {
-        let (_, _, lo, hi) = AGE_BUCKETS
-            .iter()
-            .find(|b| b.0 == age)
-            .ok_or_else(|| super::invalid("age", "choose one of the age groups"))?;
-        let condition = age_condition(*lo, *hi, now, &mut binds);
-        clauses.push(condition);
-    }
-    Ok((clauses.join(" AND "), binds))
 }
 
 /// One window of the applications matching `filter` (any staff member may see the pipeline).
@@ -278,73 +256,32 @@ pub async fn pipeline_window(
         ));
     }
     let offset = filter.offset.unwrap_or(0);
-    let (where_sql, binds) = filter_sql(filter, now)?;
+    let n = narrowing(filter, now)?;
+    let q = pipeline_query(filter, &n);
     let mut conn = store.pool().acquire().await?;
-    let count_sql = format!("SELECT COUNT(*) FROM credit_application a WHERE {where_sql}");
-    let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
-    for b in &binds {
-        count = count.bind(b);
-    }
-    let matching = count.fetch_one(&mut *conn).await?;
-
-    // Decoded by position into a tuple, which is cheaper than by column name.
-    type Row = (
-        String,         // id
-        String,         // state
-        String,         // created_at
-        String,         // updated_at
-        Option<String>, // given_name
-        Option<String>, // family_name
-        Option<String>, // lender name
-        String,         // staff name
-        Option<i64>,    // amount financed, cents
-        i64,            // open stipulations
-    );
-    // The window's ids first, then the joins and the open-stipulation count for those rows
-    // only (SQLite would otherwise work out every matching row's columns before sorting).
-    let rows_sql = format!(
-        r#"WITH page AS (SELECT a.id FROM credit_application a WHERE {where_sql}
-                         ORDER BY a.updated_at ASC, a.id ASC LIMIT {limit} OFFSET {offset})
-           SELECT a.id, a.state, a.created_at, a.updated_at, c.given_name, c.family_name,
-                  l.name AS lender_name, COALESCE(s.display_name, a.created_by) AS staff_name,
-                  o.amount_financed_cents,
-                  (SELECT COUNT(*) FROM stipulation st WHERE st.application_id = a.id AND st.status <> 'cleared'
-                   AND st.decision_id IS (SELECT d.id FROM application_decision d WHERE d.application_id = a.id
-                                          ORDER BY d.decided_at DESC, d.id DESC LIMIT 1)) AS open_stips
-           FROM page
-           JOIN credit_application a ON a.id = page.id
-           JOIN customer c ON c.id = a.customer_id
-           LEFT JOIN lender l ON l.id = a.lender_id
-           LEFT JOIN staff s ON 'staff:' || s.username = a.created_by
-           LEFT JOIN deal_option o ON o.deal_id = a.deal_id AND o.selected = 1
-           ORDER BY a.updated_at ASC, a.id ASC"#
-    );
-    let mut q = sqlx::query_as::<_, Row>(&rows_sql);
-    for b in &binds {
-        q = q.bind(b);
-    }
-    let rows = q
-        .fetch_all(&mut *conn)
+    let matching = read::pipeline_count(&mut conn, &q).await?;
+    let rows = read::pipeline_rows(&mut conn, &q, i64::from(limit), i64::from(offset))
         .await?
         .into_iter()
-        .map(
-            |(id, s, created_at, updated_at, given, family, lender, staff, cents, open)| {
-                let state = ApplicationState::parse(&s)
-                    .ok_or_else(|| ApplicationError::Corrupt(format!("unknown state {s}")))?;
-                Ok(PipelineRow {
-                    id,
-                    state,
-                    customer_name: super::name_of(given, family),
-                    lender,
-                    staff,
-                    age_days: days_between(&created_at, now),
-                    idle_days: days_between(&updated_at, now),
-                    amount_financed: cents.map(|c| Money::from_cents(c).to_plain()),
-                    open_stipulations: u32::try_from(open).unwrap_or(0),
-                    updated_at,
-                })
-            },
-        )
+        .map(|r| {
+            let s = r.state;
+            let state = ApplicationState::parse(&s)
+                .ok_or_else(|| ApplicationError::Corrupt(format!("unknown state {s}")))?;
+            Ok(PipelineRow {
+                id: r.id,
+                state,
+                customer_name: super::name_of(r.given_name, r.family_name),
+                lender: r.lender_name,
+                staff: r.staff_name,
+                age_days: days_between(&r.created_at, now),
+                idle_days: days_between(&r.updated_at, now),
+                amount_financed: r
+                    .amount_financed_cents
+                    .map(|c| Money::from_cents(c).to_plain()),
+                open_stipulations: u32::try_from(r.open_stips).unwrap_or(0),
+                updated_at: r.updated_at,
+            })
+        })
         .collect::<Result<Vec<_>, ApplicationError>>()?;
     Ok(PipelineWindow {
         rows,
@@ -363,12 +300,7 @@ pub async fn pipeline(
     let window = pipeline_window(store, filter, now).await?;
     let mut conn = store.pool().acquire().await?;
     let mut by_state: HashMap<String, i64> = HashMap::new();
-    for (s, n) in sqlx::query_as::<_, (String, i64)>(
-        "SELECT state, COUNT(*) FROM credit_application WHERE deleted_at IS NULL GROUP BY state",
-    )
-    .fetch_all(&mut *conn)
-    .await?
-    {
+    for (s, n) in read::by_state(&mut conn).await? {
         let state = ApplicationState::parse(&s)
             .ok_or_else(|| ApplicationError::Corrupt(format!("unknown state {s}")))?;
         by_state.insert(state.as_str().to_string(), n);
@@ -385,62 +317,35 @@ pub async fn pipeline(
         })
         .collect();
     let total = states.iter().map(|c| c.count).sum();
-    let breakdown = |rows: Vec<(String, String, i64)>| {
+    let breakdown = |rows: Vec<read::GroupCount>| {
         tally(
             rows.into_iter()
-                .map(|(key, label, n)| (key, (label, n)))
+                .map(|g| (g.key, (g.label, g.count)))
                 .collect(),
         )
     };
-    let by_lender = breakdown(
-        sqlx::query_as(
-            r#"SELECT COALESCE(a.lender_id, ''), COALESCE(MAX(l.name), 'No lender yet'), COUNT(*)
-               FROM credit_application a LEFT JOIN lender l ON l.id = a.lender_id
-               WHERE a.deleted_at IS NULL GROUP BY a.lender_id"#,
-        )
-        .fetch_all(&mut *conn)
-        .await?,
-    );
-    let by_staff = breakdown(
-        sqlx::query_as(
-            r#"SELECT a.created_by, COALESCE(MAX(s.display_name), a.created_by), COUNT(*)
-               FROM credit_application a LEFT JOIN staff s ON 'staff:' || s.username = a.created_by
-               WHERE a.deleted_at IS NULL GROUP BY a.created_by"#,
-        )
-        .fetch_all(&mut *conn)
-        .await?,
-    );
+    let by_lender = breakdown(read::by_lender(&mut conn).await?);
+    let by_staff = breakdown(read::by_staff(&mut conn).await?);
     // Every age group in one pass, by the same bounds the age filter uses.
-    let mut binds = Vec::new();
-    let sums: Vec<String> = AGE_BUCKETS
+    let bounds: Vec<(Option<String>, Option<String>)> = AGE_BUCKETS
         .iter()
-        .map(|(_, _, lo, hi)| {
-            format!(
-                "COALESCE(SUM(CASE WHEN {} THEN 1 ELSE 0 END), 0)",
-                age_condition(*lo, *hi, now, &mut binds)
-            )
-        })
+        .map(|(_, _, lo, hi)| age_bounds(*lo, *hi, now))
         .collect();
-    let age_sql = format!(
-        "SELECT {} FROM credit_application a WHERE a.deleted_at IS NULL",
-        sums.join(", ")
-    );
-    let mut q = sqlx::query(&age_sql);
-    for b in &binds {
-        q = q.bind(b);
-    }
-    let ages = q.fetch_one(&mut *conn).await?;
+    let group = |i: usize| -> read::AgeBounds<'_> {
+        bounds
+            .get(i)
+            .map_or((None, None), |(a, b)| (a.as_deref(), b.as_deref()))
+    };
+    let ages = read::by_age(&mut conn, [group(0), group(1), group(2), group(3)]).await?;
     let by_age = AGE_BUCKETS
         .iter()
-        .enumerate()
-        .map(|(i, (key, label, _, _))| {
-            Ok(Count {
-                key: (*key).into(),
-                label: (*label).into(),
-                count: ages.try_get::<i64, _>(i)?,
-            })
+        .zip(ages)
+        .map(|((key, label, _, _), count)| Count {
+            key: (*key).into(),
+            label: (*label).into(),
+            count,
         })
-        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        .collect();
     Ok(Pipeline {
         window,
         by_state: states,
@@ -503,22 +408,8 @@ pub async fn analytics(
     if !actor.may(Permission::ViewAnalytics) {
         return Err(ApplicationError::Forbidden("see the desk's analytics"));
     }
-    let pool = store.pool();
-
-    // Funnel: every application was started; the later stages count applications whose
-    // history reached one of the stage's states (so a withdrawn application that was once
-    // submitted still counts as submitted).
-    let total: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM credit_application WHERE deleted_at IS NULL")
-            .fetch_one(pool)
-            .await?;
-    let reached_apps: Vec<(String, String)> = sqlx::query_as(
-        r#"SELECT DISTINCT h.application_id, h.to_state
-           FROM application_history h JOIN credit_application a ON a.id = h.application_id
-           WHERE a.deleted_at IS NULL"#,
-    )
-    .fetch_all(pool)
-    .await?;
+    let total = read::live_count(store).await?;
+    let reached_apps = read::states_reached(store).await?;
     let mut funnel = Vec::new();
     for (key, label, states) in FUNNEL {
         let count = if states.is_empty() {
@@ -541,24 +432,7 @@ pub async fn analytics(
     }
 
     // Approval rates, one row per decision.
-    let decisions = sqlx::query(
-        r#"SELECT d.application_id, d.lender_id, l.name AS lender_name, d.outcome, d.decided_at,
-                  json_extract(d.decision_json, '$.tier') AS tier,
-                  json_extract(d.decision_json, '$.buy_rate') AS buy_rate,
-                  c.given_name, c.family_name, o.kind, o.input_json, o.amount_financed_cents,
-                  (SELECT MIN(h.at) FROM application_history h
-                    WHERE h.application_id = d.application_id AND h.to_state = 'submitted'
-                      AND h.at <= d.decided_at) AS submitted_at
-           FROM application_decision d
-           JOIN lender l ON l.id = d.lender_id
-           JOIN credit_application a ON a.id = d.application_id
-           JOIN customer c ON c.id = a.customer_id
-           LEFT JOIN deal_option o ON o.deal_id = a.deal_id AND o.selected = 1
-           WHERE a.deleted_at IS NULL
-           ORDER BY d.decided_at DESC, d.id DESC"#,
-    )
-    .fetch_all(pool)
-    .await?;
+    let decisions = read::decisions(store).await?;
     let mut by_lender: BTreeMap<String, Tallies> = BTreeMap::new();
     let mut by_tier: BTreeMap<String, Tallies> = BTreeMap::new();
     let mut waits: Vec<i64> = Vec::new();
@@ -567,11 +441,11 @@ pub async fn analytics(
     let mut markup_sum = Decimal::ZERO;
     // Oldest first for "first answer per application".
     for r in decisions.iter().rev() {
-        let app: String = r.try_get("application_id")?;
-        let outcome: String = r.try_get("outcome")?;
-        let lender_id: String = r.try_get("lender_id")?;
-        let lender: String = r.try_get("lender_name")?;
-        let tier: Option<String> = r.try_get("tier")?;
+        let app = r.application_id.clone();
+        let outcome = &r.outcome;
+        let lender_id = r.lender_id.clone();
+        let lender = r.lender_name.clone();
+        let tier = r.tier.clone();
         for (map, key, label) in [
             (&mut by_lender, lender_id.clone(), lender.clone()),
             (
@@ -590,24 +464,20 @@ pub async fn analytics(
             }
         }
         if first_answer_seen.insert(app.clone(), ()).is_none() {
-            let submitted: Option<String> = r.try_get("submitted_at")?;
-            let decided: String = r.try_get("decided_at")?;
-            if let Some(s) = submitted.as_deref() {
-                waits.push((parse_ts(&decided) - parse_ts(s)).num_minutes().max(0));
+            if let Some(s) = r.submitted_at.as_deref() {
+                waits.push((parse_ts(&r.decided_at) - parse_ts(s)).num_minutes().max(0));
             }
         }
     }
     for r in &decisions {
-        let outcome: String = r.try_get("outcome")?;
-        let kind: Option<String> = r.try_get("kind")?;
-        if !matches!(outcome.as_str(), "approved" | "conditional")
-            || kind.as_deref() != Some("loan")
+        if !matches!(r.outcome.as_str(), "approved" | "conditional")
+            || r.kind.as_deref() != Some("loan")
         {
             continue;
         }
-        let buy: Option<String> = r.try_get("buy_rate")?;
-        let input: Option<String> = r.try_get("input_json")?;
-        let contract = input
+        let buy = r.buy_rate.clone();
+        let contract = r
+            .input_json
             .as_deref()
             .and_then(|j| serde_json::from_str::<serde_json::Value>(j).ok())
             .and_then(|v| {
@@ -626,17 +496,13 @@ pub async fn analytics(
         let points = (c - b).round_dp(2);
         markup_sum += points;
         markup.push(MarkupRow {
-            application_id: r.try_get("application_id")?,
-            customer_name: super::name_of(r.try_get("given_name")?, r.try_get("family_name")?),
-            lender: r.try_get("lender_name")?,
+            application_id: r.application_id.clone(),
+            customer_name: super::name_of(Some(r.given_name.clone()), Some(r.family_name.clone())),
+            lender: r.lender_name.clone(),
             buy_rate: b.round_dp(2).to_string(),
             contract_rate: c.round_dp(2).to_string(),
             markup_points: format!("{points:.2}"),
-            amount_financed: Money::from_cents(
-                r.try_get::<Option<i64>, _>("amount_financed_cents")?
-                    .unwrap_or(0),
-            )
-            .to_plain(),
+            amount_financed: Money::from_cents(r.amount_financed_cents.unwrap_or(0)).to_plain(),
         });
     }
     waits.sort_unstable();
@@ -648,16 +514,9 @@ pub async fn analytics(
     }
 
     // Stipulation aging: open (not cleared) conditions by days since they were set.
-    let stips: Vec<(String,)> = sqlx::query_as(
-        r#"SELECT st.created_at FROM stipulation st
-           JOIN credit_application a ON a.id = st.application_id
-           WHERE st.status <> 'cleared' AND a.deleted_at IS NULL
-             AND a.state IN ('approved', 'conditional', 'countered')"#,
-    )
-    .fetch_all(pool)
-    .await?;
+    let stips = read::open_stipulations_set_at(store).await?;
     let mut aging = vec![0i64; AGE_BUCKETS.len()];
-    for (created,) in &stips {
+    for created in &stips {
         let d = days_between(created, now);
         if let Some(i) = AGE_BUCKETS.iter().position(|b| b.0 == age_bucket(d)) {
             aging[i] += 1;

@@ -6,7 +6,6 @@
 use chrono::{DateTime, Datelike, Duration, Months, Utc};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use sqlx::Row;
 
 use super::rates::{import_tx, CreditTier, LenderFee, RateCell, RateSheet};
 use super::{
@@ -17,6 +16,7 @@ use super::{
 use crate::auth::Actor;
 use dealerdesk_rules::money::Money;
 use dealerdesk_store::audit::{AuditEvent, AuditOutcome};
+use dealerdesk_store::repo::credit_application;
 use dealerdesk_store::Store;
 
 fn cells(year: i32, oldest: i32, rates: &[(u32, u32, &str)], older: Option<&str>) -> Vec<RateCell> {
@@ -217,12 +217,12 @@ pub async fn seed_lenders(
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<(), ApplicationError> {
-    let mut tx = store.begin_write().await?;
+    let mut w = store.write(now).await?;
     for sheet in demo_rate_sheets(now) {
         let parsed = sheet.parse()?;
-        import_tx(store, &mut tx, actor, &sheet, &parsed, now).await?;
+        import_tx(&mut w, actor, &sheet, &parsed).await?;
     }
-    tx.commit().await?;
+    w.commit().await?;
     Ok(())
 }
 
@@ -296,16 +296,7 @@ pub async fn seed_applications(
             .await?;
         }
     }
-    let deals = sqlx::query(
-        r#"SELECT d.id, c.employer, o.monthly_payment_cents,
-                  (SELECT line1 || ', ' || city || ' ' || state FROM customer_address a
-                   WHERE a.customer_id = c.id AND a.kind = 'current') AS address
-           FROM deal d JOIN customer c ON c.id = d.customer_id
-           JOIN deal_option o ON o.deal_id = d.id AND o.selected = 1
-           WHERE d.deleted_at IS NULL ORDER BY d.created_at, d.id"#,
-    )
-    .fetch_all(store.pool())
-    .await?;
+    let deals = dealerdesk_store::read::application::demo_deals(store).await?;
     let lenders = super::list_lenders(store).await?;
     let lender = |code: &str| {
         lenders
@@ -324,7 +315,7 @@ pub async fn seed_applications(
             }
             _ => start + Duration::minutes(k as i64 * 7),
         };
-        let payment = Money::from_cents(row.try_get("monthly_payment_cents")?);
+        let payment = Money::from_cents(row.monthly_payment_cents);
         let ratio: i64 = match plan {
             Plan::Countered => 4, // PTI 25 %
             _ => rng.gen_range(9..14),
@@ -347,8 +338,8 @@ pub async fn seed_applications(
                 _ => (rng.gen_range(610..660), "SECONDCHANCE"),
             },
         };
-        let address: Option<String> = row.try_get("address")?;
-        let employer: Option<String> = row.try_get("employer")?;
+        let address = row.address.clone();
+        let employer = row.employer.clone();
         let mut years = |n: u32| {
             today
                 .checked_sub_months(Months::new(n * 12 + rng.gen_range(0..11)))
@@ -357,7 +348,7 @@ pub async fn seed_applications(
         };
         let (since_current, since_previous, since_job) = (years(1), years(4), years(3));
         let input = ApplicationInput {
-            deal_id: row.try_get("id")?,
+            deal_id: row.id.clone(),
             intent: Intent::Individual,
             co_applicant_id: None,
             residences: vec![
@@ -554,16 +545,12 @@ pub async fn replicate_applications(
     seed: u64,
     now: DateTime<Utc>,
 ) -> Result<u32, ApplicationError> {
-    let ids: Vec<String> = sqlx::query_scalar(
-        "SELECT id FROM credit_application WHERE deleted_at IS NULL ORDER BY id",
-    )
-    .fetch_all(store.pool())
-    .await?;
+    let ids = credit_application::live_ids(store).await?;
     if ids.is_empty() || copies == 0 {
         return Ok(0);
     }
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5eed_c0de);
-    let mut tx = store.begin_write().await?;
+    let mut w = store.write(now).await?;
     for n in 0..copies {
         let Some(source) = ids.get(usize::try_from(n).unwrap_or(0) % ids.len()) else {
             continue;
@@ -571,56 +558,22 @@ pub async fn replicate_applications(
         let id = dealerdesk_store::new_id();
         let started = now - Duration::minutes(rng.gen_range(10..=120 * 24 * 60));
         let changed = started + (now - started) / rng.gen_range(2..=8);
-        let seq = dealerdesk_store::journal(
-            &mut tx,
-            "credit_application",
+        let s = w.change("credit_application", &id, "insert").await?;
+        credit_application::copy_stamped(
+            w.conn(),
             &id,
-            "insert",
-            store.device_id(),
-            now,
+            source,
+            &dealerdesk_store::ts(started),
+            &dealerdesk_store::ts(changed),
+            &s,
         )
-        .await?;
-        sqlx::query(
-            r#"INSERT INTO credit_application
-                 (id, deal_id, customer_id, co_applicant_id, intent, state, details_json,
-                  gross_monthly_income_cents, other_monthly_income_cents, co_applicant_income_cents,
-                  housing_status, housing_payment_cents, other_debts_cents, credit_score, lender_id,
-                  consent_by, consent_at, consent_text_version, consent_text_sha256, consent_parties,
-                  created_at, updated_at, created_by, device_id, change_seq)
-               SELECT ?1, deal_id, customer_id, co_applicant_id, intent, state, details_json,
-                  gross_monthly_income_cents, other_monthly_income_cents, co_applicant_income_cents,
-                  housing_status, housing_payment_cents, other_debts_cents, credit_score, lender_id,
-                  consent_by, consent_at, consent_text_version, consent_text_sha256, consent_parties,
-                  ?2, ?3, created_by, device_id, ?4
-               FROM credit_application WHERE id = ?5"#,
-        )
-        .bind(&id)
-        .bind(dealerdesk_store::ts(started))
-        .bind(dealerdesk_store::ts(changed))
-        .bind(seq)
-        .bind(source)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            r#"INSERT INTO application_history
-                 (id, application_id, seq, from_state, to_state, action, actor, at, note,
-                  created_at, updated_at, device_id, change_seq)
-               SELECT lower(hex(randomblob(16))), ?1, seq, from_state, to_state, action, actor, ?2, note,
-                  ?2, ?2, device_id, ?3
-               FROM application_history WHERE application_id = ?4"#,
-        )
-        .bind(&id)
-        .bind(dealerdesk_store::ts(changed))
-        .bind(seq)
-        .bind(source)
-        .execute(&mut *tx)
         .await?;
     }
-    let event = AuditEvent::new("demo", "demo.replicate_applications", AuditOutcome::Success)
-        .detail(format!(
-            "{copies} load-test copies of the demo applications"
-        ));
-    dealerdesk_store::audit::append(&mut tx, store.cipher(), now, &event).await?;
-    tx.commit().await?;
+    w.audit(
+        AuditEvent::new("demo", "demo.replicate_applications", AuditOutcome::Success).detail(
+            format!("{copies} load-test copies of the demo applications"),
+        ),
+    );
+    w.commit().await?;
     Ok(copies)
 }

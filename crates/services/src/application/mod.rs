@@ -22,7 +22,7 @@ use dealerdesk_rules::dates::whole_months;
 use dealerdesk_store::known;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use sqlx::{Row, SqliteConnection};
+use sqlx::SqliteConnection;
 use std::str::FromStr;
 use ts_rs::TS;
 
@@ -33,7 +33,9 @@ use crate::identity::verification::{self as identity, Blocker, IdentityError};
 use dealerdesk_rules::money::Money;
 use dealerdesk_store::audit::{self, AuditEvent, AuditOutcome};
 use dealerdesk_store::crypto::sha256_hex;
-use dealerdesk_store::{journal, new_id, parse_ts, ts, Store};
+use dealerdesk_store::read::application as app_read;
+use dealerdesk_store::repo::{credit_application as app_repo, lender};
+use dealerdesk_store::{new_id, parse_ts, Store, Write};
 
 pub use assist::{
     assess, assess_all, AssistInput, LenderAssessment, LenderSheet, RuleCode, RuleFailure,
@@ -769,15 +771,12 @@ async fn normalize(
     today: NaiveDate,
 ) -> Result<Normalized, ApplicationError> {
     let deal_id = input.deal_id.trim().to_string();
-    let customer_id: String =
-        sqlx::query_scalar(r#"SELECT customer_id FROM deal WHERE id = ?1 AND deleted_at IS NULL"#)
-            .bind(&deal_id)
-            .fetch_optional(&mut *conn)
-            .await?
-            .ok_or_else(|| ApplicationError::NotFound {
-                what: "deal",
-                id: deal_id.clone(),
-            })?;
+    let customer_id = app_read::deal_customer(&mut *conn, &deal_id)
+        .await?
+        .ok_or_else(|| ApplicationError::NotFound {
+            what: "deal",
+            id: deal_id.clone(),
+        })?;
     let co_applicant_id = input
         .co_applicant_id
         .as_deref()
@@ -806,12 +805,7 @@ async fn normalize(
                 "the co-applicant is another person than the applicant",
             ));
         }
-        let found: Option<String> =
-            sqlx::query_scalar(r#"SELECT id FROM customer WHERE id = ?1 AND deleted_at IS NULL"#)
-                .bind(co)
-                .fetch_optional(&mut *conn)
-                .await?;
-        if found.is_none() {
+        if !app_read::customer_is_live(&mut *conn, co).await? {
             return Err(ApplicationError::NotFound {
                 what: "co-applicant",
                 id: co.clone(),
@@ -875,12 +869,7 @@ async fn normalize(
         .filter(|s| !s.is_empty())
         .map(str::to_string);
     if let Some(l) = &lender_id {
-        let found: Option<String> =
-            sqlx::query_scalar(r#"SELECT id FROM lender WHERE id = ?1 AND active = 1"#)
-                .bind(l)
-                .fetch_optional(&mut *conn)
-                .await?;
-        if found.is_none() {
+        if !lender::is_active(&mut *conn, l).await? {
             return Err(ApplicationError::NotFound {
                 what: "lender",
                 id: l.clone(),
@@ -985,6 +974,28 @@ fn details_json(d: &ApplicationDetails) -> Result<String, ApplicationError> {
     Ok(canonical_json(&v))
 }
 
+/// What a create or an edit stores, from the checked input and its details JSON.
+fn fields<'a>(
+    n: &'a Normalized,
+    details_json: &'a str,
+) -> Result<app_repo::ApplicationFields<'a>, ApplicationError> {
+    Ok(app_repo::ApplicationFields {
+        deal_id: &n.deal_id,
+        customer_id: &n.customer_id,
+        co_applicant_id: n.co_applicant_id.as_deref(),
+        intent: n.intent.as_str(),
+        details_json,
+        gross_monthly_income_cents: cents("gross_monthly_income", n.gross)?,
+        other_monthly_income_cents: cents("other_income", n.other)?,
+        co_applicant_income_cents: cents("co_applicant_income", n.co_income)?,
+        housing_status: n.housing_status.as_str(),
+        housing_payment_cents: cents("housing_payment", n.housing_payment)?,
+        other_debts_cents: cents("other_monthly_debts", n.debts)?,
+        credit_score: n.credit_score.map(i64::from),
+        lender_id: n.lender_id.as_deref(),
+    })
+}
+
 /// Starts a draft application for a deal (its customer is the applicant).
 pub async fn create_application(
     store: &Store,
@@ -992,62 +1003,27 @@ pub async fn create_application(
     input: &ApplicationInput,
     now: DateTime<Utc>,
 ) -> Result<ApplicationView, ApplicationError> {
-    let mut tx = store.begin_write().await?;
-    let n = normalize(&mut tx, input, now.date_naive()).await?;
+    let mut w = store.write(now).await?;
+    let n = normalize(w.conn(), input, now.date_naive()).await?;
     let id = new_id();
-    let seq = journal(
-        &mut tx,
-        "credit_application",
-        &id,
-        "insert",
-        store.device_id(),
-        now,
-    )
-    .await?;
-    sqlx::query(
-        r#"INSERT INTO credit_application (id, deal_id, customer_id, co_applicant_id, intent, state,
-              details_json, gross_monthly_income_cents, other_monthly_income_cents, co_applicant_income_cents,
-              housing_status, housing_payment_cents, other_debts_cents, credit_score, lender_id,
-              created_at, updated_at, created_by, device_id, change_seq)
-           VALUES (?1, ?2, ?3, ?4, ?5, 'draft', ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15, ?16, ?17, ?18)"#,
-    )
-    .bind(&id)
-    .bind(&n.deal_id)
-    .bind(&n.customer_id)
-    .bind(&n.co_applicant_id)
-    .bind(n.intent.as_str())
-    .bind(details_json(&n.details)?)
-    .bind(cents("gross_monthly_income", n.gross)?)
-    .bind(cents("other_income", n.other)?)
-    .bind(cents("co_applicant_income", n.co_income)?)
-    .bind(n.housing_status.as_str())
-    .bind(cents("housing_payment", n.housing_payment)?)
-    .bind(cents("other_monthly_debts", n.debts)?)
-    .bind(n.credit_score.map(i64::from))
-    .bind(&n.lender_id)
-    .bind(ts(now))
-    .bind(actor.name())
-    .bind(store.device_id())
-    .bind(seq)
-    .execute(&mut *tx)
-    .await?;
+    let details = details_json(&n.details)?;
+    app_repo::insert(&mut w, &id, &fields(&n, &details)?, &actor.name()).await?;
     history_tx(
-        store,
-        &mut tx,
+        &mut w,
         &id,
         None,
         ApplicationState::Draft,
         "create",
         &actor.name(),
         None,
-        now,
     )
     .await?;
-    let event = AuditEvent::new(actor.name(), "application.create", AuditOutcome::Success)
-        .subject(id.clone())
-        .detail(format!("deal {}, {}", n.deal_id, n.intent.as_str()));
-    audit::append(&mut tx, store.cipher(), now, &event).await?;
-    tx.commit().await?;
+    w.audit(
+        AuditEvent::new(actor.name(), "application.create", AuditOutcome::Success)
+            .subject(id.clone())
+            .detail(format!("deal {}, {}", n.deal_id, n.intent.as_str())),
+    );
+    w.commit().await?;
     get_application(store, actor, &id, now).await
 }
 
@@ -1060,60 +1036,22 @@ pub async fn update_application(
     input: &ApplicationInput,
     now: DateTime<Utc>,
 ) -> Result<ApplicationView, ApplicationError> {
-    let mut tx = store.begin_write().await?;
-    let (state, _) = state_of(&mut tx, id).await?;
+    let mut w = store.write(now).await?;
+    let (state, _) = state_of(w.conn(), id).await?;
     if state != ApplicationState::Draft {
         return Err(invalid(
             "state",
             format!("only a draft can be edited; this application is {state} (reopen or rework it first)"),
         ));
     }
-    let n = normalize(&mut tx, input, now.date_naive()).await?;
-    let seq = journal(
-        &mut tx,
-        "credit_application",
-        id,
-        "update",
-        store.device_id(),
-        now,
-    )
-    .await?;
-    sqlx::query(
-        r#"UPDATE credit_application SET deal_id = ?2, customer_id = ?3, co_applicant_id = ?4, intent = ?5,
-              details_json = ?6, gross_monthly_income_cents = ?7, other_monthly_income_cents = ?8,
-              co_applicant_income_cents = ?9, housing_status = ?10, housing_payment_cents = ?11,
-              other_debts_cents = ?12, credit_score = ?13, lender_id = ?14, updated_at = ?15,
-              device_id = ?16, change_seq = ?17,
-              consent_parties = CASE WHEN co_applicant_id IS ?4 THEN consent_parties ELSE NULL END,
-              consent_at = CASE WHEN co_applicant_id IS ?4 THEN consent_at ELSE NULL END,
-              consent_by = CASE WHEN co_applicant_id IS ?4 THEN consent_by ELSE NULL END,
-              consent_text_version = CASE WHEN co_applicant_id IS ?4 THEN consent_text_version ELSE NULL END,
-              consent_text_sha256 = CASE WHEN co_applicant_id IS ?4 THEN consent_text_sha256 ELSE NULL END
-           WHERE id = ?1"#,
-    )
-    .bind(id)
-    .bind(&n.deal_id)
-    .bind(&n.customer_id)
-    .bind(&n.co_applicant_id)
-    .bind(n.intent.as_str())
-    .bind(details_json(&n.details)?)
-    .bind(cents("gross_monthly_income", n.gross)?)
-    .bind(cents("other_income", n.other)?)
-    .bind(cents("co_applicant_income", n.co_income)?)
-    .bind(n.housing_status.as_str())
-    .bind(cents("housing_payment", n.housing_payment)?)
-    .bind(cents("other_monthly_debts", n.debts)?)
-    .bind(n.credit_score.map(i64::from))
-    .bind(&n.lender_id)
-    .bind(ts(now))
-    .bind(store.device_id())
-    .bind(seq)
-    .execute(&mut *tx)
-    .await?;
-    let event = AuditEvent::new(actor.name(), "application.update", AuditOutcome::Success)
-        .subject(id.to_string());
-    audit::append(&mut tx, store.cipher(), now, &event).await?;
-    tx.commit().await?;
+    let n = normalize(w.conn(), input, now.date_naive()).await?;
+    let details = details_json(&n.details)?;
+    app_repo::update(&mut w, id, &fields(&n, &details)?).await?;
+    w.audit(
+        AuditEvent::new(actor.name(), "application.update", AuditOutcome::Success)
+            .subject(id.to_string()),
+    );
+    w.commit().await?;
     get_application(store, actor, id, now).await
 }
 
@@ -1141,8 +1079,8 @@ pub async fn record_consent(
     if !consent.applicant {
         return Err(invalid("applicant", "the applicant has to agree"));
     }
-    let mut tx = store.begin_write().await?;
-    let (state, co) = state_of(&mut tx, id).await?;
+    let mut w = store.write(now).await?;
+    let (state, co) = state_of(w.conn(), id).await?;
     if !matches!(state, ApplicationState::Draft | ApplicationState::Ready) {
         return Err(invalid(
             "state",
@@ -1157,35 +1095,24 @@ pub async fn record_consent(
     } else {
         "applicant"
     };
-    let seq = journal(
-        &mut tx,
-        "credit_application",
+    let text_sha256 = sha256_hex(text.as_bytes());
+    app_repo::set_consent(
+        &mut w,
         id,
-        "update",
-        store.device_id(),
-        now,
+        &app_repo::Consent {
+            consent_by: &actor.name(),
+            text_version: consent.text_version.trim(),
+            text_sha256: &text_sha256,
+            parties,
+        },
     )
     .await?;
-    sqlx::query(
-        r#"UPDATE credit_application SET consent_by = ?2, consent_at = ?3, consent_text_version = ?4,
-              consent_text_sha256 = ?5, consent_parties = ?6, updated_at = ?3, device_id = ?7, change_seq = ?8
-           WHERE id = ?1"#,
-    )
-    .bind(id)
-    .bind(actor.name())
-    .bind(ts(now))
-    .bind(consent.text_version.trim())
-    .bind(sha256_hex(text.as_bytes()))
-    .bind(parties)
-    .bind(store.device_id())
-    .bind(seq)
-    .execute(&mut *tx)
-    .await?;
-    let event = AuditEvent::new(actor.name(), "application.consent", AuditOutcome::Success)
-        .subject(id.to_string())
-        .detail(format!("{} ({parties})", consent.text_version.trim()));
-    audit::append(&mut tx, store.cipher(), now, &event).await?;
-    tx.commit().await?;
+    w.audit(
+        AuditEvent::new(actor.name(), "application.consent", AuditOutcome::Success)
+            .subject(id.to_string())
+            .detail(format!("{} ({parties})", consent.text_version.trim())),
+    );
+    w.commit().await?;
     get_application(store, actor, id, now).await
 }
 
@@ -1193,67 +1120,39 @@ pub(crate) async fn state_of(
     conn: &mut SqliteConnection,
     id: &str,
 ) -> Result<(ApplicationState, Option<String>), ApplicationError> {
-    let row = sqlx::query(
-        r#"SELECT state, co_applicant_id FROM credit_application WHERE id = ?1 AND deleted_at IS NULL"#,
-    )
-    .bind(id)
-    .fetch_optional(&mut *conn)
-    .await?
-    .ok_or_else(|| ApplicationError::NotFound {
-        what: "application",
-        id: id.to_string(),
-    })?;
-    let s: String = row.try_get("state")?;
+    let row = app_repo::state_of(conn, id)
+        .await?
+        .ok_or_else(|| ApplicationError::NotFound {
+            what: "application",
+            id: id.to_string(),
+        })?;
+    let s = row.state;
     let state = ApplicationState::parse(&s)
         .ok_or_else(|| ApplicationError::Corrupt(format!("unknown state {s}")))?;
-    Ok((state, row.try_get("co_applicant_id")?))
+    Ok((state, row.co_applicant_id))
 }
 
-#[allow(clippy::too_many_arguments)]
 pub(crate) async fn history_tx(
-    store: &Store,
-    conn: &mut SqliteConnection,
+    w: &mut Write<'_>,
     app_id: &str,
     from: Option<ApplicationState>,
     to: ApplicationState,
     action: &str,
     actor: &str,
     note: Option<&str>,
-    now: DateTime<Utc>,
 ) -> Result<(), ApplicationError> {
-    let next: i64 = sqlx::query_scalar(
-        r#"SELECT COALESCE(MAX(seq), 0) + 1 FROM application_history WHERE application_id = ?1"#,
+    app_repo::append_history(
+        w,
+        &new_id(),
+        app_id,
+        &app_repo::HistoryFields {
+            from_state: from.map(|s| s.as_str()),
+            to_state: to.as_str(),
+            action,
+            actor,
+            note,
+        },
     )
-    .bind(app_id)
-    .fetch_one(&mut *conn)
-    .await?;
-    let id = new_id();
-    let seq = journal(
-        &mut *conn,
-        "application_history",
-        &id,
-        "insert",
-        store.device_id(),
-        now,
-    )
-    .await?;
-    sqlx::query(
-        r#"INSERT INTO application_history (id, application_id, seq, from_state, to_state, action, actor, at, note,
-              created_at, updated_at, device_id, change_seq)
-           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?8, ?8, ?10, ?11)"#,
-    )
-    .bind(&id)
-    .bind(app_id)
-    .bind(next)
-    .bind(from.map(|s| s.as_str()))
-    .bind(to.as_str())
-    .bind(action)
-    .bind(actor)
-    .bind(ts(now))
-    .bind(note)
-    .bind(store.device_id())
-    .bind(seq)
-    .execute(&mut *conn)
     .await?;
     Ok(())
 }
@@ -1261,8 +1160,7 @@ pub(crate) async fn history_tx(
 /// Moves the application to `to` inside the caller's transaction: state, history, journal, audit.
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn move_tx(
-    store: &Store,
-    conn: &mut SqliteConnection,
+    w: &mut Write<'_>,
     actor: &str,
     app_id: &str,
     from: ApplicationState,
@@ -1271,53 +1169,21 @@ pub(crate) async fn move_tx(
     note: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<(), ApplicationError> {
-    let seq = journal(
-        &mut *conn,
-        "credit_application",
-        app_id,
-        "update",
-        store.device_id(),
-        now,
-    )
-    .await?;
-    let changed = sqlx::query(
-        r#"UPDATE credit_application SET state = ?3, updated_at = ?4, device_id = ?5, change_seq = ?6
-           WHERE id = ?1 AND state = ?2"#,
-    )
-    .bind(app_id)
-    .bind(from.as_str())
-    .bind(to.as_str())
-    .bind(ts(now))
-    .bind(store.device_id())
-    .bind(seq)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    if changed != 1 {
+    if !app_repo::move_state(w, app_id, from.as_str(), to.as_str()).await? {
         return Err(ApplicationError::IllegalTransition { from, action });
     }
-    history_tx(
-        store,
-        conn,
-        app_id,
-        Some(from),
-        to,
-        action.as_str(),
-        actor,
-        note,
-        now,
-    )
-    .await?;
-    let event = AuditEvent::new(
-        actor.to_string(),
-        format!("application.{}", action.as_str()),
-        AuditOutcome::Success,
-    )
-    .subject(app_id.to_string())
-    .detail(format!("{from} -> {to}"));
-    audit::append(&mut *conn, store.cipher(), now, &event).await?;
+    history_tx(w, app_id, Some(from), to, action.as_str(), actor, note).await?;
+    w.audit(
+        AuditEvent::new(
+            actor.to_string(),
+            format!("application.{}", action.as_str()),
+            AuditOutcome::Success,
+        )
+        .subject(app_id.to_string())
+        .detail(format!("{from} -> {to}")),
+    );
     // a decline, or a counter-offer not taken, owes the applicant a notice: same transaction
-    adverse::on_transition_tx(store, conn, app_id, from, to, now).await?;
+    adverse::on_transition_tx(w, app_id, from, to, now).await?;
     Ok(())
 }
 
@@ -1353,12 +1219,12 @@ pub async fn transition(
         ));
     }
     let note = clean_note(note)?;
-    let mut tx = store.begin_write().await?;
-    let (from, _) = state_of(&mut tx, id).await?;
+    let mut w = store.write(now).await?;
+    let (from, _) = state_of(w.conn(), id).await?;
     let to = match check_actor(actor, from, action) {
         Ok(to) => to,
         Err(e) => {
-            drop(tx);
+            drop(w);
             let event = AuditEvent::new(
                 actor.name(),
                 format!("application.{}", action.as_str()),
@@ -1372,24 +1238,14 @@ pub async fn transition(
     };
     let unmet = match action {
         Action::MarkReady => {
-            let row = sqlx::query(
-                r#"SELECT details_json, gross_monthly_income_cents FROM credit_application WHERE id = ?1"#,
-            )
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?;
-            let details: ApplicationDetails =
-                serde_json::from_str(&row.try_get::<String, _>("details_json")?)
-                    .map_err(|e| ApplicationError::Corrupt(e.to_string()))?;
-            completeness(
-                &details,
-                Money::from_cents(row.try_get("gross_monthly_income_cents")?),
-                now.date_naive(),
-            )
+            let (details_json, gross) = app_repo::completeness_of(w.conn(), id).await?;
+            let details: ApplicationDetails = serde_json::from_str(&details_json)
+                .map_err(|e| ApplicationError::Corrupt(e.to_string()))?;
+            completeness(&details, Money::from_cents(gross), now.date_naive())
         }
         Action::Contract => {
             // the latest decision's conditions (an earlier, reworked decision's no longer apply)
-            let open = open_stipulations(&mut tx, id).await?;
+            let open = open_stipulations(w.conn(), id).await?;
             if open > 0 {
                 vec![Unmet::OpenStipulations { count: open }]
             } else {
@@ -1403,32 +1259,14 @@ pub async fn transition(
     }
     if action == Action::AcceptCounter {
         // the counter's conditions become the checklist once the customer takes it
-        let latest = sqlx::query(
-            r#"SELECT id, decision_json FROM application_decision WHERE application_id = ?1
-               ORDER BY decided_at DESC, id DESC LIMIT 1"#,
-        )
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if let Some(row) = latest {
-            let decision_id: String = row.try_get("id")?;
-            let decision: LenderDecision =
-                serde_json::from_str(&row.try_get::<String, _>("decision_json")?)
-                    .map_err(|e| ApplicationError::Corrupt(e.to_string()))?;
-            stips::create_tx(
-                store,
-                &mut tx,
-                id,
-                Some(&decision_id),
-                &decision.stipulations,
-                now,
-            )
-            .await?;
+        if let Some((decision_id, decision_json)) = app_repo::latest_decision(w.conn(), id).await? {
+            let decision: LenderDecision = serde_json::from_str(&decision_json)
+                .map_err(|e| ApplicationError::Corrupt(e.to_string()))?;
+            stips::create_tx(&mut w, id, Some(&decision_id), &decision.stipulations).await?;
         }
     }
     move_tx(
-        store,
-        &mut tx,
+        &mut w,
         &actor.name(),
         id,
         from,
@@ -1438,7 +1276,7 @@ pub async fn transition(
         now,
     )
     .await?;
-    tx.commit().await?;
+    w.commit().await?;
     get_application(store, actor, id, now).await
 }
 
@@ -1449,26 +1287,19 @@ pub async fn submit_blockers(
     id: &str,
     now: DateTime<Utc>,
 ) -> Result<Vec<Unmet>, ApplicationError> {
-    let row = sqlx::query(
-        r#"SELECT customer_id, co_applicant_id, consent_at, consent_parties, lender_id, credit_score,
-                  details_json, gross_monthly_income_cents
-           FROM credit_application WHERE id = ?1 AND deleted_at IS NULL"#,
-    )
-    .bind(id)
-    .fetch_optional(store.pool())
-    .await?
-    .ok_or_else(|| ApplicationError::NotFound {
-        what: "application",
-        id: id.to_string(),
-    })?;
-    let customer_id: String = row.try_get("customer_id")?;
-    let co: Option<String> = row.try_get("co_applicant_id")?;
+    let row =
+        app_repo::submit_facts(store, id)
+            .await?
+            .ok_or_else(|| ApplicationError::NotFound {
+                what: "application",
+                id: id.to_string(),
+            })?;
+    let customer_id = row.customer_id;
+    let co = row.co_applicant_id;
     let mut unmet = Vec::new();
-    let consent_at: Option<String> = row.try_get("consent_at")?;
-    let parties: Option<String> = row.try_get("consent_parties")?;
-    if consent_at.is_none() {
+    if row.consent_at.is_none() {
         unmet.push(Unmet::NoConsent);
-    } else if co.is_some() && parties.as_deref() != Some("applicant,co_applicant") {
+    } else if co.is_some() && row.consent_parties.as_deref() != Some("applicant,co_applicant") {
         unmet.push(Unmet::ConsentMissingCoApplicant);
     }
     let blockers = identity::application_blockers(store, &customer_id).await?;
@@ -1489,7 +1320,7 @@ pub async fn submit_blockers(
             });
         }
     }
-    match row.try_get::<Option<String>, _>("lender_id")? {
+    match row.lender_id {
         None => unmet.push(Unmet::NoLender),
         Some(l) => {
             let mut conn = store.pool().acquire().await?;
@@ -1498,15 +1329,14 @@ pub async fn submit_blockers(
             }
         }
     }
-    if row.try_get::<Option<i64>, _>("credit_score")?.is_none() {
+    if row.credit_score.is_none() {
         unmet.push(Unmet::NoCreditScore);
     }
-    let details: ApplicationDetails =
-        serde_json::from_str(&row.try_get::<String, _>("details_json")?)
-            .map_err(|e| ApplicationError::Corrupt(e.to_string()))?;
+    let details: ApplicationDetails = serde_json::from_str(&row.details_json)
+        .map_err(|e| ApplicationError::Corrupt(e.to_string()))?;
     unmet.extend(completeness(
         &details,
-        Money::from_cents(row.try_get("gross_monthly_income_cents")?),
+        Money::from_cents(row.gross_monthly_income_cents),
         now.date_naive(),
     ));
     Ok(unmet)
@@ -1526,14 +1356,7 @@ async fn open_stipulations(
     conn: &mut sqlx::SqliteConnection,
     id: &str,
 ) -> Result<u32, ApplicationError> {
-    let open: i64 = sqlx::query_scalar(
-        r#"SELECT COUNT(*) FROM stipulation WHERE application_id = ?1 AND status <> 'cleared'
-           AND decision_id IS (SELECT id FROM application_decision WHERE application_id = ?1
-                               ORDER BY decided_at DESC, id DESC LIMIT 1)"#,
-    )
-    .bind(id)
-    .fetch_one(&mut *conn)
-    .await?;
+    let open = dealerdesk_store::repo::stipulation::open_count(conn, id).await?;
     Ok(u32::try_from(open).unwrap_or(u32::MAX))
 }
 
@@ -1557,144 +1380,92 @@ pub(crate) async fn load_application(
     now: DateTime<Utc>,
 ) -> Result<ApplicationView, ApplicationError> {
     let mut conn = store.pool().acquire().await?;
-    let r = sqlx::query(
-        r#"SELECT a.*, c.given_name, c.family_name, k.given_name AS co_given, k.family_name AS co_family,
-                  l.name AS lender_name, s.display_name AS created_by_display
-           FROM credit_application a
-           JOIN customer c ON c.id = a.customer_id
-           LEFT JOIN customer k ON k.id = a.co_applicant_id
-           LEFT JOIN lender l ON l.id = a.lender_id
-           LEFT JOIN staff s ON 'staff:' || s.username = a.created_by
-           WHERE a.id = ?1 AND a.deleted_at IS NULL"#,
-    )
-    .bind(id)
-    .fetch_optional(&mut *conn)
-    .await?
-    .ok_or_else(|| ApplicationError::NotFound {
-        what: "application",
-        id: id.to_string(),
-    })?;
-    let state_text: String = r.try_get("state")?;
-    let state = ApplicationState::parse(&state_text)
+    let r = app_read::detail(&mut conn, id)
+        .await?
+        .ok_or_else(|| ApplicationError::NotFound {
+            what: "application",
+            id: id.to_string(),
+        })?;
+    let state_text = &r.state;
+    let state = ApplicationState::parse(state_text)
         .ok_or_else(|| ApplicationError::Corrupt(format!("unknown state {state_text}")))?;
-    let details: ApplicationDetails =
-        serde_json::from_str(&r.try_get::<String, _>("details_json")?)
-            .map_err(|e| ApplicationError::Corrupt(e.to_string()))?;
-    let consent = match r.try_get::<Option<String>, _>("consent_at")? {
-        Some(at) => Some(ConsentView {
-            captured_by: r
-                .try_get::<Option<String>, _>("consent_by")?
-                .unwrap_or_default(),
-            at,
-            text_version: r
-                .try_get::<Option<String>, _>("consent_text_version")?
-                .unwrap_or_default(),
-            text_sha256: r
-                .try_get::<Option<String>, _>("consent_text_sha256")?
-                .unwrap_or_default(),
-            parties: r
-                .try_get::<Option<String>, _>("consent_parties")?
-                .unwrap_or_default(),
-        }),
-        None => None,
-    };
-    let history = sqlx::query(
-        r#"SELECT h.from_state, h.to_state, h.action, h.actor, h.at, h.note, s.display_name
-           FROM application_history h
-           LEFT JOIN staff s ON 'staff:' || s.username = h.actor
-           WHERE h.application_id = ?1 ORDER BY h.seq"#,
-    )
-    .bind(id)
-    .fetch_all(&mut *conn)
-    .await?
-    .iter()
-    .map(|h| {
-        let to: String = h.try_get("to_state")?;
-        Ok(HistoryEntry {
-            from_state: h
-                .try_get::<Option<String>, _>("from_state")?
-                .map(|s| known("application state", &s, ApplicationState::parse))
-                .transpose()?,
-            to_state: ApplicationState::parse(&to)
-                .ok_or_else(|| ApplicationError::Corrupt(format!("unknown state {to}")))?,
-            action_label: action_label(&h.try_get::<String, _>("action")?),
-            action: h.try_get("action")?,
-            actor_name: crate::auth::actor_label(
-                &h.try_get::<String, _>("actor")?,
-                h.try_get::<Option<String>, _>("display_name")?.as_deref(),
-            ),
-            actor: h.try_get("actor")?,
-            at: h.try_get("at")?,
-            note: h.try_get("note")?,
+    let details: ApplicationDetails = serde_json::from_str(&r.details_json)
+        .map_err(|e| ApplicationError::Corrupt(e.to_string()))?;
+    let consent = r.consent_at.clone().map(|at| ConsentView {
+        captured_by: r.consent_by.clone().unwrap_or_default(),
+        at,
+        text_version: r.consent_text_version.clone().unwrap_or_default(),
+        text_sha256: r.consent_text_sha256.clone().unwrap_or_default(),
+        parties: r.consent_parties.clone().unwrap_or_default(),
+    });
+    let history = app_read::history(&mut conn, id)
+        .await?
+        .into_iter()
+        .map(|h| {
+            let to = h.to_state;
+            Ok(HistoryEntry {
+                from_state: h
+                    .from_state
+                    .map(|s| known("application state", &s, ApplicationState::parse))
+                    .transpose()?,
+                to_state: ApplicationState::parse(&to)
+                    .ok_or_else(|| ApplicationError::Corrupt(format!("unknown state {to}")))?,
+                action_label: action_label(&h.action),
+                action: h.action,
+                actor_name: crate::auth::actor_label(&h.actor, h.display_name.as_deref()),
+                actor: h.actor,
+                at: h.at,
+                note: h.note,
+            })
         })
-    })
-    .collect::<Result<Vec<_>, ApplicationError>>()?;
-    let decisions = sqlx::query(
-        r#"SELECT d.id, d.lender_id, l.name, d.rate_sheet_version, d.outcome, d.source, d.decided_at, d.decision_json
-           FROM application_decision d JOIN lender l ON l.id = d.lender_id
-           WHERE d.application_id = ?1 ORDER BY d.decided_at, d.id"#,
-    )
-    .bind(id)
-    .fetch_all(&mut *conn)
-    .await?
-    .iter()
-    .map(|d| {
-        let outcome: String = d.try_get("outcome")?;
-        Ok(DecisionView {
-            id: d.try_get("id")?,
-            lender_id: d.try_get("lender_id")?,
-            lender_name: d.try_get("name")?,
-            rate_sheet_version: u32::try_from(d.try_get::<i64, _>("rate_sheet_version")?)
-                .unwrap_or(0),
-            outcome: ApplicationState::parse(&outcome)
-                .ok_or_else(|| ApplicationError::Corrupt(format!("unknown outcome {outcome}")))?,
-            source: d.try_get("source")?,
-            decided_at: d.try_get("decided_at")?,
-            decision: serde_json::from_str(&d.try_get::<String, _>("decision_json")?)
-                .map_err(|e| ApplicationError::Corrupt(e.to_string()))?,
+        .collect::<Result<Vec<_>, ApplicationError>>()?;
+    let decisions = app_read::decisions(&mut conn, id)
+        .await?
+        .into_iter()
+        .map(|d| {
+            let outcome = d.outcome;
+            Ok(DecisionView {
+                id: d.id,
+                lender_id: d.lender_id,
+                lender_name: d.lender_name,
+                rate_sheet_version: u32::try_from(d.rate_sheet_version).unwrap_or(0),
+                outcome: ApplicationState::parse(&outcome).ok_or_else(|| {
+                    ApplicationError::Corrupt(format!("unknown outcome {outcome}"))
+                })?,
+                source: d.source,
+                decided_at: d.decided_at,
+                decision: serde_json::from_str(&d.decision_json)
+                    .map_err(|e| ApplicationError::Corrupt(e.to_string()))?,
+            })
         })
-    })
-    .collect::<Result<Vec<_>, ApplicationError>>()?;
+        .collect::<Result<Vec<_>, ApplicationError>>()?;
     let stipulations = stips::list_tx(&mut conn, id, now).await?;
     let open = open_stipulations(&mut conn, id).await?;
-    let co_id: Option<String> = r.try_get("co_applicant_id")?;
+    let co_id = r.co_applicant_id;
     Ok(ApplicationView {
-        id: r.try_get("id")?,
+        id: r.id,
         state,
         phase: state.phase().to_string(),
-        deal_id: r.try_get("deal_id")?,
-        customer_id: r.try_get("customer_id")?,
-        customer_name: name_of(r.try_get("given_name")?, r.try_get("family_name")?),
-        intent: if r.try_get::<String, _>("intent")? == "joint" {
+        deal_id: r.deal_id,
+        customer_id: r.customer_id,
+        customer_name: name_of(Some(r.given_name), Some(r.family_name)),
+        intent: if r.intent == "joint" {
             Intent::Joint
         } else {
             Intent::Individual
         },
-        co_applicant_name: co_id.as_ref().map(|_| {
-            name_of(
-                r.try_get("co_given").ok().flatten(),
-                r.try_get("co_family").ok().flatten(),
-            )
-        }),
+        co_applicant_name: co_id.as_ref().map(|_| name_of(r.co_given, r.co_family)),
         co_applicant_id: co_id,
         details,
-        gross_monthly_income: Money::from_cents(r.try_get("gross_monthly_income_cents")?)
-            .to_plain(),
-        other_monthly_income: Money::from_cents(r.try_get("other_monthly_income_cents")?)
-            .to_plain(),
-        co_applicant_income: Money::from_cents(r.try_get("co_applicant_income_cents")?).to_plain(),
-        housing_status: known(
-            "housing status",
-            &r.try_get::<String, _>("housing_status")?,
-            HousingStatus::parse,
-        )?,
-        housing_payment: Money::from_cents(r.try_get("housing_payment_cents")?).to_plain(),
-        other_monthly_debts: Money::from_cents(r.try_get("other_debts_cents")?).to_plain(),
-        credit_score: r
-            .try_get::<Option<i64>, _>("credit_score")?
-            .and_then(|s| u16::try_from(s).ok()),
-        lender_id: r.try_get("lender_id")?,
-        lender_name: r.try_get("lender_name")?,
+        gross_monthly_income: Money::from_cents(r.gross_monthly_income_cents).to_plain(),
+        other_monthly_income: Money::from_cents(r.other_monthly_income_cents).to_plain(),
+        co_applicant_income: Money::from_cents(r.co_applicant_income_cents).to_plain(),
+        housing_status: known("housing status", &r.housing_status, HousingStatus::parse)?,
+        housing_payment: Money::from_cents(r.housing_payment_cents).to_plain(),
+        other_monthly_debts: Money::from_cents(r.other_debts_cents).to_plain(),
+        credit_score: r.credit_score.and_then(|s| u16::try_from(s).ok()),
+        lender_id: r.lender_id,
+        lender_name: r.lender_name,
         consent,
         history,
         decisions,
@@ -1704,14 +1475,10 @@ pub(crate) async fn load_application(
             state,
             ApplicationState::Approved | ApplicationState::Conditional
         ) && open == 0,
-        created_at: r.try_get("created_at")?,
-        updated_at: r.try_get("updated_at")?,
-        created_by_name: crate::auth::actor_label(
-            &r.try_get::<String, _>("created_by")?,
-            r.try_get::<Option<String>, _>("created_by_display")?
-                .as_deref(),
-        ),
-        created_by: r.try_get("created_by")?,
+        created_at: r.created_at,
+        updated_at: r.updated_at,
+        created_by_name: crate::auth::actor_label(&r.created_by, r.created_by_display.as_deref()),
+        created_by: r.created_by,
         actions: actor.map(|a| actions_for(a, state)).unwrap_or_default(),
     })
 }
@@ -1728,53 +1495,27 @@ pub async fn list_applications(
     let offset = filter.offset.unwrap_or(0);
     let state = filter.state.map(|s| s.as_str());
     let customer = filter.customer_id.as_deref();
-    let total: i64 = sqlx::query_scalar(
-        r#"SELECT COUNT(*) FROM credit_application
-           WHERE deleted_at IS NULL AND (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR customer_id = ?2)"#,
-    )
-    .bind(state)
-    .bind(customer)
-    .fetch_one(store.pool())
-    .await?;
-    let rows = sqlx::query(
-        r#"SELECT a.id, a.state, a.customer_id, a.deal_id, a.lender_id, a.credit_score, a.created_at, a.updated_at,
-                  c.given_name, c.family_name, l.name AS lender_name,
-                  (SELECT COUNT(*) FROM stipulation s WHERE s.application_id = a.id AND s.status <> 'cleared'
-                   AND s.decision_id IS (SELECT d.id FROM application_decision d WHERE d.application_id = a.id
-                                         ORDER BY d.decided_at DESC, d.id DESC LIMIT 1)) AS open_stips
-           FROM credit_application a
-           JOIN customer c ON c.id = a.customer_id
-           LEFT JOIN lender l ON l.id = a.lender_id
-           WHERE a.deleted_at IS NULL AND (?1 IS NULL OR a.state = ?1) AND (?2 IS NULL OR a.customer_id = ?2)
-           ORDER BY a.updated_at DESC, a.id DESC LIMIT ?3 OFFSET ?4"#,
-    )
-    .bind(state)
-    .bind(customer)
-    .bind(i64::from(limit))
-    .bind(i64::from(offset))
-    .fetch_all(store.pool())
-    .await?;
+    let (rows, total) =
+        app_read::page(store, state, customer, i64::from(limit), i64::from(offset)).await?;
     let items = rows
-        .iter()
+        .into_iter()
         .map(|r| {
-            let s: String = r.try_get("state")?;
+            let s = r.state;
             let state = ApplicationState::parse(&s)
                 .ok_or_else(|| ApplicationError::Corrupt(format!("unknown state {s}")))?;
             Ok(ApplicationSummary {
-                id: r.try_get("id")?,
+                id: r.id,
                 state,
                 phase: state.phase().to_string(),
-                customer_id: r.try_get("customer_id")?,
-                customer_name: name_of(r.try_get("given_name")?, r.try_get("family_name")?),
-                deal_id: r.try_get("deal_id")?,
-                lender_id: r.try_get("lender_id")?,
-                lender: r.try_get("lender_name")?,
-                credit_score: r
-                    .try_get::<Option<i64>, _>("credit_score")?
-                    .and_then(|s| u16::try_from(s).ok()),
-                open_stipulations: u32::try_from(r.try_get::<i64, _>("open_stips")?).unwrap_or(0),
-                created_at: r.try_get("created_at")?,
-                updated_at: r.try_get("updated_at")?,
+                customer_id: r.customer_id,
+                customer_name: name_of(Some(r.given_name), Some(r.family_name)),
+                deal_id: r.deal_id,
+                lender_id: r.lender_id,
+                lender: r.lender_name,
+                credit_score: r.credit_score.and_then(|s| u16::try_from(s).ok()),
+                open_stipulations: u32::try_from(r.open_stips).unwrap_or(0),
+                created_at: r.created_at,
+                updated_at: r.updated_at,
             })
         })
         .collect::<Result<Vec<_>, ApplicationError>>()?;
@@ -1787,30 +1528,29 @@ pub async fn assist_input(
     conn: &mut SqliteConnection,
     id: &str,
 ) -> Result<AssistInput, ApplicationError> {
-    let r = sqlx::query(
-        r#"SELECT a.gross_monthly_income_cents, a.other_monthly_income_cents, a.co_applicant_income_cents,
-                  a.housing_payment_cents, a.other_debts_cents, a.credit_score,
-                  o.kind, o.term_months, o.monthly_payment_cents, o.amount_financed_cents, o.input_json,
-                  v.model_year, v.price_cents
-           FROM credit_application a
-           JOIN deal d ON d.id = a.deal_id
-           JOIN vehicle v ON v.id = d.vehicle_id
-           LEFT JOIN deal_option o ON o.deal_id = d.id AND o.selected = 1
-           WHERE a.id = ?1"#,
-    )
-    .bind(id)
-    .fetch_optional(&mut *conn)
-    .await?
-    .ok_or_else(|| ApplicationError::NotFound {
-        what: "application",
-        id: id.to_string(),
-    })?;
-    let kind: Option<String> = r.try_get("kind")?;
-    let Some(kind) = kind else {
+    let r = app_read::assist(conn, id)
+        .await?
+        .ok_or_else(|| ApplicationError::NotFound {
+            what: "application",
+            id: id.to_string(),
+        })?;
+    let Some(kind) = r.kind.clone() else {
         return Err(invalid("deal_id", "the deal has no selected option"));
     };
-    let input: serde_json::Value =
-        serde_json::from_str(&r.try_get::<String, _>("input_json")?).unwrap_or_default();
+    // the selected option's columns are present whenever its kind is
+    let option = |v: Option<i64>| {
+        v.ok_or_else(|| {
+            ApplicationError::Corrupt("the deal's selected option is incomplete".into())
+        })
+    };
+    let input: serde_json::Value = match r.input_json.as_deref() {
+        Some(j) => serde_json::from_str(j).unwrap_or_default(),
+        None => {
+            return Err(ApplicationError::Corrupt(
+                "the deal's selected option is incomplete".into(),
+            ))
+        }
+    };
     let dec = |key: &str| -> Decimal {
         input
             .get("input")
@@ -1828,29 +1568,24 @@ pub async fn assist_input(
         (Money::round(adjusted.max(Decimal::ZERO)), None)
     } else {
         (
-            Money::from_cents(
-                r.try_get::<Option<i64>, _>("amount_financed_cents")?
-                    .unwrap_or(0),
-            ),
+            Money::from_cents(r.amount_financed_cents.unwrap_or(0)),
             Some(dec("rate")),
         )
     };
     Ok(AssistInput {
         amount_financed,
-        payment: Money::from_cents(r.try_get("monthly_payment_cents")?),
-        term_months: u32::try_from(r.try_get::<i64, _>("term_months")?).unwrap_or(0),
-        model_year: i32::try_from(r.try_get::<i64, _>("model_year")?).unwrap_or(0),
-        vehicle_value: Money::from_cents(r.try_get("price_cents")?),
+        payment: Money::from_cents(option(r.monthly_payment_cents)?),
+        term_months: u32::try_from(option(r.term_months)?).unwrap_or(0),
+        model_year: i32::try_from(r.model_year).unwrap_or(0),
+        vehicle_value: Money::from_cents(r.price_cents),
         monthly_income: Money::from_cents(
-            r.try_get::<i64, _>("gross_monthly_income_cents")?
-                + r.try_get::<i64, _>("other_monthly_income_cents")?
-                + r.try_get::<i64, _>("co_applicant_income_cents")?,
+            r.gross_monthly_income_cents
+                + r.other_monthly_income_cents
+                + r.co_applicant_income_cents,
         ),
-        housing_payment: Money::from_cents(r.try_get("housing_payment_cents")?),
-        other_debts: Money::from_cents(r.try_get("other_debts_cents")?),
-        credit_score: r
-            .try_get::<Option<i64>, _>("credit_score")?
-            .and_then(|s| u16::try_from(s).ok()),
+        housing_payment: Money::from_cents(r.housing_payment_cents),
+        other_debts: Money::from_cents(r.other_debts_cents),
+        credit_score: r.credit_score.and_then(|s| u16::try_from(s).ok()),
         contract_rate,
     })
 }
@@ -1859,28 +1594,27 @@ pub async fn assist_input(
 pub async fn lender_sheets(
     conn: &mut SqliteConnection,
 ) -> Result<Vec<LenderSheet>, ApplicationError> {
-    let rows = sqlx::query(
-        r#"SELECT l.id, l.code, l.name, r.id AS sheet_id, r.version, r.sheet_json
-           FROM lender l JOIN rate_sheet r ON r.lender_id = l.id
-           WHERE l.active = 1 AND r.version = (SELECT MAX(version) FROM rate_sheet WHERE lender_id = l.id)
-           ORDER BY l.name"#,
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            let sheet: RateSheet = serde_json::from_str(&r.try_get::<String, _>("sheet_json")?)
-                .map_err(|e| ApplicationError::Corrupt(format!("stored rate sheet: {e}")))?;
-            Ok(LenderSheet {
-                lender_id: r.try_get("id")?,
-                lender_code: r.try_get("code")?,
-                lender_name: r.try_get("name")?,
-                rate_sheet_id: r.try_get("sheet_id")?,
-                rate_sheet_version: u32::try_from(r.try_get::<i64, _>("version")?).unwrap_or(0),
-                sheet: sheet.parse()?,
-            })
-        })
+    app_read::current_sheets(conn)
+        .await?
+        .into_iter()
+        .map(lender_sheet)
         .collect()
+}
+
+/// A stored lender sheet, parsed.
+pub(crate) fn lender_sheet(
+    r: dealerdesk_store::read::application::LenderSheetRow,
+) -> Result<LenderSheet, ApplicationError> {
+    let sheet: RateSheet = serde_json::from_str(&r.sheet_json)
+        .map_err(|e| ApplicationError::Corrupt(format!("stored rate sheet: {e}")))?;
+    Ok(LenderSheet {
+        lender_id: r.lender_id,
+        lender_code: r.code,
+        lender_name: r.name,
+        rate_sheet_id: r.sheet_id,
+        rate_sheet_version: u32::try_from(r.version).unwrap_or(0),
+        sheet: sheet.parse()?,
+    })
 }
 
 /// The decision-assist table for an application: every active lender, best first.

@@ -17,16 +17,17 @@ use std::str::FromStr;
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use sqlx::{Row, SqliteConnection};
+use sqlx::SqliteConnection;
 use ts_rs::TS;
 
 use super::{invalid, ApplicationError};
 use crate::auth::{Actor, Permission};
 use crate::deal::canonical_json;
 use dealerdesk_rules::money::Money;
-use dealerdesk_store::audit::{self, AuditEvent, AuditOutcome};
+use dealerdesk_store::audit::{AuditEvent, AuditOutcome};
 use dealerdesk_store::crypto::sha256_hex;
-use dealerdesk_store::{journal, new_id, ts, Store};
+use dealerdesk_store::repo::{lender, rate_sheet};
+use dealerdesk_store::{new_id, Store, Write};
 
 /// One buy rate: for terms `term_min..=term_max` months and model years `year_min..=year_max`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -469,103 +470,59 @@ pub async fn import_rate_sheet(
         return Err(ApplicationError::Forbidden("import rate sheets"));
     }
     let parsed = sheet.parse()?;
-    let mut tx = store.begin_write().await?;
-    let result = import_tx(store, &mut tx, actor, sheet, &parsed, now).await?;
-    let event = AuditEvent::new(actor.name(), "lender.import_rates", AuditOutcome::Success)
-        .subject(result.lender_id.clone())
-        .detail(format!(
-            "{} version {}, {} tiers, sha256 {}",
-            result.lender_code, result.version, result.tiers, result.sha256
-        ));
-    audit::append(&mut tx, store.cipher(), now, &event).await?;
-    tx.commit().await?;
+    let mut w = store.write(now).await?;
+    let result = import_tx(&mut w, actor, sheet, &parsed).await?;
+    w.audit(
+        AuditEvent::new(actor.name(), "lender.import_rates", AuditOutcome::Success)
+            .subject(result.lender_id.clone())
+            .detail(format!(
+                "{} version {}, {} tiers, sha256 {}",
+                result.lender_code, result.version, result.tiers, result.sha256
+            )),
+    );
+    w.commit().await?;
     Ok(result)
 }
 
 pub(crate) async fn import_tx(
-    store: &Store,
-    conn: &mut SqliteConnection,
+    w: &mut Write<'_>,
     actor: &Actor,
     sheet: &RateSheet,
     parsed: &ParsedSheet,
-    now: DateTime<Utc>,
 ) -> Result<RateImport, ApplicationError> {
     let code = sheet.lender_code.trim().to_uppercase();
     let mut normalized = sheet.clone();
     normalized.lender_code = code.clone();
-    let lender_id: Option<String> = sqlx::query_scalar(r#"SELECT id FROM lender WHERE code = ?1"#)
-        .bind(&code)
-        .fetch_optional(&mut *conn)
-        .await?;
-    let lender_id = match lender_id {
+    let lender_id = match lender::id_by_code(w.conn(), &code).await? {
         Some(id) => {
-            let seq = journal(&mut *conn, "lender", &id, "update", store.device_id(), now).await?;
-            sqlx::query(
-                r#"UPDATE lender SET name = ?2, updated_at = ?3, device_id = ?4, change_seq = ?5 WHERE id = ?1"#,
-            )
-            .bind(&id)
-            .bind(sheet.lender_name.trim())
-            .bind(ts(now))
-            .bind(store.device_id())
-            .bind(seq)
-            .execute(&mut *conn)
-            .await?;
+            lender::rename(w, &id, sheet.lender_name.trim()).await?;
             id
         }
         None => {
             let id = new_id();
-            let seq = journal(&mut *conn, "lender", &id, "insert", store.device_id(), now).await?;
-            sqlx::query(
-                r#"INSERT INTO lender (id, code, name, active, created_at, updated_at, device_id, change_seq)
-                   VALUES (?1, ?2, ?3, 1, ?4, ?4, ?5, ?6)"#,
-            )
-            .bind(&id)
-            .bind(&code)
-            .bind(sheet.lender_name.trim())
-            .bind(ts(now))
-            .bind(store.device_id())
-            .bind(seq)
-            .execute(&mut *conn)
-            .await?;
+            lender::insert(w, &id, &code, sheet.lender_name.trim()).await?;
             id
         }
     };
-    let version: i64 = sqlx::query_scalar(
-        r#"SELECT COALESCE(MAX(version), 0) + 1 FROM rate_sheet WHERE lender_id = ?1"#,
-    )
-    .bind(&lender_id)
-    .fetch_one(&mut *conn)
-    .await?;
+    let version = rate_sheet::next_version(w.conn(), &lender_id).await?;
     let value = serde_json::to_value(&normalized)
         .map_err(|e| invalid("file", format!("the sheet could not be stored: {e}")))?;
     let text = canonical_json(&value);
     let sha = sha256_hex(text.as_bytes());
     let id = new_id();
-    let seq = journal(
-        &mut *conn,
-        "rate_sheet",
+    let imported_by = actor.name();
+    rate_sheet::insert(
+        w,
         &id,
-        "insert",
-        store.device_id(),
-        now,
+        &rate_sheet::NewSheet {
+            lender_id: &lender_id,
+            version,
+            effective_date: sheet.effective_date.trim(),
+            sheet_json: &text,
+            sheet_sha256: &sha,
+            imported_by: &imported_by,
+        },
     )
-    .await?;
-    sqlx::query(
-        r#"INSERT INTO rate_sheet (id, lender_id, version, effective_date, sheet_json, sheet_sha256,
-              imported_by, created_at, updated_at, device_id, change_seq)
-           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10)"#,
-    )
-    .bind(&id)
-    .bind(&lender_id)
-    .bind(version)
-    .bind(sheet.effective_date.trim())
-    .bind(&text)
-    .bind(&sha)
-    .bind(actor.name())
-    .bind(ts(now))
-    .bind(store.device_id())
-    .bind(seq)
-    .execute(&mut *conn)
     .await?;
     Ok(RateImport {
         lender_id,
@@ -580,30 +537,19 @@ pub(crate) async fn import_tx(
 
 /// Every lender with its current sheet version, by name.
 pub async fn list_lenders(store: &Store) -> Result<Vec<LenderView>, ApplicationError> {
-    let rows = sqlx::query(
-        r#"SELECT l.id, l.code, l.name, l.active, r.id AS sheet_id, r.version, r.effective_date
-           FROM lender l
-           LEFT JOIN rate_sheet r ON r.lender_id = l.id
-                AND r.version = (SELECT MAX(version) FROM rate_sheet WHERE lender_id = l.id)
-           ORDER BY l.name"#,
-    )
-    .fetch_all(store.pool())
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(LenderView {
-                id: r.try_get("id")?,
-                code: r.try_get("code")?,
-                name: r.try_get("name")?,
-                active: r.try_get::<i64, _>("active")? == 1,
-                rate_sheet_id: r.try_get("sheet_id")?,
-                rate_sheet_version: r
-                    .try_get::<Option<i64>, _>("version")?
-                    .and_then(|v| u32::try_from(v).ok()),
-                effective_date: r.try_get("effective_date")?,
-            })
+    Ok(dealerdesk_store::read::application::lenders(store)
+        .await?
+        .into_iter()
+        .map(|r| LenderView {
+            id: r.id,
+            code: r.code,
+            name: r.name,
+            active: r.active == 1,
+            rate_sheet_id: r.sheet_id,
+            rate_sheet_version: r.version.and_then(|v| u32::try_from(v).ok()),
+            effective_date: r.effective_date,
         })
-        .collect()
+        .collect())
 }
 
 /// A lender's current sheet (id, version, sheet), if it has one.
@@ -611,24 +557,12 @@ pub async fn current_sheet(
     conn: &mut SqliteConnection,
     lender_id: &str,
 ) -> Result<Option<(String, u32, RateSheet)>, ApplicationError> {
-    let row = sqlx::query(
-        r#"SELECT id, version, sheet_json FROM rate_sheet WHERE lender_id = ?1
-           ORDER BY version DESC LIMIT 1"#,
-    )
-    .bind(lender_id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    match row {
+    match rate_sheet::current(conn, lender_id).await? {
         None => Ok(None),
         Some(r) => {
-            let json: String = r.try_get("sheet_json")?;
-            let sheet: RateSheet = serde_json::from_str(&json)
+            let sheet: RateSheet = serde_json::from_str(&r.sheet_json)
                 .map_err(|e| ApplicationError::Corrupt(format!("stored rate sheet: {e}")))?;
-            Ok(Some((
-                r.try_get("id")?,
-                u32::try_from(r.try_get::<i64, _>("version")?).unwrap_or(0),
-                sheet,
-            )))
+            Ok(Some((r.id, u32::try_from(r.version).unwrap_or(0), sheet)))
         }
     }
 }
@@ -639,26 +573,16 @@ pub async fn export_rate_sheet(
     lender_code_or_id: &str,
     version: Option<u32>,
 ) -> Result<(u32, String), ApplicationError> {
-    let row = sqlx::query(
-        r#"SELECT r.version, r.sheet_json FROM rate_sheet r JOIN lender l ON l.id = r.lender_id
-           WHERE (l.id = ?1 OR l.code = upper(?1)) AND (?2 IS NULL OR r.version = ?2)
-           ORDER BY r.version DESC LIMIT 1"#,
-    )
-    .bind(lender_code_or_id.trim())
-    .bind(version.map(i64::from))
-    .fetch_optional(store.pool())
-    .await?
-    .ok_or_else(|| ApplicationError::NotFound {
-        what: "rate sheet for lender",
-        id: lender_code_or_id.to_string(),
-    })?;
-    let json: String = row.try_get("sheet_json")?;
+    let (stored_version, json) =
+        rate_sheet::for_export(store, lender_code_or_id.trim(), version.map(i64::from))
+            .await?
+            .ok_or_else(|| ApplicationError::NotFound {
+                what: "rate sheet for lender",
+                id: lender_code_or_id.to_string(),
+            })?;
     let value: serde_json::Value = serde_json::from_str(&json)
         .map_err(|e| ApplicationError::Corrupt(format!("stored rate sheet: {e}")))?;
     let pretty = serde_json::to_string_pretty(&value)
         .map_err(|e| ApplicationError::Corrupt(e.to_string()))?;
-    Ok((
-        u32::try_from(row.try_get::<i64, _>("version")?).unwrap_or(0),
-        pretty,
-    ))
+    Ok((u32::try_from(stored_version).unwrap_or(0), pretty))
 }

@@ -19,7 +19,6 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
 use dealerdesk_rules::dates::whole_months;
 use rust_decimal::Decimal;
 use serde::Serialize;
-use sqlx::Row;
 use std::str::FromStr;
 
 use super::stips::StipCode;
@@ -34,6 +33,8 @@ use crate::deal::OptionTerms;
 use dealerdesk_rules::star::xml::{self, Element};
 use dealerdesk_store::audit::{self, AuditEvent, AuditOutcome};
 use dealerdesk_store::crypto::CryptoError;
+use dealerdesk_store::read::application as read_app;
+use dealerdesk_store::repo::{credit_application, lender, lender_outbox, rate_sheet};
 use dealerdesk_store::{new_id, parse_ts, Store};
 
 /// The STAR 5 namespace.
@@ -1053,67 +1054,51 @@ struct CustomerRow {
 /// A customer as STAR carries them, with the date of birth and SSN decrypted (the caller has
 /// checked the role and audits the export).
 async fn star_customer(store: &Store, id: &str) -> Result<CustomerRow, StarError> {
-    let r = sqlx::query(
-        r#"SELECT given_name, middle_name, family_name, suffix, dob_enc, ssn_enc, phone, email, employer, job_title
-           FROM customer WHERE id = ?1"#,
-    )
-    .bind(id)
-    .fetch_optional(store.pool())
-    .await?
-    .ok_or_else(|| ApplicationError::NotFound {
-        what: "customer",
-        id: id.to_string(),
-    })?;
+    let r =
+        read_app::star_customer(store, id)
+            .await?
+            .ok_or_else(|| ApplicationError::NotFound {
+                what: "customer",
+                id: id.to_string(),
+            })?;
     let cipher = store.cipher();
-    let dob = cipher.decrypt(
-        &r.try_get::<String, _>("dob_enc")?,
-        &crate::customer::ctx("dob", id),
-    )?;
-    let ssn = cipher.decrypt(
-        &r.try_get::<String, _>("ssn_enc")?,
-        &crate::customer::ctx("ssn", id),
-    )?;
-    let address = sqlx::query(
-        r#"SELECT line1, line2, city, state, zip, since FROM customer_address
-           WHERE customer_id = ?1 AND kind = 'current'"#,
-    )
-    .bind(id)
-    .fetch_optional(store.pool())
-    .await?;
+    let dob = cipher.decrypt(&r.dob_enc, &crate::customer::ctx("dob", id))?;
+    let ssn = cipher.decrypt(&r.ssn_enc, &crate::customer::ctx("ssn", id))?;
+    let mut conn = store.pool().acquire().await?;
+    let address = read_app::current_address(&mut conn, id).await?;
+    drop(conn);
     let (address, since) = match address {
         Some(a) => (
             Some(StarAddress {
-                line1: a.try_get("line1")?,
-                line2: a.try_get("line2")?,
-                city: a.try_get("city")?,
-                state: a.try_get("state")?,
-                zip: a.try_get("zip")?,
+                line1: a.line1,
+                line2: a.line2,
+                city: a.city,
+                state: a.state,
+                zip: a.zip,
             }),
-            parse_date(&a.try_get::<String, _>("since")?),
+            parse_date(&a.since),
         ),
         None => (None, None),
     };
     let ssn_digits: String = ssn.chars().filter(char::is_ascii_digit).collect();
     Ok(CustomerRow {
         applicant: StarApplicant {
-            given_name: r.try_get("given_name")?,
-            middle_name: r.try_get("middle_name")?,
-            family_name: r.try_get("family_name")?,
-            suffix: r.try_get("suffix")?,
+            given_name: r.given_name,
+            middle_name: r.middle_name,
+            family_name: r.family_name,
+            suffix: r.suffix,
             birth_date: parse_date(&dob),
             ssn: (ssn_digits.len() == 9).then_some(ssn_digits),
             address,
             residence_since: since,
-            phone: Some(r.try_get::<String, _>("phone")?).filter(|p| !p.trim().is_empty()),
-            email: r
-                .try_get::<Option<String>, _>("email")?
-                .filter(|e| !e.trim().is_empty()),
+            phone: Some(r.phone).filter(|p| !p.trim().is_empty()),
+            email: r.email.filter(|e| !e.trim().is_empty()),
             employment: Vec::new(),
             other_income: Vec::new(),
             references: Vec::new(),
         },
-        employer: r.try_get("employer")?,
-        job_title: r.try_get("job_title")?,
+        employer: r.employer,
+        job_title: r.job_title,
     })
 }
 
@@ -1165,42 +1150,26 @@ async fn gather_application(
     let app = super::load_application(store, None, id, now).await?;
     let mut conn = store.pool().acquire().await?;
     let lender = match &app.lender_id {
-        Some(l) => sqlx::query(r#"SELECT code, name FROM lender WHERE id = ?1"#)
-            .bind(l)
-            .fetch_optional(&mut *conn)
+        Some(l) => lender::name_of(&mut conn, l)
             .await?
-            .map(|r| -> Result<(String, String), sqlx::Error> {
-                Ok((r.try_get("code")?, r.try_get("name")?))
-            })
-            .transpose()?,
+            .map(|r| (r.code, r.name)),
         None => None,
     };
-    let deal = sqlx::query(
-        r#"SELECT o.kind, o.input_json, v.vin, v.model_year, v.make, v.model, v.trim, v.condition
-           FROM deal d JOIN vehicle v ON v.id = d.vehicle_id
-           LEFT JOIN deal_option o ON o.deal_id = d.id AND o.selected = 1
-           WHERE d.id = ?1"#,
-    )
-    .bind(&app.deal_id)
-    .fetch_optional(&mut *conn)
-    .await?
-    .ok_or_else(|| ApplicationError::NotFound {
-        what: "deal",
-        id: app.deal_id.clone(),
-    })?;
+    let deal = read_app::deal_vehicle(&mut conn, &app.deal_id)
+        .await?
+        .ok_or_else(|| ApplicationError::NotFound {
+            what: "deal",
+            id: app.deal_id.clone(),
+        })?;
     let vehicle = StarVehicle {
-        vin: deal.try_get("vin")?,
-        model_year: i32::try_from(deal.try_get::<i64, _>("model_year")?).unwrap_or(0),
-        make: deal.try_get("make")?,
-        model: deal.try_get("model")?,
-        trim: deal
-            .try_get::<Option<String>, _>("trim")?
-            .filter(|t| !t.trim().is_empty()),
-        new: deal.try_get::<String, _>("condition")? == "new",
+        vin: deal.vin,
+        model_year: i32::try_from(deal.model_year).unwrap_or(0),
+        make: deal.make,
+        model: deal.model,
+        trim: deal.trim.filter(|t| !t.trim().is_empty()),
+        new: deal.condition == "new",
     };
-    let terms: Option<OptionTerms> = deal
-        .try_get::<Option<String>, _>("input_json")?
-        .and_then(|j| serde_json::from_str(&j).ok());
+    let terms: Option<OptionTerms> = deal.input_json.and_then(|j| serde_json::from_str(&j).ok());
     let (financing, trade_in) = match &terms {
         Some(t) => {
             let input = assist_input(&mut conn, id).await?;
@@ -1417,8 +1386,8 @@ async fn record_imported(
     now: DateTime<Utc>,
 ) -> Result<ImportedDecision, StarError> {
     let id = d.application_id.as_str();
-    let mut tx = store.begin_write().await?;
-    let from = match state_of(&mut tx, id).await {
+    let mut w = store.write(now).await?;
+    let from = match state_of(w.conn(), id).await {
         Ok((s, _)) => s,
         Err(ApplicationError::NotFound { .. }) => {
             return Err(StarError::UnknownApplication(id.chars().take(80).collect()))
@@ -1433,16 +1402,9 @@ async fn record_imported(
     }
     let action = decision_action(d.decision.outcome)?;
     check_actor(actor, from, action)?;
-    let lender = sqlx::query(
-        r#"SELECT l.id, l.code FROM credit_application a JOIN lender l ON l.id = a.lender_id
-           WHERE a.id = ?1"#,
-    )
-    .bind(id)
-    .fetch_optional(&mut *tx)
-    .await?
-    .ok_or(ApplicationError::Preconditions(vec![Unmet::NoLender]))?;
-    let lender_id: String = lender.try_get("id")?;
-    let lender_code: String = lender.try_get("code")?;
+    let (lender_id, lender_code) = read_app::application_lender(w.conn(), id)
+        .await?
+        .ok_or(ApplicationError::Preconditions(vec![Unmet::NoLender]))?;
     if let Some(found) = &d.lender_code {
         if !found.eq_ignore_ascii_case(&lender_code) && *found != lender_id {
             return Err(StarError::WrongLender {
@@ -1453,37 +1415,18 @@ async fn record_imported(
         }
     }
     // the submission's rate sheet when the message is still waiting, else the current one
-    let waiting = sqlx::query(
-        r#"SELECT id, rate_sheet_id FROM lender_outbox
-           WHERE application_id = ?1 AND lender_id = ?2 AND status IN ('pending', 'delivered')
-           ORDER BY created_at DESC, id DESC LIMIT 1"#,
-    )
-    .bind(id)
-    .bind(&lender_id)
-    .fetch_optional(&mut *tx)
-    .await?;
+    let waiting = lender_outbox::waiting_for(w.conn(), id, &lender_id).await?;
     let (outbox_id, rate_sheet_id) = match waiting {
-        Some(w) => (
-            Some(w.try_get::<String, _>("id")?),
-            w.try_get::<String, _>("rate_sheet_id")?,
-        ),
+        Some((outbox_id, sheet)) => (Some(outbox_id), sheet),
         None => {
-            let (sheet, _, _) = rates::current_sheet(&mut tx, &lender_id)
+            let (sheet, _, _) = rates::current_sheet(w.conn(), &lender_id)
                 .await?
                 .ok_or(ApplicationError::Preconditions(vec![Unmet::NoRateSheet]))?;
             (None, sheet)
         }
     };
-    let version: i64 = sqlx::query_scalar(r#"SELECT version FROM rate_sheet WHERE id = ?1"#)
-        .bind(&rate_sheet_id)
-        .fetch_one(&mut *tx)
-        .await?;
-    let submitted_at: Option<String> = sqlx::query_scalar(
-        r#"SELECT MAX(at) FROM application_history WHERE application_id = ?1 AND action = 'submit'"#,
-    )
-    .bind(id)
-    .fetch_one(&mut *tx)
-    .await?;
+    let version = rate_sheet::version_of(w.conn(), &rate_sheet_id).await?;
+    let submitted_at = credit_application::last_submitted_at(w.conn(), id).await?;
     // the lender's time, unless it is in the future or before the submission
     let decided_at = match submitted_at.map(|s| parse_ts(&s)) {
         Some(s) if d.decided_at >= s && d.decided_at <= now => d.decided_at,
@@ -1498,8 +1441,7 @@ async fn record_imported(
         );
     }
     let decision_id = record_decision_tx(
-        store,
-        &mut tx,
+        &mut w,
         &DecisionRecord {
             source: "star",
             application_id: id,
@@ -1515,21 +1457,22 @@ async fn record_imported(
         now,
     )
     .await?;
-    let event = AuditEvent::new(
-        actor.name(),
-        "application.import_decision",
-        AuditOutcome::Success,
-    )
-    .subject(id.to_string())
-    .detail(format!(
-        "STAR {} from {lender_code}: {} ({} stipulation(s), {} reason(s))",
-        d.status_code,
-        d.decision.outcome,
-        d.decision.stipulations.len(),
-        d.decision.reasons.len()
-    ));
-    audit::append(&mut tx, store.cipher(), now, &event).await?;
-    tx.commit().await?;
+    w.audit(
+        AuditEvent::new(
+            actor.name(),
+            "application.import_decision",
+            AuditOutcome::Success,
+        )
+        .subject(id.to_string())
+        .detail(format!(
+            "STAR {} from {lender_code}: {} ({} stipulation(s), {} reason(s))",
+            d.status_code,
+            d.decision.outcome,
+            d.decision.stipulations.len(),
+            d.decision.reasons.len()
+        )),
+    );
+    w.commit().await?;
     Ok(ImportedDecision {
         application_id: id.to_string(),
         decision_id,
@@ -1547,33 +1490,26 @@ pub async fn latest_decision(
     store: &Store,
     application_id: &str,
 ) -> Result<StarDecision, StarError> {
-    let r = sqlx::query(
-        r#"SELECT d.decision_json, d.decided_at, l.code, l.name
-           FROM application_decision d JOIN lender l ON l.id = d.lender_id
-           WHERE d.application_id = ?1 ORDER BY d.decided_at DESC, d.id DESC LIMIT 1"#,
-    )
-    .bind(application_id)
-    .fetch_optional(store.pool())
-    .await?;
+    let mut conn = store.pool().acquire().await?;
+    let r = read_app::latest_decision(&mut conn, application_id).await?;
     let Some(r) = r else {
-        let mut conn = store.pool().acquire().await?;
         state_of(&mut conn, application_id).await?;
         return Err(StarError::NoDecision(application_id.to_string()));
     };
-    let json: serde_json::Value = serde_json::from_str(&r.try_get::<String, _>("decision_json")?)
+    let json: serde_json::Value = serde_json::from_str(&r.decision_json)
         .map_err(|e| ApplicationError::Corrupt(e.to_string()))?;
     let decision: LenderDecision = serde_json::from_value(json.clone())
         .map_err(|e| ApplicationError::Corrupt(e.to_string()))?;
     Ok(StarDecision {
         application_id: application_id.to_string(),
-        lender_code: Some(r.try_get("code")?),
-        lender_name: Some(r.try_get("name")?),
+        lender_code: Some(r.lender_code),
+        lender_name: Some(r.lender_name),
         status_code: decision_status_code(decision.outcome).to_string(),
         lender_reference: json
             .get("lender_reference")
             .and_then(|v| v.as_str())
             .map(str::to_string),
-        decided_at: parse_ts(&r.try_get::<String, _>("decided_at")?),
+        decided_at: parse_ts(&r.decided_at),
         decision,
     })
 }

@@ -5,14 +5,15 @@
 use chrono::{DateTime, Utc};
 use dealerdesk_store::known;
 use serde::{Deserialize, Serialize};
-use sqlx::{Row, SqliteConnection};
+use sqlx::SqliteConnection;
 use ts_rs::TS;
 
 use super::{age_days, invalid, ApplicationError, MAX_NOTE_CHARS};
 use crate::auth::{Actor, Permission};
 use dealerdesk_store::audit::{self, AuditEvent, AuditOutcome};
 use dealerdesk_store::crypto::sha256_hex;
-use dealerdesk_store::{journal, new_id, ts, Store};
+use dealerdesk_store::repo::stipulation as repo;
+use dealerdesk_store::{new_id, ts, Store, Write};
 
 /// The largest document accepted: 10 MiB.
 pub const MAX_DOCUMENT_BYTES: usize = 10 * 1024 * 1024;
@@ -136,42 +137,16 @@ pub fn sniff_media_type(bytes: &[u8]) -> Option<&'static str> {
 
 /// Adds the stipulations of a decision (unknown codes are kept with their code as the text).
 pub(crate) async fn create_tx(
-    store: &Store,
-    conn: &mut SqliteConnection,
+    w: &mut Write<'_>,
     app_id: &str,
     decision_id: Option<&str>,
     codes: &[String],
-    now: DateTime<Utc>,
 ) -> Result<(), ApplicationError> {
     for code in codes {
         let description = StipCode::parse(code)
             .map(|c| c.description().to_string())
             .unwrap_or_else(|| code.clone());
-        let id = new_id();
-        let seq = journal(
-            &mut *conn,
-            "stipulation",
-            &id,
-            "insert",
-            store.device_id(),
-            now,
-        )
-        .await?;
-        sqlx::query(
-            r#"INSERT INTO stipulation (id, application_id, decision_id, code, description, status,
-                  created_at, updated_at, device_id, change_seq)
-               VALUES (?1, ?2, ?3, ?4, ?5, 'open', ?6, ?6, ?7, ?8)"#,
-        )
-        .bind(&id)
-        .bind(app_id)
-        .bind(decision_id)
-        .bind(code)
-        .bind(description)
-        .bind(ts(now))
-        .bind(store.device_id())
-        .bind(seq)
-        .execute(&mut *conn)
-        .await?;
+        repo::insert(w, &new_id(), app_id, decision_id, code, &description).await?;
     }
     Ok(())
 }
@@ -181,87 +156,59 @@ pub(crate) async fn list_tx(
     app_id: &str,
     now: DateTime<Utc>,
 ) -> Result<Vec<StipulationView>, ApplicationError> {
-    let rows = sqlx::query(
-        r#"SELECT id, code, description, status, cleared_by, cleared_at, clear_note, created_at
-           FROM stipulation WHERE application_id = ?1 ORDER BY created_at, id"#,
-    )
-    .bind(app_id)
-    .fetch_all(&mut *conn)
-    .await?;
+    let rows = repo::for_application(&mut *conn, app_id).await?;
     let mut out = Vec::with_capacity(rows.len());
-    for r in &rows {
-        let id: String = r.try_get("id")?;
-        let docs = sqlx::query(
-            r#"SELECT id, file_name, media_type, size_bytes, sha256, uploaded_by, created_at
-               FROM stipulation_document WHERE stipulation_id = ?1 ORDER BY created_at, id"#,
-        )
-        .bind(&id)
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(doc_view)
-        .collect::<Result<Vec<_>, _>>()?;
-        let code: String = r.try_get("code")?;
-        let created_at: String = r.try_get("created_at")?;
-        let cleared_at: Option<String> = r.try_get("cleared_at")?;
-        let age = match &cleared_at {
-            Some(c) => age_days(&created_at, dealerdesk_store::parse_ts(c)),
-            None => age_days(&created_at, now),
+    for r in rows {
+        let docs = repo::documents(&mut *conn, &r.id)
+            .await?
+            .into_iter()
+            .map(doc_view)
+            .collect();
+        let age = match &r.cleared_at {
+            Some(c) => age_days(&r.created_at, dealerdesk_store::parse_ts(c)),
+            None => age_days(&r.created_at, now),
         };
         out.push(StipulationView {
-            id,
-            needs_document: StipCode::parse(&code).is_none_or(StipCode::needs_document),
-            code,
-            description: r.try_get("description")?,
-            status: known(
-                "stipulation status",
-                &r.try_get::<String, _>("status")?,
-                StipulationStatus::parse,
-            )?,
+            id: r.id,
+            needs_document: StipCode::parse(&r.code).is_none_or(StipCode::needs_document),
+            code: r.code,
+            description: r.description,
+            status: known("stipulation status", &r.status, StipulationStatus::parse)?,
             documents: docs,
-            cleared_by: r.try_get("cleared_by")?,
-            cleared_at,
-            note: r.try_get("clear_note")?,
-            created_at,
+            cleared_by: r.cleared_by,
+            cleared_at: r.cleared_at,
+            note: r.clear_note,
+            created_at: r.created_at,
             age_days: age,
         });
     }
     Ok(out)
 }
 
-fn doc_view(r: &sqlx::sqlite::SqliteRow) -> Result<StipulationDocumentView, sqlx::Error> {
-    Ok(StipulationDocumentView {
-        id: r.try_get("id")?,
-        file_name: r.try_get("file_name")?,
-        media_type: r.try_get("media_type")?,
-        size_bytes: r.try_get("size_bytes")?,
-        sha256: r.try_get("sha256")?,
-        uploaded_by: r.try_get("uploaded_by")?,
-        uploaded_at: r.try_get("created_at")?,
-    })
+fn doc_view(r: repo::DocumentRow) -> StipulationDocumentView {
+    StipulationDocumentView {
+        id: r.id,
+        file_name: r.file_name,
+        media_type: r.media_type,
+        size_bytes: r.size_bytes,
+        sha256: r.sha256,
+        uploaded_by: r.uploaded_by,
+        uploaded_at: r.created_at,
+    }
 }
 
 async fn stip_row(
     conn: &mut SqliteConnection,
     stip_id: &str,
 ) -> Result<(String, String, StipulationStatus), ApplicationError> {
-    let r = sqlx::query(r#"SELECT application_id, code, status FROM stipulation WHERE id = ?1"#)
-        .bind(stip_id)
-        .fetch_optional(&mut *conn)
+    let r = repo::head(conn, stip_id)
         .await?
         .ok_or_else(|| ApplicationError::NotFound {
             what: "stipulation",
             id: stip_id.to_string(),
         })?;
-    Ok((
-        r.try_get("application_id")?,
-        r.try_get("code")?,
-        known(
-            "stipulation status",
-            &r.try_get::<String, _>("status")?,
-            StipulationStatus::parse,
-        )?,
-    ))
+    let status = known("stipulation status", &r.status, StipulationStatus::parse)?;
+    Ok((r.application_id, r.code, status))
 }
 
 /// Attaches a document to an open stipulation. Refused, storing nothing: empty or over
@@ -305,8 +252,8 @@ pub async fn attach_document(
             "only PDF, JPEG or PNG files are accepted (this file's content is none of them)",
         )
     })?;
-    let mut tx = store.begin_write().await?;
-    let (app_id, code, status) = stip_row(&mut tx, stip_id).await?;
+    let mut w = store.write(now).await?;
+    let (app_id, code, status) = stip_row(w.conn(), stip_id).await?;
     if status == StipulationStatus::Cleared {
         return Err(invalid(
             "stipulation",
@@ -315,59 +262,29 @@ pub async fn attach_document(
     }
     let id = new_id();
     let sha = sha256_hex(bytes);
-    let seq = journal(
-        &mut tx,
-        "stipulation_document",
+    let uploaded_by = actor.name();
+    repo::attach(
+        &mut w,
         &id,
-        "insert",
-        store.device_id(),
-        now,
+        &repo::NewDocument {
+            stipulation_id: stip_id,
+            file_name: &name,
+            media_type,
+            sha256: &sha,
+            content: bytes,
+            uploaded_by: &uploaded_by,
+        },
     )
     .await?;
-    sqlx::query(
-        r#"INSERT INTO stipulation_document (id, stipulation_id, file_name, media_type, size_bytes, sha256, content,
-              uploaded_by, created_at, updated_at, device_id, change_seq)
-           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11)"#,
-    )
-    .bind(&id)
-    .bind(stip_id)
-    .bind(&name)
-    .bind(media_type)
-    .bind(bytes.len() as i64)
-    .bind(&sha)
-    .bind(bytes)
-    .bind(actor.name())
-    .bind(ts(now))
-    .bind(store.device_id())
-    .bind(seq)
-    .execute(&mut *tx)
-    .await?;
-    let seq = journal(
-        &mut tx,
-        "stipulation",
-        stip_id,
-        "update",
-        store.device_id(),
-        now,
-    )
-    .await?;
-    sqlx::query(
-        r#"UPDATE stipulation SET status = 'received', updated_at = ?2, device_id = ?3, change_seq = ?4 WHERE id = ?1"#,
-    )
-    .bind(stip_id)
-    .bind(ts(now))
-    .bind(store.device_id())
-    .bind(seq)
-    .execute(&mut *tx)
-    .await?;
-    let event = AuditEvent::new(actor.name(), "stipulation.attach", AuditOutcome::Success)
-        .subject(app_id)
-        .detail(format!(
-            "{code}: {media_type}, {} bytes, sha256 {sha}",
-            bytes.len()
-        ));
-    audit::append(&mut tx, store.cipher(), now, &event).await?;
-    tx.commit().await?;
+    w.audit(
+        AuditEvent::new(actor.name(), "stipulation.attach", AuditOutcome::Success)
+            .subject(app_id)
+            .detail(format!(
+                "{code}: {media_type}, {} bytes, sha256 {sha}",
+                bytes.len()
+            )),
+    );
+    w.commit().await?;
     Ok(StipulationDocumentView {
         id,
         file_name: name,
@@ -401,8 +318,8 @@ pub async fn clear_stipulation(
             format!("keep it under {MAX_NOTE_CHARS} characters"),
         ));
     }
-    let mut tx = store.begin_write().await?;
-    let (app_id, code, status) = stip_row(&mut tx, stip_id).await?;
+    let mut w = store.write(now).await?;
+    let (app_id, code, status) = stip_row(w.conn(), stip_id).await?;
     if status == StipulationStatus::Cleared {
         return Err(invalid(
             "stipulation",
@@ -417,32 +334,13 @@ pub async fn clear_stipulation(
             "attach the document before clearing this stipulation",
         ));
     }
-    let seq = journal(
-        &mut tx,
-        "stipulation",
-        stip_id,
-        "update",
-        store.device_id(),
-        now,
-    )
-    .await?;
-    sqlx::query(
-        r#"UPDATE stipulation SET status = 'cleared', cleared_by = ?2, cleared_at = ?3, clear_note = ?4,
-              updated_at = ?3, device_id = ?5, change_seq = ?6 WHERE id = ?1"#,
-    )
-    .bind(stip_id)
-    .bind(actor.name())
-    .bind(ts(now))
-    .bind(note)
-    .bind(store.device_id())
-    .bind(seq)
-    .execute(&mut *tx)
-    .await?;
-    let event = AuditEvent::new(actor.name(), "stipulation.clear", AuditOutcome::Success)
-        .subject(app_id.clone())
-        .detail(code);
-    audit::append(&mut tx, store.cipher(), now, &event).await?;
-    tx.commit().await?;
+    repo::clear(&mut w, stip_id, &actor.name(), note).await?;
+    w.audit(
+        AuditEvent::new(actor.name(), "stipulation.clear", AuditOutcome::Success)
+            .subject(app_id.clone())
+            .detail(code),
+    );
+    w.commit().await?;
     let mut conn = store.pool().acquire().await?;
     list_tx(&mut conn, &app_id, now)
         .await?
@@ -462,20 +360,23 @@ pub async fn document_content(
     document_id: &str,
     now: DateTime<Utc>,
 ) -> Result<(StipulationDocumentView, Vec<u8>), ApplicationError> {
-    let r = sqlx::query(
-        r#"SELECT d.id, d.file_name, d.media_type, d.size_bytes, d.sha256, d.uploaded_by, d.created_at, d.content,
-                  s.application_id
-           FROM stipulation_document d JOIN stipulation s ON s.id = d.stipulation_id WHERE d.id = ?1"#,
-    )
-    .bind(document_id)
-    .fetch_optional(store.pool())
-    .await?
-    .ok_or_else(|| ApplicationError::NotFound {
-        what: "document",
-        id: document_id.to_string(),
-    })?;
-    let view = doc_view(&r)?;
-    let bytes: Vec<u8> = r.try_get("content")?;
+    let r = repo::document_content(store, document_id)
+        .await?
+        .ok_or_else(|| ApplicationError::NotFound {
+            what: "document",
+            id: document_id.to_string(),
+        })?;
+    let bytes = r.content;
+    let application_id = r.application_id;
+    let view = StipulationDocumentView {
+        id: r.id,
+        file_name: r.file_name,
+        media_type: r.media_type,
+        size_bytes: r.size_bytes,
+        sha256: r.sha256,
+        uploaded_by: r.uploaded_by,
+        uploaded_at: r.created_at,
+    };
     if sha256_hex(&bytes) != view.sha256 {
         return Err(ApplicationError::Corrupt(format!(
             "document {document_id} does not match its SHA-256"
@@ -486,7 +387,7 @@ pub async fn document_content(
         "stipulation.read_document",
         AuditOutcome::Success,
     )
-    .subject(r.try_get::<String, _>("application_id")?)
+    .subject(application_id)
     .detail(view.id.clone());
     audit::record(store, now, &event).await?;
     Ok((view, bytes))

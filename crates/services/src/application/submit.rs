@@ -12,7 +12,6 @@ use rand_chacha::ChaCha8Rng;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use sqlx::Row;
 use ts_rs::TS;
 
 use super::assist::{assess, AssistInput, LenderSheet, RuleCode};
@@ -24,7 +23,9 @@ use crate::auth::Actor;
 use crate::deal::canonical_json;
 use dealerdesk_rules::money::Money;
 use dealerdesk_store::audit::{self, AuditEvent, AuditOutcome};
-use dealerdesk_store::{journal, new_id, parse_ts, ts, Store};
+use dealerdesk_store::read::application as read_app;
+use dealerdesk_store::repo::{credit_application, lender_outbox, rate_sheet};
+use dealerdesk_store::{new_id, parse_ts, ts, Store, Write};
 
 /// A lender's answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -181,20 +182,16 @@ pub(crate) async fn write_submission(
     id: &str,
     now: DateTime<Utc>,
 ) -> Result<SubmitReceipt, ApplicationError> {
-    let mut tx = store.begin_write().await?;
-    let (from, _) = state_of(&mut tx, id).await?;
+    let mut w = store.write(now).await?;
+    let (from, _) = state_of(w.conn(), id).await?;
     let to = check_actor(actor, from, Action::Submit)?;
-    let lender_id: Option<String> =
-        sqlx::query_scalar(r#"SELECT lender_id FROM credit_application WHERE id = ?1"#)
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?;
+    let lender_id = credit_application::lender_of(w.conn(), id).await?;
     let lender_id =
         lender_id.ok_or_else(|| ApplicationError::Preconditions(vec![super::Unmet::NoLender]))?;
-    let (sheet_id, version, _) = rates::current_sheet(&mut tx, &lender_id)
+    let (sheet_id, version, _) = rates::current_sheet(w.conn(), &lender_id)
         .await?
         .ok_or_else(|| ApplicationError::Preconditions(vec![super::Unmet::NoRateSheet]))?;
-    let input = assist_input(&mut tx, id).await?;
+    let input = assist_input(w.conn(), id).await?;
     let message_id = new_id();
     let payload = Payload {
         message_id: message_id.clone(),
@@ -218,34 +215,20 @@ pub(crate) async fn write_submission(
         serde_json::to_value(&payload).map_err(|e| ApplicationError::Corrupt(e.to_string()))?;
     let text = canonical_json(&value);
     let signature = store.cipher().sign_message(text.as_bytes());
-    let seq = journal(
-        &mut tx,
-        "lender_outbox",
+    lender_outbox::insert(
+        &mut w,
         &message_id,
-        "insert",
-        store.device_id(),
-        now,
+        &lender_outbox::NewMessage {
+            application_id: id,
+            lender_id: &lender_id,
+            rate_sheet_id: &sheet_id,
+            payload_json: &text,
+            signature: &signature,
+        },
     )
-    .await?;
-    sqlx::query(
-        r#"INSERT INTO lender_outbox (id, application_id, lender_id, rate_sheet_id, kind, payload_json, signature, status,
-              attempts, created_at, updated_at, device_id, change_seq)
-           VALUES (?1, ?2, ?3, ?4, 'submit', ?5, ?6, 'pending', 0, ?7, ?7, ?8, ?9)"#,
-    )
-    .bind(&message_id)
-    .bind(id)
-    .bind(&lender_id)
-    .bind(&sheet_id)
-    .bind(&text)
-    .bind(&signature)
-    .bind(ts(now))
-    .bind(store.device_id())
-    .bind(seq)
-    .execute(&mut *tx)
     .await?;
     move_tx(
-        store,
-        &mut tx,
+        &mut w,
         &actor.name(),
         id,
         from,
@@ -257,7 +240,7 @@ pub(crate) async fn write_submission(
         now,
     )
     .await?;
-    tx.commit().await?;
+    w.commit().await?;
     Ok(SubmitReceipt {
         application_id: id.to_string(),
         outbox_id: message_id,
@@ -286,22 +269,17 @@ pub async fn process_outbox<A: LenderAdapter + ?Sized>(
     adapter: &A,
     now: DateTime<Utc>,
 ) -> Result<Vec<ProcessedMessage>, ApplicationError> {
-    let rows = sqlx::query(
-        r#"SELECT id, application_id, lender_id, rate_sheet_id, payload_json, signature, created_at
-           FROM lender_outbox WHERE status IN ('pending', 'delivered') ORDER BY created_at, id"#,
-    )
-    .fetch_all(store.pool())
-    .await?;
+    let rows = lender_outbox::waiting(store).await?;
     let mut out = Vec::new();
     for r in rows {
         let msg = OutboxMessage {
-            id: r.try_get("id")?,
-            application_id: r.try_get("application_id")?,
-            lender_id: r.try_get("lender_id")?,
-            rate_sheet_id: r.try_get("rate_sheet_id")?,
-            payload_json: r.try_get("payload_json")?,
-            signature: r.try_get("signature")?,
-            created_at: parse_ts(&r.try_get::<String, _>("created_at")?),
+            id: r.id,
+            application_id: r.application_id,
+            lender_id: r.lender_id,
+            rate_sheet_id: r.rate_sheet_id,
+            payload_json: r.payload_json,
+            signature: r.signature,
+            created_at: parse_ts(&r.created_at),
         };
         if !store
             .cipher()
@@ -376,29 +354,9 @@ async fn set_status(
     error: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<(), ApplicationError> {
-    let mut tx = store.begin_write().await?;
-    let seq = journal(
-        &mut tx,
-        "lender_outbox",
-        id,
-        "update",
-        store.device_id(),
-        now,
-    )
-    .await?;
-    sqlx::query(
-        r#"UPDATE lender_outbox SET status = ?2, last_error = ?3, attempts = attempts + 1, updated_at = ?4,
-              device_id = ?5, change_seq = ?6 WHERE id = ?1"#,
-    )
-    .bind(id)
-    .bind(status)
-    .bind(error)
-    .bind(ts(now))
-    .bind(store.device_id())
-    .bind(seq)
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
+    let mut w = store.write(now).await?;
+    lender_outbox::set_status(&mut w, id, status, error).await?;
+    w.commit().await?;
     Ok(())
 }
 
@@ -409,11 +367,10 @@ async fn record_decision(
     decision: &LenderDecision,
     now: DateTime<Utc>,
 ) -> Result<(), ApplicationError> {
-    let mut tx = store.begin_write().await?;
-    let (from, _) = state_of(&mut tx, &msg.application_id).await?;
+    let mut w = store.write(now).await?;
+    let (from, _) = state_of(w.conn(), &msg.application_id).await?;
     record_decision_tx(
-        store,
-        &mut tx,
+        &mut w,
         &DecisionRecord {
             source,
             application_id: &msg.application_id,
@@ -429,7 +386,7 @@ async fn record_decision(
         now,
     )
     .await?;
-    tx.commit().await?;
+    w.commit().await?;
     Ok(())
 }
 
@@ -458,8 +415,7 @@ pub(crate) struct DecisionRecord<'a> {
 /// version, the stipulations (approved and conditional), the move to the decision state, and
 /// the outbox message answered. Returns the decision's id.
 pub(crate) async fn record_decision_tx(
-    store: &Store,
-    tx: &mut sqlx::SqliteConnection,
+    w: &mut Write<'_>,
     r: &DecisionRecord<'_>,
     now: DateTime<Utc>,
 ) -> Result<String, ApplicationError> {
@@ -468,10 +424,7 @@ pub(crate) async fn record_decision_tx(
     let from = r.from;
     let to = super::next_state(from, action)
         .ok_or(ApplicationError::IllegalTransition { from, action })?;
-    let version: i64 = sqlx::query_scalar(r#"SELECT version FROM rate_sheet WHERE id = ?1"#)
-        .bind(r.rate_sheet_id)
-        .fetch_one(&mut *tx)
-        .await?;
+    let version = rate_sheet::version_of(w.conn(), r.rate_sheet_id).await?;
     let id = new_id();
     let mut json =
         serde_json::to_value(decision).map_err(|e| ApplicationError::Corrupt(e.to_string()))?;
@@ -480,55 +433,34 @@ pub(crate) async fn record_decision_tx(
             obj.entry(k.clone()).or_insert_with(|| v.clone());
         }
     }
-    let seq = journal(
-        &mut *tx,
-        "application_decision",
+    let decision_json = canonical_json(&json);
+    credit_application::insert_decision(
+        w,
         &id,
-        "insert",
-        store.device_id(),
-        now,
+        &credit_application::DecisionFields {
+            application_id: r.application_id,
+            lender_id: r.lender_id,
+            rate_sheet_id: r.rate_sheet_id,
+            rate_sheet_version: version,
+            outcome: decision.outcome.as_str(),
+            decision_json: &decision_json,
+            source: r.source,
+            decided_at: &ts(r.decided_at),
+        },
     )
-    .await?;
-    sqlx::query(
-        r#"INSERT INTO application_decision (id, application_id, lender_id, rate_sheet_id, rate_sheet_version, outcome,
-              decision_json, source, decided_at, created_at, updated_at, device_id, change_seq)
-           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12)"#,
-    )
-    .bind(&id)
-    .bind(r.application_id)
-    .bind(r.lender_id)
-    .bind(r.rate_sheet_id)
-    .bind(version)
-    .bind(decision.outcome.as_str())
-    .bind(canonical_json(&json))
-    .bind(r.source)
-    .bind(ts(r.decided_at))
-    .bind(ts(now))
-    .bind(store.device_id())
-    .bind(seq)
-    .execute(&mut *tx)
     .await?;
     if matches!(
         decision.outcome,
         ApplicationState::Approved | ApplicationState::Conditional
     ) {
-        stips::create_tx(
-            store,
-            &mut *tx,
-            r.application_id,
-            Some(&id),
-            &decision.stipulations,
-            now,
-        )
-        .await?;
+        stips::create_tx(w, r.application_id, Some(&id), &decision.stipulations).await?;
     }
     let note = match &r.note {
         Some(n) => format!("rate sheet version {version}; {n}"),
         None => format!("rate sheet version {version}"),
     };
     move_tx(
-        store,
-        &mut *tx,
+        w,
         &format!("lender:{}", r.source),
         r.application_id,
         from,
@@ -539,25 +471,7 @@ pub(crate) async fn record_decision_tx(
     )
     .await?;
     if let Some(outbox_id) = r.outbox_id {
-        let seq = journal(
-            &mut *tx,
-            "lender_outbox",
-            outbox_id,
-            "update",
-            store.device_id(),
-            now,
-        )
-        .await?;
-        sqlx::query(
-            r#"UPDATE lender_outbox SET status = 'answered', attempts = attempts + 1, updated_at = ?2, device_id = ?3,
-                  change_seq = ?4 WHERE id = ?1"#,
-        )
-        .bind(outbox_id)
-        .bind(ts(now))
-        .bind(store.device_id())
-        .bind(seq)
-        .execute(&mut *tx)
-        .await?;
+        lender_outbox::mark_answered(w, outbox_id).await?;
     }
     Ok(id)
 }
@@ -617,29 +531,20 @@ impl Simulator {
             .into_iter()
             .map(|s| (s.rate_sheet_id.clone(), s))
             .collect();
-        let older = sqlx::query(
-            r#"SELECT DISTINCT r.id, r.version, r.sheet_json, l.id AS lender_id, l.code, l.name
-               FROM lender_outbox o JOIN rate_sheet r ON r.id = o.rate_sheet_id JOIN lender l ON l.id = r.lender_id
-               WHERE o.status IN ('pending', 'delivered')"#,
-        )
-        .fetch_all(&mut *conn)
-        .await?;
-        for r in older {
-            let id: String = r.try_get("id")?;
-            if sheets.contains_key(&id) {
+        for r in read_app::waiting_sheets(&mut conn).await? {
+            if sheets.contains_key(&r.sheet_id) {
                 continue;
             }
-            let sheet: rates::RateSheet =
-                serde_json::from_str(&r.try_get::<String, _>("sheet_json")?)
-                    .map_err(|e| ApplicationError::Corrupt(e.to_string()))?;
+            let sheet: rates::RateSheet = serde_json::from_str(&r.sheet_json)
+                .map_err(|e| ApplicationError::Corrupt(e.to_string()))?;
             sheets.insert(
-                id.clone(),
+                r.sheet_id.clone(),
                 LenderSheet {
-                    lender_id: r.try_get("lender_id")?,
-                    lender_code: r.try_get("code")?,
-                    lender_name: r.try_get("name")?,
-                    rate_sheet_id: id,
-                    rate_sheet_version: u32::try_from(r.try_get::<i64, _>("version")?).unwrap_or(0),
+                    lender_id: r.lender_id,
+                    lender_code: r.code,
+                    lender_name: r.name,
+                    rate_sheet_id: r.sheet_id,
+                    rate_sheet_version: u32::try_from(r.version).unwrap_or(0),
                     sheet: sheet.parse()?,
                 },
             );
