@@ -63,27 +63,52 @@ pub struct DecisionFigures {
 /// Created-at bounds of one age group: at or before `.0`, after `.1` (`None`: no bound).
 pub type AgeBounds<'a> = (Option<&'a str>, Option<&'a str>);
 
+// The pipeline's two reads come in two forms, with and without a state: `a.state = ?` lets
+// SQLite walk the (state, updated_at) index, which `(? IS NULL OR a.state = ?)` would not (a
+// window of one state over 10,000 applications: about 1 ms instead of 13 ms). The other filters
+// have no index and stay optional in one query.
+
 /// How many live applications match `q`.
 pub async fn pipeline_count(
     conn: &mut SqliteConnection,
     q: &PipelineQuery<'_>,
 ) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar!(
-        r#"SELECT COUNT(*) AS "n!: i64" FROM credit_application a
-           WHERE a.deleted_at IS NULL
-             AND (?1 IS NULL OR a.state = ?1)
-             AND (?2 IS NULL OR (CASE WHEN ?2 = '' THEN a.lender_id IS NULL ELSE a.lender_id = ?2 END))
-             AND (?3 IS NULL OR a.created_by = ?3)
-             AND (?4 IS NULL OR a.created_at <= ?4)
-             AND (?5 IS NULL OR a.created_at > ?5)"#,
-        q.state,
-        q.lender_id,
-        q.created_by,
-        q.created_at_most,
-        q.created_after,
-    )
-    .fetch_one(conn)
-    .await
+    match q.state {
+        Some(state) => {
+            sqlx::query_scalar!(
+                r#"SELECT COUNT(*) AS "n!: i64" FROM credit_application a
+                   WHERE a.deleted_at IS NULL
+                     AND a.state = ?1
+                     AND (?2 IS NULL OR (CASE WHEN ?2 = '' THEN a.lender_id IS NULL ELSE a.lender_id = ?2 END))
+                     AND (?3 IS NULL OR a.created_by = ?3)
+                     AND (?4 IS NULL OR a.created_at <= ?4)
+                     AND (?5 IS NULL OR a.created_at > ?5)"#,
+                state,
+                q.lender_id,
+                q.created_by,
+                q.created_at_most,
+                q.created_after,
+            )
+            .fetch_one(conn)
+            .await
+        }
+        None => {
+            sqlx::query_scalar!(
+                r#"SELECT COUNT(*) AS "n!: i64" FROM credit_application a
+                   WHERE a.deleted_at IS NULL
+                     AND (?1 IS NULL OR (CASE WHEN ?1 = '' THEN a.lender_id IS NULL ELSE a.lender_id = ?1 END))
+                     AND (?2 IS NULL OR a.created_by = ?2)
+                     AND (?3 IS NULL OR a.created_at <= ?3)
+                     AND (?4 IS NULL OR a.created_at > ?4)"#,
+                q.lender_id,
+                q.created_by,
+                q.created_at_most,
+                q.created_after,
+            )
+            .fetch_one(conn)
+            .await
+        }
+    }
 }
 
 /// One window of the live applications matching `q`, least recently changed first.
@@ -95,45 +120,88 @@ pub async fn pipeline_rows(
 ) -> Result<Vec<PipelineRow>, sqlx::Error> {
     // The window's ids first, then the joins and the open-stipulation count for those rows
     // only (SQLite would otherwise work out every matching row's columns before sorting).
-    sqlx::query_as!(
-        PipelineRow,
-        r#"WITH page AS (SELECT a.id FROM credit_application a
-                         WHERE a.deleted_at IS NULL
-                           AND (?1 IS NULL OR a.state = ?1)
-                           AND (?2 IS NULL OR (CASE WHEN ?2 = '' THEN a.lender_id IS NULL ELSE a.lender_id = ?2 END))
-                           AND (?3 IS NULL OR a.created_by = ?3)
-                           AND (?4 IS NULL OR a.created_at <= ?4)
-                           AND (?5 IS NULL OR a.created_at > ?5)
-                         ORDER BY a.updated_at ASC, a.id ASC LIMIT ?6 OFFSET ?7)
-           SELECT a.id AS "id!: String", a.state AS "state!: String",
-                  a.created_at AS "created_at!: String", a.updated_at AS "updated_at!: String",
-                  c.given_name AS "given_name?: String", c.family_name AS "family_name?: String",
-                  l.name AS "lender_name?: String",
-                  COALESCE(s.display_name, a.created_by) AS "staff_name!: String",
-                  o.amount_financed_cents AS "amount_financed_cents?: i64",
-                  (SELECT COUNT(*) FROM stipulation st
-                   WHERE st.application_id = a.id AND st.status <> 'cleared'
-                     AND st.decision_id IS (SELECT d.id FROM application_decision d
-                                            WHERE d.application_id = a.id
-                                            ORDER BY d.decided_at DESC, d.id DESC LIMIT 1))
-                      AS "open_stips!: i64"
-           FROM page
-           JOIN credit_application a ON a.id = page.id
-           JOIN customer c ON c.id = a.customer_id
-           LEFT JOIN lender l ON l.id = a.lender_id
-           LEFT JOIN staff s ON 'staff:' || s.username = a.created_by
-           LEFT JOIN deal_option o ON o.deal_id = a.deal_id AND o.selected = 1
-           ORDER BY a.updated_at ASC, a.id ASC"#,
-        q.state,
-        q.lender_id,
-        q.created_by,
-        q.created_at_most,
-        q.created_after,
-        limit,
-        offset,
-    )
-    .fetch_all(conn)
-    .await
+    match q.state {
+        Some(state) => {
+            sqlx::query_as!(
+                PipelineRow,
+                r#"WITH page AS (SELECT a.id FROM credit_application a
+                                 WHERE a.deleted_at IS NULL
+                                   AND a.state = ?1
+                                   AND (?2 IS NULL OR (CASE WHEN ?2 = '' THEN a.lender_id IS NULL ELSE a.lender_id = ?2 END))
+                                   AND (?3 IS NULL OR a.created_by = ?3)
+                                   AND (?4 IS NULL OR a.created_at <= ?4)
+                                   AND (?5 IS NULL OR a.created_at > ?5)
+                                 ORDER BY a.updated_at ASC, a.id ASC LIMIT ?6 OFFSET ?7)
+                   SELECT a.id AS "id!: String", a.state AS "state!: String",
+                          a.created_at AS "created_at!: String", a.updated_at AS "updated_at!: String",
+                          c.given_name AS "given_name?: String", c.family_name AS "family_name?: String",
+                          l.name AS "lender_name?: String",
+                          COALESCE(s.display_name, a.created_by) AS "staff_name!: String",
+                          o.amount_financed_cents AS "amount_financed_cents?: i64",
+                          (SELECT COUNT(*) FROM stipulation st
+                           WHERE st.application_id = a.id AND st.status <> 'cleared'
+                             AND st.decision_id IS (SELECT d.id FROM application_decision d
+                                                    WHERE d.application_id = a.id
+                                                    ORDER BY d.decided_at DESC, d.id DESC LIMIT 1))
+                              AS "open_stips!: i64"
+                   FROM page
+                   JOIN credit_application a ON a.id = page.id
+                   JOIN customer c ON c.id = a.customer_id
+                   LEFT JOIN lender l ON l.id = a.lender_id
+                   LEFT JOIN staff s ON 'staff:' || s.username = a.created_by
+                   LEFT JOIN deal_option o ON o.deal_id = a.deal_id AND o.selected = 1
+                   ORDER BY a.updated_at ASC, a.id ASC"#,
+                state,
+                q.lender_id,
+                q.created_by,
+                q.created_at_most,
+                q.created_after,
+                limit,
+                offset,
+            )
+            .fetch_all(conn)
+            .await
+        }
+        None => {
+            sqlx::query_as!(
+                PipelineRow,
+                r#"WITH page AS (SELECT a.id FROM credit_application a
+                                 WHERE a.deleted_at IS NULL
+                                   AND (?1 IS NULL OR (CASE WHEN ?1 = '' THEN a.lender_id IS NULL ELSE a.lender_id = ?1 END))
+                                   AND (?2 IS NULL OR a.created_by = ?2)
+                                   AND (?3 IS NULL OR a.created_at <= ?3)
+                                   AND (?4 IS NULL OR a.created_at > ?4)
+                                 ORDER BY a.updated_at ASC, a.id ASC LIMIT ?5 OFFSET ?6)
+                   SELECT a.id AS "id!: String", a.state AS "state!: String",
+                          a.created_at AS "created_at!: String", a.updated_at AS "updated_at!: String",
+                          c.given_name AS "given_name?: String", c.family_name AS "family_name?: String",
+                          l.name AS "lender_name?: String",
+                          COALESCE(s.display_name, a.created_by) AS "staff_name!: String",
+                          o.amount_financed_cents AS "amount_financed_cents?: i64",
+                          (SELECT COUNT(*) FROM stipulation st
+                           WHERE st.application_id = a.id AND st.status <> 'cleared'
+                             AND st.decision_id IS (SELECT d.id FROM application_decision d
+                                                    WHERE d.application_id = a.id
+                                                    ORDER BY d.decided_at DESC, d.id DESC LIMIT 1))
+                              AS "open_stips!: i64"
+                   FROM page
+                   JOIN credit_application a ON a.id = page.id
+                   JOIN customer c ON c.id = a.customer_id
+                   LEFT JOIN lender l ON l.id = a.lender_id
+                   LEFT JOIN staff s ON 'staff:' || s.username = a.created_by
+                   LEFT JOIN deal_option o ON o.deal_id = a.deal_id AND o.selected = 1
+                   ORDER BY a.updated_at ASC, a.id ASC"#,
+                q.lender_id,
+                q.created_by,
+                q.created_at_most,
+                q.created_after,
+                limit,
+                offset,
+            )
+            .fetch_all(conn)
+            .await
+        }
+    }
 }
 
 /// How many live applications are in each state (stored text).
