@@ -100,3 +100,94 @@ pub async fn for_export(
     .await?;
     Ok(row.map(|r| (r.version, r.sheet_json)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::repo::lender;
+    use crate::OpenMode;
+    use chrono::Utc;
+
+    fn sheet<'a>(lender_id: &'a str, version: i64, json: &'a str) -> NewSheet<'a> {
+        NewSheet {
+            lender_id,
+            version,
+            effective_date: "2026-11-01",
+            sheet_json: json,
+            sheet_sha256: "00",
+            imported_by: "cli:test",
+        }
+    }
+
+    #[tokio::test]
+    async fn each_import_is_the_next_version_and_the_newest_is_current() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::open(&dir.path().join("desk.db"), OpenMode::CreateIfMissing)
+            .await
+            .expect("store");
+        let now = Utc::now();
+
+        let mut w = store.write(now).await.expect("write");
+        assert_eq!(
+            lender::id_by_code(w.conn(), "LAKESHORE")
+                .await
+                .expect("read"),
+            None
+        );
+        lender::insert(&mut w, "l-1", "LAKESHORE", "Lakeshore Credit")
+            .await
+            .expect("lender");
+        assert_eq!(next_version(w.conn(), "l-1").await.expect("version"), 1);
+        insert(&mut w, "r-1", &sheet("l-1", 1, r#"{"v":1}"#))
+            .await
+            .expect("sheet 1");
+        assert_eq!(next_version(w.conn(), "l-1").await.expect("version"), 2);
+        insert(&mut w, "r-2", &sheet("l-1", 2, r#"{"v":2}"#))
+            .await
+            .expect("sheet 2");
+        lender::rename(&mut w, "l-1", "Lakeshore Auto Credit")
+            .await
+            .expect("rename");
+        w.commit().await.expect("commit");
+
+        let mut conn = store.pool().acquire().await.expect("conn");
+        assert_eq!(
+            lender::id_by_code(&mut conn, "LAKESHORE")
+                .await
+                .expect("read")
+                .as_deref(),
+            Some("l-1")
+        );
+        assert!(lender::is_active(&mut conn, "l-1").await.expect("read"));
+        let name = lender::name_of(&mut conn, "l-1")
+            .await
+            .expect("read")
+            .expect("lender");
+        assert_eq!(name.name, "Lakeshore Auto Credit");
+        let current = current(&mut conn, "l-1")
+            .await
+            .expect("read")
+            .expect("sheet");
+        assert_eq!((current.id.as_str(), current.version), ("r-2", 2));
+        assert_eq!(version_of(&mut conn, "r-1").await.expect("read"), 1);
+        drop(conn);
+
+        // by code in any case, the newest or the version asked for
+        let newest = for_export(&store, "lakeshore", None).await.expect("read");
+        assert_eq!(newest, Some((2, r#"{"v":2}"#.to_string())));
+        let first = for_export(&store, "l-1", Some(1)).await.expect("read");
+        assert_eq!(first, Some((1, r#"{"v":1}"#.to_string())));
+        assert_eq!(
+            for_export(&store, "l-1", Some(3)).await.expect("read"),
+            None
+        );
+
+        let journaled: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM change_log WHERE table_name IN ('lender', 'rate_sheet')",
+        )
+        .fetch_one(store.pool())
+        .await
+        .expect("journal");
+        assert_eq!(journaled, 4, "two sheets, the lender's insert and rename");
+    }
+}
