@@ -443,6 +443,12 @@ fn commands_ts(cmds: &[Command], used: &BTreeSet<String>) -> String {
          export type CommandArgs<C extends CommandName> = Commands[C]['args'];\n\n\
          /** What a command answers with. */\n\
          export type CommandReturns<C extends CommandName> = Commands[C]['returns'];\n\n\
+         /** One call as a backend receives it: `switch (request.cmd)` narrows `request.args`. */\n\
+         export type CommandRequest = { [C in CommandName]: { cmd: C; args: CommandArgs<C> } }[CommandName];\n\n\
+         /** A fake backend's answer to `request`, checked against what Rust returns for it. */\n\
+         export function reply<C extends CommandName>(_request: { cmd: C }, value: CommandReturns<C>): CommandReturns<C> {\n\
+         \x20 return value;\n\
+         }\n\n\
          /** Every command name, in the order of commands.rs. */\n\
          export const COMMAND_NAMES: readonly CommandName[] = [\n",
     );

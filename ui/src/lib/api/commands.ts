@@ -170,6 +170,14 @@ export type CommandArgs<C extends CommandName> = Commands[C]['args'];
 /** What a command answers with. */
 export type CommandReturns<C extends CommandName> = Commands[C]['returns'];
 
+/** One call as a backend receives it: `switch (request.cmd)` narrows `request.args`. */
+export type CommandRequest = { [C in CommandName]: { cmd: C; args: CommandArgs<C> } }[CommandName];
+
+/** A fake backend's answer to `request`, checked against what Rust returns for it. */
+export function reply<C extends CommandName>(_request: { cmd: C }, value: CommandReturns<C>): CommandReturns<C> {
+  return value;
+}
+
 /** Every command name, in the order of commands.rs. */
 export const COMMAND_NAMES: readonly CommandName[] = [
   'app_status',
