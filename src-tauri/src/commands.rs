@@ -49,6 +49,7 @@ type Result<T> = std::result::Result<T, CommandError>;
 const ANY: &[Role] = Role::ALL;
 const ADMIN: &[Role] = &[Role::Admin];
 
+/// Who: anyone
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn app_status(state: State<'_, AppState>) -> Result<AppStatus> {
@@ -56,12 +57,14 @@ pub async fn app_status(state: State<'_, AppState>) -> Result<AppStatus> {
     ipc::app_status(state.store()?, token.as_ref(), Utc::now()).await
 }
 
+/// Who: only while no staff exists (role ignored, forced admin)
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn create_first_admin(state: State<'_, AppState>, input: NewStaff) -> Result<StaffView> {
     Ok(auth::create_first_admin(state.store()?, &input, Utc::now()).await?)
 }
 
+/// Who: anyone
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn sign_in(
@@ -74,6 +77,7 @@ pub async fn sign_in(
     Ok(signed.outcome)
 }
 
+/// Who: after sign_in → mfa_required
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn verify_mfa(state: State<'_, AppState>, code: String) -> Result<SessionView> {
@@ -83,6 +87,7 @@ pub async fn verify_mfa(state: State<'_, AppState>, code: String) -> Result<Sess
     Ok(auth::verify_mfa(state.store()?, &token, &code, Utc::now()).await?)
 }
 
+/// Who: after sign_in → mfa_enrolment_required
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn confirm_mfa_enrolment(
@@ -95,6 +100,7 @@ pub async fn confirm_mfa_enrolment(
     Ok(auth::confirm_enrolment(state.store()?, &token, &code, Utc::now()).await?)
 }
 
+/// Who: signed in
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn sign_out(state: State<'_, AppState>) -> Result<()> {
@@ -103,6 +109,7 @@ pub async fn sign_out(state: State<'_, AppState>) -> Result<()> {
     Ok(auth::sign_out(state.store()?, token.as_ref(), Utc::now()).await?)
 }
 
+/// Who: signed in
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn lock_session(state: State<'_, AppState>) -> Result<()> {
@@ -110,6 +117,7 @@ pub async fn lock_session(state: State<'_, AppState>) -> Result<()> {
     Ok(auth::lock(state.store()?, token.as_ref(), Utc::now()).await?)
 }
 
+/// Who: locked session
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn unlock_session(state: State<'_, AppState>, password: String) -> Result<SessionView> {
@@ -117,6 +125,7 @@ pub async fn unlock_session(state: State<'_, AppState>, password: String) -> Res
     Ok(auth::unlock(state.store()?, token.as_ref(), &password, Utc::now()).await?)
 }
 
+/// Who: signed in (call at most once a minute while the user is active)
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn session_heartbeat(state: State<'_, AppState>) -> Result<SessionView> {
@@ -127,6 +136,7 @@ pub async fn session_heartbeat(state: State<'_, AppState>) -> Result<SessionView
         .ok_or_else(|| auth::AuthError::NotSignedIn.into())
 }
 
+/// Who: any role
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn home_figures(state: State<'_, AppState>) -> Result<HomeFigures> {
@@ -134,6 +144,7 @@ pub async fn home_figures(state: State<'_, AppState>) -> Result<HomeFigures> {
     Ok(home::figures(state.store()?, Utc::now()).await?)
 }
 
+/// Who: any role
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn search_customers(
@@ -145,6 +156,7 @@ pub async fn search_customers(
     Ok(customer::search(state.store()?, &query, limit).await?)
 }
 
+/// Who: any role
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn list_customers(
@@ -156,6 +168,7 @@ pub async fn list_customers(
     Ok(customer::list(state.store()?, offset, limit).await?)
 }
 
+/// Who: any role
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn get_customer(state: State<'_, AppState>, id: String) -> Result<CustomerView> {
@@ -170,6 +183,7 @@ pub async fn get_customer(state: State<'_, AppState>, id: String) -> Result<Cust
     .await?)
 }
 
+/// Who: any role
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn create_customer(
@@ -187,6 +201,7 @@ pub async fn create_customer(
     .await?)
 }
 
+/// Who: any role
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn update_customer(
@@ -207,6 +222,8 @@ pub async fn update_customer(
 }
 
 /// Any signed-in role may ask; the core refuses (and audits) roles that may not see PII.
+///
+/// Who: finance_manager, admin (sales gets code "forbidden")
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn reveal_pii(
@@ -227,6 +244,9 @@ pub async fn reveal_pii(
 
 /// Reads what a 2D scanner typed from the back of a licence, so the form can be filled from it.
 /// Nothing is stored: the payload becomes a customer only when staff save the form.
+///
+/// Returns: fields + problems; an unreadable payload is a validation error on field "payload"
+/// Who: any signed-in role; nothing stored
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn scan_licence(state: State<'_, AppState>, payload: String) -> Result<Licence> {
@@ -234,6 +254,7 @@ pub async fn scan_licence(state: State<'_, AppState>, payload: String) -> Result
     Ok(aamva::parse_str(&payload, Local::now().date_naive())?)
 }
 
+/// Who: admin
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn list_audit(state: State<'_, AppState>, filter: AuditFilter) -> Result<AuditPage> {
@@ -241,6 +262,7 @@ pub async fn list_audit(state: State<'_, AppState>, filter: AuditFilter) -> Resu
     Ok(audit_log::list(state.store()?, &admin, &filter).await?)
 }
 
+/// Who: admin
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn verify_audit(state: State<'_, AppState>) -> Result<AuditVerifyReport> {
@@ -250,6 +272,8 @@ pub async fn verify_audit(state: State<'_, AppState>) -> Result<AuditVerifyRepor
 
 /// Who is who: each staff member's actor name and display name, so screens show "Morgan Reyes"
 /// where the record says `staff:morgan.fi`. Any signed-in staff member.
+///
+/// Who: any role
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn staff_directory(state: State<'_, AppState>) -> Result<Vec<StaffName>> {
@@ -257,6 +281,7 @@ pub async fn staff_directory(state: State<'_, AppState>) -> Result<Vec<StaffName
     Ok(auth::staff_directory(state.store()?).await?)
 }
 
+/// Who: admin
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn list_staff(state: State<'_, AppState>) -> Result<Vec<StaffView>> {
@@ -264,6 +289,7 @@ pub async fn list_staff(state: State<'_, AppState>) -> Result<Vec<StaffView>> {
     Ok(auth::list_staff(state.store()?, &admin).await?)
 }
 
+/// Who: admin
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn add_staff(state: State<'_, AppState>, input: NewStaff) -> Result<StaffView> {
@@ -271,6 +297,7 @@ pub async fn add_staff(state: State<'_, AppState>, input: NewStaff) -> Result<St
     Ok(auth::create_staff(state.store()?, &admin, &input, Utc::now()).await?)
 }
 
+/// Who: admin
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn set_staff_disabled(
@@ -282,6 +309,7 @@ pub async fn set_staff_disabled(
     Ok(auth::set_disabled(state.store()?, &admin, &id, disabled, Utc::now()).await?)
 }
 
+/// Who: admin
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn reset_staff_mfa(state: State<'_, AppState>, id: String) -> Result<StaffView> {
@@ -289,6 +317,7 @@ pub async fn reset_staff_mfa(state: State<'_, AppState>, id: String) -> Result<S
     Ok(auth::reset_mfa(state.store()?, &admin, &id, Utc::now()).await?)
 }
 
+/// Who: admin
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn unlock_staff(state: State<'_, AppState>, id: String) -> Result<StaffView> {
@@ -298,6 +327,7 @@ pub async fn unlock_staff(state: State<'_, AppState>, id: String) -> Result<Staf
 
 // --- inventory: any signed-in staff member keeps the lot up to date -------------------------
 
+/// Who: any signed-in role
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn list_vehicles(
@@ -308,6 +338,7 @@ pub async fn list_vehicles(
     Ok(vehicle::list_vehicles(state.store()?, &filter).await?)
 }
 
+/// Who: any signed-in role
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn get_vehicle(state: State<'_, AppState>, id: String) -> Result<VehicleView> {
@@ -315,6 +346,9 @@ pub async fn get_vehicle(state: State<'_, AppState>, id: String) -> Result<Vehic
     Ok(vehicle::get_vehicle(state.store()?, &id).await?)
 }
 
+/// Returns: a wrong check digit without `acknowledge_check_digit: true` is a validation error on
+/// field "acknowledge_check_digit"; a VIN already in stock is "conflict" on "vin"
+/// Who: any signed-in role
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn add_vehicle(state: State<'_, AppState>, input: VehicleInput) -> Result<VehicleView> {
@@ -322,6 +356,8 @@ pub async fn add_vehicle(state: State<'_, AppState>, input: VehicleInput) -> Res
     Ok(vehicle::add_vehicle(state.store()?, &Actor::Staff(staff), &input, Utc::now()).await?)
 }
 
+/// Returns: same rules as add_vehicle; `status: null` keeps the stored status
+/// Who: any signed-in role
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn update_vehicle(
@@ -341,6 +377,9 @@ pub async fn update_vehicle(
 }
 
 /// Decodes a VIN as it is typed (pure; nothing stored).
+///
+/// Returns: pure decode for live feedback, nothing stored
+/// Who: any signed-in role
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn check_vin(state: State<'_, AppState>, vin: String) -> Result<VinReport> {
@@ -350,6 +389,7 @@ pub async fn check_vin(state: State<'_, AppState>, vin: String) -> Result<VinRep
 
 // --- deals ----------------------------------------------------------------------------------
 
+/// Who: any signed-in role
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn list_deals(state: State<'_, AppState>, filter: DealFilter) -> Result<DealPage> {
@@ -357,6 +397,7 @@ pub async fn list_deals(state: State<'_, AppState>, filter: DealFilter) -> Resul
     Ok(deal::list_deals(state.store()?, &filter).await?)
 }
 
+/// Who: any signed-in role
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn get_deal(state: State<'_, AppState>, id: String) -> Result<DealView> {
@@ -364,6 +405,8 @@ pub async fn get_deal(state: State<'_, AppState>, id: String) -> Result<DealView
     Ok(deal::get_deal(state.store()?, &id).await?)
 }
 
+/// Returns: payments and APR recomputed in Rust from the terms
+/// Who: any signed-in role
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn save_deal(state: State<'_, AppState>, input: DealInput) -> Result<DealView> {
@@ -371,6 +414,7 @@ pub async fn save_deal(state: State<'_, AppState>, input: DealInput) -> Result<D
     Ok(deal::save_deal(state.store()?, &Actor::Staff(staff), &input, Utc::now()).await?)
 }
 
+/// Who: any signed-in role
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn update_deal(
@@ -391,6 +435,10 @@ pub async fn update_deal(
 
 /// Prices one option as the desk types it (nothing stored), as option `index` (0-based) of a
 /// deal for `customer_id`, so error fields read `options.N.field` as on save.
+///
+/// Returns: priced as saving would, under the customer state's usury cap; errors name
+/// `options.<index>.<field>`
+/// Who: any signed-in role; nothing stored
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn quote_deal_option(
@@ -408,6 +456,9 @@ pub async fn quote_deal_option(
 
 /// Runs and stores an identity check. Any role may run one; resolving what it raises is the
 /// finance manager's (enforced in the core).
+///
+/// Returns: stored, audited
+/// Who: any signed-in role
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn run_identity_check(
@@ -428,6 +479,8 @@ pub async fn run_identity_check(
     .await?)
 }
 
+/// Returns: audited view
+/// Who: any signed-in role
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn latest_identity_check(
@@ -444,6 +497,7 @@ pub async fn latest_identity_check(
     .await?)
 }
 
+/// Who: finance_manager, admin (others: "forbidden", audited)
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn resolve_identity_flag(
@@ -466,6 +520,7 @@ pub async fn resolve_identity_flag(
     .await?)
 }
 
+/// Who: finance_manager, admin (others: "forbidden", audited)
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn decide_sanctions_candidate(
@@ -488,6 +543,7 @@ pub async fn decide_sanctions_candidate(
     .await?)
 }
 
+/// Who: any signed-in role
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn confirm_contact(
@@ -506,6 +562,8 @@ pub async fn confirm_contact(
     .await?)
 }
 
+/// Returns: empty: may start a credit application
+/// Who: any signed-in role
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn application_blockers(
@@ -520,6 +578,9 @@ pub async fn application_blockers(
 
 /// Issues a link for a verified customer (the core refuses others), queues it on `send`, and
 /// returns it with its QR code. The URL holds the token and is never returned again.
+///
+/// Returns: the link, its URL shown only this once, the QR code as SVG, the channels queued
+/// Who: any signed-in role; the customer's identity must be verified ("conflict" otherwise)
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn issue_link(
@@ -538,6 +599,8 @@ pub async fn issue_link(
     .await?)
 }
 
+/// Returns: no tokens
+/// Who: any signed-in role
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn list_links(state: State<'_, AppState>, customer_id: String) -> Result<Vec<LinkView>> {
@@ -551,6 +614,7 @@ pub async fn list_links(state: State<'_, AppState>, customer_id: String) -> Resu
     .await?)
 }
 
+/// Who: any signed-in role
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn revoke_link(state: State<'_, AppState>, id: String) -> Result<LinkView> {
@@ -562,6 +626,8 @@ pub async fn revoke_link(state: State<'_, AppState>, id: String) -> Result<LinkV
 // Roles and preconditions of every transition are checked in the core (per action), so these
 // commands only require a signed-in session.
 
+/// Returns: newest first; `state` filters one state
+/// Who: any signed-in role
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn list_applications(
@@ -572,6 +638,9 @@ pub async fn list_applications(
     Ok(application::list_applications(state.store()?, &filter).await?)
 }
 
+/// Returns: counts by state, lender, staff and age over every application; how many match; the
+/// first window of matching rows, `filter.offset`/`limit`, 200 unless given, at most 1,000
+/// Who: any signed-in role
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn application_pipeline(
@@ -583,6 +652,9 @@ pub async fn application_pipeline(
 }
 
 /// The next window of pipeline rows as the table scrolls (no breakdowns).
+///
+/// Returns: the matching rows from `filter.offset`, as the table scrolls
+/// Who: any signed-in role
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn application_pipeline_window(
@@ -593,6 +665,8 @@ pub async fn application_pipeline_window(
     Ok(analytics::pipeline_window(state.store()?, &filter, Utc::now()).await?)
 }
 
+/// Returns: funnel, approval rates, time to decision, stipulation aging, markup
+/// Who: finance manager, admin (markup is the dealer's reserve)
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn application_analytics(state: State<'_, AppState>) -> Result<Analytics> {
@@ -600,6 +674,8 @@ pub async fn application_analytics(state: State<'_, AppState>) -> Result<Analyti
     Ok(analytics::analytics(state.store()?, &Actor::Staff(staff), Utc::now()).await?)
 }
 
+/// Returns: history, decisions, stipulations
+/// Who: any signed-in role
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn get_application(state: State<'_, AppState>, id: String) -> Result<ApplicationView> {
@@ -607,6 +683,9 @@ pub async fn get_application(state: State<'_, AppState>, id: String) -> Result<A
     Ok(application::get_application(state.store()?, &staff, &id, Utc::now()).await?)
 }
 
+/// Returns: every lender judged on the deal, best first: eligible by lowest buy rate, then fewest
+/// failing rules
+/// Who: any signed-in role
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn application_assist(
@@ -617,6 +696,8 @@ pub async fn application_assist(
     Ok(application::decision_assist(state.store()?, &id).await?)
 }
 
+/// Returns: empty: may submit
+/// Who: any signed-in role
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn submit_blockers(state: State<'_, AppState>, id: String) -> Result<Vec<Unmet>> {
@@ -624,6 +705,8 @@ pub async fn submit_blockers(state: State<'_, AppState>, id: String) -> Result<V
     Ok(application::submit_blockers(state.store()?, &id, Utc::now()).await?)
 }
 
+/// Returns: a draft; errors name the input field
+/// Who: any signed-in role
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn create_application(
@@ -637,6 +720,8 @@ pub async fn create_application(
     )
 }
 
+/// Returns: draft only
+/// Who: any signed-in role
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn update_application(
@@ -655,6 +740,8 @@ pub async fn update_application(
     .await?)
 }
 
+/// Returns: text_version is one of CONSENT_TEXTS
+/// Who: any signed-in role
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn record_consent(
@@ -673,6 +760,8 @@ pub async fn record_consent(
     .await?)
 }
 
+/// Returns: ready → submitted; unmet preconditions are refused
+/// Who: finance_manager, admin
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn submit_application(state: State<'_, AppState>, id: String) -> Result<SubmitReceipt> {
@@ -683,6 +772,8 @@ pub async fn submit_application(state: State<'_, AppState>, id: String) -> Resul
     )
 }
 
+/// Returns: illegal moves and roles refused
+/// Who: mark_ready, reopen, withdraw before submission: any role; others finance_manager, admin
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn transition_application(
@@ -704,6 +795,10 @@ pub async fn transition_application(
 }
 
 /// Lets the built-in lender simulator answer submitted applications that are due.
+///
+/// Returns: runs the lender simulator over the outbox; the UI polls every 3 s while an application
+/// is submitted
+/// Who: any signed-in role
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn poll_lender_decisions(state: State<'_, AppState>) -> Result<Vec<ProcessedMessage>> {
@@ -711,6 +806,8 @@ pub async fn poll_lender_decisions(state: State<'_, AppState>) -> Result<Vec<Pro
     Ok(application::poll_simulated_lenders(state.store()?, Utc::now()).await?)
 }
 
+/// Returns: PDF, JPEG or PNG, at most 10 MiB
+/// Who: any signed-in role
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn attach_stipulation_document(
@@ -731,6 +828,7 @@ pub async fn attach_stipulation_document(
     .await?)
 }
 
+/// Who: finance_manager, admin
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn clear_stipulation(
@@ -751,6 +849,7 @@ pub async fn clear_stipulation(
     .await?)
 }
 
+/// Who: any signed-in role
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn list_lenders(state: State<'_, AppState>) -> Result<Vec<LenderView>> {
@@ -761,6 +860,9 @@ pub async fn list_lenders(state: State<'_, AppState>) -> Result<Vec<LenderView>>
 // ----- adverse-action notices and STAR files ---------------------------------------------------
 
 /// Notices owed (or all of them), the soonest due first: the home screen's 30-day timer.
+///
+/// Returns: soonest due first; the home screen's 30-day timer
+/// Who: any signed-in role
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn list_adverse_notices(
@@ -771,6 +873,8 @@ pub async fn list_adverse_notices(
     Ok(adverse::list_notices(state.store()?, pending_only, Utc::now()).await?)
 }
 
+/// Returns: the application's adverse-action notices
+/// Who: any signed-in role
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn application_notices(
@@ -783,6 +887,10 @@ pub async fn application_notices(
 
 /// Writes the notice's PDF to the exports folder (audited as a print) and opens it with the
 /// desktop's viewer when `open`.
+///
+/// Returns: the notice PDF in `exports/` beside the database, opened with the desktop viewer when
+/// `open`; audited as a print
+/// Who: any signed-in role
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn save_adverse_notice(
@@ -799,6 +907,8 @@ pub async fn save_adverse_notice(
     save_export(store, &name, &pdf, open)
 }
 
+/// Returns: e-mail queues it in the outbox; twice is a conflict
+/// Who: finance manager, admin
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn deliver_adverse_notice(
@@ -819,6 +929,9 @@ pub async fn deliver_adverse_notice(
 
 /// The application as a STAR 5 `ProcessCreditApplication` file in the exports folder (it holds
 /// SSN and date of birth: the core allows finance managers and admins, and audits it).
+///
+/// Returns: STAR 5 ProcessCreditApplication XML in `exports/`; holds SSN and DOB; audited
+/// Who: finance manager, admin
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn export_application_star(state: State<'_, AppState>, id: String) -> Result<SavedFile> {
@@ -831,6 +944,9 @@ pub async fn export_application_star(state: State<'_, AppState>, id: String) -> 
 
 /// Records a lender's STAR decision file (its text, read by the window from a file the user
 /// chose).
+///
+/// Returns: a lender's Process/AcknowledgeCreditDecision for a submitted application
+/// Who: finance manager, admin
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn import_star_decision(
@@ -858,6 +974,8 @@ fn save_export(
 
 // ----- contracts ---------------------------------------------------------------------------------
 
+/// Returns: newest version first
+/// Who: any signed-in role
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn list_contracts(
@@ -870,6 +988,9 @@ pub async fn list_contracts(
 
 /// Prints the deal's contract from its stored quote: the one original (finance manager, admin)
 /// or a copy. `option` is the option's position (1-3); none takes the selected option.
+///
+/// Returns: printed from the saved quote; `original` voids an unsigned earlier original
+/// Who: original: finance manager, admin; copy: any
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn render_contract(
@@ -893,6 +1014,9 @@ pub async fn render_contract(
 
 /// A COPY of the document (signatures and certificate included once sealed), written to the
 /// exports folder and opened with the desktop's viewer to print when `open`.
+///
+/// Returns: a COPY, with signatures and certificate once sealed, in `exports/`
+/// Who: any signed-in role
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn print_contract_copy(
@@ -911,6 +1035,9 @@ pub async fn print_contract_copy(
 }
 
 /// The document as it stands (signatures so far), for the signer to read before signing.
+///
+/// Returns: the document with the signatures so far
+/// Who: any signed-in role
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn open_contract_for_review(
@@ -925,6 +1052,8 @@ pub async fn open_contract_for_review(
     save_export(store, &name, &pdf, open)
 }
 
+/// Returns: fields, next field, consents, events
+/// Who: any signed-in role
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn contract_signing_status(
@@ -935,6 +1064,8 @@ pub async fn contract_signing_status(
     Ok(signing::signing_status(state.store()?, &document_id).await?)
 }
 
+/// Returns: ESIGN disclosure, intent statement
+/// Who: anyone
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn contract_ceremony_texts(state: State<'_, AppState>) -> Result<CeremonyTexts> {
@@ -942,6 +1073,7 @@ pub async fn contract_ceremony_texts(state: State<'_, AppState>) -> Result<Cerem
     Ok(signing::ceremony_texts())
 }
 
+/// Who: any signed-in role (dealer consent: finance manager)
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn contract_consent(
@@ -960,6 +1092,8 @@ pub async fn contract_consent(
     .await?)
 }
 
+/// Returns: fields in order, intent required; dealer fields: finance manager, admin
+/// Who: any signed-in role
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn contract_sign(
@@ -980,6 +1114,9 @@ pub async fn contract_sign(
 
 /// Seals the signed contract: certificate of completion, the signed version stored and its hash
 /// in the audit chain (finance manager, admin).
+///
+/// Returns: signed, immutable, certificate page, hash in the audit chain
+/// Who: finance manager, admin
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn seal_contract(
@@ -998,6 +1135,9 @@ pub async fn seal_contract(
 }
 
 /// Whether a PDF file is exactly a document on record (and a signed one).
+///
+/// Returns: on record / signed
+/// Who: any signed-in role
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn verify_contract_file(state: State<'_, AppState>, bytes: Vec<u8>) -> Result<FileCheck> {
@@ -1008,6 +1148,12 @@ pub async fn verify_contract_file(state: State<'_, AppState>, bytes: Vec<u8>) ->
 /// Prints a credit application as a document to sign through the ceremony (the original:
 /// finance manager, admin) or a COPY (any staff). Refused without a recorded credit-report
 /// consent.
+///
+/// Returns: kind `credit_application`: the application, its history, income, debts, references,
+/// deal structure and recorded consent, SSN last 4 and DOB year only; sign it with the contract
+/// ceremony
+/// Who: original: finance manager, admin; copy: any; refused without a recorded credit-report
+/// consent
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn render_application_document(
@@ -1028,6 +1174,9 @@ pub async fn render_application_document(
 }
 
 /// The documents printed from a credit application, newest version first.
+///
+/// Returns: newest version first
+/// Who: any signed-in role
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn list_application_documents(
@@ -1040,6 +1189,9 @@ pub async fn list_application_documents(
 
 /// A COPY of the credit application printed afresh (recorded), saved to the exports folder and
 /// opened to print when `open`.
+///
+/// Returns: a COPY printed afresh, recorded, in `exports/`
+/// Who: any signed-in role
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn print_application_copy(
@@ -1066,6 +1218,11 @@ pub async fn print_application_copy(
 
 /// The deal jacket (cover, contract, credit application, notices; stamped COPY, recorded),
 /// saved to the exports folder and opened to print when `open`.
+///
+/// Returns: { jacket: JacketReport, file: SavedFile }: cover and contents, the contract (signed
+/// with certificate when sealed), the credit application, adverse-action notices; stamped COPY,
+/// recorded as a `deal_jacket` copy
+/// Who: any signed-in role; refused before the deal has a contract
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn print_deal_jacket(
@@ -1091,6 +1248,10 @@ pub async fn print_deal_jacket(
 /// "Save as…": asks where with the native save dialog (from Rust; the web view has no dialog
 /// permission), then writes a recorded COPY of the contract or credit application, or the
 /// jacket itself, there. `null` when the user cancels (nothing recorded then).
+///
+/// Returns: asks where with the native save dialog from Rust; writes a recorded COPY, or a jacket
+/// as recorded; null when cancelled
+/// Who: any signed-in role
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn save_document_as<R: Runtime>(
@@ -1140,6 +1301,9 @@ pub async fn save_document_as<R: Runtime>(
 
 /// A `remote_signing` link for the customer's contract (the buyer signs on their phone; the
 /// finance manager countersigns and seals at the desk).
+///
+/// Returns: a `remote_signing` link bound to the contract; its URL shown once, QR code
+/// Who: any signed-in role
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn issue_remote_signing_link(
@@ -1164,6 +1328,10 @@ pub async fn issue_remote_signing_link(
 
 /// The one-page handout of a link the desk is still showing (its URL exists only there), saved
 /// to the exports folder and opened with the desktop's viewer to print.
+///
+/// Returns: the link's one-page handout with QR code and expiry, opened to print; only for a usable
+/// link; audited
+/// Who: any signed-in role
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn print_link_handout(state: State<'_, AppState>, url: String) -> Result<SavedFile> {

@@ -520,23 +520,17 @@ describe('the application screen', () => {
       submit_blockers: () => [],
       application_assist: () => ASSIST,
       attach_stipulation_document: (args) => {
+        const document = { id: 'doc_1', file_name: args.file_name, media_type: 'application/pdf', size_bytes: 8, sha256: 'ab', uploaded_by: 'jasmine', uploaded_at: '2026-11-25T16:00:00Z' };
         current = view('conditional', {
           open_stipulations: 1,
-          stipulations: [
-            stip({
-              status: 'received',
-              documents: [{ id: 'doc_1', file_name: args['file_name'] as string, media_type: 'application/pdf', size_bytes: 8, sha256: 'ab', uploaded_by: 'jasmine', uploaded_at: '2026-11-25T16:00:00Z' }],
-            }),
-          ],
+          stipulations: [stip({ status: 'received', documents: [document] })],
         });
-        return current.stipulations[0]?.documents[0];
+        return document;
       },
       clear_stipulation: () => {
-        current = view('conditional', {
-          stipulations: [stip({ status: 'cleared', cleared_by: 'miguel', cleared_at: '2026-11-25T17:00:00Z', note: 'Pay stub matches' })],
-          ready_to_contract: true,
-        });
-        return current.stipulations[0];
+        const cleared = stip({ status: 'cleared', cleared_by: 'miguel', cleared_at: '2026-11-25T17:00:00Z', note: 'Pay stub matches' });
+        current = view('conditional', { stipulations: [cleared], ready_to_contract: true });
+        return cleared;
       },
     });
     session.signedIn(sessionView('sales'));

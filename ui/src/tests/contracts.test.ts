@@ -328,7 +328,7 @@ describe('the credit application document', () => {
         kind: 'credit_application',
         intent: 'I intend to sign this credit application with the signature I adopted here.',
         fields,
-        next_field: fields[0],
+        next_field: fields[0] ?? null,
       }),
     });
     render(ContractSigning, { id: 'adoc_1' });

@@ -15,11 +15,12 @@ import type {
   VehicleView,
   VinReport,
 } from '../lib/api/bindings';
-import type { CommandName } from '../lib/api/ipc';
+import type { CommandArgs, CommandName, CommandReturns } from '../lib/api/commands';
 import roles from '../../../tests/fixtures/rules/roles.json';
 
-type Handler = (args: Record<string, unknown>) => unknown;
-export type Handlers = Partial<Record<CommandName, Handler>>;
+/** Answers one command as Rust would: its arguments and answer are typed by commands.ts. */
+type Handler<C extends CommandName> = (args: CommandArgs<C>) => CommandReturns<C> | Promise<CommandReturns<C>>;
+export type Handlers = { [C in CommandName]?: Handler<C> };
 
 /** What Rust rejects with: throw it from a handler. */
 export function commandError(code: ErrorCode, message: string = code, field: string | null = null): CommandError {
@@ -33,10 +34,10 @@ export function commandError(code: ErrorCode, message: string = code, field: str
 export function useBackend(handlers: Handlers) {
   const mock = vi.mocked(invoke);
   mock.mockImplementation(async (cmd: string, args?: unknown) => {
-    const handler = handlers[cmd as CommandName];
+    const handler = handlers[cmd as CommandName] as Handler<CommandName> | undefined;
     if (!handler) throw new Error(`test backend: unexpected command ${cmd}`);
     // A thrown CommandError becomes a rejection, as with Tauri.
-    return handler((args ?? {}) as Record<string, unknown>);
+    return handler((args ?? {}) as CommandArgs<CommandName>);
   });
   return {
     mock,

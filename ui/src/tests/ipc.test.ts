@@ -14,9 +14,31 @@ describe('the IPC wrapper', () => {
 
   it('turns a CommandError rejection into an ApiError with code, message and field', async () => {
     vi.mocked(invoke).mockRejectedValueOnce({ code: 'validation', message: 'ZIP must be 5 digits', field: 'address.zip' });
+    // @ts-expect-error -- an input-less create is a type error now; only the rejection matters here.
     const error = await call('create_customer', {}).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiError);
     expect(error).toMatchObject({ code: 'validation', message: 'ZIP must be 5 digits', field: 'address.zip' });
+  });
+
+  it('is typed by the command map generated from the Rust commands (checked by `npm run check`)', async () => {
+    vi.mocked(invoke).mockResolvedValue('***');
+    const wrong = async () => {
+      // @ts-expect-error -- Rust names the argument customer_id
+      await call('reveal_pii', { customerId: 'c', field: 'ssn' });
+      // @ts-expect-error -- limit is a number (u32 in Rust)
+      await call('search_customers', { query: 'x', limit: '5' });
+      // @ts-expect-error -- home_figures takes no arguments
+      await call('home_figures', { x: 1 });
+      // @ts-expect-error -- not a command
+      await call('reveal_everything');
+      // @ts-expect-error -- reveal_pii answers a string
+      const n: number = await call('reveal_pii', { customer_id: 'c', field: 'ssn' });
+      return n;
+    };
+    await wrong();
+    const s: string = await call('reveal_pii', { customer_id: 'c', field: 'ssn' });
+    expect(s).toBe('***');
+    vi.mocked(invoke).mockReset();
   });
 
   it('reports a rejection that is not a CommandError as internal', () => {

@@ -2,92 +2,12 @@ import { invoke } from '@tauri-apps/api/core';
 import type { CommandError } from './bindings';
 import { describeError, isErrorCode, type ErrorCode } from './errors';
 import { trackProgress } from '../progress.svelte';
+import type { CommandArgs, CommandName, CommandReturns } from './commands';
 
-/** The commands of COMMANDS.md; a typo in a command name is a type error. */
-export type CommandName =
-  | 'app_status'
-  | 'create_first_admin'
-  | 'sign_in'
-  | 'verify_mfa'
-  | 'confirm_mfa_enrolment'
-  | 'sign_out'
-  | 'lock_session'
-  | 'unlock_session'
-  | 'session_heartbeat'
-  | 'home_figures'
-  | 'search_customers'
-  | 'list_customers'
-  | 'get_customer'
-  | 'create_customer'
-  | 'update_customer'
-  | 'reveal_pii'
-  | 'scan_licence'
-  | 'run_identity_check'
-  | 'latest_identity_check'
-  | 'resolve_identity_flag'
-  | 'decide_sanctions_candidate'
-  | 'confirm_contact'
-  | 'application_blockers'
-  | 'issue_link'
-  | 'list_links'
-  | 'revoke_link'
-  | 'list_audit'
-  | 'verify_audit'
-  | 'list_staff'
-  | 'staff_directory'
-  | 'add_staff'
-  | 'set_staff_disabled'
-  | 'reset_staff_mfa'
-  | 'unlock_staff'
-  | 'list_vehicles'
-  | 'get_vehicle'
-  | 'add_vehicle'
-  | 'update_vehicle'
-  | 'check_vin'
-  | 'list_deals'
-  | 'get_deal'
-  | 'save_deal'
-  | 'update_deal'
-  | 'quote_deal_option'
-  | 'list_applications'
-  | 'application_pipeline'
-  | 'application_pipeline_window'
-  | 'application_analytics'
-  | 'list_adverse_notices'
-  | 'application_notices'
-  | 'save_adverse_notice'
-  | 'deliver_adverse_notice'
-  | 'export_application_star'
-  | 'import_star_decision'
-  | 'list_contracts'
-  | 'render_contract'
-  | 'print_contract_copy'
-  | 'open_contract_for_review'
-  | 'contract_signing_status'
-  | 'contract_ceremony_texts'
-  | 'contract_consent'
-  | 'contract_sign'
-  | 'seal_contract'
-  | 'verify_contract_file'
-  | 'render_application_document'
-  | 'list_application_documents'
-  | 'print_application_copy'
-  | 'print_deal_jacket'
-  | 'save_document_as'
-  | 'issue_remote_signing_link'
-  | 'print_link_handout'
-  | 'get_application'
-  | 'application_assist'
-  | 'submit_blockers'
-  | 'create_application'
-  | 'update_application'
-  | 'record_consent'
-  | 'submit_application'
-  | 'transition_application'
-  | 'poll_lender_decisions'
-  | 'attach_stipulation_document'
-  | 'clear_stipulation'
-  | 'list_lenders';
+export type { CommandName } from './commands';
+
+/** `call`'s arguments after the name: none for a command without any, else its `args`. */
+type ArgsOf<C extends CommandName> = keyof CommandArgs<C> extends never ? [] : [args: CommandArgs<C>];
 
 /** A failed command, always with one of the closed codes. */
 export class ApiError extends Error {
@@ -139,11 +59,15 @@ export function observeErrors(observer: ErrorObserver): () => void {
   return () => observers.delete(observer);
 }
 
-/** The one place that talks to Rust. Components use the typed functions in api/<domain>.ts. */
-export async function call<T>(cmd: CommandName, args?: Record<string, unknown>): Promise<T> {
+/**
+ * The one place that talks to Rust. Components use the typed functions in api/<domain>.ts.
+ * Argument names and types and the answer's type come from commands.ts, generated from the
+ * Rust commands: a wrapper that drifts from Rust is a type error.
+ */
+export async function call<C extends CommandName>(cmd: C, ...args: ArgsOf<C>): Promise<CommandReturns<C>> {
   const done = trackProgress();
   try {
-    return await invoke<T>(cmd, args ?? {});
+    return await invoke<CommandReturns<C>>(cmd, args[0] ?? {});
   } catch (raw) {
     const error = toApiError(raw);
     for (const observer of observers) observer(error, cmd);

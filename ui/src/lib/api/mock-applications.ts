@@ -3,6 +3,7 @@
  * over the demo deals, three lenders, a lender that answers a few seconds after submission.
  * The rules are a sketch of Rust's, enough to look at the screens.
  */
+import { reply, type CommandRequest } from './commands';
 import type {
   Action,
   ApplicationInput,
@@ -52,7 +53,7 @@ export function applicationsHandler(
   deals: DealSummary[],
   fail: Fail,
   who: () => { username: string; role: Role },
-): (cmd: string, args: Record<string, unknown>) => unknown {
+): (req: CommandRequest) => unknown {
   const apps: ApplicationView[] = [];
   const outbox: { appId: string; at: number }[] = [];
   const now = () => new Date().toISOString();
@@ -179,23 +180,23 @@ export function applicationsHandler(
     return a;
   };
 
-  return (cmd, args) => {
-    switch (cmd) {
+  return (req) => {
+    switch (req.cmd) {
       case 'list_lenders':
-        return LENDERS;
+        return reply(req, LENDERS);
       case 'list_applications': {
-        const f = args['filter'] as { state: ApplicationState | null; limit: number | null; offset: number | null };
+        const f = req.args.filter;
         const rows = apps.filter((a) => !f.state || a.state === f.state).reverse();
         const offset = f.offset ?? 0;
-        return { items: rows.slice(offset, offset + (f.limit ?? 50)).map(summary), total: rows.length };
+        return reply(req, { items: rows.slice(offset, offset + (f.limit ?? 50)).map(summary), total: rows.length });
       }
       case 'get_application':
-        return withReadiness(find(args['id']));
+        return reply(req, withReadiness(find(req.args.id)));
       case 'submit_blockers':
-        return blockers(find(args['id']));
+        return reply(req, blockers(find(req.args.id)));
       case 'application_assist': {
-        const a = find(args['id']);
-        return LENDERS.map((l, i): LenderAssessment => {
+        const a = find(req.args.id);
+        return reply(req, LENDERS.map((l, i): LenderAssessment => {
           const failures = i === 2 ? [{ rule: 'ltv' as const, actual: '128', limit: '125', message: 'LTV 128% > 125% max: add $1,450.00 down' }] : [];
           return {
             lender_id: l.id, lender_code: l.code, lender_name: l.name, rate_sheet_id: l.rate_sheet_id ?? '', rate_sheet_version: l.rate_sheet_version ?? 1,
@@ -203,36 +204,36 @@ export function applicationsHandler(
             buy_rate: ['6.49', '7.25', '8.99'][i] ?? null, max_markup: '2.5', markup: '0.5', max_contract_rate: ['8.99', '9.75', '11.49'][i] ?? null,
             fees: '595.00', stipulations: i === 1 ? ['proof_of_income'] : [], failures, eligible: failures.length === 0,
           };
-        });
+        }));
       }
       case 'create_application': {
-        const input = args['input'] as ApplicationInput;
+        const input = req.args.input;
         const deal = deals.find((d) => d.id === input.deal_id) ?? fail('not_found', 'That deal was not found.');
         const a = make(deal, 'draft', 0);
         a.created_at = a.updated_at = now();
         a.history[0] = { from_state: null, to_state: 'draft', action: 'create', action_label: 'started', actor: `staff:${who().username}`, actor_name: who().username, at: now(), note: null };
         apps.push(apply(a, input));
-        return a;
+        return reply(req, a);
       }
       case 'update_application': {
-        const a = find(args['id']);
+        const a = find(req.args.id);
         if (a.state !== 'draft') fail('validation', `only a draft can be edited; this application is ${a.state} (reopen or rework it first)`, 'state');
-        return apply(a, args['input'] as ApplicationInput);
+        return reply(req, apply(a, req.args.input));
       }
       case 'record_consent': {
-        const a = find(args['id']);
+        const a = find(req.args.id);
         a.consent = { captured_by: who().username, at: now(), text_version: 'credit-consent-2026-11', text_sha256: '00', parties: a.co_applicant_id ? 'applicant,co_applicant' : 'applicant' };
-        return a;
+        return reply(req, a);
       }
       case 'submit_application': {
-        const a = find(args['id']);
+        const a = find(req.args.id);
         if (a.state !== 'ready') fail('conflict', `an application that is ${a.state} cannot be submitted`);
         if (who().role === 'sales') fail('forbidden', 'a sales cannot submit an application that is ready');
         const unmet = blockers(a);
         if (unmet.length) fail('conflict', 'the application is not complete yet');
         move(a, 'submitted', 'submitted', null);
         outbox.push({ appId: a.id, at: Date.now() });
-        return { application_id: a.id, outbox_id: `out_${outbox.length}`, lender_id: a.lender_id ?? '', rate_sheet_version: 3, signature: 'mock' };
+        return reply(req, { application_id: a.id, outbox_id: `out_${outbox.length}`, lender_id: a.lender_id ?? '', rate_sheet_version: 3, signature: 'mock' });
       }
       case 'poll_lender_decisions': {
         const out: ProcessedMessage[] = [];
@@ -252,32 +253,32 @@ export function applicationsHandler(
           move(a, outcome, 'approved with conditions', null);
           out.push({ outbox_id: m.appId, application_id: a.id, status: 'answered', outcome, error: null });
         }
-        return out;
+        return reply(req, out);
       }
       case 'transition_application': {
-        const a = find(args['id']);
-        const action = args['action'] as Action;
+        const a = find(req.args.id);
+        const action = req.args.action;
         const to = DECIDE[action];
         if (!to || !MOVES.admin[a.state].includes(action)) fail('conflict', `an application that is ${a.state} cannot be ${action}`);
         const anyone = action === 'mark_ready' || action === 'reopen' || (action === 'withdraw' && (a.state === 'draft' || a.state === 'ready'));
         if (!anyone && who().role === 'sales') fail('forbidden', `a sales cannot ${action} an application that is ${a.state}`);
         if (action === 'contract' && a.stipulations.some((s) => s.status !== 'cleared')) fail('conflict', 'clear every stipulation before contracting');
-        move(a, to, action, (args['note'] as string | null) ?? null);
-        return a;
+        move(a, to, action, req.args.note);
+        return reply(req, a);
       }
       case 'attach_stipulation_document': {
-        const s = apps.flatMap((a) => a.stipulations).find((x) => x.id === args['stip_id']) ?? fail('not_found', 'That stipulation was not found.');
-        const bytes = args['bytes'] as number[];
-        const doc = { id: `doc_${s.documents.length + 1}`, file_name: String(args['file_name']), media_type: 'application/pdf', size_bytes: bytes.length, sha256: '00', uploaded_by: who().username, uploaded_at: now() };
+        const s = apps.flatMap((a) => a.stipulations).find((x) => x.id === req.args.stip_id) ?? fail('not_found', 'That stipulation was not found.');
+        const bytes = req.args.bytes;
+        const doc = { id: `doc_${s.documents.length + 1}`, file_name: req.args.file_name, media_type: 'application/pdf', size_bytes: bytes.length, sha256: '00', uploaded_by: who().username, uploaded_at: now() };
         s.documents.push(doc);
         s.status = 'received';
-        return doc;
+        return reply(req, doc);
       }
       case 'clear_stipulation': {
         if (who().role === 'sales') fail('forbidden', 'your role cannot clear a stipulation; a finance manager or admin must');
-        const s = apps.flatMap((a) => a.stipulations).find((x) => x.id === args['stip_id']) ?? fail('not_found', 'That stipulation was not found.');
-        Object.assign(s, { status: 'cleared', cleared_by: who().username, cleared_at: now(), note: String(args['note']) });
-        return s;
+        const s = apps.flatMap((a) => a.stipulations).find((x) => x.id === req.args.stip_id) ?? fail('not_found', 'That stipulation was not found.');
+        Object.assign(s, { status: 'cleared', cleared_by: who().username, cleared_at: now(), note: req.args.note });
+        return reply(req, s);
       }
       default:
         return undefined;

@@ -3,13 +3,12 @@
  * those screens can be looked at without the desktop app. The VIN checks follow 49 CFR 565 as
  * Rust does (check digit, model year code, a few WMIs); deals carry made-up figures.
  */
+import { reply, type CommandRequest } from './commands';
 import type {
-  DealFilter,
   DealStatus,
   DealSummary,
   ErrorCode,
   OptionKind,
-  VehicleFilter,
   VehicleInput,
   VehicleView,
   VinReport,
@@ -211,7 +210,7 @@ export function inventoryHandler(
   vehicles: VehicleView[],
   deals: DealSummary[],
   fail: Fail,
-): (cmd: string, args: Record<string, unknown>) => unknown {
+): (req: CommandRequest) => unknown {
   const find = (id: unknown) => vehicles.find((v) => v.id === id) ?? fail('not_found', 'No such vehicle.');
   const store = (id: string | null, input: VehicleInput): VehicleView => {
     const report = validateVehicle(input, fail);
@@ -241,10 +240,10 @@ export function inventoryHandler(
     return view;
   };
 
-  return (cmd, args) => {
-    switch (cmd) {
+  return (req) => {
+    switch (req.cmd) {
       case 'list_vehicles': {
-        const f = args['filter'] as VehicleFilter;
+        const f = req.args.filter;
         const q = words(f.query);
         const found = vehicles.filter(
           (v) =>
@@ -256,18 +255,18 @@ export function inventoryHandler(
                 : [v.vin, v.make, v.model, v.trim ?? ''].some((s) => s.toLowerCase().includes(w)),
             ),
         );
-        return page(found, f.limit, f.offset);
+        return reply(req, page(found, f.limit, f.offset));
       }
       case 'get_vehicle':
-        return find(args['id']);
+        return reply(req, find(req.args.id));
       case 'add_vehicle':
-        return store(null, args['input'] as VehicleInput);
+        return reply(req, store(null, req.args.input));
       case 'update_vehicle':
-        return store(String(args['id']), args['input'] as VehicleInput);
+        return reply(req, store(req.args.id, req.args.input));
       case 'check_vin':
-        return decodeVin(String(args['vin']));
+        return reply(req, decodeVin(req.args.vin));
       case 'list_deals': {
-        const f = args['filter'] as DealFilter;
+        const f = req.args.filter;
         const q = words(f.query);
         const found = deals.filter(
           (d) =>
@@ -277,7 +276,7 @@ export function inventoryHandler(
             (!f.vehicle_id || d.vehicle_id === f.vehicle_id) &&
             q.every((w) => `${d.customer_name} ${d.vehicle_label}`.toLowerCase().includes(w)),
         );
-        return page(found, f.limit, f.offset);
+        return reply(req, page(found, f.limit, f.offset));
       }
       default:
         return undefined;

@@ -9,6 +9,7 @@
  * "sales" and "finance" sign in with those roles. The MFA code "000000" is refused.
  */
 import { mockIPC } from '@tauri-apps/api/mocks';
+import { reply, type CommandRequest } from './commands';
 import { buildDeals, buildVehicles, inventoryHandler } from './mock-inventory';
 import { applicationsHandler } from './mock-applications';
 import { monthsSince } from '../format';
@@ -18,7 +19,6 @@ import type {
   AddressView,
   AppStatus,
   AuditEntryView,
-  AuditFilter,
   CommandError,
   CustomerInput,
   CustomerSummary,
@@ -26,8 +26,6 @@ import type {
   CustomerView,
   ErrorCode,
   HomeFigures,
-  NewStaff,
-  PiiField,
   Permission,
   Role,
   SessionView,
@@ -313,27 +311,27 @@ export function installMockBackend(): void {
   });
   const find = (id: string) => customers.find((c) => c.view.id === id) ?? fail('not_found', 'No such customer.');
 
-  function handle(cmd: string, args: Record<string, unknown>): unknown {
-    switch (cmd) {
+  function handle(req: CommandRequest): unknown {
+    switch (req.cmd) {
       case 'app_status':
-        return {
+        return reply(req, {
           demo: true,
           needs_first_admin: needsFirstAdmin,
           idle_lock_minutes: 10,
           dealership_name: 'Hill Country Motors',
           session,
-        } satisfies AppStatus;
+        } satisfies AppStatus);
       case 'create_first_admin': {
-        const input = args['input'] as NewStaff;
+        const input = req.args.input;
         if (input.password.length < 12) fail('validation', 'At least 12 characters.', 'password');
         needsFirstAdmin = false;
         const s = staffMember('stf_new', input.username, input.display_name, 'admin', { mfa_enrolled: false });
         staff = [s, ...staff];
-        return s;
+        return reply(req, s);
       }
       case 'sign_in': {
-        const username = String(args['username']);
-        if (args['password'] === 'wrong') fail('invalid_credentials', 'Invalid credentials.');
+        const username = req.args.username;
+        if (req.args.password === 'wrong') fail('invalid_credentials', 'Invalid credentials.');
         if (username === 'rpatel') fail('account_locked', 'Locked.');
         if (username === 'kreed') fail('account_disabled', 'Disabled.');
         if (username === 'mfa') {
@@ -353,28 +351,28 @@ export function installMockBackend(): void {
         }
         const role: Role = username === 'sales' ? 'sales' : username === 'finance' ? 'finance_manager' : 'admin';
         session = sessionFor(byRole(role));
-        return { kind: 'signed_in', session } satisfies SignInOutcome;
+        return reply(req, { kind: 'signed_in', session } satisfies SignInOutcome);
       }
       case 'verify_mfa':
       case 'confirm_mfa_enrolment':
         if (!pendingUser) fail('not_signed_in', 'Start again.');
-        if (args['code'] === '000000') fail('invalid_mfa_code', 'Invalid code.');
+        if (req.args.code === '000000') fail('invalid_mfa_code', 'Invalid code.');
         session = sessionFor(pendingUser);
         pendingUser = null;
-        return session;
+        return reply(req, session);
       case 'sign_out':
         session = null;
-        return null;
+        return reply(req, null);
       case 'lock_session':
         if (session) session = { ...session, locked: true };
-        return null;
+        return reply(req, null);
       case 'unlock_session':
         if (!session) fail('not_signed_in', 'Not signed in.');
-        if (args['password'] === 'wrong') fail('invalid_credentials', 'Invalid credentials.');
+        if (req.args.password === 'wrong') fail('invalid_credentials', 'Invalid credentials.');
         session = { ...session, locked: false };
-        return session;
+        return reply(req, session);
       case 'session_heartbeat':
-        return requireSession();
+        return reply(req, requireSession());
       case 'home_figures': {
         requireSession();
         const now = new Date();
@@ -387,7 +385,7 @@ export function installMockBackend(): void {
           const key = c.view.created_at.slice(0, 7);
           if (byMonth.has(key)) byMonth.set(key, (byMonth.get(key) ?? 0) + 1);
         }
-        return {
+        return reply(req, {
           customers_total: customers.length,
           customers_added_30d: customers.filter((c) => Date.now() - Date.parse(c.view.created_at) < 30 * 86400000).length,
           vehicles_in_stock: 84,
@@ -395,33 +393,33 @@ export function installMockBackend(): void {
           staff_active: staff.filter((s) => !s.disabled).length,
           audit_entries_today: audit.filter((a) => a.at.slice(0, 10) === new Date().toISOString().slice(0, 10)).length,
           customers_by_month: [...byMonth].map(([month, count]) => ({ month, count })),
-        } satisfies HomeFigures;
+        } satisfies HomeFigures);
       }
       case 'search_customers': {
         requireSession();
-        const q = String(args['query']).toLowerCase();
+        const q = req.args.query.toLowerCase();
         const digits = q.replace(/\D/g, '');
-        return customers
+        return reply(req, customers
           .filter(
             (c) =>
               c.view.full_name.toLowerCase().includes(q) ||
               (c.view.email ?? '').includes(q) ||
               (digits.length >= 3 && c.view.phone.includes(digits)),
           )
-          .slice(0, Number(args['limit']))
-          .map(summary);
+          .slice(0, req.args.limit)
+          .map(summary));
       }
       case 'list_customers': {
         requireSession();
-        const offset = Number(args['offset']);
-        return { items: customers.slice(offset, offset + Number(args['limit'])).map(summary), total: customers.length };
+        const offset = req.args.offset;
+        return reply(req, { items: customers.slice(offset, offset + req.args.limit).map(summary), total: customers.length });
       }
       case 'get_customer':
         requireSession();
-        return find(String(args['id'])).view;
+        return reply(req, find(req.args.id).view);
       case 'create_customer': {
         requireSession();
-        const input = args['input'] as CustomerInput;
+        const input = req.args.input;
         validate(input, true);
         const at = new Date().toISOString();
         const licence = input.licence_number;
@@ -452,12 +450,12 @@ export function installMockBackend(): void {
           },
         };
         customers.unshift(stored);
-        return stored.view;
+        return reply(req, stored.view);
       }
       case 'update_customer': {
         requireSession();
-        const c = find(String(args['id']));
-        const input = args['input'] as CustomerUpdate;
+        const c = find(req.args.id);
+        const input = req.args.input;
         validate(input, false);
         if (input.ssn) c.ssn = input.ssn;
         if (input.dob) c.dob = input.dob;
@@ -482,18 +480,18 @@ export function installMockBackend(): void {
           addresses: [addressView(input.address, true), ...(input.previous_address ? [addressView(input.previous_address, false)] : [])],
           updated_at: new Date().toISOString(),
         };
-        return c.view;
+        return reply(req, c.view);
       }
       case 'reveal_pii': {
         const s = requireSession();
         if (s.staff.role === 'sales') fail('forbidden', 'Sales cannot reveal PII.');
-        const c = find(String(args['customer_id']));
-        const field = args['field'] as PiiField;
-        return field === 'ssn' ? c.ssn : field === 'dob' ? c.dob : (c.licence ?? fail('not_found', 'No licence on file.'));
+        const c = find(req.args.customer_id);
+        const field = req.args.field;
+        return reply(req, field === 'ssn' ? c.ssn : field === 'dob' ? c.dob : (c.licence ?? fail('not_found', 'No licence on file.')));
       }
       case 'list_audit': {
         requireAdmin();
-        const f = args['filter'] as AuditFilter;
+        const f = req.args.filter;
         const rows = audit
           .filter(
             (a) =>
@@ -504,44 +502,44 @@ export function installMockBackend(): void {
               (!f.until || a.at < f.until),
           )
           .reverse();
-        return { items: rows.slice(f.offset, f.offset + f.limit), total: rows.length };
+        return reply(req, { items: rows.slice(f.offset, f.offset + f.limit), total: rows.length });
       }
       case 'verify_audit':
         requireAdmin();
-        return params.get('broken')
+        return reply(req, params.get('broken')
           ? { ok: false, entries: audit.length, first_broken_seq: 57, reason: 'hash does not match the previous entry' }
-          : { ok: true, entries: audit.length, first_broken_seq: null, reason: null };
+          : { ok: true, entries: audit.length, first_broken_seq: null, reason: null });
       case 'list_staff':
         requireAdmin();
-        return staff;
+        return reply(req, staff);
       case 'add_staff': {
         requireAdmin();
-        const input = args['input'] as NewStaff;
+        const input = req.args.input;
         if (staff.some((s) => s.username === input.username)) fail('conflict', 'That username is taken.', 'username');
         const s = staffMember(`stf_${staff.length + 1}`, input.username, input.display_name, input.role, {
           mfa_enrolled: false,
           created_at: new Date().toISOString(),
         });
         staff = [...staff, s];
-        return s;
+        return reply(req, s);
       }
       case 'set_staff_disabled':
       case 'reset_staff_mfa':
       case 'unlock_staff': {
         requireAdmin();
-        const i = staff.findIndex((s) => s.id === args['id']);
+        const i = staff.findIndex((s) => s.id === req.args.id);
         const s = staff[i] ?? fail('not_found', 'No such staff member.');
         const updated: StaffView =
-          cmd === 'set_staff_disabled' ? { ...s, disabled: Boolean(args['disabled']) }
-          : cmd === 'reset_staff_mfa' ? { ...s, mfa_enrolled: false }
+          req.cmd === 'set_staff_disabled' ? { ...s, disabled: req.args.disabled }
+          : req.cmd === 'reset_staff_mfa' ? { ...s, mfa_enrolled: false }
           : { ...s, locked_until: null };
         staff[i] = updated;
-        return updated;
+        return reply(req, updated);
       }
       default: {
         requireSession();
-        const answer = inventory(cmd, args) ?? applications(cmd, args);
-        if (answer === undefined) fail('internal', `mock: unknown command ${cmd}`);
+        const answer = inventory(req) ?? applications(req);
+        if (answer === undefined) fail('internal', `mock: unknown command ${req.cmd}`);
         return answer;
       }
     }
@@ -550,7 +548,7 @@ export function installMockBackend(): void {
   mockIPC(async (cmd, payload) => {
     await new Promise((r) => setTimeout(r, delay));
     try {
-      return structuredClone(handle(cmd, (payload ?? {}) as Record<string, unknown>));
+      return structuredClone(handle({ cmd, args: payload ?? {} } as CommandRequest));
     } catch (e) {
       // Tauri rejects with the serialized CommandError; do the same.
       if (e instanceof MockError) throw e.body;
