@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod crypto;
+pub mod read;
 pub mod repo;
 mod write;
 
@@ -321,6 +322,17 @@ impl Store {
         Ok(meta_get(&mut conn, key)
             .await?
             .unwrap_or_else(|| default.to_string()))
+    }
+
+    /// Writes a consistent copy of the database to `dest` (`VACUUM INTO`; the file must not
+    /// exist).
+    pub async fn vacuum_into(&self, dest: &Path) -> Result<(), sqlx::Error> {
+        let dest = dest.to_string_lossy();
+        let dest = dest.as_ref();
+        sqlx::query!(r#"VACUUM INTO ?1"#, dest)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     /// Checkpoints the WAL into the main file and closes the pool, so the database file alone

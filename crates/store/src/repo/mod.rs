@@ -2,5 +2,8 @@
 //! rows, with typed rows and compile-checked queries. Moving every table here is under way; the
 //! vehicle table is the first.
 
+pub mod outbox;
+pub mod session;
+pub mod staff;
 pub mod usury_cap;
 pub mod vehicle;
