@@ -133,3 +133,63 @@ pub async fn record_attempt(
     .await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ts, OpenMode};
+    use chrono::Utc;
+
+    #[tokio::test]
+    async fn a_queued_message_is_pending_stamped_and_due() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::open(&dir.path().join("desk.db"), OpenMode::CreateIfMissing)
+            .await
+            .expect("store");
+        let now = Utc::now();
+        let at = ts(now);
+        let mut w = store.write(now).await.expect("write");
+        insert(
+            &mut w,
+            "o-1",
+            &NewOutboxRow {
+                channel: "email",
+                recipient: "pat@example.com",
+                subject_enc: Some("sealed-subject"),
+                body_enc: "sealed-body",
+                customer_id: None,
+                link_id: None,
+                next_attempt_at: &at,
+            },
+        )
+        .await
+        .expect("insert");
+        w.commit().await.expect("commit");
+
+        let listed = newest(&store).await.expect("list");
+        assert_eq!(listed.len(), 1);
+        assert_eq!(
+            (
+                listed[0].status.as_str(),
+                listed[0].attempts,
+                listed[0].created_at.as_str()
+            ),
+            ("pending", 0, at.as_str())
+        );
+        let due_now = due(&store, &at).await.expect("due");
+        assert_eq!(due_now.len(), 1);
+        assert_eq!(due_now[0].body_enc, "sealed-body");
+        let (device, seq): (String, i64) =
+            sqlx::query_as("SELECT device_id, change_seq FROM outbox WHERE id = 'o-1'")
+                .fetch_one(store.pool())
+                .await
+                .expect("stamp");
+        let journaled: i64 = sqlx::query_scalar(
+            "SELECT seq FROM change_log WHERE table_name = 'outbox' AND row_id = 'o-1' AND op = 'insert'",
+        )
+        .fetch_one(store.pool())
+        .await
+        .expect("journal");
+        assert_eq!((device.as_str(), seq), (store.device_id(), journaled));
+    }
+}
