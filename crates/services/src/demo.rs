@@ -16,7 +16,7 @@ use crate::deal::{
 };
 use crate::vehicle::{self, NewVehicle, VIN_ALPHABET};
 use dealerdesk_rules::money::Money;
-use dealerdesk_store::audit::{self, AuditEvent, AuditOutcome};
+use dealerdesk_store::audit::{AuditEvent, AuditOutcome};
 use dealerdesk_store::crypto::random_token;
 use dealerdesk_store::{meta_set, Store};
 
@@ -454,25 +454,22 @@ pub async fn fill(
     now: DateTime<Utc>,
     today: NaiveDate,
 ) -> Result<DemoReport, DemoError> {
-    let existing: i64 = sqlx::query_scalar(
-        r#"SELECT (SELECT COUNT(*) FROM staff) + (SELECT COUNT(*) FROM customer)"#,
-    )
-    .fetch_one(store.pool())
-    .await?;
+    let existing = dealerdesk_store::read::demo::people_count(store).await?;
     if existing > 0 {
         return Err(DemoError::NotEmpty);
     }
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let actor = Actor::Cli("demo".into());
     {
-        let mut tx = store.begin_write().await?;
-        meta_set(&mut tx, "demo", "1").await?;
-        meta_set(&mut tx, "dealership_name", "Lakeside Motors").await?;
-        deal::usury::seed_demo(&mut tx, store.device_id(), now).await?;
-        let event = AuditEvent::new(actor.name(), "demo.fill", AuditOutcome::Success)
-            .detail(format!("seed {seed}, {customer_count} customers"));
-        audit::append(&mut tx, store.cipher(), now, &event).await?;
-        tx.commit().await?;
+        let mut w = store.write(now).await?;
+        meta_set(w.conn(), "demo", "1").await?;
+        meta_set(w.conn(), "dealership_name", "Lakeside Motors").await?;
+        deal::usury::seed_demo(w.conn(), store.device_id(), now).await?;
+        w.audit(
+            AuditEvent::new(actor.name(), "demo.fill", AuditOutcome::Success)
+                .detail(format!("seed {seed}, {customer_count} customers")),
+        );
+        w.commit().await?;
     }
     let mut staff = Vec::new();
     for (username, name, role) in [
@@ -566,10 +563,7 @@ async fn demo_identity_checks(
     today: NaiveDate,
 ) -> Result<(), DemoError> {
     use crate::identity::verification::{self, CheckInput, DocumentType};
-    let with_deals: Vec<String> =
-        sqlx::query_scalar(r#"SELECT DISTINCT customer_id FROM deal ORDER BY customer_id"#)
-            .fetch_all(store.pool())
-            .await?;
+    let with_deals = dealerdesk_store::read::demo::customers_with_deals(store).await?;
     for (k, id) in with_deals.iter().enumerate() {
         let Some((person, _)) = ids
             .iter()

@@ -2,10 +2,10 @@
 
 use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, Utc};
 use serde::Serialize;
-use sqlx::Row;
 use ts_rs::TS;
 
 use dealerdesk_rules::money::Money;
+use dealerdesk_store::read::home as read;
 use dealerdesk_store::{ts, Store};
 
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
@@ -35,33 +35,20 @@ pub struct HomeFigures {
 }
 
 pub async fn figures(store: &Store, now: DateTime<Utc>) -> Result<HomeFigures, sqlx::Error> {
-    let pool = store.pool();
-    let row = sqlx::query(
-        r#"SELECT
-             (SELECT COUNT(*) FROM customer WHERE deleted_at IS NULL),
-             (SELECT COUNT(*) FROM customer WHERE deleted_at IS NULL AND created_at >= ?1),
-             (SELECT COUNT(*) FROM vehicle WHERE status = 'in_stock' AND deleted_at IS NULL),
-             (SELECT COALESCE(SUM(price_cents), 0) FROM vehicle WHERE status = 'in_stock' AND deleted_at IS NULL),
-             (SELECT COUNT(*) FROM staff WHERE disabled = 0),
-             (SELECT COUNT(*) FROM audit_log WHERE at >= ?2)"#,
+    let row = read::counts(
+        store,
+        &ts(now - Duration::days(30)),
+        &ts(now
+            .date_naive()
+            .and_hms_opt(0, 0, 0)
+            .unwrap_or_default()
+            .and_utc()),
     )
-    .bind(ts(now - Duration::days(30)))
-    .bind(ts(now.date_naive().and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()))
-    .fetch_one(pool)
     .await?;
     let first_month = NaiveDate::from_ymd_opt(now.year(), now.month(), 1)
         .and_then(|d| d.checked_sub_months(Months::new(11)))
         .unwrap_or_default();
-    let counts: Vec<(String, i64)> = sqlx::query(
-        r#"SELECT substr(created_at, 1, 7) AS month, COUNT(*) FROM customer
-           WHERE deleted_at IS NULL AND created_at >= ?1 GROUP BY month ORDER BY month"#,
-    )
-    .bind(first_month.to_string())
-    .fetch_all(pool)
-    .await?
-    .iter()
-    .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-    .collect::<Result<_, sqlx::Error>>()?;
+    let counts = read::customers_by_month(store, &first_month.to_string()).await?;
     let customers_by_month = (0..12)
         .filter_map(|i| first_month.checked_add_months(Months::new(i)))
         .map(|m| {
@@ -74,12 +61,12 @@ pub async fn figures(store: &Store, now: DateTime<Utc>) -> Result<HomeFigures, s
         })
         .collect();
     Ok(HomeFigures {
-        customers_total: row.try_get(0)?,
-        customers_added_30d: row.try_get(1)?,
-        vehicles_in_stock: row.try_get(2)?,
-        inventory_value: Money::from_cents(row.try_get(3)?).to_plain(),
-        staff_active: row.try_get(4)?,
-        audit_entries_today: row.try_get(5)?,
+        customers_total: row.customers_total,
+        customers_added_30d: row.customers_added,
+        vehicles_in_stock: row.vehicles_in_stock,
+        inventory_value: Money::from_cents(row.inventory_cents).to_plain(),
+        staff_active: row.staff_active,
+        audit_entries_today: row.audit_entries,
         customers_by_month,
     })
 }

@@ -56,10 +56,7 @@ pub async fn doctor(store: &Store) -> Result<DoctorReport, MaintenanceError> {
     let schema_version = store::schema_version(store.pool()).await?;
     let integrity = store::integrity_problems(store.pool()).await?;
     let chain = audit::verify(store).await?;
-    let counts: (i64, i64) =
-        sqlx::query_as(r#"SELECT (SELECT COUNT(*) FROM customer), (SELECT COUNT(*) FROM staff)"#)
-            .fetch_one(store.pool())
-            .await?;
+    let counts = store::read::home::record_counts(store).await?;
     let key_present = store.key_path().exists();
     let supported = store::supported_schema_version();
     Ok(DoctorReport {
@@ -104,10 +101,7 @@ pub async fn backup(
     let event = AuditEvent::new(actor.name(), "store.backup", AuditOutcome::Success)
         .detail(format!("to {}", dest.display()));
     audit::record(store, now, &event).await?;
-    sqlx::query(r#"VACUUM INTO ?1"#)
-        .bind(dest.to_string_lossy().as_ref())
-        .execute(store.pool())
-        .await?;
+    store.vacuum_into(dest).await?;
     let key_copy = if without_key {
         None
     } else {
@@ -182,9 +176,7 @@ pub async fn restore(
                 chain.reason.unwrap_or_default()
             )));
         }
-        let customers: i64 = sqlx::query_scalar(r#"SELECT COUNT(*) FROM customer"#)
-            .fetch_one(s.pool())
-            .await?;
+        let customers = store::read::home::customer_count(&s).await?;
         s.close().await;
         Ok(customers)
     }
@@ -205,10 +197,7 @@ pub async fn restore(
             now.format("%Y%m%dT%H%M%SZ")
         ));
         let current = Store::open(db, OpenMode::MustExist).await?;
-        sqlx::query(r#"VACUUM INTO ?1"#)
-            .bind(saved.to_string_lossy().as_ref())
-            .execute(current.pool())
-            .await?;
+        current.vacuum_into(&saved).await?;
         copy_private(current.key_path(), &key_beside(&saved))?;
         current.close().await;
         previous = Some(saved.display().to_string());

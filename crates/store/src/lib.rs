@@ -324,6 +324,17 @@ impl Store {
             .unwrap_or_else(|| default.to_string()))
     }
 
+    /// Writes a consistent copy of the database to `dest` (`VACUUM INTO`; the file must not
+    /// exist).
+    pub async fn vacuum_into(&self, dest: &Path) -> Result<(), sqlx::Error> {
+        let dest = dest.to_string_lossy();
+        let dest = dest.as_ref();
+        sqlx::query!(r#"VACUUM INTO ?1"#, dest)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// Checkpoints the WAL into the main file and closes the pool, so the database file alone
     /// is complete (for copying, backup tools and tests that read the file).
     pub async fn close(self) {
@@ -387,6 +398,63 @@ pub async fn journal(
     .fetch_one(conn)
     .await?;
     row.try_get(0)
+}
+
+/// The seq the change journal gives its next row (AUTOINCREMENT's next value). Only meaningful
+/// while the caller holds the write lock, for a batch that journals many rows at once with
+/// [`journal_batch`].
+pub async fn next_journal_seq(conn: &mut SqliteConnection) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'change_log'), 0),
+                      COALESCE((SELECT MAX(seq) FROM change_log), 0)) + 1 AS "seq!: i64""#
+    )
+    .fetch_one(conn)
+    .await
+}
+
+/// Appends several `op` changes on `table` to the change journal in one statement: `rows` is a
+/// JSON array of `[seq, row_id, at]` (seqs from [`next_journal_seq`]), journaled in order.
+pub async fn journal_batch(
+    conn: &mut SqliteConnection,
+    table: &str,
+    op: &str,
+    rows: &str,
+    device_id: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"INSERT INTO change_log (seq, table_name, row_id, op, device_id, at)
+           SELECT value ->> 0, ?3, value ->> 1, ?4, ?2, value ->> 2
+           FROM json_each(?1) ORDER BY key"#,
+        rows,
+        device_id,
+        table,
+        op
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Opens the savepoint `redeem` inside the caller's transaction (a batch runs each request in
+/// one when it must find the request at fault).
+pub async fn savepoint(conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+    sqlx::query!("SAVEPOINT redeem").execute(conn).await?;
+    Ok(())
+}
+
+/// Keeps what was done since [`savepoint`].
+pub async fn release_savepoint(conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+    sqlx::query!("RELEASE redeem").execute(conn).await?;
+    Ok(())
+}
+
+/// Undoes what was done since [`savepoint`] and closes it.
+pub async fn rollback_savepoint(conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+    sqlx::query!("ROLLBACK TO redeem")
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query!("RELEASE redeem").execute(conn).await?;
+    Ok(())
 }
 
 /// The database holds names and contact details in clear: only its owner may read it. SQLite

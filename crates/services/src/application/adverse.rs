@@ -32,7 +32,8 @@ use dealerdesk_store::crypto::sha256_hex;
 use dealerdesk_store::read::application as read_app;
 use dealerdesk_store::repo::adverse_action_notice::{self as notice_repo, NoticeRow};
 use dealerdesk_store::repo::credit_application;
-use dealerdesk_store::{journal, meta_get, meta_set, new_id, parse_ts, ts, Store, Write};
+use dealerdesk_store::repo::outbox::{self, NewOutboxRow};
+use dealerdesk_store::{meta_get, meta_set, new_id, parse_ts, ts, Store, Write};
 
 /// Days from the decision to the notice's due date (Reg B §1002.9(a)(1)).
 pub const NOTICE_DAYS: i64 = 30;
@@ -870,22 +871,22 @@ pub async fn mark_delivered(
                 notice.dealer.name
             );
             let body = notice_text(&notice);
-            // stays here until the outbox table has its repository (repo::outbox::insert)
-            let seq = journal(w.conn(), "outbox", &oid, "insert", store.device_id(), now).await?;
-            sqlx::query(
-                r#"INSERT INTO outbox (id, channel, recipient, subject_enc, body_enc, customer_id, link_id, status,
-                       attempts, next_attempt_at, created_at, updated_at, device_id, change_seq)
-                   VALUES (?1, 'email', ?2, ?3, ?4, ?5, NULL, 'pending', 0, ?6, ?6, ?6, ?7, ?8)"#,
+            let subject_enc = cipher.encrypt(&subject, &format!("outbox.subject:{oid}"));
+            let body_enc = cipher.encrypt(&body, &format!("outbox.body:{oid}"));
+            let queued_at = ts(now);
+            outbox::insert(
+                &mut w,
+                &oid,
+                &NewOutboxRow {
+                    channel: "email",
+                    recipient: to.trim(),
+                    subject_enc: Some(&subject_enc),
+                    body_enc: &body_enc,
+                    customer_id: Some(&notice.customer_id),
+                    link_id: None,
+                    next_attempt_at: &queued_at,
+                },
             )
-            .bind(&oid)
-            .bind(to.trim())
-            .bind(cipher.encrypt(&subject, &format!("outbox.subject:{oid}")))
-            .bind(cipher.encrypt(&body, &format!("outbox.body:{oid}")))
-            .bind(&notice.customer_id)
-            .bind(ts(now))
-            .bind(store.device_id())
-            .bind(seq)
-            .execute(w.conn())
             .await?;
             w.audit(
                 AuditEvent::new(actor.name(), "outbox.enqueue", AuditOutcome::Success)

@@ -7,12 +7,14 @@ mod totp;
 use chrono::{DateTime, Duration, Utc};
 use dealerdesk_store::known;
 use serde::{Deserialize, Serialize};
-use sqlx::{Row, SqliteConnection};
+use sqlx::SqliteConnection;
 use ts_rs::TS;
 
 use dealerdesk_store::audit::{self, AuditEvent, AuditOutcome};
 use dealerdesk_store::crypto::{random_token, sha256_hex, CryptoError};
-use dealerdesk_store::{journal, new_id, parse_ts, ts, Store};
+use dealerdesk_store::repo::session as session_repo;
+use dealerdesk_store::repo::staff::{self as staff_repo, StaffChange};
+use dealerdesk_store::{new_id, parse_ts, ts, Store, Write};
 
 pub use password::{check_policy, hash_password, verify_password};
 pub use totp::{enrolment_for, totp_code_at, Totp};
@@ -287,20 +289,16 @@ fn validate_new_staff(input: &NewStaff) -> Result<(String, String), AuthError> {
 
 // ----- staff --------------------------------------------------------------------------------
 
-const STAFF_COLUMNS: &str =
-    "id, username, display_name, role, totp_secret_enc IS NOT NULL AS mfa_enrolled, disabled, locked_until, created_at";
-
-fn staff_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<StaffView, sqlx::Error> {
-    let role: String = row.try_get("role")?;
+fn staff_from_row(row: staff_repo::StaffRow) -> Result<StaffView, sqlx::Error> {
     Ok(StaffView {
-        id: row.try_get("id")?,
-        username: row.try_get("username")?,
-        display_name: row.try_get("display_name")?,
-        role: known("staff role", &role, Role::parse)?,
-        mfa_enrolled: row.try_get("mfa_enrolled")?,
-        disabled: row.try_get("disabled")?,
-        locked_until: row.try_get("locked_until")?,
-        created_at: row.try_get("created_at")?,
+        role: known("staff role", &row.role, Role::parse)?,
+        id: row.id,
+        username: row.username,
+        display_name: row.display_name,
+        mfa_enrolled: row.mfa_enrolled,
+        disabled: row.disabled,
+        locked_until: row.locked_until,
+        created_at: row.created_at,
     })
 }
 
@@ -308,41 +306,32 @@ async fn staff_by_id(
     conn: &mut SqliteConnection,
     id: &str,
 ) -> Result<Option<StaffView>, sqlx::Error> {
-    let row = sqlx::query(&format!("SELECT {STAFF_COLUMNS} FROM staff WHERE id = ?1"))
-        .bind(id)
-        .fetch_optional(conn)
-        .await?;
-    row.as_ref().map(staff_from_row).transpose()
+    staff_repo::get(conn, id)
+        .await?
+        .map(staff_from_row)
+        .transpose()
 }
 
 /// Finds a staff member by id or username.
 pub async fn find_staff(store: &Store, id_or_username: &str) -> Result<StaffView, AuthError> {
-    let row = sqlx::query(&format!(
-        "SELECT {STAFF_COLUMNS} FROM staff WHERE id = ?1 OR username = ?1"
-    ))
-    .bind(id_or_username.trim())
-    .fetch_optional(store.pool())
-    .await?;
-    match row {
-        Some(row) => Ok(staff_from_row(&row)?),
+    match staff_repo::find(store, id_or_username.trim()).await? {
+        Some(row) => Ok(staff_from_row(row)?),
         None => Err(AuthError::NotFound(id_or_username.to_string())),
     }
 }
 
 pub async fn staff_count(store: &Store) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(r#"SELECT COUNT(*) FROM staff"#)
-        .fetch_one(store.pool())
-        .await
+    let mut conn = store.pool().acquire().await?;
+    staff_repo::count(&mut conn).await
 }
 
 pub async fn list_staff(store: &Store, actor: &Actor) -> Result<Vec<StaffView>, AuthError> {
     require_admin(actor)?;
-    let rows = sqlx::query(&format!(
-        "SELECT {STAFF_COLUMNS} FROM staff ORDER BY disabled, role, username"
-    ))
-    .fetch_all(store.pool())
-    .await?;
-    Ok(rows.iter().map(staff_from_row).collect::<Result<_, _>>()?)
+    let rows = staff_repo::list(store).await?;
+    Ok(rows
+        .into_iter()
+        .map(staff_from_row)
+        .collect::<Result<_, _>>()?)
 }
 
 /// A staff member's audit actor name and display name, for screens that show who did what.
@@ -356,10 +345,7 @@ pub struct StaffName {
 /// Every staff member's actor name with their display name (disabled staff included: their
 /// past actions still show). Names only: no role, state or sign-in facts.
 pub async fn staff_directory(store: &Store) -> Result<Vec<StaffName>, AuthError> {
-    let rows: Vec<(String, String)> =
-        sqlx::query_as(r#"SELECT 'staff:' || username, display_name FROM staff ORDER BY username"#)
-            .fetch_all(store.pool())
-            .await?;
+    let rows = staff_repo::directory(store).await?;
     Ok(rows
         .into_iter()
         .map(|(actor, name)| StaffName {
@@ -370,17 +356,12 @@ pub async fn staff_directory(store: &Store) -> Result<Vec<StaffName>, AuthError>
 }
 
 async fn insert_staff(
-    store: &Store,
-    conn: &mut SqliteConnection,
+    w: &mut Write<'_>,
     input: &NewStaff,
     role: Role,
-    now: DateTime<Utc>,
 ) -> Result<StaffView, AuthError> {
     let (username, display) = validate_new_staff(input)?;
-    let taken: Option<String> = sqlx::query_scalar(r#"SELECT id FROM staff WHERE username = ?1"#)
-        .bind(&username)
-        .fetch_optional(&mut *conn)
-        .await?;
+    let taken = staff_repo::id_of_username(w.conn(), &username).await?;
     if taken.is_some() {
         return Err(AuthError::Invalid {
             field: "username",
@@ -389,22 +370,18 @@ async fn insert_staff(
     }
     let id = new_id();
     let hash = hash_password(&input.password)?;
-    let seq = journal(&mut *conn, "staff", &id, "insert", store.device_id(), now).await?;
-    sqlx::query(
-        r#"INSERT INTO staff (id, username, display_name, role, password_hash, created_at, updated_at, device_id, change_seq)
-           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8)"#,
+    staff_repo::insert(
+        w,
+        &id,
+        &staff_repo::NewStaffRow {
+            username: &username,
+            display_name: &display,
+            role: role.as_str(),
+            password_hash: &hash,
+        },
     )
-    .bind(&id)
-    .bind(&username)
-    .bind(&display)
-    .bind(role.as_str())
-    .bind(&hash)
-    .bind(ts(now))
-    .bind(store.device_id())
-    .bind(seq)
-    .execute(&mut *conn)
     .await?;
-    staff_by_id(conn, &id)
+    staff_by_id(w.conn(), &id)
         .await?
         .ok_or_else(|| AuthError::NotFound(id))
 }
@@ -419,13 +396,14 @@ pub async fn create_staff(
 ) -> Result<StaffView, AuthError> {
     require_admin(actor)?;
     let actor = &actor.name();
-    let mut tx = store.begin_write().await?;
-    let staff = insert_staff(store, &mut tx, input, input.role, now).await?;
-    let event = AuditEvent::new(actor, "staff.create", AuditOutcome::Success)
-        .subject(staff.actor())
-        .detail(format!("role {}", staff.role.as_str()));
-    audit::append(&mut tx, store.cipher(), now, &event).await?;
-    tx.commit().await?;
+    let mut w = store.write(now).await?;
+    let staff = insert_staff(&mut w, input, input.role).await?;
+    w.audit(
+        AuditEvent::new(actor, "staff.create", AuditOutcome::Success)
+            .subject(staff.actor())
+            .detail(format!("role {}", staff.role.as_str())),
+    );
+    w.commit().await?;
     Ok(staff)
 }
 
@@ -436,72 +414,48 @@ pub async fn create_first_admin(
     input: &NewStaff,
     now: DateTime<Utc>,
 ) -> Result<StaffView, AuthError> {
-    let mut tx = store.begin_write().await?;
-    let count: i64 = sqlx::query_scalar(r#"SELECT COUNT(*) FROM staff"#)
-        .fetch_one(&mut *tx)
-        .await?;
+    let mut w = store.write(now).await?;
+    let count = staff_repo::count(w.conn()).await?;
     if count > 0 {
         return Err(AuthError::Conflict(
             "an administrator already exists; sign in instead".into(),
         ));
     }
-    let staff = insert_staff(store, &mut tx, input, Role::Admin, now).await?;
-    let event = AuditEvent::new(
-        staff.actor(),
-        "staff.create_first_admin",
-        AuditOutcome::Success,
-    )
-    .subject(staff.actor());
-    audit::append(&mut tx, store.cipher(), now, &event).await?;
-    tx.commit().await?;
+    let staff = insert_staff(&mut w, input, Role::Admin).await?;
+    w.audit(
+        AuditEvent::new(
+            staff.actor(),
+            "staff.create_first_admin",
+            AuditOutcome::Success,
+        )
+        .subject(staff.actor()),
+    );
+    w.commit().await?;
     Ok(staff)
 }
 
-/// Applies one admin change to a staff row (`SET` clause), journals and audits it.
+/// Applies one admin change to a staff row, journals and audits it.
 async fn change_staff(
     store: &Store,
     actor: &str,
     id_or_username: &str,
-    set_clause: &str,
+    change: StaffChange,
     action: &str,
     end_sessions: bool,
     now: DateTime<Utc>,
 ) -> Result<StaffView, AuthError> {
     let target = find_staff(store, id_or_username).await?;
-    let mut tx = store.begin_write().await?;
-    let seq = journal(
-        &mut tx,
-        "staff",
-        &target.id,
-        "update",
-        store.device_id(),
-        now,
-    )
-    .await?;
-    sqlx::query(&format!(
-        "UPDATE staff SET {set_clause}, updated_at = ?2, device_id = ?3, change_seq = ?4 WHERE id = ?1"
-    ))
-    .bind(&target.id)
-    .bind(ts(now))
-    .bind(store.device_id())
-    .bind(seq)
-    .execute(&mut *tx)
-    .await?;
+    let mut w = store.write(now).await?;
+    staff_repo::change(&mut w, &target.id, change).await?;
     if end_sessions {
         // A disabled account or a reset MFA ends every open session of that person.
-        sqlx::query(
-            r#"UPDATE session SET stage = 'ended' WHERE staff_id = ?1 AND stage <> 'ended'"#,
-        )
-        .bind(&target.id)
-        .execute(&mut *tx)
-        .await?;
+        session_repo::end_all_of(&mut w, &target.id).await?;
     }
-    let event = AuditEvent::new(actor, action, AuditOutcome::Success).subject(target.actor());
-    audit::append(&mut tx, store.cipher(), now, &event).await?;
-    let updated = staff_by_id(&mut tx, &target.id)
+    w.audit(AuditEvent::new(actor, action, AuditOutcome::Success).subject(target.actor()));
+    let updated = staff_by_id(w.conn(), &target.id)
         .await?
         .ok_or_else(|| AuthError::NotFound(target.id.clone()))?;
-    tx.commit().await?;
+    w.commit().await?;
     Ok(updated)
 }
 
@@ -517,12 +471,7 @@ pub async fn set_disabled(
     if disabled {
         let target = find_staff(store, id_or_username).await?;
         if target.role == Role::Admin {
-            let other_admins: i64 = sqlx::query_scalar(
-                r#"SELECT COUNT(*) FROM staff WHERE role = 'admin' AND disabled = 0 AND id <> ?1"#,
-            )
-            .bind(&target.id)
-            .fetch_one(store.pool())
-            .await?;
+            let other_admins = staff_repo::other_active_admins(store, &target.id).await?;
             if other_admins == 0 {
                 return Err(AuthError::Conflict(
                     "this is the last active administrator; add another admin first".into(),
@@ -533,7 +482,7 @@ pub async fn set_disabled(
             store,
             actor,
             id_or_username,
-            "disabled = 1",
+            StaffChange::Disable,
             "staff.disable",
             true,
             now,
@@ -544,7 +493,7 @@ pub async fn set_disabled(
             store,
             actor,
             id_or_username,
-            "disabled = 0",
+            StaffChange::Enable,
             "staff.enable",
             false,
             now,
@@ -566,7 +515,7 @@ pub async fn reset_mfa(
         store,
         actor,
         id_or_username,
-        "totp_secret_enc = NULL, totp_pending_enc = NULL, totp_last_step = NULL",
+        StaffChange::ResetMfa,
         "staff.reset_mfa",
         true,
         now,
@@ -587,7 +536,7 @@ pub async fn unlock_staff(
         store,
         actor,
         id_or_username,
-        "locked_until = NULL, failed_attempts = 0",
+        StaffChange::Unlock,
         "staff.unlock",
         false,
         now,
@@ -597,39 +546,7 @@ pub async fn unlock_staff(
 
 // ----- sign-in ------------------------------------------------------------------------------
 
-struct Credentials {
-    id: String,
-    username: String,
-    password_hash: String,
-    totp_secret_enc: Option<String>,
-    locked_until: Option<String>,
-    disabled: bool,
-}
-
-async fn credentials(
-    conn: &mut SqliteConnection,
-    by: &str,
-    value: &str,
-) -> Result<Option<Credentials>, sqlx::Error> {
-    let row = sqlx::query(&format!(
-        "SELECT id, username, password_hash, totp_secret_enc, locked_until, disabled
-         FROM staff WHERE {by} = ?1"
-    ))
-    .bind(value)
-    .fetch_optional(conn)
-    .await?;
-    row.map(|r| {
-        Ok(Credentials {
-            id: r.try_get(0)?,
-            username: r.try_get(1)?,
-            password_hash: r.try_get(2)?,
-            totp_secret_enc: r.try_get(3)?,
-            locked_until: r.try_get(4)?,
-            disabled: r.try_get(5)?,
-        })
-    })
-    .transpose()
-}
+use staff_repo::CredentialsRow as Credentials;
 
 fn locked_until(c: &Credentials, now: DateTime<Utc>) -> Option<String> {
     c.locked_until
@@ -645,65 +562,53 @@ async fn register_failure(
     step: &str,
     now: DateTime<Utc>,
 ) -> Result<AuthError, AuthError> {
-    let mut tx = store.begin_write().await?;
-    let attempts: i64 = sqlx::query_scalar(
-        r#"UPDATE staff SET failed_attempts = failed_attempts + 1 WHERE id = ?1 RETURNING failed_attempts"#,
-    )
-    .bind(&c.id)
-    .fetch_one(&mut *tx)
-    .await?;
+    let mut w = store.write(now).await?;
+    let attempts = staff_repo::count_failure(&mut w, &c.id).await?;
     let actor = format!("staff:{}", c.username);
     let mut error = if step == "mfa" {
         AuthError::InvalidMfaCode
     } else {
         AuthError::InvalidCredentials
     };
-    let event = AuditEvent::new(&actor, format!("auth.{step}"), AuditOutcome::Failure).detail(
-        format!("failed attempt {attempts} of {MAX_FAILED_ATTEMPTS}"),
+    w.audit(
+        AuditEvent::new(&actor, format!("auth.{step}"), AuditOutcome::Failure).detail(format!(
+            "failed attempt {attempts} of {MAX_FAILED_ATTEMPTS}"
+        )),
     );
-    audit::append(&mut tx, store.cipher(), now, &event).await?;
     if attempts >= MAX_FAILED_ATTEMPTS {
         let until = ts(now + LOCKOUT);
-        sqlx::query(r#"UPDATE staff SET failed_attempts = 0, locked_until = ?2 WHERE id = ?1"#)
-            .bind(&c.id)
-            .bind(&until)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(
-            r#"UPDATE session SET stage = 'ended' WHERE staff_id = ?1 AND stage <> 'ended'"#,
-        )
-        .bind(&c.id)
-        .execute(&mut *tx)
-        .await?;
-        let event = AuditEvent::new(&actor, "auth.lockout", AuditOutcome::Success)
-            .detail(format!("locked until {until}"));
-        audit::append(&mut tx, store.cipher(), now, &event).await?;
+        staff_repo::lock_out(&mut w, &c.id, &until).await?;
+        session_repo::end_all_of(&mut w, &c.id).await?;
+        w.audit(
+            AuditEvent::new(&actor, "auth.lockout", AuditOutcome::Success)
+                .detail(format!("locked until {until}")),
+        );
         error = AuthError::AccountLocked { until };
     }
-    tx.commit().await?;
+    w.commit().await?;
     Ok(error)
 }
 
 async fn new_session(
-    conn: &mut SqliteConnection,
+    w: &mut Write<'_>,
     staff_id: &str,
     stage: &str,
     mfa_bypassed: bool,
     now: DateTime<Utc>,
 ) -> Result<SessionToken, sqlx::Error> {
     let token = SessionToken(random_token(32));
-    sqlx::query(
-        r#"INSERT INTO session (id, token_hash, staff_id, stage, mfa_bypassed, created_at, last_seen_at, expires_at)
-           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7)"#,
+    session_repo::insert(
+        w,
+        &new_id(),
+        &session_repo::NewSessionRow {
+            token_hash: &token.hash(),
+            staff_id,
+            stage,
+            mfa_bypassed,
+            created_at: &ts(now),
+            expires_at: &ts(now + SESSION_LIFETIME),
+        },
     )
-    .bind(new_id())
-    .bind(token.hash())
-    .bind(staff_id)
-    .bind(stage)
-    .bind(mfa_bypassed)
-    .bind(ts(now))
-    .bind(ts(now + SESSION_LIFETIME))
-    .execute(conn)
     .await?;
     Ok(token)
 }
@@ -719,7 +624,7 @@ pub async fn sign_in(
 ) -> Result<SignIn, AuthError> {
     let username = username.trim().to_lowercase();
     let mut conn = store.pool().acquire().await?;
-    let found = credentials(&mut conn, "username", &username).await?;
+    let found = staff_repo::credentials_by_username(&mut conn, &username).await?;
     drop(conn);
     let Some(c) = found else {
         // Spend the same time as a real check so response time does not reveal usernames.
@@ -750,11 +655,8 @@ pub async fn sign_in(
         return Err(AuthError::AccountDisabled);
     }
     let demo = store.is_demo().await?;
-    let mut tx = store.begin_write().await?;
-    sqlx::query(r#"UPDATE staff SET failed_attempts = 0, locked_until = NULL WHERE id = ?1"#)
-        .bind(&c.id)
-        .execute(&mut *tx)
-        .await?;
+    let mut w = store.write(now).await?;
+    staff_repo::clear_failures_and_lockout(&mut w, &c.id).await?;
     let (stage, detail, enrolment) = if demo {
         ("active", "password ok; MFA bypassed (demo database)", None)
     } else if c.totp_secret_enc.is_some() {
@@ -765,21 +667,16 @@ pub async fn sign_in(
             &totp.secret_base32(),
             &format!("staff.totp_pending:{}", c.id),
         );
-        sqlx::query(r#"UPDATE staff SET totp_pending_enc = ?2 WHERE id = ?1"#)
-            .bind(&c.id)
-            .bind(&sealed)
-            .execute(&mut *tx)
-            .await?;
+        staff_repo::set_totp_pending(&mut w, &c.id, &sealed).await?;
         (
             "enrolment_pending",
             "password ok; MFA enrolment required",
             Some(enrolment_for(&totp)?),
         )
     };
-    let token = new_session(&mut tx, &c.id, stage, demo, now).await?;
-    let event = AuditEvent::new(&actor, "auth.password", AuditOutcome::Success).detail(detail);
-    audit::append(&mut tx, store.cipher(), now, &event).await?;
-    tx.commit().await?;
+    let token = new_session(&mut w, &c.id, stage, demo, now).await?;
+    w.audit(AuditEvent::new(&actor, "auth.password", AuditOutcome::Success).detail(detail));
+    w.commit().await?;
     let outcome = match (stage, enrolment) {
         ("active", _) => SignInOutcome::SignedIn {
             session: session_view(store, &token).await?,
@@ -803,45 +700,31 @@ async fn session_row(
     conn: &mut SqliteConnection,
     token: &SessionToken,
 ) -> Result<Option<SessionRow>, sqlx::Error> {
-    let row = sqlx::query(
-        r#"SELECT id, staff_id, stage, created_at, last_seen_at, expires_at FROM session WHERE token_hash = ?1"#,
-    )
-    .bind(token.hash())
-    .fetch_optional(conn)
-    .await?;
-    row.map(|r| {
-        Ok(SessionRow {
-            id: r.try_get(0)?,
-            staff_id: r.try_get(1)?,
-            stage: r.try_get(2)?,
-            created_at: parse_ts(&r.try_get::<String, _>(3)?),
-            last_seen_at: parse_ts(&r.try_get::<String, _>(4)?),
-            expires_at: parse_ts(&r.try_get::<String, _>(5)?),
-        })
-    })
-    .transpose()
+    let row = session_repo::by_token_hash(conn, &token.hash()).await?;
+    Ok(row.map(|r| SessionRow {
+        id: r.id,
+        staff_id: r.staff_id,
+        stage: r.stage,
+        created_at: parse_ts(&r.created_at),
+        last_seen_at: parse_ts(&r.last_seen_at),
+        expires_at: parse_ts(&r.expires_at),
+    }))
 }
 
 async fn session_view(store: &Store, token: &SessionToken) -> Result<SessionView, AuthError> {
     let mut conn = store.pool().acquire().await?;
-    let row = sqlx::query(
-        r#"SELECT staff_id, stage, expires_at, mfa_bypassed FROM session WHERE token_hash = ?1"#,
-    )
-    .bind(token.hash())
-    .fetch_optional(&mut *conn)
-    .await?
-    .ok_or(AuthError::NotSignedIn)?;
-    let staff_id: String = row.try_get(0)?;
-    let stage: String = row.try_get(1)?;
-    let staff = staff_by_id(&mut conn, &staff_id)
+    let row = session_repo::by_token_hash(&mut conn, &token.hash())
+        .await?
+        .ok_or(AuthError::NotSignedIn)?;
+    let staff = staff_by_id(&mut conn, &row.staff_id)
         .await?
         .ok_or(AuthError::NotSignedIn)?;
     Ok(SessionView {
         permissions: Permission::of(staff.role),
         staff,
-        locked: stage == "locked",
-        expires_at: row.try_get(2)?,
-        mfa_bypassed: row.try_get(3)?,
+        locked: row.stage == "locked",
+        expires_at: row.expires_at,
+        mfa_bypassed: row.mfa_bypassed,
     })
 }
 
@@ -881,74 +764,46 @@ async fn mfa_step(
     if session.stage != expected_stage || now - session.created_at > MFA_STEP_WINDOW {
         return Err(AuthError::SessionExpired);
     }
-    let c = credentials(&mut conn, "id", &session.staff_id)
+    let c = staff_repo::credentials_by_id(&mut conn, &session.staff_id)
         .await?
         .ok_or(AuthError::NotSignedIn)?;
-    let step_row =
-        sqlx::query(r#"SELECT totp_pending_enc, totp_last_step FROM staff WHERE id = ?1"#)
-            .bind(&c.id)
-            .fetch_one(&mut *conn)
-            .await?;
+    let (pending_enc, last_step) = staff_repo::totp_state(&mut conn, &c.id).await?;
     drop(conn);
     if let Some(until) = locked_until(&c, now) {
         return Err(AuthError::AccountLocked { until });
     }
     let enrolling = expected_stage == "enrolment_pending";
     let (sealed, context) = if enrolling {
-        (
-            step_row.try_get::<Option<String>, _>(0)?,
-            format!("staff.totp_pending:{}", c.id),
-        )
+        (pending_enc, format!("staff.totp_pending:{}", c.id))
     } else {
         (c.totp_secret_enc.clone(), format!("staff.totp:{}", c.id))
     };
     let sealed = sealed.ok_or(AuthError::SessionExpired)?;
     let secret = store.cipher().decrypt(&sealed, &context)?;
     let totp = Totp::from_base32(&secret, &c.username)?;
-    let last_step: Option<i64> = step_row.try_get(1)?;
     let Some(step) = totp.matching_step(code, now, last_step) else {
         return Err(register_failure(store, &c, "mfa", now).await?);
     };
-    let mut tx = store.begin_write().await?;
+    let mut w = store.write(now).await?;
     if enrolling {
         let final_sealed = store
             .cipher()
             .encrypt(&secret, &format!("staff.totp:{}", c.id));
-        let seq = journal(&mut tx, "staff", &c.id, "update", store.device_id(), now).await?;
-        sqlx::query(
-            r#"UPDATE staff SET totp_secret_enc = ?2, totp_pending_enc = NULL, updated_at = ?3,
-                   device_id = ?4, change_seq = ?5 WHERE id = ?1"#,
-        )
-        .bind(&c.id)
-        .bind(&final_sealed)
-        .bind(ts(now))
-        .bind(store.device_id())
-        .bind(seq)
-        .execute(&mut *tx)
-        .await?;
+        staff_repo::confirm_totp(&mut w, &c.id, &final_sealed).await?;
     }
-    sqlx::query(r#"UPDATE staff SET totp_last_step = ?2, failed_attempts = 0 WHERE id = ?1"#)
-        .bind(&c.id)
-        .bind(step)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query(r#"UPDATE session SET stage = 'active', last_seen_at = ?2 WHERE id = ?1"#)
-        .bind(&session.id)
-        .bind(ts(now))
-        .execute(&mut *tx)
-        .await?;
+    staff_repo::accept_totp_step(&mut w, &c.id, step).await?;
+    session_repo::activate(&mut w, &session.id, &ts(now)).await?;
     let action = if enrolling {
         "auth.mfa_enrol"
     } else {
         "auth.mfa"
     };
-    let event = AuditEvent::new(
+    w.audit(AuditEvent::new(
         format!("staff:{}", c.username),
         action,
         AuditOutcome::Success,
-    );
-    audit::append(&mut tx, store.cipher(), now, &event).await?;
-    tx.commit().await?;
+    ));
+    w.commit().await?;
     session_view(store, token).await
 }
 
@@ -995,14 +850,14 @@ pub async fn authorize(
             .await?,
     ));
     if now - session.last_seen_at > idle {
-        let mut tx = store.begin_write().await?;
-        sqlx::query(r#"UPDATE session SET stage = 'locked' WHERE id = ?1"#)
-            .bind(&session.id)
-            .execute(&mut *tx)
-            .await?;
-        let event = AuditEvent::new(staff.actor(), "session.idle_lock", AuditOutcome::Success);
-        audit::append(&mut tx, store.cipher(), now, &event).await?;
-        tx.commit().await?;
+        let mut w = store.write(now).await?;
+        session_repo::lock(&mut w, &session.id).await?;
+        w.audit(AuditEvent::new(
+            staff.actor(),
+            "session.idle_lock",
+            AuditOutcome::Success,
+        ));
+        w.commit().await?;
         return Err(AuthError::SessionLocked);
     }
     if !allowed.contains(&staff.role) {
@@ -1015,11 +870,7 @@ pub async fn authorize(
     // a durable write on every command (every keystroke on the deal screen) would cost a disk
     // sync each time.
     if now - session.last_seen_at >= Duration::seconds(LAST_SEEN_RESOLUTION_SECONDS) {
-        sqlx::query(r#"UPDATE session SET last_seen_at = ?2 WHERE id = ?1"#)
-            .bind(&session.id)
-            .bind(ts(now))
-            .execute(store.pool())
-            .await?;
+        session_repo::touch(store, &session.id, &ts(now)).await?;
     }
     Ok(staff)
 }
@@ -1034,19 +885,15 @@ async fn end_session(
     now: DateTime<Utc>,
     action: &str,
 ) -> Result<(), AuthError> {
-    let mut tx = store.begin_write().await?;
-    let staff: Option<String> = sqlx::query_scalar(
-        r#"UPDATE session SET stage = 'ended' WHERE id = ?1 AND stage <> 'ended'
-           RETURNING (SELECT username FROM staff WHERE staff.id = session.staff_id)"#,
-    )
-    .bind(session_id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    if let Some(username) = staff {
-        let event = AuditEvent::new(format!("staff:{username}"), action, AuditOutcome::Success);
-        audit::append(&mut tx, store.cipher(), now, &event).await?;
+    let mut w = store.write(now).await?;
+    if let Some(username) = session_repo::end(&mut w, session_id).await? {
+        w.audit(AuditEvent::new(
+            format!("staff:{username}"),
+            action,
+            AuditOutcome::Success,
+        ));
     }
-    tx.commit().await?;
+    w.commit().await?;
     Ok(())
 }
 
@@ -1075,23 +922,15 @@ pub async fn lock(
     now: DateTime<Utc>,
 ) -> Result<(), AuthError> {
     let token = token.ok_or(AuthError::NotSignedIn)?;
-    let mut tx = store.begin_write().await?;
-    let username: Option<String> = sqlx::query_scalar(
-        r#"UPDATE session SET stage = 'locked' WHERE token_hash = ?1 AND stage = 'active'
-           RETURNING (SELECT username FROM staff WHERE staff.id = session.staff_id)"#,
-    )
-    .bind(token.hash())
-    .fetch_optional(&mut *tx)
-    .await?;
-    if let Some(username) = username {
-        let event = AuditEvent::new(
+    let mut w = store.write(now).await?;
+    if let Some(username) = session_repo::lock_active_by_token_hash(&mut w, &token.hash()).await? {
+        w.audit(AuditEvent::new(
             format!("staff:{username}"),
             "session.lock",
             AuditOutcome::Success,
-        );
-        audit::append(&mut tx, store.cipher(), now, &event).await?;
+        ));
     }
-    tx.commit().await?;
+    w.commit().await?;
     Ok(())
 }
 
@@ -1117,7 +956,7 @@ pub async fn unlock(
         end_session(store, &session.id, now, "session.expired").await?;
         return Err(AuthError::SessionExpired);
     }
-    let c = credentials(&mut conn, "id", &session.staff_id)
+    let c = staff_repo::credentials_by_id(&mut conn, &session.staff_id)
         .await?
         .ok_or(AuthError::NotSignedIn)?;
     drop(conn);
@@ -1133,23 +972,15 @@ pub async fn unlock(
             _ => AuthError::InvalidCredentials,
         });
     }
-    let mut tx = store.begin_write().await?;
-    sqlx::query(r#"UPDATE session SET stage = 'active', last_seen_at = ?2 WHERE id = ?1"#)
-        .bind(&session.id)
-        .bind(ts(now))
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query(r#"UPDATE staff SET failed_attempts = 0 WHERE id = ?1"#)
-        .bind(&c.id)
-        .execute(&mut *tx)
-        .await?;
-    let event = AuditEvent::new(
+    let mut w = store.write(now).await?;
+    session_repo::activate(&mut w, &session.id, &ts(now)).await?;
+    staff_repo::clear_failures(&mut w, &c.id).await?;
+    w.audit(AuditEvent::new(
         format!("staff:{}", c.username),
         "session.unlock",
         AuditOutcome::Success,
-    );
-    audit::append(&mut tx, store.cipher(), now, &event).await?;
-    tx.commit().await?;
+    ));
+    w.commit().await?;
     session_view(store, token).await
 }
 

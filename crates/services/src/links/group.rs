@@ -39,7 +39,8 @@ use super::{
 };
 use dealerdesk_store::audit::{AuditEvent, AuditOutcome, ChainHead};
 use dealerdesk_store::crypto::random_token;
-use dealerdesk_store::{journal, known, new_id, ts, Store};
+use dealerdesk_store::repo::{access_link, portal};
+use dealerdesk_store::{known, new_id, ts, Stamp, Store};
 
 /// The most redemptions committed together.
 pub const MAX_BATCH: usize = 256;
@@ -239,18 +240,7 @@ async fn set_based(
         .collect();
     let wanted = serde_json::Value::from(hashes.iter().flatten().cloned().collect::<Vec<_>>());
     // One row holding every link as JSON: the rows of a query reach us one message each.
-    let found: Option<String> = sqlx::query_scalar(
-        r#"SELECT json_group_array(json_array(l.id, l.customer_id, l.purpose, l.expires_at,
-                  l.opened_at, l.redeemed_at, l.revoked_at, l.revoked_by, l.revoke_reason,
-                  l.failed_checks, l.updated_at, l.change_seq, l.token_hash, c.dob_enc, a.zip))
-           FROM access_link l
-           LEFT JOIN customer c ON c.id = l.customer_id
-           LEFT JOIN customer_address a ON a.customer_id = l.customer_id AND a.kind = 'current'
-           WHERE l.token_hash IN (SELECT value FROM json_each(?1))"#,
-    )
-    .bind(wanted.to_string())
-    .fetch_one(&mut *conn)
-    .await?;
+    let found = access_link::batch_with_facts(&mut *conn, &wanted.to_string()).await?;
     let rows: Vec<LinkRow> = serde_json::from_str(found.as_deref().unwrap_or("[]"))
         .map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
     let mut links: HashMap<String, Pending> = HashMap::with_capacity(rows.len());
@@ -294,12 +284,7 @@ async fn set_based(
         );
     }
     // The seq AUTOINCREMENT would give the next journal row (the write lock is held).
-    let mut next_seq: i64 = sqlx::query_scalar(
-        r#"SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'change_log'), 0),
-                      COALESCE((SELECT MAX(seq) FROM change_log), 0)) + 1"#,
-    )
-    .fetch_one(&mut *conn)
-    .await?;
+    let mut next_seq = dealerdesk_store::next_journal_seq(&mut *conn).await?;
     let mut chain = ChainHead::read(conn).await?;
 
     let device = store.device_id();
@@ -426,14 +411,13 @@ async fn set_based(
     }
 
     if !journal_rows.is_empty() {
-        sqlx::query(
-            r#"INSERT INTO change_log (seq, table_name, row_id, op, device_id, at)
-               SELECT value ->> 0, 'access_link', value ->> 1, 'update', ?2, value ->> 2
-               FROM json_each(?1) ORDER BY key"#,
+        dealerdesk_store::journal_batch(
+            &mut *conn,
+            "access_link",
+            "update",
+            &serde_json::Value::Array(journal_rows).to_string(),
+            device,
         )
-        .bind(serde_json::Value::Array(journal_rows).to_string())
-        .bind(device)
-        .execute(&mut *conn)
         .await?;
     }
     let updates: Vec<serde_json::Value> = links
@@ -454,39 +438,19 @@ async fn set_based(
         })
         .collect();
     if !updates.is_empty() {
-        sqlx::query(
-            r#"UPDATE access_link SET failed_checks = u.value ->> 1, updated_at = u.value ->> 2,
-                   device_id = ?2, change_seq = u.value ->> 3, opened_at = u.value ->> 4,
-                   redeemed_at = u.value ->> 5, revoked_at = u.value ->> 6,
-                   revoked_by = u.value ->> 7, revoke_reason = u.value ->> 8
-               FROM json_each(?1) AS u
-               WHERE access_link.id = u.value ->> 0"#,
+        access_link::update_batch(
+            &mut *conn,
+            &serde_json::Value::Array(updates).to_string(),
+            device,
         )
-        .bind(serde_json::Value::Array(updates).to_string())
-        .bind(device)
-        .execute(&mut *conn)
         .await?;
     }
     if !ended.is_empty() {
-        sqlx::query(
-            r#"UPDATE portal_session SET ended_at = e.value ->> 1
-               FROM json_each(?1) AS e
-               WHERE portal_session.link_id = e.value ->> 0 AND portal_session.ended_at IS NULL"#,
-        )
-        .bind(serde_json::Value::Array(ended).to_string())
-        .execute(&mut *conn)
-        .await?;
+        portal::end_for_links(&mut *conn, &serde_json::Value::Array(ended).to_string()).await?;
     }
     if !sessions.is_empty() {
-        sqlx::query(
-            r#"INSERT INTO portal_session (id, token_hash, link_id, customer_id, stage, created_at, expires_at)
-               SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5,
-                      value ->> 6
-               FROM json_each(?1) ORDER BY key"#,
-        )
-        .bind(serde_json::Value::Array(sessions).to_string())
-        .execute(&mut *conn)
-        .await?;
+        portal::insert_sessions(&mut *conn, &serde_json::Value::Array(sessions).to_string())
+            .await?;
     }
     chain.seal(conn, store.cipher()).await?;
     Ok(results)
@@ -501,16 +465,15 @@ async fn in_savepoint(
     chain: &mut ChainHead,
     request: &RedeemRequest,
 ) -> Result<Result<Redemption, LinkError>, sqlx::Error> {
-    sqlx::query("SAVEPOINT redeem").execute(&mut **tx).await?;
+    dealerdesk_store::savepoint(tx).await?;
     let before = chain.clone();
     match redeem_one(tx, store, chain, request).await {
         Ok(answer) => {
-            sqlx::query("RELEASE redeem").execute(&mut **tx).await?;
+            dealerdesk_store::release_savepoint(tx).await?;
             Ok(answer)
         }
         Err(e) => {
-            sqlx::query("ROLLBACK TO redeem").execute(&mut **tx).await?;
-            sqlx::query("RELEASE redeem").execute(&mut **tx).await?;
+            dealerdesk_store::rollback_savepoint(tx).await?;
             *chain = before;
             Ok(Err(e))
         }
@@ -558,30 +521,16 @@ async fn redeem_one(
     if !right {
         let failures = i64::from(link.failed_checks) + 1;
         let burn = failures >= MAX_KNOWLEDGE_FAILURES;
-        let seq = journal(
-            conn,
+        let stamp = Stamp::journal(
+            &mut *conn,
+            store.device_id(),
+            now,
             "access_link",
             &link.id,
             "update",
-            store.device_id(),
-            now,
         )
         .await?;
-        sqlx::query(
-            r#"UPDATE access_link SET failed_checks = ?2, updated_at = ?3, device_id = ?4, change_seq = ?5,
-                   revoked_at = CASE WHEN ?6 THEN ?3 ELSE revoked_at END,
-                   revoked_by = CASE WHEN ?6 THEN 'system' ELSE revoked_by END,
-                   revoke_reason = CASE WHEN ?6 THEN 'knowledge_check' ELSE revoke_reason END
-               WHERE id = ?1"#,
-        )
-        .bind(&link.id)
-        .bind(failures)
-        .bind(&at)
-        .bind(store.device_id())
-        .bind(seq)
-        .bind(burn)
-        .execute(&mut *conn)
-        .await?;
+        access_link::record_failed_check(&mut *conn, &link.id, failures, burn, &stamp).await?;
         let event = AuditEvent::new(
             portal_actor(client),
             "link.knowledge_check",
@@ -601,27 +550,16 @@ async fn redeem_one(
             remaining: (MAX_KNOWLEDGE_FAILURES - failures).max(0) as u32,
         }));
     }
-    let seq = journal(
-        conn,
+    let stamp = Stamp::journal(
+        &mut *conn,
+        store.device_id(),
+        now,
         "access_link",
         &link.id,
         "update",
-        store.device_id(),
-        now,
     )
     .await?;
-    let consumed = sqlx::query(
-        r#"UPDATE access_link SET redeemed_at = ?2, opened_at = COALESCE(opened_at, ?2), updated_at = ?2,
-               device_id = ?3, change_seq = ?4
-           WHERE id = ?1 AND redeemed_at IS NULL AND revoked_at IS NULL AND expires_at > ?2"#,
-    )
-    .bind(&link.id)
-    .bind(&at)
-    .bind(store.device_id())
-    .bind(seq)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
+    let consumed = access_link::consume(&mut *conn, &link.id, &stamp).await?;
     if consumed != 1 {
         // Unreachable while the writer holds the write lock (the state was read in this
         // transaction), kept as the guarantee of single use; the savepoint is rolled back.
@@ -629,18 +567,18 @@ async fn redeem_one(
     }
     let session_token = random_token(TOKEN_BYTES);
     let stage = session::first_stage(link.purpose);
-    sqlx::query(
-        r#"INSERT INTO portal_session (id, token_hash, link_id, customer_id, stage, created_at, expires_at)
-           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"#,
+    portal::insert_session(
+        &mut *conn,
+        &new_id(),
+        &portal::NewPortalSessionRow {
+            token_hash: &token_hash(&session_token),
+            link_id: &link.id,
+            customer_id: &link.customer_id,
+            stage,
+            created_at: &at,
+            expires_at: &ts(now + PORTAL_SESSION_LIFETIME),
+        },
     )
-    .bind(new_id())
-    .bind(token_hash(&session_token))
-    .bind(&link.id)
-    .bind(&link.customer_id)
-    .bind(stage)
-    .bind(&at)
-    .bind(ts(now + PORTAL_SESSION_LIFETIME))
-    .execute(&mut *conn)
     .await?;
     let event = AuditEvent::new(portal_actor(client), "link.redeem", AuditOutcome::Success)
         .subject(subject)

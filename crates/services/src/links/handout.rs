@@ -128,10 +128,8 @@ pub async fn handout_for(
     now: DateTime<Utc>,
 ) -> Result<Vec<u8>, LinkError> {
     let dealership = store.setting_text("dealership_name", "DealerDesk").await?;
-    let given: Option<String> = sqlx::query_scalar("SELECT given_name FROM customer WHERE id = ?1")
-        .bind(link.customer_id.trim())
-        .fetch_optional(store.pool())
-        .await?;
+    let given =
+        dealerdesk_store::read::links::customer_given_name(store, link.customer_id.trim()).await?;
     let given = given.ok_or_else(|| LinkError::CustomerNotFound(link.customer_id.clone()))?;
     let expires = local_expiry_text(parse_ts(&link.expires_at));
     Ok(handout_pdf(

@@ -23,15 +23,17 @@ mod session;
 use chrono::{DateTime, Duration, Utc};
 use dealerdesk_store::known;
 use serde::{Deserialize, Serialize};
-use sqlx::{Row, SqliteConnection};
-use std::sync::LazyLock;
+use sqlx::SqliteConnection;
 use subtle::ConstantTimeEq;
 use ts_rs::TS;
 
 use crate::auth::{Actor, Role};
-use dealerdesk_store::audit::{self, AuditEvent, AuditOutcome, ChainHead};
+use dealerdesk_store::audit::{self, AuditEvent, AuditOutcome};
 use dealerdesk_store::crypto::{random_token, sha256_hex, CryptoError};
-use dealerdesk_store::{journal, meta_set, new_id, parse_ts, ts, Store};
+use dealerdesk_store::read::links as read;
+use dealerdesk_store::repo::access_link as link_repo;
+use dealerdesk_store::repo::portal as portal_repo;
+use dealerdesk_store::{meta_set, new_id, parse_ts, ts, Store};
 
 pub use group::{
     redeem_batch, redeem_batch_in_savepoints, redeem_batch_set_based, RedeemRequest, MAX_BATCH,
@@ -441,20 +443,21 @@ pub async fn set_settings(
     for t in ttl {
         check_ttl(Duration::minutes(i64::from(t.minutes)))?;
     }
-    let mut tx = store.begin_write().await?;
+    let mut w = store.write(now).await?;
     let mut changed = Vec::new();
     if let Some(u) = &url {
-        meta_set(&mut tx, "portal_base_url", u).await?;
+        meta_set(w.conn(), "portal_base_url", u).await?;
         changed.push(format!("portal_base_url={u}"));
     }
     for t in ttl {
-        meta_set(&mut tx, &t.purpose.ttl_key(), &t.minutes.to_string()).await?;
+        meta_set(w.conn(), &t.purpose.ttl_key(), &t.minutes.to_string()).await?;
         changed.push(format!("{}={}", t.purpose.ttl_key(), t.minutes));
     }
-    let event = AuditEvent::new(actor.name(), "link.settings", AuditOutcome::Success)
-        .detail(changed.join(", "));
-    audit::append(&mut tx, store.cipher(), now, &event).await?;
-    tx.commit().await?;
+    w.audit(
+        AuditEvent::new(actor.name(), "link.settings", AuditOutcome::Success)
+            .detail(changed.join(", ")),
+    );
+    w.commit().await?;
     settings(store).await
 }
 
@@ -554,11 +557,7 @@ struct IssueSettings {
 impl IssueSettings {
     /// Both settings in one read.
     async fn read(store: &Store, purpose: LinkPurpose) -> Result<Self, LinkError> {
-        let rows: Vec<(String, String)> =
-            sqlx::query_as(r#"SELECT key, value FROM meta WHERE key IN (?1, 'portal_base_url')"#)
-                .bind(purpose.ttl_key())
-                .fetch_all(store.pool())
-                .await?;
+        let rows = read::issue_settings(store, &purpose.ttl_key()).await?;
         let setting = |key: &str| rows.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
         Ok(Self {
             default_ttl: setting(&purpose.ttl_key())
@@ -596,34 +595,6 @@ async fn issue_checked(
     let token = generate_token();
     let id = new_id();
     let expires_at = now + ttl;
-    // The journal row, the link and the read of the audit chain's head in one round trip to
-    // the database thread (each is worth about as much as the write): the link's change_seq
-    // is the journal row's seq (its rowid).
-    static WRITE: LazyLock<String> = LazyLock::new(|| {
-        format!(
-            r#"INSERT INTO change_log (table_name, row_id, op, device_id, at)
-               VALUES ('access_link', ?1, 'insert', ?9, ?8);
-               INSERT INTO access_link (id, token_hash, customer_id, purpose, application_id,
-                   issued_by, expires_at, created_at, updated_at, device_id, change_seq, document_id)
-               VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, last_insert_rowid(), ?10);
-               {}"#,
-            ChainHead::QUERY
-        )
-    });
-    let mut tx = store.begin_write().await?;
-    let last: Option<(i64, String)> = sqlx::query_as(&WRITE)
-        .bind(&id)
-        .bind(token_hash(&token))
-        .bind(customer_id)
-        .bind(input.purpose.as_str())
-        .bind(application_id)
-        .bind(actor.name())
-        .bind(ts(expires_at))
-        .bind(ts(now))
-        .bind(store.device_id())
-        .bind(document_id)
-        .fetch_optional(&mut *tx)
-        .await?;
     let event = AuditEvent::new(actor.name(), "link.issue", AuditOutcome::Success)
         .subject(format!("link:{id}"))
         .detail(format!(
@@ -634,10 +605,25 @@ async fn issue_checked(
                 .map(|d| format!(" contract:{d}"))
                 .unwrap_or_default()
         ));
-    let mut chain = ChainHead::from_last(last);
-    chain.stage(now, &event);
-    chain.seal(&mut tx, store.cipher()).await?;
-    tx.commit().await?;
+    let issued_by = actor.name();
+    let expires = ts(expires_at);
+    let hash = token_hash(&token);
+    link_repo::issue(
+        store,
+        now,
+        &id,
+        &link_repo::NewLinkRow {
+            token_hash: &hash,
+            customer_id,
+            purpose: input.purpose.as_str(),
+            application_id,
+            issued_by: &issued_by,
+            expires_at: &expires,
+            document_id,
+        },
+        &event,
+    )
+    .await?;
     Ok(IssuedLink {
         url: format!("{}/l/{token}", base.trim_end_matches('/')),
         id,
@@ -645,12 +631,6 @@ async fn issue_checked(
         purpose: input.purpose,
         customer_id: customer_id.to_string(),
     })
-}
-
-const LINK_COLUMNS: &str = "id, customer_id, purpose, issued_by, created_at, expires_at, opened_at, redeemed_at, revoked_at, revoke_reason, failed_checks";
-
-struct LinkRow {
-    view: LinkView,
 }
 
 fn state_of(
@@ -673,37 +653,26 @@ fn state_of(
     }
 }
 
-fn link_from_row(
-    row: &sqlx::sqlite::SqliteRow,
-    now: DateTime<Utc>,
-) -> Result<LinkRow, sqlx::Error> {
-    let purpose: String = row.try_get("purpose")?;
-    let expires_at: String = row.try_get("expires_at")?;
-    let opened_at: Option<String> = row.try_get("opened_at")?;
-    let redeemed_at: Option<String> = row.try_get("redeemed_at")?;
-    let revoked_at: Option<String> = row.try_get("revoked_at")?;
-    let failed: i64 = row.try_get("failed_checks")?;
-    Ok(LinkRow {
-        view: LinkView {
-            id: row.try_get("id")?,
-            customer_id: row.try_get("customer_id")?,
-            purpose: known("link purpose", &purpose, LinkPurpose::parse)?,
-            state: state_of(
-                now,
-                &expires_at,
-                opened_at.is_some(),
-                redeemed_at.is_some(),
-                revoked_at.is_some(),
-            ),
-            issued_by: row.try_get("issued_by")?,
-            created_at: row.try_get("created_at")?,
-            expires_at,
-            opened_at,
-            redeemed_at,
-            revoked_at,
-            revoke_reason: row.try_get("revoke_reason")?,
-            failed_checks: failed.clamp(0, i64::from(u32::MAX)) as u32,
-        },
+fn link_from_row(row: link_repo::LinkRow, now: DateTime<Utc>) -> Result<LinkView, sqlx::Error> {
+    Ok(LinkView {
+        purpose: known("link purpose", &row.purpose, LinkPurpose::parse)?,
+        state: state_of(
+            now,
+            &row.expires_at,
+            row.opened_at.is_some(),
+            row.redeemed_at.is_some(),
+            row.revoked_at.is_some(),
+        ),
+        id: row.id,
+        customer_id: row.customer_id,
+        issued_by: row.issued_by,
+        created_at: row.created_at,
+        expires_at: row.expires_at,
+        opened_at: row.opened_at,
+        redeemed_at: row.redeemed_at,
+        revoked_at: row.revoked_at,
+        revoke_reason: row.revoke_reason,
+        failed_checks: row.failed_checks.clamp(0, i64::from(u32::MAX)) as u32,
     })
 }
 
@@ -715,29 +684,19 @@ pub async fn list(
     now: DateTime<Utc>,
 ) -> Result<Vec<LinkView>, LinkError> {
     require_staff(actor)?;
-    let rows = sqlx::query(&format!(
-        "SELECT {LINK_COLUMNS} FROM access_link WHERE ?1 IS NULL OR customer_id = ?1
-         ORDER BY created_at DESC, id DESC LIMIT 500"
-    ))
-    .bind(customer_id.map(str::trim))
-    .fetch_all(store.pool())
-    .await?;
+    let rows = link_repo::list(store, customer_id.map(str::trim)).await?;
     Ok(rows
-        .iter()
-        .map(|r| link_from_row(r, now).map(|l| l.view))
+        .into_iter()
+        .map(|r| link_from_row(r, now))
         .collect::<Result<_, _>>()?)
 }
 
 /// One link by id.
 pub async fn get(store: &Store, id: &str, now: DateTime<Utc>) -> Result<LinkView, LinkError> {
-    let row = sqlx::query(&format!(
-        "SELECT {LINK_COLUMNS} FROM access_link WHERE id = ?1"
-    ))
-    .bind(id.trim())
-    .fetch_optional(store.pool())
-    .await?
-    .ok_or_else(|| LinkError::NotFound(id.to_string()))?;
-    Ok(link_from_row(&row, now)?.view)
+    let row = link_repo::get(store, id.trim())
+        .await?
+        .ok_or_else(|| LinkError::NotFound(id.to_string()))?;
+    Ok(link_from_row(row, now)?)
 }
 
 /// Ends every portal session opened through a link.
@@ -746,14 +705,7 @@ async fn end_sessions(
     link_id: &str,
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        r#"UPDATE portal_session SET ended_at = ?2 WHERE link_id = ?1 AND ended_at IS NULL"#,
-    )
-    .bind(link_id)
-    .bind(ts(now))
-    .execute(conn)
-    .await?;
-    Ok(())
+    portal_repo::end_for_link(conn, link_id, &ts(now)).await
 }
 
 /// Revokes a link (and ends any portal session it opened). Revoking a revoked link changes
@@ -767,38 +719,23 @@ pub async fn revoke(
 ) -> Result<LinkView, LinkError> {
     require_staff(actor)?;
     let id = id.trim();
-    let mut tx = store.begin_write().await?;
-    let exists: Option<Option<String>> =
-        sqlx::query_scalar(r#"SELECT revoked_at FROM access_link WHERE id = ?1"#)
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
+    let mut w = store.write(now).await?;
+    let exists = link_repo::revoked_at(w.conn(), id).await?;
     match exists {
         None => return Err(LinkError::NotFound(id.to_string())),
         Some(Some(_)) => {
-            drop(tx);
+            drop(w);
             return get(store, id, now).await;
         }
         Some(None) => {}
     }
-    let seq = journal(&mut tx, "access_link", id, "update", store.device_id(), now).await?;
-    sqlx::query(
-        r#"UPDATE access_link SET revoked_at = ?2, revoked_by = ?3, revoke_reason = 'staff',
-               updated_at = ?2, device_id = ?4, change_seq = ?5
-           WHERE id = ?1 AND revoked_at IS NULL"#,
-    )
-    .bind(id)
-    .bind(ts(now))
-    .bind(actor.name())
-    .bind(store.device_id())
-    .bind(seq)
-    .execute(&mut *tx)
-    .await?;
-    end_sessions(&mut tx, id, now).await?;
-    let event = AuditEvent::new(actor.name(), "link.revoke", AuditOutcome::Success)
-        .subject(format!("link:{id}"));
-    audit::append(&mut tx, store.cipher(), now, &event).await?;
-    tx.commit().await?;
+    link_repo::revoke(&mut w, id, &actor.name()).await?;
+    end_sessions(w.conn(), id, now).await?;
+    w.audit(
+        AuditEvent::new(actor.name(), "link.revoke", AuditOutcome::Success)
+            .subject(format!("link:{id}")),
+    );
+    w.commit().await?;
     get(store, id, now).await
 }
 
@@ -812,18 +749,13 @@ async fn find_by_token(
         return Ok(None);
     }
     let hash = token_hash(token);
-    let row = sqlx::query(&format!(
-        "SELECT {LINK_COLUMNS}, token_hash FROM access_link WHERE token_hash = ?1"
-    ))
-    .bind(&hash)
-    .fetch_optional(conn)
-    .await?;
-    let Some(row) = row else { return Ok(None) };
-    let stored: String = row.try_get("token_hash")?;
-    if !bool::from(stored.as_bytes().ct_eq(hash.as_bytes())) {
+    let Some(row) = link_repo::by_token_hash(conn, &hash).await? else {
+        return Ok(None);
+    };
+    if !bool::from(row.token_hash.as_bytes().ct_eq(hash.as_bytes())) {
         return Ok(None);
     }
-    Ok(Some(link_from_row(&row, now)?.view))
+    Ok(Some(link_from_row(row, now)?))
 }
 
 /// Staff check of a link URL or token, without consuming it (audited).
@@ -862,24 +794,15 @@ fn portal_actor(client: &str) -> String {
     format!("portal:{client}")
 }
 
-/// Records a customer-side refusal and returns the generic error.
-async fn refuse(
-    conn: &mut SqliteConnection,
-    store: &Store,
-    action: &str,
-    link: Option<&LinkView>,
-    client: &str,
-    now: DateTime<Utc>,
-) -> Result<LinkError, sqlx::Error> {
-    let mut event = AuditEvent::new(portal_actor(client), action, AuditOutcome::Failure);
-    event = match link {
+/// The audit entry of a customer-side refusal.
+fn refusal_event(action: &str, link: Option<&LinkView>, client: &str) -> AuditEvent {
+    let event = AuditEvent::new(portal_actor(client), action, AuditOutcome::Failure);
+    match link {
         Some(l) => event
             .subject(format!("link:{}", l.id))
             .detail(format!("link {}", l.state.as_str())),
         None => event.detail("unknown or malformed token"),
-    };
-    audit::append(conn, store.cipher(), now, &event).await?;
-    Ok(LinkError::Unusable)
+    }
 }
 
 /// The customer opened a link (scanned the QR code): records the view and marks the link
@@ -890,40 +813,23 @@ pub async fn open(
     client: &str,
     now: DateTime<Utc>,
 ) -> Result<OpenedLink, LinkError> {
-    let mut tx = store.begin_write().await?;
-    let link = match find_by_token(&mut tx, token, now).await? {
+    let mut w = store.write(now).await?;
+    let link = match find_by_token(w.conn(), token, now).await? {
         Some(l) if l.state.usable() => l,
         other => {
-            let err = refuse(&mut tx, store, "link.view", other.as_ref(), client, now).await?;
-            tx.commit().await?;
-            return Err(err);
+            w.audit(refusal_event("link.view", other.as_ref(), client));
+            w.commit().await?;
+            return Err(LinkError::Unusable);
         }
     };
     if link.opened_at.is_none() {
-        let seq = journal(
-            &mut tx,
-            "access_link",
-            &link.id,
-            "update",
-            store.device_id(),
-            now,
-        )
-        .await?;
-        sqlx::query(
-            r#"UPDATE access_link SET opened_at = ?2, updated_at = ?2, device_id = ?3, change_seq = ?4
-               WHERE id = ?1 AND opened_at IS NULL"#,
-        )
-        .bind(&link.id)
-        .bind(ts(now))
-        .bind(store.device_id())
-        .bind(seq)
-        .execute(&mut *tx)
-        .await?;
+        link_repo::mark_opened(&mut w, &link.id).await?;
     }
-    let event = AuditEvent::new(portal_actor(client), "link.view", AuditOutcome::Success)
-        .subject(format!("link:{}", link.id));
-    audit::append(&mut tx, store.cipher(), now, &event).await?;
-    tx.commit().await?;
+    w.audit(
+        AuditEvent::new(portal_actor(client), "link.view", AuditOutcome::Success)
+            .subject(format!("link:{}", link.id)),
+    );
+    w.commit().await?;
     Ok(OpenedLink {
         link_id: link.id,
         purpose: link.purpose,
@@ -955,17 +861,9 @@ async fn knowledge_facts(
     store: &Store,
     customer_id: &str,
 ) -> Result<String, LinkError> {
-    let row = sqlx::query(
-        r#"SELECT c.dob_enc, a.zip FROM customer c
-           LEFT JOIN customer_address a ON a.customer_id = c.id AND a.kind = 'current'
-           WHERE c.id = ?1"#,
-    )
-    .bind(customer_id)
-    .fetch_optional(conn)
-    .await?
-    .ok_or_else(|| LinkError::CustomerNotFound(customer_id.to_string()))?;
-    let dob_enc: String = row.try_get(0)?;
-    let zip: Option<String> = row.try_get(1)?;
+    let (dob_enc, zip) = read::knowledge_facts(conn, customer_id)
+        .await?
+        .ok_or_else(|| LinkError::CustomerNotFound(customer_id.to_string()))?;
     facts_from(store, customer_id, &dob_enc, zip.as_deref())
 }
 
@@ -1076,12 +974,13 @@ pub async fn handout_for_url(
         customer_id: view.customer_id.clone(),
     };
     let pdf = handout::handout_for(store, &link, now).await?;
-    let mut tx = store.begin_write().await?;
-    let event = AuditEvent::new(actor.name(), "link.handout", AuditOutcome::Success)
-        .subject(&view.id)
-        .detail(format!("purpose {}", view.purpose.as_str()));
-    audit::append(&mut tx, store.cipher(), now, &event).await?;
-    tx.commit().await?;
+    let mut w = store.write(now).await?;
+    w.audit(
+        AuditEvent::new(actor.name(), "link.handout", AuditOutcome::Success)
+            .subject(&view.id)
+            .detail(format!("purpose {}", view.purpose.as_str())),
+    );
+    w.commit().await?;
     Ok(pdf)
 }
 

@@ -12,13 +12,14 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
-use sqlx::Row;
 use ts_rs::TS;
 
 use super::{invalid, require_staff, IssuedLink, LinkError};
 use crate::auth::Actor;
-use dealerdesk_store::audit::{self, AuditEvent, AuditOutcome};
-use dealerdesk_store::{journal, new_id, parse_ts, ts, Store};
+use dealerdesk_store::audit::{AuditEvent, AuditOutcome};
+use dealerdesk_store::read::links as read;
+use dealerdesk_store::repo::outbox::{self as repo, NewOutboxRow, OutboxAttempt};
+use dealerdesk_store::{new_id, parse_ts, ts, Store};
 
 /// Attempts before a message is given up (status `failed`).
 pub const MAX_ATTEMPTS: i64 = 8;
@@ -180,14 +181,10 @@ pub async fn recipient(
     customer_id: &str,
     channel: Channel,
 ) -> Result<(String, String), LinkError> {
-    let row = sqlx::query(r#"SELECT given_name, phone, email FROM customer WHERE id = ?1"#)
-        .bind(customer_id.trim())
-        .fetch_optional(store.pool())
+    let contact = read::customer_contact(store, customer_id.trim())
         .await?
         .ok_or_else(|| LinkError::CustomerNotFound(customer_id.to_string()))?;
-    let given: String = row.try_get(0)?;
-    let phone: String = row.try_get(1)?;
-    let email: Option<String> = row.try_get(2)?;
+    let (given, phone, email) = (contact.given_name, contact.phone, contact.email);
     let to = match channel {
         Channel::Email => email.ok_or_else(|| {
             invalid(
@@ -215,34 +212,32 @@ pub async fn enqueue_link(
     let (subject, body) = render(channel, &dealership, &given, link);
     let id = new_id();
     let cipher = store.cipher();
-    let mut tx = store.begin_write().await?;
-    let seq = journal(&mut tx, "outbox", &id, "insert", store.device_id(), now).await?;
-    sqlx::query(
-        r#"INSERT INTO outbox (id, channel, recipient, subject_enc, body_enc, customer_id, link_id, status,
-               attempts, next_attempt_at, created_at, updated_at, device_id, change_seq)
-           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending', 0, ?8, ?8, ?8, ?9, ?10)"#,
+    let subject_enc = subject
+        .as_deref()
+        .map(|s| cipher.encrypt(s, &format!("outbox.subject:{id}")));
+    let body_enc = cipher.encrypt(&body, &format!("outbox.body:{id}"));
+    let at = ts(now);
+    let mut w = store.write(now).await?;
+    repo::insert(
+        &mut w,
+        &id,
+        &NewOutboxRow {
+            channel: channel.as_str(),
+            recipient: &recipient,
+            subject_enc: subject_enc.as_deref(),
+            body_enc: &body_enc,
+            customer_id: Some(&link.customer_id),
+            link_id: Some(&link.id),
+            next_attempt_at: &at,
+        },
     )
-    .bind(&id)
-    .bind(channel.as_str())
-    .bind(&recipient)
-    .bind(
-        subject
-            .as_deref()
-            .map(|s| cipher.encrypt(s, &format!("outbox.subject:{id}"))),
-    )
-    .bind(cipher.encrypt(&body, &format!("outbox.body:{id}")))
-    .bind(&link.customer_id)
-    .bind(&link.id)
-    .bind(ts(now))
-    .bind(store.device_id())
-    .bind(seq)
-    .execute(&mut *tx)
     .await?;
-    let event = AuditEvent::new(actor.name(), "outbox.enqueue", AuditOutcome::Success)
-        .subject(format!("link:{}", link.id))
-        .detail(format!("{} message outbox:{id}", channel.as_str()));
-    audit::append(&mut tx, cipher, now, &event).await?;
-    tx.commit().await?;
+    w.audit(
+        AuditEvent::new(actor.name(), "outbox.enqueue", AuditOutcome::Success)
+            .subject(format!("link:{}", link.id))
+            .detail(format!("{} message outbox:{id}", channel.as_str())),
+    );
+    w.commit().await?;
     Ok(id)
 }
 
@@ -273,30 +268,22 @@ pub struct OutboxView {
 /// The newest 200 messages.
 pub async fn list(store: &Store, actor: &Actor) -> Result<Vec<OutboxView>, LinkError> {
     require_staff(actor)?;
-    let rows = sqlx::query(
-        r#"SELECT id, channel, recipient, link_id, status, attempts, next_attempt_at, last_error, sent_at, created_at
-           FROM outbox ORDER BY created_at DESC LIMIT 200"#,
-    )
-    .fetch_all(store.pool())
-    .await?;
-    rows.iter()
-        .map(|r| {
-            let channel: String = r.try_get(1)?;
-            let attempts: i64 = r.try_get(5)?;
-            Ok(OutboxView {
-                id: r.try_get(0)?,
-                channel: Channel::parse(&channel).unwrap_or(Channel::Email),
-                recipient: r.try_get(2)?,
-                link_id: r.try_get(3)?,
-                status: r.try_get(4)?,
-                attempts: attempts.clamp(0, i64::from(u32::MAX)) as u32,
-                next_attempt_at: r.try_get(6)?,
-                last_error: r.try_get(7)?,
-                sent_at: r.try_get(8)?,
-                created_at: r.try_get(9)?,
-            })
+    let rows = repo::newest(store).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| OutboxView {
+            channel: Channel::parse(&r.channel).unwrap_or(Channel::Email),
+            attempts: r.attempts.clamp(0, i64::from(u32::MAX)) as u32,
+            id: r.id,
+            recipient: r.recipient,
+            link_id: r.link_id,
+            status: r.status,
+            next_attempt_at: r.next_attempt_at,
+            last_error: r.last_error,
+            sent_at: r.sent_at,
+            created_at: r.created_at,
         })
-        .collect()
+        .collect())
 }
 
 /// Sends every message that is due (at most 100 per run) and records each outcome.
@@ -305,33 +292,25 @@ pub async fn deliver_due<S: Sender>(
     sender: &S,
     now: DateTime<Utc>,
 ) -> Result<DeliveryReport, LinkError> {
-    let rows = sqlx::query(
-        r#"SELECT id, channel, recipient, subject_enc, body_enc, attempts, created_at FROM outbox
-           WHERE status = 'pending' AND next_attempt_at <= ?1
-           ORDER BY next_attempt_at, id LIMIT 100"#,
-    )
-    .bind(ts(now))
-    .fetch_all(store.pool())
-    .await?;
+    let rows = repo::due(store, &ts(now)).await?;
     let cipher = store.cipher();
     let mut report = DeliveryReport::default();
     for r in rows {
-        let id: String = r.try_get(0)?;
-        let channel: String = r.try_get(1)?;
-        let subject: Option<String> = r.try_get(3)?;
-        let body: String = r.try_get(4)?;
-        let attempts: i64 = r.try_get::<i64, _>(5)? + 1;
+        let id = r.id;
+        let channel = r.channel;
+        let attempts = r.attempts + 1;
         let message = OutboundMessage {
             channel: Channel::parse(&channel).unwrap_or(Channel::Email),
-            recipient: r.try_get(2)?,
-            subject: subject
+            recipient: r.recipient,
+            subject: r
+                .subject_enc
                 .map(|s| cipher.decrypt(&s, &format!("outbox.subject:{id}")))
                 .transpose()?
                 .map(|s| s.to_string()),
             body: cipher
-                .decrypt(&body, &format!("outbox.body:{id}"))?
+                .decrypt(&r.body_enc, &format!("outbox.body:{id}"))?
                 .to_string(),
-            created_at: parse_ts(&r.try_get::<String, _>(6)?),
+            created_at: parse_ts(&r.created_at),
             id: id.clone(),
         };
         let result = sender.send(&message).await;
@@ -353,34 +332,30 @@ pub async fn deliver_due<S: Sender>(
                 )
             }
         };
-        let mut tx = store.begin_write().await?;
-        let seq = journal(&mut tx, "outbox", &id, "update", store.device_id(), now).await?;
-        sqlx::query(
-            r#"UPDATE outbox SET status = ?2, attempts = ?3, next_attempt_at = ?4, last_error = ?5,
-                   sent_at = CASE WHEN ?2 = 'sent' THEN ?6 ELSE sent_at END,
-                   updated_at = ?6, device_id = ?7, change_seq = ?8
-               WHERE id = ?1"#,
+        let next_at = ts(next);
+        let mut w = store.write(now).await?;
+        repo::record_attempt(
+            &mut w,
+            &id,
+            &OutboxAttempt {
+                status,
+                attempts,
+                next_attempt_at: &next_at,
+                last_error: error.as_deref(),
+            },
         )
-        .bind(&id)
-        .bind(status)
-        .bind(attempts)
-        .bind(ts(next))
-        .bind(&error)
-        .bind(ts(now))
-        .bind(store.device_id())
-        .bind(seq)
-        .execute(&mut *tx)
         .await?;
         let outcome = if result.is_ok() {
             AuditOutcome::Success
         } else {
             AuditOutcome::Failure
         };
-        let event = AuditEvent::new("system", "outbox.send", outcome)
-            .subject(format!("outbox:{id}"))
-            .detail(format!("{channel} attempt {attempts} {status}"));
-        audit::append(&mut tx, cipher, now, &event).await?;
-        tx.commit().await?;
+        w.audit(
+            AuditEvent::new("system", "outbox.send", outcome)
+                .subject(format!("outbox:{id}"))
+                .detail(format!("{channel} attempt {attempts} {status}")),
+        );
+        w.commit().await?;
     }
     Ok(report)
 }

@@ -19,6 +19,8 @@ use crate::contract::{
     Signer,
 };
 use dealerdesk_store::audit::{self, AuditEvent, AuditOutcome};
+use dealerdesk_store::read::links as read;
+use dealerdesk_store::repo::{access_link, portal};
 use dealerdesk_store::{ts, Store};
 
 /// The contract a link was issued for (`None` for links of other purposes). Staff only.
@@ -28,11 +30,7 @@ pub async fn link_document(
     link_id: &str,
 ) -> Result<Option<String>, LinkError> {
     super::require_staff(actor)?;
-    let doc: Option<Option<String>> =
-        sqlx::query_scalar(r#"SELECT document_id FROM access_link WHERE id = ?1"#)
-            .bind(link_id.trim())
-            .fetch_optional(store.pool())
-            .await?;
+    let doc = access_link::document_of(store, link_id.trim()).await?;
     doc.ok_or_else(|| LinkError::NotFound(link_id.to_string()))
 }
 
@@ -90,10 +88,7 @@ pub(crate) async fn check_signable_for(
             "only a retail installment contract or a lease is sent for remote signing",
         ));
     }
-    let owner: Option<String> = sqlx::query_scalar(r#"SELECT customer_id FROM deal WHERE id = ?1"#)
-        .bind(&rec.deal_id)
-        .fetch_optional(store.pool())
-        .await?;
+    let owner = read::deal_customer(store, &rec.deal_id).await?;
     if owner.as_deref() != Some(customer_id) {
         return Err(invalid(
             "document_id",
@@ -150,20 +145,12 @@ async fn bound_document(store: &Store, s: &PortalSession) -> Result<String, Link
     if s.purpose != LinkPurpose::RemoteSigning {
         return Err(invalid("stage", "this step is not available now"));
     }
-    let doc: Option<Option<String>> =
-        sqlx::query_scalar(r#"SELECT document_id FROM access_link WHERE id = ?1"#)
-            .bind(&s.link_id)
-            .fetch_optional(store.pool())
-            .await?;
+    let doc = access_link::document_of(store, &s.link_id).await?;
     doc.flatten().ok_or(LinkError::SessionEnded)
 }
 
 async fn buyer_name(store: &Store, document_id: &str) -> Result<String, LinkError> {
-    let input: Option<String> =
-        sqlx::query_scalar(r#"SELECT input_json FROM contract_document WHERE id = ?1"#)
-            .bind(document_id)
-            .fetch_optional(store.pool())
-            .await?;
+    let input = read::contract_input_json(store, document_id).await?;
     let input = input.ok_or(LinkError::SessionEnded)?;
     let input: ContractInput = serde_json::from_str(&input)
         .map_err(|_| invalid("document_id", "the contract cannot be read"))?;
@@ -409,15 +396,9 @@ async fn sign_inner(
         .map_err(from_contract)?;
     let after = standing(r.document_id, r.buyer_name, &st);
     if after.done {
-        let mut tx = store.begin_write().await?;
-        sqlx::query(
-            r#"UPDATE portal_session SET stage = 'done', ended_at = ?2 WHERE id = ?1 AND ended_at IS NULL"#,
-        )
-        .bind(&session.id)
-        .bind(ts(now))
-        .execute(&mut *tx)
-        .await?;
-        let event = AuditEvent::new(
+        let mut w = store.write(now).await?;
+        portal::finish(&mut w, &session.id, &ts(now)).await?;
+        w.audit(AuditEvent::new(
             format!("customer:{}", session.customer_id),
             "portal.remote_signing_done",
             AuditOutcome::Success,
@@ -426,9 +407,8 @@ async fn sign_inner(
         .detail(format!(
             "link:{} buyer signed {} fields; waiting for the dealer's countersignature; session ended",
             session.link_id, after.buyer_fields
-        ));
-        audit::append(&mut tx, store.cipher(), now, &event).await?;
-        tx.commit().await?;
+        )));
+        w.commit().await?;
     }
     Ok(after)
 }

@@ -6,7 +6,6 @@ use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use sqlx::{Row, SqliteConnection};
 use ts_rs::TS;
 
 use super::{invalid, require_staff, token_hash, LinkError, LinkPurpose};
@@ -14,7 +13,9 @@ use crate::auth::{check_policy, enrolment_for, hash_password, Actor, MfaEnrolmen
 use crate::customer::{self, validate, AddressInput, CustomerUpdate};
 use dealerdesk_store::audit::{self, AuditEvent, AuditOutcome};
 use dealerdesk_store::crypto::sha256_hex;
-use dealerdesk_store::{journal, new_id, parse_ts, ts, Store};
+use dealerdesk_store::read::links as read;
+use dealerdesk_store::repo::{contact_change, link_document, portal};
+use dealerdesk_store::{new_id, parse_ts, ts, Store};
 
 /// The largest document a customer may upload (8 MiB).
 pub const MAX_UPLOAD_BYTES: usize = 8 * 1024 * 1024;
@@ -55,38 +56,19 @@ pub async fn portal_session(
     if !super::is_token_shaped(token) {
         return Err(LinkError::SessionEnded);
     }
-    let row = sqlx::query(
-        r#"SELECT s.id, s.link_id, s.customer_id, s.stage, s.expires_at, s.ended_at, l.purpose, l.revoked_at
-           FROM portal_session s JOIN access_link l ON l.id = s.link_id
-           WHERE s.token_hash = ?1"#,
-    )
-    .bind(token_hash(token))
-    .fetch_optional(store.pool())
-    .await?
-    .ok_or(LinkError::SessionEnded)?;
-    let ended: Option<String> = row.try_get("ended_at")?;
-    let revoked: Option<String> = row.try_get("revoked_at")?;
-    let expires: String = row.try_get("expires_at")?;
-    if ended.is_some() || revoked.is_some() || now >= parse_ts(&expires) {
+    let row = portal::session_by_token_hash(store, &token_hash(token))
+        .await?
+        .ok_or(LinkError::SessionEnded)?;
+    if row.ended_at.is_some() || row.revoked_at.is_some() || now >= parse_ts(&row.expires_at) {
         return Err(LinkError::SessionEnded);
     }
-    let purpose: String = row.try_get("purpose")?;
     Ok(PortalSession {
-        id: row.try_get("id")?,
-        link_id: row.try_get("link_id")?,
-        customer_id: row.try_get("customer_id")?,
-        purpose: LinkPurpose::parse(&purpose).ok_or(LinkError::SessionEnded)?,
-        stage: row.try_get("stage")?,
+        purpose: LinkPurpose::parse(&row.purpose).ok_or(LinkError::SessionEnded)?,
+        id: row.id,
+        link_id: row.link_id,
+        customer_id: row.customer_id,
+        stage: row.stage,
     })
-}
-
-async fn set_stage(conn: &mut SqliteConnection, id: &str, stage: &str) -> Result<(), sqlx::Error> {
-    sqlx::query(r#"UPDATE portal_session SET stage = ?2 WHERE id = ?1"#)
-        .bind(id)
-        .bind(stage)
-        .execute(conn)
-        .await?;
-    Ok(())
 }
 
 fn require(s: &PortalSession, purpose: LinkPurpose, stages: &[&str]) -> Result<(), LinkError> {
@@ -105,11 +87,7 @@ fn totp_ctx(account_id: &str) -> String {
 
 /// The login of a customer's portal account: their e-mail, else their customer id.
 async fn login_for(store: &Store, customer_id: &str) -> Result<String, LinkError> {
-    let email: Option<Option<String>> =
-        sqlx::query_scalar(r#"SELECT email FROM customer WHERE id = ?1"#)
-            .bind(customer_id)
-            .fetch_optional(store.pool())
-            .await?;
+    let email = read::customer_email(store, customer_id).await?;
     let email = email.ok_or_else(|| LinkError::CustomerNotFound(customer_id.to_string()))?;
     Ok(email.unwrap_or_else(|| customer_id.to_string()))
 }
@@ -134,12 +112,8 @@ pub async fn set_password(
         hash_password(password).map_err(|_| invalid("password", "this password cannot be used"))?;
     let totp =
         Totp::generate(&login).map_err(|_| invalid("password", "could not start enrolment"))?;
-    let mut tx = store.begin_write().await?;
-    let existing: Option<String> =
-        sqlx::query_scalar(r#"SELECT id FROM portal_account WHERE customer_id = ?1"#)
-            .bind(&session.customer_id)
-            .fetch_optional(&mut *tx)
-            .await?;
+    let mut w = store.write(now).await?;
+    let existing = portal::account_of(w.conn(), &session.customer_id).await?;
     let (id, op) = match existing {
         Some(id) => (id, "update"),
         None => (new_id(), "insert"),
@@ -147,51 +121,41 @@ pub async fn set_password(
     let pending = store
         .cipher()
         .encrypt(&totp.secret_base32(), &totp_ctx(&id));
-    let seq = journal(&mut tx, "portal_account", &id, op, store.device_id(), now).await?;
-    sqlx::query(
-        r#"INSERT INTO portal_account (id, customer_id, login, password_hash, totp_pending_enc,
-               created_at, updated_at, device_id, change_seq)
-           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8)
-           ON CONFLICT (id) DO UPDATE SET password_hash = excluded.password_hash,
-               totp_pending_enc = excluded.totp_pending_enc, updated_at = excluded.updated_at,
-               device_id = excluded.device_id, change_seq = excluded.change_seq"#,
+    portal::set_password(
+        &mut w,
+        &id,
+        op,
+        &portal::AccountPasswordRow {
+            customer_id: &session.customer_id,
+            login: &login,
+            password_hash: &hash,
+            totp_pending_enc: &pending,
+        },
     )
-    .bind(&id)
-    .bind(&session.customer_id)
-    .bind(&login)
-    .bind(&hash)
-    .bind(&pending)
-    .bind(ts(now))
-    .bind(store.device_id())
-    .bind(seq)
-    .execute(&mut *tx)
     .await?;
-    set_stage(&mut tx, &session.id, "totp").await?;
-    let event = AuditEvent::new(
-        customer_actor(session),
-        "portal.set_password",
-        AuditOutcome::Success,
-    )
-    .subject(format!("link:{}", session.link_id));
-    audit::append(&mut tx, store.cipher(), now, &event).await?;
-    tx.commit().await?;
+    portal::set_stage(&mut w, &session.id, "totp").await?;
+    w.audit(
+        AuditEvent::new(
+            customer_actor(session),
+            "portal.set_password",
+            AuditOutcome::Success,
+        )
+        .subject(format!("link:{}", session.link_id)),
+    );
+    w.commit().await?;
     enrolment_for(&totp).map_err(|_| invalid("code", "could not start enrolment"))
 }
 
 /// The pending TOTP enrolment again (the page was reloaded).
 pub async fn enrolment(store: &Store, session: &PortalSession) -> Result<MfaEnrolment, LinkError> {
     require(session, LinkPurpose::PortalOnboarding, &["totp"])?;
-    let row = sqlx::query(
-        r#"SELECT id, login, totp_pending_enc FROM portal_account WHERE customer_id = ?1"#,
-    )
-    .bind(&session.customer_id)
-    .fetch_optional(store.pool())
-    .await?
-    .ok_or_else(|| invalid("stage", "set a password first"))?;
-    let id: String = row.try_get(0)?;
-    let login: String = row.try_get(1)?;
-    let pending: Option<String> = row.try_get(2)?;
-    let pending = pending.ok_or_else(|| invalid("stage", "set a password first"))?;
+    let row = portal::account_totp(store, &session.customer_id)
+        .await?
+        .ok_or_else(|| invalid("stage", "set a password first"))?;
+    let (id, login) = (row.id, row.login);
+    let pending = row
+        .totp_pending_enc
+        .ok_or_else(|| invalid("stage", "set a password first"))?;
     let secret = store.cipher().decrypt(&pending, &totp_ctx(&id))?;
     let totp =
         Totp::from_base32(&secret, &login).map_err(|_| invalid("code", "enrolment failed"))?;
@@ -206,18 +170,13 @@ pub async fn confirm_totp(
     now: DateTime<Utc>,
 ) -> Result<(), LinkError> {
     require(session, LinkPurpose::PortalOnboarding, &["totp"])?;
-    let row = sqlx::query(
-        r#"SELECT id, login, totp_pending_enc, totp_last_step FROM portal_account WHERE customer_id = ?1"#,
-    )
-    .bind(&session.customer_id)
-    .fetch_optional(store.pool())
-    .await?
-    .ok_or_else(|| invalid("stage", "set a password first"))?;
-    let id: String = row.try_get(0)?;
-    let login: String = row.try_get(1)?;
-    let pending: Option<String> = row.try_get(2)?;
-    let last: Option<i64> = row.try_get(3)?;
-    let pending = pending.ok_or_else(|| invalid("stage", "set a password first"))?;
+    let row = portal::account_totp(store, &session.customer_id)
+        .await?
+        .ok_or_else(|| invalid("stage", "set a password first"))?;
+    let (id, login, last) = (row.id, row.login, row.totp_last_step);
+    let pending = row
+        .totp_pending_enc
+        .ok_or_else(|| invalid("stage", "set a password first"))?;
     let secret = store.cipher().decrypt(&pending, &totp_ctx(&id))?;
     let totp =
         Totp::from_base32(&secret, &login).map_err(|_| invalid("code", "enrolment failed"))?;
@@ -235,37 +194,18 @@ pub async fn confirm_totp(
             "that code is not right; enter the 6-digit code your authenticator app shows now",
         ));
     };
-    let mut tx = store.begin_write().await?;
-    let seq = journal(
-        &mut tx,
-        "portal_account",
-        &id,
-        "update",
-        store.device_id(),
-        now,
-    )
-    .await?;
-    sqlx::query(
-        r#"UPDATE portal_account SET totp_secret_enc = totp_pending_enc, totp_pending_enc = NULL,
-               totp_last_step = ?2, updated_at = ?3, device_id = ?4, change_seq = ?5
-           WHERE id = ?1"#,
-    )
-    .bind(&id)
-    .bind(step)
-    .bind(ts(now))
-    .bind(store.device_id())
-    .bind(seq)
-    .execute(&mut *tx)
-    .await?;
-    set_stage(&mut tx, &session.id, "done").await?;
-    let event = AuditEvent::new(
-        customer_actor(session),
-        "portal.mfa_enrol",
-        AuditOutcome::Success,
-    )
-    .subject(format!("link:{}", session.link_id));
-    audit::append(&mut tx, store.cipher(), now, &event).await?;
-    tx.commit().await?;
+    let mut w = store.write(now).await?;
+    portal::confirm_totp(&mut w, &id, step).await?;
+    portal::set_stage(&mut w, &session.id, "done").await?;
+    w.audit(
+        AuditEvent::new(
+            customer_actor(session),
+            "portal.mfa_enrol",
+            AuditOutcome::Success,
+        )
+        .subject(format!("link:{}", session.link_id)),
+    );
+    w.commit().await?;
     Ok(())
 }
 
@@ -305,23 +245,17 @@ pub async fn contact_details(
 }
 
 async fn load_contact(store: &Store, customer_id: &str) -> Result<ContactDetails, LinkError> {
-    let row = sqlx::query(
-        r#"SELECT c.phone, c.email, a.line1, a.line2, a.city, a.state, a.zip FROM customer c
-           LEFT JOIN customer_address a ON a.customer_id = c.id AND a.kind = 'current'
-           WHERE c.id = ?1"#,
-    )
-    .bind(customer_id)
-    .fetch_optional(store.pool())
-    .await?
-    .ok_or_else(|| LinkError::CustomerNotFound(customer_id.to_string()))?;
+    let row = read::contact(store, customer_id)
+        .await?
+        .ok_or_else(|| LinkError::CustomerNotFound(customer_id.to_string()))?;
     Ok(ContactDetails {
-        phone: row.try_get(0)?,
-        email: row.try_get(1)?,
-        line1: row.try_get::<Option<String>, _>(2)?.unwrap_or_default(),
-        line2: row.try_get(3)?,
-        city: row.try_get::<Option<String>, _>(4)?.unwrap_or_default(),
-        state: row.try_get::<Option<String>, _>(5)?.unwrap_or_default(),
-        zip: row.try_get::<Option<String>, _>(6)?.unwrap_or_default(),
+        phone: row.phone,
+        email: row.email,
+        line1: row.line1.unwrap_or_default(),
+        line2: row.line2,
+        city: row.city.unwrap_or_default(),
+        state: row.state.unwrap_or_default(),
+        zip: row.zip.unwrap_or_default(),
     })
 }
 
@@ -415,44 +349,25 @@ pub async fn confirm_contact(
     let valid = correction.map(validate_correction).transpose()?;
     let current = load_contact(store, &session.customer_id).await?;
     let valid = valid.filter(|v| *v != current);
-    let mut tx = store.begin_write().await?;
+    let mut w = store.write(now).await?;
     let id = match &valid {
         None => {
-            let event = AuditEvent::new(
-                customer_actor(session),
-                "portal.contact_confirm",
-                AuditOutcome::Success,
-            )
-            .subject(subject);
-            audit::append(&mut tx, store.cipher(), now, &event).await?;
+            w.audit(
+                AuditEvent::new(
+                    customer_actor(session),
+                    "portal.contact_confirm",
+                    AuditOutcome::Success,
+                )
+                .subject(subject),
+            );
             None
         }
         Some(v) => {
             let id = new_id();
             let fields =
                 serde_json::to_string(v).map_err(|_| invalid("phone", "could not save"))?;
-            let seq = journal(
-                &mut tx,
-                "contact_change",
-                &id,
-                "insert",
-                store.device_id(),
-                now,
-            )
-            .await?;
-            sqlx::query(
-                r#"INSERT INTO contact_change (id, customer_id, link_id, fields, status, created_at, updated_at, device_id, change_seq)
-                   VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?5, ?6, ?7)"#,
-            )
-            .bind(&id)
-            .bind(&session.customer_id)
-            .bind(&session.link_id)
-            .bind(&fields)
-            .bind(ts(now))
-            .bind(store.device_id())
-            .bind(seq)
-            .execute(&mut *tx)
-            .await?;
+            contact_change::insert(&mut w, &id, &session.customer_id, &session.link_id, &fields)
+                .await?;
             let changed: Vec<&str> = [
                 ("phone", v.phone != current.phone),
                 ("email", v.email != current.email),
@@ -471,19 +386,20 @@ pub async fn confirm_contact(
             .into_iter()
             .filter_map(|(n, c)| c.then_some(n))
             .collect();
-            let event = AuditEvent::new(
-                customer_actor(session),
-                "portal.contact_correction",
-                AuditOutcome::Success,
-            )
-            .subject(subject)
-            .detail(format!("contact_change:{id} fields {}", changed.join(", ")));
-            audit::append(&mut tx, store.cipher(), now, &event).await?;
+            w.audit(
+                AuditEvent::new(
+                    customer_actor(session),
+                    "portal.contact_correction",
+                    AuditOutcome::Success,
+                )
+                .subject(subject)
+                .detail(format!("contact_change:{id} fields {}", changed.join(", "))),
+            );
             Some(id)
         }
     };
-    set_stage(&mut tx, &session.id, "done").await?;
-    tx.commit().await?;
+    portal::set_stage(&mut w, &session.id, "done").await?;
+    w.commit().await?;
     Ok(id)
 }
 
@@ -501,18 +417,17 @@ pub struct ContactChangeView {
     pub created_at: String,
 }
 
-fn change_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<ContactChangeView, LinkError> {
-    let fields: String = row.try_get("fields")?;
+fn change_from_row(row: contact_change::ContactChangeRow) -> Result<ContactChangeView, LinkError> {
     Ok(ContactChangeView {
-        id: row.try_get("id")?,
-        customer_id: row.try_get("customer_id")?,
-        link_id: row.try_get("link_id")?,
-        proposed: serde_json::from_str(&fields)
+        proposed: serde_json::from_str(&row.fields)
             .map_err(|_| invalid("fields", "a stored correction is unreadable"))?,
-        status: row.try_get("status")?,
-        reviewed_by: row.try_get("reviewed_by")?,
-        reviewed_at: row.try_get("reviewed_at")?,
-        created_at: row.try_get("created_at")?,
+        id: row.id,
+        customer_id: row.customer_id,
+        link_id: row.link_id,
+        status: row.status,
+        reviewed_by: row.reviewed_by,
+        reviewed_at: row.reviewed_at,
+        created_at: row.created_at,
     })
 }
 
@@ -523,15 +438,8 @@ pub async fn list_contact_changes(
     customer_id: Option<&str>,
 ) -> Result<Vec<ContactChangeView>, LinkError> {
     require_staff(actor)?;
-    let rows = sqlx::query(
-        r#"SELECT * FROM contact_change
-           WHERE (?1 IS NULL AND status = 'pending') OR customer_id = ?1
-           ORDER BY created_at DESC LIMIT 200"#,
-    )
-    .bind(customer_id)
-    .fetch_all(store.pool())
-    .await?;
-    rows.iter().map(change_from_row).collect()
+    let rows = contact_change::list(store, customer_id).await?;
+    rows.into_iter().map(change_from_row).collect()
 }
 
 /// Approves (applies to the customer record) or rejects a correction.
@@ -544,12 +452,10 @@ pub async fn review_contact_change(
     today: NaiveDate,
 ) -> Result<ContactChangeView, LinkError> {
     require_staff(actor)?;
-    let row = sqlx::query(r#"SELECT * FROM contact_change WHERE id = ?1"#)
-        .bind(id.trim())
-        .fetch_optional(store.pool())
+    let row = contact_change::get(store, id.trim())
         .await?
         .ok_or_else(|| LinkError::NotFound(id.to_string()))?;
-    let change = change_from_row(&row)?;
+    let change = change_from_row(row)?;
     if change.status != "pending" {
         return Err(invalid(
             "status",
@@ -601,45 +507,25 @@ pub async fn review_contact_change(
             .map_err(customer_error)?;
     }
     let status = if approve { "approved" } else { "rejected" };
-    let mut tx = store.begin_write().await?;
-    let seq = journal(
-        &mut tx,
-        "contact_change",
-        &change.id,
-        "update",
-        store.device_id(),
-        now,
-    )
-    .await?;
-    sqlx::query(
-        r#"UPDATE contact_change SET status = ?2, reviewed_by = ?3, reviewed_at = ?4, updated_at = ?4,
-               device_id = ?5, change_seq = ?6 WHERE id = ?1 AND status = 'pending'"#,
-    )
-    .bind(&change.id)
-    .bind(status)
-    .bind(actor.name())
-    .bind(ts(now))
-    .bind(store.device_id())
-    .bind(seq)
-    .execute(&mut *tx)
-    .await?;
-    let event = AuditEvent::new(
-        actor.name(),
-        format!(
-            "contact_change.{}",
-            if approve { "approve" } else { "reject" }
-        ),
-        AuditOutcome::Success,
-    )
-    .subject(format!("customer:{}", change.customer_id))
-    .detail(format!("contact_change:{}", change.id));
-    audit::append(&mut tx, store.cipher(), now, &event).await?;
-    tx.commit().await?;
-    let row = sqlx::query(r#"SELECT * FROM contact_change WHERE id = ?1"#)
-        .bind(&change.id)
-        .fetch_one(store.pool())
-        .await?;
-    change_from_row(&row)
+    let mut w = store.write(now).await?;
+    contact_change::review(&mut w, &change.id, status, &actor.name()).await?;
+    w.audit(
+        AuditEvent::new(
+            actor.name(),
+            format!(
+                "contact_change.{}",
+                if approve { "approve" } else { "reject" }
+            ),
+            AuditOutcome::Success,
+        )
+        .subject(format!("customer:{}", change.customer_id))
+        .detail(format!("contact_change:{}", change.id)),
+    );
+    w.commit().await?;
+    let row = contact_change::get(store, &change.id)
+        .await?
+        .ok_or(LinkError::Database(sqlx::Error::RowNotFound))?;
+    change_from_row(row)
 }
 
 fn customer_error(e: customer::CustomerError) -> LinkError {
@@ -728,10 +614,7 @@ pub async fn upload_document(
         audit::record(store, now, &refused("type not allowed")).await?;
         return Err(invalid("file", "upload a photo (JPEG or PNG) or a PDF"));
     };
-    let count: i64 = sqlx::query_scalar(r#"SELECT COUNT(*) FROM link_document WHERE link_id = ?1"#)
-        .bind(&session.link_id)
-        .fetch_one(store.pool())
-        .await?;
+    let count = link_document::count_for_link(store, &session.link_id).await?;
     if count >= MAX_UPLOADS_PER_SESSION {
         return Err(invalid(
             "file",
@@ -744,46 +627,34 @@ pub async fn upload_document(
         .cipher()
         .encrypt(&B64.encode(bytes), &format!("link_document:{id}"));
     let name = clean_file_name(file_name);
-    let mut tx = store.begin_write().await?;
-    let seq = journal(
-        &mut tx,
-        "link_document",
+    let mut w = store.write(now).await?;
+    link_document::insert(
+        &mut w,
         &id,
-        "insert",
-        store.device_id(),
-        now,
+        &link_document::NewLinkDocumentRow {
+            link_id: &session.link_id,
+            customer_id: &session.customer_id,
+            file_name: &name,
+            content_type,
+            size_bytes: bytes.len() as i64,
+            sha256: &sha,
+            data_enc: &sealed,
+        },
     )
     .await?;
-    sqlx::query(
-        r#"INSERT INTO link_document (id, link_id, customer_id, stipulation_id, file_name, content_type,
-               size_bytes, sha256, data_enc, created_at, updated_at, device_id, change_seq)
-           VALUES (?1, ?2, ?3, NULL, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11)"#,
-    )
-    .bind(&id)
-    .bind(&session.link_id)
-    .bind(&session.customer_id)
-    .bind(&name)
-    .bind(content_type)
-    .bind(bytes.len() as i64)
-    .bind(&sha)
-    .bind(&sealed)
-    .bind(ts(now))
-    .bind(store.device_id())
-    .bind(seq)
-    .execute(&mut *tx)
-    .await?;
-    let event = AuditEvent::new(
-        customer_actor(session),
-        "portal.upload",
-        AuditOutcome::Success,
-    )
-    .subject(subject)
-    .detail(format!(
-        "document:{id} {content_type} {} bytes sha256 {sha}",
-        bytes.len()
-    ));
-    audit::append(&mut tx, store.cipher(), now, &event).await?;
-    tx.commit().await?;
+    w.audit(
+        AuditEvent::new(
+            customer_actor(session),
+            "portal.upload",
+            AuditOutcome::Success,
+        )
+        .subject(subject)
+        .detail(format!(
+            "document:{id} {content_type} {} bytes sha256 {sha}",
+            bytes.len()
+        )),
+    );
+    w.commit().await?;
     Ok(DocumentView {
         id,
         customer_id: session.customer_id.clone(),
@@ -804,28 +675,21 @@ pub async fn list_documents(
     customer_id: &str,
 ) -> Result<Vec<DocumentView>, LinkError> {
     require_staff(actor)?;
-    let rows = sqlx::query(
-        r#"SELECT id, customer_id, link_id, stipulation_id, file_name, content_type, size_bytes, sha256, created_at
-           FROM link_document WHERE customer_id = ?1 ORDER BY created_at DESC"#,
-    )
-    .bind(customer_id.trim())
-    .fetch_all(store.pool())
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(DocumentView {
-                id: r.try_get(0)?,
-                customer_id: r.try_get(1)?,
-                link_id: r.try_get(2)?,
-                stipulation_id: r.try_get(3)?,
-                file_name: r.try_get(4)?,
-                content_type: r.try_get(5)?,
-                size_bytes: r.try_get(6)?,
-                sha256: r.try_get(7)?,
-                created_at: r.try_get(8)?,
-            })
+    let rows = link_document::list_for_customer(store, customer_id.trim()).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| DocumentView {
+            id: r.id,
+            customer_id: r.customer_id,
+            link_id: r.link_id,
+            stipulation_id: r.stipulation_id,
+            file_name: r.file_name,
+            content_type: r.content_type,
+            size_bytes: r.size_bytes,
+            sha256: r.sha256,
+            created_at: r.created_at,
         })
-        .collect()
+        .collect())
 }
 
 /// A document's bytes for the desk (decrypted; checked against its SHA-256; audited).
@@ -836,26 +700,21 @@ pub async fn open_document(
     now: DateTime<Utc>,
 ) -> Result<(DocumentView, Vec<u8>), LinkError> {
     require_staff(actor)?;
-    let row = sqlx::query(
-        r#"SELECT id, customer_id, link_id, stipulation_id, file_name, content_type, size_bytes, sha256, created_at, data_enc
-           FROM link_document WHERE id = ?1"#,
-    )
-    .bind(id.trim())
-    .fetch_optional(store.pool())
-    .await?
-    .ok_or_else(|| LinkError::NotFound(id.to_string()))?;
+    let row = link_document::get_with_data(store, id.trim())
+        .await?
+        .ok_or_else(|| LinkError::NotFound(id.to_string()))?;
     let view = DocumentView {
-        id: row.try_get(0)?,
-        customer_id: row.try_get(1)?,
-        link_id: row.try_get(2)?,
-        stipulation_id: row.try_get(3)?,
-        file_name: row.try_get(4)?,
-        content_type: row.try_get(5)?,
-        size_bytes: row.try_get(6)?,
-        sha256: row.try_get(7)?,
-        created_at: row.try_get(8)?,
+        id: row.id,
+        customer_id: row.customer_id,
+        link_id: row.link_id,
+        stipulation_id: row.stipulation_id,
+        file_name: row.file_name,
+        content_type: row.content_type,
+        size_bytes: row.size_bytes,
+        sha256: row.sha256,
+        created_at: row.created_at,
     };
-    let sealed: String = row.try_get(9)?;
+    let sealed = row.data_enc;
     let encoded = store
         .cipher()
         .decrypt(&sealed, &format!("link_document:{}", view.id))?;

@@ -3,3 +3,6 @@
 
 pub mod analytics;
 pub mod application;
+pub mod demo;
+pub mod home;
+pub mod links;
