@@ -264,10 +264,11 @@ impl Classified for StoreError {
 impl Classified for CryptoError {
     fn kind(&self) -> ErrorKind {
         match self {
+            // The key cannot be used: the database cannot be opened with it.
             CryptoError::KeyMissing(_)
             | CryptoError::KeyMalformed(_)
-            | CryptoError::KeyPermissions(_) => ErrorKind::Refused,
-            CryptoError::KeyIo { .. } => ErrorKind::Storage,
+            | CryptoError::KeyPermissions(_)
+            | CryptoError::KeyIo { .. } => ErrorKind::Refused,
             CryptoError::Decrypt => ErrorKind::Damaged,
         }
     }
