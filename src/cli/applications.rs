@@ -7,12 +7,10 @@ use clap::Subcommand;
 use serde_json::json;
 use std::path::PathBuf;
 
-use super::{out, CliError, Output};
-use dealerdesk_services::application::adverse::{self, AdverseError, DeliveryMethod, NoticeDue};
-use dealerdesk_services::application::star::{self, StarError};
-use dealerdesk_services::application::{
-    self, ApplicationError, ApplicationFilter, ApplicationState, RateSheet,
-};
+use super::{out, CliError, ErrorKind, Output};
+use dealerdesk_services::application::adverse::{self, DeliveryMethod, NoticeDue};
+use dealerdesk_services::application::star;
+use dealerdesk_services::application::{self, ApplicationFilter, ApplicationState, RateSheet};
 use dealerdesk_services::auth::Actor;
 use dealerdesk_store::Store;
 
@@ -104,84 +102,17 @@ pub enum LenderCommand {
     },
 }
 
-impl From<ApplicationError> for CliError {
-    fn from(e: ApplicationError) -> Self {
-        let field = e.field().map(str::to_string);
-        let exit = match &e {
-            ApplicationError::Invalid { .. } => 3,
-            ApplicationError::NotFound { .. } => 4,
-            ApplicationError::Forbidden(_)
-            | ApplicationError::IllegalTransition { .. }
-            | ApplicationError::RoleCannot { .. }
-            | ApplicationError::Preconditions(_) => 3,
-            ApplicationError::Identity(_)
-            | ApplicationError::Corrupt(_)
-            | ApplicationError::Database(_) => 1,
-        };
-        let message = match &field {
-            Some(f) if matches!(e, ApplicationError::Invalid { .. }) => format!("{f}: {e}"),
-            _ => e.to_string(),
-        };
-        CliError {
-            exit,
-            message,
-            field,
-        }
-    }
-}
-
-impl From<StarError> for CliError {
-    fn from(e: StarError) -> Self {
-        match e {
-            StarError::Application(a) => a.into(),
-            e => {
-                let exit = match &e {
-                    StarError::UnknownApplication(_) | StarError::NoDecision(_) => 4,
-                    StarError::Forbidden => 3,
-                    StarError::Crypto(_) | StarError::Database(_) => 1,
-                    StarError::NotSubmitted { .. } | StarError::WrongLender { .. } => 7,
-                    _ => 3,
-                };
-                CliError {
-                    exit,
-                    field: e.field().map(str::to_string),
-                    message: e.to_string(),
-                }
-            }
-        }
-    }
-}
-
-impl From<AdverseError> for CliError {
-    fn from(e: AdverseError) -> Self {
-        let field = e.field().map(str::to_string);
-        if let AdverseError::Application(a) = e {
-            return a.into();
-        }
-        let exit = match &e {
-            AdverseError::NotFound(_) => 4,
-            AdverseError::Forbidden(_)
-            | AdverseError::AlreadyDelivered { .. }
-            | AdverseError::Invalid { .. } => 3,
-            _ => 1,
-        };
-        CliError {
-            exit,
-            message: e.to_string(),
-            field,
-        }
-    }
-}
-
 fn read_file(file: &std::path::Path) -> Result<String, CliError> {
-    std::fs::read_to_string(file).map_err(|e| CliError {
-        exit: if e.kind() == std::io::ErrorKind::NotFound {
-            4
-        } else {
-            3
-        },
-        message: format!("could not read {}: {e}", file.display()),
-        field: Some("file".into()),
+    std::fs::read_to_string(file).map_err(|e| {
+        CliError::at(
+            if e.kind() == std::io::ErrorKind::NotFound {
+                ErrorKind::NotFound
+            } else {
+                ErrorKind::Validation
+            },
+            "file",
+            format!("could not read {}: {e}", file.display()),
+        )
     })
 }
 
@@ -198,8 +129,12 @@ fn xml_output(
             doc.trim_end(),
         ),
         Some(file) => {
-            std::fs::write(&file, doc.as_bytes())
-                .map_err(|e| CliError::new(1, format!("cannot write {}: {e}", file.display())))?;
+            std::fs::write(&file, doc.as_bytes()).map_err(|e| {
+                CliError::new(
+                    ErrorKind::Internal,
+                    format!("cannot write {}: {e}", file.display()),
+                )
+            })?;
             out(
                 json!({ "application_id": id, "kind": kind, "file": file, "bytes": doc.len() }),
                 format!(
@@ -418,10 +353,12 @@ pub async fn application(
         ApplicationCommand::Notice { id, out: file } => {
             let notice = adverse::find_notice(store, &id, now).await?;
             let pdf = adverse::notice_pdf(store, actor, &notice.id, now).await?;
-            std::fs::write(&file, &pdf).map_err(|e| CliError {
-                exit: 1,
-                message: format!("cannot write {}: {e}", file.display()),
-                field: Some("out".into()),
+            std::fs::write(&file, &pdf).map_err(|e| {
+                CliError::at(
+                    ErrorKind::Internal,
+                    "out",
+                    format!("cannot write {}: {e}", file.display()),
+                )
             })?;
             let notice = adverse::get_notice(store, &notice.id, now).await?;
             let text = format!(
@@ -516,14 +453,16 @@ pub async fn lender(
             out(json!({ "lenders": lenders }), text)
         }
         LenderCommand::ImportRates { file } => {
-            let text = std::fs::read_to_string(&file).map_err(|e| CliError {
-                exit: if e.kind() == std::io::ErrorKind::NotFound {
-                    4
-                } else {
-                    3
-                },
-                message: format!("could not read {}: {e}", file.display()),
-                field: Some("file".into()),
+            let text = std::fs::read_to_string(&file).map_err(|e| {
+                CliError::at(
+                    if e.kind() == std::io::ErrorKind::NotFound {
+                        ErrorKind::NotFound
+                    } else {
+                        ErrorKind::Validation
+                    },
+                    "file",
+                    format!("could not read {}: {e}", file.display()),
+                )
             })?;
             let sheet = RateSheet::from_text(&text)?;
             let r = application::import_rate_sheet(store, actor, &sheet, now).await?;
@@ -535,8 +474,8 @@ pub async fn lender(
         }
         LenderCommand::ExportRates { lender, version } => {
             let (v, text) = application::export_rate_sheet(store, &lender, version).await?;
-            let value: serde_json::Value =
-                serde_json::from_str(&text).map_err(|e| CliError::new(1, e.to_string()))?;
+            let value: serde_json::Value = serde_json::from_str(&text)
+                .map_err(|e| CliError::new(ErrorKind::Internal, e.to_string()))?;
             out(json!({ "version": v, "rate_sheet": value }), text)
         }
     }

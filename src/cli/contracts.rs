@@ -7,10 +7,10 @@ use chrono::{DateTime, Utc};
 use clap::Subcommand;
 use serde_json::json;
 
-use super::{out, CliError, Output};
+use super::{out, CliError, ErrorKind, Output};
 use dealerdesk_services::auth::Actor;
 use dealerdesk_services::contract::sign::{self, ConsentInput, SignInput, SigningStatus};
-use dealerdesk_services::contract::{self, ContractError, RenderMode, SignatureMark, Signer};
+use dealerdesk_services::contract::{self, RenderMode, SignatureMark, Signer};
 use dealerdesk_store::{OpenMode, Store};
 
 #[derive(Subcommand, Debug)]
@@ -119,37 +119,13 @@ pub enum ContractCommand {
     },
 }
 
-impl From<ContractError> for CliError {
-    fn from(e: ContractError) -> Self {
-        let field = e.field().map(str::to_string);
-        let exit = match e {
-            ContractError::NotFound { .. } => 4,
-            ContractError::OptionMissing(_)
-            | ContractError::Forbidden
-            | ContractError::UnknownField(_)
-            | ContractError::Signing { .. }
-            | ContractError::NotReady { .. } => 3,
-            ContractError::QuoteTampered | ContractError::QuoteDamaged(_) => 6,
-            ContractError::AlreadySigned { .. } => 7,
-            ContractError::Pdf(_) | ContractError::Database(_) => 1,
-        };
-        let message = match &field {
-            Some(f) if exit == 3 => format!("{f}: {e}"),
-            _ => e.to_string(),
-        };
-        CliError {
-            exit,
-            message,
-            field,
-        }
-    }
-}
-
 fn write_file(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
-    std::fs::write(path, bytes).map_err(|e| CliError {
-        exit: 1,
-        message: format!("could not write {}: {e}", path.display()),
-        field: Some("out".into()),
+    std::fs::write(path, bytes).map_err(|e| {
+        CliError::at(
+            ErrorKind::Internal,
+            "out",
+            format!("could not write {}: {e}", path.display()),
+        )
     })
 }
 
@@ -211,10 +187,12 @@ async fn run(
             out(json!({ "contract": r, "file": file }), text)
         }
         ContractCommand::Verify { file } => {
-            let bytes = std::fs::read(&file).map_err(|e| CliError {
-                exit: 4,
-                message: format!("could not read {}: {e}", file.display()),
-                field: Some("file".into()),
+            let bytes = std::fs::read(&file).map_err(|e| {
+                CliError::at(
+                    ErrorKind::NotFound,
+                    "file",
+                    format!("could not read {}: {e}", file.display()),
+                )
             })?;
             let check = contract::check_file(store, &bytes).await?;
             let report = check.report;
@@ -305,10 +283,12 @@ async fn run(
         } => {
             let mark = match png {
                 Some(p) => SignatureMark::Drawn {
-                    png: std::fs::read(&p).map_err(|e| CliError {
-                        exit: 4,
-                        message: format!("could not read {}: {e}", p.display()),
-                        field: Some("png".into()),
+                    png: std::fs::read(&p).map_err(|e| {
+                        CliError::at(
+                            ErrorKind::NotFound,
+                            "png",
+                            format!("could not read {}: {e}", p.display()),
+                        )
                     })?,
                 },
                 None => SignatureMark::Typed {

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand};
 use serde_json::json;
 
-use super::{out, CliError, Output};
+use super::{out, CliError, ErrorKind, Output};
 use dealerdesk_rules::money::Money;
 use dealerdesk_services::auth::Actor;
 use dealerdesk_services::deal::{self, DealFilter, DealInput, DealStatus, DealView, OptionKind};
@@ -91,27 +91,6 @@ pub enum DealCommand {
         #[arg(long)]
         id: Option<String>,
     },
-}
-
-impl From<VehicleError> for CliError {
-    fn from(e: VehicleError) -> Self {
-        let field = e.field().map(str::to_string);
-        let exit = match e {
-            VehicleError::Invalid { .. } | VehicleError::CheckDigit { .. } => 3,
-            VehicleError::NotFound(_) => 4,
-            VehicleError::Conflict(_) => 7,
-            VehicleError::Database(_) => 1,
-        };
-        let message = match &field {
-            Some(f) if exit == 3 => format!("{f}: {e}"),
-            _ => e.to_string(),
-        };
-        CliError {
-            exit,
-            message,
-            field,
-        }
-    }
 }
 
 fn vehicle_line(v: &VehicleView) -> String {
@@ -322,13 +301,17 @@ pub async fn deal(
         }
         DealCommand::Save { id } => {
             let mut raw = String::new();
-            std::io::stdin()
-                .read_to_string(&mut raw)
-                .map_err(|e| CliError::new(1, format!("could not read standard input: {e}")))?;
-            let input: DealInput = serde_json::from_str(&raw).map_err(|e| CliError {
-                exit: 3,
-                message: format!("the deal is not valid JSON for a deal: {e}"),
-                field: None,
+            std::io::stdin().read_to_string(&mut raw).map_err(|e| {
+                CliError::new(
+                    ErrorKind::Internal,
+                    format!("could not read standard input: {e}"),
+                )
+            })?;
+            let input: DealInput = serde_json::from_str(&raw).map_err(|e| {
+                CliError::new(
+                    ErrorKind::Validation,
+                    format!("the deal is not valid JSON for a deal: {e}"),
+                )
             })?;
             let d = match id {
                 Some(id) => deal::update_deal(store, actor, &id, &input, now).await?,
@@ -347,10 +330,11 @@ pub fn parse_caps(args: &[String]) -> Result<Vec<(String, String)>, CliError> {
             a.split_once('=')
                 .map(|(s, p)| (s.trim().to_string(), p.trim().to_string()))
                 .filter(|(s, p)| !s.is_empty() && !p.is_empty())
-                .ok_or_else(|| CliError {
-                    exit: 2,
-                    message: format!("--usury-cap takes STATE=PERCENT, like TX=18 (got {a})"),
-                    field: Some("usury_cap".into()),
+                .ok_or_else(|| {
+                    CliError::usage(
+                        Some("usury_cap"),
+                        format!("--usury-cap takes STATE=PERCENT, like TX=18 (got {a})"),
+                    )
                 })
         })
         .collect()

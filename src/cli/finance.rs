@@ -10,11 +10,11 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{out, CliError, Output};
+use super::{out, CliError, ErrorKind, Output};
 use dealerdesk_rules::finance::apr::{self, Advance, AprRequest, Interval, PaymentStream};
 use dealerdesk_rules::finance::lease::{self, LeaseInput, LeasePricing};
 use dealerdesk_rules::finance::loan::{self, LoanInput};
-use dealerdesk_rules::finance::{FinanceError, Limits};
+use dealerdesk_rules::finance::Limits;
 use dealerdesk_rules::money::{Money, Rate};
 use dealerdesk_services::vehicle::vin;
 
@@ -148,29 +148,8 @@ pub struct LeaseArgs {
     limits: LimitArgs,
 }
 
-impl From<FinanceError> for CliError {
-    fn from(e: FinanceError) -> Self {
-        match e {
-            FinanceError::Invalid { field, message } => CliError {
-                exit: 3,
-                message: format!("{field}: {message}"),
-                field: Some(field),
-            },
-            FinanceError::NoSolution(_) => CliError {
-                exit: 3,
-                message: e.to_string(),
-                field: Some("payments".into()),
-            },
-        }
-    }
-}
-
 fn invalid(field: &str, message: impl std::fmt::Display) -> CliError {
-    CliError {
-        exit: 3,
-        message: format!("{field}: {message}"),
-        field: Some(field.into()),
-    }
+    CliError::at(ErrorKind::Validation, field, message.to_string())
 }
 
 fn money(field: &str, value: &str) -> Result<Money, CliError> {
@@ -248,7 +227,8 @@ fn quote_loan(a: LoanArgs, today: NaiveDate) -> Result<Output, CliError> {
             .transpose()?,
     };
     let q = loan::quote(&input, &limits(&a.limits)?)?;
-    let mut j = serde_json::to_value(&q).map_err(|e| CliError::new(1, e.to_string()))?;
+    let mut j =
+        serde_json::to_value(&q).map_err(|e| CliError::new(ErrorKind::Internal, e.to_string()))?;
     j["apr"] = json!(q.apr.to_plain(4));
     j["apr_display"] = json!(q.apr.to_string());
     let text = format!(
@@ -377,9 +357,12 @@ struct JsonApr {
 /// `apr`: one JSON object on standard input.
 pub fn apr() -> Result<Output, CliError> {
     let mut text = String::new();
-    std::io::stdin()
-        .read_to_string(&mut text)
-        .map_err(|e| CliError::new(1, format!("could not read standard input: {e}")))?;
+    std::io::stdin().read_to_string(&mut text).map_err(|e| {
+        CliError::new(
+            ErrorKind::Internal,
+            format!("could not read standard input: {e}"),
+        )
+    })?;
     let input: JsonApr = serde_json::from_str(&text).map_err(|e| {
         invalid(
             "stdin",

@@ -17,16 +17,14 @@ use chrono::{DateTime, NaiveDate, Utc};
 use clap::Subcommand;
 use serde_json::json;
 
-use super::{out, CliError, Output};
+use super::{out, CliError, ErrorKind, Output};
 use dealerdesk_services::auth::Actor;
 use dealerdesk_services::identity::aamva::{self, LicenceError};
 use dealerdesk_services::identity::red_flags::FlagCode;
-use dealerdesk_services::identity::sanctions::{
-    self, ListFiles, SanctionsError, DEFAULT_THRESHOLD,
-};
+use dealerdesk_services::identity::sanctions::{self, ListFiles, DEFAULT_THRESHOLD};
 use dealerdesk_services::identity::ssn::{classify, TaxIdKind};
 use dealerdesk_services::identity::verification::{
-    self, CheckInput, ContactChannel, DocumentType, IdentityError, VerificationView,
+    self, CheckInput, ContactChannel, DocumentType, VerificationView,
 };
 use dealerdesk_store::audit::{self, AuditEvent, AuditOutcome};
 use dealerdesk_store::{OpenMode, Store};
@@ -139,53 +137,7 @@ pub enum SanctionsCommand {
 }
 
 fn invalid(field: &str, message: impl Into<String>) -> CliError {
-    CliError {
-        exit: 3,
-        message: format!("{field}: {}", message.into()),
-        field: Some(field.to_string()),
-    }
-}
-
-impl From<IdentityError> for CliError {
-    fn from(e: IdentityError) -> Self {
-        let exit = match &e {
-            IdentityError::Invalid { .. }
-            | IdentityError::Barcode(_)
-            | IdentityError::NotResolvable(_) => 3,
-            IdentityError::CustomerNotFound(_)
-            | IdentityError::CheckNotFound(_)
-            | IdentityError::FlagNotRaised(_)
-            | IdentityError::CandidateNotFound(_) => 4,
-            IdentityError::Forbidden(_) => 5,
-            IdentityError::Blocked(_) => 6,
-            IdentityError::AlreadyDecided { .. } => 7,
-            IdentityError::Database(_) | IdentityError::Crypto(_) => 1,
-        };
-        CliError {
-            exit,
-            field: e.field().map(str::to_string),
-            message: match e.field() {
-                Some(f) => format!("{f}: {e}"),
-                None => e.to_string(),
-            },
-        }
-    }
-}
-
-impl From<SanctionsError> for CliError {
-    fn from(e: SanctionsError) -> Self {
-        match &e {
-            SanctionsError::BadFile { .. }
-            | SanctionsError::EmptyName
-            | SanctionsError::BadThreshold => CliError {
-                exit: 3,
-                message: e.to_string(),
-                field: e.field().map(str::to_string),
-            },
-            SanctionsError::NoList => CliError::new(4, e.to_string()),
-            SanctionsError::Database(_) => CliError::new(1, e.to_string()),
-        }
-    }
+    CliError::at(ErrorKind::Validation, field, message)
 }
 
 fn parse_date(field: &str, s: &str) -> Result<NaiveDate, CliError> {
@@ -202,23 +154,21 @@ fn parse_date(field: &str, s: &str) -> Result<NaiveDate, CliError> {
 fn read_file(field: &str, path: &Path) -> Result<Vec<u8>, CliError> {
     if path.as_os_str() == "-" {
         let mut buf = Vec::new();
-        std::io::stdin()
-            .lock()
-            .read_to_end(&mut buf)
-            .map_err(|e| CliError::new(1, format!("could not read standard input: {e}")))?;
+        std::io::stdin().lock().read_to_end(&mut buf).map_err(|e| {
+            CliError::new(
+                ErrorKind::Internal,
+                format!("could not read standard input: {e}"),
+            )
+        })?;
         return Ok(buf);
     }
     std::fs::read(path).map_err(|e| {
-        let exit = if e.kind() == std::io::ErrorKind::NotFound {
-            4
+        let kind = if e.kind() == std::io::ErrorKind::NotFound {
+            ErrorKind::NotFound
         } else {
-            1
+            ErrorKind::Internal
         };
-        CliError {
-            exit,
-            message: format!("{field}: cannot read {}: {e}", path.display()),
-            field: Some(field.to_string()),
-        }
+        CliError::at(kind, field, format!("cannot read {}: {e}", path.display()))
     })
 }
 
@@ -254,11 +204,10 @@ pub async fn identity(
                     issued,
                     ..
                 } => Some(CheckInput::ManualEntry {
-                    document_type: document_type.ok_or_else(|| CliError {
-                        exit: 2,
-                        message: "give --licence-file, or --document-type with --issuer, --number and --expiry".into(),
-                        field: Some("licence_file".into()),
-                    })?,
+                    document_type: document_type.ok_or_else(|| CliError::usage(
+                        Some("licence_file"),
+                        "give --licence-file, or --document-type with --issuer, --number and --expiry",
+                    ))?,
                     issuer: issuer.clone().unwrap_or_default(),
                     number: number.clone().unwrap_or_default(),
                     expiry: expiry.clone().unwrap_or_default(),
@@ -290,7 +239,7 @@ async fn records(
 ) -> Result<Output, CliError> {
     match cmd {
         IdentityCommand::Check { customer_id, .. } => {
-            let input = input.ok_or_else(|| CliError::new(2, "nothing to check"))?;
+            let input = input.ok_or_else(|| CliError::usage(None, "nothing to check"))?;
             let v = verification::run_check(store, actor, &customer_id, &input, now, today).await?;
             record_output(v)
         }
@@ -436,7 +385,10 @@ fn pure(cmd: IdentityCommand, today: NaiveDate) -> Result<Output, CliError> {
             }
             out(&licence, text)
         }
-        _ => Err(CliError::new(1, "not a pure identity check")),
+        _ => Err(CliError::new(
+            ErrorKind::Internal,
+            "not a pure identity check",
+        )),
     }
 }
 

@@ -8,10 +8,10 @@ use chrono::{DateTime, Utc};
 use clap::Subcommand;
 use serde_json::json;
 
-use super::{out, CliError, Output};
+use super::{out, CliError, ErrorKind, Output};
 use dealerdesk_services::auth::Actor;
 use dealerdesk_services::links::outbox::Channel;
-use dealerdesk_services::links::{self, IssueLink, LinkError, LinkPurpose, PurposeTtl};
+use dealerdesk_services::links::{self, IssueLink, LinkPurpose, PurposeTtl};
 use dealerdesk_store::{OpenMode, Store};
 
 #[derive(Subcommand, Debug)]
@@ -89,26 +89,6 @@ fn parse_purpose(s: &str) -> Result<LinkPurpose, String> {
     })
 }
 
-impl From<LinkError> for CliError {
-    fn from(e: LinkError) -> Self {
-        let field = e.field().map(str::to_string);
-        let exit = match &e {
-            LinkError::Invalid { .. } | LinkError::IdentityNotVerified => 3,
-            LinkError::CustomerNotFound(_) | LinkError::NotFound(_) | LinkError::Unusable => 4,
-            _ => 1,
-        };
-        let message = match &field {
-            Some(f) => format!("{f}: {e}"),
-            None => e.to_string(),
-        };
-        CliError {
-            exit,
-            message,
-            field,
-        }
-    }
-}
-
 pub async fn link(
     path: &Path,
     actor: &Actor,
@@ -179,13 +159,19 @@ async fn run(
             if let Some(file) = &qr {
                 let svg = links::qr_svg(&issued.url)?;
                 std::fs::write(file, svg).map_err(|e| {
-                    CliError::new(1, format!("cannot write {}: {e}", file.display()))
+                    CliError::new(
+                        ErrorKind::Internal,
+                        format!("cannot write {}: {e}", file.display()),
+                    )
                 })?;
             }
             if let Some(file) = &handout {
                 let pdf = links::handout::handout_for(store, &issued, now).await?;
                 std::fs::write(file, pdf).map_err(|e| {
-                    CliError::new(1, format!("cannot write {}: {e}", file.display()))
+                    CliError::new(
+                        ErrorKind::Internal,
+                        format!("cannot write {}: {e}", file.display()),
+                    )
                 })?;
             }
             let queued = match send {
@@ -302,9 +288,9 @@ pub async fn portal(path: &Path, cmd: PortalCommand) -> Result<Output, CliError>
     match cmd {
         PortalCommand::Serve { bind } => {
             let store = Store::open(path, OpenMode::MustExist).await?;
-            let listener = tokio::net::TcpListener::bind(bind)
-                .await
-                .map_err(|e| CliError::new(1, format!("cannot listen on {bind}: {e}")))?;
+            let listener = tokio::net::TcpListener::bind(bind).await.map_err(|e| {
+                CliError::new(ErrorKind::Internal, format!("cannot listen on {bind}: {e}"))
+            })?;
             let config = dealerdesk_portal::PortalConfig::for_store(&store).await?;
             let local = listener.local_addr().unwrap_or(bind);
             eprintln!(
@@ -339,7 +325,9 @@ pub async fn portal(path: &Path, cmd: PortalCommand) -> Result<Output, CliError>
             };
             dealerdesk_portal::serve(store.clone(), config, listener, shutdown)
                 .await
-                .map_err(|e| CliError::new(1, format!("the portal stopped: {e}")))?;
+                .map_err(|e| {
+                    CliError::new(ErrorKind::Internal, format!("the portal stopped: {e}"))
+                })?;
             store.close().await;
             out(json!({ "stopped": true }), "portal stopped")
         }

@@ -1,15 +1,19 @@
 //! The `dealerdesk` command-line tool: the same core services as the desktop app, for set-up,
 //! support and scripting. Every subcommand has `--help`; `--json` prints one JSON object.
 //!
-//! Exit codes:
+//! Exit codes (one table: an error's kind gives its exit code, `ErrorKind::exit_code`):
 //! - 0 success
-//! - 1 unexpected failure (the message says what)
+//! - 1 the database could not be read or written just now, or an unexpected failure
 //! - 2 wrong usage (unknown flag, missing argument)
 //! - 3 invalid input (the message names the field)
 //! - 4 not found
-//! - 5 the database was refused (not a database, damaged, newer version, key missing or wrong)
-//! - 6 a check failed (`audit verify` found a broken chain, `doctor` found a problem)
-//! - 7 conflict (the thing already exists, or the database is not empty)
+//! - 5 the database was refused (not a database, damaged, newer version, key missing or wrong;
+//!   a backup that cannot be restored)
+//! - 6 a check failed (`audit verify` found a broken chain, `doctor` found a problem, saved
+//!   figures fail their fingerprint, stored data cannot be read back)
+//! - 7 conflict (the thing already exists, is already decided, is in the wrong state, or the
+//!   database is not empty)
+//! - 8 not allowed (the role or the sign-in does not permit it)
 
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
@@ -21,16 +25,16 @@ use serde::Serialize;
 use serde_json::json;
 
 use dealerdesk_services::audit_log;
-use dealerdesk_services::auth::{self, Actor, AuthError, NewStaff, Role};
+use dealerdesk_services::auth::{self, Actor, NewStaff, Role};
 use dealerdesk_services::customer::{
-    self, validate::format_phone, AddressInput, CustomerError, CustomerInput, PiiField,
+    self, validate::format_phone, AddressInput, CustomerInput, PiiField,
 };
-use dealerdesk_services::deal::DealError;
-use dealerdesk_services::demo::{self, DemoError};
-use dealerdesk_services::maintenance::{self, MaintenanceError};
-use dealerdesk_services::settings::{self, SettingsError};
-use dealerdesk_store::audit::{self, ExportFormat};
-use dealerdesk_store::{default_db_path, OpenMode, Store, StoreError};
+use dealerdesk_services::demo;
+use dealerdesk_services::error_kind::{describe, Classified, ErrorKind};
+use dealerdesk_services::maintenance;
+use dealerdesk_services::settings;
+use dealerdesk_store::audit::ExportFormat;
+use dealerdesk_store::{default_db_path, OpenMode, Store};
 
 mod applications;
 mod contracts;
@@ -44,8 +48,8 @@ mod links;
     name = "dealerdesk",
     version,
     about = "DealerDesk: the dealership finance desk, from the command line",
-    after_help = "Exit codes: 0 ok, 1 unexpected failure, 2 wrong usage, 3 invalid input, 4 not found, \
-5 database refused, 6 a check failed, 7 conflict."
+    after_help = "Exit codes: 0 ok, 1 storage or unexpected failure, 2 wrong usage, 3 invalid input, \
+4 not found, 5 database refused, 6 a check failed, 7 conflict, 8 not allowed."
 )]
 pub struct Cli {
     /// Database file (default: the OS data directory, e.g. ~/.local/share/dealerdesk/dealerdesk.db).
@@ -270,139 +274,75 @@ pub enum AuditCommand {
     },
 }
 
-/// A failure with its exit code.
+/// A failure with its exit code: the exit code follows from the error's kind
+/// (`ErrorKind::exit_code`, one table for every command), except 2 for wrong usage.
 #[derive(Debug)]
 pub struct CliError {
     pub exit: u8,
+    /// The same message the desktop app shows.
     pub message: String,
     pub field: Option<String>,
+    /// What the desktop app keeps for its log (storage and internal kinds): printed for the
+    /// administrator on the line after the message.
+    pub detail: Option<String>,
 }
 
 impl CliError {
-    fn new(exit: u8, message: impl Into<String>) -> Self {
+    fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         Self {
-            exit,
+            exit: kind.exit_code(),
             message: message.into(),
             field: None,
+            detail: None,
         }
     }
-}
 
-impl From<StoreError> for CliError {
-    fn from(e: StoreError) -> Self {
-        let exit = match e {
-            StoreError::Database(_) | StoreError::Migrate(_) => 1,
-            StoreError::Io { .. } => 1,
-            _ => 5,
-        };
-        Self::new(exit, e.to_string())
-    }
-}
-
-impl From<sqlx::Error> for CliError {
-    fn from(e: sqlx::Error) -> Self {
-        Self::new(1, format!("database error: {e}"))
-    }
-}
-
-impl From<AuthError> for CliError {
-    fn from(e: AuthError) -> Self {
-        match e {
-            AuthError::Invalid { field, message } => Self {
-                exit: 3,
-                message: format!("{field}: {message}"),
-                field: Some(field.into()),
-            },
-            AuthError::NotFound(_) => Self::new(4, e.to_string()),
-            AuthError::Conflict(_) => Self::new(7, e.to_string()),
-            other => Self::new(1, other.to_string()),
-        }
-    }
-}
-
-impl From<CustomerError> for CliError {
-    fn from(e: CustomerError) -> Self {
-        match e {
-            CustomerError::Invalid { field, message } => Self {
-                exit: 3,
-                message: format!("{field}: {message}"),
-                field: Some(field),
-            },
-            CustomerError::NotFound(_) => Self::new(4, e.to_string()),
-            other => Self::new(1, other.to_string()),
-        }
-    }
-}
-
-impl From<DemoError> for CliError {
-    fn from(e: DemoError) -> Self {
-        match e {
-            DemoError::NotEmpty => Self::new(7, e.to_string()),
-            DemoError::Auth(a) => a.into(),
-            DemoError::Customer(c) => c.into(),
-            DemoError::Deal(d) => d.into(),
-            DemoError::Sanctions(s) => Self::new(1, s.to_string()),
-            DemoError::Application(a) => a.into(),
-            DemoError::Identity(i) => Self::new(1, i.to_string()),
-            DemoError::Database(d) => d.into(),
-        }
-    }
-}
-
-impl From<MaintenanceError> for CliError {
-    fn from(e: MaintenanceError) -> Self {
-        match e {
-            MaintenanceError::TargetExists(_) => Self::new(7, e.to_string()),
-            MaintenanceError::BadBackup { .. } => Self::new(5, e.to_string()),
-            MaintenanceError::Store(s) => s.into(),
-            other => Self::new(1, other.to_string()),
-        }
-    }
-}
-
-impl From<SettingsError> for CliError {
-    fn from(e: SettingsError) -> Self {
-        match e {
-            SettingsError::Invalid { field, message } => Self {
-                exit: 3,
-                message: format!("{field}: {message}"),
-                field: Some(field.into()),
-            },
-            SettingsError::Database(d) => d.into(),
-        }
-    }
-}
-
-impl From<DealError> for CliError {
-    fn from(e: DealError) -> Self {
-        let field = e.field().map(str::to_string);
-        let exit = match e {
-            DealError::Invalid { .. } => 3,
-            DealError::NotFound { .. } => 4,
-            DealError::Forbidden => 3,
-            DealError::Database(_) => 1,
-        };
-        let message = match &field {
-            Some(f) if exit == 3 => format!("{f}: {e}"),
-            _ => e.to_string(),
-        };
+    fn at(kind: ErrorKind, field: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
-            exit,
-            message,
-            field,
+            field: Some(field.into()),
+            ..Self::new(kind, message)
         }
     }
-}
 
-impl From<dealerdesk_services::audit_log::AuditLogError> for CliError {
-    fn from(e: dealerdesk_services::audit_log::AuditLogError) -> Self {
-        Self::new(1, e.to_string())
+    /// Wrong usage of the command (exit 2), as the argument parser reports its own.
+    fn usage(field: Option<&str>, message: impl Into<String>) -> Self {
+        Self {
+            exit: EXIT_USAGE,
+            message: message.into(),
+            field: field.map(str::to_string),
+            detail: None,
+        }
+    }
+
+    /// The text form: the field first when the message does not already start with it.
+    fn text(&self) -> String {
+        let mut text = match &self.field {
+            Some(f) if !self.message.starts_with(&format!("{f}:")) => {
+                format!("{f}: {}", self.message)
+            }
+            _ => self.message.clone(),
+        };
+        if let Some(d) = &self.detail {
+            text.push_str(&format!("\ndetails: {d}"));
+        }
+        text
     }
 }
 
-impl From<audit::AuditError> for CliError {
-    fn from(e: audit::AuditError) -> Self {
-        Self::new(1, e.to_string())
+/// The exit code of wrong usage (unknown flag, missing argument), as clap uses it.
+const EXIT_USAGE: u8 = 2;
+
+/// Every classified error leaves the CLI the same way: the kind's exit code, the message the
+/// desktop app shows, the field and (for storage and internal kinds) the details.
+impl<E: Classified> From<E> for CliError {
+    fn from(e: E) -> Self {
+        let d = describe(&e);
+        Self {
+            exit: d.kind.exit_code(),
+            message: d.message,
+            field: d.field,
+            detail: d.detail,
+        }
     }
 }
 
@@ -415,7 +355,8 @@ struct Output {
 
 fn out(json: impl Serialize, text: impl Into<String>) -> Result<Output, CliError> {
     Ok(Output {
-        json: serde_json::to_value(json).map_err(|e| CliError::new(1, e.to_string()))?,
+        json: serde_json::to_value(json)
+            .map_err(|e| CliError::new(ErrorKind::Internal, e.to_string()))?,
         text: text.into(),
         exit: 0,
     })
@@ -448,11 +389,11 @@ pub fn main() -> ExitCode {
         Err(e) => {
             if json {
                 print_line(
-                    &json!({ "error": { "exit_code": e.exit, "message": e.message, "field": e.field } })
+                    &json!({ "error": { "exit_code": e.exit, "message": e.message, "field": e.field, "detail": e.detail } })
                         .to_string(),
                 );
             } else {
-                eprintln!("error: {}", e.message);
+                eprintln!("error: {}", e.text());
             }
             ExitCode::from(e.exit)
         }
@@ -557,7 +498,10 @@ async fn run(cli: Cli) -> Result<Output, CliError> {
             let count = match &output {
                 Some(file) => {
                     let f = std::fs::File::create(file).map_err(|e| {
-                        CliError::new(1, format!("cannot write {}: {e}", file.display()))
+                        CliError::new(
+                            ErrorKind::Internal,
+                            format!("cannot write {}: {e}", file.display()),
+                        )
                     })?;
                     let mut w = std::io::BufWriter::new(f);
                     audit_log::export(&store, &actor, format, &mut w).await?
@@ -566,7 +510,8 @@ async fn run(cli: Cli) -> Result<Output, CliError> {
                     let stdout = std::io::stdout();
                     let mut w = stdout.lock();
                     let n = audit_log::export(&store, &actor, format, &mut w).await?;
-                    w.flush().map_err(|e| CliError::new(1, e.to_string()))?;
+                    w.flush()
+                        .map_err(|e| CliError::new(ErrorKind::Internal, e.to_string()))?;
                     n
                 }
             };
@@ -674,8 +619,8 @@ async fn run(cli: Cli) -> Result<Output, CliError> {
                 }
             );
             text.truncate(text.trim_end().len());
-            let mut j =
-                serde_json::to_value(&report).map_err(|e| CliError::new(1, e.to_string()))?;
+            let mut j = serde_json::to_value(&report)
+                .map_err(|e| CliError::new(ErrorKind::Internal, e.to_string()))?;
             j["usury_caps"] = json!(caps);
             out(j, text)
         }
@@ -773,10 +718,12 @@ async fn staff(
         } => {
             let (password, generated) = if password_stdin {
                 let mut line = String::new();
-                std::io::stdin()
-                    .lock()
-                    .read_line(&mut line)
-                    .map_err(|e| CliError::new(1, format!("could not read the password: {e}")))?;
+                std::io::stdin().lock().read_line(&mut line).map_err(|e| {
+                    CliError::new(
+                        ErrorKind::Internal,
+                        format!("could not read the password: {e}"),
+                    )
+                })?;
                 (line.trim_end_matches(['\r', '\n']).to_string(), false)
             } else {
                 (dealerdesk_store::crypto::random_token(12), true)

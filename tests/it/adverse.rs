@@ -545,7 +545,7 @@ async fn the_cli_lists_prints_and_delivers_notices() {
             "--json",
         ],
     );
-    assert_eq!(code(&o), 3, "delivered twice");
+    assert_eq!(code(&o), 7, "delivered twice is a conflict");
     let o = dd(&db, &["application", "notices", "--pending", "--json"]);
     assert!(json(&o)["notices"].as_array().expect("list").is_empty());
     let o = dd(&db, &["application", "notices", "--json"]);

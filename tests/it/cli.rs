@@ -206,6 +206,63 @@ fn a_non_database_file_is_refused_with_exit_5() {
     );
 }
 
+/// The CLI and the desk app say the same thing about the same error: the message the app shows,
+/// and the exit code of the error's kind (one table); what the app keeps for its log is the
+/// CLI's `detail`.
+#[test]
+fn the_cli_prints_the_message_the_desk_app_shows_with_its_kinds_exit_code() {
+    use dealerdesk_services::deal::DealError;
+    use dealerdesk_services::error_kind::{describe, ErrorKind};
+    use dealerdesk_services::ipc::{CommandError, ErrorCode};
+    use dealerdesk_store::StoreError;
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("x.db");
+    assert_eq!(code(&dd(&db, &["init"])), 0);
+    let o = dd(&db, &["deal", "show", "nope", "--json"]);
+    let app = CommandError::from(DealError::NotFound {
+        what: "deal",
+        id: "nope".into(),
+    });
+    assert_eq!(app.code, ErrorCode::NotFound);
+    assert_eq!(code(&o), i32::from(ErrorKind::NotFound.exit_code()));
+    assert_eq!(json(&o)["error"]["message"], app.message.as_str());
+    assert_eq!(json(&o)["error"]["detail"], serde_json::Value::Null);
+
+    let junk = dir.path().join("junk.db");
+    std::fs::write(&junk, b"not a database").expect("write");
+    let o = dd(&junk, &["doctor", "--json"]);
+    let refused = describe(&StoreError::NotADatabase(junk.clone()));
+    assert_eq!(refused.kind, ErrorKind::Refused);
+    assert_eq!(code(&o), 5);
+    let e = &json(&o)["error"];
+    assert_eq!(
+        e["message"],
+        refused.message.as_str(),
+        "the app's plain sentence"
+    );
+    assert!(
+        e["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("not a DealerDesk database"),
+        "the operator still reads what is wrong: {e}"
+    );
+
+    let help = dd(&db, &["--help"]);
+    let help = String::from_utf8_lossy(&help.stdout)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    for kind in ErrorKind::ALL {
+        assert!(
+            help.contains(&format!(" {} ", kind.exit_code())),
+            "--help lists exit {} ({kind:?}): {help}",
+            kind.exit_code()
+        );
+    }
+}
+
 #[test]
 fn backup_and_restore_round_trip_and_keep_the_replaced_database() {
     let dir = tempfile::tempdir().expect("tempdir");

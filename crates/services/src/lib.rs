@@ -13,6 +13,7 @@ pub mod contract;
 pub mod customer;
 pub mod deal;
 pub mod demo;
+pub mod error_kind;
 pub mod exports;
 pub mod home;
 pub mod identity;

@@ -510,7 +510,7 @@ describe('the application screen', () => {
     expect(screen.getByTestId('action-withdraw')).toHaveTextContent('Press again to confirm');
     expect(backend.calls('transition_application')).toHaveLength(1);
     await user.click(screen.getByTestId('action-withdraw'));
-    await waitFor(() => expect(screen.getByTestId('application-action-error')).toHaveTextContent('Your role cannot do this.'));
+    await waitFor(() => expect(screen.getByTestId('application-action-error')).toHaveTextContent('a sales cannot withdraw an application that is approved'));
   });
 
   it('attaches a stipulation document as bytes; only a finance manager clears it', async () => {

@@ -22,8 +22,32 @@ import roles from '../../../tests/fixtures/rules/roles.json';
 type Handler<C extends CommandName> = (args: CommandArgs<C>) => CommandReturns<C> | Promise<CommandReturns<C>>;
 export type Handlers = { [C in CommandName]?: Handler<C> };
 
+/**
+ * The message Rust sends with each code when a test does not give one: the Display text of the
+ * Rust error (`AuthError`, ...) or, for storage and internal, the plain sentence
+ * (`crates/services/src/error_kind.rs`). Validation, not_found and conflict always carry their
+ * own specific text in Rust, so tests give one.
+ */
+const RUST_MESSAGES: Record<ErrorCode, string> = {
+  validation: 'this entry is not valid',
+  not_signed_in: 'please sign in',
+  session_locked: 'the desk is locked; enter your password to continue',
+  session_expired: 'your session has ended; please sign in again',
+  forbidden: 'your role cannot do this',
+  invalid_credentials: 'the username or password is not right',
+  account_locked: 'this account is locked after too many failed attempts; try again after 2026-03-02T10:15:00Z',
+  account_disabled: 'this account is disabled; ask an administrator',
+  mfa_required: 'finish signing in with your authenticator code first',
+  invalid_mfa_code: 'that code is not right or has expired; use the current code from your authenticator app',
+  not_found: 'no such record',
+  conflict: 'that cannot be done now',
+  storage:
+    'The desk could not read or save data just now. Nothing was changed; try again, and tell your administrator if it keeps happening.',
+  internal: 'Something went wrong. Nothing was changed; tell your administrator if it keeps happening.',
+};
+
 /** What Rust rejects with: throw it from a handler. */
-export function commandError(code: ErrorCode, message: string = code, field: string | null = null): CommandError {
+export function commandError(code: ErrorCode, message: string = RUST_MESSAGES[code], field: string | null = null): CommandError {
   return { code, message, field };
 }
 

@@ -118,11 +118,11 @@ describe('the inventory list', () => {
   it('shows why the list could not be loaded', async () => {
     useBackend({
       list_vehicles: () => {
-        throw commandError('storage', 'disk I/O error');
+        throw commandError('storage');
       },
     });
     render(Inventory);
-    expect(await screen.findByRole('alert')).toHaveTextContent(/inventory could not be loaded.*database/i);
+    expect(await screen.findByRole('alert')).toHaveTextContent(/inventory could not be loaded.*could not read or save data just now/i);
   });
 });
 

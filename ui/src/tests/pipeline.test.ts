@@ -249,6 +249,6 @@ describe('the analytics screen', () => {
       },
     });
     render(Analytics);
-    expect(await screen.findByRole('alert')).toHaveTextContent('Your role cannot do this.');
+    expect(await screen.findByRole('alert')).toHaveTextContent('your role cannot see the desk’s analytics; a finance manager or admin must');
   });
 });

@@ -72,7 +72,7 @@ describe('the session', () => {
     });
     render(App);
     expect(await screen.findByTestId('signin-username')).toHaveValue('dana');
-    expect(screen.getByText('Your session has expired. Please sign in again.')).toBeInTheDocument();
+    expect(screen.getByText('your session has ended; please sign in again')).toBeInTheDocument();
   });
 });
 

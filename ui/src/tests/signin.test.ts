@@ -46,7 +46,7 @@ describe('signing in', () => {
     render(App);
     const user = await signIn();
     await user.type(await screen.findByTestId('mfa-code'), '654321{Enter}');
-    expect(await screen.findByRole('alert')).toHaveTextContent('That code is not valid');
+    expect(await screen.findByRole('alert')).toHaveTextContent('that code is not right or has expired');
   });
 
   it('shows the enrolment secret and QR code when the account has no MFA yet', async () => {
@@ -77,12 +77,12 @@ describe('signing in', () => {
     useBackend({
       app_status: () => status(),
       sign_in: () => {
-        throw commandError('invalid_credentials', 'invalid credentials');
+        throw commandError('invalid_credentials', 'the username or password is not right');
       },
     });
     render(App);
     await signIn();
-    expect(await screen.findByTestId('signin-error')).toHaveTextContent('Wrong username or password.');
+    expect(await screen.findByTestId('signin-error')).toHaveTextContent('the username or password is not right');
     expect(screen.getByTestId('signin-password')).toHaveValue('');
   });
 
@@ -96,6 +96,20 @@ describe('signing in', () => {
     render(App);
     await signIn();
     expect(await screen.findByTestId('signin-error')).toHaveTextContent('locked after too many failed attempts');
+  });
+
+  it("shows Rust's own message word for word, not a text of the UI's", async () => {
+    const rust = 'this account is disabled; ask an administrator (disabled by dana on 2026-03-01)';
+    useBackend({
+      app_status: () => status(),
+      sign_in: () => {
+        throw commandError('account_disabled', rust);
+      },
+    });
+    render(App);
+    await signIn();
+    expect(await screen.findByTestId('signin-error')).toHaveTextContent(rust);
+    expect(screen.queryByText('This account is disabled. Ask an admin.')).not.toBeInTheDocument();
   });
 });
 

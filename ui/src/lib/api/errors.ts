@@ -52,37 +52,41 @@ export function isCredentialError(code: ErrorCode): boolean {
 }
 
 /**
- * Text shown to staff for a code. The UI never matches on Rust's English text (STYLE.md,
- * "Avoid"); for codes whose details only Rust knows (validation, conflict, not_found) Rust's
- * message is used, since Rust guarantees it holds no SQL or paths.
+ * Shown only when there is no message to show: an empty one, or a failure that did not come
+ * from Rust (see describeError). Rust's own message, written for staff, always wins.
  */
-export function describeError(code: ErrorCode, rustMessage: string): string {
-  switch (code) {
-    case 'invalid_credentials':
-      return 'Wrong username or password.';
-    case 'account_locked':
-      return 'This account is locked after too many failed attempts. Ask an admin to unlock it, or try again later.';
-    case 'account_disabled':
-      return 'This account is disabled. Ask an admin.';
-    case 'invalid_mfa_code':
-      return 'That code is not valid. Check the time on your phone and enter the current 6-digit code.';
-    case 'forbidden':
-      return 'Your role cannot do this.';
-    case 'session_locked':
-      return 'The session is locked.';
-    case 'session_expired':
-      return 'Your session has expired. Please sign in again.';
-    case 'not_signed_in':
-      return 'You are not signed in.';
-    case 'mfa_required':
-      return 'Enter your MFA code first.';
-    case 'storage':
-      return 'The database could not be read or written. Try again; if it keeps happening, call support.';
-    case 'internal':
-      return rustMessage ? `Something went wrong: ${rustMessage}` : 'Something went wrong.';
-    case 'validation':
-    case 'not_found':
-    case 'conflict':
-      return rustMessage;
-  }
+const FALLBACK: Record<ErrorCode, string> = {
+  validation: 'Check the highlighted entry.',
+  not_signed_in: 'You are not signed in.',
+  session_locked: 'The session is locked.',
+  session_expired: 'Your session has expired. Please sign in again.',
+  forbidden: 'Your role cannot do this.',
+  invalid_credentials: 'Wrong username or password.',
+  account_locked: 'This account is locked after too many failed attempts. Ask an admin to unlock it, or try again later.',
+  account_disabled: 'This account is disabled. Ask an admin.',
+  mfa_required: 'Enter your MFA code first.',
+  invalid_mfa_code: 'That code is not valid. Check the time on your phone and enter the current 6-digit code.',
+  not_found: 'That was not found.',
+  conflict: 'That cannot be done in the current state.',
+  storage: 'The database could not be read or written. Try again; if it keeps happening, call support.',
+  internal: 'Something went wrong.',
+};
+
+/** Where a failure came from: Rust sent it as a CommandError, or something else threw it. */
+export type ErrorOrigin = 'rust' | 'other';
+
+/**
+ * Text shown to staff: the message Rust sent, which is written for staff and never holds SQL,
+ * paths or PII (storage and internal failures arrive as one plain sentence). The UI never
+ * matches on that text (STYLE.md, "Avoid"); it only shows it.
+ *
+ * A fallback is used for an empty message, and for an `internal` failure not known to come
+ * from Rust (Tauri's own strings such as "command not found", JS exceptions), whose text was
+ * not written for staff: it is kept after the fallback for support.
+ */
+export function describeError(code: ErrorCode, message: string, origin?: ErrorOrigin): string {
+  const text = message.trim();
+  if (text === '') return FALLBACK[code];
+  if (code === 'internal' && origin !== 'rust') return `${FALLBACK.internal} (${text})`;
+  return text;
 }
