@@ -52,6 +52,16 @@ describe('the IPC wrapper', () => {
     expect(toApiError({ code: 'no_such_code', message: 'x' }).code).toBe('internal');
   });
 
+  it("shows Rust's own sentence for an internal error Rust sent, and the fallback around anything else", () => {
+    const fromRust = toApiError({ code: 'internal', message: 'The contract could not be made.', field: null });
+    expect(fromRust.origin).toBe('rust');
+    expect(fromRust.userMessage).toBe('The contract could not be made.');
+    const fromTauri = toApiError('command home_figures not found');
+    expect(fromTauri.origin).toBeUndefined();
+    expect(fromTauri.userMessage).not.toBe('command home_figures not found');
+    expect(fromTauri.userMessage).toContain('(command home_figures not found)');
+  });
+
   it('tells error observers about every failed call', async () => {
     const seen: string[] = [];
     const stop = observeErrors((e, cmd) => seen.push(`${cmd}:${e.code}`));

@@ -1,6 +1,6 @@
 import { invoke } from '@tauri-apps/api/core';
 import type { CommandError } from './bindings';
-import { describeError, isErrorCode, type ErrorCode } from './errors';
+import { describeError, isErrorCode, type ErrorCode, type ErrorOrigin } from './errors';
 import { trackProgress } from '../progress.svelte';
 import type { CommandArgs, CommandName, CommandReturns } from './commands';
 
@@ -15,16 +15,24 @@ export class ApiError extends Error {
   readonly code: ErrorCode;
   /** Input field at fault, named like the Rust input struct (`family_name`, `address.zip`). */
   readonly field: string | null;
+  /** Whether Rust sent it (a CommandError) or it arose in Tauri or the UI. */
+  readonly origin: ErrorOrigin | undefined;
 
-  constructor(code: ErrorCode, message: string, field: string | null = null) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    field: string | null = null,
+    origin?: ErrorOrigin,
+  ) {
     super(message);
     this.code = code;
     this.field = field;
+    this.origin = origin;
   }
 
   /** Text to show to staff (see describeError). */
   get userMessage(): string {
-    return describeError(this.code, this.message);
+    return describeError(this.code, this.message, this.origin);
   }
 }
 
@@ -44,7 +52,7 @@ function isCommandError(raw: unknown): raw is CommandError {
  */
 export function toApiError(raw: unknown): ApiError {
   if (raw instanceof ApiError) return raw;
-  if (isCommandError(raw)) return new ApiError(raw.code, raw.message, raw.field ?? null);
+  if (isCommandError(raw)) return new ApiError(raw.code, raw.message, raw.field ?? null, 'rust');
   if (typeof raw === 'string') return new ApiError('internal', raw);
   if (raw instanceof Error) return new ApiError('internal', raw.message);
   return new ApiError('internal', 'Unexpected reply from the application core.');
