@@ -386,6 +386,13 @@ impl Classified for AuthError {
             _ => None,
         }
     }
+    /// A missing record is named in words, without its id (the screen has no use for it).
+    fn message(&self) -> String {
+        match self {
+            AuthError::NotFound(_) => "That staff member was not found.".to_string(),
+            other => other.to_string(),
+        }
+    }
 }
 
 impl Classified for CustomerError {
@@ -404,6 +411,13 @@ impl Classified for CustomerError {
             _ => None,
         }
     }
+    /// A missing record is named in words, without its id (the screen has no use for it).
+    fn message(&self) -> String {
+        match self {
+            CustomerError::NotFound(_) => "That customer was not found.".to_string(),
+            other => other.to_string(),
+        }
+    }
 }
 
 impl Classified for VehicleError {
@@ -418,6 +432,13 @@ impl Classified for VehicleError {
     fn field_name(&self) -> Option<Cow<'_, str>> {
         self.field().map(Cow::Borrowed)
     }
+    /// A missing record is named in words, without its id (the screen has no use for it).
+    fn message(&self) -> String {
+        match self {
+            VehicleError::NotFound(_) => "That vehicle was not found.".to_string(),
+            other => other.to_string(),
+        }
+    }
 }
 
 impl Classified for DealError {
@@ -431,6 +452,13 @@ impl Classified for DealError {
     }
     fn field_name(&self) -> Option<Cow<'_, str>> {
         self.field().map(Cow::Borrowed)
+    }
+    /// A missing record is named in words, without its id (the screen has no use for it).
+    fn message(&self) -> String {
+        match self {
+            DealError::NotFound { what, .. } => format!("That {what} was not found."),
+            other => other.to_string(),
+        }
     }
 }
 
@@ -452,6 +480,14 @@ impl Classified for IdentityError {
     }
     fn field_name(&self) -> Option<Cow<'_, str>> {
         self.field().map(Cow::Borrowed)
+    }
+    /// A missing record is named in words, without its id (the screen has no use for it).
+    fn message(&self) -> String {
+        match self {
+            IdentityError::CustomerNotFound(_) => "That customer was not found.".to_string(),
+            IdentityError::CheckNotFound(_) => "That identity check was not found.".to_string(),
+            other => other.to_string(),
+        }
     }
 }
 
@@ -494,6 +530,14 @@ impl Classified for LinkError {
     fn internal_message(&self) -> &'static str {
         "The handout could not be made."
     }
+    /// A missing record is named in words, without its id (the screen has no use for it).
+    fn message(&self) -> String {
+        match self {
+            LinkError::CustomerNotFound(_) => "That customer was not found.".to_string(),
+            LinkError::NotFound(_) => "That link was not found.".to_string(),
+            other => other.to_string(),
+        }
+    }
 }
 
 impl Classified for ApplicationError {
@@ -518,6 +562,13 @@ impl Classified for ApplicationError {
         match self {
             ApplicationError::Identity(i) => i.field_name(),
             other => other.field().map(Cow::Borrowed),
+        }
+    }
+    /// A missing record is named in words, without its id (the screen has no use for it).
+    fn message(&self) -> String {
+        match self {
+            ApplicationError::NotFound { what, .. } => format!("That {what} was not found."),
+            other => other.to_string(),
         }
     }
 }
@@ -577,6 +628,13 @@ impl Classified for AdverseError {
     fn internal_message(&self) -> &'static str {
         "The notice could not be made."
     }
+    /// A missing record is named in words, without its id (the screen has no use for it).
+    fn message(&self) -> String {
+        match self {
+            AdverseError::NotFound(_) => "That notice was not found.".to_string(),
+            other => other.to_string(),
+        }
+    }
 }
 
 impl Classified for ContractError {
@@ -601,6 +659,13 @@ impl Classified for ContractError {
     }
     fn internal_message(&self) -> &'static str {
         "The contract could not be made."
+    }
+    /// A missing record is named in words, without its id (the screen has no use for it).
+    fn message(&self) -> String {
+        match self {
+            ContractError::NotFound { what, .. } => format!("That {what} was not found."),
+            other => other.to_string(),
+        }
     }
 }
 
@@ -759,7 +824,10 @@ mod tests {
         };
         let d = describe(&e);
         assert_eq!(d.kind, ErrorKind::NotFound);
-        assert_eq!(d.message, "no vehicle v-1", "the error's own words");
+        assert_eq!(
+            d.message, "That vehicle was not found.",
+            "a missing record in words, without its id"
+        );
         assert_eq!(d.field.as_deref(), Some("vehicle_id"));
         assert_eq!(d.detail, None);
 
