@@ -2,5 +2,6 @@
 //! rows, with typed rows and compile-checked queries. Moving every table here is under way; the
 //! vehicle table is the first.
 
+pub mod customer;
 pub mod usury_cap;
 pub mod vehicle;
