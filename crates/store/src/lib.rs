@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod crypto;
+pub mod read;
 pub mod repo;
 mod write;
 

@@ -3,5 +3,6 @@
 //! vehicle table is the first.
 
 pub mod customer;
+pub mod deal;
 pub mod usury_cap;
 pub mod vehicle;
