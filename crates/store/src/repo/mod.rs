@@ -4,5 +4,6 @@
 
 pub mod customer;
 pub mod deal;
+pub mod sanctions;
 pub mod usury_cap;
 pub mod vehicle;
