@@ -2,6 +2,7 @@
 //! rows, with typed rows and compile-checked queries. Moving every table here is under way; the
 //! vehicle table is the first.
 
+pub mod contract_document;
 pub mod customer;
 pub mod deal;
 pub mod sanctions;
