@@ -5,6 +5,7 @@
 pub mod contract_document;
 pub mod customer;
 pub mod deal;
+pub mod identity_check;
 pub mod sanctions;
 pub mod usury_cap;
 pub mod vehicle;
