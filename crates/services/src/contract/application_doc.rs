@@ -16,7 +16,6 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 
 use super::render::{certificate_pages, party_text, us_date, usd, vehicle_row, Sheet, BODY, SMALL};
 use super::{
@@ -32,6 +31,8 @@ use dealerdesk_pdf::{DocInfo, TextStyle};
 use dealerdesk_rules::money::Money;
 use dealerdesk_store::audit::{self, AuditEvent, AuditOutcome};
 use dealerdesk_store::crypto::{mask_digits, sha256_hex, BirthDate};
+use dealerdesk_store::read::contract as contract_read;
+use dealerdesk_store::repo::contract_document as doc_repo;
 use dealerdesk_store::{new_id, Store};
 
 /// Kind of a credit application document in `contract_document`.
@@ -153,35 +154,27 @@ fn plain(text: &str) -> Result<String, ContractError> {
 
 async fn applicant(store: &Store, customer_id: &str) -> Result<ApplicantBlock, ContractError> {
     let party = super::party(store, customer_id).await?;
-    let row = sqlx::query(
-        r#"SELECT dob_enc, ssn_last4, phone, email FROM customer WHERE id = ?1 AND deleted_at IS NULL"#,
-    )
-    .bind(customer_id)
-    .fetch_optional(store.pool())
-    .await?
-    .ok_or_else(|| ContractError::NotFound {
-        what: "customer",
-        id: customer_id.to_string(),
-    })?;
+    let row = contract_read::applicant(store, customer_id)
+        .await?
+        .ok_or_else(|| ContractError::NotFound {
+            what: "customer",
+            id: customer_id.to_string(),
+        })?;
     let dob = store
         .cipher()
-        .decrypt(
-            &row.try_get::<String, _>("dob_enc")?,
-            &crate::customer::ctx("dob", customer_id),
-        )
+        .decrypt(&row.dob_enc, &crate::customer::ctx("dob", customer_id))
         .ok()
         .and_then(|d| parse_date(&d))
         .map(BirthDate::new)
         .ok_or_else(|| {
             ContractError::QuoteDamaged("the applicant's date of birth cannot be read".into())
         })?;
-    let last4: String = row.try_get("ssn_last4")?;
     Ok(ApplicantBlock {
         name: party.name,
         dob_masked: dob.masked(),
-        ssn_masked: mask_digits(&format!("00000{last4}")),
-        phone: phone_text(&row.try_get::<String, _>("phone")?),
-        email: row.try_get("email")?,
+        ssn_masked: mask_digits(&format!("00000{}", row.ssn_last4)),
+        phone: phone_text(&row.phone),
+        email: row.email,
         address: party.address,
     })
 }
@@ -683,22 +676,16 @@ pub async fn render_for_application(
         audit::record(store, now, &event).await?;
         return Err(ContractError::Forbidden);
     }
-    let deal_id: String = sqlx::query_scalar(
-        r#"SELECT deal_id FROM credit_application WHERE id = ?1 AND deleted_at IS NULL"#,
-    )
-    .bind(application_id)
-    .fetch_optional(store.pool())
-    .await?
-    .ok_or_else(|| ContractError::NotFound {
-        what: "application",
-        id: application_id.to_string(),
-    })?;
-    let version: i64 = sqlx::query_scalar(
-        r#"SELECT COALESCE(MAX(version), 0) + 1 FROM contract_document WHERE deal_id = ?1"#,
-    )
-    .bind(&deal_id)
-    .fetch_one(store.pool())
-    .await?;
+    let deal_id = contract_read::deal_of_application(store, application_id)
+        .await?
+        .ok_or_else(|| ContractError::NotFound {
+            what: "application",
+            id: application_id.to_string(),
+        })?;
+    let version = {
+        let mut conn = store.pool().acquire().await?;
+        doc_repo::next_version(&mut conn, &deal_id).await?
+    };
     let id = new_id();
     let number = format!(
         "A{}-{version}",
@@ -713,19 +700,12 @@ pub async fn render_for_application(
     let (input, _) = application_input(store, application_id, &id, &number, now).await?;
     let rendered = render_application(&input, mode, &[], None)?;
     let snapshot = snapshot_sha256(&input)?;
-    let mut tx = store.begin_write().await?;
+    let mut w = store.write(now).await?;
     let mut superseded = None;
     if mode == RenderMode::Original {
-        let current = sqlx::query(
-            r#"SELECT id, status FROM contract_document
-               WHERE application_id = ?1 AND authoritative = 1 AND status <> 'void'
-                 AND kind = 'credit_application'"#,
-        )
-        .bind(application_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if let Some(row) = current {
-            superseded = Some(void_replaced(&mut tx, store, &row, now).await?);
+        let current = doc_repo::authoritative_application_doc(w.conn(), application_id).await?;
+        if let Some(current) = current {
+            superseded = Some(void_replaced(w.conn(), store, current, now).await?);
         }
     }
     let fields_json = serde_json::to_string(&rendered.fields)
@@ -733,7 +713,7 @@ pub async fn render_for_application(
     let input_json =
         serde_json::to_string(&input).map_err(|e| ContractError::QuoteDamaged(e.to_string()))?;
     record_document(
-        &mut tx,
+        w.conn(),
         store,
         &NewDocument {
             id: &id,
@@ -771,8 +751,8 @@ sha256:{} snapshot sha256:{snapshot}{}",
                 .map(|s| format!(" supersedes contract:{s}"))
                 .unwrap_or_default()
         ));
-    audit::append(&mut tx, store.cipher(), now, &event).await?;
-    tx.commit().await?;
+    w.audit(event);
+    w.commit().await?;
     let record = get_document(store, &id).await?;
     Ok(RenderedDocument {
         record,
@@ -785,14 +765,9 @@ pub async fn list_for_application(
     store: &Store,
     application_id: &str,
 ) -> Result<Vec<super::ContractRecord>, ContractError> {
-    sqlx::query(&format!(
-        "SELECT {} FROM contract_document WHERE application_id = ?1 ORDER BY version DESC",
-        super::RECORD_COLUMNS
-    ))
-    .bind(application_id.trim())
-    .fetch_all(store.pool())
-    .await?
-    .iter()
-    .map(super::record_from)
-    .collect()
+    doc_repo::list_for_application(store, application_id.trim())
+        .await?
+        .into_iter()
+        .map(super::record_from)
+        .collect()
 }

@@ -27,8 +27,10 @@ use crate::application::adverse;
 use crate::auth::Actor;
 use crate::deal;
 use dealerdesk_pdf::{DocInfo, PdfError, TextStyle};
-use dealerdesk_store::audit::{self, AuditEvent, AuditOutcome};
+use dealerdesk_store::audit::{AuditEvent, AuditOutcome};
 use dealerdesk_store::crypto::sha256_hex;
+use dealerdesk_store::read::contract as contract_read;
+use dealerdesk_store::repo::contract_document as doc_repo;
 use dealerdesk_store::{new_id, Store};
 
 /// Kind of a deal jacket in `contract_document`.
@@ -168,14 +170,12 @@ pub async fn jacket_input(
 ) -> Result<JacketInput, ContractError> {
     let deal_id = deal_id.trim();
     let d = deal::get_deal(store, deal_id).await?;
-    let contract_id: Option<String> = sqlx::query_scalar(
-        r#"SELECT id FROM contract_document
-           WHERE deal_id = ?1 AND authoritative = 1 AND status <> 'void'
-             AND kind IN ('retail_installment', 'lease')"#,
-    )
-    .bind(deal_id)
-    .fetch_optional(store.pool())
-    .await?;
+    let contract_id = {
+        let mut conn = store.pool().acquire().await?;
+        doc_repo::authoritative_contract(&mut conn, deal_id)
+            .await?
+            .map(|(id, _)| id)
+    };
     let contract_id = contract_id.ok_or_else(|| ContractError::NotReady {
         field: "deal_id",
         message: "this deal has no contract yet; print the contract first, then the jacket".into(),
@@ -206,35 +206,20 @@ pub async fn jacket_input(
     });
 
     // The deal's credit application: the newest one still alive (as the contract's co-buyer).
-    let application_id: Option<String> = sqlx::query_scalar(
-        r#"SELECT id FROM credit_application
-           WHERE deal_id = ?1 AND deleted_at IS NULL AND state NOT IN ('withdrawn', 'expired')
-           ORDER BY created_at DESC, id DESC LIMIT 1"#,
-    )
-    .bind(deal_id)
-    .fetch_optional(store.pool())
-    .await?;
-    let mut all_applications: Vec<String> = sqlx::query_scalar(
-        r#"SELECT id FROM credit_application WHERE deal_id = ?1 AND deleted_at IS NULL
-           ORDER BY created_at, id"#,
-    )
-    .bind(deal_id)
-    .fetch_all(store.pool())
-    .await?;
+    let application_id = contract_read::current_application_of_deal(store, deal_id).await?;
+    let mut all_applications = contract_read::applications_of_deal(store, deal_id).await?;
     match &application_id {
         None => missing.push(JacketMissing {
             title: "Credit application".into(),
             reason: "no credit application on record for this deal".into(),
         }),
         Some(app_id) => {
-            let doc_id: Option<String> = sqlx::query_scalar(
-                r#"SELECT id FROM contract_document
-                   WHERE application_id = ?1 AND authoritative = 1 AND status <> 'void'
-                     AND kind = 'credit_application'"#,
-            )
-            .bind(app_id)
-            .fetch_optional(store.pool())
-            .await?;
+            let doc_id = {
+                let mut conn = store.pool().acquire().await?;
+                doc_repo::authoritative_application_doc(&mut conn, app_id)
+                    .await?
+                    .map(|(id, _)| id)
+            };
             match doc_id {
                 Some(doc_id) => {
                     let (rec, _, copy) =
@@ -684,12 +669,10 @@ pub async fn jacket_for_deal(
 ) -> Result<Jacket, ContractError> {
     let deal_id = deal_id.trim();
     let id = new_id();
-    let version: i64 = sqlx::query_scalar(
-        r#"SELECT COALESCE(MAX(version), 0) + 1 FROM contract_document WHERE deal_id = ?1"#,
-    )
-    .bind(deal_id)
-    .fetch_one(store.pool())
-    .await?;
+    let version = {
+        let mut conn = store.pool().acquire().await?;
+        doc_repo::next_version(&mut conn, deal_id).await?
+    };
     let number = format!("J{}-{version}", hex12(deal_id));
     let input = jacket_input(store, actor, deal_id, &id, &number, now).await?;
     let a = assemble_jacket(&input)?;
@@ -702,9 +685,9 @@ pub async fn jacket_for_deal(
     let manifest_json =
         serde_json::to_string(&manifest).map_err(|e| ContractError::QuoteDamaged(e.to_string()))?;
     let manifest_sha = sha256_hex(manifest_json.as_bytes());
-    let mut tx = store.begin_write().await?;
+    let mut w = store.write(now).await?;
     record_document(
-        &mut tx,
+        w.conn(),
         store,
         &NewDocument {
             id: &id,
@@ -753,8 +736,8 @@ pub async fn jacket_for_deal(
             "deal:{deal_id} jacket {number} COPY {} pages sha256:{} ({contents})",
             a.page_count, a.sha256
         ));
-    audit::append(&mut tx, store.cipher(), now, &event).await?;
-    tx.commit().await?;
+    w.audit(event);
+    w.commit().await?;
     let record = get_document(store, &id).await?;
     Ok(Jacket {
         record,

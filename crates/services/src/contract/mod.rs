@@ -20,7 +20,6 @@ use chrono::{DateTime, Utc};
 use dealerdesk_rules::names::full_name_of;
 use dealerdesk_store::known;
 use serde::Serialize;
-use sqlx::Row;
 use ts_rs::TS;
 
 use crate::auth::{Actor, Permission};
@@ -28,7 +27,9 @@ use crate::deal::{self, canonical_json, DealError, OptionKind};
 use dealerdesk_pdf::PdfError;
 use dealerdesk_store::audit::{self, AuditEvent, AuditOutcome};
 use dealerdesk_store::crypto::sha256_hex;
-use dealerdesk_store::{journal, new_id, ts, Store};
+use dealerdesk_store::read::contract as contract_read;
+use dealerdesk_store::repo::contract_document::{self as doc_repo, DocumentRow, NewDocumentRow};
+use dealerdesk_store::{new_id, ts, Store};
 
 pub use render::{
     render, render_with, AppliedSignature, Certificate, CertificateEvent, ContractInput,
@@ -196,46 +197,28 @@ pub(crate) async fn record_document(
     d: &NewDocument<'_>,
     now: DateTime<Utc>,
 ) -> Result<(), ContractError> {
-    let seq = journal(
-        conn,
-        "contract_document",
-        d.id,
-        "insert",
-        store.device_id(),
-        now,
-    )
-    .await?;
-    sqlx::query(
-        r#"INSERT INTO contract_document (id, deal_id, option_id, option_position, application_id, kind,
-               version, status, authoritative, quote_sha256, pdf, pdf_sha256, page_count, fields_json,
-               input_json, supersedes_id, rendered_by, signed_at, created_at, updated_at, device_id,
-               change_seq)
-           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-                   ?19, ?19, ?20, ?21)"#,
-    )
-    .bind(d.id)
-    .bind(d.origin.deal_id)
-    .bind(d.origin.option_id)
-    .bind(d.origin.option_position.map(i64::from))
-    .bind(d.origin.application_id)
-    .bind(d.origin.kind)
-    .bind(d.version)
-    .bind(d.status.as_str())
-    .bind(i64::from(d.authoritative))
-    .bind(d.origin.quote_sha256)
-    .bind(d.rendered.bytes)
-    .bind(d.rendered.sha256)
-    .bind(i64::from(d.rendered.page_count))
-    .bind(d.fields_json)
-    .bind(d.input_json)
-    .bind(d.supersedes)
-    .bind(d.actor.name())
-    .bind(d.signed_at.map(ts))
-    .bind(ts(now))
-    .bind(store.device_id())
-    .bind(seq)
-    .execute(&mut *conn)
-    .await?;
+    let signed_at = d.signed_at.map(ts);
+    let row = NewDocumentRow {
+        id: d.id,
+        deal_id: d.origin.deal_id,
+        option_id: d.origin.option_id,
+        option_position: d.origin.option_position.map(i64::from),
+        application_id: d.origin.application_id,
+        kind: d.origin.kind,
+        version: d.version,
+        status: d.status.as_str(),
+        authoritative: d.authoritative,
+        quote_sha256: d.origin.quote_sha256,
+        pdf: d.rendered.bytes,
+        pdf_sha256: d.rendered.sha256,
+        page_count: i64::from(d.rendered.page_count),
+        fields_json: d.fields_json,
+        input_json: d.input_json,
+        supersedes_id: d.supersedes,
+        rendered_by: &d.actor.name(),
+        signed_at: signed_at.as_deref(),
+    };
+    doc_repo::insert(conn, store.device_id(), now, &row).await?;
     Ok(())
 }
 
@@ -445,15 +428,7 @@ pub async fn contract_input(
     }
     let dealer = store.setting_text("dealership_name", "DealerDesk").await?;
     let buyer = party(store, &d.customer_id).await?;
-    let co_id: Option<String> = sqlx::query_scalar(
-        r#"SELECT co_applicant_id FROM credit_application
-           WHERE deal_id = ?1 AND deleted_at IS NULL AND co_applicant_id IS NOT NULL
-             AND state NOT IN ('withdrawn', 'expired', 'declined')
-           ORDER BY created_at DESC, id DESC LIMIT 1"#,
-    )
-    .bind(&d.id)
-    .fetch_optional(store.pool())
-    .await?;
+    let co_id = contract_read::co_applicant_of_deal(store, &d.id).await?;
     let co_buyer = match co_id {
         Some(id) => Some(party(store, &id).await?),
         None => None,
@@ -503,116 +478,80 @@ pub(crate) async fn party(
     store: &Store,
     customer_id: &str,
 ) -> Result<ContractParty, ContractError> {
-    let row = sqlx::query(
-        r#"SELECT c.given_name, c.middle_name, c.family_name, c.suffix,
-                  a.line1, a.line2, a.city, a.state, a.zip
-           FROM customer c
-           LEFT JOIN customer_address a ON a.customer_id = c.id AND a.kind = 'current'
-           WHERE c.id = ?1"#,
-    )
-    .bind(customer_id)
-    .fetch_optional(store.pool())
-    .await?
-    .ok_or_else(|| ContractError::NotFound {
-        what: "customer",
-        id: customer_id.to_string(),
-    })?;
-    let part = |column: &str| row.try_get::<Option<String>, _>(column);
+    let row = contract_read::party(store, customer_id)
+        .await?
+        .ok_or_else(|| ContractError::NotFound {
+            what: "customer",
+            id: customer_id.to_string(),
+        })?;
     let name = full_name_of(
-        part("given_name")?.as_deref(),
-        part("middle_name")?.as_deref(),
-        part("family_name")?.as_deref(),
-        part("suffix")?.as_deref(),
+        Some(&row.given_name),
+        row.middle_name.as_deref(),
+        Some(&row.family_name),
+        row.suffix.as_deref(),
     );
     let mut address = Vec::new();
-    if let Some(l1) = row.try_get::<Option<String>, _>("line1")? {
-        let l2: Option<String> = row.try_get("line2")?;
-        address.push(match l2.filter(|s| !s.trim().is_empty()) {
+    if let Some(l1) = row.line1 {
+        address.push(match row.line2.filter(|s| !s.trim().is_empty()) {
             Some(l2) => format!("{l1}, {l2}"),
             None => l1,
         });
-        let city: Option<String> = row.try_get("city")?;
-        let state: Option<String> = row.try_get("state")?;
-        let zip: Option<String> = row.try_get("zip")?;
         address.push(format!(
             "{}, {} {}",
-            city.unwrap_or_default(),
-            state.unwrap_or_default(),
-            zip.unwrap_or_default()
+            row.city.unwrap_or_default(),
+            row.state.unwrap_or_default(),
+            row.zip.unwrap_or_default()
         ));
     }
     Ok(ContractParty { name, address })
 }
 
-pub(crate) fn record_from(row: &sqlx::sqlite::SqliteRow) -> Result<ContractRecord, ContractError> {
-    let fields_json: String = row.try_get("fields_json")?;
-    let fields: Vec<SignatureField> = serde_json::from_str(&fields_json)
+pub(crate) fn record_from(row: DocumentRow) -> Result<ContractRecord, ContractError> {
+    let fields: Vec<SignatureField> = serde_json::from_str(&row.fields_json)
         .map_err(|e| ContractError::Database(sqlx::Error::Decode(Box::new(e))))?;
     Ok(ContractRecord {
-        id: row.try_get("id")?,
-        deal_id: row.try_get("deal_id")?,
-        option_id: row.try_get("option_id")?,
-        option_position: row
-            .try_get::<Option<i64>, _>("option_position")?
-            .and_then(|p| u32::try_from(p).ok()),
-        application_id: row.try_get("application_id")?,
-        kind: row.try_get("kind")?,
-        version: u32::try_from(row.try_get::<i64, _>("version")?).unwrap_or(0),
-        status: known(
-            "document status",
-            &row.try_get::<String, _>("status")?,
-            DocumentStatus::parse,
-        )?,
-        authoritative: row.try_get::<i64, _>("authoritative")? == 1,
-        quote_sha256: row.try_get("quote_sha256")?,
-        sha256: row.try_get("pdf_sha256")?,
-        page_count: u32::try_from(row.try_get::<i64, _>("page_count")?).unwrap_or(0),
-        byte_len: row.try_get("byte_len")?,
+        option_position: row.option_position.and_then(|p| u32::try_from(p).ok()),
+        version: u32::try_from(row.version).unwrap_or(0),
+        status: known("document status", &row.status, DocumentStatus::parse)?,
+        authoritative: row.authoritative == 1,
+        page_count: u32::try_from(row.page_count).unwrap_or(0),
+        id: row.id,
+        deal_id: row.deal_id,
+        option_id: row.option_id,
+        application_id: row.application_id,
+        kind: row.kind,
+        quote_sha256: row.quote_sha256,
+        sha256: row.pdf_sha256,
+        byte_len: row.byte_len,
         fields,
-        rendered_by: row.try_get("rendered_by")?,
-        signed_at: row.try_get("signed_at")?,
-        created_at: row.try_get("created_at")?,
+        rendered_by: row.rendered_by,
+        signed_at: row.signed_at,
+        created_at: row.created_at,
     })
 }
 
-pub(crate) const RECORD_COLUMNS: &str =
-    "id, deal_id, option_id, option_position, application_id, kind, version, status, \
-authoritative, quote_sha256, pdf_sha256, page_count, length(pdf) AS byte_len, fields_json, \
-rendered_by, signed_at, created_at";
-
-/// Voids the original (`row`: its `id` and `status`) that a new version replaces, in `tx`, and
-/// returns its id for the new version's `supersedes_id`. A signed original is never replaced.
+/// Voids the original (`current`: its `id` and `status`) that a new version replaces, in `tx`,
+/// and returns its id for the new version's `supersedes_id`. A signed original is never replaced.
 pub(crate) async fn void_replaced(
     tx: &mut sqlx::SqliteConnection,
     store: &Store,
-    row: &sqlx::sqlite::SqliteRow,
+    current: (String, String),
     now: DateTime<Utc>,
 ) -> Result<String, ContractError> {
-    let old_id: String = row.try_get("id")?;
-    let status: String = row.try_get("status")?;
+    let (old_id, status) = current;
     if status == "signed" {
         return Err(ContractError::AlreadySigned {
             document_id: old_id,
         });
     }
-    let seq = journal(
-        &mut *tx,
-        "contract_document",
-        &old_id,
-        "update",
+    doc_repo::set_status(
+        tx,
         store.device_id(),
         now,
+        &old_id,
+        DocumentStatus::Void.as_str(),
+        false,
     )
-    .await?;
-    sqlx::query(
-        r#"UPDATE contract_document SET status = 'void', authoritative = 0, updated_at = ?2,
-               device_id = ?3, change_seq = ?4 WHERE id = ?1"#,
-    )
-    .bind(&old_id)
-    .bind(ts(now))
-    .bind(store.device_id())
-    .bind(seq)
-    .execute(&mut *tx)
     .await?;
     Ok(old_id)
 }
@@ -644,12 +583,10 @@ pub async fn render_for_deal(
     let id = new_id();
     // Read and rendered before the write transaction (rendering takes milliseconds); the
     // UNIQUE (deal_id, version) constraint refuses a concurrent render of the same version.
-    let version: i64 = sqlx::query_scalar(
-        r#"SELECT COALESCE(MAX(version), 0) + 1 FROM contract_document WHERE deal_id = ?1"#,
-    )
-    .bind(deal_id.trim())
-    .fetch_one(store.pool())
-    .await?;
+    let version = {
+        let mut conn = store.pool().acquire().await?;
+        doc_repo::next_version(&mut conn, deal_id.trim()).await?
+    };
     let number = format!(
         "{}-{version}",
         deal_id
@@ -663,19 +600,12 @@ pub async fn render_for_deal(
     );
     let (input, opt) = contract_input(store, deal_id, option, &id, &number, now).await?;
     let rendered = render(&input, mode, &[])?;
-    let mut tx = store.begin_write().await?;
+    let mut w = store.write(now).await?;
     let mut superseded = None;
     if mode == RenderMode::Original {
-        let current = sqlx::query(
-            r#"SELECT id, status FROM contract_document
-               WHERE deal_id = ?1 AND authoritative = 1 AND status <> 'void'
-                 AND kind IN ('retail_installment', 'lease')"#,
-        )
-        .bind(deal_id.trim())
-        .fetch_optional(&mut *tx)
-        .await?;
-        if let Some(row) = current {
-            superseded = Some(void_replaced(&mut tx, store, &row, now).await?);
+        let current = doc_repo::authoritative_contract(w.conn(), deal_id.trim()).await?;
+        if let Some(current) = current {
+            superseded = Some(void_replaced(w.conn(), store, current, now).await?);
         }
     }
     let fields_json = serde_json::to_string(&rendered.fields)
@@ -683,7 +613,7 @@ pub async fn render_for_deal(
     let input_json =
         serde_json::to_string(&input).map_err(|e| ContractError::QuoteDamaged(e.to_string()))?;
     record_document(
-        &mut tx,
+        w.conn(),
         store,
         &NewDocument {
             id: &id,
@@ -727,8 +657,8 @@ pub async fn render_for_deal(
                 .map(|s| format!(" supersedes contract:{s}"))
                 .unwrap_or_default()
         ));
-    audit::append(&mut tx, store.cipher(), now, &event).await?;
-    tx.commit().await?;
+    w.audit(event);
+    w.commit().await?;
     let record = get_document(store, &id).await?;
     Ok(RenderedDocument {
         record,
@@ -738,24 +668,18 @@ pub async fn render_for_deal(
 
 /// One stored document's record.
 pub async fn get_document(store: &Store, id: &str) -> Result<ContractRecord, ContractError> {
-    let row = sqlx::query(&format!(
-        "SELECT {RECORD_COLUMNS} FROM contract_document WHERE id = ?1"
-    ))
-    .bind(id.trim())
-    .fetch_optional(store.pool())
-    .await?
-    .ok_or_else(|| ContractError::NotFound {
-        what: "contract",
-        id: id.to_string(),
-    })?;
-    record_from(&row)
+    let row = doc_repo::get(store, id.trim())
+        .await?
+        .ok_or_else(|| ContractError::NotFound {
+            what: "contract",
+            id: id.to_string(),
+        })?;
+    record_from(row)
 }
 
 /// A stored document's exact bytes.
 pub async fn document_pdf(store: &Store, id: &str) -> Result<Vec<u8>, ContractError> {
-    sqlx::query_scalar(r#"SELECT pdf FROM contract_document WHERE id = ?1"#)
-        .bind(id.trim())
-        .fetch_optional(store.pool())
+    doc_repo::pdf(store, id.trim())
         .await?
         .ok_or_else(|| ContractError::NotFound {
             what: "contract",
@@ -768,37 +692,25 @@ pub async fn list_for_deal(
     store: &Store,
     deal_id: &str,
 ) -> Result<Vec<ContractRecord>, ContractError> {
-    sqlx::query(&format!(
-        "SELECT {RECORD_COLUMNS} FROM contract_document WHERE deal_id = ?1 ORDER BY version DESC"
-    ))
-    .bind(deal_id.trim())
-    .fetch_all(store.pool())
-    .await?
-    .iter()
-    .map(record_from)
-    .collect()
+    doc_repo::list_for_deal(store, deal_id.trim())
+        .await?
+        .into_iter()
+        .map(record_from)
+        .collect()
 }
 
 /// Whether `bytes` are exactly a contract document on record (their SHA-256 equals a stored
 /// document's), and whether that document is signed. Changing any byte makes it not on record.
 pub async fn verify(store: &Store, bytes: &[u8]) -> Result<VerifyReport, ContractError> {
     let sha256 = sha256_hex(bytes);
-    let rows = sqlx::query(
-        r#"SELECT id, status, pdf FROM contract_document WHERE pdf_sha256 = ?1
-           ORDER BY (status = 'signed') DESC, version DESC"#,
-    )
-    .bind(&sha256)
-    .fetch_all(store.pool())
-    .await?;
-    for row in rows {
+    let rows = doc_repo::by_sha256(store, &sha256).await?;
+    for (id, status, pdf) in rows {
         // The hash index finds it; the stored bytes themselves must match too.
-        let pdf: Vec<u8> = row.try_get("pdf")?;
         if pdf == bytes {
-            let status: String = row.try_get("status")?;
             return Ok(VerifyReport {
                 on_record: true,
                 signed: status == "signed",
-                document_id: Some(row.try_get("id")?),
+                document_id: Some(id),
                 sha256,
             });
         }

@@ -17,18 +17,19 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sqlx::{Row, SqliteConnection};
+use sqlx::SqliteConnection;
 use ts_rs::TS;
 
 use super::{
     get_document, record_document, record_from, AppliedSignature, Certificate, CertificateEvent,
     ContractError, ContractRecord, DocumentInput, DocumentStatus, NewDocument, Origin, RenderMode,
-    Rendered, RenderedDocument, SignatureField, SignatureMark, Signer, RECORD_COLUMNS,
+    Rendered, RenderedDocument, SignatureField, SignatureMark, Signer,
 };
 use crate::auth::{Actor, Permission};
-use dealerdesk_store::audit::{self, AuditEvent, AuditOutcome};
+use dealerdesk_store::audit::{AuditEvent, AuditOutcome};
 use dealerdesk_store::crypto::sha256_hex;
-use dealerdesk_store::{journal, new_id, ts, Store};
+use dealerdesk_store::repo::contract_document::{self as doc_repo, NewSigningEvent};
+use dealerdesk_store::{new_id, ts, Store};
 
 /// Version of the consumer disclosure below; a new wording gets a new version.
 pub const ESIGN_DISCLOSURE_VERSION: &str = "esign-consumer-disclosure-2026-11";
@@ -199,17 +200,13 @@ fn parse_signer(s: &str) -> Option<Signer> {
 }
 
 async fn load(conn: &mut SqliteConnection, document_id: &str) -> Result<Loaded, ContractError> {
-    let row = sqlx::query(&format!(
-        "SELECT {RECORD_COLUMNS}, input_json FROM contract_document WHERE id = ?1"
-    ))
-    .bind(document_id.trim())
-    .fetch_optional(&mut *conn)
-    .await?
-    .ok_or_else(|| ContractError::NotFound {
-        what: "contract",
-        id: document_id.to_string(),
-    })?;
-    let rec = record_from(&row)?;
+    let (row, input_json) = doc_repo::get_with_input(&mut *conn, document_id.trim())
+        .await?
+        .ok_or_else(|| ContractError::NotFound {
+            what: "contract",
+            id: document_id.to_string(),
+        })?;
+    let rec = record_from(row)?;
     if rec.kind == "deal_jacket" {
         return Err(signing(
             "document_id",
@@ -217,40 +214,28 @@ async fn load(conn: &mut SqliteConnection, document_id: &str) -> Result<Loaded, 
 again (print the jacket again from the deal)",
         ));
     }
-    let input_json: String = row.try_get("input_json")?;
     let input = DocumentInput::parse(&rec.kind, &input_json)?;
-    let events = sqlx::query(
-        r#"SELECT seq, kind, signer, signer_name, field_id, method, mark_text, mark_png, device, actor,
-                  sha256_before, sha256_after, at
-           FROM contract_signing_event WHERE document_id = ?1 ORDER BY seq"#,
-    )
-    .bind(&rec.id)
-    .fetch_all(&mut *conn)
-    .await?
-    .iter()
-    .map(|r| {
-        Ok(EventRow {
+    let events = doc_repo::signing_events(&mut *conn, &rec.id)
+        .await?
+        .into_iter()
+        .map(|r| EventRow {
             view: SigningEvent {
-                seq: u32::try_from(r.try_get::<i64, _>("seq")?).unwrap_or(0),
-                kind: r.try_get("kind")?,
-                signer: r
-                    .try_get::<Option<String>, _>("signer")?
-                    .as_deref()
-                    .and_then(parse_signer),
-                signer_name: r.try_get("signer_name")?,
-                field_id: r.try_get("field_id")?,
-                method: r.try_get("method")?,
-                device: r.try_get("device")?,
-                actor: r.try_get("actor")?,
-                sha256_before: r.try_get("sha256_before")?,
-                sha256_after: r.try_get("sha256_after")?,
-                at: r.try_get("at")?,
+                seq: u32::try_from(r.seq).unwrap_or(0),
+                kind: r.kind,
+                signer: r.signer.as_deref().and_then(parse_signer),
+                signer_name: r.signer_name,
+                field_id: r.field_id,
+                method: r.method,
+                device: r.device,
+                actor: r.actor,
+                sha256_before: r.sha256_before,
+                sha256_after: r.sha256_after,
+                at: r.at,
             },
-            mark_text: r.try_get("mark_text")?,
-            mark_png: r.try_get("mark_png")?,
+            mark_text: r.mark_text,
+            mark_png: r.mark_png,
         })
-    })
-    .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        .collect();
     Ok(Loaded { rec, input, events })
 }
 
@@ -413,49 +398,31 @@ async fn insert_event(
     after: &str,
     now: DateTime<Utc>,
 ) -> Result<(), ContractError> {
-    let id = new_id();
     let seq = l.events.len() as i64 + 1;
-    let change = journal(
-        &mut *conn,
-        "contract_signing_event",
-        &id,
-        "insert",
-        store.device_id(),
-        now,
-    )
-    .await?;
     let (mark_text, mark_png) = match mark {
         Some(SignatureMark::Typed { name }) => (Some(name.trim().to_string()), None),
         Some(SignatureMark::Drawn { png }) => (None, Some(png.clone())),
         None => (None, None),
     };
-    sqlx::query(
-        r#"INSERT INTO contract_signing_event (id, document_id, seq, kind, signer, signer_name, field_id, method,
-               mark_text, mark_png, statement, statement_sha256, device, actor, sha256_before, sha256_after,
-               at, created_at, updated_at, device_id, change_seq)
-           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?17, ?17, ?18, ?19)"#,
-    )
-    .bind(&id)
-    .bind(&l.rec.id)
-    .bind(seq)
-    .bind(kind)
-    .bind(signer.map(Signer::as_str))
-    .bind(signer_name.trim())
-    .bind(field_id)
-    .bind(method)
-    .bind(mark_text)
-    .bind(mark_png)
-    .bind(statement)
-    .bind(statement_sha256)
-    .bind(device.trim())
-    .bind(actor.name())
-    .bind(before)
-    .bind(after)
-    .bind(ts(now))
-    .bind(store.device_id())
-    .bind(change)
-    .execute(&mut *conn)
-    .await?;
+    let actor_name = actor.name();
+    let event = NewSigningEvent {
+        document_id: &l.rec.id,
+        seq,
+        kind,
+        signer: signer.map(Signer::as_str),
+        signer_name: signer_name.trim(),
+        field_id,
+        method,
+        mark_text: mark_text.as_deref(),
+        mark_png: mark_png.as_deref(),
+        statement,
+        statement_sha256,
+        device: device.trim(),
+        actor: &actor_name,
+        sha256_before: before,
+        sha256_after: after,
+    };
+    doc_repo::insert_signing_event(conn, store.device_id(), now, &event).await?;
     Ok(())
 }
 
@@ -467,26 +434,14 @@ async fn set_status(
     authoritative: bool,
     now: DateTime<Utc>,
 ) -> Result<(), ContractError> {
-    let seq = journal(
-        &mut *conn,
-        "contract_document",
-        id,
-        "update",
+    doc_repo::set_status(
+        conn,
         store.device_id(),
         now,
+        id,
+        status.as_str(),
+        authoritative,
     )
-    .await?;
-    sqlx::query(
-        r#"UPDATE contract_document SET status = ?2, authoritative = ?3, updated_at = ?4, device_id = ?5,
-               change_seq = ?6 WHERE id = ?1"#,
-    )
-    .bind(id)
-    .bind(status.as_str())
-    .bind(i64::from(authoritative))
-    .bind(ts(now))
-    .bind(store.device_id())
-    .bind(seq)
-    .execute(&mut *conn)
     .await?;
     Ok(())
 }
@@ -556,8 +511,8 @@ pub async fn esign_consent(
             "show the signer the sample PDF first: consent requires that they can open it",
         ));
     }
-    let mut tx = store.begin_write().await?;
-    let l = load(&mut tx, document_id).await?;
+    let mut w = store.write(now).await?;
+    let l = load(w.conn(), document_id).await?;
     l.signable()?;
     if !l.rec.fields.iter().any(|f| f.signer == input.signer) {
         return Err(signing(
@@ -582,7 +537,7 @@ pub async fn esign_consent(
     let (version, text) = disclosure(&l.rec.kind);
     insert_event(
         store,
-        &mut tx,
+        w.conn(),
         &l,
         "consent",
         Some(input.signer),
@@ -602,7 +557,7 @@ pub async fn esign_consent(
     if l.rec.status == DocumentStatus::Draft {
         set_status(
             store,
-            &mut tx,
+            w.conn(),
             &l.rec.id,
             DocumentStatus::Signing,
             true,
@@ -617,9 +572,9 @@ pub async fn esign_consent(
             l.input.party_word(input.signer),
             input.device.trim()
         ));
-    audit::append(&mut tx, store.cipher(), now, &event).await?;
-    let l = load(&mut tx, document_id).await?;
-    tx.commit().await?;
+    w.audit(event);
+    let l = load(w.conn(), document_id).await?;
+    w.commit().await?;
     Ok(l.status(sha))
 }
 
@@ -653,8 +608,8 @@ pub async fn sign_field(
         }
         _ => {}
     }
-    let mut tx = store.begin_write().await?;
-    let l = load(&mut tx, document_id).await?;
+    let mut w = store.write(now).await?;
+    let l = load(w.conn(), document_id).await?;
     l.signable()?;
     let next = l
         .next_field()
@@ -704,7 +659,7 @@ pub async fn sign_field(
     };
     insert_event(
         store,
-        &mut tx,
+        w.conn(),
         &l,
         "sign",
         Some(next.signer),
@@ -730,9 +685,9 @@ pub async fn sign_field(
             next.id,
             input.device.trim()
         ));
-    audit::append(&mut tx, store.cipher(), now, &event).await?;
-    let l = load(&mut tx, document_id).await?;
-    tx.commit().await?;
+    w.audit(event);
+    let l = load(w.conn(), document_id).await?;
+    w.commit().await?;
     Ok(l.status(after))
 }
 
@@ -750,8 +705,8 @@ pub async fn seal(
     if !actor.may(Permission::Countersign) {
         return Err(ContractError::Forbidden);
     }
-    let mut tx = store.begin_write().await?;
-    let l = load(&mut tx, document_id).await?;
+    let mut w = store.write(now).await?;
+    let l = load(w.conn(), document_id).await?;
     l.signable()?;
     if let Some(next) = l.next_field() {
         return Err(signing(
@@ -764,15 +719,10 @@ pub async fn seal(
     let id = new_id();
     let sealed_input = l.input.with_id(&id);
     let sealed = sealed_input.render(RenderMode::Original, &l.applied(), Some(&certificate))?;
-    let version: i64 = sqlx::query_scalar(
-        r#"SELECT COALESCE(MAX(version), 0) + 1 FROM contract_document WHERE deal_id = ?1"#,
-    )
-    .bind(&l.rec.deal_id)
-    .fetch_one(&mut *tx)
-    .await?;
+    let version = doc_repo::next_version(w.conn(), &l.rec.deal_id).await?;
     insert_event(
         store,
-        &mut tx,
+        w.conn(),
         &l,
         "seal",
         None,
@@ -789,12 +739,12 @@ pub async fn seal(
         now,
     )
     .await?;
-    set_status(store, &mut tx, &l.rec.id, DocumentStatus::Void, false, now).await?;
+    set_status(store, w.conn(), &l.rec.id, DocumentStatus::Void, false, now).await?;
     let fields_json = serde_json::to_string(&sealed.fields)
         .map_err(|e| ContractError::QuoteDamaged(e.to_string()))?;
     let input_json = sealed_input.to_json()?;
     record_document(
-        &mut tx,
+        w.conn(),
         store,
         &NewDocument {
             id: &id,
@@ -823,8 +773,8 @@ pub async fn seal(
             sealed.page_count,
             sealed.sha256
         ));
-    audit::append(&mut tx, store.cipher(), now, &event).await?;
-    tx.commit().await?;
+    w.audit(event);
+    w.commit().await?;
     let record = get_document(store, &id).await?;
     Ok(RenderedDocument {
         record,
@@ -861,17 +811,12 @@ pub(crate) async fn copy_delivered<T>(
     let id = new_id();
     let (source, input, copy) = render_copy(store, document_id, &id).await?;
     let input_json = input.to_json()?;
-    let mut tx = store.begin_write().await?;
-    let version: i64 = sqlx::query_scalar(
-        r#"SELECT COALESCE(MAX(version), 0) + 1 FROM contract_document WHERE deal_id = ?1"#,
-    )
-    .bind(&source.deal_id)
-    .fetch_one(&mut *tx)
-    .await?;
+    let mut w = store.write(now).await?;
+    let version = doc_repo::next_version(w.conn(), &source.deal_id).await?;
     let fields_json = serde_json::to_string(&copy.fields)
         .map_err(|e| ContractError::QuoteDamaged(e.to_string()))?;
     record_document(
-        &mut tx,
+        w.conn(),
         store,
         &NewDocument {
             id: &id,
@@ -898,9 +843,9 @@ pub(crate) async fn copy_delivered<T>(
             source.status.as_str(),
             copy.sha256
         ));
-    audit::append(&mut tx, store.cipher(), now, &event).await?;
+    w.audit(event);
     let delivered = deliver(&copy.bytes)?;
-    tx.commit().await?;
+    w.commit().await?;
     let record = get_document(store, &id).await?;
     Ok((
         RenderedDocument {
@@ -924,11 +869,9 @@ pub(crate) async fn render_copy(
     let source = load(&mut conn, document_id).await?;
     // A sealed document's signatures and events belong to the draft it was sealed from.
     let (signed_from, certificate) = if source.rec.status == DocumentStatus::Signed {
-        let draft_id: Option<String> =
-            sqlx::query_scalar(r#"SELECT supersedes_id FROM contract_document WHERE id = ?1"#)
-                .bind(&source.rec.id)
-                .fetch_one(&mut *conn)
-                .await?;
+        let draft_id = doc_repo::supersedes_of(&mut conn, &source.rec.id)
+            .await?
+            .ok_or(sqlx::Error::RowNotFound)?;
         let draft_id = draft_id.ok_or_else(|| {
             ContractError::QuoteDamaged("the signed document does not name its draft".into())
         })?;

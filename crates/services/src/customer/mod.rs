@@ -7,7 +7,7 @@ pub use dealerdesk_rules::validate;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use sqlx::{Row, SqliteConnection};
+use sqlx::SqliteConnection;
 use ts_rs::TS;
 
 use crate::auth::{Actor, Permission};
@@ -16,7 +16,8 @@ use dealerdesk_rules::money::Money;
 use dealerdesk_rules::names::full_name;
 use dealerdesk_store::audit::{self, AuditEvent, AuditOutcome};
 use dealerdesk_store::crypto::{mask_digits, BirthDate, CryptoError, LicenceNumber, Ssn};
-use dealerdesk_store::{journal, new_id, ts, Store};
+use dealerdesk_store::repo::customer::{self as repo, AddressFields, CustomerEdit, NewCustomer};
+use dealerdesk_store::{new_id, Stamp, Store};
 
 pub use search::{list, search, CustomerPage, CustomerSummary};
 pub use validate::AddressInput;
@@ -133,13 +134,6 @@ pub enum PiiField {
 }
 
 impl PiiField {
-    fn column(self) -> &'static str {
-        match self {
-            PiiField::Ssn => "ssn_enc",
-            PiiField::Dob => "dob_enc",
-            PiiField::LicenceNumber => "licence_number_enc",
-        }
-    }
     pub fn as_str(self) -> &'static str {
         match self {
             PiiField::Ssn => "ssn",
@@ -274,6 +268,7 @@ pub(crate) fn ctx(field: &str, id: &str) -> String {
     format!("customer.{field}:{id}")
 }
 
+/// Sets the customer's address of `kind`, journaled at `now` inside the caller's transaction.
 async fn write_address(
     store: &Store,
     conn: &mut SqliteConnection,
@@ -282,49 +277,16 @@ async fn write_address(
     a: &ValidAddress,
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    let existing: Option<String> = sqlx::query_scalar(
-        r#"SELECT id FROM customer_address WHERE customer_id = ?1 AND kind = ?2"#,
-    )
-    .bind(customer_id)
-    .bind(kind)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let (id, op) = match existing {
-        Some(id) => (id, "update"),
-        None => (new_id(), "insert"),
+    let since = a.since.to_string();
+    let fields = AddressFields {
+        line1: &a.line1,
+        line2: a.line2.as_deref(),
+        city: &a.city,
+        state: &a.state,
+        zip: &a.zip,
+        since: &since,
     };
-    let seq = journal(
-        &mut *conn,
-        "customer_address",
-        &id,
-        op,
-        store.device_id(),
-        now,
-    )
-    .await?;
-    sqlx::query(
-        r#"INSERT INTO customer_address (id, customer_id, kind, line1, line2, city, state, zip, since,
-                                         created_at, updated_at, device_id, change_seq)
-           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12)
-           ON CONFLICT (id) DO UPDATE SET line1 = excluded.line1, line2 = excluded.line2,
-               city = excluded.city, state = excluded.state, zip = excluded.zip, since = excluded.since,
-               updated_at = excluded.updated_at, device_id = excluded.device_id, change_seq = excluded.change_seq"#,
-    )
-    .bind(&id)
-    .bind(customer_id)
-    .bind(kind)
-    .bind(&a.line1)
-    .bind(&a.line2)
-    .bind(&a.city)
-    .bind(&a.state)
-    .bind(&a.zip)
-    .bind(a.since.to_string())
-    .bind(ts(now))
-    .bind(store.device_id())
-    .bind(seq)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
+    repo::put_address(conn, store.device_id(), now, customer_id, kind, &fields).await
 }
 
 /// Creates a customer. `today` is the desk's local date (age and move-in checks).
@@ -338,12 +300,13 @@ pub async fn create(
 ) -> Result<CustomerView, CustomerError> {
     let v = validate_new(input, today)?;
     let id = new_id();
-    let mut tx = store.begin_write().await?;
-    insert_tx(store, &mut tx, actor, &id, &v, now).await?;
-    let event = AuditEvent::new(actor.name(), "customer.create", AuditOutcome::Success)
-        .subject(format!("customer:{id}"));
-    audit::append(&mut tx, store.cipher(), now, &event).await?;
-    tx.commit().await?;
+    let mut w = store.write(now).await?;
+    insert_tx(store, w.conn(), actor, &id, &v, now).await?;
+    w.audit(
+        AuditEvent::new(actor.name(), "customer.create", AuditOutcome::Success)
+            .subject(format!("customer:{id}")),
+    );
+    w.commit().await?;
     view(store, &id, today).await
 }
 
@@ -359,35 +322,35 @@ async fn insert_tx(
 ) -> Result<(), CustomerError> {
     let cipher = store.cipher();
     let (c, dob, ssn, licence) = (&v.common, &v.dob, &v.ssn, v.licence.as_ref());
-    let seq = journal(&mut *conn, "customer", id, "insert", store.device_id(), now).await?;
-    sqlx::query(
-        r#"INSERT INTO customer (id, given_name, middle_name, family_name, suffix, dob_enc, ssn_enc,
-                licence_number_enc, licence_state, ssn_last4, ssn_index, phone, email, employer, job_title,
-                monthly_income_cents, created_at, updated_at, created_by, device_id, change_seq)
-           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?17, ?18, ?19, ?20)"#,
-    )
-    .bind(id)
-    .bind(&c.given_name)
-    .bind(&c.middle_name)
-    .bind(&c.family_name)
-    .bind(&c.suffix)
-    .bind(cipher.encrypt(&dob.reveal().to_string(), &ctx("dob", id)))
-    .bind(cipher.encrypt(ssn.reveal(), &ctx("ssn", id)))
-    .bind(licence.map(|(n, _)| cipher.encrypt(n.reveal(), &ctx("licence_number", id))))
-    .bind(licence.map(|(_, s)| s.as_str()))
-    .bind(ssn.last4())
-    .bind(cipher.blind_index("ssn", ssn.reveal()))
-    .bind(&c.phone)
-    .bind(&c.email)
-    .bind(&c.employer)
-    .bind(&c.job_title)
-    .bind(c.income.cents().map_err(|e| validate::invalid("monthly_income", e.to_string()))?)
-    .bind(ts(now))
-    .bind(actor.name())
-    .bind(store.device_id())
-    .bind(seq)
-    .execute(&mut *conn)
-    .await?;
+    let dob_enc = cipher.encrypt(&dob.reveal().to_string(), &ctx("dob", id));
+    let ssn_enc = cipher.encrypt(ssn.reveal(), &ctx("ssn", id));
+    let licence_enc = licence.map(|(n, _)| cipher.encrypt(n.reveal(), &ctx("licence_number", id)));
+    let ssn_index = cipher.blind_index("ssn", ssn.reveal());
+    let actor_name = actor.name();
+    let row = NewCustomer {
+        given_name: &c.given_name,
+        middle_name: c.middle_name.as_deref(),
+        family_name: &c.family_name,
+        suffix: c.suffix.as_deref(),
+        dob_enc: &dob_enc,
+        ssn_enc: &ssn_enc,
+        licence_number_enc: licence_enc.as_deref(),
+        licence_state: licence.map(|(_, s)| s.as_str()),
+        ssn_last4: ssn.last4(),
+        ssn_index: &ssn_index,
+        phone: &c.phone,
+        email: c.email.as_deref(),
+        employer: c.employer.as_deref(),
+        job_title: c.job_title.as_deref(),
+        monthly_income_cents: c
+            .income
+            .cents()
+            .map_err(|e| validate::invalid("monthly_income", e.to_string()))?,
+        created_by: &actor_name,
+    };
+    let stamp =
+        Stamp::journal(&mut *conn, store.device_id(), now, "customer", id, "insert").await?;
+    repo::insert_stamped(&mut *conn, id, &row, &stamp).await?;
     write_address(store, conn, id, "current", &c.address, now).await?;
     if let Some(p) = &c.previous {
         write_address(store, conn, id, "previous", p, now).await?;
@@ -424,84 +387,61 @@ pub async fn update(
     };
 
     let cipher = store.cipher();
-    let mut tx = store.begin_write().await?;
-    let existing =
-        sqlx::query(r#"SELECT licence_state FROM customer WHERE id = ?1 AND deleted_at IS NULL"#)
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or_else(|| CustomerError::NotFound(id.to_string()))?;
+    let mut w = store.write(now).await?;
+    let stored = repo::licence_state_of(w.conn(), id)
+        .await?
+        .ok_or_else(|| CustomerError::NotFound(id.to_string()))?;
     // Licence state alone may change (reissued in another state) while the number is kept.
     let licence_state: Option<String> = match &licence {
         Some((_, s)) => Some(s.clone()),
-        None => {
-            let stored: Option<String> = existing.try_get(0)?;
-            match blank(&input.licence_state).map(|s| s.to_uppercase()) {
-                Some(s) if stored.is_some() && validate::US_STATES.contains(&s.as_str()) => Some(s),
-                Some(_) if stored.is_some() => {
-                    return Err(validate::invalid(
-                        "licence_state",
-                        "choose a US state (two letters, like TX)",
-                    )
-                    .into())
-                }
-                _ => stored,
-            }
-        }
-    };
-    let seq = journal(&mut tx, "customer", id, "update", store.device_id(), now).await?;
-    sqlx::query(
-        r#"UPDATE customer SET given_name = ?2, middle_name = ?3, family_name = ?4, suffix = ?5,
-               dob_enc = COALESCE(?6, dob_enc), ssn_enc = COALESCE(?7, ssn_enc),
-               ssn_last4 = COALESCE(?8, ssn_last4), ssn_index = COALESCE(?9, ssn_index),
-               licence_number_enc = COALESCE(?10, licence_number_enc), licence_state = ?11,
-               phone = ?12, email = ?13, employer = ?14, job_title = ?15, monthly_income_cents = ?16,
-               updated_at = ?17, device_id = ?18, change_seq = ?19
-           WHERE id = ?1"#,
-    )
-    .bind(id)
-    .bind(&common.given_name)
-    .bind(&common.middle_name)
-    .bind(&common.family_name)
-    .bind(&common.suffix)
-    .bind(dob.map(|d| cipher.encrypt(&d.reveal().to_string(), &ctx("dob", id))))
-    .bind(ssn.as_ref().map(|(s, _)| cipher.encrypt(s.reveal(), &ctx("ssn", id))))
-    .bind(ssn.as_ref().map(|(s, _)| s.last4().to_string()))
-    .bind(ssn.as_ref().map(|(s, _)| cipher.blind_index("ssn", s.reveal())))
-    .bind(licence.as_ref().map(|(n, _)| cipher.encrypt(n.reveal(), &ctx("licence_number", id))))
-    .bind(&licence_state)
-    .bind(&common.phone)
-    .bind(&common.email)
-    .bind(&common.employer)
-    .bind(&common.job_title)
-    .bind(common.income.cents().map_err(|e| validate::invalid("monthly_income", e.to_string()))?)
-    .bind(ts(now))
-    .bind(store.device_id())
-    .bind(seq)
-    .execute(&mut *tx)
-    .await?;
-    write_address(store, &mut tx, id, "current", &common.address, now).await?;
-    match &common.previous {
-        Some(p) => write_address(store, &mut tx, id, "previous", p, now).await?,
-        None => {
-            let gone: Option<String> = sqlx::query_scalar(
-                r#"DELETE FROM customer_address WHERE customer_id = ?1 AND kind = 'previous' RETURNING id"#,
-            )
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
-            if let Some(gone) = gone {
-                journal(
-                    &mut tx,
-                    "customer_address",
-                    &gone,
-                    "delete",
-                    store.device_id(),
-                    now,
+        None => match blank(&input.licence_state).map(|s| s.to_uppercase()) {
+            Some(s) if stored.is_some() && validate::US_STATES.contains(&s.as_str()) => Some(s),
+            Some(_) if stored.is_some() => {
+                return Err(validate::invalid(
+                    "licence_state",
+                    "choose a US state (two letters, like TX)",
                 )
-                .await?;
+                .into())
             }
-        }
+            _ => stored,
+        },
+    };
+    let dob_enc = dob.map(|d| cipher.encrypt(&d.reveal().to_string(), &ctx("dob", id)));
+    let ssn_enc = ssn
+        .as_ref()
+        .map(|(s, _)| cipher.encrypt(s.reveal(), &ctx("ssn", id)));
+    let ssn_last4 = ssn.as_ref().map(|(s, _)| s.last4().to_string());
+    let ssn_index = ssn
+        .as_ref()
+        .map(|(s, _)| cipher.blind_index("ssn", s.reveal()));
+    let licence_enc = licence
+        .as_ref()
+        .map(|(n, _)| cipher.encrypt(n.reveal(), &ctx("licence_number", id)));
+    let edit = CustomerEdit {
+        given_name: &common.given_name,
+        middle_name: common.middle_name.as_deref(),
+        family_name: &common.family_name,
+        suffix: common.suffix.as_deref(),
+        dob_enc: dob_enc.as_deref(),
+        ssn_enc: ssn_enc.as_deref(),
+        ssn_last4: ssn_last4.as_deref(),
+        ssn_index: ssn_index.as_deref(),
+        licence_number_enc: licence_enc.as_deref(),
+        licence_state: licence_state.as_deref(),
+        phone: &common.phone,
+        email: common.email.as_deref(),
+        employer: common.employer.as_deref(),
+        job_title: common.job_title.as_deref(),
+        monthly_income_cents: common
+            .income
+            .cents()
+            .map_err(|e| validate::invalid("monthly_income", e.to_string()))?,
+    };
+    repo::update(&mut w, id, &edit).await?;
+    write_address(store, w.conn(), id, "current", &common.address, now).await?;
+    match &common.previous {
+        Some(p) => write_address(store, w.conn(), id, "previous", p, now).await?,
+        None => repo::delete_previous_address(&mut w, id).await?,
     }
     let mut replaced = Vec::new();
     if dob.is_some() {
@@ -521,8 +461,8 @@ pub async fn update(
     let event = AuditEvent::new(actor.name(), "customer.update", AuditOutcome::Success)
         .subject(format!("customer:{id}"))
         .detail(detail);
-    audit::append(&mut tx, cipher, now, &event).await?;
-    tx.commit().await?;
+    w.audit(event);
+    w.commit().await?;
     view(store, id, today).await
 }
 
@@ -543,78 +483,64 @@ pub async fn get(
 }
 
 async fn view(store: &Store, id: &str, today: NaiveDate) -> Result<CustomerView, CustomerError> {
-    let pool = store.pool();
-    let row = sqlx::query(
-        r#"SELECT id, given_name, middle_name, family_name, suffix, dob_enc, ssn_last4, licence_number_enc,
-                  licence_state, phone, email, employer, job_title, monthly_income_cents, created_at, updated_at
-           FROM customer WHERE id = ?1 AND deleted_at IS NULL"#,
-    )
-    .bind(id)
-    .fetch_optional(pool)
-    .await?
-    .ok_or_else(|| CustomerError::NotFound(id.to_string()))?;
+    let row = repo::get(store, id)
+        .await?
+        .ok_or_else(|| CustomerError::NotFound(id.to_string()))?;
     let cipher = store.cipher();
-    let dob_text = cipher.decrypt(&row.try_get::<String, _>("dob_enc")?, &ctx("dob", id))?;
+    let dob_text = cipher.decrypt(&row.dob_enc, &ctx("dob", id))?;
     let dob = validate::parse_date(&dob_text)
         .map(BirthDate::new)
         .ok_or(CryptoError::Decrypt)?;
-    let licence_masked = match row.try_get::<Option<String>, _>("licence_number_enc")? {
+    let licence_masked = match &row.licence_number_enc {
         Some(sealed) => Some(mask_digits(
-            &cipher.decrypt(&sealed, &ctx("licence_number", id))?,
+            &cipher.decrypt(sealed, &ctx("licence_number", id))?,
         )),
         None => None,
     };
-    let last4: String = row.try_get("ssn_last4")?;
-    let addresses = sqlx::query(
-        r#"SELECT kind, line1, line2, city, state, zip, since FROM customer_address
-           WHERE customer_id = ?1 ORDER BY kind = 'current' DESC"#,
-    )
-    .bind(id)
-    .fetch_all(pool)
-    .await?
-    .iter()
-    .map(|a| {
-        let since: String = a.try_get("since")?;
-        let kind: String = a.try_get("kind")?;
-        let months = validate::parse_date(&since)
-            .map(|d| whole_months(d, today))
-            .unwrap_or(0);
-        Ok(AddressView {
-            line1: a.try_get("line1")?,
-            line2: a.try_get("line2")?,
-            city: a.try_get("city")?,
-            state: a.try_get("state")?,
-            zip: a.try_get("zip")?,
-            since,
-            months_at_address: months,
-            current: kind == "current",
+    let addresses = repo::addresses(store, id)
+        .await?
+        .into_iter()
+        .map(|a| {
+            let months = validate::parse_date(&a.since)
+                .map(|d| whole_months(d, today))
+                .unwrap_or(0);
+            AddressView {
+                line1: a.line1,
+                line2: a.line2,
+                city: a.city,
+                state: a.state,
+                zip: a.zip,
+                since: a.since,
+                months_at_address: months,
+                current: a.kind == "current",
+            }
         })
-    })
-    .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    let given: String = row.try_get("given_name")?;
-    let middle: Option<String> = row.try_get("middle_name")?;
-    let family: String = row.try_get("family_name")?;
-    let suffix: Option<String> = row.try_get("suffix")?;
+        .collect();
     Ok(CustomerView {
-        id: row.try_get("id")?,
-        full_name: full_name(&given, middle.as_deref(), &family, suffix.as_deref()),
-        given_name: given,
-        middle_name: middle,
-        family_name: family,
-        suffix,
+        full_name: full_name(
+            &row.given_name,
+            row.middle_name.as_deref(),
+            &row.family_name,
+            row.suffix.as_deref(),
+        ),
+        id: row.id,
+        given_name: row.given_name,
+        middle_name: row.middle_name,
+        family_name: row.family_name,
+        suffix: row.suffix,
         dob_masked: dob.masked(),
         age: dob.age_on(today),
-        ssn_masked: mask_digits(&format!("00000{last4}")),
+        ssn_masked: mask_digits(&format!("00000{}", row.ssn_last4)),
         licence_masked,
-        licence_state: row.try_get("licence_state")?,
-        phone: row.try_get("phone")?,
-        email: row.try_get("email")?,
-        employer: row.try_get("employer")?,
-        job_title: row.try_get("job_title")?,
-        monthly_income: Money::from_cents(row.try_get("monthly_income_cents")?).to_plain(),
+        licence_state: row.licence_state,
+        phone: row.phone,
+        email: row.email,
+        employer: row.employer,
+        job_title: row.job_title,
+        monthly_income: Money::from_cents(row.monthly_income_cents).to_plain(),
         addresses,
-        created_at: row.try_get("created_at")?,
-        updated_at: row.try_get("updated_at")?,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
     })
 }
 
@@ -636,14 +562,14 @@ pub async fn reveal_pii(
         audit::record(store, now, &event).await?;
         return Err(CustomerError::Forbidden(field.label()));
     }
-    let sealed: Option<Option<String>> = sqlx::query_scalar(&format!(
-        "SELECT {} FROM customer WHERE id = ?1 AND deleted_at IS NULL",
-        field.column()
-    ))
-    .bind(id)
-    .fetch_optional(store.pool())
-    .await?;
-    let sealed = sealed.ok_or_else(|| CustomerError::NotFound(id.to_string()))?;
+    let pii = repo::pii(store, id)
+        .await?
+        .ok_or_else(|| CustomerError::NotFound(id.to_string()))?;
+    let sealed = match field {
+        PiiField::Ssn => Some(pii.ssn_enc),
+        PiiField::Dob => Some(pii.dob_enc),
+        PiiField::LicenceNumber => pii.licence_number_enc,
+    };
     let Some(sealed) = sealed else {
         return Ok(String::new());
     };
@@ -672,7 +598,7 @@ pub async fn create_many(
     now: DateTime<Utc>,
     today: NaiveDate,
 ) -> Result<Vec<String>, CustomerError> {
-    let mut tx = store.begin_write().await?;
+    let mut w = store.write(now).await?;
     let mut ids = Vec::with_capacity(inputs.len());
     for (input, at) in inputs.iter().zip(created_at) {
         let v = validate_new(input, today)?;
@@ -682,14 +608,15 @@ pub async fn create_many(
             at.timestamp_subsec_nanos(),
         ))
         .to_string();
-        insert_tx(store, &mut tx, actor, &id, &v, *at).await?;
+        insert_tx(store, w.conn(), actor, &id, &v, *at).await?;
         ids.push(id);
     }
     if !ids.is_empty() {
-        let event = AuditEvent::new(actor.name(), "customer.bulk_create", AuditOutcome::Success)
-            .detail(format!("{} customers", ids.len()));
-        audit::append(&mut tx, store.cipher(), now, &event).await?;
+        w.audit(
+            AuditEvent::new(actor.name(), "customer.bulk_create", AuditOutcome::Success)
+                .detail(format!("{} customers", ids.len())),
+        );
     }
-    tx.commit().await?;
+    w.commit().await?;
     Ok(ids)
 }

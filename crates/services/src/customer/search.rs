@@ -1,12 +1,12 @@
 //! Customer search over the FTS5 index: by name, phone, e-mail or the last four of the SSN.
 
 use serde::Serialize;
-use sqlx::Row;
 use ts_rs::TS;
 
 use super::CustomerError;
 use dealerdesk_rules::names::full_name;
 use dealerdesk_store::crypto::mask_digits;
+use dealerdesk_store::repo::customer::{self as repo, CustomerSummaryRow};
 use dealerdesk_store::Store;
 
 /// One row of a result list.
@@ -29,30 +29,22 @@ pub struct CustomerPage {
     pub total: i64,
 }
 
-const SUMMARY_SELECT: &str = r#"SELECT c.id, c.given_name, c.middle_name, c.family_name, c.suffix, c.phone,
-       c.email, c.ssn_last4, c.created_at, a.city, a.state
-FROM customer c
-LEFT JOIN customer_address a ON a.customer_id = c.id AND a.kind = 'current'"#;
-
-fn summary(row: &sqlx::sqlite::SqliteRow) -> Result<CustomerSummary, sqlx::Error> {
-    let middle: Option<String> = row.try_get("middle_name")?;
-    let suffix: Option<String> = row.try_get("suffix")?;
-    let last4: String = row.try_get("ssn_last4")?;
-    Ok(CustomerSummary {
-        id: row.try_get("id")?,
+fn summary(row: CustomerSummaryRow) -> CustomerSummary {
+    CustomerSummary {
         full_name: full_name(
-            &row.try_get::<String, _>("given_name")?,
-            middle.as_deref(),
-            &row.try_get::<String, _>("family_name")?,
-            suffix.as_deref(),
+            &row.given_name,
+            row.middle_name.as_deref(),
+            &row.family_name,
+            row.suffix.as_deref(),
         ),
-        phone: row.try_get("phone")?,
-        email: row.try_get("email")?,
-        ssn_masked: mask_digits(&format!("00000{last4}")),
-        city: row.try_get("city")?,
-        state: row.try_get("state")?,
-        created_at: row.try_get("created_at")?,
-    })
+        id: row.id,
+        phone: row.phone,
+        email: row.email,
+        ssn_masked: mask_digits(&format!("00000{}", row.ssn_last4)),
+        city: row.city,
+        state: row.state,
+        created_at: row.created_at,
+    }
 }
 
 /// Quotes one term for FTS5 (terms are alphanumeric already; quoting keeps FTS5 operators such
@@ -150,36 +142,17 @@ pub async fn search(
     let limit = limit.clamp(1, 200) as i64;
     // No ORDER BY rank in SQL: FTS5 streams matches and stops at the limit, which keeps common
     // names fast on a million rows; the (small) result is sorted here.
-    let rows = sqlx::query(&format!(
-        r#"{SUMMARY_SELECT}
-           WHERE c.rid IN (SELECT rowid FROM customer_fts WHERE customer_fts MATCH ?1 LIMIT ?2)
-             AND c.deleted_at IS NULL"#
-    ))
-    .bind(&fts)
-    .bind(limit)
-    .fetch_all(store.pool())
-    .await?;
-    let mut items = rows.iter().map(summary).collect::<Result<Vec<_>, _>>()?;
+    let rows = repo::search(store, &fts, limit).await?;
+    let mut items: Vec<CustomerSummary> = rows.into_iter().map(summary).collect();
     items.sort_by_key(|c| c.full_name.to_lowercase());
     Ok(items)
 }
 
 /// A page of customers in name order.
 pub async fn list(store: &Store, offset: u32, limit: u32) -> Result<CustomerPage, CustomerError> {
-    let total: i64 =
-        sqlx::query_scalar(r#"SELECT COUNT(*) FROM customer WHERE deleted_at IS NULL"#)
-            .fetch_one(store.pool())
-            .await?;
-    let rows = sqlx::query(&format!(
-        r#"{SUMMARY_SELECT}
-           WHERE c.deleted_at IS NULL
-           ORDER BY c.family_name, c.given_name LIMIT ?1 OFFSET ?2"#
-    ))
-    .bind(limit.clamp(1, 500) as i64)
-    .bind(offset as i64)
-    .fetch_all(store.pool())
-    .await?;
-    let items = rows.iter().map(summary).collect::<Result<Vec<_>, _>>()?;
+    let total = repo::count_live(store).await?;
+    let rows = repo::list(store, limit.clamp(1, 500) as i64, offset as i64).await?;
+    let items = rows.into_iter().map(summary).collect();
     Ok(CustomerPage { items, total })
 }
 

@@ -20,13 +20,16 @@ use dealerdesk_store::known;
 use dealerdesk_store::repo::vehicle as vehicle_repo;
 use dealerdesk_store::Stamp;
 use serde::{Deserialize, Serialize};
-use sqlx::{Row, SqliteConnection};
+use sqlx::SqliteConnection;
 use ts_rs::TS;
 
 use crate::auth::Actor;
 use dealerdesk_rules::money::Money;
 use dealerdesk_store::audit::{self, AuditEvent, AuditOutcome};
-use dealerdesk_store::{journal, new_id, ts, Store};
+use dealerdesk_store::read::deal::{self as deal_read, DealQuery};
+use dealerdesk_store::repo::customer as customer_repo;
+use dealerdesk_store::repo::deal::{self as repo, DealFields, DealOptionRow, NewDealOption};
+use dealerdesk_store::{new_id, Store};
 
 pub use terms::{
     canonical_json, price_option, LeaseTerms, LoanTerms, OptionKind, OptionTerms, PricedOption,
@@ -258,14 +261,7 @@ async fn price_deal(
     if vehicle_id.is_empty() {
         return Err(invalid("vehicle_id", "choose the vehicle"));
     }
-    let customer: Option<Option<String>> = sqlx::query_scalar(
-        r#"SELECT a.state FROM customer c
-           LEFT JOIN customer_address a ON a.customer_id = c.id AND a.kind = 'current'
-           WHERE c.id = ?1 AND c.deleted_at IS NULL"#,
-    )
-    .bind(&customer_id)
-    .fetch_optional(&mut *conn)
-    .await?;
+    let customer = customer_repo::current_state_of(&mut *conn, &customer_id).await?;
     let usury_state = customer.ok_or_else(|| DealError::NotFound {
         what: "customer",
         id: customer_id.clone(),
@@ -283,12 +279,7 @@ async fn price_deal(
         .filter(|s| !s.is_empty())
     {
         Some(name) => {
-            let found: Option<String> = sqlx::query_scalar(
-                r#"SELECT username FROM staff WHERE username = ?1 AND disabled = 0"#,
-            )
-            .bind(name)
-            .fetch_optional(&mut *conn)
-            .await?;
+            let found = deal_read::active_staff(&mut *conn, name).await?;
             Some(found.ok_or_else(|| {
                 invalid("salesperson", "choose an active staff member's username")
             })?)
@@ -349,64 +340,54 @@ async fn write_options(
     p: &Priced,
     now: DateTime<Utc>,
 ) -> Result<(), DealError> {
-    let old: Vec<String> =
-        sqlx::query_scalar(r#"DELETE FROM deal_option WHERE deal_id = ?1 RETURNING id"#)
-            .bind(deal_id)
-            .fetch_all(&mut *conn)
-            .await?;
-    for id in old {
-        journal(
-            &mut *conn,
-            "deal_option",
-            &id,
-            "delete",
-            store.device_id(),
-            now,
-        )
-        .await?;
+    let mut inputs = Vec::with_capacity(p.options.len());
+    for (i, (_, _, o)) in p.options.iter().enumerate() {
+        inputs.push(
+            serde_json::to_string(&o.terms)
+                .map_err(|e| invalid(format!("options.{i}"), e.to_string()))?,
+        );
     }
-    for (i, (label, selected, o)) in p.options.iter().enumerate() {
-        let id = new_id();
-        let seq = journal(
-            &mut *conn,
-            "deal_option",
-            &id,
-            "insert",
-            store.device_id(),
-            now,
-        )
-        .await?;
-        let input_json = serde_json::to_string(&o.terms)
-            .map_err(|e| invalid(format!("options.{i}"), e.to_string()))?;
-        sqlx::query(
-            r#"INSERT INTO deal_option (id, deal_id, position, kind, label, selected, input_json, quote_json,
-                   quote_sha256, term_months, monthly_payment_cents, amount_financed_cents, finance_charge_cents,
-                   apr, due_at_signing_cents, total_of_payments_cents, created_at, updated_at, device_id, change_seq)
-               VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?17, ?18, ?19)"#,
-        )
-        .bind(&id)
-        .bind(deal_id)
-        .bind(i as i64 + 1)
-        .bind(o.kind.as_str())
-        .bind(label)
-        .bind(i64::from(*selected))
-        .bind(input_json)
-        .bind(&o.document)
-        .bind(&o.sha256)
-        .bind(i64::from(o.term_months))
-        .bind(cents("monthly_payment", o.monthly_payment)?)
-        .bind(o.amount_financed.map(|m| cents("amount_financed", m)).transpose()?)
-        .bind(o.finance_charge.map(|m| cents("finance_charge", m)).transpose()?)
-        .bind(&o.apr)
-        .bind(o.due_at_signing.map(|m| cents("due_at_signing", m)).transpose()?)
-        .bind(cents("total_of_payments", o.total_of_payments)?)
-        .bind(ts(now))
-        .bind(store.device_id())
-        .bind(seq)
-        .execute(&mut *conn)
-        .await?;
+    let mut rows = Vec::with_capacity(p.options.len());
+    for ((label, selected, o), input_json) in p.options.iter().zip(&inputs) {
+        rows.push(NewDealOption {
+            kind: o.kind.as_str(),
+            label: label.as_deref(),
+            selected: *selected,
+            input_json,
+            quote_json: &o.document,
+            quote_sha256: &o.sha256,
+            term_months: i64::from(o.term_months),
+            monthly_payment_cents: cents("monthly_payment", o.monthly_payment)?,
+            amount_financed_cents: o
+                .amount_financed
+                .map(|m| cents("amount_financed", m))
+                .transpose()?,
+            finance_charge_cents: o
+                .finance_charge
+                .map(|m| cents("finance_charge", m))
+                .transpose()?,
+            apr: o.apr.as_deref(),
+            due_at_signing_cents: o
+                .due_at_signing
+                .map(|m| cents("due_at_signing", m))
+                .transpose()?,
+            total_of_payments_cents: cents("total_of_payments", o.total_of_payments)?,
+        });
     }
+    repo::replace_options(conn, store.device_id(), now, deal_id, &rows).await?;
     Ok(())
+}
+
+fn deal_fields(p: &Priced) -> DealFields<'_> {
+    DealFields {
+        customer_id: &p.customer_id,
+        vehicle_id: &p.vehicle_id,
+        salesperson: p.salesperson.as_deref(),
+        status: p.status.as_str(),
+        usury_state: p.usury_state.as_deref(),
+        max_rate: &p.max_rate,
+        notes: p.notes.as_deref(),
+    }
 }
 
 /// Marks the deal's vehicle sold when the deal is sold.
@@ -469,10 +450,11 @@ pub async fn save_deal(
     input: &DealInput,
     now: DateTime<Utc>,
 ) -> Result<DealView, DealError> {
-    let mut tx = store.begin_write().await?;
+    let mut w = store.write(now).await?;
     let id = new_id();
-    insert_tx(store, &mut tx, actor, &id, input, now, now).await?;
-    tx.commit().await?;
+    let event = insert_rows(store, w.conn(), actor, &id, input, now).await?;
+    w.audit(event);
+    w.commit().await?;
     get_deal(store, &id).await
 }
 
@@ -487,44 +469,41 @@ pub(crate) async fn insert_tx(
     created_at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<(), DealError> {
+    let event = insert_rows(store, &mut *conn, actor, id, input, created_at).await?;
+    audit::append(conn, store.cipher(), now, &event).await?;
+    Ok(())
+}
+
+/// Inserts a deal, its options and (when sold) its vehicle's sale, stamped `created_at`; the
+/// audit entry to append is returned.
+async fn insert_rows(
+    store: &Store,
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    id: &str,
+    input: &DealInput,
+    created_at: DateTime<Utc>,
+) -> Result<AuditEvent, DealError> {
     let p = price_deal(&mut *conn, actor, input).await?;
-    let seq = journal(
+    let stamp = Stamp::journal(
         &mut *conn,
+        store.device_id(),
+        created_at,
         "deal",
         id,
         "insert",
-        store.device_id(),
-        created_at,
     )
     .await?;
-    sqlx::query(
-        r#"INSERT INTO deal (id, customer_id, vehicle_id, salesperson, status, usury_state, max_rate, notes,
-                             created_at, updated_at, created_by, device_id, change_seq)
-           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11, ?12)"#,
-    )
-    .bind(id)
-    .bind(&p.customer_id)
-    .bind(&p.vehicle_id)
-    .bind(&p.salesperson)
-    .bind(p.status.as_str())
-    .bind(&p.usury_state)
-    .bind(&p.max_rate)
-    .bind(&p.notes)
-    .bind(ts(created_at))
-    .bind(actor.name())
-    .bind(store.device_id())
-    .bind(seq)
-    .execute(&mut *conn)
-    .await?;
+    repo::insert_stamped(&mut *conn, id, &deal_fields(&p), &actor.name(), &stamp).await?;
     write_options(store, conn, id, &p, created_at).await?;
     if p.status == DealStatus::Sold {
         sell_vehicle(store, conn, &p.vehicle_id, created_at).await?;
     }
-    let event = AuditEvent::new(actor.name(), "deal.save", AuditOutcome::Success)
-        .subject(format!("deal:{id}"))
-        .detail(audit_detail(&p));
-    audit::append(conn, store.cipher(), now, &event).await?;
-    Ok(())
+    Ok(
+        AuditEvent::new(actor.name(), "deal.save", AuditOutcome::Success)
+            .subject(format!("deal:{id}"))
+            .detail(audit_detail(&p)),
+    )
 }
 
 /// Replaces a deal's customer, vehicle, status and options (re-priced from their terms, under
@@ -538,47 +517,25 @@ pub async fn update_deal(
     input: &DealInput,
     now: DateTime<Utc>,
 ) -> Result<DealView, DealError> {
-    let mut tx = store.begin_write().await?;
-    let exists: Option<String> =
-        sqlx::query_scalar(r#"SELECT id FROM deal WHERE id = ?1 AND deleted_at IS NULL"#)
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
-    if exists.is_none() {
+    let mut w = store.write(now).await?;
+    if !repo::is_live(w.conn(), id).await? {
         return Err(DealError::NotFound {
             what: "deal",
             id: id.to_string(),
         });
     }
-    let p = price_deal(&mut tx, actor, input).await?;
-    let seq = journal(&mut tx, "deal", id, "update", store.device_id(), now).await?;
-    sqlx::query(
-        r#"UPDATE deal SET customer_id = ?2, vehicle_id = ?3, salesperson = ?4, status = ?5, usury_state = ?6,
-               max_rate = ?7, notes = ?8, updated_at = ?9, device_id = ?10, change_seq = ?11
-           WHERE id = ?1"#,
-    )
-    .bind(id)
-    .bind(&p.customer_id)
-    .bind(&p.vehicle_id)
-    .bind(&p.salesperson)
-    .bind(p.status.as_str())
-    .bind(&p.usury_state)
-    .bind(&p.max_rate)
-    .bind(&p.notes)
-    .bind(ts(now))
-    .bind(store.device_id())
-    .bind(seq)
-    .execute(&mut *tx)
-    .await?;
-    write_options(store, &mut tx, id, &p, now).await?;
+    let p = price_deal(w.conn(), actor, input).await?;
+    repo::update(&mut w, id, &deal_fields(&p)).await?;
+    write_options(store, w.conn(), id, &p, now).await?;
     if p.status == DealStatus::Sold {
-        sell_vehicle(store, &mut tx, &p.vehicle_id, now).await?;
+        sell_vehicle(store, w.conn(), &p.vehicle_id, now).await?;
     }
-    let event = AuditEvent::new(actor.name(), "deal.update", AuditOutcome::Success)
-        .subject(format!("deal:{id}"))
-        .detail(audit_detail(&p));
-    audit::append(&mut tx, store.cipher(), now, &event).await?;
-    tx.commit().await?;
+    w.audit(
+        AuditEvent::new(actor.name(), "deal.update", AuditOutcome::Success)
+            .subject(format!("deal:{id}"))
+            .detail(audit_detail(&p)),
+    );
+    w.commit().await?;
     get_deal(store, id).await
 }
 
@@ -586,99 +543,78 @@ fn money_text(cents: Option<i64>) -> Option<String> {
     cents.map(|c| Money::from_cents(c).to_plain())
 }
 
-fn vehicle_label(row: &sqlx::sqlite::SqliteRow) -> Result<String, sqlx::Error> {
-    let year: i64 = row.try_get("model_year")?;
-    let make: String = row.try_get("make")?;
-    let model: String = row.try_get("model")?;
-    let trim: Option<String> = row.try_get("trim")?;
-    Ok([Some(year.to_string()), Some(make), Some(model), trim]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" "))
+fn vehicle_label(year: i64, make: &str, model: &str, trim: Option<&str>) -> String {
+    [
+        Some(year.to_string().as_str()),
+        Some(make),
+        Some(model),
+        trim,
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" ")
 }
 
-fn customer_name(row: &sqlx::sqlite::SqliteRow) -> Result<String, sqlx::Error> {
-    let given: String = row.try_get("given_name")?;
-    let family: String = row.try_get("family_name")?;
-    Ok(format!("{given} {family}"))
+fn customer_name(given: &str, family: &str) -> String {
+    format!("{given} {family}")
 }
 
-fn option_view(row: &sqlx::sqlite::SqliteRow) -> Result<DealOptionView, DealError> {
-    let input_json: String = row.try_get("input_json")?;
-    let quote_json: String = row.try_get("quote_json")?;
-    let sha: String = row.try_get("quote_sha256")?;
-    let terms: OptionTerms = serde_json::from_str(&input_json)
+fn option_view(row: DealOptionRow) -> Result<DealOptionView, DealError> {
+    let terms: OptionTerms = serde_json::from_str(&row.input_json)
         .map_err(|e| DealError::Database(sqlx::Error::Decode(Box::new(e))))?;
-    let quote: serde_json::Value = serde_json::from_str(&quote_json)
+    let quote: serde_json::Value = serde_json::from_str(&row.quote_json)
         .map_err(|e| DealError::Database(sqlx::Error::Decode(Box::new(e))))?;
     Ok(DealOptionView {
-        id: row.try_get("id")?,
-        position: u32::try_from(row.try_get::<i64, _>("position")?).unwrap_or(0),
-        label: row.try_get("label")?,
-        kind: known(
-            "option kind",
-            &row.try_get::<String, _>("kind")?,
-            OptionKind::parse,
-        )?,
-        selected: row.try_get::<i64, _>("selected")? == 1,
+        position: u32::try_from(row.position).unwrap_or(0),
+        label: row.label,
+        kind: known("option kind", &row.kind, OptionKind::parse)?,
+        selected: row.selected == 1,
         terms,
-        term_months: u32::try_from(row.try_get::<i64, _>("term_months")?).unwrap_or(0),
-        monthly_payment: Money::from_cents(row.try_get("monthly_payment_cents")?).to_plain(),
-        amount_financed: money_text(row.try_get("amount_financed_cents")?),
-        finance_charge: money_text(row.try_get("finance_charge_cents")?),
-        apr: row.try_get("apr")?,
-        due_at_signing: money_text(row.try_get("due_at_signing_cents")?),
-        total_of_payments: Money::from_cents(row.try_get("total_of_payments_cents")?).to_plain(),
+        term_months: u32::try_from(row.term_months).unwrap_or(0),
+        monthly_payment: Money::from_cents(row.monthly_payment_cents).to_plain(),
+        amount_financed: money_text(row.amount_financed_cents),
+        finance_charge: money_text(row.finance_charge_cents),
+        apr: row.apr,
+        due_at_signing: money_text(row.due_at_signing_cents),
+        total_of_payments: Money::from_cents(row.total_of_payments_cents).to_plain(),
         quote,
-        quote_intact: dealerdesk_store::crypto::sha256_hex(quote_json.as_bytes()) == sha,
-        quote_sha256: sha,
+        quote_intact: dealerdesk_store::crypto::sha256_hex(row.quote_json.as_bytes())
+            == row.quote_sha256,
+        quote_sha256: row.quote_sha256,
+        id: row.id,
     })
 }
 
 /// One deal with its options.
 pub async fn get_deal(store: &Store, id: &str) -> Result<DealView, DealError> {
-    let row = sqlx::query(
-        r#"SELECT d.id, d.customer_id, d.vehicle_id, d.salesperson, d.status, d.usury_state, d.max_rate, d.notes,
-                  d.created_at, d.updated_at, d.created_by, c.given_name, c.family_name,
-                  v.vin, v.model_year, v.make, v.model, v.trim
-           FROM deal d JOIN customer c ON c.id = d.customer_id JOIN vehicle v ON v.id = d.vehicle_id
-           WHERE d.id = ?1 AND d.deleted_at IS NULL"#,
-    )
-    .bind(id)
-    .fetch_optional(store.pool())
-    .await?
-    .ok_or_else(|| DealError::NotFound {
-        what: "deal",
-        id: id.to_string(),
-    })?;
-    let options = sqlx::query(r#"SELECT * FROM deal_option WHERE deal_id = ?1 ORDER BY position"#)
-        .bind(id)
-        .fetch_all(store.pool())
+    let row = deal_read::detail(store, id)
         .await?
-        .iter()
+        .ok_or_else(|| DealError::NotFound {
+            what: "deal",
+            id: id.to_string(),
+        })?;
+    let options = repo::options(store, id)
+        .await?
+        .into_iter()
         .map(option_view)
         .collect::<Result<Vec<_>, _>>()?;
     Ok(DealView {
-        id: row.try_get("id")?,
-        customer_id: row.try_get("customer_id")?,
-        customer_name: customer_name(&row)?,
-        vehicle_id: row.try_get("vehicle_id")?,
-        vehicle_label: vehicle_label(&row)?,
-        vin: row.try_get("vin")?,
-        salesperson: row.try_get("salesperson")?,
-        status: known(
-            "deal status",
-            &row.try_get::<String, _>("status")?,
-            DealStatus::parse,
-        )?,
-        usury_state: row.try_get("usury_state")?,
-        max_rate: row.try_get("max_rate")?,
-        notes: row.try_get("notes")?,
+        customer_name: customer_name(&row.given_name, &row.family_name),
+        vehicle_label: vehicle_label(row.model_year, &row.make, &row.model, row.trim.as_deref()),
+        status: known("deal status", &row.status, DealStatus::parse)?,
+        id: row.id,
+        customer_id: row.customer_id,
+        vehicle_id: row.vehicle_id,
+        vin: row.vin,
+        salesperson: row.salesperson,
+        usury_state: row.usury_state,
+        max_rate: row.max_rate,
+        notes: row.notes,
         options,
-        created_at: row.try_get("created_at")?,
-        updated_at: row.try_get("updated_at")?,
-        created_by: row.try_get("created_by")?,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+        created_by: row.created_by,
     })
 }
 
@@ -688,93 +624,49 @@ pub async fn list_deals(store: &Store, filter: &DealFilter) -> Result<DealPage, 
     if !(1..=200).contains(&limit) {
         return Err(invalid("limit", "show 1 to 200 deals a page"));
     }
-    let mut clauses = vec!["d.deleted_at IS NULL".to_string()];
-    let mut binds: Vec<String> = Vec::new();
-    let mut eq = |column: &str, value: String, clauses: &mut Vec<String>| {
-        binds.push(value);
-        clauses.push(format!("{column} = ?{}", binds.len()));
-    };
-    if let Some(s) = filter.status {
-        eq("d.status", s.as_str().into(), &mut clauses);
-    }
-    if let Some(k) = filter.kind {
-        eq("o.kind", k.as_str().into(), &mut clauses);
-    }
-    if let Some(c) = &filter.customer_id {
-        eq("d.customer_id", c.trim().into(), &mut clauses);
-    }
-    if let Some(v) = &filter.vehicle_id {
-        eq("d.vehicle_id", v.trim().into(), &mut clauses);
-    }
-    for w in filter
+    let words = filter
         .query
         .as_deref()
         .unwrap_or("")
         .split_whitespace()
         .take(8)
-    {
-        binds.push(w.to_lowercase());
-        let n = binds.len();
-        clauses.push(format!(
-            "(instr(lower(c.given_name), ?{n}) > 0 OR instr(lower(c.family_name), ?{n}) > 0 \
-             OR instr(lower(v.vin), ?{n}) > 0 OR instr(lower(v.make), ?{n}) > 0 OR instr(lower(v.model), ?{n}) > 0)"
-        ));
-    }
-    let from = r#"FROM deal d
-        JOIN customer c ON c.id = d.customer_id
-        JOIN vehicle v ON v.id = d.vehicle_id
-        JOIN deal_option o ON o.deal_id = d.id AND o.selected = 1"#;
-    let where_sql = clauses.join(" AND ");
-    let count_sql = format!("SELECT COUNT(*) {from} WHERE {where_sql}");
-    let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
-    for b in &binds {
-        count = count.bind(b);
-    }
-    let total = count.fetch_one(store.pool()).await?;
-    let sql = format!(
-        r#"SELECT d.id, d.customer_id, d.vehicle_id, d.status, d.salesperson, d.created_at, d.updated_at,
-                  c.given_name, c.family_name, v.model_year, v.make, v.model, v.trim,
-                  o.kind, o.term_months, o.monthly_payment_cents, o.amount_financed_cents, o.due_at_signing_cents, o.apr,
-                  (SELECT COUNT(*) FROM deal_option x WHERE x.deal_id = d.id) AS option_count
-           {from} WHERE {where_sql}
-           ORDER BY d.created_at DESC, d.id DESC LIMIT {limit} OFFSET {}"#,
-        filter.offset.unwrap_or(0)
-    );
-    let mut q = sqlx::query(&sql);
-    for b in &binds {
-        q = q.bind(b);
-    }
-    let items = q
-        .fetch_all(store.pool())
-        .await?
-        .iter()
+        .map(str::to_lowercase)
+        .collect();
+    let q = DealQuery {
+        status: filter.status.map(DealStatus::as_str),
+        kind: filter.kind.map(OptionKind::as_str),
+        customer_id: filter.customer_id.as_deref().map(str::trim),
+        vehicle_id: filter.vehicle_id.as_deref().map(str::trim),
+        words,
+        limit: i64::from(limit),
+        offset: i64::from(filter.offset.unwrap_or(0)),
+    };
+    let (rows, total) = deal_read::list(store, &q).await?;
+    let items = rows
+        .into_iter()
         .map(|row| {
             Ok(DealSummary {
-                id: row.try_get("id")?,
-                customer_id: row.try_get("customer_id")?,
-                customer_name: customer_name(row)?,
-                vehicle_id: row.try_get("vehicle_id")?,
-                vehicle_label: vehicle_label(row)?,
-                status: known(
-                    "deal status",
-                    &row.try_get::<String, _>("status")?,
-                    DealStatus::parse,
-                )?,
-                kind: known(
-                    "option kind",
-                    &row.try_get::<String, _>("kind")?,
-                    OptionKind::parse,
-                )?,
-                option_count: u32::try_from(row.try_get::<i64, _>("option_count")?).unwrap_or(0),
-                term_months: u32::try_from(row.try_get::<i64, _>("term_months")?).unwrap_or(0),
-                monthly_payment: Money::from_cents(row.try_get("monthly_payment_cents")?)
-                    .to_plain(),
-                amount_financed: money_text(row.try_get("amount_financed_cents")?),
-                due_at_signing: money_text(row.try_get("due_at_signing_cents")?),
-                apr: row.try_get("apr")?,
-                salesperson: row.try_get("salesperson")?,
-                created_at: row.try_get("created_at")?,
-                updated_at: row.try_get("updated_at")?,
+                customer_name: customer_name(&row.given_name, &row.family_name),
+                vehicle_label: vehicle_label(
+                    row.model_year,
+                    &row.make,
+                    &row.model,
+                    row.trim.as_deref(),
+                ),
+                status: known("deal status", &row.status, DealStatus::parse)?,
+                kind: known("option kind", &row.kind, OptionKind::parse)?,
+                option_count: u32::try_from(row.option_count).unwrap_or(0),
+                term_months: u32::try_from(row.term_months).unwrap_or(0),
+                monthly_payment: Money::from_cents(row.monthly_payment_cents).to_plain(),
+                amount_financed: money_text(row.amount_financed_cents),
+                due_at_signing: money_text(row.due_at_signing_cents),
+                apr: row.apr,
+                salesperson: row.salesperson,
+                id: row.id,
+                customer_id: row.customer_id,
+                vehicle_id: row.vehicle_id,
+                created_at: row.created_at,
+                updated_at: row.updated_at,
             })
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;

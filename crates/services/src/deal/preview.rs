@@ -47,14 +47,7 @@ pub async fn quote_option(
     let mut conn = store.pool().acquire().await?;
     let state = match customer_id.map(str::trim).filter(|c| !c.is_empty()) {
         Some(id) => {
-            let found: Option<Option<String>> = sqlx::query_scalar(
-                r#"SELECT a.state FROM customer c
-                   LEFT JOIN customer_address a ON a.customer_id = c.id AND a.kind = 'current'
-                   WHERE c.id = ?1 AND c.deleted_at IS NULL"#,
-            )
-            .bind(id)
-            .fetch_optional(&mut *conn)
-            .await?;
+            let found = dealerdesk_store::repo::customer::current_state_of(&mut conn, id).await?;
             found.ok_or_else(|| DealError::NotFound {
                 what: "customer",
                 id: id.to_string(),

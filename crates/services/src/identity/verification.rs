@@ -29,7 +29,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use sqlx::{Row, SqliteConnection};
+use sqlx::SqliteConnection;
 use ts_rs::TS;
 
 use super::aamva::{self, Licence, LicenceError, ProblemCode};
@@ -42,7 +42,12 @@ use crate::auth::{Actor, Permission};
 use crate::customer::validate::{parse_date, US_STATES};
 use dealerdesk_store::audit::{self, AuditEvent, AuditOutcome};
 use dealerdesk_store::crypto::{mask_digits, CryptoError};
-use dealerdesk_store::{journal, new_id, ts, Store};
+use dealerdesk_store::read::identity::{self as identity_read, OnFileRow};
+use dealerdesk_store::repo::customer as customer_repo;
+use dealerdesk_store::repo::identity_check::{
+    self as check_repo, NewCandidate, NewCheck, NewResolution, NewRule,
+};
+use dealerdesk_store::{new_id, Store};
 
 /// A licence issued within this many days of the check is flagged.
 pub const RECENT_ISSUE_DAYS: i64 = 30;
@@ -578,95 +583,75 @@ impl OnFile {
     }
 }
 
-/// The columns [`on_file_from_row`] reads, from `customer c` and its current address `a`.
-macro_rules! on_file_columns {
-    () => {
-        "c.given_name, c.middle_name, c.family_name, c.suffix, c.dob_enc, c.ssn_enc, c.ssn_index,
-         c.licence_number_enc, c.phone, c.email, a.line1, a.line2, a.city, a.state, a.zip"
-    };
-}
-
 async fn load_on_file(
     store: &Store,
     conn: &mut SqliteConnection,
     customer_id: &str,
 ) -> Result<OnFile, IdentityError> {
-    let row = sqlx::query(concat!(
-        "SELECT ",
-        on_file_columns!(),
-        " FROM customer c
-           LEFT JOIN customer_address a ON a.customer_id = c.id AND a.kind = 'current'
-           WHERE c.id = ?1 AND c.deleted_at IS NULL"
-    ))
-    .bind(customer_id)
-    .fetch_optional(&mut *conn)
-    .await?
-    .ok_or_else(|| IdentityError::CustomerNotFound(customer_id.to_string()))?;
-    on_file_from_row(store, &row, customer_id)
+    let row = identity_read::on_file(conn, customer_id)
+        .await?
+        .ok_or_else(|| IdentityError::CustomerNotFound(customer_id.to_string()))?;
+    on_file_from_row(store, row, customer_id)
 }
 
-/// The facts on file from a row holding [`on_file_columns`] (PII decrypted).
+/// The facts on file from their stored row (PII decrypted).
 fn on_file_from_row(
     store: &Store,
-    row: &sqlx::sqlite::SqliteRow,
+    row: OnFileRow,
     customer_id: &str,
 ) -> Result<OnFile, IdentityError> {
     let cipher = store.cipher();
-    let dob_text = cipher.decrypt(
-        &row.try_get::<String, _>("dob_enc")?,
-        &format!("customer.dob:{customer_id}"),
-    )?;
-    let ssn = cipher.decrypt(
-        &row.try_get::<String, _>("ssn_enc")?,
-        &format!("customer.ssn:{customer_id}"),
-    )?;
-    let licence_number = match row.try_get::<Option<String>, _>("licence_number_enc")? {
+    let dob_text = cipher.decrypt(&row.dob_enc, &format!("customer.dob:{customer_id}"))?;
+    let ssn = cipher.decrypt(&row.ssn_enc, &format!("customer.ssn:{customer_id}"))?;
+    let licence_number = match &row.licence_number_enc {
         Some(sealed) => Some(
             cipher
-                .decrypt(&sealed, &format!("customer.licence_number:{customer_id}"))?
+                .decrypt(sealed, &format!("customer.licence_number:{customer_id}"))?
                 .to_string(),
         ),
         None => None,
     };
     Ok(OnFile {
-        given: row.try_get("given_name")?,
-        middle: row.try_get("middle_name")?,
-        family: row.try_get("family_name")?,
-        suffix: row.try_get("suffix")?,
+        given: row.given_name,
+        middle: row.middle_name,
+        family: row.family_name,
+        suffix: row.suffix,
         dob: parse_date(&dob_text),
         ssn: ssn.to_string(),
-        ssn_index: row.try_get("ssn_index")?,
+        ssn_index: row.ssn_index,
         licence_number,
-        phone: row.try_get("phone")?,
-        email: row.try_get("email")?,
-        line1: row.try_get("line1")?,
-        line2: row.try_get("line2")?,
-        city: row.try_get("city")?,
-        state: row.try_get("state")?,
-        zip: row.try_get("zip")?,
+        phone: row.phone,
+        email: row.email,
+        line1: row.line1,
+        line2: row.line2,
+        city: row.city,
+        state: row.state,
+        zip: row.zip,
     })
 }
 
-/// Other customers whose `column` equals `value`. A customer at the same current address (a
-/// spouse, a co-applicant at home) counts as related.
+/// Which fact another customer shares.
+#[derive(Clone, Copy)]
+enum Shared {
+    SsnIndex,
+    Phone,
+    Email,
+}
+
+/// Other customers who share `what` (equal to `value`). A customer at the same current address
+/// (a spouse, a co-applicant at home) counts as related.
 async fn others_sharing(
     conn: &mut SqliteConnection,
-    column: &'static str,
+    what: Shared,
     value: &str,
     customer_id: &str,
     me: &OnFile,
 ) -> Result<Vec<OtherCustomer>, sqlx::Error> {
-    let rows = sqlx::query(&format!(
-        r#"SELECT c.id, c.given_name, c.middle_name, c.family_name, c.suffix, a.line1, a.zip
-           FROM customer c
-           LEFT JOIN customer_address a ON a.customer_id = c.id AND a.kind = 'current'
-           WHERE c.{column} = ?1 AND c.id <> ?2 AND c.deleted_at IS NULL
-           ORDER BY c.id LIMIT 50"#
-    ))
-    .bind(value)
-    .bind(customer_id)
-    .fetch_all(&mut *conn)
-    .await?;
+    let rows = match what {
+        Shared::SsnIndex => identity_read::others_with_ssn_index(conn, value, customer_id).await?,
+        Shared::Phone => identity_read::others_with_phone(conn, value, customer_id).await?,
+        Shared::Email => identity_read::others_with_email(conn, value, customer_id).await?,
+    };
     let zip5 = |z: Option<&str>| -> String {
         z.unwrap_or("")
             .chars()
@@ -678,30 +663,30 @@ async fn others_sharing(
         .line1
         .as_deref()
         .map(|l| (street_key(l), zip5(me.zip.as_deref())));
-    rows.iter()
+    Ok(rows
+        .into_iter()
         .map(|r| {
-            let line1: Option<String> = r.try_get("line1")?;
-            let zip: Option<String> = r.try_get("zip")?;
-            let home = line1
+            let home = r
+                .line1
                 .as_deref()
-                .map(|l| (street_key(l), zip5(zip.as_deref())));
+                .map(|l| (street_key(l), zip5(r.zip.as_deref())));
             let name = [
-                Some(r.try_get::<String, _>("given_name")?),
-                r.try_get::<Option<String>, _>("middle_name")?,
-                Some(r.try_get::<String, _>("family_name")?),
-                r.try_get::<Option<String>, _>("suffix")?,
+                Some(r.given_name),
+                r.middle_name,
+                Some(r.family_name),
+                r.suffix,
             ]
             .into_iter()
             .flatten()
             .collect::<Vec<_>>()
             .join(" ");
-            Ok(OtherCustomer {
-                customer_id: r.try_get("id")?,
+            OtherCustomer {
+                customer_id: r.id,
                 full_name: name,
                 related: home.is_some() && home == my_home,
-            })
+            }
         })
-        .collect()
+        .collect())
 }
 
 // ----- the document -------------------------------------------------------------------------
@@ -1131,16 +1116,22 @@ pub async fn run_check(
     let on_file = load_on_file(store, &mut conn, customer_id).await?;
     let same_ssn = others_sharing(
         &mut conn,
-        "ssn_index",
+        Shared::SsnIndex,
         &on_file.ssn_index,
         customer_id,
         &on_file,
     )
     .await?;
-    let same_phone =
-        others_sharing(&mut conn, "phone", &on_file.phone, customer_id, &on_file).await?;
+    let same_phone = others_sharing(
+        &mut conn,
+        Shared::Phone,
+        &on_file.phone,
+        customer_id,
+        &on_file,
+    )
+    .await?;
     let same_email = match &on_file.email {
-        Some(e) => others_sharing(&mut conn, "email", e, customer_id, &on_file).await?,
+        Some(e) => others_sharing(&mut conn, Shared::Email, e, customer_id, &on_file).await?,
         None => Vec::new(),
     };
     drop(conn);
@@ -1241,88 +1232,62 @@ pub async fn run_check(
 
     let id = new_id();
     let cipher = store.cipher();
-    let mut tx = store.begin_write().await?;
-    let seq = journal(
-        &mut tx,
-        "identity_check",
-        &id,
-        "insert",
-        store.device_id(),
-        now,
-    )
-    .await?;
-    sqlx::query(
-        r#"INSERT INTO identity_check (id, customer_id, checked_at, checked_by, method, document_type,
-               document_issuer, document_number_masked, document_number_enc, document_expiry, tax_id_kind,
-               sanctions_list_id, sanctions_list_version, sanctions_threshold_milli, sanctions_top_score_milli,
-               facts_fingerprint, outcome, created_at, updated_at, device_id, change_seq)
-           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?3, ?3, ?18, ?19)"#,
-    )
-    .bind(&id)
-    .bind(customer_id)
-    .bind(ts(now))
-    .bind(actor.name())
-    .bind(doc.method.as_str())
-    .bind(doc.document_type.as_str())
-    .bind(&doc.issuer)
-    .bind(doc.number.as_deref().map(mask_digits))
-    .bind(
-        doc.number
-            .as_deref()
-            .map(|n| cipher.encrypt(n, &format!("identity_check.document_number:{id}"))),
-    )
-    .bind(doc.licence.expiry_date.map(|d| d.to_string()))
-    .bind(match &tax_id {
-        Ok(TaxIdKind::Ssn) => "ssn",
-        Ok(TaxIdKind::Itin) => "itin",
-        Err(_) => "invalid",
-    })
-    .bind(screen.as_ref().map(|s| s.list_id.clone()))
-    .bind(screen.as_ref().map(|s| s.list_version))
-    .bind(screen.as_ref().map(|s| milli(s.threshold)))
-    .bind(
-        screen
+    let number_masked = doc.number.as_deref().map(mask_digits);
+    let number_enc = doc
+        .number
+        .as_deref()
+        .map(|n| cipher.encrypt(n, &format!("identity_check.document_number:{id}")));
+    let expiry = doc.licence.expiry_date.map(|d| d.to_string());
+    let fingerprint = on_file.facts_fingerprint(store);
+    let actor_name = actor.name();
+    let check = NewCheck {
+        id: &id,
+        customer_id,
+        checked_by: &actor_name,
+        method: doc.method.as_str(),
+        document_type: doc.document_type.as_str(),
+        document_issuer: doc.issuer.as_deref(),
+        document_number_masked: number_masked.as_deref(),
+        document_number_enc: number_enc.as_deref(),
+        document_expiry: expiry.as_deref(),
+        tax_id_kind: match &tax_id {
+            Ok(TaxIdKind::Ssn) => "ssn",
+            Ok(TaxIdKind::Itin) => "itin",
+            Err(_) => "invalid",
+        },
+        sanctions_list_id: screen.as_ref().map(|s| s.list_id.as_str()),
+        sanctions_list_version: screen.as_ref().map(|s| s.list_version),
+        sanctions_threshold_milli: screen.as_ref().map(|s| milli(s.threshold)),
+        sanctions_top_score_milli: screen
             .as_ref()
             .and_then(|s| s.matches.iter().map(|m| milli(m.score)).max()),
-    )
-    .bind(on_file.facts_fingerprint(store))
-    .bind(outcome.as_str())
-    .bind(store.device_id())
-    .bind(seq)
-    .execute(&mut *tx)
-    .await?;
-    for (i, r) in rows.iter().enumerate() {
-        sqlx::query(
-            r#"INSERT INTO identity_check_rule (check_id, position, rule, status, code, reason)
-               VALUES (?1, ?2, ?3, ?4, ?5, ?6)"#,
-        )
-        .bind(&id)
-        .bind(i as i64)
-        .bind(r.rule)
-        .bind(r.status.as_str())
-        .bind(r.code.map(FlagCode::as_str))
-        .bind(&r.reason)
-        .execute(&mut *tx)
-        .await?;
-    }
-    for c in &candidates {
-        sqlx::query(
-            r#"INSERT INTO identity_check_candidate (check_id, ent_num, name, score_milli, program, sdn_type,
-                   matched_alias, dob_matches, country_matches)
-               VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"#,
-        )
-        .bind(&id)
-        .bind(c.ent_num)
-        .bind(&c.name)
-        .bind(milli(c.score))
-        .bind(&c.program)
-        .bind(&c.sdn_type)
-        .bind(&c.matched_alias)
-        .bind(c.dob_matches)
-        .bind(c.country_matches)
-        .execute(&mut *tx)
-        .await?;
-    }
+        facts_fingerprint: &fingerprint,
+        outcome: outcome.as_str(),
+    };
+    let rule_rows: Vec<NewRule> = rows
+        .iter()
+        .map(|r| NewRule {
+            rule: r.rule,
+            status: r.status.as_str(),
+            code: r.code.map(FlagCode::as_str),
+            reason: &r.reason,
+        })
+        .collect();
+    let candidate_rows: Vec<NewCandidate> = candidates
+        .iter()
+        .map(|c| NewCandidate {
+            ent_num: c.ent_num,
+            name: &c.name,
+            score_milli: milli(c.score),
+            program: c.program.as_deref(),
+            sdn_type: c.sdn_type.as_deref(),
+            matched_alias: c.matched_alias.as_deref(),
+            dob_matches: c.dob_matches,
+            country_matches: c.country_matches,
+        })
+        .collect();
+    let mut w = store.write(now).await?;
+    check_repo::insert(&mut w, &check, &rule_rows, &candidate_rows).await?;
     let mut codes: Vec<&str> = rows
         .iter()
         .filter_map(|r| r.code.map(FlagCode::as_str))
@@ -1345,8 +1310,8 @@ pub async fn run_check(
                 None => "no sanctions list loaded".to_string(),
             }
         ));
-    audit::append(&mut tx, cipher, now, &event).await?;
-    tx.commit().await?;
+    w.audit(event);
+    w.commit().await?;
     load_view(store, &id).await
 }
 
@@ -1354,109 +1319,72 @@ pub async fn run_check(
 
 /// Loads a record with its resolutions, staleness and the customer's contact status.
 async fn load_view(store: &Store, check_id: &str) -> Result<VerificationView, IdentityError> {
-    let pool = store.pool();
-    let row = sqlx::query(
-        r#"SELECT id, customer_id, checked_at, checked_by, method, document_type, document_issuer,
-                  document_number_masked, document_expiry, tax_id_kind, sanctions_list_id,
-                  sanctions_list_version, sanctions_threshold_milli, sanctions_top_score_milli,
-                  facts_fingerprint, outcome
-           FROM identity_check WHERE id = ?1"#,
-    )
-    .bind(check_id)
-    .fetch_optional(pool)
-    .await?
-    .ok_or_else(|| IdentityError::CheckNotFound(check_id.to_string()))?;
-    let customer_id: String = row.try_get("customer_id")?;
+    let row = check_repo::get(store, check_id)
+        .await?
+        .ok_or_else(|| IdentityError::CheckNotFound(check_id.to_string()))?;
+    let customer_id = row.customer_id.clone();
 
     let mut resolutions: HashMap<(String, String), ResolutionView> = HashMap::new();
-    for r in sqlx::query(
-        r#"SELECT kind, target, decision, note, decided_by, decided_at FROM identity_resolution
-           WHERE check_id = ?1"#,
-    )
-    .bind(check_id)
-    .fetch_all(pool)
-    .await?
-    {
+    for r in check_repo::resolutions(store, check_id).await? {
         resolutions.insert(
-            (r.try_get("kind")?, r.try_get("target")?),
+            (r.kind, r.target),
             ResolutionView {
-                decision: known(
-                    "decision",
-                    &r.try_get::<String, _>("decision")?,
-                    Decision::parse,
-                )?,
-                note: r.try_get("note")?,
-                decided_by: r.try_get("decided_by")?,
-                decided_at: r.try_get("decided_at")?,
+                decision: known("decision", &r.decision, Decision::parse)?,
+                note: r.note,
+                decided_by: r.decided_by,
+                decided_at: r.decided_at,
             },
         );
     }
 
-    let rules = sqlx::query(
-        r#"SELECT rule, status, code, reason FROM identity_check_rule WHERE check_id = ?1
-           ORDER BY position"#,
-    )
-    .bind(check_id)
-    .fetch_all(pool)
-    .await?
-    .iter()
-    .map(|r| {
-        let status = known(
-            "rule status",
-            &r.try_get::<String, _>("status")?,
-            RuleStatus::parse,
-        )?;
-        let code = r
-            .try_get::<Option<String>, _>("code")?
-            .map(|c| known("red flag code", &c, FlagCode::parse))
-            .transpose()?;
-        let can_resolve = status == RuleStatus::Flag && code.is_some_and(resolvable);
-        Ok(RuleResultView {
-            rule: r.try_get("rule")?,
-            status,
-            code,
-            reason: r.try_get("reason")?,
-            resolvable: can_resolve,
-            resolution: code
-                .filter(|_| can_resolve)
-                .and_then(|c| resolutions.get(&("flag".to_string(), c.as_str().to_string())))
-                .cloned(),
+    let rules = check_repo::rules(store, check_id)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let status = known("rule status", &r.status, RuleStatus::parse)?;
+            let code = r
+                .code
+                .map(|c| known("red flag code", &c, FlagCode::parse))
+                .transpose()?;
+            let can_resolve = status == RuleStatus::Flag && code.is_some_and(resolvable);
+            Ok(RuleResultView {
+                rule: r.rule,
+                status,
+                code,
+                reason: r.reason,
+                resolvable: can_resolve,
+                resolution: code
+                    .filter(|_| can_resolve)
+                    .and_then(|c| resolutions.get(&("flag".to_string(), c.as_str().to_string())))
+                    .cloned(),
+            })
         })
-    })
-    .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
 
-    let candidates = sqlx::query(
-        r#"SELECT ent_num, name, score_milli, program, sdn_type, matched_alias, dob_matches, country_matches
-           FROM identity_check_candidate WHERE check_id = ?1 ORDER BY score_milli DESC, ent_num"#,
-    )
-    .bind(check_id)
-    .fetch_all(pool)
-    .await?
-    .iter()
-    .map(|r| {
-        let ent_num: i64 = r.try_get("ent_num")?;
-        Ok(CandidateView {
-            ent_num,
-            name: r.try_get("name")?,
-            score: r.try_get::<i64, _>("score_milli")? as f64 / 1000.0,
-            program: r.try_get("program")?,
-            sdn_type: r.try_get("sdn_type")?,
-            matched_alias: r.try_get("matched_alias")?,
-            dob_matches: r.try_get("dob_matches")?,
-            country_matches: r.try_get("country_matches")?,
+    let candidates: Vec<CandidateView> = check_repo::candidates(store, check_id)
+        .await?
+        .into_iter()
+        .map(|r| CandidateView {
+            ent_num: r.ent_num,
+            name: r.name,
+            score: r.score_milli as f64 / 1000.0,
+            program: r.program,
+            sdn_type: r.sdn_type,
+            matched_alias: r.matched_alias,
+            dob_matches: r.dob_matches,
+            country_matches: r.country_matches,
             decision: resolutions
-                .get(&("candidate".to_string(), ent_num.to_string()))
+                .get(&("candidate".to_string(), r.ent_num.to_string()))
                 .cloned(),
         })
-    })
-    .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        .collect();
 
     let resolved: Vec<FlagCode> = rules
         .iter()
         .filter(|r| r.resolution.is_some())
         .filter_map(|r| r.code)
         .collect();
-    let outcome = match row.try_get::<String, _>("outcome")?.as_str() {
+    let outcome = match row.outcome.as_str() {
         "verified" => CheckOutcome::Verified,
         "failed" => CheckOutcome::Failed,
         _ => CheckOutcome::NeedsReview,
@@ -1470,40 +1398,35 @@ async fn load_view(store: &Store, check_id: &str) -> Result<VerificationView, Id
             .collect::<Vec<_>>(),
     );
 
-    let mut conn = pool.acquire().await?;
+    let mut conn = store.pool().acquire().await?;
     let on_file = load_on_file(store, &mut conn, &customer_id).await?;
     drop(conn);
-    let fingerprint: String = row.try_get("facts_fingerprint")?;
-    let stale = fingerprint != on_file.facts_fingerprint(store);
+    let stale = row.facts_fingerprint != on_file.facts_fingerprint(store);
     let contacts = contacts_of(store, &customer_id, &on_file).await?;
     let milli_f = |v: Option<i64>| v.map(|m| m as f64 / 1000.0);
     Ok(VerificationView {
-        id: row.try_get("id")?,
+        id: row.id,
         customer_id,
-        checked_at: row.try_get("checked_at")?,
-        checked_by: row.try_get("checked_by")?,
-        method: if row.try_get::<String, _>("method")? == "barcode_scan" {
+        checked_at: row.checked_at,
+        checked_by: row.checked_by,
+        method: if row.method == "barcode_scan" {
             CheckMethod::BarcodeScan
         } else {
             CheckMethod::ManualEntry
         },
         document: DocumentView {
-            document_type: known(
-                "document type",
-                &row.try_get::<String, _>("document_type")?,
-                DocumentType::parse,
-            )?,
-            issuer: row.try_get("document_issuer")?,
-            number_masked: row.try_get("document_number_masked")?,
-            expiry: row.try_get("document_expiry")?,
+            document_type: known("document type", &row.document_type, DocumentType::parse)?,
+            issuer: row.document_issuer,
+            number_masked: row.document_number_masked,
+            expiry: row.document_expiry,
         },
-        tax_id_kind: row.try_get("tax_id_kind")?,
+        tax_id_kind: row.tax_id_kind,
         rules,
         sanctions: SanctionsScreenView {
-            list_version: row.try_get("sanctions_list_version")?,
-            list_id: row.try_get("sanctions_list_id")?,
-            threshold: milli_f(row.try_get("sanctions_threshold_milli")?),
-            top_score: milli_f(row.try_get("sanctions_top_score_milli")?),
+            list_version: row.sanctions_list_version,
+            list_id: row.sanctions_list_id,
+            threshold: milli_f(row.sanctions_threshold_milli),
+            top_score: milli_f(row.sanctions_top_score_milli),
             candidates,
         },
         outcome,
@@ -1525,21 +1448,10 @@ fn status_of(effective: CheckOutcome, stale: bool) -> VerificationStatus {
 }
 
 async fn latest_id(store: &Store, customer_id: &str) -> Result<Option<String>, IdentityError> {
-    let exists: Option<String> =
-        sqlx::query_scalar(r#"SELECT id FROM customer WHERE id = ?1 AND deleted_at IS NULL"#)
-            .bind(customer_id)
-            .fetch_optional(store.pool())
-            .await?;
-    if exists.is_none() {
+    if !customer_repo::is_live(store, customer_id).await? {
         return Err(IdentityError::CustomerNotFound(customer_id.to_string()));
     }
-    Ok(sqlx::query_scalar(
-        r#"SELECT id FROM identity_check WHERE customer_id = ?1
-           ORDER BY checked_at DESC, rowid DESC LIMIT 1"#,
-    )
-    .bind(customer_id)
-    .fetch_optional(store.pool())
-    .await?)
+    Ok(check_repo::latest_id(store, customer_id).await?)
 }
 
 /// The customer's latest verification record, if any (the read is audited).
@@ -1585,39 +1497,23 @@ pub async fn verification_status(
     store: &Store,
     customer_id: &str,
 ) -> Result<VerificationStatus, IdentityError> {
-    let row = sqlx::query(concat!(
-        "SELECT k.id, k.outcome, k.facts_fingerprint,
-                (SELECT json_group_array(json_array(r.status, r.code))
-                   FROM identity_check_rule r WHERE r.check_id = k.id),
-                (SELECT json_group_array(json_array(x.kind, x.target, x.decision))
-                   FROM identity_resolution x WHERE x.check_id = k.id),
-                (SELECT json_group_array(d.ent_num)
-                   FROM identity_check_candidate d WHERE d.check_id = k.id), ",
-        on_file_columns!(),
-        " FROM customer c
-          LEFT JOIN customer_address a ON a.customer_id = c.id AND a.kind = 'current'
-          LEFT JOIN identity_check k ON k.id = (
-              SELECT id FROM identity_check WHERE customer_id = c.id
-              ORDER BY checked_at DESC, rowid DESC LIMIT 1)
-          WHERE c.id = ?1 AND c.deleted_at IS NULL"
-    ))
-    .bind(customer_id)
-    .fetch_optional(store.pool())
-    .await?
-    .ok_or_else(|| IdentityError::CustomerNotFound(customer_id.to_string()))?;
-    if row.try_get::<Option<String>, _>(0)?.is_none() {
+    let row = identity_read::latest_status(store, customer_id)
+        .await?
+        .ok_or_else(|| IdentityError::CustomerNotFound(customer_id.to_string()))?;
+    if row.check_id.is_none() {
         return Ok(VerificationStatus::NotChecked);
     }
-    let json = |i: usize| -> Result<String, IdentityError> {
-        Ok(row
-            .try_get::<Option<String>, _>(i)?
-            .unwrap_or_else(|| "[]".into()))
-    };
+    let fingerprint = row
+        .facts_fingerprint
+        .clone()
+        .ok_or_else(|| sqlx::Error::Decode("the check has no facts fingerprint".into()))?;
+    let json = |v: &Option<String>| v.clone().unwrap_or_else(|| "[]".into());
     let decode = |e: serde_json::Error| IdentityError::Database(sqlx::Error::Decode(Box::new(e)));
-    let rules: Vec<(String, Option<String>)> = serde_json::from_str(&json(3)?).map_err(decode)?;
+    let rules: Vec<(String, Option<String>)> =
+        serde_json::from_str(&json(&row.rules_json)).map_err(decode)?;
     let resolutions: Vec<(String, String, String)> =
-        serde_json::from_str(&json(4)?).map_err(decode)?;
-    let candidates: Vec<i64> = serde_json::from_str(&json(5)?).map_err(decode)?;
+        serde_json::from_str(&json(&row.resolutions_json)).map_err(decode)?;
+    let candidates: Vec<i64> = serde_json::from_str(&json(&row.candidates_json)).map_err(decode)?;
     let resolutions: Vec<(String, String, Decision)> = resolutions
         .into_iter()
         .map(|(k, t, d)| Ok((k, t, known("decision", &d, Decision::parse)?)))
@@ -1650,8 +1546,7 @@ pub async fn verification_status(
         .map(|ent| decision_of("candidate", &ent.to_string()))
         .collect();
     let effective = outcome_of(&rules, &resolved, &decisions);
-    let fingerprint: String = row.try_get(2)?;
-    let on_file = on_file_from_row(store, &row, customer_id)?;
+    let on_file = on_file_from_row(store, row.on_file, customer_id)?;
     let stale = fingerprint != on_file.facts_fingerprint(store);
     Ok(status_of(effective, stale))
 }
@@ -1789,50 +1684,27 @@ async fn insert_resolution(
     detail: String,
     now: DateTime<Utc>,
 ) -> Result<(), IdentityError> {
-    let mut tx = store.begin_write().await?;
-    let existing = sqlx::query(
-        r#"SELECT decision, decided_by, decided_at FROM identity_resolution
-           WHERE check_id = ?1 AND kind = ?2 AND target = ?3"#,
-    )
-    .bind(check_id)
-    .bind(kind)
-    .bind(target)
-    .fetch_optional(&mut *tx)
-    .await?;
-    if let Some(r) = existing {
+    let mut w = store.write(now).await?;
+    if let Some(r) = check_repo::resolution_of(w.conn(), check_id, kind, target).await? {
         return Err(IdentityError::AlreadyDecided {
             what,
-            decision: r.try_get("decision")?,
-            by: r.try_get("decided_by")?,
-            at: r.try_get("decided_at")?,
+            decision: r.decision,
+            by: r.decided_by,
+            at: r.decided_at,
         });
     }
-    let id = new_id();
-    let seq = journal(
-        &mut tx,
-        "identity_resolution",
-        &id,
-        "insert",
-        store.device_id(),
-        now,
+    let actor_name = actor.name();
+    check_repo::insert_resolution(
+        &mut w,
+        &NewResolution {
+            check_id,
+            kind,
+            target,
+            decision: decision.as_str(),
+            note,
+            decided_by: &actor_name,
+        },
     )
-    .await?;
-    sqlx::query(
-        r#"INSERT INTO identity_resolution (id, check_id, kind, target, decision, note, decided_by,
-               decided_at, created_at, updated_at, device_id, change_seq)
-           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?8, ?9, ?10)"#,
-    )
-    .bind(&id)
-    .bind(check_id)
-    .bind(kind)
-    .bind(target)
-    .bind(decision.as_str())
-    .bind(note)
-    .bind(actor.name())
-    .bind(ts(now))
-    .bind(store.device_id())
-    .bind(seq)
-    .execute(&mut *tx)
     .await?;
     // The note is free text and may name people or numbers: the audit keeps only its length.
     let event = AuditEvent::new(actor.name(), action, AuditOutcome::Success)
@@ -1841,8 +1713,8 @@ async fn insert_resolution(
             "{detail}; note of {} characters",
             note.chars().count()
         ));
-    audit::append(&mut tx, store.cipher(), now, &event).await?;
-    tx.commit().await?;
+    w.audit(event);
+    w.commit().await?;
     Ok(())
 }
 
@@ -2025,23 +1897,9 @@ async fn contacts_of(
     customer_id: &str,
     on_file: &OnFile,
 ) -> Result<Vec<ContactStatusView>, IdentityError> {
-    let rows = sqlx::query(
-        r#"SELECT channel, fingerprint, confirmed_by, confirmed_at FROM contact_confirmation
-           WHERE customer_id = ?1"#,
-    )
-    .bind(customer_id)
-    .fetch_all(store.pool())
-    .await?;
     let mut stored: HashMap<String, (String, String, String)> = HashMap::new();
-    for r in rows {
-        stored.insert(
-            r.try_get("channel")?,
-            (
-                r.try_get("fingerprint")?,
-                r.try_get("confirmed_by")?,
-                r.try_get("confirmed_at")?,
-            ),
-        );
+    for r in check_repo::contact_confirmations(store, customer_id).await? {
+        stored.insert(r.channel, (r.fingerprint, r.confirmed_by, r.confirmed_at));
     }
     Ok(ContactChannel::ALL
         .iter()
@@ -2092,8 +1950,9 @@ pub async fn confirm_contact(
             "choose what was confirmed: phone, e-mail or address",
         ));
     }
-    let mut tx = store.begin_write().await?;
-    let on_file = load_on_file(store, &mut tx, customer_id).await?;
+    let mut w = store.write(now).await?;
+    let on_file = load_on_file(store, w.conn(), customer_id).await?;
+    let actor_name = actor.name();
     let mut done: Vec<&str> = Vec::new();
     for &channel in channels {
         if done.contains(&channel.as_str()) {
@@ -2105,44 +1964,13 @@ pub async fn confirm_contact(
                 format!("there is no {} on file to confirm", channel.as_str()),
             )
         })?;
-        let existing: Option<String> = sqlx::query_scalar(
-            r#"SELECT id FROM contact_confirmation WHERE customer_id = ?1 AND channel = ?2"#,
+        check_repo::confirm_contact(
+            &mut w,
+            customer_id,
+            channel.as_str(),
+            &fingerprint,
+            &actor_name,
         )
-        .bind(customer_id)
-        .bind(channel.as_str())
-        .fetch_optional(&mut *tx)
-        .await?;
-        let (id, op) = match existing {
-            Some(id) => (id, "update"),
-            None => (new_id(), "insert"),
-        };
-        let seq = journal(
-            &mut tx,
-            "contact_confirmation",
-            &id,
-            op,
-            store.device_id(),
-            now,
-        )
-        .await?;
-        sqlx::query(
-            r#"INSERT INTO contact_confirmation (id, customer_id, channel, fingerprint, confirmed_by,
-                   confirmed_at, created_at, updated_at, device_id, change_seq)
-               VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?6, ?7, ?8)
-               ON CONFLICT (id) DO UPDATE SET fingerprint = excluded.fingerprint,
-                   confirmed_by = excluded.confirmed_by, confirmed_at = excluded.confirmed_at,
-                   updated_at = excluded.updated_at, device_id = excluded.device_id,
-                   change_seq = excluded.change_seq"#,
-        )
-        .bind(&id)
-        .bind(customer_id)
-        .bind(channel.as_str())
-        .bind(&fingerprint)
-        .bind(actor.name())
-        .bind(ts(now))
-        .bind(store.device_id())
-        .bind(seq)
-        .execute(&mut *tx)
         .await?;
         done.push(channel.as_str());
     }
@@ -2153,8 +1981,8 @@ pub async fn confirm_contact(
     )
     .subject(format!("customer:{customer_id}"))
     .detail(format!("confirmed {}", done.join(", ")));
-    audit::append(&mut tx, store.cipher(), now, &event).await?;
-    tx.commit().await?;
+    w.audit(event);
+    w.commit().await?;
     contacts_of(store, customer_id, &on_file).await
 }
 

@@ -8,12 +8,12 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
-use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 
 use crate::auth::Actor;
-use dealerdesk_store::audit::{self, AuditEvent, AuditOutcome};
+use dealerdesk_store::audit::{AuditEvent, AuditOutcome};
 use dealerdesk_store::crypto::sha256_hex;
-use dealerdesk_store::{journal, new_id, ts, Store};
+use dealerdesk_store::repo::sanctions::{self as repo, NewList};
+use dealerdesk_store::{new_id, ts, Store};
 
 pub use dealerdesk_rules::identity::sanctions::{
     birth_years, normalise, parse_list, soundex, synthetic, Candidate, IndexEntry, ListFileError,
@@ -105,10 +105,6 @@ pub struct ScreenResult {
     pub matches: Vec<Candidate>,
 }
 
-/// Rows per INSERT statement: far fewer round trips than one row each, well under SQLite's
-/// limit of bound parameters.
-const BATCH: usize = 200;
-
 /// Imports a list as a new version. Parses and cross-checks every file before writing, then
 /// writes the version, its rows and the audit entry in one transaction.
 #[tracing::instrument(skip_all, err)]
@@ -121,47 +117,28 @@ pub async fn import(
 ) -> Result<ImportSummary, SanctionsError> {
     let list = parse_list(files)?;
     let list_id = new_id();
-    let mut tx = store.begin_write().await?;
-    let previous: Option<i64> = sqlx::query_scalar(r#"SELECT MAX(version) FROM sanctions_list"#)
-        .fetch_one(&mut *tx)
-        .await?;
+    let mut w = store.write(now).await?;
+    let previous = repo::max_version(w.conn()).await?;
     let version = previous.unwrap_or(0) + 1;
-    let seq = journal(
-        &mut tx,
-        "sanctions_list",
-        &list_id,
-        "insert",
-        store.device_id(),
-        now,
-    )
-    .await?;
     let sdn_sha = sha256_hex(files.sdn.1);
-    sqlx::query(
-        r#"INSERT INTO sanctions_list (id, version, published_on, imported_by, sdn_sha256, alt_sha256,
-               add_sha256, entry_count, alias_count, address_count, created_at, updated_at, device_id, change_seq)
-           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, ?13)"#,
-    )
-    .bind(&list_id)
-    .bind(version)
-    .bind(published_on.map(|d| d.to_string()))
-    .bind(actor.name())
-    .bind(&sdn_sha)
-    .bind(files.alt.map(|(_, d)| sha256_hex(d)))
-    .bind(files.add.map(|(_, d)| sha256_hex(d)))
-    .bind(list.entries.len() as i64)
-    .bind(list.aliases.len() as i64)
-    .bind(list.addresses.len() as i64)
-    .bind(ts(now))
-    .bind(store.device_id())
-    .bind(seq)
-    .execute(&mut *tx)
-    .await?;
-    insert_rows(&mut tx, &list_id, &list).await?;
-    audit::append(
-        &mut tx,
-        store.cipher(),
-        now,
-        &AuditEvent::new(actor.name(), "sanctions.import", AuditOutcome::Success)
+    let published = published_on.map(|d| d.to_string());
+    let alt_sha = files.alt.map(|(_, d)| sha256_hex(d));
+    let add_sha = files.add.map(|(_, d)| sha256_hex(d));
+    let new = NewList {
+        version,
+        published_on: published.as_deref(),
+        imported_by: &actor.name(),
+        sdn_sha256: &sdn_sha,
+        alt_sha256: alt_sha.as_deref(),
+        add_sha256: add_sha.as_deref(),
+        entry_count: list.entries.len() as i64,
+        alias_count: list.aliases.len() as i64,
+        address_count: list.addresses.len() as i64,
+    };
+    repo::insert_list(&mut w, &list_id, &new).await?;
+    repo::insert_rows(w.conn(), &list_id, &list).await?;
+    w.audit(
+        AuditEvent::new(actor.name(), "sanctions.import", AuditOutcome::Success)
             .subject(format!("sanctions_list:{list_id}"))
             .detail(format!(
                 "version {version}: {} entries, {} aliases, {} addresses; sdn.csv sha256 {sdn_sha}",
@@ -169,9 +146,8 @@ pub async fn import(
                 list.aliases.len(),
                 list.addresses.len()
             )),
-    )
-    .await?;
-    tx.commit().await?;
+    );
+    w.commit().await?;
     Ok(ImportSummary {
         list_id,
         list_version: version,
@@ -185,83 +161,14 @@ pub async fn import(
     })
 }
 
-async fn insert_rows(
-    conn: &mut SqliteConnection,
-    list_id: &str,
-    list: &SdnList,
-) -> Result<(), sqlx::Error> {
-    for chunk in list.entries.chunks(BATCH) {
-        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
-            "INSERT INTO sanctions_entry (list_id, ent_num, name, sdn_type, program, title, call_sign, \
-             vess_type, tonnage, grt, vess_flag, vess_owner, remarks) ",
-        );
-        q.push_values(chunk, |mut b, e| {
-            b.push_bind(list_id)
-                .push_bind(e.ent_num)
-                .push_bind(&e.name)
-                .push_bind(&e.sdn_type)
-                .push_bind(&e.program)
-                .push_bind(&e.title)
-                .push_bind(&e.call_sign)
-                .push_bind(&e.vess_type)
-                .push_bind(&e.tonnage)
-                .push_bind(&e.grt)
-                .push_bind(&e.vess_flag)
-                .push_bind(&e.vess_owner)
-                .push_bind(&e.remarks);
-        });
-        q.build().execute(&mut *conn).await?;
-    }
-    for chunk in list.aliases.chunks(BATCH) {
-        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
-            "INSERT INTO sanctions_alias (list_id, ent_num, alt_num, alt_type, alt_name, alt_remarks) ",
-        );
-        q.push_values(chunk, |mut b, a| {
-            b.push_bind(list_id)
-                .push_bind(a.ent_num)
-                .push_bind(a.alt_num)
-                .push_bind(&a.alt_type)
-                .push_bind(&a.alt_name)
-                .push_bind(&a.alt_remarks);
-        });
-        q.build().execute(&mut *conn).await?;
-    }
-    for chunk in list.addresses.chunks(BATCH) {
-        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
-            "INSERT INTO sanctions_address (list_id, ent_num, add_num, address, city_state_zip, country, add_remarks) ",
-        );
-        q.push_values(chunk, |mut b, a| {
-            b.push_bind(list_id)
-                .push_bind(a.ent_num)
-                .push_bind(a.add_num)
-                .push_bind(&a.address)
-                .push_bind(&a.city_state_zip)
-                .push_bind(&a.country)
-                .push_bind(&a.add_remarks);
-        });
-        q.build().execute(&mut *conn).await?;
-    }
-    Ok(())
-}
-
 /// The version in force (the highest), if any list was imported.
 pub async fn current_version(store: &Store) -> Result<Option<ListVersion>, SanctionsError> {
-    let row = sqlx::query(
-        r#"SELECT id, version, created_at, published_on FROM sanctions_list
-           ORDER BY version DESC LIMIT 1"#,
-    )
-    .fetch_optional(store.pool())
-    .await?;
-    row.map(|r| -> Result<ListVersion, sqlx::Error> {
-        Ok(ListVersion {
-            list_id: r.try_get(0)?,
-            list_version: r.try_get(1)?,
-            imported_at: r.try_get(2)?,
-            published_on: r.try_get(3)?,
-        })
-    })
-    .transpose()
-    .map_err(Into::into)
+    Ok(repo::current(store).await?.map(|r| ListVersion {
+        list_id: r.id,
+        list_version: r.version,
+        imported_at: r.created_at,
+        published_on: r.published_on,
+    }))
 }
 
 /// The list in force, loaded once per process and shared: a list version never changes after
@@ -297,39 +204,25 @@ pub async fn load_current(store: &Store) -> Result<LoadedList, SanctionsError> {
         .await?
         .ok_or(SanctionsError::NoList)?;
     let mut conn = store.pool().acquire().await?;
-    let rows = sqlx::query(
-        r#"SELECT ent_num, name, sdn_type, program, remarks FROM sanctions_entry
-           WHERE list_id = ?1 ORDER BY ent_num"#,
-    )
-    .bind(&version.list_id)
-    .fetch_all(&mut *conn)
-    .await?;
+    let rows = repo::entries(&mut conn, &version.list_id).await?;
     let mut entries = Vec::with_capacity(rows.len());
     let mut position = std::collections::HashMap::with_capacity(rows.len());
     for r in rows {
-        let ent_num: i64 = r.try_get(0)?;
-        let remarks: Option<String> = r.try_get(4)?;
-        let program: Option<String> = r.try_get(3)?;
-        position.insert(ent_num, entries.len());
+        position.insert(r.ent_num, entries.len());
         entries.push(IndexEntry {
-            ent_num,
-            name: r.try_get(1)?,
-            sdn_type: r.try_get(2)?,
+            ent_num: r.ent_num,
+            name: r.name,
+            sdn_type: r.sdn_type,
             // "SDGT] [IRGC" in the file: several programmes.
-            program: program.map(|p| p.split("] [").collect::<Vec<_>>().join(", ")),
-            birth_years: birth_years(remarks.as_deref()),
+            program: r
+                .program
+                .map(|p| p.split("] [").collect::<Vec<_>>().join(", ")),
+            birth_years: birth_years(r.remarks.as_deref()),
             countries: Vec::new(),
         });
     }
-    let countries = sqlx::query(
-        r#"SELECT ent_num, country FROM sanctions_address WHERE list_id = ?1 AND country IS NOT NULL"#,
-    )
-    .bind(&version.list_id)
-    .fetch_all(&mut *conn)
-    .await?;
-    for r in countries {
-        let ent_num: i64 = r.try_get(0)?;
-        let country: String = r.try_get(1)?;
+    let countries = repo::countries(&mut conn, &version.list_id).await?;
+    for (ent_num, country) in countries {
         if let Some(&i) = position.get(&ent_num) {
             let c = country.trim().to_uppercase();
             if !entries[i].countries.contains(&c) {
@@ -337,16 +230,11 @@ pub async fn load_current(store: &Store) -> Result<LoadedList, SanctionsError> {
             }
         }
     }
-    let alias_rows =
-        sqlx::query(r#"SELECT ent_num, alt_name FROM sanctions_alias WHERE list_id = ?1"#)
-            .bind(&version.list_id)
-            .fetch_all(&mut *conn)
-            .await?;
+    let alias_rows = repo::aliases(&mut conn, &version.list_id).await?;
     let mut aliases = Vec::with_capacity(alias_rows.len());
-    for r in alias_rows {
-        let ent_num: i64 = r.try_get(0)?;
+    for (ent_num, alt_name) in alias_rows {
         if let Some(&i) = position.get(&ent_num) {
-            aliases.push((i, r.try_get::<String, _>(1)?));
+            aliases.push((i, alt_name));
         }
     }
     Ok(LoadedList {
