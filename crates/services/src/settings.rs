@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::auth::{Actor, DEFAULT_IDLE_LOCK_MINUTES};
-use dealerdesk_store::audit::{self, AuditEvent, AuditOutcome};
+use dealerdesk_store::audit::{AuditEvent, AuditOutcome};
 use dealerdesk_store::{meta_set, Store};
 
 #[derive(Debug, thiserror::Error)]
@@ -66,20 +66,21 @@ pub async fn apply(
         }
     }
     if idle_lock_minutes.is_some() || name.is_some() {
-        let mut tx = store.begin_write().await?;
+        let mut w = store.write(now).await?;
         let mut changed = Vec::new();
         if let Some(m) = idle_lock_minutes {
-            meta_set(&mut tx, "idle_lock_minutes", &m.to_string()).await?;
+            meta_set(w.conn(), "idle_lock_minutes", &m.to_string()).await?;
             changed.push(format!("idle_lock_minutes={m}"));
         }
         if let Some(n) = &name {
-            meta_set(&mut tx, "dealership_name", n).await?;
+            meta_set(w.conn(), "dealership_name", n).await?;
             changed.push(format!("dealership_name={n}"));
         }
-        let event = AuditEvent::new(actor.name(), "settings.change", AuditOutcome::Success)
-            .detail(changed.join(", "));
-        audit::append(&mut tx, store.cipher(), now, &event).await?;
-        tx.commit().await?;
+        w.audit(
+            AuditEvent::new(actor.name(), "settings.change", AuditOutcome::Success)
+                .detail(changed.join(", ")),
+        );
+        w.commit().await?;
     }
     Ok(read(store).await?)
 }
