@@ -21,7 +21,7 @@ use std::time::Duration;
 use chrono::{DateTime, SecondsFormat, Utc};
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, Sqlite, SqliteConnection, SqlitePool, Transaction};
+use sqlx::{Sqlite, SqliteConnection, SqlitePool, Transaction};
 
 use crate::crypto::{CryptoError, FieldCipher};
 
@@ -354,8 +354,7 @@ pub async fn meta_get(
     conn: &mut SqliteConnection,
     key: &str,
 ) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar(r#"SELECT value FROM meta WHERE key = ?1"#)
-        .bind(key)
+    sqlx::query_scalar!(r#"SELECT value FROM meta WHERE key = ?1"#, key)
         .fetch_optional(conn)
         .await
 }
@@ -366,12 +365,12 @@ pub async fn meta_set(
     key: &str,
     value: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         r#"INSERT INTO meta (key, value) VALUES (?1, ?2)
            ON CONFLICT (key) DO UPDATE SET value = excluded.value"#,
+        key,
+        value,
     )
-    .bind(key)
-    .bind(value)
     .execute(conn)
     .await?;
     Ok(())
@@ -386,18 +385,18 @@ pub async fn journal(
     device_id: &str,
     now: DateTime<Utc>,
 ) -> Result<i64, sqlx::Error> {
-    let row = sqlx::query(
+    let at = ts(now);
+    sqlx::query_scalar!(
         r#"INSERT INTO change_log (table_name, row_id, op, device_id, at)
-           VALUES (?1, ?2, ?3, ?4, ?5) RETURNING seq"#,
+           VALUES (?1, ?2, ?3, ?4, ?5) RETURNING seq AS "seq!: i64""#,
+        table,
+        row_id,
+        op,
+        device_id,
+        at,
     )
-    .bind(table)
-    .bind(row_id)
-    .bind(op)
-    .bind(device_id)
-    .bind(ts(now))
     .fetch_one(conn)
-    .await?;
-    row.try_get(0)
+    .await
 }
 
 /// The seq the change journal gives its next row (AUTOINCREMENT's next value). Only meaningful
