@@ -2,6 +2,7 @@
 //! the error; no SQL, business rules or money math here (DESIGN.md §2).
 
 use chrono::{Local, Utc};
+use dealerdesk_rules::ids::CustomerId;
 use dealerdesk_services::application::adverse::{self, DeliveryMethod, NoticeDue, NoticeView};
 use dealerdesk_services::application::analytics::{
     self, Analytics, Pipeline, PipelineFilter, PipelineWindow,
@@ -171,7 +172,7 @@ pub async fn list_customers(
 /// Who: any role
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
-pub async fn get_customer(state: State<'_, AppState>, id: String) -> Result<CustomerView> {
+pub async fn get_customer(state: State<'_, AppState>, id: CustomerId) -> Result<CustomerView> {
     let staff = state.authorize(ANY, "customer.view").await?;
     Ok(customer::get(
         state.store()?,
@@ -206,7 +207,7 @@ pub async fn create_customer(
 #[tracing::instrument(skip_all, err)]
 pub async fn update_customer(
     state: State<'_, AppState>,
-    id: String,
+    id: CustomerId,
     input: CustomerUpdate,
 ) -> Result<CustomerView> {
     let staff = state.authorize(ANY, "customer.update").await?;
@@ -228,7 +229,7 @@ pub async fn update_customer(
 #[tracing::instrument(skip_all, err)]
 pub async fn reveal_pii(
     state: State<'_, AppState>,
-    customer_id: String,
+    customer_id: CustomerId,
     field: PiiField,
 ) -> Result<String> {
     let staff = state.authorize(ANY, "customer.reveal_pii").await?;

@@ -2,6 +2,10 @@
 //! when `ui/src/lib/api/bindings.ts` is stale; `UPDATE_BINDINGS=1 cargo test --test it bindings`
 //! rewrites it.
 
+use dealerdesk_rules::ids::{
+    ApplicationId, CustomerId, DealId, DocumentId, IdentityCheckId, LinkId, NoticeId, StaffId,
+    StipulationId, VehicleId,
+};
 use dealerdesk_services::application::adverse::{
     Bureau, DeliveryMethod, NoticeDue, NoticeKind, NoticeParty, NoticeView, ScoreDisclosure,
 };
@@ -68,6 +72,16 @@ fn generate() -> String {
     let decls = [
         ErrorCode::decl(&cfg),
         CommandError::decl(&cfg),
+        CustomerId::decl(&cfg),
+        VehicleId::decl(&cfg),
+        DealId::decl(&cfg),
+        ApplicationId::decl(&cfg),
+        StaffId::decl(&cfg),
+        IdentityCheckId::decl(&cfg),
+        DocumentId::decl(&cfg),
+        LinkId::decl(&cfg),
+        NoticeId::decl(&cfg),
+        StipulationId::decl(&cfg),
         Role::decl(&cfg),
         StaffView::decl(&cfg),
         StaffName::decl(&cfg),

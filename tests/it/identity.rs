@@ -566,6 +566,7 @@ async fn add_customer(store: &dealerdesk_store::Store, input: &CustomerInput) ->
         .await
         .expect("customer created")
         .id
+        .into_string()
 }
 
 async fn check(store: &dealerdesk_store::Store, id: &str, input: CheckInput) -> VerificationView {
@@ -1230,7 +1231,7 @@ async fn contact_confirmation_shows_a_later_change_and_an_identity_edit_makes_th
     customer::update(
         &f.store,
         &cli_actor(),
-        &id,
+        &dealerdesk_rules::ids::CustomerId::from(id.as_str()),
         &update_of(edit.clone()),
         now(),
         today(),
@@ -1264,7 +1265,7 @@ async fn contact_confirmation_shows_a_later_change_and_an_identity_edit_makes_th
     customer::update(
         &f.store,
         &cli_actor(),
-        &id,
+        &dealerdesk_rules::ids::CustomerId::from(id.as_str()),
         &update_of(edit),
         now(),
         today(),

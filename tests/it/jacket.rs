@@ -101,6 +101,7 @@ async fn spouse(d: &Desk) -> String {
         .await
         .expect("spouse")
         .id
+        .into_string()
 }
 
 /// A deal with an application (joint when `joint`), consent recorded unless `consent` is false.

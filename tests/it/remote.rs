@@ -149,7 +149,7 @@ async fn other_verified_customer(store: &Store) -> String {
     .await
     .expect("check");
     assert_eq!(v.outcome, CheckOutcome::Verified, "{:#?}", v.rules);
-    id
+    id.into_string()
 }
 
 fn field_of(e: &LinkError) -> Option<&str> {

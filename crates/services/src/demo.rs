@@ -520,7 +520,7 @@ pub async fn fill(
             let (input, created_at) = demo_deal(
                 &mut rng,
                 k,
-                customer_id,
+                customer_id.into_string(),
                 known_since,
                 &vehicle_ids[k],
                 &vehicles[k],
@@ -558,7 +558,7 @@ async fn demo_identity_checks(
     store: &Store,
     actor: &Actor,
     people: &[(CustomerInput, DateTime<Utc>)],
-    ids: &[String],
+    ids: &[dealerdesk_rules::ids::CustomerId],
     now: DateTime<Utc>,
     today: NaiveDate,
 ) -> Result<(), DemoError> {
@@ -567,7 +567,7 @@ async fn demo_identity_checks(
     for (k, id) in with_deals.iter().enumerate() {
         let Some((person, _)) = ids
             .iter()
-            .position(|i| i == id)
+            .position(|i| i.as_str() == id)
             .and_then(|at| people.get(at))
         else {
             continue;

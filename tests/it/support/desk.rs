@@ -114,7 +114,7 @@ pub async fn verified_customer(store: &Store) -> String {
         .await
         .expect("check");
     assert_eq!(v.outcome, CheckOutcome::Verified, "{:#?}", v.rules);
-    id
+    id.into_string()
 }
 
 /// Maria's Texas licence as `customer_input()` has her; `changes` replace elements by id.
@@ -148,6 +148,7 @@ pub async fn add_customer(store: &Store, input: &CustomerInput) -> String {
         .await
         .expect("customer created")
         .id
+        .into_string()
 }
 
 /// Runs the identity check of customer `id` on the licence barcode `payload` and confirms

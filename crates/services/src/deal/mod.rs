@@ -261,7 +261,11 @@ async fn price_deal(
     if vehicle_id.is_empty() {
         return Err(invalid("vehicle_id", "choose the vehicle"));
     }
-    let customer = customer_repo::current_state_of(&mut *conn, &customer_id).await?;
+    let customer = customer_repo::current_state_of(
+        &mut *conn,
+        &dealerdesk_rules::ids::CustomerId::from(customer_id.as_str()),
+    )
+    .await?;
     let usury_state = customer.ok_or_else(|| DealError::NotFound {
         what: "customer",
         id: customer_id.clone(),

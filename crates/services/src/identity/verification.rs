@@ -1448,7 +1448,8 @@ fn status_of(effective: CheckOutcome, stale: bool) -> VerificationStatus {
 }
 
 async fn latest_id(store: &Store, customer_id: &str) -> Result<Option<String>, IdentityError> {
-    if !customer_repo::is_live(store, customer_id).await? {
+    if !customer_repo::is_live(store, &dealerdesk_rules::ids::CustomerId::from(customer_id)).await?
+    {
         return Err(IdentityError::CustomerNotFound(customer_id.to_string()));
     }
     Ok(check_repo::latest_id(store, customer_id).await?)

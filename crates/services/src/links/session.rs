@@ -463,9 +463,15 @@ pub async fn review_contact_change(
         ));
     }
     if approve {
-        let c = customer::get(store, actor, &change.customer_id, now, today)
-            .await
-            .map_err(customer_error)?;
+        let c = customer::get(
+            store,
+            actor,
+            &dealerdesk_rules::ids::CustomerId::from(change.customer_id.as_str()),
+            now,
+            today,
+        )
+        .await
+        .map_err(customer_error)?;
         let p = &change.proposed;
         let current = c.addresses.iter().find(|a| a.current);
         let previous = c.addresses.iter().find(|a| !a.current);
@@ -502,9 +508,16 @@ pub async fn review_contact_change(
                 since: a.since.clone(),
             }),
         };
-        customer::update(store, actor, &change.customer_id, &update, now, today)
-            .await
-            .map_err(customer_error)?;
+        customer::update(
+            store,
+            actor,
+            &dealerdesk_rules::ids::CustomerId::from(change.customer_id.as_str()),
+            &update,
+            now,
+            today,
+        )
+        .await
+        .map_err(customer_error)?;
     }
     let status = if approve { "approved" } else { "rejected" };
     let mut w = store.write(now).await?;

@@ -5,6 +5,26 @@ export type ErrorCode = "validation" | "not_signed_in" | "session_locked" | "ses
 
 export type CommandError = { code: ErrorCode, message: string, field: string | null, };
 
+export type CustomerId = string;
+
+export type VehicleId = string;
+
+export type DealId = string;
+
+export type ApplicationId = string;
+
+export type StaffId = string;
+
+export type IdentityCheckId = string;
+
+export type DocumentId = string;
+
+export type LinkId = string;
+
+export type NoticeId = string;
+
+export type StipulationId = string;
+
 export type Role = "sales" | "finance_manager" | "admin";
 
 export type StaffView = { id: string, username: string, display_name: string, role: Role, mfa_enrolled: boolean, disabled: boolean, locked_until: string | null, created_at: string, };
@@ -56,7 +76,7 @@ inventory_value: string, staff_active: number, audit_entries_today: number,
  */
 customers_by_month: Array<MonthCount>, };
 
-export type CustomerSummary = { id: string, full_name: string, phone: string, email: string | null, ssn_masked: string, city: string | null, state: string | null, created_at: string, };
+export type CustomerSummary = { id: CustomerId, full_name: string, phone: string, email: string | null, ssn_masked: string, city: string | null, state: string | null, created_at: string, };
 
 export type CustomerPage = { items: Array<CustomerSummary>, total: number, };
 
@@ -72,7 +92,7 @@ export type CustomerInput = { given_name: string, middle_name: string | null, fa
 
 export type CustomerUpdate = { given_name: string, middle_name: string | null, family_name: string, suffix: string | null, dob: string | null, ssn: string | null, licence_number: string | null, licence_state: string | null, phone: string, email: string | null, employer: string | null, job_title: string | null, monthly_income: string, address: AddressInput, previous_address: AddressInput | null, };
 
-export type CustomerView = { id: string, given_name: string, middle_name: string | null, family_name: string, suffix: string | null, full_name: string, dob_masked: string, age: number, ssn_masked: string, licence_masked: string | null, licence_state: string | null, phone: string, email: string | null, employer: string | null, job_title: string | null, monthly_income: string, addresses: Array<AddressView>, created_at: string, updated_at: string, };
+export type CustomerView = { id: CustomerId, given_name: string, middle_name: string | null, family_name: string, suffix: string | null, full_name: string, dob_masked: string, age: number, ssn_masked: string, licence_masked: string | null, licence_state: string | null, phone: string, email: string | null, employer: string | null, job_title: string | null, monthly_income: string, addresses: Array<AddressView>, created_at: string, updated_at: string, };
 
 export type PiiField = "ssn" | "dob" | "licence_number";
 

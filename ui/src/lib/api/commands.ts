@@ -22,6 +22,7 @@ import type {
   ContactChannel,
   ContactStatusView,
   ContractRecord,
+  CustomerId,
   CustomerInput,
   CustomerPage,
   CustomerSummary,
@@ -88,10 +89,10 @@ export interface Commands {
   home_figures: { args: Record<never, never>; returns: HomeFigures };
   search_customers: { args: { query: string; limit: number }; returns: CustomerSummary[] };
   list_customers: { args: { offset: number; limit: number }; returns: CustomerPage };
-  get_customer: { args: { id: string }; returns: CustomerView };
+  get_customer: { args: { id: CustomerId }; returns: CustomerView };
   create_customer: { args: { input: CustomerInput }; returns: CustomerView };
-  update_customer: { args: { id: string; input: CustomerUpdate }; returns: CustomerView };
-  reveal_pii: { args: { customer_id: string; field: PiiField }; returns: string };
+  update_customer: { args: { id: CustomerId; input: CustomerUpdate }; returns: CustomerView };
+  reveal_pii: { args: { customer_id: CustomerId; field: PiiField }; returns: string };
   scan_licence: { args: { payload: string }; returns: Licence };
   list_audit: { args: { filter: AuditFilter }; returns: AuditPage };
   verify_audit: { args: Record<never, never>; returns: AuditVerifyReport };
