@@ -2,7 +2,7 @@
 //! the error; no SQL, business rules or money math here (DESIGN.md §2).
 
 use chrono::{Local, Utc};
-use dealerdesk_rules::ids::CustomerId;
+use dealerdesk_rules::ids::{CustomerId, DealId};
 use dealerdesk_services::application::adverse::{self, DeliveryMethod, NoticeDue, NoticeView};
 use dealerdesk_services::application::analytics::{
     self, Analytics, Pipeline, PipelineFilter, PipelineWindow,
@@ -401,7 +401,7 @@ pub async fn list_deals(state: State<'_, AppState>, filter: DealFilter) -> Resul
 /// Who: any signed-in role
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
-pub async fn get_deal(state: State<'_, AppState>, id: String) -> Result<DealView> {
+pub async fn get_deal(state: State<'_, AppState>, id: DealId) -> Result<DealView> {
     state.authorize(ANY, "deal.view").await?;
     Ok(deal::get_deal(state.store()?, &id).await?)
 }
@@ -420,7 +420,7 @@ pub async fn save_deal(state: State<'_, AppState>, input: DealInput) -> Result<D
 #[tracing::instrument(skip_all, err)]
 pub async fn update_deal(
     state: State<'_, AppState>,
-    id: String,
+    id: DealId,
     input: DealInput,
 ) -> Result<DealView> {
     let staff = state.authorize(ANY, "deal.update").await?;
@@ -981,7 +981,7 @@ fn save_export(
 #[tracing::instrument(skip_all, err)]
 pub async fn list_contracts(
     state: State<'_, AppState>,
-    deal_id: String,
+    deal_id: DealId,
 ) -> Result<Vec<ContractRecord>> {
     state.authorize(ANY, "contract.list").await?;
     Ok(contract::list_for_deal(state.store()?, &deal_id).await?)
@@ -996,7 +996,7 @@ pub async fn list_contracts(
 #[tracing::instrument(skip_all, err)]
 pub async fn render_contract(
     state: State<'_, AppState>,
-    deal_id: String,
+    deal_id: DealId,
     option: Option<u32>,
     mode: RenderMode,
 ) -> Result<ContractRecord> {
@@ -1228,7 +1228,7 @@ pub async fn print_application_copy(
 #[tracing::instrument(skip_all, err)]
 pub async fn print_deal_jacket(
     state: State<'_, AppState>,
-    deal_id: String,
+    deal_id: DealId,
     open: bool,
 ) -> Result<PrintedJacket> {
     let staff = state.authorize(ANY, "contract.jacket").await?;

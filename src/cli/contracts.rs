@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use clap::Subcommand;
+use dealerdesk_rules::ids::DealId;
 use serde_json::json;
 
 use super::{out, CliError, ErrorKind, Output};
@@ -160,7 +161,15 @@ async fn run(
             } else {
                 RenderMode::Original
             };
-            let doc = contract::render_for_deal(store, actor, &deal, option, mode, now).await?;
+            let doc = contract::render_for_deal(
+                store,
+                actor,
+                &DealId::from(deal.as_str()),
+                option,
+                mode,
+                now,
+            )
+            .await?;
             write_file(&file, &doc.pdf)?;
             let r = &doc.record;
             let text = format!(
@@ -215,7 +224,7 @@ async fn run(
             Ok(o)
         }
         ContractCommand::List { deal } => {
-            let docs = contract::list_for_deal(store, &deal).await?;
+            let docs = contract::list_for_deal(store, &DealId::from(deal.as_str())).await?;
             let text = docs
                 .iter()
                 .map(|r| {
@@ -367,7 +376,9 @@ async fn run(
             out(json!({ "contract": r, "file": file }), text)
         }
         ContractCommand::Jacket { deal, out: file } => {
-            let j = contract::jacket::jacket_for_deal(store, actor, &deal, now).await?;
+            let j =
+                contract::jacket::jacket_for_deal(store, actor, &DealId::from(deal.as_str()), now)
+                    .await?;
             write_file(&file, &j.pdf)?;
             let mut text = format!(
                 "wrote {} (deal jacket {}, a COPY, {} pages)\n",

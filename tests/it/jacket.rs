@@ -869,9 +869,14 @@ async fn bad_input_gives_typed_errors_and_stores_nothing() {
         ),
         "{e}"
     );
-    let e = jacket::jacket_for_deal(&d.f.store, &sam, "no-such-deal", now())
-        .await
-        .expect_err("unknown deal");
+    let e = jacket::jacket_for_deal(
+        &d.f.store,
+        &sam,
+        &dealerdesk_rules::ids::DealId::from("no-such-deal"),
+        now(),
+    )
+    .await
+    .expect_err("unknown deal");
     assert!(
         matches!(e, ContractError::NotFound { what: "deal", .. }),
         "{e}"
@@ -1104,16 +1109,21 @@ async fn the_jacket_carries_the_adverse_action_notice_of_a_declined_application(
     let contract = contract::render_for_deal(
         &f.store,
         &cli_actor(),
-        &deal_id,
+        &dealerdesk_rules::ids::DealId::from(deal_id.as_str()),
         None,
         RenderMode::Original,
         now(),
     )
     .await
     .expect("contract");
-    let j = jacket::jacket_for_deal(&f.store, &cli_actor(), &deal_id, now())
-        .await
-        .expect("jacket");
+    let j = jacket::jacket_for_deal(
+        &f.store,
+        &cli_actor(),
+        &dealerdesk_rules::ids::DealId::from(deal_id.as_str()),
+        now(),
+    )
+    .await
+    .expect("jacket");
     let kinds: Vec<&str> = j.parts.iter().map(|p| p.kind.as_str()).collect();
     assert_eq!(
         kinds,

@@ -47,7 +47,7 @@ async fn signing_desk() -> Signing {
     let draft = contract::render_for_deal(
         &f.store,
         &fiona,
-        &deal_id,
+        &dealerdesk_rules::ids::DealId::from(deal_id.as_str()),
         None,
         RenderMode::Original,
         now(),
@@ -87,7 +87,7 @@ async fn deal_for(store: &Store, customer_id: &str, vin: &str) -> String {
         store,
         &cli_actor(),
         &DealInput {
-            customer_id: customer_id.to_string(),
+            customer_id: dealerdesk_rules::ids::CustomerId::from(customer_id),
             vehicle_id: v.id,
             salesperson: None,
             status: None,
@@ -103,6 +103,7 @@ async fn deal_for(store: &Store, customer_id: &str, vin: &str) -> String {
     .await
     .expect("deal")
     .id
+    .into_string()
 }
 
 /// A second verified customer (another person: a duplicate of Maria would need review).
@@ -289,9 +290,14 @@ async fn a_remote_signing_link_is_bound_to_one_signable_contract_of_the_customer
     );
 
     // A deal jacket (a printed copy of the deal's documents) is not sent for signing.
-    let jacket = contract::jacket::jacket_for_deal(store, &sam, &d.deal_id, now())
-        .await
-        .expect("jacket");
+    let jacket = contract::jacket::jacket_for_deal(
+        store,
+        &sam,
+        &dealerdesk_rules::ids::DealId::from(d.deal_id.as_str()),
+        now(),
+    )
+    .await
+    .expect("jacket");
     let e =
         links::issue_remote_signing(store, &sam, &d.customer_id, &jacket.record.id, None, now())
             .await
@@ -439,7 +445,7 @@ async fn a_contract_with_a_co_buyer_is_signed_at_the_desk_not_remotely() {
     let joint = contract::render_for_deal(
         store,
         &d.fiona,
-        &d.deal_id,
+        &dealerdesk_rules::ids::DealId::from(d.deal_id.as_str()),
         None,
         RenderMode::Original,
         now(),
@@ -474,7 +480,7 @@ async fn a_link_for_another_customers_deal_is_refused_even_with_a_deal_of_their_
     let other_doc = contract::render_for_deal(
         store,
         &d.fiona,
-        &other_deal,
+        &dealerdesk_rules::ids::DealId::from(other_deal.as_str()),
         None,
         RenderMode::Original,
         now(),

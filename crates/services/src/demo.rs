@@ -15,6 +15,7 @@ use crate::deal::{
     self, DealError, DealInput, DealOptionInput, DealStatus, LeaseTerms, LoanTerms, OptionTerms,
 };
 use crate::vehicle::{self, NewVehicle, VIN_ALPHABET};
+use dealerdesk_rules::ids::{CustomerId, DealId};
 use dealerdesk_rules::money::Money;
 use dealerdesk_store::audit::{AuditEvent, AuditOutcome};
 use dealerdesk_store::crypto::random_token;
@@ -520,7 +521,7 @@ pub async fn fill(
             let (input, created_at) = demo_deal(
                 &mut rng,
                 k,
-                customer_id.into_string(),
+                customer_id,
                 known_since,
                 &vehicle_ids[k],
                 &vehicles[k],
@@ -532,6 +533,7 @@ pub async fn fill(
                 created_at.timestamp_subsec_nanos(),
             ))
             .to_string();
+            let id = DealId::from(id);
             deal::insert_tx(store, &mut tx, &actor, &id, &input, created_at, now).await?;
         }
         tx.commit().await?;
@@ -558,7 +560,7 @@ async fn demo_identity_checks(
     store: &Store,
     actor: &Actor,
     people: &[(CustomerInput, DateTime<Utc>)],
-    ids: &[dealerdesk_rules::ids::CustomerId],
+    ids: &[CustomerId],
     now: DateTime<Utc>,
     today: NaiveDate,
 ) -> Result<(), DemoError> {
@@ -631,7 +633,7 @@ fn plain(dollars: i64) -> String {
 fn demo_deal(
     rng: &mut ChaCha8Rng,
     k: usize,
-    customer_id: String,
+    customer_id: CustomerId,
     customer_since: DateTime<Utc>,
     vehicle_id: &str,
     v: &NewVehicle,

@@ -435,7 +435,7 @@ impl DeskBuilder {
             None
         } else {
             let input = DealInput {
-                customer_id: customer_id.clone(),
+                customer_id: dealerdesk_rules::ids::CustomerId::from(customer_id.as_str()),
                 vehicle_id: vehicle_id.clone(),
                 salesperson: None,
                 status: None,

@@ -28,6 +28,7 @@ use crate::auth::{Actor, Permission};
 use crate::customer::validate::parse_date;
 use crate::deal::{self, OptionTerms};
 use dealerdesk_pdf::{DocInfo, TextStyle};
+use dealerdesk_rules::ids::DealId;
 use dealerdesk_rules::money::Money;
 use dealerdesk_store::audit::{self, AuditEvent, AuditOutcome};
 use dealerdesk_store::crypto::{mask_digits, sha256_hex, BirthDate};
@@ -295,7 +296,7 @@ credit application (the signed application carries it)"
                 c.text_version
             ))
         })?;
-    let d = deal::get_deal(store, &v.deal_id).await?;
+    let d = deal::get_deal(store, &DealId::from(v.deal_id.as_str())).await?;
     let opt = d
         .options
         .iter()

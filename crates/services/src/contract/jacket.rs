@@ -12,6 +12,7 @@
 //! `contract.jacket`. Any signed-in staff member may print one.
 
 use chrono::{DateTime, Utc};
+use dealerdesk_rules::ids::DealId;
 use lopdf::{Dictionary, Object, ObjectId, Stream};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -163,12 +164,12 @@ fn hex12(id: &str) -> String {
 pub async fn jacket_input(
     store: &Store,
     actor: &Actor,
-    deal_id: &str,
+    deal_id: &DealId,
     jacket_id: &str,
     number: &str,
     now: DateTime<Utc>,
 ) -> Result<JacketInput, ContractError> {
-    let deal_id = deal_id.trim();
+    let deal_id = &DealId::from(deal_id.trim());
     let d = deal::get_deal(store, deal_id).await?;
     let contract_id = {
         let mut conn = store.pool().acquire().await?;
@@ -324,7 +325,7 @@ signed application on record)"
         jacket_id: jacket_id.to_string(),
         number: number.to_string(),
         created: now,
-        deal_id: d.id.clone(),
+        deal_id: d.id.to_string(),
         dealer,
         customer: d.customer_name.clone(),
         vehicle: format!("{} {} {} · VIN {}", v.year, v.make, v.model, v.vin),
@@ -664,10 +665,10 @@ fn merge(input: &JacketInput, sources: &[(&[u8], bool)]) -> Result<Vec<u8>, Cont
 pub async fn jacket_for_deal(
     store: &Store,
     actor: &Actor,
-    deal_id: &str,
+    deal_id: &DealId,
     now: DateTime<Utc>,
 ) -> Result<Jacket, ContractError> {
-    let deal_id = deal_id.trim();
+    let deal_id = &DealId::from(deal_id.trim());
     let id = new_id();
     let version = {
         let mut conn = store.pool().acquire().await?;

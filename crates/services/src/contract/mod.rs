@@ -17,6 +17,7 @@ pub mod render;
 pub mod sign;
 
 use chrono::{DateTime, Utc};
+use dealerdesk_rules::ids::DealId;
 use dealerdesk_rules::names::full_name_of;
 use dealerdesk_store::known;
 use serde::Serialize;
@@ -400,13 +401,13 @@ impl DocumentInput {
 /// Refuses an option whose stored quote no longer hashes to its fingerprint.
 pub async fn contract_input(
     store: &Store,
-    deal_id: &str,
+    deal_id: &DealId,
     option: Option<u32>,
     document_id: &str,
     contract_number: &str,
     now: DateTime<Utc>,
 ) -> Result<(ContractInput, deal::DealOptionView), ContractError> {
-    let d = deal::get_deal(store, deal_id.trim()).await?;
+    let d = deal::get_deal(store, &DealId::from(deal_id.trim())).await?;
     let opt = match option {
         Some(n) => d.options.iter().find(|o| o.position == n),
         None => d
@@ -568,7 +569,7 @@ pub(crate) async fn void_replaced(
 pub async fn render_for_deal(
     store: &Store,
     actor: &Actor,
-    deal_id: &str,
+    deal_id: &DealId,
     option: Option<u32>,
     mode: RenderMode,
     now: DateTime<Utc>,
@@ -690,7 +691,7 @@ pub async fn document_pdf(store: &Store, id: &str) -> Result<Vec<u8>, ContractEr
 /// Every document of a deal, newest version first.
 pub async fn list_for_deal(
     store: &Store,
-    deal_id: &str,
+    deal_id: &DealId,
 ) -> Result<Vec<ContractRecord>, ContractError> {
     doc_repo::list_for_deal(store, deal_id.trim())
         .await?

@@ -24,6 +24,7 @@ use sqlx::SqliteConnection;
 use ts_rs::TS;
 
 use crate::auth::Actor;
+use dealerdesk_rules::ids::{CustomerId, DealId};
 use dealerdesk_rules::money::Money;
 use dealerdesk_store::audit::{self, AuditEvent, AuditOutcome};
 use dealerdesk_store::read::deal::{self as deal_read, DealQuery};
@@ -118,7 +119,7 @@ pub struct DealOptionInput {
 /// member); `status` defaults to open. With no option marked selected, the first is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct DealInput {
-    pub customer_id: String,
+    pub customer_id: CustomerId,
     pub vehicle_id: String,
     pub salesperson: Option<String>,
     pub status: Option<DealStatus>,
@@ -157,8 +158,8 @@ pub struct DealOptionView {
 /// A deal as the detail screen shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct DealView {
-    pub id: String,
-    pub customer_id: String,
+    pub id: DealId,
+    pub customer_id: CustomerId,
     pub customer_name: String,
     pub vehicle_id: String,
     /// "2024 Toyota Camry SE".
@@ -179,8 +180,8 @@ pub struct DealView {
 /// One row of the deal list: the deal and its selected option's key figures.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct DealSummary {
-    pub id: String,
-    pub customer_id: String,
+    pub id: DealId,
+    pub customer_id: CustomerId,
     pub customer_name: String,
     pub vehicle_id: String,
     pub vehicle_label: String,
@@ -204,7 +205,7 @@ pub struct DealFilter {
     pub query: Option<String>,
     pub status: Option<DealStatus>,
     pub kind: Option<OptionKind>,
-    pub customer_id: Option<String>,
+    pub customer_id: Option<CustomerId>,
     pub vehicle_id: Option<String>,
     /// Page size, 1–200 (default 50).
     pub limit: Option<u32>,
@@ -220,7 +221,7 @@ pub struct DealPage {
 
 /// The validated deal, every option priced.
 struct Priced {
-    customer_id: String,
+    customer_id: CustomerId,
     vehicle_id: String,
     salesperson: Option<String>,
     status: DealStatus,
@@ -253,7 +254,7 @@ async fn price_deal(
     if selected_count > 1 {
         return Err(invalid("options", "select one option, not several"));
     }
-    let customer_id = input.customer_id.trim().to_string();
+    let customer_id = CustomerId::from(input.customer_id.trim());
     let vehicle_id = input.vehicle_id.trim().to_string();
     if customer_id.is_empty() {
         return Err(invalid("customer_id", "choose the customer"));
@@ -261,14 +262,10 @@ async fn price_deal(
     if vehicle_id.is_empty() {
         return Err(invalid("vehicle_id", "choose the vehicle"));
     }
-    let customer = customer_repo::current_state_of(
-        &mut *conn,
-        &dealerdesk_rules::ids::CustomerId::from(customer_id.as_str()),
-    )
-    .await?;
+    let customer = customer_repo::current_state_of(&mut *conn, &customer_id).await?;
     let usury_state = customer.ok_or_else(|| DealError::NotFound {
         what: "customer",
-        id: customer_id.clone(),
+        id: customer_id.to_string(),
     })?;
     if !vehicle_repo::is_live(&mut *conn, &vehicle_id).await? {
         return Err(DealError::NotFound {
@@ -340,7 +337,7 @@ async fn price_deal(
 async fn write_options(
     store: &Store,
     conn: &mut SqliteConnection,
-    deal_id: &str,
+    deal_id: &DealId,
     p: &Priced,
     now: DateTime<Utc>,
 ) -> Result<(), DealError> {
@@ -455,7 +452,7 @@ pub async fn save_deal(
     now: DateTime<Utc>,
 ) -> Result<DealView, DealError> {
     let mut w = store.write(now).await?;
-    let id = new_id();
+    let id = DealId::from(new_id());
     let event = insert_rows(store, w.conn(), actor, &id, input, now).await?;
     w.audit(event);
     w.commit().await?;
@@ -468,7 +465,7 @@ pub(crate) async fn insert_tx(
     store: &Store,
     conn: &mut SqliteConnection,
     actor: &Actor,
-    id: &str,
+    id: &DealId,
     input: &DealInput,
     created_at: DateTime<Utc>,
     now: DateTime<Utc>,
@@ -484,7 +481,7 @@ async fn insert_rows(
     store: &Store,
     conn: &mut SqliteConnection,
     actor: &Actor,
-    id: &str,
+    id: &DealId,
     input: &DealInput,
     created_at: DateTime<Utc>,
 ) -> Result<AuditEvent, DealError> {
@@ -517,7 +514,7 @@ async fn insert_rows(
 pub async fn update_deal(
     store: &Store,
     actor: &Actor,
-    id: &str,
+    id: &DealId,
     input: &DealInput,
     now: DateTime<Utc>,
 ) -> Result<DealView, DealError> {
@@ -591,7 +588,7 @@ fn option_view(row: DealOptionRow) -> Result<DealOptionView, DealError> {
 }
 
 /// One deal with its options.
-pub async fn get_deal(store: &Store, id: &str) -> Result<DealView, DealError> {
+pub async fn get_deal(store: &Store, id: &DealId) -> Result<DealView, DealError> {
     let row = deal_read::detail(store, id)
         .await?
         .ok_or_else(|| DealError::NotFound {
@@ -607,8 +604,8 @@ pub async fn get_deal(store: &Store, id: &str) -> Result<DealView, DealError> {
         customer_name: customer_name(&row.given_name, &row.family_name),
         vehicle_label: vehicle_label(row.model_year, &row.make, &row.model, row.trim.as_deref()),
         status: known("deal status", &row.status, DealStatus::parse)?,
-        id: row.id,
-        customer_id: row.customer_id,
+        id: DealId::from(row.id),
+        customer_id: CustomerId::from(row.customer_id),
         vehicle_id: row.vehicle_id,
         vin: row.vin,
         salesperson: row.salesperson,
@@ -666,8 +663,8 @@ pub async fn list_deals(store: &Store, filter: &DealFilter) -> Result<DealPage, 
                 due_at_signing: money_text(row.due_at_signing_cents),
                 apr: row.apr,
                 salesperson: row.salesperson,
-                id: row.id,
-                customer_id: row.customer_id,
+                id: DealId::from(row.id),
+                customer_id: CustomerId::from(row.customer_id),
                 vehicle_id: row.vehicle_id,
                 created_at: row.created_at,
                 updated_at: row.updated_at,

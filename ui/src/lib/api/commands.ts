@@ -29,6 +29,7 @@ import type {
   CustomerUpdate,
   CustomerView,
   DealFilter,
+  DealId,
   DealInput,
   DealPage,
   DealView,
@@ -108,9 +109,9 @@ export interface Commands {
   update_vehicle: { args: { id: string; input: VehicleInput }; returns: VehicleView };
   check_vin: { args: { vin: string }; returns: VinReport };
   list_deals: { args: { filter: DealFilter }; returns: DealPage };
-  get_deal: { args: { id: string }; returns: DealView };
+  get_deal: { args: { id: DealId }; returns: DealView };
   save_deal: { args: { input: DealInput }; returns: DealView };
-  update_deal: { args: { id: string; input: DealInput }; returns: DealView };
+  update_deal: { args: { id: DealId; input: DealInput }; returns: DealView };
   quote_deal_option: { args: { terms: OptionTerms; customer_id: string | null; index: number }; returns: OptionQuote };
   run_identity_check: { args: { customer_id: string; input: CheckInput }; returns: VerificationView };
   latest_identity_check: { args: { customer_id: string }; returns: VerificationView | null };
@@ -143,8 +144,8 @@ export interface Commands {
   deliver_adverse_notice: { args: { id: string; method: DeliveryMethod }; returns: NoticeView };
   export_application_star: { args: { id: string }; returns: SavedFile };
   import_star_decision: { args: { xml: string }; returns: ImportedDecision };
-  list_contracts: { args: { deal_id: string }; returns: ContractRecord[] };
-  render_contract: { args: { deal_id: string; option: number | null; mode: RenderMode }; returns: ContractRecord };
+  list_contracts: { args: { deal_id: DealId }; returns: ContractRecord[] };
+  render_contract: { args: { deal_id: DealId; option: number | null; mode: RenderMode }; returns: ContractRecord };
   print_contract_copy: { args: { document_id: string; open: boolean }; returns: SavedFile };
   open_contract_for_review: { args: { document_id: string; open: boolean }; returns: SavedFile };
   contract_signing_status: { args: { document_id: string }; returns: SigningStatus };
@@ -156,7 +157,7 @@ export interface Commands {
   render_application_document: { args: { application_id: string; mode: RenderMode }; returns: ContractRecord };
   list_application_documents: { args: { application_id: string }; returns: ContractRecord[] };
   print_application_copy: { args: { application_id: string; open: boolean }; returns: SavedFile };
-  print_deal_jacket: { args: { deal_id: string; open: boolean }; returns: PrintedJacket };
+  print_deal_jacket: { args: { deal_id: DealId; open: boolean }; returns: PrintedJacket };
   save_document_as: { args: { document_id: string }; returns: SavedFile | null };
   issue_remote_signing_link: { args: { customer_id: string; document_id: string; ttl_minutes: number | null; send: Channel[] }; returns: DeskLink };
   print_link_handout: { args: { url: string }; returns: SavedFile };
