@@ -2,7 +2,7 @@
 //! the error; no SQL, business rules or money math here (DESIGN.md §2).
 
 use chrono::{Local, Utc};
-use dealerdesk_rules::ids::{CustomerId, DealId};
+use dealerdesk_rules::ids::{CustomerId, DealId, VehicleId};
 use dealerdesk_services::application::adverse::{self, DeliveryMethod, NoticeDue, NoticeView};
 use dealerdesk_services::application::analytics::{
     self, Analytics, Pipeline, PipelineFilter, PipelineWindow,
@@ -342,7 +342,7 @@ pub async fn list_vehicles(
 /// Who: any signed-in role
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
-pub async fn get_vehicle(state: State<'_, AppState>, id: String) -> Result<VehicleView> {
+pub async fn get_vehicle(state: State<'_, AppState>, id: VehicleId) -> Result<VehicleView> {
     state.authorize(ANY, "vehicle.view").await?;
     Ok(vehicle::get_vehicle(state.store()?, &id).await?)
 }
@@ -363,7 +363,7 @@ pub async fn add_vehicle(state: State<'_, AppState>, input: VehicleInput) -> Res
 #[tracing::instrument(skip_all, err)]
 pub async fn update_vehicle(
     state: State<'_, AppState>,
-    id: String,
+    id: VehicleId,
     input: VehicleInput,
 ) -> Result<VehicleView> {
     let staff = state.authorize(ANY, "vehicle.update").await?;

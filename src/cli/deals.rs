@@ -8,7 +8,7 @@ use clap::{Args, Subcommand};
 use serde_json::json;
 
 use super::{out, CliError, ErrorKind, Output};
-use dealerdesk_rules::ids::{CustomerId, DealId};
+use dealerdesk_rules::ids::{CustomerId, DealId, VehicleId};
 use dealerdesk_rules::money::Money;
 use dealerdesk_services::auth::Actor;
 use dealerdesk_services::deal::{self, DealFilter, DealInput, DealStatus, DealView, OptionKind};
@@ -179,7 +179,7 @@ pub async fn vehicle(
             out(json!({ "vehicles": page.items, "total": page.total }), text)
         }
         VehicleCommand::Show { id_or_vin } => {
-            let v = match vehicle::get_vehicle(store, &id_or_vin).await {
+            let v = match vehicle::get_vehicle(store, &VehicleId::from(id_or_vin.as_str())).await {
                 Err(VehicleError::NotFound(_)) => vehicle::find_by_vin(store, &id_or_vin).await?,
                 other => other?,
             };

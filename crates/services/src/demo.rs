@@ -15,7 +15,7 @@ use crate::deal::{
     self, DealError, DealInput, DealOptionInput, DealStatus, LeaseTerms, LoanTerms, OptionTerms,
 };
 use crate::vehicle::{self, NewVehicle, VIN_ALPHABET};
-use dealerdesk_rules::ids::{CustomerId, DealId};
+use dealerdesk_rules::ids::{CustomerId, DealId, VehicleId};
 use dealerdesk_rules::money::Money;
 use dealerdesk_store::audit::{AuditEvent, AuditOutcome};
 use dealerdesk_store::crypto::random_token;
@@ -635,7 +635,7 @@ fn demo_deal(
     k: usize,
     customer_id: CustomerId,
     customer_since: DateTime<Utc>,
-    vehicle_id: &str,
+    vehicle_id: &VehicleId,
     v: &NewVehicle,
     now: DateTime<Utc>,
 ) -> (DealInput, DateTime<Utc>) {
@@ -735,7 +735,7 @@ fn demo_deal(
     };
     let input = DealInput {
         customer_id,
-        vehicle_id: vehicle_id.to_string(),
+        vehicle_id: vehicle_id.clone(),
         salesperson: Some((*pick(rng, &["sam.sales", "jordan.sales"])).to_string()),
         status: Some(status),
         notes: None,

@@ -261,7 +261,7 @@ pub struct Desk<F = Fixture> {
     /// The customer [`Desk::builder`] was given.
     pub customer_id: String,
     /// The vehicle [`Desk::builder`] was given.
-    pub vehicle_id: String,
+    pub vehicle_id: dealerdesk_rules::ids::VehicleId,
     /// The lender whose rate sheet was imported, if one was.
     pub lender: Option<String>,
     deal: Option<DealView>,

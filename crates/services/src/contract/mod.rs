@@ -17,7 +17,7 @@ pub mod render;
 pub mod sign;
 
 use chrono::{DateTime, Utc};
-use dealerdesk_rules::ids::DealId;
+use dealerdesk_rules::ids::{DealId, VehicleId};
 use dealerdesk_rules::names::full_name_of;
 use dealerdesk_store::known;
 use serde::Serialize;
@@ -456,7 +456,7 @@ pub async fn contract_input(
 /// A vehicle as documents describe it.
 pub(crate) async fn vehicle_of(
     store: &Store,
-    vehicle_id: &str,
+    vehicle_id: &VehicleId,
 ) -> Result<ContractVehicle, ContractError> {
     let v = dealerdesk_store::repo::vehicle::get_any(store, vehicle_id)
         .await?

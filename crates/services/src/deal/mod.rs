@@ -24,7 +24,7 @@ use sqlx::SqliteConnection;
 use ts_rs::TS;
 
 use crate::auth::Actor;
-use dealerdesk_rules::ids::{CustomerId, DealId};
+use dealerdesk_rules::ids::{CustomerId, DealId, VehicleId};
 use dealerdesk_rules::money::Money;
 use dealerdesk_store::audit::{self, AuditEvent, AuditOutcome};
 use dealerdesk_store::read::deal::{self as deal_read, DealQuery};
@@ -120,7 +120,7 @@ pub struct DealOptionInput {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct DealInput {
     pub customer_id: CustomerId,
-    pub vehicle_id: String,
+    pub vehicle_id: VehicleId,
     pub salesperson: Option<String>,
     pub status: Option<DealStatus>,
     pub notes: Option<String>,
@@ -161,7 +161,7 @@ pub struct DealView {
     pub id: DealId,
     pub customer_id: CustomerId,
     pub customer_name: String,
-    pub vehicle_id: String,
+    pub vehicle_id: VehicleId,
     /// "2024 Toyota Camry SE".
     pub vehicle_label: String,
     pub vin: String,
@@ -183,7 +183,7 @@ pub struct DealSummary {
     pub id: DealId,
     pub customer_id: CustomerId,
     pub customer_name: String,
-    pub vehicle_id: String,
+    pub vehicle_id: VehicleId,
     pub vehicle_label: String,
     pub status: DealStatus,
     /// The selected option's kind.
@@ -206,7 +206,7 @@ pub struct DealFilter {
     pub status: Option<DealStatus>,
     pub kind: Option<OptionKind>,
     pub customer_id: Option<CustomerId>,
-    pub vehicle_id: Option<String>,
+    pub vehicle_id: Option<VehicleId>,
     /// Page size, 1–200 (default 50).
     pub limit: Option<u32>,
     pub offset: Option<u32>,
@@ -222,7 +222,7 @@ pub struct DealPage {
 /// The validated deal, every option priced.
 struct Priced {
     customer_id: CustomerId,
-    vehicle_id: String,
+    vehicle_id: VehicleId,
     salesperson: Option<String>,
     status: DealStatus,
     notes: Option<String>,
@@ -255,7 +255,7 @@ async fn price_deal(
         return Err(invalid("options", "select one option, not several"));
     }
     let customer_id = CustomerId::from(input.customer_id.trim());
-    let vehicle_id = input.vehicle_id.trim().to_string();
+    let vehicle_id = VehicleId::from(input.vehicle_id.trim());
     if customer_id.is_empty() {
         return Err(invalid("customer_id", "choose the customer"));
     }
@@ -270,7 +270,7 @@ async fn price_deal(
     if !vehicle_repo::is_live(&mut *conn, &vehicle_id).await? {
         return Err(DealError::NotFound {
             what: "vehicle",
-            id: vehicle_id,
+            id: vehicle_id.into_string(),
         });
     }
     let salesperson = match input
@@ -324,7 +324,7 @@ async fn price_deal(
     }
     Ok(Priced {
         customer_id,
-        vehicle_id: input.vehicle_id.trim().to_string(),
+        vehicle_id: VehicleId::from(input.vehicle_id.trim()),
         salesperson,
         status: input.status.unwrap_or(DealStatus::Open),
         notes,
@@ -395,7 +395,7 @@ fn deal_fields(p: &Priced) -> DealFields<'_> {
 async fn sell_vehicle(
     store: &Store,
     conn: &mut SqliteConnection,
-    vehicle_id: &str,
+    vehicle_id: &VehicleId,
     now: DateTime<Utc>,
 ) -> Result<(), DealError> {
     let status = vehicle_repo::stored_status(&mut *conn, vehicle_id).await?;
@@ -606,7 +606,7 @@ pub async fn get_deal(store: &Store, id: &DealId) -> Result<DealView, DealError>
         status: known("deal status", &row.status, DealStatus::parse)?,
         id: DealId::from(row.id),
         customer_id: CustomerId::from(row.customer_id),
-        vehicle_id: row.vehicle_id,
+        vehicle_id: VehicleId::from(row.vehicle_id),
         vin: row.vin,
         salesperson: row.salesperson,
         usury_state: row.usury_state,
@@ -665,7 +665,7 @@ pub async fn list_deals(store: &Store, filter: &DealFilter) -> Result<DealPage, 
                 salesperson: row.salesperson,
                 id: DealId::from(row.id),
                 customer_id: CustomerId::from(row.customer_id),
-                vehicle_id: row.vehicle_id,
+                vehicle_id: VehicleId::from(row.vehicle_id),
                 created_at: row.created_at,
                 updated_at: row.updated_at,
             })

@@ -148,7 +148,7 @@ export type VehicleInput = { vin: string, model_year: number | null, make: strin
  */
 acknowledge_check_digit: boolean, };
 
-export type VehicleView = { id: string, vin: string, model_year: number, make: string, model: string, trim: string | null, mileage: number, 
+export type VehicleView = { id: VehicleId, vin: string, model_year: number, make: string, model: string, trim: string | null, mileage: number, 
 /**
  * Asking price, "28500.00".
  */
@@ -212,7 +212,7 @@ export type DealOptionInput = {
  */
 label: string | null, selected: boolean, terms: OptionTerms, };
 
-export type DealInput = { customer_id: CustomerId, vehicle_id: string, salesperson: string | null, status: DealStatus | null, notes: string | null, options: Array<DealOptionInput>, };
+export type DealInput = { customer_id: CustomerId, vehicle_id: VehicleId, salesperson: string | null, status: DealStatus | null, notes: string | null, options: Array<DealOptionInput>, };
 
 export type DealOptionView = { id: string, 
 /**
@@ -240,7 +240,7 @@ quote: unknown, quote_sha256: string,
  */
 quote_intact: boolean, };
 
-export type DealView = { id: DealId, customer_id: CustomerId, customer_name: string, vehicle_id: string, 
+export type DealView = { id: DealId, customer_id: CustomerId, customer_name: string, vehicle_id: VehicleId, 
 /**
  * "2024 Toyota Camry SE".
  */
@@ -250,13 +250,13 @@ vehicle_label: string, vin: string, salesperson: string | null, status: DealStat
  */
 usury_state: string | null, max_rate: string, notes: string | null, options: Array<DealOptionView>, created_at: string, updated_at: string, created_by: string, };
 
-export type DealSummary = { id: DealId, customer_id: CustomerId, customer_name: string, vehicle_id: string, vehicle_label: string, status: DealStatus, 
+export type DealSummary = { id: DealId, customer_id: CustomerId, customer_name: string, vehicle_id: VehicleId, vehicle_label: string, status: DealStatus, 
 /**
  * The selected option's kind.
  */
 kind: OptionKind, option_count: number, term_months: number, monthly_payment: string, amount_financed: string | null, due_at_signing: string | null, apr: string | null, salesperson: string | null, created_at: string, updated_at: string, };
 
-export type DealFilter = { query: string | null, status: DealStatus | null, kind: OptionKind | null, customer_id: CustomerId | null, vehicle_id: string | null, 
+export type DealFilter = { query: string | null, status: DealStatus | null, kind: OptionKind | null, customer_id: CustomerId | null, vehicle_id: VehicleId | null, 
 /**
  * Page size, 1–200 (default 50).
  */

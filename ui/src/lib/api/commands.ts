@@ -69,6 +69,7 @@ import type {
   SubmitReceipt,
   Unmet,
   VehicleFilter,
+  VehicleId,
   VehicleInput,
   VehiclePage,
   VehicleView,
@@ -104,9 +105,9 @@ export interface Commands {
   reset_staff_mfa: { args: { id: string }; returns: StaffView };
   unlock_staff: { args: { id: string }; returns: StaffView };
   list_vehicles: { args: { filter: VehicleFilter }; returns: VehiclePage };
-  get_vehicle: { args: { id: string }; returns: VehicleView };
+  get_vehicle: { args: { id: VehicleId }; returns: VehicleView };
   add_vehicle: { args: { input: VehicleInput }; returns: VehicleView };
-  update_vehicle: { args: { id: string; input: VehicleInput }; returns: VehicleView };
+  update_vehicle: { args: { id: VehicleId; input: VehicleInput }; returns: VehicleView };
   check_vin: { args: { vin: string }; returns: VinReport };
   list_deals: { args: { filter: DealFilter }; returns: DealPage };
   get_deal: { args: { id: DealId }; returns: DealView };
