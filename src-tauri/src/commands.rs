@@ -2,7 +2,7 @@
 //! the error; no SQL, business rules or money math here (DESIGN.md §2).
 
 use chrono::{Local, Utc};
-use dealerdesk_rules::ids::{CustomerId, DealId, VehicleId};
+use dealerdesk_rules::ids::{ApplicationId, CustomerId, DealId, VehicleId};
 use dealerdesk_services::application::adverse::{self, DeliveryMethod, NoticeDue, NoticeView};
 use dealerdesk_services::application::analytics::{
     self, Analytics, Pipeline, PipelineFilter, PipelineWindow,
@@ -679,7 +679,10 @@ pub async fn application_analytics(state: State<'_, AppState>) -> Result<Analyti
 /// Who: any signed-in role
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
-pub async fn get_application(state: State<'_, AppState>, id: String) -> Result<ApplicationView> {
+pub async fn get_application(
+    state: State<'_, AppState>,
+    id: ApplicationId,
+) -> Result<ApplicationView> {
     let staff = Actor::Staff(state.authorize(ANY, "application.view").await?);
     Ok(application::get_application(state.store()?, &staff, &id, Utc::now()).await?)
 }
@@ -691,7 +694,7 @@ pub async fn get_application(state: State<'_, AppState>, id: String) -> Result<A
 #[tracing::instrument(skip_all, err)]
 pub async fn application_assist(
     state: State<'_, AppState>,
-    id: String,
+    id: ApplicationId,
 ) -> Result<Vec<LenderAssessment>> {
     state.authorize(ANY, "application.assist").await?;
     Ok(application::decision_assist(state.store()?, &id).await?)
@@ -701,7 +704,7 @@ pub async fn application_assist(
 /// Who: any signed-in role
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
-pub async fn submit_blockers(state: State<'_, AppState>, id: String) -> Result<Vec<Unmet>> {
+pub async fn submit_blockers(state: State<'_, AppState>, id: ApplicationId) -> Result<Vec<Unmet>> {
     state.authorize(ANY, "application.blockers").await?;
     Ok(application::submit_blockers(state.store()?, &id, Utc::now()).await?)
 }
@@ -727,7 +730,7 @@ pub async fn create_application(
 #[tracing::instrument(skip_all, err)]
 pub async fn update_application(
     state: State<'_, AppState>,
-    id: String,
+    id: ApplicationId,
     input: ApplicationInput,
 ) -> Result<ApplicationView> {
     let staff = state.authorize(ANY, "application.update").await?;
@@ -747,7 +750,7 @@ pub async fn update_application(
 #[tracing::instrument(skip_all, err)]
 pub async fn record_consent(
     state: State<'_, AppState>,
-    id: String,
+    id: ApplicationId,
     input: ConsentInput,
 ) -> Result<ApplicationView> {
     let staff = state.authorize(ANY, "application.consent").await?;
@@ -765,7 +768,10 @@ pub async fn record_consent(
 /// Who: finance_manager, admin
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
-pub async fn submit_application(state: State<'_, AppState>, id: String) -> Result<SubmitReceipt> {
+pub async fn submit_application(
+    state: State<'_, AppState>,
+    id: ApplicationId,
+) -> Result<SubmitReceipt> {
     let staff = state.authorize(ANY, "application.submit").await?;
     Ok(
         application::submit_application(state.store()?, &Actor::Staff(staff), &id, Utc::now())
@@ -779,7 +785,7 @@ pub async fn submit_application(state: State<'_, AppState>, id: String) -> Resul
 #[tracing::instrument(skip_all, err)]
 pub async fn transition_application(
     state: State<'_, AppState>,
-    id: String,
+    id: ApplicationId,
     action: Action,
     note: Option<String>,
 ) -> Result<ApplicationView> {
@@ -880,7 +886,7 @@ pub async fn list_adverse_notices(
 #[tracing::instrument(skip_all, err)]
 pub async fn application_notices(
     state: State<'_, AppState>,
-    application_id: String,
+    application_id: ApplicationId,
 ) -> Result<Vec<NoticeView>> {
     state.authorize(ANY, "adverse_notice.view").await?;
     Ok(adverse::notices_for_application(state.store()?, &application_id, Utc::now()).await?)
@@ -935,7 +941,10 @@ pub async fn deliver_adverse_notice(
 /// Who: finance manager, admin
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
-pub async fn export_application_star(state: State<'_, AppState>, id: String) -> Result<SavedFile> {
+pub async fn export_application_star(
+    state: State<'_, AppState>,
+    id: ApplicationId,
+) -> Result<SavedFile> {
     let staff = state.authorize(ANY, "application.export_star").await?;
     let store = state.store()?;
     let xml = star::export_application_xml(store, &Actor::Staff(staff), &id, Utc::now()).await?;
@@ -1159,7 +1168,7 @@ pub async fn verify_contract_file(state: State<'_, AppState>, bytes: Vec<u8>) ->
 #[tracing::instrument(skip_all, err)]
 pub async fn render_application_document(
     state: State<'_, AppState>,
-    application_id: String,
+    application_id: ApplicationId,
     mode: RenderMode,
 ) -> Result<ContractRecord> {
     let staff = state.authorize(ANY, "contract.render").await?;
@@ -1182,7 +1191,7 @@ pub async fn render_application_document(
 #[tracing::instrument(skip_all, err)]
 pub async fn list_application_documents(
     state: State<'_, AppState>,
-    application_id: String,
+    application_id: ApplicationId,
 ) -> Result<Vec<ContractRecord>> {
     state.authorize(ANY, "contract.list").await?;
     Ok(application_doc::list_for_application(state.store()?, &application_id).await?)
@@ -1197,7 +1206,7 @@ pub async fn list_application_documents(
 #[tracing::instrument(skip_all, err)]
 pub async fn print_application_copy(
     state: State<'_, AppState>,
-    application_id: String,
+    application_id: ApplicationId,
     open: bool,
 ) -> Result<SavedFile> {
     let staff = state.authorize(ANY, "contract.copy").await?;

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use clap::Subcommand;
-use dealerdesk_rules::ids::DealId;
+use dealerdesk_rules::ids::{ApplicationId, DealId};
 use serde_json::json;
 
 use super::{out, CliError, ErrorKind, Output};
@@ -350,7 +350,7 @@ async fn run(
             let doc = contract::application_doc::render_for_application(
                 store,
                 actor,
-                &application,
+                &ApplicationId::from(application.as_str()),
                 mode,
                 now,
             )

@@ -30,10 +30,17 @@ fn strict_csv() -> String {
 
 /// Rework, mark ready and decide again at `at`.
 async fn decide_again(store: &Store, id: &str, at: DateTime<Utc>) -> ApplicationState {
-    app::transition(store, &cli_actor(), id, Action::MarkReady, None, at)
-        .await
-        .expect("ready again");
-    decide(store, id, at).await
+    app::transition(
+        store,
+        &cli_actor(),
+        &dealerdesk_rules::ids::ApplicationId::from(id),
+        Action::MarkReady,
+        None,
+        at,
+    )
+    .await
+    .expect("ready again");
+    decide(store, &dealerdesk_rules::ids::ApplicationId::from(id), at).await
 }
 
 async fn audit_count(store: &Store, action: &str, outcome: &str) -> i64 {
@@ -604,7 +611,7 @@ async fn the_migration_upgrades_the_previous_release_and_the_backfill_creates_wh
     .expect("rework");
     // the same application, now countered (score 742 at a 100 % LTV limit) and withdrawn
     sqlx::query("UPDATE credit_application SET credit_score = 742 WHERE id = ?1")
-        .bind(&declined)
+        .bind(declined.as_str())
         .execute(f.store.pool())
         .await
         .expect("score");

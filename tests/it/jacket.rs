@@ -105,7 +105,10 @@ async fn spouse(d: &Desk) -> String {
 }
 
 /// A deal with an application (joint when `joint`), consent recorded unless `consent` is false.
-async fn with_application(joint: bool, consent: bool) -> (Desk, String) {
+async fn with_application(
+    joint: bool,
+    consent: bool,
+) -> (Desk, dealerdesk_rules::ids::ApplicationId) {
     let d = Desk::contract().build().await;
     let co = if joint { Some(spouse(&d).await) } else { None };
     let a = app::create_application(
@@ -797,7 +800,7 @@ async fn bad_input_gives_typed_errors_and_stores_nothing() {
     let e = application_doc::render_for_application(
         &d.f.store,
         &cli_actor(),
-        "01890000-0000-7000-8000-000000000000",
+        &dealerdesk_rules::ids::ApplicationId::from("01890000-0000-7000-8000-000000000000"),
         RenderMode::Original,
         now(),
     )

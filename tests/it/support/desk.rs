@@ -512,7 +512,10 @@ pub fn consent() -> ConsentInput {
 
 /// The desk's deal's application ([`application_input`], to the desk's lender), consented and
 /// marked ready.
-pub async fn ready_application<F>(store: &Store, d: &Desk<F>) -> String {
+pub async fn ready_application<F>(
+    store: &Store,
+    d: &Desk<F>,
+) -> dealerdesk_rules::ids::ApplicationId {
     let a = app::create_application(
         store,
         &cli_actor(),
@@ -531,7 +534,7 @@ pub async fn ready_application<F>(store: &Store, d: &Desk<F>) -> String {
 }
 
 /// A verified Maria with a deal and a ready application at `csv`'s lender with `score`.
-pub async fn ready(csv: &str, score: u16) -> (Fixture, String) {
+pub async fn ready(csv: &str, score: u16) -> (Fixture, dealerdesk_rules::ids::ApplicationId) {
     let d = Desk::builder(customer_input(), corolla())
         .sanctions()
         .rate_sheet(csv)
@@ -562,7 +565,11 @@ pub async fn ready(csv: &str, score: u16) -> (Fixture, String) {
 }
 
 /// Submits and lets the simulator answer at `at`.
-pub async fn decide(store: &Store, id: &str, at: DateTime<Utc>) -> ApplicationState {
+pub async fn decide(
+    store: &Store,
+    id: &dealerdesk_rules::ids::ApplicationId,
+    at: DateTime<Utc>,
+) -> ApplicationState {
     app::submit_application(store, &cli_actor(), id, at)
         .await
         .expect("submitted");
@@ -571,7 +578,7 @@ pub async fn decide(store: &Store, id: &str, at: DateTime<Utc>) -> ApplicationSt
         .expect("sim");
     let r = app::process_outbox(store, &sim, at).await.expect("runs");
     r.iter()
-        .find(|m| m.application_id == id)
+        .find(|m| m.application_id == *id)
         .and_then(|m| m.outcome)
         .expect("decided")
 }

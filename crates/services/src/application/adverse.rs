@@ -18,6 +18,7 @@
 //! blocks; the same notice gives the same PDF bytes.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use dealerdesk_rules::ids::ApplicationId;
 use dealerdesk_rules::names::full_name_of;
 use serde::{Deserialize, Serialize};
 use sqlx::SqliteConnection;
@@ -409,7 +410,7 @@ async fn settings_tx(conn: &mut SqliteConnection) -> Result<NoticeSettings, sqlx
 /// notice id when one is owed (an existing one for the same decision is returned, not doubled).
 pub(crate) async fn on_transition_tx(
     w: &mut Write<'_>,
-    app_id: &str,
+    app_id: &ApplicationId,
     from: ApplicationState,
     to: ApplicationState,
     now: DateTime<Utc>,
@@ -444,7 +445,7 @@ pub(crate) async fn on_transition_tx(
 /// then its id is returned.
 async fn create_for_decision_tx(
     w: &mut Write<'_>,
-    app_id: &str,
+    app_id: &ApplicationId,
     decision_id: &str,
     kind: NoticeKind,
     now: DateTime<Utc>,
@@ -609,9 +610,15 @@ pub async fn backfill_notices(store: &Store, now: DateTime<Utc>) -> Result<usize
             NoticeKind::CounterNotAccepted
         };
         let mut w = store.write(now).await?;
-        if create_for_decision_tx(&mut w, &r.application_id, &r.decision_id, kind, now)
-            .await?
-            .is_some()
+        if create_for_decision_tx(
+            &mut w,
+            &ApplicationId::from(r.application_id.as_str()),
+            &r.decision_id,
+            kind,
+            now,
+        )
+        .await?
+        .is_some()
         {
             created += 1;
         }
@@ -712,7 +719,7 @@ pub async fn find_notice(
 /// An application's notices, oldest first.
 pub async fn notices_for_application(
     store: &Store,
-    application_id: &str,
+    application_id: &ApplicationId,
     now: DateTime<Utc>,
 ) -> Result<Vec<NoticeView>, AdverseError> {
     notice_repo::for_application(store, application_id.trim())

@@ -28,7 +28,7 @@ use crate::auth::{Actor, Permission};
 use crate::customer::validate::parse_date;
 use crate::deal::{self, OptionTerms};
 use dealerdesk_pdf::{DocInfo, TextStyle};
-use dealerdesk_rules::ids::DealId;
+use dealerdesk_rules::ids::{ApplicationId, DealId};
 use dealerdesk_rules::money::Money;
 use dealerdesk_store::audit::{self, AuditEvent, AuditOutcome};
 use dealerdesk_store::crypto::{mask_digits, sha256_hex, BirthDate};
@@ -271,14 +271,19 @@ fn structure(opt: &deal::DealOptionView) -> Result<(String, Vec<Line>), Contract
 /// changed outside DealerDesk.
 pub async fn application_input(
     store: &Store,
-    application_id: &str,
+    application_id: &ApplicationId,
     document_id: &str,
     number: &str,
     now: DateTime<Utc>,
 ) -> Result<(ApplicationDocInput, ApplicationView), ContractError> {
-    let v = app::load_application(store, None, application_id.trim(), now)
-        .await
-        .map_err(from_app)?;
+    let v = app::load_application(
+        store,
+        None,
+        &ApplicationId::from(application_id.trim()),
+        now,
+    )
+    .await
+    .map_err(from_app)?;
     let c = v.consent.clone().ok_or_else(|| ContractError::NotReady {
         field: "consent",
         message: "record the applicant's consent to obtain a credit report before printing the \
@@ -334,7 +339,7 @@ credit application (the signed application carries it)"
     };
     let input = ApplicationDocInput {
         document_id: document_id.to_string(),
-        application_id: v.id.clone(),
+        application_id: v.id.to_string(),
         number: number.to_string(),
         created: now,
         dealer: ContractParty {
@@ -665,11 +670,11 @@ whether or not credit is extended.",
 pub async fn render_for_application(
     store: &Store,
     actor: &Actor,
-    application_id: &str,
+    application_id: &ApplicationId,
     mode: RenderMode,
     now: DateTime<Utc>,
 ) -> Result<RenderedDocument, ContractError> {
-    let application_id = application_id.trim();
+    let application_id = &ApplicationId::from(application_id.trim());
     if mode == RenderMode::Original && !actor.may(Permission::PrintOriginal) {
         let event = AuditEvent::new(actor.name(), "contract.render", AuditOutcome::Denied)
             .subject(format!("application:{application_id}"))
@@ -764,7 +769,7 @@ sha256:{} snapshot sha256:{snapshot}{}",
 /// The documents of a credit application, newest version first.
 pub async fn list_for_application(
     store: &Store,
-    application_id: &str,
+    application_id: &ApplicationId,
 ) -> Result<Vec<super::ContractRecord>, ContractError> {
     doc_repo::list_for_application(store, application_id.trim())
         .await?

@@ -12,7 +12,7 @@
 //! `contract.jacket`. Any signed-in staff member may print one.
 
 use chrono::{DateTime, Utc};
-use dealerdesk_rules::ids::DealId;
+use dealerdesk_rules::ids::{ApplicationId, DealId};
 use lopdf::{Dictionary, Object, ObjectId, Stream};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -243,7 +243,7 @@ pub async fn jacket_input(
                     let number = format!("A{}", hex12(app_id));
                     match application_doc::application_input(
                         store,
-                        app_id,
+                        &ApplicationId::from(app_id.as_str()),
                         &format!("{jacket_id}-application"),
                         &number,
                         now,
@@ -293,9 +293,10 @@ signed application on record)"
         all_applications.push(app_id.clone());
     }
     for app_id in &all_applications {
-        let notices = adverse::notices_for_application(store, app_id, now)
-            .await
-            .map_err(|e| ContractError::QuoteDamaged(e.to_string()))?;
+        let notices =
+            adverse::notices_for_application(store, &ApplicationId::from(app_id.as_str()), now)
+                .await
+                .map_err(|e| ContractError::QuoteDamaged(e.to_string()))?;
         for n in notices {
             let pdf = adverse::render_pdf(&n)?;
             let pages = page_count(&pdf)?;

@@ -517,7 +517,7 @@ export type StipulationView = { id: string, code: string, description: string, s
  */
 age_days: number, };
 
-export type ApplicationView = { id: string, state: ApplicationState, 
+export type ApplicationView = { id: ApplicationId, state: ApplicationState, 
 /**
  * `decisioned` for the four decision states.
  */
@@ -544,7 +544,7 @@ created_by_name: string,
  */
 actions: Array<Action>, };
 
-export type ApplicationSummary = { id: string, state: ApplicationState, phase: string, customer_id: string, customer_name: string, deal_id: string, lender_id: string | null, 
+export type ApplicationSummary = { id: ApplicationId, state: ApplicationState, phase: string, customer_id: string, customer_name: string, deal_id: string, lender_id: string | null, 
 /**
  * The lender's name.
  */

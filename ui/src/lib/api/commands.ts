@@ -7,6 +7,7 @@ import type {
   Analytics,
   AppStatus,
   ApplicationFilter,
+  ApplicationId,
   ApplicationInput,
   ApplicationPage,
   ApplicationView,
@@ -127,23 +128,23 @@ export interface Commands {
   application_pipeline: { args: { filter: PipelineFilter }; returns: Pipeline };
   application_pipeline_window: { args: { filter: PipelineFilter }; returns: PipelineWindow };
   application_analytics: { args: Record<never, never>; returns: Analytics };
-  get_application: { args: { id: string }; returns: ApplicationView };
-  application_assist: { args: { id: string }; returns: LenderAssessment[] };
-  submit_blockers: { args: { id: string }; returns: Unmet[] };
+  get_application: { args: { id: ApplicationId }; returns: ApplicationView };
+  application_assist: { args: { id: ApplicationId }; returns: LenderAssessment[] };
+  submit_blockers: { args: { id: ApplicationId }; returns: Unmet[] };
   create_application: { args: { input: ApplicationInput }; returns: ApplicationView };
-  update_application: { args: { id: string; input: ApplicationInput }; returns: ApplicationView };
-  record_consent: { args: { id: string; input: ConsentInput }; returns: ApplicationView };
-  submit_application: { args: { id: string }; returns: SubmitReceipt };
-  transition_application: { args: { id: string; action: Action; note: string | null }; returns: ApplicationView };
+  update_application: { args: { id: ApplicationId; input: ApplicationInput }; returns: ApplicationView };
+  record_consent: { args: { id: ApplicationId; input: ConsentInput }; returns: ApplicationView };
+  submit_application: { args: { id: ApplicationId }; returns: SubmitReceipt };
+  transition_application: { args: { id: ApplicationId; action: Action; note: string | null }; returns: ApplicationView };
   poll_lender_decisions: { args: Record<never, never>; returns: ProcessedMessage[] };
   attach_stipulation_document: { args: { stip_id: string; file_name: string; bytes: number[] }; returns: StipulationDocumentView };
   clear_stipulation: { args: { stip_id: string; note: string }; returns: StipulationView };
   list_lenders: { args: Record<never, never>; returns: LenderView[] };
   list_adverse_notices: { args: { pending_only: boolean }; returns: NoticeDue[] };
-  application_notices: { args: { application_id: string }; returns: NoticeView[] };
+  application_notices: { args: { application_id: ApplicationId }; returns: NoticeView[] };
   save_adverse_notice: { args: { id: string; open: boolean }; returns: SavedFile };
   deliver_adverse_notice: { args: { id: string; method: DeliveryMethod }; returns: NoticeView };
-  export_application_star: { args: { id: string }; returns: SavedFile };
+  export_application_star: { args: { id: ApplicationId }; returns: SavedFile };
   import_star_decision: { args: { xml: string }; returns: ImportedDecision };
   list_contracts: { args: { deal_id: DealId }; returns: ContractRecord[] };
   render_contract: { args: { deal_id: DealId; option: number | null; mode: RenderMode }; returns: ContractRecord };
@@ -155,9 +156,9 @@ export interface Commands {
   contract_sign: { args: { document_id: string; input: SignInput }; returns: SigningStatus };
   seal_contract: { args: { document_id: string }; returns: ContractRecord };
   verify_contract_file: { args: { bytes: number[] }; returns: FileCheck };
-  render_application_document: { args: { application_id: string; mode: RenderMode }; returns: ContractRecord };
-  list_application_documents: { args: { application_id: string }; returns: ContractRecord[] };
-  print_application_copy: { args: { application_id: string; open: boolean }; returns: SavedFile };
+  render_application_document: { args: { application_id: ApplicationId; mode: RenderMode }; returns: ContractRecord };
+  list_application_documents: { args: { application_id: ApplicationId }; returns: ContractRecord[] };
+  print_application_copy: { args: { application_id: ApplicationId; open: boolean }; returns: SavedFile };
   print_deal_jacket: { args: { deal_id: DealId; open: boolean }; returns: PrintedJacket };
   save_document_as: { args: { document_id: string }; returns: SavedFile | null };
   issue_remote_signing_link: { args: { customer_id: string; document_id: string; ttl_minutes: number | null; send: Channel[] }; returns: DeskLink };
