@@ -464,7 +464,7 @@ pub async fn quote_deal_option(
 #[tracing::instrument(skip_all, err)]
 pub async fn run_identity_check(
     state: State<'_, AppState>,
-    customer_id: String,
+    customer_id: CustomerId,
     input: CheckInput,
 ) -> Result<VerificationView> {
     let staff = state.authorize(ANY, "identity.check").await?;
@@ -486,7 +486,7 @@ pub async fn run_identity_check(
 #[tracing::instrument(skip_all, err)]
 pub async fn latest_identity_check(
     state: State<'_, AppState>,
-    customer_id: String,
+    customer_id: CustomerId,
 ) -> Result<Option<VerificationView>> {
     let staff = state.authorize(ANY, "identity.view").await?;
     Ok(verification::latest_verification(
@@ -549,7 +549,7 @@ pub async fn decide_sanctions_candidate(
 #[tracing::instrument(skip_all, err)]
 pub async fn confirm_contact(
     state: State<'_, AppState>,
-    customer_id: String,
+    customer_id: CustomerId,
     channels: Vec<ContactChannel>,
 ) -> Result<Vec<ContactStatusView>> {
     let staff = state.authorize(ANY, "identity.confirm_contact").await?;
@@ -569,7 +569,7 @@ pub async fn confirm_contact(
 #[tracing::instrument(skip_all, err)]
 pub async fn application_blockers(
     state: State<'_, AppState>,
-    customer_id: String,
+    customer_id: CustomerId,
 ) -> Result<Vec<Blocker>> {
     state.authorize(ANY, "identity.blockers").await?;
     Ok(verification::application_blockers(state.store()?, &customer_id).await?)
@@ -1318,7 +1318,7 @@ pub async fn save_document_as<R: Runtime>(
 #[tracing::instrument(skip_all, err)]
 pub async fn issue_remote_signing_link(
     state: State<'_, AppState>,
-    customer_id: String,
+    customer_id: CustomerId,
     document_id: String,
     ttl_minutes: Option<u32>,
     send: Vec<Channel>,

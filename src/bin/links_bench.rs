@@ -115,7 +115,7 @@ fn csrf_of(response: &str) -> Option<String> {
 async fn verify_identity(
     store: &Store,
     actor: &Actor,
-    customer_id: &str,
+    customer_id: &dealerdesk_rules::ids::CustomerId,
     today: NaiveDate,
 ) -> Result<(), Box<dyn std::error::Error>> {
     use dealerdesk_services::identity::sanctions::{self, synthetic, ListFiles};

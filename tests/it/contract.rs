@@ -753,7 +753,7 @@ async fn a_co_applicant_on_the_deals_application_is_the_co_buyer() {
         &ApplicationInput {
             deal_id: d.deal().id.to_string(),
             intent: Intent::Joint,
-            co_applicant_id: Some(co.into_string()),
+            co_applicant_id: Some(co.to_string()),
             residences: vec![
                 ResidenceEntry {
                     address: "4821 Lakeview Dr Apt 12, Dallas TX".into(),

@@ -89,7 +89,7 @@ fn application_input(deal_id: &str, co: Option<String>) -> ApplicationInput {
     }
 }
 
-async fn spouse(d: &Desk) -> String {
+async fn spouse(d: &Desk) -> dealerdesk_rules::ids::CustomerId {
     let mut s = customer_input();
     s.given_name = "Luis".into();
     s.middle_name = None;
@@ -101,7 +101,6 @@ async fn spouse(d: &Desk) -> String {
         .await
         .expect("spouse")
         .id
-        .into_string()
 }
 
 /// A deal with an application (joint when `joint`), consent recorded unless `consent` is false.
@@ -114,7 +113,7 @@ async fn with_application(
     let a = app::create_application(
         &d.f.store,
         &cli_actor(),
-        &application_input(&d.deal().id, co),
+        &application_input(&d.deal().id, co.map(String::from)),
         now(),
     )
     .await

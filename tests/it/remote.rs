@@ -23,7 +23,7 @@ use crate::support::{cli_actor, fresh, now, staff, Fixture};
 
 struct Signing {
     f: Fixture,
-    customer_id: String,
+    customer_id: dealerdesk_rules::ids::CustomerId,
     deal_id: String,
     document_id: String,
     fiona: Actor,
@@ -107,7 +107,7 @@ async fn deal_for(store: &Store, customer_id: &str, vin: &str) -> String {
 }
 
 /// A second verified customer (another person: a duplicate of Maria would need review).
-async fn other_verified_customer(store: &Store) -> String {
+async fn other_verified_customer(store: &Store) -> dealerdesk_rules::ids::CustomerId {
     use dealerdesk_services::identity::verification::{
         self, CheckInput, CheckOutcome, DocumentType,
     };
@@ -150,7 +150,7 @@ async fn other_verified_customer(store: &Store) -> String {
     .await
     .expect("check");
     assert_eq!(v.outcome, CheckOutcome::Verified, "{:#?}", v.rules);
-    id.into_string()
+    id
 }
 
 fn field_of(e: &LinkError) -> Option<&str> {
@@ -258,13 +258,20 @@ async fn a_remote_signing_link_is_bound_to_one_signable_contract_of_the_customer
     assert_eq!(field_of(&e), Some("document_id"), "{e}");
     assert!(e.to_string().contains("not this customer's"), "{e}");
     // … nor can a customer who does not exist, nor can a role that issues no links.
-    let e = links::issue_remote_signing(store, &sam, "nobody", &d.document_id, None, now())
-        .await
-        .expect_err("no customer");
+    let e = links::issue_remote_signing(
+        store,
+        &sam,
+        &dealerdesk_rules::ids::CustomerId::from("nobody"),
+        &d.document_id,
+        None,
+        now(),
+    )
+    .await
+    .expect_err("no customer");
     assert!(matches!(e, LinkError::CustomerNotFound(_)), "{e}");
     let e = links::issue_remote_signing(
         store,
-        &Actor::Customer(d.customer_id.clone()),
+        &Actor::Customer(d.customer_id.to_string()),
         &d.customer_id,
         &d.document_id,
         None,
@@ -412,7 +419,7 @@ async fn a_contract_with_a_co_buyer_is_signed_at_the_desk_not_remotely() {
         &ApplicationInput {
             deal_id: d.deal_id.clone(),
             intent: Intent::Joint,
-            co_applicant_id: Some(co),
+            co_applicant_id: Some(co.to_string()),
             residences: vec![
                 ResidenceEntry {
                     address: "4821 Lakeview Dr Apt 12, Dallas TX".into(),

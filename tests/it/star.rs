@@ -277,7 +277,7 @@ async fn a_full_joint_application_exports_schema_valid_star_xml_audited_without_
     let co = add_customer(&f.store, &spouse).await;
     let mut input = application_input(&d.deal().id, d.lender.clone());
     input.intent = Intent::Joint;
-    input.co_applicant_id = Some(co.clone());
+    input.co_applicant_id = Some(co.to_string());
     input.co_applicant_income = Some("3,100.00".into());
     let a = app::create_application(&f.store, &cli_actor(), &input, now())
         .await

@@ -584,7 +584,15 @@ async fn demo_identity_checks(
             dob: Some(person.dob.clone()),
             issued: None,
         };
-        verification::run_check(store, actor, id, &passport, now, today).await?;
+        verification::run_check(
+            store,
+            actor,
+            &CustomerId::from(id.as_str()),
+            &passport,
+            now,
+            today,
+        )
+        .await?;
     }
     Ok(())
 }

@@ -80,7 +80,7 @@ pub async fn import_ofac_fixture(
 
 /// A customer (from [`customer_input`]) whose identity check came out verified: a sanctions
 /// list is loaded and their passport was checked by hand.
-pub async fn verified_customer(store: &Store) -> String {
+pub async fn verified_customer(store: &Store) -> dealerdesk_rules::ids::CustomerId {
     use dealerdesk_services::identity::sanctions;
     use dealerdesk_services::identity::verification::{
         self, CheckInput, CheckOutcome, DocumentType,
@@ -114,7 +114,7 @@ pub async fn verified_customer(store: &Store) -> String {
         .await
         .expect("check");
     assert_eq!(v.outcome, CheckOutcome::Verified, "{:#?}", v.rules);
-    id.into_string()
+    id
 }
 
 /// Maria's Texas licence as `customer_input()` has her; `changes` replace elements by id.
@@ -143,17 +143,19 @@ pub fn licence(changes: &[(&str, &str)]) -> String {
 }
 
 /// Adds the customer `input` describes; returns their id.
-pub async fn add_customer(store: &Store, input: &CustomerInput) -> String {
+pub async fn add_customer(
+    store: &Store,
+    input: &CustomerInput,
+) -> dealerdesk_rules::ids::CustomerId {
     customer::create(store, &cli_actor(), input, now(), today())
         .await
         .expect("customer created")
         .id
-        .into_string()
 }
 
 /// Runs the identity check of customer `id` on the licence barcode `payload` and confirms
 /// their contacts (all channels, or phone and address when they have no e-mail).
-pub async fn check(store: &Store, id: &str, payload: String) {
+pub async fn check(store: &Store, id: &dealerdesk_rules::ids::CustomerId, payload: String) {
     verify::run_check(
         store,
         &cli_actor(),
@@ -259,7 +261,7 @@ pub struct Desk<F = Fixture> {
     /// built in a store the test holds ([`DeskBuilder::build_in`]).
     pub f: F,
     /// The customer [`Desk::builder`] was given.
-    pub customer_id: String,
+    pub customer_id: dealerdesk_rules::ids::CustomerId,
     /// The vehicle [`Desk::builder`] was given.
     pub vehicle_id: dealerdesk_rules::ids::VehicleId,
     /// The lender whose rate sheet was imported, if one was.

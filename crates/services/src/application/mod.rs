@@ -19,7 +19,7 @@ pub mod submit;
 
 use chrono::{DateTime, Months, NaiveDate, Utc};
 use dealerdesk_rules::dates::whole_months;
-use dealerdesk_rules::ids::ApplicationId;
+use dealerdesk_rules::ids::{ApplicationId, CustomerId};
 use dealerdesk_store::known;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -1303,7 +1303,8 @@ pub async fn submit_blockers(
     } else if co.is_some() && row.consent_parties.as_deref() != Some("applicant,co_applicant") {
         unmet.push(Unmet::ConsentMissingCoApplicant);
     }
-    let blockers = identity::application_blockers(store, &customer_id).await?;
+    let blockers =
+        identity::application_blockers(store, &CustomerId::from(customer_id.as_str())).await?;
     if !blockers.is_empty() {
         unmet.push(Unmet::Identity {
             party: Party::Applicant,
@@ -1312,7 +1313,8 @@ pub async fn submit_blockers(
         });
     }
     if let Some(co) = &co {
-        let blockers = identity::application_blockers(store, co).await?;
+        let blockers =
+            identity::application_blockers(store, &CustomerId::from(co.as_str())).await?;
         if !blockers.is_empty() {
             unmet.push(Unmet::Identity {
                 party: Party::CoApplicant,

@@ -28,7 +28,7 @@ use crate::auth::{Actor, Permission};
 use crate::customer::validate::parse_date;
 use crate::deal::{self, OptionTerms};
 use dealerdesk_pdf::{DocInfo, TextStyle};
-use dealerdesk_rules::ids::{ApplicationId, DealId};
+use dealerdesk_rules::ids::{ApplicationId, CustomerId, DealId};
 use dealerdesk_rules::money::Money;
 use dealerdesk_store::audit::{self, AuditEvent, AuditOutcome};
 use dealerdesk_store::crypto::{mask_digits, sha256_hex, BirthDate};
@@ -153,7 +153,10 @@ fn plain(text: &str) -> Result<String, ContractError> {
         .map_err(|_| ContractError::QuoteDamaged(format!("the amount {text:?} is not money")))
 }
 
-async fn applicant(store: &Store, customer_id: &str) -> Result<ApplicantBlock, ContractError> {
+async fn applicant(
+    store: &Store,
+    customer_id: &CustomerId,
+) -> Result<ApplicantBlock, ContractError> {
     let party = super::party(store, customer_id).await?;
     let row = contract_read::applicant(store, customer_id)
         .await?
@@ -314,7 +317,7 @@ credit application (the signed application carries it)"
     let (structure_title, structure) = structure(opt)?;
     let dealer = store.setting_text("dealership_name", "DealerDesk").await?;
     let co_applicant = match &v.co_applicant_id {
-        Some(id) => Some(applicant(store, id).await?),
+        Some(id) => Some(applicant(store, &CustomerId::from(id.as_str())).await?),
         None => None,
     };
     let gross = Money::parse_user(&v.gross_monthly_income)
@@ -347,7 +350,7 @@ credit application (the signed application carries it)"
             address: Vec::new(),
         },
         intent: v.intent.as_str().to_string(),
-        applicant: applicant(store, &v.customer_id).await?,
+        applicant: applicant(store, &CustomerId::from(v.customer_id.as_str())).await?,
         co_applicant,
         residences: v
             .details

@@ -17,7 +17,7 @@ pub mod render;
 pub mod sign;
 
 use chrono::{DateTime, Utc};
-use dealerdesk_rules::ids::{DealId, VehicleId};
+use dealerdesk_rules::ids::{CustomerId, DealId, VehicleId};
 use dealerdesk_rules::names::full_name_of;
 use dealerdesk_store::known;
 use serde::Serialize;
@@ -431,7 +431,7 @@ pub async fn contract_input(
     let buyer = party(store, &d.customer_id).await?;
     let co_id = contract_read::co_applicant_of_deal(store, &d.id).await?;
     let co_buyer = match co_id {
-        Some(id) => Some(party(store, &id).await?),
+        Some(id) => Some(party(store, &CustomerId::from(id.as_str())).await?),
         None => None,
     };
     let vehicle = vehicle_of(store, &d.vehicle_id).await?;
@@ -477,7 +477,7 @@ pub(crate) async fn vehicle_of(
 
 pub(crate) async fn party(
     store: &Store,
-    customer_id: &str,
+    customer_id: &CustomerId,
 ) -> Result<ContractParty, ContractError> {
     let row = contract_read::party(store, customer_id)
         .await?

@@ -24,6 +24,7 @@
 //! a date) lives here too: a keyed fingerprint of each confirmed value is stored, never the value,
 //! so a later edit shows as "changed since confirmation".
 
+use dealerdesk_rules::ids::CustomerId;
 use dealerdesk_store::known;
 use std::collections::HashMap;
 
@@ -586,7 +587,7 @@ impl OnFile {
 async fn load_on_file(
     store: &Store,
     conn: &mut SqliteConnection,
-    customer_id: &str,
+    customer_id: &CustomerId,
 ) -> Result<OnFile, IdentityError> {
     let row = identity_read::on_file(conn, customer_id)
         .await?
@@ -598,7 +599,7 @@ async fn load_on_file(
 fn on_file_from_row(
     store: &Store,
     row: OnFileRow,
-    customer_id: &str,
+    customer_id: &CustomerId,
 ) -> Result<OnFile, IdentityError> {
     let cipher = store.cipher();
     let dob_text = cipher.decrypt(&row.dob_enc, &format!("customer.dob:{customer_id}"))?;
@@ -644,7 +645,7 @@ async fn others_sharing(
     conn: &mut SqliteConnection,
     what: Shared,
     value: &str,
-    customer_id: &str,
+    customer_id: &CustomerId,
     me: &OnFile,
 ) -> Result<Vec<OtherCustomer>, sqlx::Error> {
     let rows = match what {
@@ -1104,7 +1105,7 @@ fn milli(score: f64) -> i64 {
 pub async fn run_check(
     store: &Store,
     actor: &Actor,
-    customer_id: &str,
+    customer_id: &CustomerId,
     input: &CheckInput,
     now: DateTime<Utc>,
     today: NaiveDate,
@@ -1399,10 +1400,10 @@ async fn load_view(store: &Store, check_id: &str) -> Result<VerificationView, Id
     );
 
     let mut conn = store.pool().acquire().await?;
-    let on_file = load_on_file(store, &mut conn, &customer_id).await?;
+    let on_file = load_on_file(store, &mut conn, &CustomerId::from(customer_id.as_str())).await?;
     drop(conn);
     let stale = row.facts_fingerprint != on_file.facts_fingerprint(store);
-    let contacts = contacts_of(store, &customer_id, &on_file).await?;
+    let contacts = contacts_of(store, &CustomerId::from(customer_id.as_str()), &on_file).await?;
     let milli_f = |v: Option<i64>| v.map(|m| m as f64 / 1000.0);
     Ok(VerificationView {
         id: row.id,
@@ -1447,9 +1448,11 @@ fn status_of(effective: CheckOutcome, stale: bool) -> VerificationStatus {
     }
 }
 
-async fn latest_id(store: &Store, customer_id: &str) -> Result<Option<String>, IdentityError> {
-    if !customer_repo::is_live(store, &dealerdesk_rules::ids::CustomerId::from(customer_id)).await?
-    {
+async fn latest_id(
+    store: &Store,
+    customer_id: &CustomerId,
+) -> Result<Option<String>, IdentityError> {
+    if !customer_repo::is_live(store, customer_id).await? {
         return Err(IdentityError::CustomerNotFound(customer_id.to_string()));
     }
     Ok(check_repo::latest_id(store, customer_id).await?)
@@ -1460,7 +1463,7 @@ async fn latest_id(store: &Store, customer_id: &str) -> Result<Option<String>, I
 pub async fn latest_verification(
     store: &Store,
     actor: &Actor,
-    customer_id: &str,
+    customer_id: &CustomerId,
     now: DateTime<Utc>,
 ) -> Result<Option<VerificationView>, IdentityError> {
     let Some(id) = latest_id(store, customer_id).await? else {
@@ -1496,7 +1499,7 @@ pub async fn get_verification(
 /// [`VerificationView`] takes a dozen queries and the contact details.
 pub async fn verification_status(
     store: &Store,
-    customer_id: &str,
+    customer_id: &CustomerId,
 ) -> Result<VerificationStatus, IdentityError> {
     let row = identity_read::latest_status(store, customer_id)
         .await?
@@ -1557,7 +1560,7 @@ pub async fn verification_status(
 /// contact details confirmed with the customer. Empty when nothing does.
 pub async fn application_blockers(
     store: &Store,
-    customer_id: &str,
+    customer_id: &CustomerId,
 ) -> Result<Vec<Blocker>, IdentityError> {
     let mut blockers = Vec::new();
     match latest_id(store, customer_id).await? {
@@ -1627,7 +1630,10 @@ pub async fn application_blockers(
 
 /// The gate a credit application passes first: `Err(IdentityError::Blocked(..))` lists what
 /// blocks it.
-pub async fn can_start_application(store: &Store, customer_id: &str) -> Result<(), IdentityError> {
+pub async fn can_start_application(
+    store: &Store,
+    customer_id: &CustomerId,
+) -> Result<(), IdentityError> {
     let blockers = application_blockers(store, customer_id).await?;
     if blockers.is_empty() {
         Ok(())
@@ -1895,7 +1901,7 @@ pub async fn confirm_candidate(
 
 async fn contacts_of(
     store: &Store,
-    customer_id: &str,
+    customer_id: &CustomerId,
     on_file: &OnFile,
 ) -> Result<Vec<ContactStatusView>, IdentityError> {
     let mut stored: HashMap<String, (String, String, String)> = HashMap::new();
@@ -1927,7 +1933,7 @@ async fn contacts_of(
 /// not on file.
 pub async fn contact_status(
     store: &Store,
-    customer_id: &str,
+    customer_id: &CustomerId,
 ) -> Result<Vec<ContactStatusView>, IdentityError> {
     let mut conn = store.pool().acquire().await?;
     let on_file = load_on_file(store, &mut conn, customer_id).await?;
@@ -1941,7 +1947,7 @@ pub async fn contact_status(
 pub async fn confirm_contact(
     store: &Store,
     actor: &Actor,
-    customer_id: &str,
+    customer_id: &CustomerId,
     channels: &[ContactChannel],
     now: DateTime<Utc>,
 ) -> Result<Vec<ContactStatusView>, IdentityError> {

@@ -10,6 +10,7 @@
 //! (`portal.contract_view`) and the end of the customer's part (`portal.remote_signing_done`).
 
 use chrono::{DateTime, Utc};
+use dealerdesk_rules::ids::CustomerId;
 
 use super::{invalid, LinkError, LinkPurpose, PortalSession};
 use crate::auth::Actor;
@@ -74,7 +75,7 @@ fn buyer_fields(st: &SigningStatus) -> Vec<&SignatureField> {
 /// deal of `customer_id`, in draft or signing state, with buyer fields left to sign.
 pub(crate) async fn check_signable_for(
     store: &Store,
-    customer_id: &str,
+    customer_id: &CustomerId,
     document_id: &str,
 ) -> Result<(), LinkError> {
     let rec = contract::get_document(store, document_id)

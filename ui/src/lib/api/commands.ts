@@ -115,12 +115,12 @@ export interface Commands {
   save_deal: { args: { input: DealInput }; returns: DealView };
   update_deal: { args: { id: DealId; input: DealInput }; returns: DealView };
   quote_deal_option: { args: { terms: OptionTerms; customer_id: string | null; index: number }; returns: OptionQuote };
-  run_identity_check: { args: { customer_id: string; input: CheckInput }; returns: VerificationView };
-  latest_identity_check: { args: { customer_id: string }; returns: VerificationView | null };
+  run_identity_check: { args: { customer_id: CustomerId; input: CheckInput }; returns: VerificationView };
+  latest_identity_check: { args: { customer_id: CustomerId }; returns: VerificationView | null };
   resolve_identity_flag: { args: { check_id: string; code: FlagCode; note: string }; returns: VerificationView };
   decide_sanctions_candidate: { args: { check_id: string; ent_num: number; decision: CandidateDecision; reason: string }; returns: VerificationView };
-  confirm_contact: { args: { customer_id: string; channels: ContactChannel[] }; returns: ContactStatusView[] };
-  application_blockers: { args: { customer_id: string }; returns: Blocker[] };
+  confirm_contact: { args: { customer_id: CustomerId; channels: ContactChannel[] }; returns: ContactStatusView[] };
+  application_blockers: { args: { customer_id: CustomerId }; returns: Blocker[] };
   issue_link: { args: { input: IssueLink; send: Channel[] }; returns: DeskLink };
   list_links: { args: { customer_id: string }; returns: LinkView[] };
   revoke_link: { args: { id: string }; returns: LinkView };
@@ -161,7 +161,7 @@ export interface Commands {
   print_application_copy: { args: { application_id: ApplicationId; open: boolean }; returns: SavedFile };
   print_deal_jacket: { args: { deal_id: DealId; open: boolean }; returns: PrintedJacket };
   save_document_as: { args: { document_id: string }; returns: SavedFile | null };
-  issue_remote_signing_link: { args: { customer_id: string; document_id: string; ttl_minutes: number | null; send: Channel[] }; returns: DeskLink };
+  issue_remote_signing_link: { args: { customer_id: CustomerId; document_id: string; ttl_minutes: number | null; send: Channel[] }; returns: DeskLink };
   print_link_handout: { args: { url: string }; returns: SavedFile };
 }
 
