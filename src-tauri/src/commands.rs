@@ -2,7 +2,7 @@
 //! the error; no SQL, business rules or money math here (DESIGN.md §2).
 
 use chrono::{Local, Utc};
-use dealerdesk_rules::ids::{ApplicationId, CustomerId, DealId, VehicleId};
+use dealerdesk_rules::ids::{ApplicationId, CustomerId, DealId, IdentityCheckId, VehicleId};
 use dealerdesk_services::application::adverse::{self, DeliveryMethod, NoticeDue, NoticeView};
 use dealerdesk_services::application::analytics::{
     self, Analytics, Pipeline, PipelineFilter, PipelineWindow,
@@ -503,7 +503,7 @@ pub async fn latest_identity_check(
 #[tracing::instrument(skip_all, err)]
 pub async fn resolve_identity_flag(
     state: State<'_, AppState>,
-    check_id: String,
+    check_id: IdentityCheckId,
     code: FlagCode,
     note: String,
 ) -> Result<VerificationView> {
@@ -526,7 +526,7 @@ pub async fn resolve_identity_flag(
 #[tracing::instrument(skip_all, err)]
 pub async fn decide_sanctions_candidate(
     state: State<'_, AppState>,
-    check_id: String,
+    check_id: IdentityCheckId,
     ent_num: i64,
     decision: CandidateDecision,
     reason: String,

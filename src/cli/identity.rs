@@ -322,7 +322,15 @@ async fn records(
                     ),
                 )
             })?;
-            let v = verification::resolve_flag(store, actor, &record_id, code, &note, now).await?;
+            let v = verification::resolve_flag(
+                store,
+                actor,
+                &dealerdesk_rules::ids::IdentityCheckId::from(record_id.as_str()),
+                code,
+                &note,
+                now,
+            )
+            .await?;
             record_output(v)
         }
         IdentityCommand::ClearCandidate {
@@ -330,15 +338,30 @@ async fn records(
             ent_num,
             reason,
         } => record_output(
-            verification::clear_candidate(store, actor, &record_id, ent_num, &reason, now).await?,
+            verification::clear_candidate(
+                store,
+                actor,
+                &dealerdesk_rules::ids::IdentityCheckId::from(record_id.as_str()),
+                ent_num,
+                &reason,
+                now,
+            )
+            .await?,
         ),
         IdentityCommand::ConfirmCandidate {
             record_id,
             ent_num,
             reason,
         } => record_output(
-            verification::confirm_candidate(store, actor, &record_id, ent_num, &reason, now)
-                .await?,
+            verification::confirm_candidate(
+                store,
+                actor,
+                &dealerdesk_rules::ids::IdentityCheckId::from(record_id.as_str()),
+                ent_num,
+                &reason,
+                now,
+            )
+            .await?,
         ),
         IdentityCommand::ConfirmContact {
             customer_id,

@@ -1170,7 +1170,7 @@ async fn bad_input_is_refused_with_a_specific_error_and_changes_nothing() {
     let e = verify::resolve_flag(
         &f.store,
         &cli_actor(),
-        "no-such-check",
+        &dealerdesk_rules::ids::IdentityCheckId::from("no-such-check"),
         FlagCode::PhoneShared,
         "x",
         now(),

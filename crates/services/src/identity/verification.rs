@@ -24,7 +24,7 @@
 //! a date) lives here too: a keyed fingerprint of each confirmed value is stored, never the value,
 //! so a later edit shows as "changed since confirmation".
 
-use dealerdesk_rules::ids::CustomerId;
+use dealerdesk_rules::ids::{CustomerId, IdentityCheckId};
 use dealerdesk_store::known;
 use std::collections::HashMap;
 
@@ -384,8 +384,8 @@ pub struct ContactStatusView {
 /// A verification record as the desk shows and prints it.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct VerificationView {
-    pub id: String,
-    pub customer_id: String,
+    pub id: IdentityCheckId,
+    pub customer_id: CustomerId,
     pub checked_at: String,
     pub checked_by: String,
     pub method: CheckMethod,
@@ -1231,7 +1231,7 @@ pub async fn run_check(
         &vec![None; candidates.len()],
     );
 
-    let id = new_id();
+    let id = IdentityCheckId::from(new_id());
     let cipher = store.cipher();
     let number_masked = doc.number.as_deref().map(mask_digits);
     let number_enc = doc
@@ -1319,7 +1319,10 @@ pub async fn run_check(
 // ----- reading records ----------------------------------------------------------------------
 
 /// Loads a record with its resolutions, staleness and the customer's contact status.
-async fn load_view(store: &Store, check_id: &str) -> Result<VerificationView, IdentityError> {
+async fn load_view(
+    store: &Store,
+    check_id: &IdentityCheckId,
+) -> Result<VerificationView, IdentityError> {
     let row = check_repo::get(store, check_id)
         .await?
         .ok_or_else(|| IdentityError::CheckNotFound(check_id.to_string()))?;
@@ -1406,8 +1409,8 @@ async fn load_view(store: &Store, check_id: &str) -> Result<VerificationView, Id
     let contacts = contacts_of(store, &CustomerId::from(customer_id.as_str()), &on_file).await?;
     let milli_f = |v: Option<i64>| v.map(|m| m as f64 / 1000.0);
     Ok(VerificationView {
-        id: row.id,
-        customer_id,
+        id: IdentityCheckId::from(row.id),
+        customer_id: CustomerId::from(customer_id),
         checked_at: row.checked_at,
         checked_by: row.checked_by,
         method: if row.method == "barcode_scan" {
@@ -1469,7 +1472,7 @@ pub async fn latest_verification(
     let Some(id) = latest_id(store, customer_id).await? else {
         return Ok(None);
     };
-    let view = load_view(store, &id).await?;
+    let view = load_view(store, &IdentityCheckId::from(id.as_str())).await?;
     let event = AuditEvent::new(actor.name(), "identity.view", AuditOutcome::Success)
         .subject(format!("identity_check:{id}"));
     audit::record(store, now, &event).await?;
@@ -1481,7 +1484,7 @@ pub async fn latest_verification(
 pub async fn get_verification(
     store: &Store,
     actor: &Actor,
-    check_id: &str,
+    check_id: &IdentityCheckId,
     now: DateTime<Utc>,
 ) -> Result<VerificationView, IdentityError> {
     let view = load_view(store, check_id).await?;
@@ -1566,7 +1569,7 @@ pub async fn application_blockers(
     match latest_id(store, customer_id).await? {
         None => blockers.push(Blocker::NotChecked),
         Some(id) => {
-            let v = load_view(store, &id).await?;
+            let v = load_view(store, &IdentityCheckId::from(id.as_str())).await?;
             if v.stale {
                 blockers.push(Blocker::Stale);
             }
@@ -1663,7 +1666,7 @@ async fn require_manager(
     store: &Store,
     actor: &Actor,
     action: &str,
-    check_id: &str,
+    check_id: &IdentityCheckId,
     what: &'static str,
     now: DateTime<Utc>,
 ) -> Result<(), IdentityError> {
@@ -1681,7 +1684,7 @@ async fn require_manager(
 async fn insert_resolution(
     store: &Store,
     actor: &Actor,
-    check_id: &str,
+    check_id: &IdentityCheckId,
     kind: &str,
     target: &str,
     what: String,
@@ -1732,7 +1735,7 @@ async fn insert_resolution(
 pub async fn resolve_flag(
     store: &Store,
     actor: &Actor,
-    check_id: &str,
+    check_id: &IdentityCheckId,
     code: FlagCode,
     note_text: &str,
     now: DateTime<Utc>,
@@ -1799,7 +1802,7 @@ pub enum CandidateDecision {
 pub async fn decide_candidate(
     store: &Store,
     actor: &Actor,
-    check_id: &str,
+    check_id: &IdentityCheckId,
     ent_num: i64,
     decision: CandidateDecision,
     reason: &str,
@@ -1859,7 +1862,7 @@ pub async fn decide_candidate(
 pub async fn clear_candidate(
     store: &Store,
     actor: &Actor,
-    check_id: &str,
+    check_id: &IdentityCheckId,
     ent_num: i64,
     reason: &str,
     now: DateTime<Utc>,
@@ -1880,7 +1883,7 @@ pub async fn clear_candidate(
 pub async fn confirm_candidate(
     store: &Store,
     actor: &Actor,
-    check_id: &str,
+    check_id: &IdentityCheckId,
     ent_num: i64,
     reason: &str,
     now: DateTime<Utc>,

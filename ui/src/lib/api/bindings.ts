@@ -347,7 +347,7 @@ export type ContactState = "confirmed" | "unconfirmed" | "changed_since_confirma
 
 export type ContactStatusView = { channel: ContactChannel, state: ContactState, confirmed_by: string | null, confirmed_at: string | null, };
 
-export type VerificationView = { id: string, customer_id: string, checked_at: string, checked_by: string, method: CheckMethod, document: DocumentView, 
+export type VerificationView = { id: IdentityCheckId, customer_id: CustomerId, checked_at: string, checked_by: string, method: CheckMethod, document: DocumentView, 
 /**
  * `ssn`, `itin` or `invalid`: the number on file at check time.
  */

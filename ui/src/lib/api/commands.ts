@@ -40,6 +40,7 @@ import type {
   FileCheck,
   FlagCode,
   HomeFigures,
+  IdentityCheckId,
   ImportedDecision,
   IssueLink,
   LenderAssessment,
@@ -117,8 +118,8 @@ export interface Commands {
   quote_deal_option: { args: { terms: OptionTerms; customer_id: string | null; index: number }; returns: OptionQuote };
   run_identity_check: { args: { customer_id: CustomerId; input: CheckInput }; returns: VerificationView };
   latest_identity_check: { args: { customer_id: CustomerId }; returns: VerificationView | null };
-  resolve_identity_flag: { args: { check_id: string; code: FlagCode; note: string }; returns: VerificationView };
-  decide_sanctions_candidate: { args: { check_id: string; ent_num: number; decision: CandidateDecision; reason: string }; returns: VerificationView };
+  resolve_identity_flag: { args: { check_id: IdentityCheckId; code: FlagCode; note: string }; returns: VerificationView };
+  decide_sanctions_candidate: { args: { check_id: IdentityCheckId; ent_num: number; decision: CandidateDecision; reason: string }; returns: VerificationView };
   confirm_contact: { args: { customer_id: CustomerId; channels: ContactChannel[] }; returns: ContactStatusView[] };
   application_blockers: { args: { customer_id: CustomerId }; returns: Blocker[] };
   issue_link: { args: { input: IssueLink; send: Channel[] }; returns: DeskLink };
