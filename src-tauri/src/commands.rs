@@ -2,7 +2,9 @@
 //! the error; no SQL, business rules or money math here (DESIGN.md §2).
 
 use chrono::{Local, Utc};
-use dealerdesk_rules::ids::{ApplicationId, CustomerId, DealId, IdentityCheckId, VehicleId};
+use dealerdesk_rules::ids::{
+    ApplicationId, CustomerId, DealId, DocumentId, IdentityCheckId, VehicleId,
+};
 use dealerdesk_services::application::adverse::{self, DeliveryMethod, NoticeDue, NoticeView};
 use dealerdesk_services::application::analytics::{
     self, Analytics, Pipeline, PipelineFilter, PipelineWindow,
@@ -1031,7 +1033,7 @@ pub async fn render_contract(
 #[tracing::instrument(skip_all, err)]
 pub async fn print_contract_copy(
     state: State<'_, AppState>,
-    document_id: String,
+    document_id: DocumentId,
     open: bool,
 ) -> Result<SavedFile> {
     let staff = state.authorize(ANY, "contract.copy").await?;
@@ -1052,7 +1054,7 @@ pub async fn print_contract_copy(
 #[tracing::instrument(skip_all, err)]
 pub async fn open_contract_for_review(
     state: State<'_, AppState>,
-    document_id: String,
+    document_id: DocumentId,
     open: bool,
 ) -> Result<SavedFile> {
     state.authorize(ANY, "contract.review").await?;
@@ -1068,7 +1070,7 @@ pub async fn open_contract_for_review(
 #[tracing::instrument(skip_all, err)]
 pub async fn contract_signing_status(
     state: State<'_, AppState>,
-    document_id: String,
+    document_id: DocumentId,
 ) -> Result<SigningStatus> {
     state.authorize(ANY, "contract.status").await?;
     Ok(signing::signing_status(state.store()?, &document_id).await?)
@@ -1088,7 +1090,7 @@ pub async fn contract_ceremony_texts(state: State<'_, AppState>) -> Result<Cerem
 #[tracing::instrument(skip_all, err)]
 pub async fn contract_consent(
     state: State<'_, AppState>,
-    document_id: String,
+    document_id: DocumentId,
     input: signing::ConsentInput,
 ) -> Result<SigningStatus> {
     let staff = state.authorize(ANY, "contract.consent").await?;
@@ -1108,7 +1110,7 @@ pub async fn contract_consent(
 #[tracing::instrument(skip_all, err)]
 pub async fn contract_sign(
     state: State<'_, AppState>,
-    document_id: String,
+    document_id: DocumentId,
     input: signing::SignInput,
 ) -> Result<SigningStatus> {
     let staff = state.authorize(ANY, "contract.sign").await?;
@@ -1131,7 +1133,7 @@ pub async fn contract_sign(
 #[tracing::instrument(skip_all, err)]
 pub async fn seal_contract(
     state: State<'_, AppState>,
-    document_id: String,
+    document_id: DocumentId,
 ) -> Result<ContractRecord> {
     let staff = state.authorize(ANY, "contract.seal").await?;
     let doc = signing::seal(
@@ -1267,7 +1269,7 @@ pub async fn print_deal_jacket(
 pub async fn save_document_as<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
-    document_id: String,
+    document_id: DocumentId,
 ) -> Result<Option<SavedFile>> {
     let staff = state.authorize(ANY, "contract.save_as").await?;
     let store = state.store()?;
@@ -1319,7 +1321,7 @@ pub async fn save_document_as<R: Runtime>(
 pub async fn issue_remote_signing_link(
     state: State<'_, AppState>,
     customer_id: CustomerId,
-    document_id: String,
+    document_id: DocumentId,
     ttl_minutes: Option<u32>,
     send: Vec<Channel>,
 ) -> Result<DeskLink> {

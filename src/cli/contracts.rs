@@ -252,7 +252,11 @@ async fn run(
             out(json!({ "contracts": docs }), text)
         }
         ContractCommand::Status { document } => {
-            let st = sign::signing_status(store, &document).await?;
+            let st = sign::signing_status(
+                store,
+                &dealerdesk_rules::ids::DocumentId::from(document.as_str()),
+            )
+            .await?;
             let text = status_text(&st);
             out(json!({ "signing": st }), text)
         }
@@ -267,7 +271,7 @@ async fn run(
             let st = sign::esign_consent(
                 store,
                 actor,
-                &document,
+                &dealerdesk_rules::ids::DocumentId::from(document.as_str()),
                 &ConsentInput {
                     signer,
                     signer_name: name,
@@ -307,7 +311,7 @@ async fn run(
             let st = sign::sign_field(
                 store,
                 actor,
-                &document,
+                &dealerdesk_rules::ids::DocumentId::from(document.as_str()),
                 &SignInput {
                     field_id: field,
                     signer_name: name,
@@ -325,7 +329,13 @@ async fn run(
             document,
             out: file,
         } => {
-            let doc = sign::copy_of(store, actor, &document, now).await?;
+            let doc = sign::copy_of(
+                store,
+                actor,
+                &dealerdesk_rules::ids::DocumentId::from(document.as_str()),
+                now,
+            )
+            .await?;
             write_file(&file, &doc.pdf)?;
             let r = &doc.record;
             let text = format!(
@@ -402,7 +412,13 @@ async fn run(
             document,
             out: file,
         } => {
-            let doc = sign::seal(store, actor, &document, now).await?;
+            let doc = sign::seal(
+                store,
+                actor,
+                &dealerdesk_rules::ids::DocumentId::from(document.as_str()),
+                now,
+            )
+            .await?;
             write_file(&file, &doc.pdf)?;
             let r = &doc.record;
             let text = format!(

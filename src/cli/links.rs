@@ -144,7 +144,7 @@ async fn run(
                         store,
                         actor,
                         &dealerdesk_rules::ids::CustomerId::from(input.customer_id.as_str()),
-                        doc,
+                        &dealerdesk_rules::ids::DocumentId::from(doc),
                         input.ttl_minutes,
                         now,
                     )

@@ -373,7 +373,7 @@ async fn the_credit_application_is_signed_through_the_contract_ceremony_and_veri
     let stored_intent: String = sqlx::query_scalar(
         "SELECT statement FROM contract_signing_event WHERE document_id = ?1 AND kind = 'sign' LIMIT 1",
     )
-    .bind(&id)
+    .bind(id.as_str())
     .fetch_one(d.f.store.pool())
     .await
     .expect("intent");
@@ -382,7 +382,7 @@ async fn the_credit_application_is_signed_through_the_contract_ceremony_and_veri
     let (version, hash): (String, String) = sqlx::query_as(
         "SELECT statement, statement_sha256 FROM contract_signing_event WHERE document_id = ?1 AND kind = 'consent' LIMIT 1",
     )
-    .bind(&id)
+    .bind(id.as_str())
     .fetch_one(d.f.store.pool())
     .await
     .expect("consent");
@@ -735,10 +735,15 @@ async fn fiona_of(d: &Desk) -> Actor {
 #[tokio::test]
 async fn the_same_input_gives_the_same_bytes() {
     let (d, app_id) = with_application(true, true).await;
-    let (input, _) =
-        application_doc::application_input(&d.f.store, &app_id, "doc-1", "A1-1", now())
-            .await
-            .expect("input");
+    let (input, _) = application_doc::application_input(
+        &d.f.store,
+        &app_id,
+        &dealerdesk_rules::ids::DocumentId::from("doc-1"),
+        "A1-1",
+        now(),
+    )
+    .await
+    .expect("input");
     let a =
         application_doc::render_application(&input, RenderMode::Original, &[], None).expect("a");
     let b =
@@ -966,13 +971,18 @@ async fn the_table_rebuild_keeps_signed_contracts_of_an_older_database() {
     assert!(v.on_record && v.signed);
     let draft: Option<String> =
         sqlx::query_scalar("SELECT supersedes_id FROM contract_document WHERE id = ?1")
-            .bind(&sealed.record.id)
+            .bind(sealed.record.id.as_str())
             .fetch_one(store.pool())
             .await
             .expect("supersedes");
-    let st = sign::signing_status(&store, &draft.expect("the sealed contract names its draft"))
-        .await
-        .expect("the draft's events still read");
+    let st = sign::signing_status(
+        &store,
+        &dealerdesk_rules::ids::DocumentId::from(
+            draft.expect("the sealed contract names its draft").as_str(),
+        ),
+    )
+    .await
+    .expect("the draft's events still read");
     assert!(st.next_field.is_none());
     for sql in [
         "UPDATE contract_document SET status = 'void' WHERE status = 'signed'",
@@ -987,7 +997,7 @@ async fn the_table_rebuild_keeps_signed_contracts_of_an_older_database() {
         sqlx::query_scalar::<_, String>(
             "SELECT sha256 FROM (SELECT pdf_sha256 AS sha256 FROM contract_document WHERE id = ?1)"
         )
-        .bind(&sealed.record.id)
+        .bind(sealed.record.id.as_str())
         .fetch_one(store.pool())
         .await
         .expect("sha"),

@@ -28,7 +28,7 @@ use crate::auth::{Actor, Permission};
 use crate::customer::validate::parse_date;
 use crate::deal::{self, OptionTerms};
 use dealerdesk_pdf::{DocInfo, TextStyle};
-use dealerdesk_rules::ids::{ApplicationId, CustomerId, DealId};
+use dealerdesk_rules::ids::{ApplicationId, CustomerId, DealId, DocumentId};
 use dealerdesk_rules::money::Money;
 use dealerdesk_store::audit::{self, AuditEvent, AuditOutcome};
 use dealerdesk_store::crypto::{mask_digits, sha256_hex, BirthDate};
@@ -275,7 +275,7 @@ fn structure(opt: &deal::DealOptionView) -> Result<(String, Vec<Line>), Contract
 pub async fn application_input(
     store: &Store,
     application_id: &ApplicationId,
-    document_id: &str,
+    document_id: &DocumentId,
     number: &str,
     now: DateTime<Utc>,
 ) -> Result<(ApplicationDocInput, ApplicationView), ContractError> {
@@ -706,7 +706,14 @@ pub async fn render_for_application(
             .collect::<String>()
             .to_uppercase()
     );
-    let (input, _) = application_input(store, application_id, &id, &number, now).await?;
+    let (input, _) = application_input(
+        store,
+        application_id,
+        &DocumentId::from(id.as_str()),
+        &number,
+        now,
+    )
+    .await?;
     let rendered = render_application(&input, mode, &[], None)?;
     let snapshot = snapshot_sha256(&input)?;
     let mut w = store.write(now).await?;

@@ -12,7 +12,7 @@
 //! `contract.jacket`. Any signed-in staff member may print one.
 
 use chrono::{DateTime, Utc};
-use dealerdesk_rules::ids::{ApplicationId, DealId};
+use dealerdesk_rules::ids::{ApplicationId, DealId, DocumentId};
 use lopdf::{Dictionary, Object, ObjectId, Stream};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -183,7 +183,12 @@ pub async fn jacket_input(
     })?;
     let mut parts = Vec::new();
     let mut missing = Vec::new();
-    let (rec, _, copy) = render_copy(store, &contract_id, &format!("{jacket_id}-contract")).await?;
+    let (rec, _, copy) = render_copy(
+        store,
+        &DocumentId::from(contract_id.as_str()),
+        &format!("{jacket_id}-contract"),
+    )
+    .await?;
     parts.push(PartInput {
         part: JacketPart {
             kind: "contract".into(),
@@ -196,7 +201,7 @@ pub async fn jacket_input(
                 },
                 status_words(rec.status)
             ),
-            source_id: Some(rec.id.clone()),
+            source_id: Some(rec.id.to_string()),
             source_sha256: Some(rec.sha256.clone()),
             signed: rec.status == DocumentStatus::Signed,
             first_page: 0,
@@ -223,13 +228,17 @@ pub async fn jacket_input(
             };
             match doc_id {
                 Some(doc_id) => {
-                    let (rec, _, copy) =
-                        render_copy(store, &doc_id, &format!("{jacket_id}-application")).await?;
+                    let (rec, _, copy) = render_copy(
+                        store,
+                        &DocumentId::from(doc_id.as_str()),
+                        &format!("{jacket_id}-application"),
+                    )
+                    .await?;
                     parts.push(PartInput {
                         part: JacketPart {
                             kind: "credit_application".into(),
                             title: format!("Credit application, {}", status_words(rec.status)),
-                            source_id: Some(rec.id.clone()),
+                            source_id: Some(rec.id.to_string()),
                             source_sha256: Some(rec.sha256.clone()),
                             signed: rec.status == DocumentStatus::Signed,
                             first_page: 0,
@@ -244,7 +253,7 @@ pub async fn jacket_input(
                     match application_doc::application_input(
                         store,
                         &ApplicationId::from(app_id.as_str()),
-                        &format!("{jacket_id}-application"),
+                        &DocumentId::from(format!("{jacket_id}-application")),
                         &number,
                         now,
                     )

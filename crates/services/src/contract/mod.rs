@@ -17,7 +17,7 @@ pub mod render;
 pub mod sign;
 
 use chrono::{DateTime, Utc};
-use dealerdesk_rules::ids::{CustomerId, DealId, VehicleId};
+use dealerdesk_rules::ids::{CustomerId, DealId, DocumentId, VehicleId};
 use dealerdesk_rules::names::full_name_of;
 use dealerdesk_store::known;
 use serde::Serialize;
@@ -226,7 +226,7 @@ pub(crate) async fn record_document(
 /// A stored contract document (without its bytes; see [`document_pdf`]).
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct ContractRecord {
-    pub id: String,
+    pub id: DocumentId,
     pub deal_id: String,
     /// The deal option a contract was printed from (contracts only).
     pub option_id: Option<String>,
@@ -403,7 +403,7 @@ pub async fn contract_input(
     store: &Store,
     deal_id: &DealId,
     option: Option<u32>,
-    document_id: &str,
+    document_id: &DocumentId,
     contract_number: &str,
     now: DateTime<Utc>,
 ) -> Result<(ContractInput, deal::DealOptionView), ContractError> {
@@ -516,7 +516,7 @@ pub(crate) fn record_from(row: DocumentRow) -> Result<ContractRecord, ContractEr
         status: known("document status", &row.status, DocumentStatus::parse)?,
         authoritative: row.authoritative == 1,
         page_count: u32::try_from(row.page_count).unwrap_or(0),
-        id: row.id,
+        id: DocumentId::from(row.id),
         deal_id: row.deal_id,
         option_id: row.option_id,
         application_id: row.application_id,
@@ -599,7 +599,15 @@ pub async fn render_for_deal(
             .collect::<String>()
             .to_uppercase()
     );
-    let (input, opt) = contract_input(store, deal_id, option, &id, &number, now).await?;
+    let (input, opt) = contract_input(
+        store,
+        deal_id,
+        option,
+        &DocumentId::from(id.as_str()),
+        &number,
+        now,
+    )
+    .await?;
     let rendered = render(&input, mode, &[])?;
     let mut w = store.write(now).await?;
     let mut superseded = None;

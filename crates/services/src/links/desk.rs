@@ -3,7 +3,7 @@
 //! draw its QR code and queue the messages.
 
 use chrono::{DateTime, Utc};
-use dealerdesk_rules::ids::CustomerId;
+use dealerdesk_rules::ids::{CustomerId, DocumentId};
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -38,7 +38,7 @@ pub async fn issue_remote_signing_at_desk(
     store: &Store,
     actor: &Actor,
     customer_id: &CustomerId,
-    document_id: &str,
+    document_id: &DocumentId,
     ttl_minutes: Option<u32>,
     send: &[Channel],
     now: DateTime<Utc>,

@@ -21,7 +21,7 @@ pub mod remote;
 mod session;
 
 use chrono::{DateTime, Duration, Utc};
-use dealerdesk_rules::ids::CustomerId;
+use dealerdesk_rules::ids::{CustomerId, DocumentId};
 use dealerdesk_store::known;
 use serde::{Deserialize, Serialize};
 use sqlx::SqliteConnection;
@@ -525,7 +525,7 @@ pub async fn issue_remote_signing(
     store: &Store,
     actor: &Actor,
     customer_id: &CustomerId,
-    document_id: &str,
+    document_id: &DocumentId,
     ttl_minutes: Option<u32>,
     now: DateTime<Utc>,
 ) -> Result<IssuedLink, LinkError> {
@@ -539,7 +539,12 @@ pub async fn issue_remote_signing(
         ));
     }
     identity_gate(store, &CustomerId::from(customer_id)).await?;
-    remote::check_signable_for(store, &CustomerId::from(customer_id), document_id).await?;
+    remote::check_signable_for(
+        store,
+        &CustomerId::from(customer_id),
+        &DocumentId::from(document_id),
+    )
+    .await?;
     let settings = IssueSettings::read(store, LinkPurpose::RemoteSigning).await?;
     let input = IssueLink {
         customer_id: customer_id.to_string(),

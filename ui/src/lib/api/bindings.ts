@@ -749,7 +749,7 @@ page: number, rect: FieldRect,
  */
 label: string, };
 
-export type ContractRecord = { id: string, deal_id: string, 
+export type ContractRecord = { id: DocumentId, deal_id: string, 
 /**
  * The deal option a contract was printed from (contracts only).
  */

@@ -36,6 +36,7 @@ import type {
   DealView,
   DeliveryMethod,
   DeskLink,
+  DocumentId,
   EsignConsentInput,
   FileCheck,
   FlagCode,
@@ -149,20 +150,20 @@ export interface Commands {
   import_star_decision: { args: { xml: string }; returns: ImportedDecision };
   list_contracts: { args: { deal_id: DealId }; returns: ContractRecord[] };
   render_contract: { args: { deal_id: DealId; option: number | null; mode: RenderMode }; returns: ContractRecord };
-  print_contract_copy: { args: { document_id: string; open: boolean }; returns: SavedFile };
-  open_contract_for_review: { args: { document_id: string; open: boolean }; returns: SavedFile };
-  contract_signing_status: { args: { document_id: string }; returns: SigningStatus };
+  print_contract_copy: { args: { document_id: DocumentId; open: boolean }; returns: SavedFile };
+  open_contract_for_review: { args: { document_id: DocumentId; open: boolean }; returns: SavedFile };
+  contract_signing_status: { args: { document_id: DocumentId }; returns: SigningStatus };
   contract_ceremony_texts: { args: Record<never, never>; returns: CeremonyTexts };
-  contract_consent: { args: { document_id: string; input: EsignConsentInput }; returns: SigningStatus };
-  contract_sign: { args: { document_id: string; input: SignInput }; returns: SigningStatus };
-  seal_contract: { args: { document_id: string }; returns: ContractRecord };
+  contract_consent: { args: { document_id: DocumentId; input: EsignConsentInput }; returns: SigningStatus };
+  contract_sign: { args: { document_id: DocumentId; input: SignInput }; returns: SigningStatus };
+  seal_contract: { args: { document_id: DocumentId }; returns: ContractRecord };
   verify_contract_file: { args: { bytes: number[] }; returns: FileCheck };
   render_application_document: { args: { application_id: ApplicationId; mode: RenderMode }; returns: ContractRecord };
   list_application_documents: { args: { application_id: ApplicationId }; returns: ContractRecord[] };
   print_application_copy: { args: { application_id: ApplicationId; open: boolean }; returns: SavedFile };
   print_deal_jacket: { args: { deal_id: DealId; open: boolean }; returns: PrintedJacket };
-  save_document_as: { args: { document_id: string }; returns: SavedFile | null };
-  issue_remote_signing_link: { args: { customer_id: CustomerId; document_id: string; ttl_minutes: number | null; send: Channel[] }; returns: DeskLink };
+  save_document_as: { args: { document_id: DocumentId }; returns: SavedFile | null };
+  issue_remote_signing_link: { args: { customer_id: CustomerId; document_id: DocumentId; ttl_minutes: number | null; send: Channel[] }; returns: DeskLink };
   print_link_handout: { args: { url: string }; returns: SavedFile };
 }
 
