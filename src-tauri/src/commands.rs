@@ -3,7 +3,7 @@
 
 use chrono::{Local, Utc};
 use dealerdesk_rules::ids::{
-    ApplicationId, CustomerId, DealId, DocumentId, IdentityCheckId, VehicleId,
+    ApplicationId, CustomerId, DealId, DocumentId, IdentityCheckId, NoticeId, VehicleId,
 };
 use dealerdesk_services::application::adverse::{self, DeliveryMethod, NoticeDue, NoticeView};
 use dealerdesk_services::application::analytics::{
@@ -904,7 +904,7 @@ pub async fn application_notices(
 #[tracing::instrument(skip_all, err)]
 pub async fn save_adverse_notice(
     state: State<'_, AppState>,
-    id: String,
+    id: NoticeId,
     open: bool,
 ) -> Result<SavedFile> {
     let staff = state.authorize(ANY, "adverse_notice.print").await?;
@@ -922,7 +922,7 @@ pub async fn save_adverse_notice(
 #[tracing::instrument(skip_all, err)]
 pub async fn deliver_adverse_notice(
     state: State<'_, AppState>,
-    id: String,
+    id: NoticeId,
     method: DeliveryMethod,
 ) -> Result<NoticeView> {
     let staff = state.authorize(ANY, "adverse_notice.deliver").await?;

@@ -769,7 +769,7 @@ sha256:{} snapshot sha256:{snapshot}{}",
         ));
     w.audit(event);
     w.commit().await?;
-    let record = get_document(store, &id).await?;
+    let record = get_document(store, &DocumentId::from(id.as_str())).await?;
     Ok(RenderedDocument {
         record,
         pdf: rendered.bytes,

@@ -317,7 +317,7 @@ signed application on record)"
                         n.lender.name.trim(),
                         n.decided_at.get(..10).unwrap_or(&n.decided_at)
                     ),
-                    source_id: Some(n.id.clone()),
+                    source_id: Some(n.id.to_string()),
                     source_sha256: Some(sha256_hex(&pdf)),
                     signed: false,
                     first_page: 0,
@@ -749,7 +749,7 @@ pub async fn jacket_for_deal(
         ));
     w.audit(event);
     w.commit().await?;
-    let record = get_document(store, &id).await?;
+    let record = get_document(store, &DocumentId::from(id.as_str())).await?;
     Ok(Jacket {
         record,
         parts: a.parts,

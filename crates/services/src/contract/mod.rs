@@ -283,7 +283,9 @@ pub struct FileCheck {
 pub async fn check_file(store: &Store, bytes: &[u8]) -> Result<FileCheck, ContractError> {
     let report = verify(store, bytes).await?;
     let what = match &report.document_id {
-        Some(id) => Some(describe(&get_document(store, id).await?)),
+        Some(id) => Some(describe(
+            &get_document(store, &DocumentId::from(id.as_str())).await?,
+        )),
         None => None,
     };
     Ok(FileCheck { report, what })
@@ -668,7 +670,7 @@ pub async fn render_for_deal(
         ));
     w.audit(event);
     w.commit().await?;
-    let record = get_document(store, &id).await?;
+    let record = get_document(store, &DocumentId::from(id.as_str())).await?;
     Ok(RenderedDocument {
         record,
         pdf: rendered.bytes,
@@ -676,7 +678,7 @@ pub async fn render_for_deal(
 }
 
 /// One stored document's record.
-pub async fn get_document(store: &Store, id: &str) -> Result<ContractRecord, ContractError> {
+pub async fn get_document(store: &Store, id: &DocumentId) -> Result<ContractRecord, ContractError> {
     let row = doc_repo::get(store, id.trim())
         .await?
         .ok_or_else(|| ContractError::NotFound {
@@ -687,7 +689,7 @@ pub async fn get_document(store: &Store, id: &str) -> Result<ContractRecord, Con
 }
 
 /// A stored document's exact bytes.
-pub async fn document_pdf(store: &Store, id: &str) -> Result<Vec<u8>, ContractError> {
+pub async fn document_pdf(store: &Store, id: &DocumentId) -> Result<Vec<u8>, ContractError> {
     doc_repo::pdf(store, id.trim())
         .await?
         .ok_or_else(|| ContractError::NotFound {

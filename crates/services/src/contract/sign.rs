@@ -782,7 +782,7 @@ pub async fn seal(
         ));
     w.audit(event);
     w.commit().await?;
-    let record = get_document(store, &id).await?;
+    let record = get_document(store, &DocumentId::from(id.as_str())).await?;
     Ok(RenderedDocument {
         record,
         pdf: sealed.bytes,
@@ -853,7 +853,7 @@ pub(crate) async fn copy_delivered<T>(
     w.audit(event);
     let delivered = deliver(&copy.bytes)?;
     w.commit().await?;
-    let record = get_document(store, &id).await?;
+    let record = get_document(store, &DocumentId::from(id.as_str())).await?;
     Ok((
         RenderedDocument {
             record,

@@ -183,7 +183,7 @@ pub async fn remote_signing(
     session: &PortalSession,
 ) -> Result<RemoteSigning, LinkError> {
     let doc = bound_document(store, session).await?;
-    let rec = contract::get_document(store, &doc)
+    let rec = contract::get_document(store, &DocumentId::from(doc.as_str()))
         .await
         .map_err(from_contract)?;
     if !matches!(rec.status, DocumentStatus::Draft | DocumentStatus::Signing) {

@@ -684,7 +684,7 @@ key_factors: Array<string>,
  */
 date: string | null, };
 
-export type NoticeView = { id: string, application_id: string, decision_id: string, kind: NoticeKind, customer_id: string, applicant_name: string, applicant_address: Array<string>, 
+export type NoticeView = { id: NoticeId, application_id: ApplicationId, decision_id: string, kind: NoticeKind, customer_id: string, applicant_name: string, applicant_address: Array<string>, 
 /**
  * The statement of the action taken, in words.
  */

@@ -50,6 +50,7 @@ import type {
   LinkView,
   NewStaff,
   NoticeDue,
+  NoticeId,
   NoticeView,
   OptionQuote,
   OptionTerms,
@@ -144,8 +145,8 @@ export interface Commands {
   list_lenders: { args: Record<never, never>; returns: LenderView[] };
   list_adverse_notices: { args: { pending_only: boolean }; returns: NoticeDue[] };
   application_notices: { args: { application_id: ApplicationId }; returns: NoticeView[] };
-  save_adverse_notice: { args: { id: string; open: boolean }; returns: SavedFile };
-  deliver_adverse_notice: { args: { id: string; method: DeliveryMethod }; returns: NoticeView };
+  save_adverse_notice: { args: { id: NoticeId; open: boolean }; returns: SavedFile };
+  deliver_adverse_notice: { args: { id: NoticeId; method: DeliveryMethod }; returns: NoticeView };
   export_application_star: { args: { id: ApplicationId }; returns: SavedFile };
   import_star_decision: { args: { xml: string }; returns: ImportedDecision };
   list_contracts: { args: { deal_id: DealId }; returns: ContractRecord[] };
