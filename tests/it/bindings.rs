@@ -3,8 +3,7 @@
 //! rewrites it.
 
 use dealerdesk_rules::ids::{
-    ApplicationId, CustomerId, DealId, DocumentId, IdentityCheckId, LinkId, NoticeId, StaffId,
-    StipulationId, VehicleId,
+    ApplicationId, CustomerId, DealId, DocumentId, IdentityCheckId, NoticeId, VehicleId,
 };
 use dealerdesk_services::application::adverse::{
     Bureau, DeliveryMethod, NoticeDue, NoticeKind, NoticeParty, NoticeView, ScoreDisclosure,
@@ -76,12 +75,9 @@ fn generate() -> String {
         VehicleId::decl(&cfg),
         DealId::decl(&cfg),
         ApplicationId::decl(&cfg),
-        StaffId::decl(&cfg),
         IdentityCheckId::decl(&cfg),
         DocumentId::decl(&cfg),
-        LinkId::decl(&cfg),
         NoticeId::decl(&cfg),
-        StipulationId::decl(&cfg),
         Role::decl(&cfg),
         StaffView::decl(&cfg),
         StaffName::decl(&cfg),

@@ -6,9 +6,15 @@
 //! (`#[serde(transparent)]`), and TypeScript sees it as an alias of `string`
 //! (`export type CustomerId = string;`), so IPC arguments and views keep their JSON shape.
 //!
+//! Typed so far: customers, vehicles, deals, credit applications, identity checks, contract
+//! documents and adverse-action notices. Ids of other rows (links, stipulations, staff, lender
+//! messages) are still bare strings.
+//!
 //! The store and the ids: this crate may not depend on sqlx, so the ids carry no `sqlx::Type`.
 //! Store functions take `&CustomerId` (etc.) and bind `id.as_str()`; the store's row structs keep
 //! `String` fields, and the services convert them (`CustomerId::from(row.id)`).
+//! So far the customer, vehicle and deal repos (and the deal read model) take typed ids; the
+//! other store functions still take `&str`, which a typed id passes through its `Deref`.
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -102,18 +108,12 @@ ids! {
     DealId;
     /// A credit application (`credit_application.id`).
     ApplicationId;
-    /// A staff member (`staff.id`).
-    StaffId;
     /// An identity check (`identity_check.id`).
     IdentityCheckId;
     /// A contract document (`contract_document.id`).
     DocumentId;
-    /// A customer link (`customer_link.id`).
-    LinkId;
     /// An adverse action notice (`adverse_notice.id`).
     NoticeId;
-    /// A stipulation on an application (`stipulation.id`).
-    StipulationId;
 }
 
 #[cfg(test)]

@@ -13,17 +13,11 @@ export type DealId = string;
 
 export type ApplicationId = string;
 
-export type StaffId = string;
-
 export type IdentityCheckId = string;
 
 export type DocumentId = string;
 
-export type LinkId = string;
-
 export type NoticeId = string;
-
-export type StipulationId = string;
 
 export type Role = "sales" | "finance_manager" | "admin";
 
