@@ -2,6 +2,9 @@
 //! the error; no SQL, business rules or money math here (DESIGN.md §2).
 
 use chrono::{Local, Utc};
+use dealerdesk_rules::ids::{
+    ApplicationId, CustomerId, DealId, DocumentId, IdentityCheckId, NoticeId, VehicleId,
+};
 use dealerdesk_services::application::adverse::{self, DeliveryMethod, NoticeDue, NoticeView};
 use dealerdesk_services::application::analytics::{
     self, Analytics, Pipeline, PipelineFilter, PipelineWindow,
@@ -171,7 +174,7 @@ pub async fn list_customers(
 /// Who: any role
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
-pub async fn get_customer(state: State<'_, AppState>, id: String) -> Result<CustomerView> {
+pub async fn get_customer(state: State<'_, AppState>, id: CustomerId) -> Result<CustomerView> {
     let staff = state.authorize(ANY, "customer.view").await?;
     Ok(customer::get(
         state.store()?,
@@ -206,7 +209,7 @@ pub async fn create_customer(
 #[tracing::instrument(skip_all, err)]
 pub async fn update_customer(
     state: State<'_, AppState>,
-    id: String,
+    id: CustomerId,
     input: CustomerUpdate,
 ) -> Result<CustomerView> {
     let staff = state.authorize(ANY, "customer.update").await?;
@@ -228,7 +231,7 @@ pub async fn update_customer(
 #[tracing::instrument(skip_all, err)]
 pub async fn reveal_pii(
     state: State<'_, AppState>,
-    customer_id: String,
+    customer_id: CustomerId,
     field: PiiField,
 ) -> Result<String> {
     let staff = state.authorize(ANY, "customer.reveal_pii").await?;
@@ -341,7 +344,7 @@ pub async fn list_vehicles(
 /// Who: any signed-in role
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
-pub async fn get_vehicle(state: State<'_, AppState>, id: String) -> Result<VehicleView> {
+pub async fn get_vehicle(state: State<'_, AppState>, id: VehicleId) -> Result<VehicleView> {
     state.authorize(ANY, "vehicle.view").await?;
     Ok(vehicle::get_vehicle(state.store()?, &id).await?)
 }
@@ -362,7 +365,7 @@ pub async fn add_vehicle(state: State<'_, AppState>, input: VehicleInput) -> Res
 #[tracing::instrument(skip_all, err)]
 pub async fn update_vehicle(
     state: State<'_, AppState>,
-    id: String,
+    id: VehicleId,
     input: VehicleInput,
 ) -> Result<VehicleView> {
     let staff = state.authorize(ANY, "vehicle.update").await?;
@@ -400,7 +403,7 @@ pub async fn list_deals(state: State<'_, AppState>, filter: DealFilter) -> Resul
 /// Who: any signed-in role
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
-pub async fn get_deal(state: State<'_, AppState>, id: String) -> Result<DealView> {
+pub async fn get_deal(state: State<'_, AppState>, id: DealId) -> Result<DealView> {
     state.authorize(ANY, "deal.view").await?;
     Ok(deal::get_deal(state.store()?, &id).await?)
 }
@@ -419,7 +422,7 @@ pub async fn save_deal(state: State<'_, AppState>, input: DealInput) -> Result<D
 #[tracing::instrument(skip_all, err)]
 pub async fn update_deal(
     state: State<'_, AppState>,
-    id: String,
+    id: DealId,
     input: DealInput,
 ) -> Result<DealView> {
     let staff = state.authorize(ANY, "deal.update").await?;
@@ -463,7 +466,7 @@ pub async fn quote_deal_option(
 #[tracing::instrument(skip_all, err)]
 pub async fn run_identity_check(
     state: State<'_, AppState>,
-    customer_id: String,
+    customer_id: CustomerId,
     input: CheckInput,
 ) -> Result<VerificationView> {
     let staff = state.authorize(ANY, "identity.check").await?;
@@ -485,7 +488,7 @@ pub async fn run_identity_check(
 #[tracing::instrument(skip_all, err)]
 pub async fn latest_identity_check(
     state: State<'_, AppState>,
-    customer_id: String,
+    customer_id: CustomerId,
 ) -> Result<Option<VerificationView>> {
     let staff = state.authorize(ANY, "identity.view").await?;
     Ok(verification::latest_verification(
@@ -502,7 +505,7 @@ pub async fn latest_identity_check(
 #[tracing::instrument(skip_all, err)]
 pub async fn resolve_identity_flag(
     state: State<'_, AppState>,
-    check_id: String,
+    check_id: IdentityCheckId,
     code: FlagCode,
     note: String,
 ) -> Result<VerificationView> {
@@ -525,7 +528,7 @@ pub async fn resolve_identity_flag(
 #[tracing::instrument(skip_all, err)]
 pub async fn decide_sanctions_candidate(
     state: State<'_, AppState>,
-    check_id: String,
+    check_id: IdentityCheckId,
     ent_num: i64,
     decision: CandidateDecision,
     reason: String,
@@ -548,7 +551,7 @@ pub async fn decide_sanctions_candidate(
 #[tracing::instrument(skip_all, err)]
 pub async fn confirm_contact(
     state: State<'_, AppState>,
-    customer_id: String,
+    customer_id: CustomerId,
     channels: Vec<ContactChannel>,
 ) -> Result<Vec<ContactStatusView>> {
     let staff = state.authorize(ANY, "identity.confirm_contact").await?;
@@ -568,7 +571,7 @@ pub async fn confirm_contact(
 #[tracing::instrument(skip_all, err)]
 pub async fn application_blockers(
     state: State<'_, AppState>,
-    customer_id: String,
+    customer_id: CustomerId,
 ) -> Result<Vec<Blocker>> {
     state.authorize(ANY, "identity.blockers").await?;
     Ok(verification::application_blockers(state.store()?, &customer_id).await?)
@@ -678,7 +681,10 @@ pub async fn application_analytics(state: State<'_, AppState>) -> Result<Analyti
 /// Who: any signed-in role
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
-pub async fn get_application(state: State<'_, AppState>, id: String) -> Result<ApplicationView> {
+pub async fn get_application(
+    state: State<'_, AppState>,
+    id: ApplicationId,
+) -> Result<ApplicationView> {
     let staff = Actor::Staff(state.authorize(ANY, "application.view").await?);
     Ok(application::get_application(state.store()?, &staff, &id, Utc::now()).await?)
 }
@@ -690,7 +696,7 @@ pub async fn get_application(state: State<'_, AppState>, id: String) -> Result<A
 #[tracing::instrument(skip_all, err)]
 pub async fn application_assist(
     state: State<'_, AppState>,
-    id: String,
+    id: ApplicationId,
 ) -> Result<Vec<LenderAssessment>> {
     state.authorize(ANY, "application.assist").await?;
     Ok(application::decision_assist(state.store()?, &id).await?)
@@ -700,7 +706,7 @@ pub async fn application_assist(
 /// Who: any signed-in role
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
-pub async fn submit_blockers(state: State<'_, AppState>, id: String) -> Result<Vec<Unmet>> {
+pub async fn submit_blockers(state: State<'_, AppState>, id: ApplicationId) -> Result<Vec<Unmet>> {
     state.authorize(ANY, "application.blockers").await?;
     Ok(application::submit_blockers(state.store()?, &id, Utc::now()).await?)
 }
@@ -726,7 +732,7 @@ pub async fn create_application(
 #[tracing::instrument(skip_all, err)]
 pub async fn update_application(
     state: State<'_, AppState>,
-    id: String,
+    id: ApplicationId,
     input: ApplicationInput,
 ) -> Result<ApplicationView> {
     let staff = state.authorize(ANY, "application.update").await?;
@@ -746,7 +752,7 @@ pub async fn update_application(
 #[tracing::instrument(skip_all, err)]
 pub async fn record_consent(
     state: State<'_, AppState>,
-    id: String,
+    id: ApplicationId,
     input: ConsentInput,
 ) -> Result<ApplicationView> {
     let staff = state.authorize(ANY, "application.consent").await?;
@@ -764,7 +770,10 @@ pub async fn record_consent(
 /// Who: finance_manager, admin
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
-pub async fn submit_application(state: State<'_, AppState>, id: String) -> Result<SubmitReceipt> {
+pub async fn submit_application(
+    state: State<'_, AppState>,
+    id: ApplicationId,
+) -> Result<SubmitReceipt> {
     let staff = state.authorize(ANY, "application.submit").await?;
     Ok(
         application::submit_application(state.store()?, &Actor::Staff(staff), &id, Utc::now())
@@ -778,7 +787,7 @@ pub async fn submit_application(state: State<'_, AppState>, id: String) -> Resul
 #[tracing::instrument(skip_all, err)]
 pub async fn transition_application(
     state: State<'_, AppState>,
-    id: String,
+    id: ApplicationId,
     action: Action,
     note: Option<String>,
 ) -> Result<ApplicationView> {
@@ -879,7 +888,7 @@ pub async fn list_adverse_notices(
 #[tracing::instrument(skip_all, err)]
 pub async fn application_notices(
     state: State<'_, AppState>,
-    application_id: String,
+    application_id: ApplicationId,
 ) -> Result<Vec<NoticeView>> {
     state.authorize(ANY, "adverse_notice.view").await?;
     Ok(adverse::notices_for_application(state.store()?, &application_id, Utc::now()).await?)
@@ -895,7 +904,7 @@ pub async fn application_notices(
 #[tracing::instrument(skip_all, err)]
 pub async fn save_adverse_notice(
     state: State<'_, AppState>,
-    id: String,
+    id: NoticeId,
     open: bool,
 ) -> Result<SavedFile> {
     let staff = state.authorize(ANY, "adverse_notice.print").await?;
@@ -913,7 +922,7 @@ pub async fn save_adverse_notice(
 #[tracing::instrument(skip_all, err)]
 pub async fn deliver_adverse_notice(
     state: State<'_, AppState>,
-    id: String,
+    id: NoticeId,
     method: DeliveryMethod,
 ) -> Result<NoticeView> {
     let staff = state.authorize(ANY, "adverse_notice.deliver").await?;
@@ -934,7 +943,10 @@ pub async fn deliver_adverse_notice(
 /// Who: finance manager, admin
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
-pub async fn export_application_star(state: State<'_, AppState>, id: String) -> Result<SavedFile> {
+pub async fn export_application_star(
+    state: State<'_, AppState>,
+    id: ApplicationId,
+) -> Result<SavedFile> {
     let staff = state.authorize(ANY, "application.export_star").await?;
     let store = state.store()?;
     let xml = star::export_application_xml(store, &Actor::Staff(staff), &id, Utc::now()).await?;
@@ -980,7 +992,7 @@ fn save_export(
 #[tracing::instrument(skip_all, err)]
 pub async fn list_contracts(
     state: State<'_, AppState>,
-    deal_id: String,
+    deal_id: DealId,
 ) -> Result<Vec<ContractRecord>> {
     state.authorize(ANY, "contract.list").await?;
     Ok(contract::list_for_deal(state.store()?, &deal_id).await?)
@@ -995,7 +1007,7 @@ pub async fn list_contracts(
 #[tracing::instrument(skip_all, err)]
 pub async fn render_contract(
     state: State<'_, AppState>,
-    deal_id: String,
+    deal_id: DealId,
     option: Option<u32>,
     mode: RenderMode,
 ) -> Result<ContractRecord> {
@@ -1021,7 +1033,7 @@ pub async fn render_contract(
 #[tracing::instrument(skip_all, err)]
 pub async fn print_contract_copy(
     state: State<'_, AppState>,
-    document_id: String,
+    document_id: DocumentId,
     open: bool,
 ) -> Result<SavedFile> {
     let staff = state.authorize(ANY, "contract.copy").await?;
@@ -1042,7 +1054,7 @@ pub async fn print_contract_copy(
 #[tracing::instrument(skip_all, err)]
 pub async fn open_contract_for_review(
     state: State<'_, AppState>,
-    document_id: String,
+    document_id: DocumentId,
     open: bool,
 ) -> Result<SavedFile> {
     state.authorize(ANY, "contract.review").await?;
@@ -1058,7 +1070,7 @@ pub async fn open_contract_for_review(
 #[tracing::instrument(skip_all, err)]
 pub async fn contract_signing_status(
     state: State<'_, AppState>,
-    document_id: String,
+    document_id: DocumentId,
 ) -> Result<SigningStatus> {
     state.authorize(ANY, "contract.status").await?;
     Ok(signing::signing_status(state.store()?, &document_id).await?)
@@ -1078,7 +1090,7 @@ pub async fn contract_ceremony_texts(state: State<'_, AppState>) -> Result<Cerem
 #[tracing::instrument(skip_all, err)]
 pub async fn contract_consent(
     state: State<'_, AppState>,
-    document_id: String,
+    document_id: DocumentId,
     input: signing::ConsentInput,
 ) -> Result<SigningStatus> {
     let staff = state.authorize(ANY, "contract.consent").await?;
@@ -1098,7 +1110,7 @@ pub async fn contract_consent(
 #[tracing::instrument(skip_all, err)]
 pub async fn contract_sign(
     state: State<'_, AppState>,
-    document_id: String,
+    document_id: DocumentId,
     input: signing::SignInput,
 ) -> Result<SigningStatus> {
     let staff = state.authorize(ANY, "contract.sign").await?;
@@ -1121,7 +1133,7 @@ pub async fn contract_sign(
 #[tracing::instrument(skip_all, err)]
 pub async fn seal_contract(
     state: State<'_, AppState>,
-    document_id: String,
+    document_id: DocumentId,
 ) -> Result<ContractRecord> {
     let staff = state.authorize(ANY, "contract.seal").await?;
     let doc = signing::seal(
@@ -1158,7 +1170,7 @@ pub async fn verify_contract_file(state: State<'_, AppState>, bytes: Vec<u8>) ->
 #[tracing::instrument(skip_all, err)]
 pub async fn render_application_document(
     state: State<'_, AppState>,
-    application_id: String,
+    application_id: ApplicationId,
     mode: RenderMode,
 ) -> Result<ContractRecord> {
     let staff = state.authorize(ANY, "contract.render").await?;
@@ -1181,7 +1193,7 @@ pub async fn render_application_document(
 #[tracing::instrument(skip_all, err)]
 pub async fn list_application_documents(
     state: State<'_, AppState>,
-    application_id: String,
+    application_id: ApplicationId,
 ) -> Result<Vec<ContractRecord>> {
     state.authorize(ANY, "contract.list").await?;
     Ok(application_doc::list_for_application(state.store()?, &application_id).await?)
@@ -1196,7 +1208,7 @@ pub async fn list_application_documents(
 #[tracing::instrument(skip_all, err)]
 pub async fn print_application_copy(
     state: State<'_, AppState>,
-    application_id: String,
+    application_id: ApplicationId,
     open: bool,
 ) -> Result<SavedFile> {
     let staff = state.authorize(ANY, "contract.copy").await?;
@@ -1227,7 +1239,7 @@ pub async fn print_application_copy(
 #[tracing::instrument(skip_all, err)]
 pub async fn print_deal_jacket(
     state: State<'_, AppState>,
-    deal_id: String,
+    deal_id: DealId,
     open: bool,
 ) -> Result<PrintedJacket> {
     let staff = state.authorize(ANY, "contract.jacket").await?;
@@ -1257,7 +1269,7 @@ pub async fn print_deal_jacket(
 pub async fn save_document_as<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
-    document_id: String,
+    document_id: DocumentId,
 ) -> Result<Option<SavedFile>> {
     let staff = state.authorize(ANY, "contract.save_as").await?;
     let store = state.store()?;
@@ -1308,8 +1320,8 @@ pub async fn save_document_as<R: Runtime>(
 #[tracing::instrument(skip_all, err)]
 pub async fn issue_remote_signing_link(
     state: State<'_, AppState>,
-    customer_id: String,
-    document_id: String,
+    customer_id: CustomerId,
+    document_id: DocumentId,
     ttl_minutes: Option<u32>,
     send: Vec<Channel>,
 ) -> Result<DeskLink> {

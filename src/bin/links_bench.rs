@@ -115,7 +115,7 @@ fn csrf_of(response: &str) -> Option<String> {
 async fn verify_identity(
     store: &Store,
     actor: &Actor,
-    customer_id: &str,
+    customer_id: &dealerdesk_rules::ids::CustomerId,
     today: NaiveDate,
 ) -> Result<(), Box<dyn std::error::Error>> {
     use dealerdesk_services::identity::sanctions::{self, synthetic, ListFiles};
@@ -165,7 +165,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .id;
     verify_identity(&store, &actor, &cid, today).await?;
     let input = IssueLink {
-        customer_id: cid.clone(),
+        customer_id: cid.to_string(),
         purpose: LinkPurpose::ConfirmContact,
         ttl_minutes: None,
         application_id: None,

@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use clap::Subcommand;
+use dealerdesk_rules::ids::ApplicationId;
 use serde_json::json;
 use std::path::PathBuf;
 
@@ -173,11 +174,14 @@ pub async fn application(
 ) -> Result<Output, CliError> {
     match cmd {
         ApplicationCommand::ExportStar { id, out: out_file } => {
-            let doc = star::export_application_xml(store, actor, &id, now).await?;
+            let doc =
+                star::export_application_xml(store, actor, &ApplicationId::from(id.as_str()), now)
+                    .await?;
             xml_output(&id, "ProcessCreditApplication", doc, out_file)
         }
         ApplicationCommand::ExportDecision { id, out: out_file } => {
-            let doc = star::export_decision_xml(store, &id, now).await?;
+            let doc =
+                star::export_decision_xml(store, &ApplicationId::from(id.as_str()), now).await?;
             xml_output(&id, "ProcessCreditDecision", doc, out_file)
         }
         ApplicationCommand::ImportDecision { file } => {
@@ -245,8 +249,11 @@ pub async fn application(
             )
         }
         ApplicationCommand::Show { id } => {
-            let app = application::get_application(store, actor, &id, now).await?;
-            let assist = application::decision_assist(store, &id).await?;
+            let app =
+                application::get_application(store, actor, &ApplicationId::from(id.as_str()), now)
+                    .await?;
+            let assist =
+                application::decision_assist(store, &ApplicationId::from(id.as_str())).await?;
             let mut text = format!(
                 "application {}  {}\n  applicant: {} ({})\n  deal:      {}\n  lender:    {}\n  score:     {}\n  consent:   {}\n  history:\n",
                 app.id,
@@ -307,7 +314,9 @@ pub async fn application(
                     }
                 ));
             }
-            let notices = adverse::notices_for_application(store, &id, now).await?;
+            let notices =
+                adverse::notices_for_application(store, &ApplicationId::from(id.as_str()), now)
+                    .await?;
             for n in &notices {
                 text.push_str(&format!(
                     "  adverse-action notice {} ({}): due {}, {}\n",

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use clap::Subcommand;
+use dealerdesk_rules::ids::{ApplicationId, DealId};
 use serde_json::json;
 
 use super::{out, CliError, ErrorKind, Output};
@@ -160,7 +161,15 @@ async fn run(
             } else {
                 RenderMode::Original
             };
-            let doc = contract::render_for_deal(store, actor, &deal, option, mode, now).await?;
+            let doc = contract::render_for_deal(
+                store,
+                actor,
+                &DealId::from(deal.as_str()),
+                option,
+                mode,
+                now,
+            )
+            .await?;
             write_file(&file, &doc.pdf)?;
             let r = &doc.record;
             let text = format!(
@@ -215,7 +224,7 @@ async fn run(
             Ok(o)
         }
         ContractCommand::List { deal } => {
-            let docs = contract::list_for_deal(store, &deal).await?;
+            let docs = contract::list_for_deal(store, &DealId::from(deal.as_str())).await?;
             let text = docs
                 .iter()
                 .map(|r| {
@@ -243,7 +252,11 @@ async fn run(
             out(json!({ "contracts": docs }), text)
         }
         ContractCommand::Status { document } => {
-            let st = sign::signing_status(store, &document).await?;
+            let st = sign::signing_status(
+                store,
+                &dealerdesk_rules::ids::DocumentId::from(document.as_str()),
+            )
+            .await?;
             let text = status_text(&st);
             out(json!({ "signing": st }), text)
         }
@@ -258,7 +271,7 @@ async fn run(
             let st = sign::esign_consent(
                 store,
                 actor,
-                &document,
+                &dealerdesk_rules::ids::DocumentId::from(document.as_str()),
                 &ConsentInput {
                     signer,
                     signer_name: name,
@@ -298,7 +311,7 @@ async fn run(
             let st = sign::sign_field(
                 store,
                 actor,
-                &document,
+                &dealerdesk_rules::ids::DocumentId::from(document.as_str()),
                 &SignInput {
                     field_id: field,
                     signer_name: name,
@@ -316,7 +329,13 @@ async fn run(
             document,
             out: file,
         } => {
-            let doc = sign::copy_of(store, actor, &document, now).await?;
+            let doc = sign::copy_of(
+                store,
+                actor,
+                &dealerdesk_rules::ids::DocumentId::from(document.as_str()),
+                now,
+            )
+            .await?;
             write_file(&file, &doc.pdf)?;
             let r = &doc.record;
             let text = format!(
@@ -341,7 +360,7 @@ async fn run(
             let doc = contract::application_doc::render_for_application(
                 store,
                 actor,
-                &application,
+                &ApplicationId::from(application.as_str()),
                 mode,
                 now,
             )
@@ -367,7 +386,9 @@ async fn run(
             out(json!({ "contract": r, "file": file }), text)
         }
         ContractCommand::Jacket { deal, out: file } => {
-            let j = contract::jacket::jacket_for_deal(store, actor, &deal, now).await?;
+            let j =
+                contract::jacket::jacket_for_deal(store, actor, &DealId::from(deal.as_str()), now)
+                    .await?;
             write_file(&file, &j.pdf)?;
             let mut text = format!(
                 "wrote {} (deal jacket {}, a COPY, {} pages)\n",
@@ -391,7 +412,13 @@ async fn run(
             document,
             out: file,
         } => {
-            let doc = sign::seal(store, actor, &document, now).await?;
+            let doc = sign::seal(
+                store,
+                actor,
+                &dealerdesk_rules::ids::DocumentId::from(document.as_str()),
+                now,
+            )
+            .await?;
             write_file(&file, &doc.pdf)?;
             let r = &doc.record;
             let text = format!(

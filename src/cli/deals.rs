@@ -8,6 +8,7 @@ use clap::{Args, Subcommand};
 use serde_json::json;
 
 use super::{out, CliError, ErrorKind, Output};
+use dealerdesk_rules::ids::{CustomerId, DealId, VehicleId};
 use dealerdesk_rules::money::Money;
 use dealerdesk_services::auth::Actor;
 use dealerdesk_services::deal::{self, DealFilter, DealInput, DealStatus, DealView, OptionKind};
@@ -178,7 +179,7 @@ pub async fn vehicle(
             out(json!({ "vehicles": page.items, "total": page.total }), text)
         }
         VehicleCommand::Show { id_or_vin } => {
-            let v = match vehicle::get_vehicle(store, &id_or_vin).await {
+            let v = match vehicle::get_vehicle(store, &VehicleId::from(id_or_vin.as_str())).await {
                 Err(VehicleError::NotFound(_)) => vehicle::find_by_vin(store, &id_or_vin).await?,
                 other => other?,
             };
@@ -258,7 +259,7 @@ pub async fn deal(
                     query,
                     status,
                     kind,
-                    customer_id: customer,
+                    customer_id: customer.map(CustomerId::from),
                     vehicle_id: None,
                     limit: Some(limit),
                     offset: Some(offset),
@@ -295,7 +296,7 @@ pub async fn deal(
             out(json!({ "deals": page.items, "total": page.total }), text)
         }
         DealCommand::Show { id } => {
-            let d = deal::get_deal(store, &id).await?;
+            let d = deal::get_deal(store, &DealId::from(id.as_str())).await?;
             let text = deal_text(&d);
             out(json!({ "deal": d }), text)
         }
@@ -314,7 +315,9 @@ pub async fn deal(
                 )
             })?;
             let d = match id {
-                Some(id) => deal::update_deal(store, actor, &id, &input, now).await?,
+                Some(id) => {
+                    deal::update_deal(store, actor, &DealId::from(id.as_str()), &input, now).await?
+                }
                 None => deal::save_deal(store, actor, &input, now).await?,
             };
             let text = format!("saved {}", deal_text(&d));

@@ -240,14 +240,40 @@ async fn records(
     match cmd {
         IdentityCommand::Check { customer_id, .. } => {
             let input = input.ok_or_else(|| CliError::usage(None, "nothing to check"))?;
-            let v = verification::run_check(store, actor, &customer_id, &input, now, today).await?;
+            let v = verification::run_check(
+                store,
+                actor,
+                &dealerdesk_rules::ids::CustomerId::from(customer_id.as_str()),
+                &input,
+                now,
+                today,
+            )
+            .await?;
             record_output(v)
         }
         IdentityCommand::Show { customer_id } => {
-            let v = verification::latest_verification(store, actor, &customer_id, now).await?;
-            let status = verification::verification_status(store, &customer_id).await?;
-            let contacts = verification::contact_status(store, &customer_id).await?;
-            let blockers = verification::application_blockers(store, &customer_id).await?;
+            let v = verification::latest_verification(
+                store,
+                actor,
+                &dealerdesk_rules::ids::CustomerId::from(customer_id.as_str()),
+                now,
+            )
+            .await?;
+            let status = verification::verification_status(
+                store,
+                &dealerdesk_rules::ids::CustomerId::from(customer_id.as_str()),
+            )
+            .await?;
+            let contacts = verification::contact_status(
+                store,
+                &dealerdesk_rules::ids::CustomerId::from(customer_id.as_str()),
+            )
+            .await?;
+            let blockers = verification::application_blockers(
+                store,
+                &dealerdesk_rules::ids::CustomerId::from(customer_id.as_str()),
+            )
+            .await?;
             let mut text = match &v {
                 Some(v) => verification::render_text(v),
                 None => "no identity check yet\n".to_string(),
@@ -296,7 +322,15 @@ async fn records(
                     ),
                 )
             })?;
-            let v = verification::resolve_flag(store, actor, &record_id, code, &note, now).await?;
+            let v = verification::resolve_flag(
+                store,
+                actor,
+                &dealerdesk_rules::ids::IdentityCheckId::from(record_id.as_str()),
+                code,
+                &note,
+                now,
+            )
+            .await?;
             record_output(v)
         }
         IdentityCommand::ClearCandidate {
@@ -304,22 +338,43 @@ async fn records(
             ent_num,
             reason,
         } => record_output(
-            verification::clear_candidate(store, actor, &record_id, ent_num, &reason, now).await?,
+            verification::clear_candidate(
+                store,
+                actor,
+                &dealerdesk_rules::ids::IdentityCheckId::from(record_id.as_str()),
+                ent_num,
+                &reason,
+                now,
+            )
+            .await?,
         ),
         IdentityCommand::ConfirmCandidate {
             record_id,
             ent_num,
             reason,
         } => record_output(
-            verification::confirm_candidate(store, actor, &record_id, ent_num, &reason, now)
-                .await?,
+            verification::confirm_candidate(
+                store,
+                actor,
+                &dealerdesk_rules::ids::IdentityCheckId::from(record_id.as_str()),
+                ent_num,
+                &reason,
+                now,
+            )
+            .await?,
         ),
         IdentityCommand::ConfirmContact {
             customer_id,
             channels,
         } => {
-            let contacts =
-                verification::confirm_contact(store, actor, &customer_id, &channels, now).await?;
+            let contacts = verification::confirm_contact(
+                store,
+                actor,
+                &dealerdesk_rules::ids::CustomerId::from(customer_id.as_str()),
+                &channels,
+                now,
+            )
+            .await?;
             let text = contacts
                 .iter()
                 .map(|c| format!("{:<8} {:?}", c.channel.as_str(), c.state))

@@ -131,15 +131,20 @@ async fn run(
             };
             if let Some(channel) = send {
                 // Before issuing: a link whose message cannot be sent would be lost.
-                links::outbox::recipient(store, &input.customer_id, channel).await?;
+                links::outbox::recipient(
+                    store,
+                    &dealerdesk_rules::ids::CustomerId::from(input.customer_id.as_str()),
+                    channel,
+                )
+                .await?;
             }
             let issued = match (purpose, document.as_deref()) {
                 (LinkPurpose::RemoteSigning, Some(doc)) => {
                     links::issue_remote_signing(
                         store,
                         actor,
-                        &input.customer_id,
-                        doc,
+                        &dealerdesk_rules::ids::CustomerId::from(input.customer_id.as_str()),
+                        &dealerdesk_rules::ids::DocumentId::from(doc),
                         input.ttl_minutes,
                         now,
                     )

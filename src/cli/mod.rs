@@ -24,6 +24,7 @@ use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
 use serde_json::json;
 
+use dealerdesk_rules::ids::CustomerId;
 use dealerdesk_services::audit_log;
 use dealerdesk_services::auth::{self, Actor, NewStaff, Role};
 use dealerdesk_services::customer::{
@@ -837,14 +838,16 @@ async fn customer_cmd(
             id,
             reveal: Some(field),
         } => {
-            let value = customer::reveal_pii(store, actor, &id, field, now).await?;
+            let value =
+                customer::reveal_pii(store, actor, &CustomerId::from(id.as_str()), field, now)
+                    .await?;
             out(
                 json!({ "id": id, "field": field, "value": value }),
                 value.clone(),
             )
         }
         CustomerCommand::Show { id, reveal: None } => {
-            let c = customer::get(store, actor, &id, now, today).await?;
+            let c = customer::get(store, actor, &CustomerId::from(id.as_str()), now, today).await?;
             let mut text = format!(
                 "{}\n  id:        {}\n  born:      {} (age {})\n  SSN:       {}\n  licence:   {}\n  phone:     {}\n  e-mail:    {}\n  employer:  {} {}\n  income:    {} a month\n",
                 c.full_name,

@@ -30,10 +30,17 @@ fn strict_csv() -> String {
 
 /// Rework, mark ready and decide again at `at`.
 async fn decide_again(store: &Store, id: &str, at: DateTime<Utc>) -> ApplicationState {
-    app::transition(store, &cli_actor(), id, Action::MarkReady, None, at)
-        .await
-        .expect("ready again");
-    decide(store, id, at).await
+    app::transition(
+        store,
+        &cli_actor(),
+        &dealerdesk_rules::ids::ApplicationId::from(id),
+        Action::MarkReady,
+        None,
+        at,
+    )
+    .await
+    .expect("ready again");
+    decide(store, &dealerdesk_rules::ids::ApplicationId::from(id), at).await
 }
 
 async fn audit_count(store: &Store, action: &str, outcome: &str) -> i64 {
@@ -435,7 +442,12 @@ async fn delivery_is_for_the_desk_audited_once_only_and_clears_the_timer() {
             .ok
     );
     assert!(matches!(
-        adverse::get_notice(&f.store, "nope", now()).await,
+        adverse::get_notice(
+            &f.store,
+            &dealerdesk_rules::ids::NoticeId::from("nope"),
+            now()
+        )
+        .await,
         Err(AdverseError::NotFound(_))
     ));
 }
@@ -572,9 +584,13 @@ async fn the_demo_has_notices_pending_one_near_its_deadline_and_one_delivered() 
     );
     assert!(all.iter().any(|n| n.delivered_at.is_some()), "{all:?}");
     for n in &all {
-        let v = adverse::get_notice(&f.store, &n.id, now())
-            .await
-            .expect("notice");
+        let v = adverse::get_notice(
+            &f.store,
+            &dealerdesk_rules::ids::NoticeId::from(n.id.as_str()),
+            now(),
+        )
+        .await
+        .expect("notice");
         assert!(!v.reasons.is_empty() && v.score.score.is_some(), "{v:?}");
         adverse::render_pdf(&v).expect("prints");
     }
@@ -604,7 +620,7 @@ async fn the_migration_upgrades_the_previous_release_and_the_backfill_creates_wh
     .expect("rework");
     // the same application, now countered (score 742 at a 100 % LTV limit) and withdrawn
     sqlx::query("UPDATE credit_application SET credit_score = 742 WHERE id = ?1")
-        .bind(&declined)
+        .bind(declined.as_str())
         .execute(f.store.pool())
         .await
         .expect("score");

@@ -2,6 +2,9 @@
 //! when `ui/src/lib/api/bindings.ts` is stale; `UPDATE_BINDINGS=1 cargo test --test it bindings`
 //! rewrites it.
 
+use dealerdesk_rules::ids::{
+    ApplicationId, CustomerId, DealId, DocumentId, IdentityCheckId, NoticeId, VehicleId,
+};
 use dealerdesk_services::application::adverse::{
     Bureau, DeliveryMethod, NoticeDue, NoticeKind, NoticeParty, NoticeView, ScoreDisclosure,
 };
@@ -68,6 +71,13 @@ fn generate() -> String {
     let decls = [
         ErrorCode::decl(&cfg),
         CommandError::decl(&cfg),
+        CustomerId::decl(&cfg),
+        VehicleId::decl(&cfg),
+        DealId::decl(&cfg),
+        ApplicationId::decl(&cfg),
+        IdentityCheckId::decl(&cfg),
+        DocumentId::decl(&cfg),
+        NoticeId::decl(&cfg),
         Role::decl(&cfg),
         StaffView::decl(&cfg),
         StaffName::decl(&cfg),

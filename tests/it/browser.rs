@@ -123,9 +123,13 @@ async fn chromium_onboarding_and_upload_flows() {
         .await
         .expect("the browser flows finish within 2 minutes")
         .expect("browser flows");
-    let docs = links::list_documents(&f.store, &cli_actor(), &cid)
-        .await
-        .expect("docs");
+    let docs = links::list_documents(
+        &f.store,
+        &cli_actor(),
+        &dealerdesk_rules::ids::CustomerId::from(cid.as_str()),
+    )
+    .await
+    .expect("docs");
     assert_eq!(docs.len(), 1);
     let enrolled: Option<String> =
         sqlx::query_scalar("SELECT totp_secret_enc FROM portal_account WHERE customer_id = ?1")

@@ -550,7 +550,7 @@ async fn a_tampered_stored_quote_or_a_missing_option_is_refused_and_nothing_is_s
     let e = contract::render_for_deal(
         &d.f.store,
         &cli_actor(),
-        "no-such-deal",
+        &dealerdesk_rules::ids::DealId::from("no-such-deal"),
         None,
         RenderMode::Original,
         now(),
@@ -751,9 +751,9 @@ async fn a_co_applicant_on_the_deals_application_is_the_co_buyer() {
         &d.f.store,
         &cli_actor(),
         &ApplicationInput {
-            deal_id: d.deal().id.clone(),
+            deal_id: d.deal().id.to_string(),
             intent: Intent::Joint,
-            co_applicant_id: Some(co),
+            co_applicant_id: Some(co.to_string()),
             residences: vec![
                 ResidenceEntry {
                     address: "4821 Lakeview Dr Apt 12, Dallas TX".into(),

@@ -181,7 +181,7 @@ async fn an_edit_keeps_pii_that_was_left_blank_and_journals_the_change() {
     .await;
     assert_eq!(journal, 1, "the edit is in the change journal for sync");
     let changed_seq: i64 = sqlx::query_scalar("SELECT change_seq FROM customer WHERE id = ?1")
-        .bind(&c.id)
+        .bind(c.id.as_str())
         .fetch_one(f.store.pool())
         .await
         .expect("seq");
@@ -211,7 +211,7 @@ async fn an_edit_with_bad_input_changes_nothing() {
         "{r:?}"
     );
     let name: String = sqlx::query_scalar("SELECT family_name FROM customer WHERE id = ?1")
-        .bind(&c.id)
+        .bind(c.id.as_str())
         .fetch_one(f.store.pool())
         .await
         .expect("name");
@@ -266,7 +266,14 @@ async fn viewing_a_customer_is_recorded_as_a_read() {
         .expect("view");
     let reads = count(&f.store, &format!("SELECT COUNT(*) FROM audit_log WHERE action = 'customer.view' AND subject = 'customer:{}'", c.id)).await;
     assert_eq!(reads, 1);
-    let missing = customer::get(&f.store, &cli_actor(), "no-such-id", now(), today()).await;
+    let missing = customer::get(
+        &f.store,
+        &cli_actor(),
+        &dealerdesk_rules::ids::CustomerId::from("no-such-id"),
+        now(),
+        today(),
+    )
+    .await;
     assert!(
         matches!(missing, Err(CustomerError::NotFound(_))),
         "{missing:?}"

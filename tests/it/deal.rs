@@ -332,7 +332,7 @@ fn m(s: &str) -> Money {
 
 fn deal_input(d: &Desk, options: Vec<DealOptionInput>) -> DealInput {
     DealInput {
-        customer_id: d.customer_id.clone(),
+        customer_id: dealerdesk_rules::ids::CustomerId::from(d.customer_id.as_str()),
         vehicle_id: d.vehicle_id.clone(),
         salesperson: None,
         status: None,
@@ -730,9 +730,15 @@ async fn unknown_references_and_bad_structures_are_refused_without_writing() {
     .await
     .expect_err("unknown salesperson");
     assert_eq!(unknown_staff.field(), Some("salesperson"));
-    let missing = deal::update_deal(store, &actor, "nope", &deal_input(&d, two_options()), now())
-        .await
-        .expect_err("no such deal");
+    let missing = deal::update_deal(
+        store,
+        &actor,
+        &dealerdesk_rules::ids::DealId::from("nope"),
+        &deal_input(&d, two_options()),
+        now(),
+    )
+    .await
+    .expect_err("no such deal");
     assert!(matches!(missing, DealError::NotFound { what: "deal", .. }));
     assert_eq!(
         footprint(store).await,

@@ -561,14 +561,21 @@ fn scan(payload: String) -> CheckInput {
     CheckInput::BarcodeScan { payload }
 }
 
-async fn add_customer(store: &dealerdesk_store::Store, input: &CustomerInput) -> String {
+async fn add_customer(
+    store: &dealerdesk_store::Store,
+    input: &CustomerInput,
+) -> dealerdesk_rules::ids::CustomerId {
     customer::create(store, &cli_actor(), input, now(), today())
         .await
         .expect("customer created")
         .id
 }
 
-async fn check(store: &dealerdesk_store::Store, id: &str, input: CheckInput) -> VerificationView {
+async fn check(
+    store: &dealerdesk_store::Store,
+    id: &dealerdesk_rules::ids::CustomerId,
+    input: CheckInput,
+) -> VerificationView {
     verify::run_check(store, &cli_actor(), id, &input, now(), today())
         .await
         .expect("the check runs")
@@ -842,7 +849,11 @@ async fn the_same_ssn_under_another_name_and_a_shared_phone_are_flagged() {
         .iter()
         .find(|r| r.code == Some(FlagCode::SsnOnOtherCustomer))
         .expect("same SSN flagged");
-    assert!(ssn_flag.reason.contains(&rita), "{}", ssn_flag.reason);
+    assert!(
+        ssn_flag.reason.contains(rita.as_str()),
+        "{}",
+        ssn_flag.reason
+    );
     let phone: Vec<_> = v
         .rules
         .iter()
@@ -853,7 +864,11 @@ async fn the_same_ssn_under_another_name_and_a_shared_phone_are_flagged() {
         1,
         "Tom, not the spouse at the same address: {codes:?}"
     );
-    assert!(phone[0].reason.contains(&tom), "{}", phone[0].reason);
+    assert!(
+        phone[0].reason.contains(tom.as_str()),
+        "{}",
+        phone[0].reason
+    );
     assert!(
         !codes.contains(&FlagCode::EmailShared),
         "only the spouse shares the e-mail: {codes:?}"
@@ -865,7 +880,9 @@ async fn the_same_ssn_under_another_name_and_a_shared_phone_are_flagged() {
     );
 }
 
-async fn quillfeather(store: &dealerdesk_store::Store) -> (String, VerificationView) {
+async fn quillfeather(
+    store: &dealerdesk_store::Store,
+) -> (dealerdesk_rules::ids::CustomerId, VerificationView) {
     let mut input = customer_input();
     input.given_name = "Orsolya".into();
     input.middle_name = None;
@@ -1112,7 +1129,7 @@ async fn bad_input_is_refused_with_a_specific_error_and_changes_nothing() {
     let e = verify::run_check(
         &f.store,
         &cli_actor(),
-        "no-such-customer",
+        &dealerdesk_rules::ids::CustomerId::from("no-such-customer"),
         &scan(maria_licence(&[])),
         now(),
         today(),
@@ -1139,7 +1156,13 @@ async fn bad_input_is_refused_with_a_specific_error_and_changes_nothing() {
             other => panic!("{junk:?}: a barcode error expected, got {other:?}"),
         }
     }
-    let e = verify::latest_verification(&f.store, &cli_actor(), "nobody", now()).await;
+    let e = verify::latest_verification(
+        &f.store,
+        &cli_actor(),
+        &dealerdesk_rules::ids::CustomerId::from("nobody"),
+        now(),
+    )
+    .await;
     assert!(
         matches!(e, Err(IdentityError::CustomerNotFound(_))),
         "{e:?}"
@@ -1147,7 +1170,7 @@ async fn bad_input_is_refused_with_a_specific_error_and_changes_nothing() {
     let e = verify::resolve_flag(
         &f.store,
         &cli_actor(),
-        "no-such-check",
+        &dealerdesk_rules::ids::IdentityCheckId::from("no-such-check"),
         FlagCode::PhoneShared,
         "x",
         now(),
@@ -1230,7 +1253,7 @@ async fn contact_confirmation_shows_a_later_change_and_an_identity_edit_makes_th
     customer::update(
         &f.store,
         &cli_actor(),
-        &id,
+        &dealerdesk_rules::ids::CustomerId::from(id.as_str()),
         &update_of(edit.clone()),
         now(),
         today(),
@@ -1264,7 +1287,7 @@ async fn contact_confirmation_shows_a_later_change_and_an_identity_edit_makes_th
     customer::update(
         &f.store,
         &cli_actor(),
-        &id,
+        &dealerdesk_rules::ids::CustomerId::from(id.as_str()),
         &update_of(edit),
         now(),
         today(),
@@ -1539,7 +1562,14 @@ async fn the_status_gate_agrees_with_the_full_record_for_every_demo_customer() {
         .expect("customers");
     let mut seen = std::collections::BTreeSet::new();
     for id in &ids {
-        seen.insert(format!("{:?}", status(&f.store, id).await));
+        seen.insert(format!(
+            "{:?}",
+            status(
+                &f.store,
+                &dealerdesk_rules::ids::CustomerId::from(id.as_str())
+            )
+            .await
+        ));
     }
     assert!(
         seen.len() >= 2,
@@ -1550,7 +1580,10 @@ async fn the_status_gate_agrees_with_the_full_record_for_every_demo_customer() {
 
 /// The customer's status by the gate, checked against the full verification record (the other
 /// states, resolutions and staleness are reached by the tests that call this).
-async fn status(store: &dealerdesk_store::Store, id: &str) -> VerificationStatus {
+async fn status(
+    store: &dealerdesk_store::Store,
+    id: &dealerdesk_rules::ids::CustomerId,
+) -> VerificationStatus {
     let gate = verify::verification_status(store, id)
         .await
         .expect("status");

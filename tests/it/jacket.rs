@@ -89,7 +89,7 @@ fn application_input(deal_id: &str, co: Option<String>) -> ApplicationInput {
     }
 }
 
-async fn spouse(d: &Desk) -> String {
+async fn spouse(d: &Desk) -> dealerdesk_rules::ids::CustomerId {
     let mut s = customer_input();
     s.given_name = "Luis".into();
     s.middle_name = None;
@@ -104,13 +104,16 @@ async fn spouse(d: &Desk) -> String {
 }
 
 /// A deal with an application (joint when `joint`), consent recorded unless `consent` is false.
-async fn with_application(joint: bool, consent: bool) -> (Desk, String) {
+async fn with_application(
+    joint: bool,
+    consent: bool,
+) -> (Desk, dealerdesk_rules::ids::ApplicationId) {
     let d = Desk::contract().build().await;
     let co = if joint { Some(spouse(&d).await) } else { None };
     let a = app::create_application(
         &d.f.store,
         &cli_actor(),
-        &application_input(&d.deal().id, co),
+        &application_input(&d.deal().id, co.map(String::from)),
         now(),
     )
     .await
@@ -370,7 +373,7 @@ async fn the_credit_application_is_signed_through_the_contract_ceremony_and_veri
     let stored_intent: String = sqlx::query_scalar(
         "SELECT statement FROM contract_signing_event WHERE document_id = ?1 AND kind = 'sign' LIMIT 1",
     )
-    .bind(&id)
+    .bind(id.as_str())
     .fetch_one(d.f.store.pool())
     .await
     .expect("intent");
@@ -379,7 +382,7 @@ async fn the_credit_application_is_signed_through_the_contract_ceremony_and_veri
     let (version, hash): (String, String) = sqlx::query_as(
         "SELECT statement, statement_sha256 FROM contract_signing_event WHERE document_id = ?1 AND kind = 'consent' LIMIT 1",
     )
-    .bind(&id)
+    .bind(id.as_str())
     .fetch_one(d.f.store.pool())
     .await
     .expect("consent");
@@ -732,10 +735,15 @@ async fn fiona_of(d: &Desk) -> Actor {
 #[tokio::test]
 async fn the_same_input_gives_the_same_bytes() {
     let (d, app_id) = with_application(true, true).await;
-    let (input, _) =
-        application_doc::application_input(&d.f.store, &app_id, "doc-1", "A1-1", now())
-            .await
-            .expect("input");
+    let (input, _) = application_doc::application_input(
+        &d.f.store,
+        &app_id,
+        &dealerdesk_rules::ids::DocumentId::from("doc-1"),
+        "A1-1",
+        now(),
+    )
+    .await
+    .expect("input");
     let a =
         application_doc::render_application(&input, RenderMode::Original, &[], None).expect("a");
     let b =
@@ -796,7 +804,7 @@ async fn bad_input_gives_typed_errors_and_stores_nothing() {
     let e = application_doc::render_for_application(
         &d.f.store,
         &cli_actor(),
-        "01890000-0000-7000-8000-000000000000",
+        &dealerdesk_rules::ids::ApplicationId::from("01890000-0000-7000-8000-000000000000"),
         RenderMode::Original,
         now(),
     )
@@ -868,9 +876,14 @@ async fn bad_input_gives_typed_errors_and_stores_nothing() {
         ),
         "{e}"
     );
-    let e = jacket::jacket_for_deal(&d.f.store, &sam, "no-such-deal", now())
-        .await
-        .expect_err("unknown deal");
+    let e = jacket::jacket_for_deal(
+        &d.f.store,
+        &sam,
+        &dealerdesk_rules::ids::DealId::from("no-such-deal"),
+        now(),
+    )
+    .await
+    .expect_err("unknown deal");
     assert!(
         matches!(e, ContractError::NotFound { what: "deal", .. }),
         "{e}"
@@ -958,13 +971,18 @@ async fn the_table_rebuild_keeps_signed_contracts_of_an_older_database() {
     assert!(v.on_record && v.signed);
     let draft: Option<String> =
         sqlx::query_scalar("SELECT supersedes_id FROM contract_document WHERE id = ?1")
-            .bind(&sealed.record.id)
+            .bind(sealed.record.id.as_str())
             .fetch_one(store.pool())
             .await
             .expect("supersedes");
-    let st = sign::signing_status(&store, &draft.expect("the sealed contract names its draft"))
-        .await
-        .expect("the draft's events still read");
+    let st = sign::signing_status(
+        &store,
+        &dealerdesk_rules::ids::DocumentId::from(
+            draft.expect("the sealed contract names its draft").as_str(),
+        ),
+    )
+    .await
+    .expect("the draft's events still read");
     assert!(st.next_field.is_none());
     for sql in [
         "UPDATE contract_document SET status = 'void' WHERE status = 'signed'",
@@ -979,7 +997,7 @@ async fn the_table_rebuild_keeps_signed_contracts_of_an_older_database() {
         sqlx::query_scalar::<_, String>(
             "SELECT sha256 FROM (SELECT pdf_sha256 AS sha256 FROM contract_document WHERE id = ?1)"
         )
-        .bind(&sealed.record.id)
+        .bind(sealed.record.id.as_str())
         .fetch_one(store.pool())
         .await
         .expect("sha"),
@@ -1103,16 +1121,21 @@ async fn the_jacket_carries_the_adverse_action_notice_of_a_declined_application(
     let contract = contract::render_for_deal(
         &f.store,
         &cli_actor(),
-        &deal_id,
+        &dealerdesk_rules::ids::DealId::from(deal_id.as_str()),
         None,
         RenderMode::Original,
         now(),
     )
     .await
     .expect("contract");
-    let j = jacket::jacket_for_deal(&f.store, &cli_actor(), &deal_id, now())
-        .await
-        .expect("jacket");
+    let j = jacket::jacket_for_deal(
+        &f.store,
+        &cli_actor(),
+        &dealerdesk_rules::ids::DealId::from(deal_id.as_str()),
+        now(),
+    )
+    .await
+    .expect("jacket");
     let kinds: Vec<&str> = j.parts.iter().map(|p| p.kind.as_str()).collect();
     assert_eq!(
         kinds,

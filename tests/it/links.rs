@@ -784,9 +784,15 @@ async fn a_contact_correction_waits_for_staff_and_approval_updates_the_customer(
         .expect("list");
     assert_eq!(pending.len(), 1);
     assert_eq!(pending[0].proposed.phone, "9725550142");
-    let before = customer::get(&f.store, &a, &cid, now(), today())
-        .await
-        .expect("get");
+    let before = customer::get(
+        &f.store,
+        &a,
+        &dealerdesk_rules::ids::CustomerId::from(cid.as_str()),
+        now(),
+        today(),
+    )
+    .await
+    .expect("get");
     assert_eq!(
         before.phone, "2145550187",
         "nothing changes before approval"
@@ -795,9 +801,15 @@ async fn a_contact_correction_waits_for_staff_and_approval_updates_the_customer(
         .await
         .expect("approved");
     assert_eq!(reviewed.status, "approved");
-    let after = customer::get(&f.store, &a, &cid, now(), today())
-        .await
-        .expect("get");
+    let after = customer::get(
+        &f.store,
+        &a,
+        &dealerdesk_rules::ids::CustomerId::from(cid.as_str()),
+        now(),
+        today(),
+    )
+    .await
+    .expect("get");
     assert_eq!(after.phone, "9725550142");
     assert_eq!(after.addresses.len(), 2, "the previous address is kept");
     assert!(
@@ -1081,9 +1093,16 @@ async fn links_are_issued_only_for_customers_whose_identity_is_verified() {
         address: changed.address,
         previous_address: changed.previous_address,
     };
-    customer::update(&f.store, &cli_actor(), &verified, &update, now(), today())
-        .await
-        .expect("update");
+    customer::update(
+        &f.store,
+        &cli_actor(),
+        &dealerdesk_rules::ids::CustomerId::from(verified.as_str()),
+        &update,
+        now(),
+        today(),
+    )
+    .await
+    .expect("update");
     let e = links::issue(
         &f.store,
         &sales,

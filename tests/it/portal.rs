@@ -392,9 +392,13 @@ async fn uploads_refuse_missing_csrf_wrong_types_and_oversized_files() {
         .await
         .expect("body")
         .contains("Received paystub.pdf"));
-    let docs = links::list_documents(&f.store, &cli_actor(), &cid)
-        .await
-        .expect("docs");
+    let docs = links::list_documents(
+        &f.store,
+        &cli_actor(),
+        &dealerdesk_rules::ids::CustomerId::from(cid.as_str()),
+    )
+    .await
+    .expect("docs");
     assert_eq!(docs.len(), 1);
     assert_eq!(docs[0].content_type, "application/pdf");
     assert_eq!(docs[0].sha256, dealerdesk_store::crypto::sha256_hex(&pdf));

@@ -23,9 +23,9 @@ use crate::support::{cli_actor, fresh, now, staff, Fixture};
 
 struct Signing {
     f: Fixture,
-    customer_id: String,
+    customer_id: dealerdesk_rules::ids::CustomerId,
     deal_id: String,
-    document_id: String,
+    document_id: dealerdesk_rules::ids::DocumentId,
     fiona: Actor,
 }
 
@@ -47,7 +47,7 @@ async fn signing_desk() -> Signing {
     let draft = contract::render_for_deal(
         &f.store,
         &fiona,
-        &deal_id,
+        &dealerdesk_rules::ids::DealId::from(deal_id.as_str()),
         None,
         RenderMode::Original,
         now(),
@@ -87,7 +87,7 @@ async fn deal_for(store: &Store, customer_id: &str, vin: &str) -> String {
         store,
         &cli_actor(),
         &DealInput {
-            customer_id: customer_id.to_string(),
+            customer_id: dealerdesk_rules::ids::CustomerId::from(customer_id),
             vehicle_id: v.id,
             salesperson: None,
             status: None,
@@ -103,10 +103,11 @@ async fn deal_for(store: &Store, customer_id: &str, vin: &str) -> String {
     .await
     .expect("deal")
     .id
+    .into_string()
 }
 
 /// A second verified customer (another person: a duplicate of Maria would need review).
-async fn other_verified_customer(store: &Store) -> String {
+async fn other_verified_customer(store: &Store) -> dealerdesk_rules::ids::CustomerId {
     use dealerdesk_services::identity::verification::{
         self, CheckInput, CheckOutcome, DocumentType,
     };
@@ -157,7 +158,7 @@ fn field_of(e: &LinkError) -> Option<&str> {
 }
 
 async fn buyer_field_ids(store: &Store, document_id: &str) -> Vec<String> {
-    sign::signing_status(store, document_id)
+    sign::signing_status(store, &dealerdesk_rules::ids::DocumentId::from(document_id))
         .await
         .expect("status")
         .fields
@@ -187,9 +188,12 @@ async fn count(store: &Store, sql: &str, bind: &str) -> i64 {
 
 /// The finance manager countersigns at the desk and seals; `verify` says signed.
 async fn countersign_and_seal(d: &Signing) -> contract::RenderedDocument {
-    let st = sign::signing_status(&d.f.store, &d.document_id)
-        .await
-        .expect("status");
+    let st = sign::signing_status(
+        &d.f.store,
+        &dealerdesk_rules::ids::DocumentId::from(d.document_id.as_str()),
+    )
+    .await
+    .expect("status");
     let next = st.next_field.expect("the dealer's field is left");
     assert_eq!(
         next.signer,
@@ -199,7 +203,7 @@ async fn countersign_and_seal(d: &Signing) -> contract::RenderedDocument {
     sign::sign_field(
         &d.f.store,
         &d.fiona,
-        &d.document_id,
+        &dealerdesk_rules::ids::DocumentId::from(d.document_id.as_str()),
         &SignInput {
             field_id: next.id.clone(),
             signer_name: "Fiona Finance".into(),
@@ -213,9 +217,14 @@ async fn countersign_and_seal(d: &Signing) -> contract::RenderedDocument {
     )
     .await
     .expect("countersigned");
-    let sealed = sign::seal(&d.f.store, &d.fiona, &d.document_id, now())
-        .await
-        .expect("sealed");
+    let sealed = sign::seal(
+        &d.f.store,
+        &d.fiona,
+        &dealerdesk_rules::ids::DocumentId::from(d.document_id.as_str()),
+        now(),
+    )
+    .await
+    .expect("sealed");
     let v = contract::verify(&d.f.store, &sealed.pdf)
         .await
         .expect("verify");
@@ -240,42 +249,76 @@ async fn a_remote_signing_link_is_bound_to_one_signable_contract_of_the_customer
     .await
     .expect_err("needs a document");
     assert_eq!(field_of(&e), Some("document_id"), "{e}");
-    let e = links::issue_remote_signing(store, &sam, &d.customer_id, " ", None, now())
-        .await
-        .expect_err("needs a document");
+    let e = links::issue_remote_signing(
+        store,
+        &sam,
+        &d.customer_id,
+        &dealerdesk_rules::ids::DocumentId::from(" "),
+        None,
+        now(),
+    )
+    .await
+    .expect_err("needs a document");
     assert_eq!(field_of(&e), Some("document_id"), "{e}");
-    let e = links::issue_remote_signing(store, &sam, &d.customer_id, "nope", None, now())
-        .await
-        .expect_err("no such document");
+    let e = links::issue_remote_signing(
+        store,
+        &sam,
+        &d.customer_id,
+        &dealerdesk_rules::ids::DocumentId::from("nope"),
+        None,
+        now(),
+    )
+    .await
+    .expect_err("no such document");
     assert_eq!(field_of(&e), Some("document_id"), "{e}");
 
     // Another (verified) customer cannot be sent this customer's contract.
     let other = other_verified_customer(store).await;
-    let e = links::issue_remote_signing(store, &sam, &other, &d.document_id, None, now())
-        .await
-        .expect_err("another customer's contract");
+    let e = links::issue_remote_signing(
+        store,
+        &sam,
+        &other,
+        &dealerdesk_rules::ids::DocumentId::from(d.document_id.as_str()),
+        None,
+        now(),
+    )
+    .await
+    .expect_err("another customer's contract");
     assert_eq!(field_of(&e), Some("document_id"), "{e}");
     assert!(e.to_string().contains("not this customer's"), "{e}");
     // … nor can a customer who does not exist, nor can a role that issues no links.
-    let e = links::issue_remote_signing(store, &sam, "nobody", &d.document_id, None, now())
-        .await
-        .expect_err("no customer");
+    let e = links::issue_remote_signing(
+        store,
+        &sam,
+        &dealerdesk_rules::ids::CustomerId::from("nobody"),
+        &dealerdesk_rules::ids::DocumentId::from(d.document_id.as_str()),
+        None,
+        now(),
+    )
+    .await
+    .expect_err("no customer");
     assert!(matches!(e, LinkError::CustomerNotFound(_)), "{e}");
     let e = links::issue_remote_signing(
         store,
-        &Actor::Customer(d.customer_id.clone()),
+        &Actor::Customer(d.customer_id.to_string()),
         &d.customer_id,
-        &d.document_id,
+        &dealerdesk_rules::ids::DocumentId::from(d.document_id.as_str()),
         None,
         now(),
     )
     .await
     .expect_err("a customer issues nothing");
     assert!(matches!(e, LinkError::Forbidden), "{e}");
-    let e =
-        links::issue_remote_signing(store, &sam, &d.customer_id, &d.document_id, Some(1), now())
-            .await
-            .expect_err("ttl");
+    let e = links::issue_remote_signing(
+        store,
+        &sam,
+        &d.customer_id,
+        &dealerdesk_rules::ids::DocumentId::from(d.document_id.as_str()),
+        Some(1),
+        now(),
+    )
+    .await
+    .expect_err("ttl");
     assert_eq!(field_of(&e), Some("ttl"), "{e}");
     assert_eq!(
         count(
@@ -289,9 +332,14 @@ async fn a_remote_signing_link_is_bound_to_one_signable_contract_of_the_customer
     );
 
     // A deal jacket (a printed copy of the deal's documents) is not sent for signing.
-    let jacket = contract::jacket::jacket_for_deal(store, &sam, &d.deal_id, now())
-        .await
-        .expect("jacket");
+    let jacket = contract::jacket::jacket_for_deal(
+        store,
+        &sam,
+        &dealerdesk_rules::ids::DealId::from(d.deal_id.as_str()),
+        now(),
+    )
+    .await
+    .expect("jacket");
     let e =
         links::issue_remote_signing(store, &sam, &d.customer_id, &jacket.record.id, None, now())
             .await
@@ -304,10 +352,16 @@ async fn a_remote_signing_link_is_bound_to_one_signable_contract_of_the_customer
     );
 
     // The buyer's draft: issued, bound, audited; other purposes still issue unbound.
-    let issued =
-        links::issue_remote_signing(store, &sam, &d.customer_id, &d.document_id, None, now())
-            .await
-            .expect("issued");
+    let issued = links::issue_remote_signing(
+        store,
+        &sam,
+        &d.customer_id,
+        &dealerdesk_rules::ids::DocumentId::from(d.document_id.as_str()),
+        None,
+        now(),
+    )
+    .await
+    .expect("issued");
     assert_eq!(issued.purpose, LinkPurpose::RemoteSigning);
     assert_eq!(issued.customer_id, d.customer_id);
     let bound: Option<String> =
@@ -321,7 +375,7 @@ async fn a_remote_signing_link_is_bound_to_one_signable_contract_of_the_customer
         links::remote::link_document(store, &sam, &issued.id)
             .await
             .expect("bound"),
-        Some(d.document_id.clone())
+        Some(d.document_id.to_string())
     );
     let plain = links::issue(
         store,
@@ -356,14 +410,20 @@ async fn a_remote_signing_link_is_bound_to_one_signable_contract_of_the_customer
         agreed: true,
         opened_pdf: true,
     };
-    sign::esign_consent(store, &sam, &d.document_id, &buyer, now())
-        .await
-        .expect("consent");
+    sign::esign_consent(
+        store,
+        &sam,
+        &dealerdesk_rules::ids::DocumentId::from(d.document_id.as_str()),
+        &buyer,
+        now(),
+    )
+    .await
+    .expect("consent");
     for id in buyer_field_ids(store, &d.document_id).await {
         sign::sign_field(
             store,
             &sam,
-            &d.document_id,
+            &dealerdesk_rules::ids::DocumentId::from(d.document_id.as_str()),
             &SignInput {
                 field_id: id,
                 signer_name: "Maria Elena Gonzalez".into(),
@@ -378,9 +438,16 @@ async fn a_remote_signing_link_is_bound_to_one_signable_contract_of_the_customer
         .await
         .expect("signed");
     }
-    let e = links::issue_remote_signing(store, &sam, &d.customer_id, &d.document_id, None, now())
-        .await
-        .expect_err("the buyer has signed everything");
+    let e = links::issue_remote_signing(
+        store,
+        &sam,
+        &d.customer_id,
+        &dealerdesk_rules::ids::DocumentId::from(d.document_id.as_str()),
+        None,
+        now(),
+    )
+    .await
+    .expect_err("the buyer has signed everything");
     assert!(e.to_string().contains("already signed every field"), "{e}");
     let sealed = countersign_and_seal(&d).await;
     for id in [&d.document_id, &sealed.record.id] {
@@ -406,7 +473,7 @@ async fn a_contract_with_a_co_buyer_is_signed_at_the_desk_not_remotely() {
         &ApplicationInput {
             deal_id: d.deal_id.clone(),
             intent: Intent::Joint,
-            co_applicant_id: Some(co),
+            co_applicant_id: Some(co.to_string()),
             residences: vec![
                 ResidenceEntry {
                     address: "4821 Lakeview Dr Apt 12, Dallas TX".into(),
@@ -439,7 +506,7 @@ async fn a_contract_with_a_co_buyer_is_signed_at_the_desk_not_remotely() {
     let joint = contract::render_for_deal(
         store,
         &d.fiona,
-        &d.deal_id,
+        &dealerdesk_rules::ids::DealId::from(d.deal_id.as_str()),
         None,
         RenderMode::Original,
         now(),
@@ -474,7 +541,7 @@ async fn a_link_for_another_customers_deal_is_refused_even_with_a_deal_of_their_
     let other_doc = contract::render_for_deal(
         store,
         &d.fiona,
-        &other_deal,
+        &dealerdesk_rules::ids::DealId::from(other_deal.as_str()),
         None,
         RenderMode::Original,
         now(),
@@ -571,7 +638,7 @@ async fn the_customer_signs_remotely_in_chromium_and_the_desk_countersigns_and_s
         &store,
         &cli_actor(),
         &d.customer_id,
-        &d.document_id,
+        &dealerdesk_rules::ids::DocumentId::from(d.document_id.as_str()),
         None,
         now(),
     )
@@ -706,9 +773,12 @@ async fn the_customer_signs_remotely_in_chromium_and_the_desk_countersigns_and_s
         .expect("remote ceremony");
 
     // The events record the remote device and the method; the customer is the actor.
-    let st = sign::signing_status(&store, &d.document_id)
-        .await
-        .expect("status");
+    let st = sign::signing_status(
+        &store,
+        &dealerdesk_rules::ids::DocumentId::from(d.document_id.as_str()),
+    )
+    .await
+    .expect("status");
     let consent = st
         .events
         .iter()
@@ -770,7 +840,7 @@ async fn refusals_over_http_intent_order_csrf_and_a_used_link() {
         store,
         &cli_actor(),
         &d.customer_id,
-        &d.document_id,
+        &dealerdesk_rules::ids::DocumentId::from(d.document_id.as_str()),
         None,
         now(),
     )
@@ -787,11 +857,14 @@ async fn refusals_over_http_intent_order_csrf_and_a_used_link() {
         .expect("generic page");
     let cookie = s.redeem(&token).await;
     let events = || async {
-        sign::signing_status(store, &d.document_id)
-            .await
-            .expect("status")
-            .events
-            .len()
+        sign::signing_status(
+            store,
+            &dealerdesk_rules::ids::DocumentId::from(d.document_id.as_str()),
+        )
+        .await
+        .expect("status")
+        .events
+        .len()
     };
 
     let page = s.get("/portal", Some(&cookie)).await;
@@ -816,10 +889,13 @@ async fn refusals_over_http_intent_order_csrf_and_a_used_link() {
     assert!(bytes.starts_with(b"%PDF"));
     assert_eq!(
         bytes.as_ref(),
-        sign::working_pdf(store, &d.document_id)
-            .await
-            .expect("working")
-            .as_slice()
+        sign::working_pdf(
+            store,
+            &dealerdesk_rules::ids::DocumentId::from(d.document_id.as_str())
+        )
+        .await
+        .expect("working")
+        .as_slice()
     );
     assert!(s.get("/portal/contract.pdf", None).await.status() == StatusCode::NOT_FOUND);
 

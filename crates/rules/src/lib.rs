@@ -10,6 +10,7 @@
 pub mod dates;
 pub mod finance;
 pub mod identity;
+pub mod ids;
 pub mod money;
 pub mod names;
 pub mod pii;

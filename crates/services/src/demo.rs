@@ -15,6 +15,7 @@ use crate::deal::{
     self, DealError, DealInput, DealOptionInput, DealStatus, LeaseTerms, LoanTerms, OptionTerms,
 };
 use crate::vehicle::{self, NewVehicle, VIN_ALPHABET};
+use dealerdesk_rules::ids::{CustomerId, DealId, VehicleId};
 use dealerdesk_rules::money::Money;
 use dealerdesk_store::audit::{AuditEvent, AuditOutcome};
 use dealerdesk_store::crypto::random_token;
@@ -532,6 +533,7 @@ pub async fn fill(
                 created_at.timestamp_subsec_nanos(),
             ))
             .to_string();
+            let id = DealId::from(id);
             deal::insert_tx(store, &mut tx, &actor, &id, &input, created_at, now).await?;
         }
         tx.commit().await?;
@@ -558,7 +560,7 @@ async fn demo_identity_checks(
     store: &Store,
     actor: &Actor,
     people: &[(CustomerInput, DateTime<Utc>)],
-    ids: &[String],
+    ids: &[CustomerId],
     now: DateTime<Utc>,
     today: NaiveDate,
 ) -> Result<(), DemoError> {
@@ -567,7 +569,7 @@ async fn demo_identity_checks(
     for (k, id) in with_deals.iter().enumerate() {
         let Some((person, _)) = ids
             .iter()
-            .position(|i| i == id)
+            .position(|i| i.as_str() == id)
             .and_then(|at| people.get(at))
         else {
             continue;
@@ -582,7 +584,15 @@ async fn demo_identity_checks(
             dob: Some(person.dob.clone()),
             issued: None,
         };
-        verification::run_check(store, actor, id, &passport, now, today).await?;
+        verification::run_check(
+            store,
+            actor,
+            &CustomerId::from(id.as_str()),
+            &passport,
+            now,
+            today,
+        )
+        .await?;
     }
     Ok(())
 }
@@ -631,9 +641,9 @@ fn plain(dollars: i64) -> String {
 fn demo_deal(
     rng: &mut ChaCha8Rng,
     k: usize,
-    customer_id: String,
+    customer_id: CustomerId,
     customer_since: DateTime<Utc>,
-    vehicle_id: &str,
+    vehicle_id: &VehicleId,
     v: &NewVehicle,
     now: DateTime<Utc>,
 ) -> (DealInput, DateTime<Utc>) {
@@ -733,7 +743,7 @@ fn demo_deal(
     };
     let input = DealInput {
         customer_id,
-        vehicle_id: vehicle_id.to_string(),
+        vehicle_id: vehicle_id.clone(),
         salesperson: Some((*pick(rng, &["sam.sales", "jordan.sales"])).to_string()),
         status: Some(status),
         notes: None,

@@ -132,9 +132,13 @@ mod tests {
         // Dropped without commit: no row, no journal entry, no audit entry.
         {
             let mut w = store.write(now).await.expect("write");
-            vehicle::insert(&mut w, "v-dropped", &fields("2T1BURHE0JC014702"))
-                .await
-                .expect("insert");
+            vehicle::insert(
+                &mut w,
+                &dealerdesk_rules::ids::VehicleId::from("v-dropped"),
+                &fields("2T1BURHE0JC014702"),
+            )
+            .await
+            .expect("insert");
             w.audit(AuditEvent::new(
                 "cli:test",
                 "vehicle.add",
@@ -153,9 +157,13 @@ mod tests {
         );
 
         let mut w = store.write(now).await.expect("write");
-        vehicle::insert(&mut w, "v-1", &fields("2T1BURHE0JC014702"))
-            .await
-            .expect("insert");
+        vehicle::insert(
+            &mut w,
+            &dealerdesk_rules::ids::VehicleId::from("v-1"),
+            &fields("2T1BURHE0JC014702"),
+        )
+        .await
+        .expect("insert");
         w.audit(AuditEvent::new(
             "cli:test",
             "vehicle.add",
@@ -163,7 +171,7 @@ mod tests {
         ));
         w.commit().await.expect("commit");
 
-        let row = vehicle::get(&store, "v-1")
+        let row = vehicle::get(&store, &dealerdesk_rules::ids::VehicleId::from("v-1"))
             .await
             .expect("read")
             .expect("row");

@@ -80,7 +80,7 @@ pub async fn import_ofac_fixture(
 
 /// A customer (from [`customer_input`]) whose identity check came out verified: a sanctions
 /// list is loaded and their passport was checked by hand.
-pub async fn verified_customer(store: &Store) -> String {
+pub async fn verified_customer(store: &Store) -> dealerdesk_rules::ids::CustomerId {
     use dealerdesk_services::identity::sanctions;
     use dealerdesk_services::identity::verification::{
         self, CheckInput, CheckOutcome, DocumentType,
@@ -143,7 +143,10 @@ pub fn licence(changes: &[(&str, &str)]) -> String {
 }
 
 /// Adds the customer `input` describes; returns their id.
-pub async fn add_customer(store: &Store, input: &CustomerInput) -> String {
+pub async fn add_customer(
+    store: &Store,
+    input: &CustomerInput,
+) -> dealerdesk_rules::ids::CustomerId {
     customer::create(store, &cli_actor(), input, now(), today())
         .await
         .expect("customer created")
@@ -152,7 +155,7 @@ pub async fn add_customer(store: &Store, input: &CustomerInput) -> String {
 
 /// Runs the identity check of customer `id` on the licence barcode `payload` and confirms
 /// their contacts (all channels, or phone and address when they have no e-mail).
-pub async fn check(store: &Store, id: &str, payload: String) {
+pub async fn check(store: &Store, id: &dealerdesk_rules::ids::CustomerId, payload: String) {
     verify::run_check(
         store,
         &cli_actor(),
@@ -258,9 +261,9 @@ pub struct Desk<F = Fixture> {
     /// built in a store the test holds ([`DeskBuilder::build_in`]).
     pub f: F,
     /// The customer [`Desk::builder`] was given.
-    pub customer_id: String,
+    pub customer_id: dealerdesk_rules::ids::CustomerId,
     /// The vehicle [`Desk::builder`] was given.
-    pub vehicle_id: String,
+    pub vehicle_id: dealerdesk_rules::ids::VehicleId,
     /// The lender whose rate sheet was imported, if one was.
     pub lender: Option<String>,
     deal: Option<DealView>,
@@ -434,7 +437,7 @@ impl DeskBuilder {
             None
         } else {
             let input = DealInput {
-                customer_id: customer_id.clone(),
+                customer_id: dealerdesk_rules::ids::CustomerId::from(customer_id.as_str()),
                 vehicle_id: vehicle_id.clone(),
                 salesperson: None,
                 status: None,
@@ -511,7 +514,10 @@ pub fn consent() -> ConsentInput {
 
 /// The desk's deal's application ([`application_input`], to the desk's lender), consented and
 /// marked ready.
-pub async fn ready_application<F>(store: &Store, d: &Desk<F>) -> String {
+pub async fn ready_application<F>(
+    store: &Store,
+    d: &Desk<F>,
+) -> dealerdesk_rules::ids::ApplicationId {
     let a = app::create_application(
         store,
         &cli_actor(),
@@ -530,7 +536,7 @@ pub async fn ready_application<F>(store: &Store, d: &Desk<F>) -> String {
 }
 
 /// A verified Maria with a deal and a ready application at `csv`'s lender with `score`.
-pub async fn ready(csv: &str, score: u16) -> (Fixture, String) {
+pub async fn ready(csv: &str, score: u16) -> (Fixture, dealerdesk_rules::ids::ApplicationId) {
     let d = Desk::builder(customer_input(), corolla())
         .sanctions()
         .rate_sheet(csv)
@@ -561,7 +567,11 @@ pub async fn ready(csv: &str, score: u16) -> (Fixture, String) {
 }
 
 /// Submits and lets the simulator answer at `at`.
-pub async fn decide(store: &Store, id: &str, at: DateTime<Utc>) -> ApplicationState {
+pub async fn decide(
+    store: &Store,
+    id: &dealerdesk_rules::ids::ApplicationId,
+    at: DateTime<Utc>,
+) -> ApplicationState {
     app::submit_application(store, &cli_actor(), id, at)
         .await
         .expect("submitted");
@@ -570,7 +580,7 @@ pub async fn decide(store: &Store, id: &str, at: DateTime<Utc>) -> ApplicationSt
         .expect("sim");
     let r = app::process_outbox(store, &sim, at).await.expect("runs");
     r.iter()
-        .find(|m| m.application_id == id)
+        .find(|m| m.application_id == *id)
         .and_then(|m| m.outcome)
         .expect("decided")
 }

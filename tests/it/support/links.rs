@@ -5,7 +5,7 @@ use dealerdesk_store::Store;
 
 /// Links are issued only for verified customers: this one was checked and came out verified.
 pub async fn customer_id(store: &Store) -> String {
-    super::desk::verified_customer(store).await
+    super::desk::verified_customer(store).await.into_string()
 }
 
 /// A link for `purpose` to customer `customer_id`, with the purpose's default lifetime.

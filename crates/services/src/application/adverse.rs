@@ -18,6 +18,7 @@
 //! blocks; the same notice gives the same PDF bytes.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use dealerdesk_rules::ids::{ApplicationId, NoticeId};
 use dealerdesk_rules::names::full_name_of;
 use serde::{Deserialize, Serialize};
 use sqlx::SqliteConnection;
@@ -203,8 +204,8 @@ pub struct ScoreDisclosure {
 /// A notice as data.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct NoticeView {
-    pub id: String,
-    pub application_id: String,
+    pub id: NoticeId,
+    pub application_id: ApplicationId,
     pub decision_id: String,
     pub kind: NoticeKind,
     pub customer_id: String,
@@ -409,7 +410,7 @@ async fn settings_tx(conn: &mut SqliteConnection) -> Result<NoticeSettings, sqlx
 /// notice id when one is owed (an existing one for the same decision is returned, not doubled).
 pub(crate) async fn on_transition_tx(
     w: &mut Write<'_>,
-    app_id: &str,
+    app_id: &ApplicationId,
     from: ApplicationState,
     to: ApplicationState,
     now: DateTime<Utc>,
@@ -444,7 +445,7 @@ pub(crate) async fn on_transition_tx(
 /// then its id is returned.
 async fn create_for_decision_tx(
     w: &mut Write<'_>,
-    app_id: &str,
+    app_id: &ApplicationId,
     decision_id: &str,
     kind: NoticeKind,
     now: DateTime<Utc>,
@@ -501,10 +502,10 @@ async fn create_for_decision_tx(
         .filter(|a| !a.trim().is_empty());
     let decided_date = parse_ts(&decided_at).date_naive();
     let due = decided_date + Duration::days(NOTICE_DAYS);
-    let id = new_id();
+    let id = NoticeId::from(new_id());
     let mut view = NoticeView {
         id: id.clone(),
-        application_id: app_id.to_string(),
+        application_id: app_id.clone(),
         decision_id: decision_id.clone(),
         kind,
         customer_id: customer_id.clone(),
@@ -592,7 +593,7 @@ async fn create_for_decision_tx(
                 view.due_date
             )),
     );
-    Ok(Some(id))
+    Ok(Some(id.into_string()))
 }
 
 /// Creates the notices owed for decisions recorded before this desk made them (a database
@@ -609,9 +610,15 @@ pub async fn backfill_notices(store: &Store, now: DateTime<Utc>) -> Result<usize
             NoticeKind::CounterNotAccepted
         };
         let mut w = store.write(now).await?;
-        if create_for_decision_tx(&mut w, &r.application_id, &r.decision_id, kind, now)
-            .await?
-            .is_some()
+        if create_for_decision_tx(
+            &mut w,
+            &ApplicationId::from(r.application_id.as_str()),
+            &r.decision_id,
+            kind,
+            now,
+        )
+        .await?
+        .is_some()
         {
             created += 1;
         }
@@ -638,8 +645,8 @@ fn view_of(r: NoticeRow, now: DateTime<Utc>) -> Result<NoticeView, AdverseError>
     let days = days_left(&r.due_date, now);
     let u16_of = |v: i64| u16::try_from(v).map_err(corrupt);
     Ok(NoticeView {
-        id: r.id,
-        application_id: r.application_id,
+        id: NoticeId::from(r.id),
+        application_id: ApplicationId::from(r.application_id),
         decision_id: r.decision_id,
         kind: NoticeKind::parse(&kind).ok_or_else(|| corrupt(format!("notice kind {kind}")))?,
         customer_id: r.customer_id,
@@ -687,7 +694,7 @@ fn view_of(r: NoticeRow, now: DateTime<Utc>) -> Result<NoticeView, AdverseError>
 /// One notice.
 pub async fn get_notice(
     store: &Store,
-    id: &str,
+    id: &NoticeId,
     now: DateTime<Utc>,
 ) -> Result<NoticeView, AdverseError> {
     let r = notice_repo::get(store, id.trim())
@@ -712,7 +719,7 @@ pub async fn find_notice(
 /// An application's notices, oldest first.
 pub async fn notices_for_application(
     store: &Store,
-    application_id: &str,
+    application_id: &ApplicationId,
     now: DateTime<Utc>,
 ) -> Result<Vec<NoticeView>, AdverseError> {
     notice_repo::for_application(store, application_id.trim())
@@ -779,7 +786,7 @@ pub async fn notice_timer(store: &Store, now: DateTime<Utc>) -> Result<NoticeTim
 pub async fn notice_pdf(
     store: &Store,
     actor: &Actor,
-    id: &str,
+    id: &NoticeId,
     now: DateTime<Utc>,
 ) -> Result<Vec<u8>, AdverseError> {
     let notice = get_notice(store, id, now).await?;
@@ -807,7 +814,7 @@ pub async fn notice_pdf(
 pub async fn mark_delivered(
     store: &Store,
     actor: &Actor,
-    id: &str,
+    id: &NoticeId,
     method: DeliveryMethod,
     now: DateTime<Utc>,
 ) -> Result<NoticeView, AdverseError> {

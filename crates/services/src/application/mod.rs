@@ -19,6 +19,7 @@ pub mod submit;
 
 use chrono::{DateTime, Months, NaiveDate, Utc};
 use dealerdesk_rules::dates::whole_months;
+use dealerdesk_rules::ids::{ApplicationId, CustomerId};
 use dealerdesk_store::known;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -639,7 +640,7 @@ pub struct DecisionView {
 
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct ApplicationView {
-    pub id: String,
+    pub id: ApplicationId,
     pub state: ApplicationState,
     /// `decisioned` for the four decision states.
     pub phase: String,
@@ -680,7 +681,7 @@ pub struct ApplicationView {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct ApplicationSummary {
-    pub id: String,
+    pub id: ApplicationId,
     pub state: ApplicationState,
     pub phase: String,
     pub customer_id: String,
@@ -1005,7 +1006,7 @@ pub async fn create_application(
 ) -> Result<ApplicationView, ApplicationError> {
     let mut w = store.write(now).await?;
     let n = normalize(w.conn(), input, now.date_naive()).await?;
-    let id = new_id();
+    let id = ApplicationId::from(new_id());
     let details = details_json(&n.details)?;
     app_repo::insert(&mut w, &id, &fields(&n, &details)?, &actor.name()).await?;
     history_tx(
@@ -1032,7 +1033,7 @@ pub async fn create_application(
 pub async fn update_application(
     store: &Store,
     actor: &Actor,
-    id: &str,
+    id: &ApplicationId,
     input: &ApplicationInput,
     now: DateTime<Utc>,
 ) -> Result<ApplicationView, ApplicationError> {
@@ -1060,7 +1061,7 @@ pub async fn update_application(
 pub async fn record_consent(
     store: &Store,
     actor: &Actor,
-    id: &str,
+    id: &ApplicationId,
     consent: &ConsentInput,
     now: DateTime<Utc>,
 ) -> Result<ApplicationView, ApplicationError> {
@@ -1118,7 +1119,7 @@ pub async fn record_consent(
 
 pub(crate) async fn state_of(
     conn: &mut SqliteConnection,
-    id: &str,
+    id: &ApplicationId,
 ) -> Result<(ApplicationState, Option<String>), ApplicationError> {
     let row = app_repo::state_of(conn, id)
         .await?
@@ -1134,7 +1135,7 @@ pub(crate) async fn state_of(
 
 pub(crate) async fn history_tx(
     w: &mut Write<'_>,
-    app_id: &str,
+    app_id: &ApplicationId,
     from: Option<ApplicationState>,
     to: ApplicationState,
     action: &str,
@@ -1162,7 +1163,7 @@ pub(crate) async fn history_tx(
 pub(crate) async fn move_tx(
     w: &mut Write<'_>,
     actor: &str,
-    app_id: &str,
+    app_id: &ApplicationId,
     from: ApplicationState,
     to: ApplicationState,
     action: Action,
@@ -1204,7 +1205,7 @@ fn clean_note(note: Option<&str>) -> Result<Option<String>, ApplicationError> {
 pub async fn transition(
     store: &Store,
     actor: &Actor,
-    id: &str,
+    id: &ApplicationId,
     action: Action,
     note: Option<&str>,
     now: DateTime<Utc>,
@@ -1284,7 +1285,7 @@ pub async fn transition(
 /// co-applicant), both identity gates, a lender with a rate sheet, a score, completeness.
 pub async fn submit_blockers(
     store: &Store,
-    id: &str,
+    id: &ApplicationId,
     now: DateTime<Utc>,
 ) -> Result<Vec<Unmet>, ApplicationError> {
     let row =
@@ -1302,7 +1303,8 @@ pub async fn submit_blockers(
     } else if co.is_some() && row.consent_parties.as_deref() != Some("applicant,co_applicant") {
         unmet.push(Unmet::ConsentMissingCoApplicant);
     }
-    let blockers = identity::application_blockers(store, &customer_id).await?;
+    let blockers =
+        identity::application_blockers(store, &CustomerId::from(customer_id.as_str())).await?;
     if !blockers.is_empty() {
         unmet.push(Unmet::Identity {
             party: Party::Applicant,
@@ -1311,7 +1313,8 @@ pub async fn submit_blockers(
         });
     }
     if let Some(co) = &co {
-        let blockers = identity::application_blockers(store, co).await?;
+        let blockers =
+            identity::application_blockers(store, &CustomerId::from(co.as_str())).await?;
         if !blockers.is_empty() {
             unmet.push(Unmet::Identity {
                 party: Party::CoApplicant,
@@ -1354,7 +1357,7 @@ fn name_of(given: Option<String>, family: Option<String>) -> String {
 /// decision's conditions no longer apply). Contracting waits for none.
 async fn open_stipulations(
     conn: &mut sqlx::SqliteConnection,
-    id: &str,
+    id: &ApplicationId,
 ) -> Result<u32, ApplicationError> {
     let open = dealerdesk_store::repo::stipulation::open_count(conn, id).await?;
     Ok(u32::try_from(open).unwrap_or(u32::MAX))
@@ -1365,7 +1368,7 @@ async fn open_stipulations(
 pub async fn get_application(
     store: &Store,
     actor: &Actor,
-    id: &str,
+    id: &ApplicationId,
     now: DateTime<Utc>,
 ) -> Result<ApplicationView, ApplicationError> {
     load_application(store, Some(actor), id, now).await
@@ -1376,7 +1379,7 @@ pub async fn get_application(
 pub(crate) async fn load_application(
     store: &Store,
     actor: Option<&Actor>,
-    id: &str,
+    id: &ApplicationId,
     now: DateTime<Utc>,
 ) -> Result<ApplicationView, ApplicationError> {
     let mut conn = store.pool().acquire().await?;
@@ -1443,7 +1446,7 @@ pub(crate) async fn load_application(
     let open = open_stipulations(&mut conn, id).await?;
     let co_id = r.co_applicant_id;
     Ok(ApplicationView {
-        id: r.id,
+        id: ApplicationId::from(r.id),
         state,
         phase: state.phase().to_string(),
         deal_id: r.deal_id,
@@ -1504,7 +1507,7 @@ pub async fn list_applications(
             let state = ApplicationState::parse(&s)
                 .ok_or_else(|| ApplicationError::Corrupt(format!("unknown state {s}")))?;
             Ok(ApplicationSummary {
-                id: r.id,
+                id: ApplicationId::from(r.id),
                 state,
                 phase: state.phase().to_string(),
                 customer_id: r.customer_id,
@@ -1526,7 +1529,7 @@ pub async fn list_applications(
 /// vehicle.
 pub async fn assist_input(
     conn: &mut SqliteConnection,
-    id: &str,
+    id: &ApplicationId,
 ) -> Result<AssistInput, ApplicationError> {
     let r = app_read::assist(conn, id)
         .await?
@@ -1620,7 +1623,7 @@ pub(crate) fn lender_sheet(
 /// The decision-assist table for an application: every active lender, best first.
 pub async fn decision_assist(
     store: &Store,
-    id: &str,
+    id: &ApplicationId,
 ) -> Result<Vec<LenderAssessment>, ApplicationError> {
     let mut conn = store.pool().acquire().await?;
     let input = assist_input(&mut conn, id).await?;

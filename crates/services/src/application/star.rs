@@ -17,6 +17,7 @@
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
 use dealerdesk_rules::dates::whole_months;
+use dealerdesk_rules::ids::ApplicationId;
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::str::FromStr;
@@ -1144,7 +1145,7 @@ fn history_of(details: &ApplicationDetails, gross: Decimal, a: &mut StarApplican
 /// Gathers an application for STAR (no role check, no audit: see [`export_application_xml`]).
 async fn gather_application(
     store: &Store,
-    id: &str,
+    id: &ApplicationId,
     now: DateTime<Utc>,
 ) -> Result<StarApplication, StarError> {
     let app = super::load_application(store, None, id, now).await?;
@@ -1264,7 +1265,7 @@ async fn gather_application(
             created: now,
             bod_id: new_id(),
         },
-        document_id: app.id.clone(),
+        document_id: app.id.to_string(),
         state: app.state,
         lender_code: lender.as_ref().map(|l| l.0.clone()),
         lender_name: lender.map(|l| l.1),
@@ -1283,7 +1284,7 @@ async fn gather_application(
 pub async fn export_application_xml(
     store: &Store,
     actor: &Actor,
-    id: &str,
+    id: &ApplicationId,
     now: DateTime<Utc>,
 ) -> Result<String, StarError> {
     if !actor.may(Permission::ExchangeStar) {
@@ -1385,7 +1386,7 @@ async fn record_imported(
     d: &StarDecision,
     now: DateTime<Utc>,
 ) -> Result<ImportedDecision, StarError> {
-    let id = d.application_id.as_str();
+    let id = &ApplicationId::from(d.application_id.as_str());
     let mut w = store.write(now).await?;
     let from = match state_of(w.conn(), id).await {
         Ok((s, _)) => s,
@@ -1488,7 +1489,7 @@ async fn record_imported(
 /// The application's latest decision as a STAR [`StarDecision`].
 pub async fn latest_decision(
     store: &Store,
-    application_id: &str,
+    application_id: &ApplicationId,
 ) -> Result<StarDecision, StarError> {
     let mut conn = store.pool().acquire().await?;
     let r = read_app::latest_decision(&mut conn, application_id).await?;
@@ -1518,7 +1519,7 @@ pub async fn latest_decision(
 /// Importing a lender's file and exporting the decision again gives the same decision.
 pub async fn export_decision_xml(
     store: &Store,
-    application_id: &str,
+    application_id: &ApplicationId,
     now: DateTime<Utc>,
 ) -> Result<String, StarError> {
     let d = latest_decision(store, application_id).await?;

@@ -3,6 +3,7 @@
 //! finance manager clears each with a note. Aging counts whole days since the condition came.
 
 use chrono::{DateTime, Utc};
+use dealerdesk_rules::ids::ApplicationId;
 use dealerdesk_store::known;
 use serde::{Deserialize, Serialize};
 use sqlx::SqliteConnection;
@@ -138,7 +139,7 @@ pub fn sniff_media_type(bytes: &[u8]) -> Option<&'static str> {
 /// Adds the stipulations of a decision (unknown codes are kept with their code as the text).
 pub(crate) async fn create_tx(
     w: &mut Write<'_>,
-    app_id: &str,
+    app_id: &ApplicationId,
     decision_id: Option<&str>,
     codes: &[String],
 ) -> Result<(), ApplicationError> {
@@ -153,7 +154,7 @@ pub(crate) async fn create_tx(
 
 pub(crate) async fn list_tx(
     conn: &mut SqliteConnection,
-    app_id: &str,
+    app_id: &ApplicationId,
     now: DateTime<Utc>,
 ) -> Result<Vec<StipulationView>, ApplicationError> {
     let rows = repo::for_application(&mut *conn, app_id).await?;
@@ -342,7 +343,7 @@ pub async fn clear_stipulation(
     );
     w.commit().await?;
     let mut conn = store.pool().acquire().await?;
-    list_tx(&mut conn, &app_id, now)
+    list_tx(&mut conn, &ApplicationId::from(app_id), now)
         .await?
         .into_iter()
         .find(|s| s.id == stip_id)

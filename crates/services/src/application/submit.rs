@@ -4,6 +4,7 @@
 //! rate sheet, deterministically from its seed, after a delay, and sometimes counters or adds
 //! conditions, so the whole flow runs offline.
 
+use dealerdesk_rules::ids::ApplicationId;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
@@ -142,7 +143,7 @@ pub struct SubmitReceipt {
 pub async fn submit_application(
     store: &Store,
     actor: &Actor,
-    id: &str,
+    id: &ApplicationId,
     now: DateTime<Utc>,
 ) -> Result<SubmitReceipt, ApplicationError> {
     {
@@ -179,7 +180,7 @@ pub async fn submit_application(
 pub(crate) async fn write_submission(
     store: &Store,
     actor: &Actor,
-    id: &str,
+    id: &ApplicationId,
     now: DateTime<Utc>,
 ) -> Result<SubmitReceipt, ApplicationError> {
     let mut w = store.write(now).await?;
@@ -368,7 +369,7 @@ async fn record_decision(
     now: DateTime<Utc>,
 ) -> Result<(), ApplicationError> {
     let mut w = store.write(now).await?;
-    let (from, _) = state_of(w.conn(), &msg.application_id).await?;
+    let (from, _) = state_of(w.conn(), &ApplicationId::from(msg.application_id.as_str())).await?;
     record_decision_tx(
         &mut w,
         &DecisionRecord {
@@ -453,7 +454,13 @@ pub(crate) async fn record_decision_tx(
         decision.outcome,
         ApplicationState::Approved | ApplicationState::Conditional
     ) {
-        stips::create_tx(w, r.application_id, Some(&id), &decision.stipulations).await?;
+        stips::create_tx(
+            w,
+            &ApplicationId::from(r.application_id),
+            Some(&id),
+            &decision.stipulations,
+        )
+        .await?;
     }
     let note = match &r.note {
         Some(n) => format!("rate sheet version {version}; {n}"),
@@ -462,7 +469,7 @@ pub(crate) async fn record_decision_tx(
     move_tx(
         w,
         &format!("lender:{}", r.source),
-        r.application_id,
+        &ApplicationId::from(r.application_id),
         from,
         to,
         action,

@@ -28,6 +28,7 @@ use crate::auth::{Actor, Permission};
 use crate::customer::validate::parse_date;
 use crate::deal::{self, OptionTerms};
 use dealerdesk_pdf::{DocInfo, TextStyle};
+use dealerdesk_rules::ids::{ApplicationId, CustomerId, DealId, DocumentId};
 use dealerdesk_rules::money::Money;
 use dealerdesk_store::audit::{self, AuditEvent, AuditOutcome};
 use dealerdesk_store::crypto::{mask_digits, sha256_hex, BirthDate};
@@ -152,7 +153,10 @@ fn plain(text: &str) -> Result<String, ContractError> {
         .map_err(|_| ContractError::QuoteDamaged(format!("the amount {text:?} is not money")))
 }
 
-async fn applicant(store: &Store, customer_id: &str) -> Result<ApplicantBlock, ContractError> {
+async fn applicant(
+    store: &Store,
+    customer_id: &CustomerId,
+) -> Result<ApplicantBlock, ContractError> {
     let party = super::party(store, customer_id).await?;
     let row = contract_read::applicant(store, customer_id)
         .await?
@@ -270,14 +274,19 @@ fn structure(opt: &deal::DealOptionView) -> Result<(String, Vec<Line>), Contract
 /// changed outside DealerDesk.
 pub async fn application_input(
     store: &Store,
-    application_id: &str,
-    document_id: &str,
+    application_id: &ApplicationId,
+    document_id: &DocumentId,
     number: &str,
     now: DateTime<Utc>,
 ) -> Result<(ApplicationDocInput, ApplicationView), ContractError> {
-    let v = app::load_application(store, None, application_id.trim(), now)
-        .await
-        .map_err(from_app)?;
+    let v = app::load_application(
+        store,
+        None,
+        &ApplicationId::from(application_id.trim()),
+        now,
+    )
+    .await
+    .map_err(from_app)?;
     let c = v.consent.clone().ok_or_else(|| ContractError::NotReady {
         field: "consent",
         message: "record the applicant's consent to obtain a credit report before printing the \
@@ -295,7 +304,7 @@ credit application (the signed application carries it)"
                 c.text_version
             ))
         })?;
-    let d = deal::get_deal(store, &v.deal_id).await?;
+    let d = deal::get_deal(store, &DealId::from(v.deal_id.as_str())).await?;
     let opt = d
         .options
         .iter()
@@ -308,7 +317,7 @@ credit application (the signed application carries it)"
     let (structure_title, structure) = structure(opt)?;
     let dealer = store.setting_text("dealership_name", "DealerDesk").await?;
     let co_applicant = match &v.co_applicant_id {
-        Some(id) => Some(applicant(store, id).await?),
+        Some(id) => Some(applicant(store, &CustomerId::from(id.as_str())).await?),
         None => None,
     };
     let gross = Money::parse_user(&v.gross_monthly_income)
@@ -333,7 +342,7 @@ credit application (the signed application carries it)"
     };
     let input = ApplicationDocInput {
         document_id: document_id.to_string(),
-        application_id: v.id.clone(),
+        application_id: v.id.to_string(),
         number: number.to_string(),
         created: now,
         dealer: ContractParty {
@@ -341,7 +350,7 @@ credit application (the signed application carries it)"
             address: Vec::new(),
         },
         intent: v.intent.as_str().to_string(),
-        applicant: applicant(store, &v.customer_id).await?,
+        applicant: applicant(store, &CustomerId::from(v.customer_id.as_str())).await?,
         co_applicant,
         residences: v
             .details
@@ -664,11 +673,11 @@ whether or not credit is extended.",
 pub async fn render_for_application(
     store: &Store,
     actor: &Actor,
-    application_id: &str,
+    application_id: &ApplicationId,
     mode: RenderMode,
     now: DateTime<Utc>,
 ) -> Result<RenderedDocument, ContractError> {
-    let application_id = application_id.trim();
+    let application_id = &ApplicationId::from(application_id.trim());
     if mode == RenderMode::Original && !actor.may(Permission::PrintOriginal) {
         let event = AuditEvent::new(actor.name(), "contract.render", AuditOutcome::Denied)
             .subject(format!("application:{application_id}"))
@@ -697,7 +706,14 @@ pub async fn render_for_application(
             .collect::<String>()
             .to_uppercase()
     );
-    let (input, _) = application_input(store, application_id, &id, &number, now).await?;
+    let (input, _) = application_input(
+        store,
+        application_id,
+        &DocumentId::from(id.as_str()),
+        &number,
+        now,
+    )
+    .await?;
     let rendered = render_application(&input, mode, &[], None)?;
     let snapshot = snapshot_sha256(&input)?;
     let mut w = store.write(now).await?;
@@ -753,7 +769,7 @@ sha256:{} snapshot sha256:{snapshot}{}",
         ));
     w.audit(event);
     w.commit().await?;
-    let record = get_document(store, &id).await?;
+    let record = get_document(store, &DocumentId::from(id.as_str())).await?;
     Ok(RenderedDocument {
         record,
         pdf: rendered.bytes,
@@ -763,7 +779,7 @@ sha256:{} snapshot sha256:{snapshot}{}",
 /// The documents of a credit application, newest version first.
 pub async fn list_for_application(
     store: &Store,
-    application_id: &str,
+    application_id: &ApplicationId,
 ) -> Result<Vec<super::ContractRecord>, ContractError> {
     doc_repo::list_for_application(store, application_id.trim())
         .await?

@@ -6,6 +6,7 @@
 //! `contract verify` recognises the file. The path is checked here (absolute, an existing
 //! folder, a `.pdf` name) whatever the dialog returned; audited as `contract.save_as`.
 
+use dealerdesk_rules::ids::DocumentId;
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
@@ -19,7 +20,7 @@ use dealerdesk_store::Store;
 /// The file name the save dialog proposes for a document.
 pub async fn suggested_file_name(
     store: &Store,
-    document_id: &str,
+    document_id: &DocumentId,
 ) -> Result<String, ContractError> {
     let r = get_document(store, document_id).await?;
     let what = match r.kind.as_str() {
@@ -49,7 +50,7 @@ pub async fn suggested_file_name(
 pub async fn save_document_as(
     store: &Store,
     actor: &Actor,
-    document_id: &str,
+    document_id: &DocumentId,
     path: &Path,
     now: DateTime<Utc>,
 ) -> Result<SavedFile, ContractError> {

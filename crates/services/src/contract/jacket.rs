@@ -12,6 +12,7 @@
 //! `contract.jacket`. Any signed-in staff member may print one.
 
 use chrono::{DateTime, Utc};
+use dealerdesk_rules::ids::{ApplicationId, DealId, DocumentId};
 use lopdf::{Dictionary, Object, ObjectId, Stream};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -163,12 +164,12 @@ fn hex12(id: &str) -> String {
 pub async fn jacket_input(
     store: &Store,
     actor: &Actor,
-    deal_id: &str,
+    deal_id: &DealId,
     jacket_id: &str,
     number: &str,
     now: DateTime<Utc>,
 ) -> Result<JacketInput, ContractError> {
-    let deal_id = deal_id.trim();
+    let deal_id = &DealId::from(deal_id.trim());
     let d = deal::get_deal(store, deal_id).await?;
     let contract_id = {
         let mut conn = store.pool().acquire().await?;
@@ -182,7 +183,12 @@ pub async fn jacket_input(
     })?;
     let mut parts = Vec::new();
     let mut missing = Vec::new();
-    let (rec, _, copy) = render_copy(store, &contract_id, &format!("{jacket_id}-contract")).await?;
+    let (rec, _, copy) = render_copy(
+        store,
+        &DocumentId::from(contract_id.as_str()),
+        &format!("{jacket_id}-contract"),
+    )
+    .await?;
     parts.push(PartInput {
         part: JacketPart {
             kind: "contract".into(),
@@ -195,7 +201,7 @@ pub async fn jacket_input(
                 },
                 status_words(rec.status)
             ),
-            source_id: Some(rec.id.clone()),
+            source_id: Some(rec.id.to_string()),
             source_sha256: Some(rec.sha256.clone()),
             signed: rec.status == DocumentStatus::Signed,
             first_page: 0,
@@ -222,13 +228,17 @@ pub async fn jacket_input(
             };
             match doc_id {
                 Some(doc_id) => {
-                    let (rec, _, copy) =
-                        render_copy(store, &doc_id, &format!("{jacket_id}-application")).await?;
+                    let (rec, _, copy) = render_copy(
+                        store,
+                        &DocumentId::from(doc_id.as_str()),
+                        &format!("{jacket_id}-application"),
+                    )
+                    .await?;
                     parts.push(PartInput {
                         part: JacketPart {
                             kind: "credit_application".into(),
                             title: format!("Credit application, {}", status_words(rec.status)),
-                            source_id: Some(rec.id.clone()),
+                            source_id: Some(rec.id.to_string()),
                             source_sha256: Some(rec.sha256.clone()),
                             signed: rec.status == DocumentStatus::Signed,
                             first_page: 0,
@@ -242,8 +252,8 @@ pub async fn jacket_input(
                     let number = format!("A{}", hex12(app_id));
                     match application_doc::application_input(
                         store,
-                        app_id,
-                        &format!("{jacket_id}-application"),
+                        &ApplicationId::from(app_id.as_str()),
+                        &DocumentId::from(format!("{jacket_id}-application")),
                         &number,
                         now,
                     )
@@ -292,9 +302,10 @@ signed application on record)"
         all_applications.push(app_id.clone());
     }
     for app_id in &all_applications {
-        let notices = adverse::notices_for_application(store, app_id, now)
-            .await
-            .map_err(|e| ContractError::QuoteDamaged(e.to_string()))?;
+        let notices =
+            adverse::notices_for_application(store, &ApplicationId::from(app_id.as_str()), now)
+                .await
+                .map_err(|e| ContractError::QuoteDamaged(e.to_string()))?;
         for n in notices {
             let pdf = adverse::render_pdf(&n)?;
             let pages = page_count(&pdf)?;
@@ -306,7 +317,7 @@ signed application on record)"
                         n.lender.name.trim(),
                         n.decided_at.get(..10).unwrap_or(&n.decided_at)
                     ),
-                    source_id: Some(n.id.clone()),
+                    source_id: Some(n.id.to_string()),
                     source_sha256: Some(sha256_hex(&pdf)),
                     signed: false,
                     first_page: 0,
@@ -324,7 +335,7 @@ signed application on record)"
         jacket_id: jacket_id.to_string(),
         number: number.to_string(),
         created: now,
-        deal_id: d.id.clone(),
+        deal_id: d.id.to_string(),
         dealer,
         customer: d.customer_name.clone(),
         vehicle: format!("{} {} {} · VIN {}", v.year, v.make, v.model, v.vin),
@@ -664,10 +675,10 @@ fn merge(input: &JacketInput, sources: &[(&[u8], bool)]) -> Result<Vec<u8>, Cont
 pub async fn jacket_for_deal(
     store: &Store,
     actor: &Actor,
-    deal_id: &str,
+    deal_id: &DealId,
     now: DateTime<Utc>,
 ) -> Result<Jacket, ContractError> {
-    let deal_id = deal_id.trim();
+    let deal_id = &DealId::from(deal_id.trim());
     let id = new_id();
     let version = {
         let mut conn = store.pool().acquire().await?;
@@ -738,7 +749,7 @@ pub async fn jacket_for_deal(
         ));
     w.audit(event);
     w.commit().await?;
-    let record = get_document(store, &id).await?;
+    let record = get_document(store, &DocumentId::from(id.as_str())).await?;
     Ok(Jacket {
         record,
         parts: a.parts,

@@ -17,6 +17,7 @@ pub mod render;
 pub mod sign;
 
 use chrono::{DateTime, Utc};
+use dealerdesk_rules::ids::{CustomerId, DealId, DocumentId, VehicleId};
 use dealerdesk_rules::names::full_name_of;
 use dealerdesk_store::known;
 use serde::Serialize;
@@ -225,7 +226,7 @@ pub(crate) async fn record_document(
 /// A stored contract document (without its bytes; see [`document_pdf`]).
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct ContractRecord {
-    pub id: String,
+    pub id: DocumentId,
     pub deal_id: String,
     /// The deal option a contract was printed from (contracts only).
     pub option_id: Option<String>,
@@ -282,7 +283,9 @@ pub struct FileCheck {
 pub async fn check_file(store: &Store, bytes: &[u8]) -> Result<FileCheck, ContractError> {
     let report = verify(store, bytes).await?;
     let what = match &report.document_id {
-        Some(id) => Some(describe(&get_document(store, id).await?)),
+        Some(id) => Some(describe(
+            &get_document(store, &DocumentId::from(id.as_str())).await?,
+        )),
         None => None,
     };
     Ok(FileCheck { report, what })
@@ -400,13 +403,13 @@ impl DocumentInput {
 /// Refuses an option whose stored quote no longer hashes to its fingerprint.
 pub async fn contract_input(
     store: &Store,
-    deal_id: &str,
+    deal_id: &DealId,
     option: Option<u32>,
-    document_id: &str,
+    document_id: &DocumentId,
     contract_number: &str,
     now: DateTime<Utc>,
 ) -> Result<(ContractInput, deal::DealOptionView), ContractError> {
-    let d = deal::get_deal(store, deal_id.trim()).await?;
+    let d = deal::get_deal(store, &DealId::from(deal_id.trim())).await?;
     let opt = match option {
         Some(n) => d.options.iter().find(|o| o.position == n),
         None => d
@@ -430,7 +433,7 @@ pub async fn contract_input(
     let buyer = party(store, &d.customer_id).await?;
     let co_id = contract_read::co_applicant_of_deal(store, &d.id).await?;
     let co_buyer = match co_id {
-        Some(id) => Some(party(store, &id).await?),
+        Some(id) => Some(party(store, &CustomerId::from(id.as_str())).await?),
         None => None,
     };
     let vehicle = vehicle_of(store, &d.vehicle_id).await?;
@@ -455,7 +458,7 @@ pub async fn contract_input(
 /// A vehicle as documents describe it.
 pub(crate) async fn vehicle_of(
     store: &Store,
-    vehicle_id: &str,
+    vehicle_id: &VehicleId,
 ) -> Result<ContractVehicle, ContractError> {
     let v = dealerdesk_store::repo::vehicle::get_any(store, vehicle_id)
         .await?
@@ -476,7 +479,7 @@ pub(crate) async fn vehicle_of(
 
 pub(crate) async fn party(
     store: &Store,
-    customer_id: &str,
+    customer_id: &CustomerId,
 ) -> Result<ContractParty, ContractError> {
     let row = contract_read::party(store, customer_id)
         .await?
@@ -515,7 +518,7 @@ pub(crate) fn record_from(row: DocumentRow) -> Result<ContractRecord, ContractEr
         status: known("document status", &row.status, DocumentStatus::parse)?,
         authoritative: row.authoritative == 1,
         page_count: u32::try_from(row.page_count).unwrap_or(0),
-        id: row.id,
+        id: DocumentId::from(row.id),
         deal_id: row.deal_id,
         option_id: row.option_id,
         application_id: row.application_id,
@@ -568,7 +571,7 @@ pub(crate) async fn void_replaced(
 pub async fn render_for_deal(
     store: &Store,
     actor: &Actor,
-    deal_id: &str,
+    deal_id: &DealId,
     option: Option<u32>,
     mode: RenderMode,
     now: DateTime<Utc>,
@@ -598,7 +601,15 @@ pub async fn render_for_deal(
             .collect::<String>()
             .to_uppercase()
     );
-    let (input, opt) = contract_input(store, deal_id, option, &id, &number, now).await?;
+    let (input, opt) = contract_input(
+        store,
+        deal_id,
+        option,
+        &DocumentId::from(id.as_str()),
+        &number,
+        now,
+    )
+    .await?;
     let rendered = render(&input, mode, &[])?;
     let mut w = store.write(now).await?;
     let mut superseded = None;
@@ -659,7 +670,7 @@ pub async fn render_for_deal(
         ));
     w.audit(event);
     w.commit().await?;
-    let record = get_document(store, &id).await?;
+    let record = get_document(store, &DocumentId::from(id.as_str())).await?;
     Ok(RenderedDocument {
         record,
         pdf: rendered.bytes,
@@ -667,7 +678,7 @@ pub async fn render_for_deal(
 }
 
 /// One stored document's record.
-pub async fn get_document(store: &Store, id: &str) -> Result<ContractRecord, ContractError> {
+pub async fn get_document(store: &Store, id: &DocumentId) -> Result<ContractRecord, ContractError> {
     let row = doc_repo::get(store, id.trim())
         .await?
         .ok_or_else(|| ContractError::NotFound {
@@ -678,7 +689,7 @@ pub async fn get_document(store: &Store, id: &str) -> Result<ContractRecord, Con
 }
 
 /// A stored document's exact bytes.
-pub async fn document_pdf(store: &Store, id: &str) -> Result<Vec<u8>, ContractError> {
+pub async fn document_pdf(store: &Store, id: &DocumentId) -> Result<Vec<u8>, ContractError> {
     doc_repo::pdf(store, id.trim())
         .await?
         .ok_or_else(|| ContractError::NotFound {
@@ -690,7 +701,7 @@ pub async fn document_pdf(store: &Store, id: &str) -> Result<Vec<u8>, ContractEr
 /// Every document of a deal, newest version first.
 pub async fn list_for_deal(
     store: &Store,
-    deal_id: &str,
+    deal_id: &DealId,
 ) -> Result<Vec<ContractRecord>, ContractError> {
     doc_repo::list_for_deal(store, deal_id.trim())
         .await?

@@ -16,6 +16,7 @@
 //! checked.
 
 use chrono::{DateTime, Utc};
+use dealerdesk_rules::ids::DocumentId;
 use serde::{Deserialize, Serialize};
 use sqlx::SqliteConnection;
 use ts_rs::TS;
@@ -199,7 +200,10 @@ fn parse_signer(s: &str) -> Option<Signer> {
     }
 }
 
-async fn load(conn: &mut SqliteConnection, document_id: &str) -> Result<Loaded, ContractError> {
+async fn load(
+    conn: &mut SqliteConnection,
+    document_id: &DocumentId,
+) -> Result<Loaded, ContractError> {
     let (row, input_json) = doc_repo::get_with_input(&mut *conn, document_id.trim())
         .await?
         .ok_or_else(|| ContractError::NotFound {
@@ -312,7 +316,7 @@ impl Loaded {
 
     fn status(&self, working_sha256: String) -> SigningStatus {
         SigningStatus {
-            document_id: self.rec.id.clone(),
+            document_id: self.rec.id.to_string(),
             kind: self.rec.kind.clone(),
             intent: intent_statement(&self.rec.kind).to_string(),
             disclosure: disclosure(&self.rec.kind).1.to_string(),
@@ -330,7 +334,7 @@ impl Loaded {
     /// The certificate of completion of this (draft) document's ceremony.
     fn certificate(&self) -> Certificate {
         Certificate {
-            draft_document_id: self.rec.id.clone(),
+            draft_document_id: self.rec.id.to_string(),
             draft_sha256: self.rec.sha256.clone(),
             disclosure: disclosure(&self.rec.kind).0.to_string(),
             events: self
@@ -466,7 +470,7 @@ fn check_device_and_name(name: &str, device: &str) -> Result<(), ContractError> 
 /// events and the SHA-256 of the document as signed so far.
 pub async fn signing_status(
     store: &Store,
-    document_id: &str,
+    document_id: &DocumentId,
 ) -> Result<SigningStatus, ContractError> {
     let mut conn = store.pool().acquire().await?;
     let l = load(&mut conn, document_id).await?;
@@ -475,7 +479,10 @@ pub async fn signing_status(
 }
 
 /// The document with the signatures given so far (what the signer sees before the next field).
-pub async fn working_pdf(store: &Store, document_id: &str) -> Result<Vec<u8>, ContractError> {
+pub async fn working_pdf(
+    store: &Store,
+    document_id: &DocumentId,
+) -> Result<Vec<u8>, ContractError> {
     let mut conn = store.pool().acquire().await?;
     let l = load(&mut conn, document_id).await?;
     Ok(l.working()?.0)
@@ -488,7 +495,7 @@ pub async fn working_pdf(store: &Store, document_id: &str) -> Result<Vec<u8>, Co
 pub async fn esign_consent(
     store: &Store,
     actor: &Actor,
-    document_id: &str,
+    document_id: &DocumentId,
     input: &ConsentInput,
     now: DateTime<Utc>,
 ) -> Result<SigningStatus, ContractError> {
@@ -585,7 +592,7 @@ pub async fn esign_consent(
 pub async fn sign_field(
     store: &Store,
     actor: &Actor,
-    document_id: &str,
+    document_id: &DocumentId,
     input: &SignInput,
     now: DateTime<Utc>,
 ) -> Result<SigningStatus, ContractError> {
@@ -699,7 +706,7 @@ pub async fn sign_field(
 pub async fn seal(
     store: &Store,
     actor: &Actor,
-    document_id: &str,
+    document_id: &DocumentId,
     now: DateTime<Utc>,
 ) -> Result<RenderedDocument, ContractError> {
     if !actor.may(Permission::Countersign) {
@@ -775,7 +782,7 @@ pub async fn seal(
         ));
     w.audit(event);
     w.commit().await?;
-    let record = get_document(store, &id).await?;
+    let record = get_document(store, &DocumentId::from(id.as_str())).await?;
     Ok(RenderedDocument {
         record,
         pdf: sealed.bytes,
@@ -790,7 +797,7 @@ pub async fn seal(
 pub async fn copy_of(
     store: &Store,
     actor: &Actor,
-    document_id: &str,
+    document_id: &DocumentId,
     now: DateTime<Utc>,
 ) -> Result<RenderedDocument, ContractError> {
     Ok(copy_delivered(store, actor, document_id, now, |_| Ok(()))
@@ -804,7 +811,7 @@ pub async fn copy_of(
 pub(crate) async fn copy_delivered<T>(
     store: &Store,
     actor: &Actor,
-    document_id: &str,
+    document_id: &DocumentId,
     now: DateTime<Utc>,
     deliver: impl FnOnce(&[u8]) -> Result<T, ContractError>,
 ) -> Result<(RenderedDocument, T), ContractError> {
@@ -846,7 +853,7 @@ pub(crate) async fn copy_delivered<T>(
     w.audit(event);
     let delivered = deliver(&copy.bytes)?;
     w.commit().await?;
-    let record = get_document(store, &id).await?;
+    let record = get_document(store, &DocumentId::from(id.as_str())).await?;
     Ok((
         RenderedDocument {
             record,
@@ -862,7 +869,7 @@ pub(crate) async fn copy_delivered<T>(
 /// parts; [`copy_of`] records it.
 pub(crate) async fn render_copy(
     store: &Store,
-    document_id: &str,
+    document_id: &DocumentId,
     copy_id: &str,
 ) -> Result<(ContractRecord, DocumentInput, Rendered), ContractError> {
     let mut conn = store.pool().acquire().await?;
@@ -875,7 +882,7 @@ pub(crate) async fn render_copy(
         let draft_id = draft_id.ok_or_else(|| {
             ContractError::QuoteDamaged("the signed document does not name its draft".into())
         })?;
-        let draft = load(&mut conn, &draft_id).await?;
+        let draft = load(&mut conn, &DocumentId::from(draft_id.as_str())).await?;
         let cert = draft.certificate();
         (draft, Some(cert))
     } else {

@@ -12,6 +12,7 @@ use ts_rs::TS;
 
 use crate::auth::{Actor, Permission};
 use dealerdesk_rules::dates::whole_months;
+use dealerdesk_rules::ids::CustomerId;
 use dealerdesk_rules::money::Money;
 use dealerdesk_rules::names::full_name;
 use dealerdesk_store::audit::{self, AuditEvent, AuditOutcome};
@@ -102,7 +103,7 @@ pub struct AddressView {
 /// A customer as the detail screen shows them: PII masked.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct CustomerView {
-    pub id: String,
+    pub id: CustomerId,
     pub given_name: String,
     pub middle_name: Option<String>,
     pub family_name: String,
@@ -272,7 +273,7 @@ pub(crate) fn ctx(field: &str, id: &str) -> String {
 async fn write_address(
     store: &Store,
     conn: &mut SqliteConnection,
-    customer_id: &str,
+    customer_id: &CustomerId,
     kind: &str,
     a: &ValidAddress,
     now: DateTime<Utc>,
@@ -299,7 +300,7 @@ pub async fn create(
     today: NaiveDate,
 ) -> Result<CustomerView, CustomerError> {
     let v = validate_new(input, today)?;
-    let id = new_id();
+    let id = CustomerId::from(new_id());
     let mut w = store.write(now).await?;
     insert_tx(store, w.conn(), actor, &id, &v, now).await?;
     w.audit(
@@ -316,7 +317,7 @@ async fn insert_tx(
     store: &Store,
     conn: &mut SqliteConnection,
     actor: &Actor,
-    id: &str,
+    id: &CustomerId,
     v: &ValidNew,
     now: DateTime<Utc>,
 ) -> Result<(), CustomerError> {
@@ -363,7 +364,7 @@ async fn insert_tx(
 pub async fn update(
     store: &Store,
     actor: &Actor,
-    id: &str,
+    id: &CustomerId,
     input: &CustomerUpdate,
     now: DateTime<Utc>,
     today: NaiveDate,
@@ -471,7 +472,7 @@ pub async fn update(
 pub async fn get(
     store: &Store,
     actor: &Actor,
-    id: &str,
+    id: &CustomerId,
     now: DateTime<Utc>,
     today: NaiveDate,
 ) -> Result<CustomerView, CustomerError> {
@@ -482,7 +483,11 @@ pub async fn get(
     Ok(v)
 }
 
-async fn view(store: &Store, id: &str, today: NaiveDate) -> Result<CustomerView, CustomerError> {
+async fn view(
+    store: &Store,
+    id: &CustomerId,
+    today: NaiveDate,
+) -> Result<CustomerView, CustomerError> {
     let row = repo::get(store, id)
         .await?
         .ok_or_else(|| CustomerError::NotFound(id.to_string()))?;
@@ -523,7 +528,7 @@ async fn view(store: &Store, id: &str, today: NaiveDate) -> Result<CustomerView,
             &row.family_name,
             row.suffix.as_deref(),
         ),
-        id: row.id,
+        id: CustomerId::from(row.id),
         given_name: row.given_name,
         middle_name: row.middle_name,
         family_name: row.family_name,
@@ -550,7 +555,7 @@ async fn view(store: &Store, id: &str, today: NaiveDate) -> Result<CustomerView,
 pub async fn reveal_pii(
     store: &Store,
     actor: &Actor,
-    id: &str,
+    id: &CustomerId,
     field: PiiField,
     now: DateTime<Utc>,
 ) -> Result<String, CustomerError> {
@@ -597,7 +602,7 @@ pub async fn create_many(
     created_at: &[DateTime<Utc>],
     now: DateTime<Utc>,
     today: NaiveDate,
-) -> Result<Vec<String>, CustomerError> {
+) -> Result<Vec<CustomerId>, CustomerError> {
     let mut w = store.write(now).await?;
     let mut ids = Vec::with_capacity(inputs.len());
     for (input, at) in inputs.iter().zip(created_at) {
@@ -608,6 +613,7 @@ pub async fn create_many(
             at.timestamp_subsec_nanos(),
         ))
         .to_string();
+        let id = CustomerId::from(id);
         insert_tx(store, w.conn(), actor, &id, &v, *at).await?;
         ids.push(id);
     }

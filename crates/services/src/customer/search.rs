@@ -4,6 +4,7 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use super::CustomerError;
+use dealerdesk_rules::ids::CustomerId;
 use dealerdesk_rules::names::full_name;
 use dealerdesk_store::crypto::mask_digits;
 use dealerdesk_store::repo::customer::{self as repo, CustomerSummaryRow};
@@ -12,7 +13,7 @@ use dealerdesk_store::Store;
 /// One row of a result list.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct CustomerSummary {
-    pub id: String,
+    pub id: CustomerId,
     pub full_name: String,
     pub phone: String,
     pub email: Option<String>,
@@ -37,7 +38,7 @@ fn summary(row: CustomerSummaryRow) -> CustomerSummary {
             &row.family_name,
             row.suffix.as_deref(),
         ),
-        id: row.id,
+        id: CustomerId::from(row.id),
         phone: row.phone,
         email: row.email,
         ssn_masked: mask_digits(&format!("00000{}", row.ssn_last4)),

@@ -24,6 +24,7 @@ use sqlx::SqliteConnection;
 use ts_rs::TS;
 
 use crate::auth::Actor;
+use dealerdesk_rules::ids::{CustomerId, DealId, VehicleId};
 use dealerdesk_rules::money::Money;
 use dealerdesk_store::audit::{self, AuditEvent, AuditOutcome};
 use dealerdesk_store::read::deal::{self as deal_read, DealQuery};
@@ -118,8 +119,8 @@ pub struct DealOptionInput {
 /// member); `status` defaults to open. With no option marked selected, the first is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct DealInput {
-    pub customer_id: String,
-    pub vehicle_id: String,
+    pub customer_id: CustomerId,
+    pub vehicle_id: VehicleId,
     pub salesperson: Option<String>,
     pub status: Option<DealStatus>,
     pub notes: Option<String>,
@@ -157,10 +158,10 @@ pub struct DealOptionView {
 /// A deal as the detail screen shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct DealView {
-    pub id: String,
-    pub customer_id: String,
+    pub id: DealId,
+    pub customer_id: CustomerId,
     pub customer_name: String,
-    pub vehicle_id: String,
+    pub vehicle_id: VehicleId,
     /// "2024 Toyota Camry SE".
     pub vehicle_label: String,
     pub vin: String,
@@ -179,10 +180,10 @@ pub struct DealView {
 /// One row of the deal list: the deal and its selected option's key figures.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct DealSummary {
-    pub id: String,
-    pub customer_id: String,
+    pub id: DealId,
+    pub customer_id: CustomerId,
     pub customer_name: String,
-    pub vehicle_id: String,
+    pub vehicle_id: VehicleId,
     pub vehicle_label: String,
     pub status: DealStatus,
     /// The selected option's kind.
@@ -204,8 +205,8 @@ pub struct DealFilter {
     pub query: Option<String>,
     pub status: Option<DealStatus>,
     pub kind: Option<OptionKind>,
-    pub customer_id: Option<String>,
-    pub vehicle_id: Option<String>,
+    pub customer_id: Option<CustomerId>,
+    pub vehicle_id: Option<VehicleId>,
     /// Page size, 1–200 (default 50).
     pub limit: Option<u32>,
     pub offset: Option<u32>,
@@ -220,8 +221,8 @@ pub struct DealPage {
 
 /// The validated deal, every option priced.
 struct Priced {
-    customer_id: String,
-    vehicle_id: String,
+    customer_id: CustomerId,
+    vehicle_id: VehicleId,
     salesperson: Option<String>,
     status: DealStatus,
     notes: Option<String>,
@@ -253,8 +254,8 @@ async fn price_deal(
     if selected_count > 1 {
         return Err(invalid("options", "select one option, not several"));
     }
-    let customer_id = input.customer_id.trim().to_string();
-    let vehicle_id = input.vehicle_id.trim().to_string();
+    let customer_id = CustomerId::from(input.customer_id.trim());
+    let vehicle_id = VehicleId::from(input.vehicle_id.trim());
     if customer_id.is_empty() {
         return Err(invalid("customer_id", "choose the customer"));
     }
@@ -264,12 +265,12 @@ async fn price_deal(
     let customer = customer_repo::current_state_of(&mut *conn, &customer_id).await?;
     let usury_state = customer.ok_or_else(|| DealError::NotFound {
         what: "customer",
-        id: customer_id.clone(),
+        id: customer_id.to_string(),
     })?;
     if !vehicle_repo::is_live(&mut *conn, &vehicle_id).await? {
         return Err(DealError::NotFound {
             what: "vehicle",
-            id: vehicle_id,
+            id: vehicle_id.into_string(),
         });
     }
     let salesperson = match input
@@ -323,7 +324,7 @@ async fn price_deal(
     }
     Ok(Priced {
         customer_id,
-        vehicle_id: input.vehicle_id.trim().to_string(),
+        vehicle_id: VehicleId::from(input.vehicle_id.trim()),
         salesperson,
         status: input.status.unwrap_or(DealStatus::Open),
         notes,
@@ -336,7 +337,7 @@ async fn price_deal(
 async fn write_options(
     store: &Store,
     conn: &mut SqliteConnection,
-    deal_id: &str,
+    deal_id: &DealId,
     p: &Priced,
     now: DateTime<Utc>,
 ) -> Result<(), DealError> {
@@ -394,7 +395,7 @@ fn deal_fields(p: &Priced) -> DealFields<'_> {
 async fn sell_vehicle(
     store: &Store,
     conn: &mut SqliteConnection,
-    vehicle_id: &str,
+    vehicle_id: &VehicleId,
     now: DateTime<Utc>,
 ) -> Result<(), DealError> {
     let status = vehicle_repo::stored_status(&mut *conn, vehicle_id).await?;
@@ -451,7 +452,7 @@ pub async fn save_deal(
     now: DateTime<Utc>,
 ) -> Result<DealView, DealError> {
     let mut w = store.write(now).await?;
-    let id = new_id();
+    let id = DealId::from(new_id());
     let event = insert_rows(store, w.conn(), actor, &id, input, now).await?;
     w.audit(event);
     w.commit().await?;
@@ -464,7 +465,7 @@ pub(crate) async fn insert_tx(
     store: &Store,
     conn: &mut SqliteConnection,
     actor: &Actor,
-    id: &str,
+    id: &DealId,
     input: &DealInput,
     created_at: DateTime<Utc>,
     now: DateTime<Utc>,
@@ -480,7 +481,7 @@ async fn insert_rows(
     store: &Store,
     conn: &mut SqliteConnection,
     actor: &Actor,
-    id: &str,
+    id: &DealId,
     input: &DealInput,
     created_at: DateTime<Utc>,
 ) -> Result<AuditEvent, DealError> {
@@ -513,7 +514,7 @@ async fn insert_rows(
 pub async fn update_deal(
     store: &Store,
     actor: &Actor,
-    id: &str,
+    id: &DealId,
     input: &DealInput,
     now: DateTime<Utc>,
 ) -> Result<DealView, DealError> {
@@ -587,7 +588,7 @@ fn option_view(row: DealOptionRow) -> Result<DealOptionView, DealError> {
 }
 
 /// One deal with its options.
-pub async fn get_deal(store: &Store, id: &str) -> Result<DealView, DealError> {
+pub async fn get_deal(store: &Store, id: &DealId) -> Result<DealView, DealError> {
     let row = deal_read::detail(store, id)
         .await?
         .ok_or_else(|| DealError::NotFound {
@@ -603,9 +604,9 @@ pub async fn get_deal(store: &Store, id: &str) -> Result<DealView, DealError> {
         customer_name: customer_name(&row.given_name, &row.family_name),
         vehicle_label: vehicle_label(row.model_year, &row.make, &row.model, row.trim.as_deref()),
         status: known("deal status", &row.status, DealStatus::parse)?,
-        id: row.id,
-        customer_id: row.customer_id,
-        vehicle_id: row.vehicle_id,
+        id: DealId::from(row.id),
+        customer_id: CustomerId::from(row.customer_id),
+        vehicle_id: VehicleId::from(row.vehicle_id),
         vin: row.vin,
         salesperson: row.salesperson,
         usury_state: row.usury_state,
@@ -662,9 +663,9 @@ pub async fn list_deals(store: &Store, filter: &DealFilter) -> Result<DealPage, 
                 due_at_signing: money_text(row.due_at_signing_cents),
                 apr: row.apr,
                 salesperson: row.salesperson,
-                id: row.id,
-                customer_id: row.customer_id,
-                vehicle_id: row.vehicle_id,
+                id: DealId::from(row.id),
+                customer_id: CustomerId::from(row.customer_id),
+                vehicle_id: VehicleId::from(row.vehicle_id),
                 created_at: row.created_at,
                 updated_at: row.updated_at,
             })

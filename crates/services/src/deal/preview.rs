@@ -47,7 +47,11 @@ pub async fn quote_option(
     let mut conn = store.pool().acquire().await?;
     let state = match customer_id.map(str::trim).filter(|c| !c.is_empty()) {
         Some(id) => {
-            let found = dealerdesk_store::repo::customer::current_state_of(&mut conn, id).await?;
+            let found = dealerdesk_store::repo::customer::current_state_of(
+                &mut conn,
+                &dealerdesk_rules::ids::CustomerId::from(id),
+            )
+            .await?;
             found.ok_or_else(|| DealError::NotFound {
                 what: "customer",
                 id: id.to_string(),

@@ -24,6 +24,7 @@
 //! a date) lives here too: a keyed fingerprint of each confirmed value is stored, never the value,
 //! so a later edit shows as "changed since confirmation".
 
+use dealerdesk_rules::ids::{CustomerId, IdentityCheckId};
 use dealerdesk_store::known;
 use std::collections::HashMap;
 
@@ -383,8 +384,8 @@ pub struct ContactStatusView {
 /// A verification record as the desk shows and prints it.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct VerificationView {
-    pub id: String,
-    pub customer_id: String,
+    pub id: IdentityCheckId,
+    pub customer_id: CustomerId,
     pub checked_at: String,
     pub checked_by: String,
     pub method: CheckMethod,
@@ -586,7 +587,7 @@ impl OnFile {
 async fn load_on_file(
     store: &Store,
     conn: &mut SqliteConnection,
-    customer_id: &str,
+    customer_id: &CustomerId,
 ) -> Result<OnFile, IdentityError> {
     let row = identity_read::on_file(conn, customer_id)
         .await?
@@ -598,7 +599,7 @@ async fn load_on_file(
 fn on_file_from_row(
     store: &Store,
     row: OnFileRow,
-    customer_id: &str,
+    customer_id: &CustomerId,
 ) -> Result<OnFile, IdentityError> {
     let cipher = store.cipher();
     let dob_text = cipher.decrypt(&row.dob_enc, &format!("customer.dob:{customer_id}"))?;
@@ -644,7 +645,7 @@ async fn others_sharing(
     conn: &mut SqliteConnection,
     what: Shared,
     value: &str,
-    customer_id: &str,
+    customer_id: &CustomerId,
     me: &OnFile,
 ) -> Result<Vec<OtherCustomer>, sqlx::Error> {
     let rows = match what {
@@ -1104,7 +1105,7 @@ fn milli(score: f64) -> i64 {
 pub async fn run_check(
     store: &Store,
     actor: &Actor,
-    customer_id: &str,
+    customer_id: &CustomerId,
     input: &CheckInput,
     now: DateTime<Utc>,
     today: NaiveDate,
@@ -1230,7 +1231,7 @@ pub async fn run_check(
         &vec![None; candidates.len()],
     );
 
-    let id = new_id();
+    let id = IdentityCheckId::from(new_id());
     let cipher = store.cipher();
     let number_masked = doc.number.as_deref().map(mask_digits);
     let number_enc = doc
@@ -1318,7 +1319,10 @@ pub async fn run_check(
 // ----- reading records ----------------------------------------------------------------------
 
 /// Loads a record with its resolutions, staleness and the customer's contact status.
-async fn load_view(store: &Store, check_id: &str) -> Result<VerificationView, IdentityError> {
+async fn load_view(
+    store: &Store,
+    check_id: &IdentityCheckId,
+) -> Result<VerificationView, IdentityError> {
     let row = check_repo::get(store, check_id)
         .await?
         .ok_or_else(|| IdentityError::CheckNotFound(check_id.to_string()))?;
@@ -1399,14 +1403,14 @@ async fn load_view(store: &Store, check_id: &str) -> Result<VerificationView, Id
     );
 
     let mut conn = store.pool().acquire().await?;
-    let on_file = load_on_file(store, &mut conn, &customer_id).await?;
+    let on_file = load_on_file(store, &mut conn, &CustomerId::from(customer_id.as_str())).await?;
     drop(conn);
     let stale = row.facts_fingerprint != on_file.facts_fingerprint(store);
-    let contacts = contacts_of(store, &customer_id, &on_file).await?;
+    let contacts = contacts_of(store, &CustomerId::from(customer_id.as_str()), &on_file).await?;
     let milli_f = |v: Option<i64>| v.map(|m| m as f64 / 1000.0);
     Ok(VerificationView {
-        id: row.id,
-        customer_id,
+        id: IdentityCheckId::from(row.id),
+        customer_id: CustomerId::from(customer_id),
         checked_at: row.checked_at,
         checked_by: row.checked_by,
         method: if row.method == "barcode_scan" {
@@ -1447,7 +1451,10 @@ fn status_of(effective: CheckOutcome, stale: bool) -> VerificationStatus {
     }
 }
 
-async fn latest_id(store: &Store, customer_id: &str) -> Result<Option<String>, IdentityError> {
+async fn latest_id(
+    store: &Store,
+    customer_id: &CustomerId,
+) -> Result<Option<String>, IdentityError> {
     if !customer_repo::is_live(store, customer_id).await? {
         return Err(IdentityError::CustomerNotFound(customer_id.to_string()));
     }
@@ -1459,13 +1466,13 @@ async fn latest_id(store: &Store, customer_id: &str) -> Result<Option<String>, I
 pub async fn latest_verification(
     store: &Store,
     actor: &Actor,
-    customer_id: &str,
+    customer_id: &CustomerId,
     now: DateTime<Utc>,
 ) -> Result<Option<VerificationView>, IdentityError> {
     let Some(id) = latest_id(store, customer_id).await? else {
         return Ok(None);
     };
-    let view = load_view(store, &id).await?;
+    let view = load_view(store, &IdentityCheckId::from(id.as_str())).await?;
     let event = AuditEvent::new(actor.name(), "identity.view", AuditOutcome::Success)
         .subject(format!("identity_check:{id}"));
     audit::record(store, now, &event).await?;
@@ -1477,7 +1484,7 @@ pub async fn latest_verification(
 pub async fn get_verification(
     store: &Store,
     actor: &Actor,
-    check_id: &str,
+    check_id: &IdentityCheckId,
     now: DateTime<Utc>,
 ) -> Result<VerificationView, IdentityError> {
     let view = load_view(store, check_id).await?;
@@ -1495,7 +1502,7 @@ pub async fn get_verification(
 /// [`VerificationView`] takes a dozen queries and the contact details.
 pub async fn verification_status(
     store: &Store,
-    customer_id: &str,
+    customer_id: &CustomerId,
 ) -> Result<VerificationStatus, IdentityError> {
     let row = identity_read::latest_status(store, customer_id)
         .await?
@@ -1556,13 +1563,13 @@ pub async fn verification_status(
 /// contact details confirmed with the customer. Empty when nothing does.
 pub async fn application_blockers(
     store: &Store,
-    customer_id: &str,
+    customer_id: &CustomerId,
 ) -> Result<Vec<Blocker>, IdentityError> {
     let mut blockers = Vec::new();
     match latest_id(store, customer_id).await? {
         None => blockers.push(Blocker::NotChecked),
         Some(id) => {
-            let v = load_view(store, &id).await?;
+            let v = load_view(store, &IdentityCheckId::from(id.as_str())).await?;
             if v.stale {
                 blockers.push(Blocker::Stale);
             }
@@ -1626,7 +1633,10 @@ pub async fn application_blockers(
 
 /// The gate a credit application passes first: `Err(IdentityError::Blocked(..))` lists what
 /// blocks it.
-pub async fn can_start_application(store: &Store, customer_id: &str) -> Result<(), IdentityError> {
+pub async fn can_start_application(
+    store: &Store,
+    customer_id: &CustomerId,
+) -> Result<(), IdentityError> {
     let blockers = application_blockers(store, customer_id).await?;
     if blockers.is_empty() {
         Ok(())
@@ -1656,7 +1666,7 @@ async fn require_manager(
     store: &Store,
     actor: &Actor,
     action: &str,
-    check_id: &str,
+    check_id: &IdentityCheckId,
     what: &'static str,
     now: DateTime<Utc>,
 ) -> Result<(), IdentityError> {
@@ -1674,7 +1684,7 @@ async fn require_manager(
 async fn insert_resolution(
     store: &Store,
     actor: &Actor,
-    check_id: &str,
+    check_id: &IdentityCheckId,
     kind: &str,
     target: &str,
     what: String,
@@ -1725,7 +1735,7 @@ async fn insert_resolution(
 pub async fn resolve_flag(
     store: &Store,
     actor: &Actor,
-    check_id: &str,
+    check_id: &IdentityCheckId,
     code: FlagCode,
     note_text: &str,
     now: DateTime<Utc>,
@@ -1792,7 +1802,7 @@ pub enum CandidateDecision {
 pub async fn decide_candidate(
     store: &Store,
     actor: &Actor,
-    check_id: &str,
+    check_id: &IdentityCheckId,
     ent_num: i64,
     decision: CandidateDecision,
     reason: &str,
@@ -1852,7 +1862,7 @@ pub async fn decide_candidate(
 pub async fn clear_candidate(
     store: &Store,
     actor: &Actor,
-    check_id: &str,
+    check_id: &IdentityCheckId,
     ent_num: i64,
     reason: &str,
     now: DateTime<Utc>,
@@ -1873,7 +1883,7 @@ pub async fn clear_candidate(
 pub async fn confirm_candidate(
     store: &Store,
     actor: &Actor,
-    check_id: &str,
+    check_id: &IdentityCheckId,
     ent_num: i64,
     reason: &str,
     now: DateTime<Utc>,
@@ -1894,7 +1904,7 @@ pub async fn confirm_candidate(
 
 async fn contacts_of(
     store: &Store,
-    customer_id: &str,
+    customer_id: &CustomerId,
     on_file: &OnFile,
 ) -> Result<Vec<ContactStatusView>, IdentityError> {
     let mut stored: HashMap<String, (String, String, String)> = HashMap::new();
@@ -1926,7 +1936,7 @@ async fn contacts_of(
 /// not on file.
 pub async fn contact_status(
     store: &Store,
-    customer_id: &str,
+    customer_id: &CustomerId,
 ) -> Result<Vec<ContactStatusView>, IdentityError> {
     let mut conn = store.pool().acquire().await?;
     let on_file = load_on_file(store, &mut conn, customer_id).await?;
@@ -1940,7 +1950,7 @@ pub async fn contact_status(
 pub async fn confirm_contact(
     store: &Store,
     actor: &Actor,
-    customer_id: &str,
+    customer_id: &CustomerId,
     channels: &[ContactChannel],
     now: DateTime<Utc>,
 ) -> Result<Vec<ContactStatusView>, IdentityError> {

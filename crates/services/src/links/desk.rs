@@ -3,6 +3,7 @@
 //! draw its QR code and queue the messages.
 
 use chrono::{DateTime, Utc};
+use dealerdesk_rules::ids::{CustomerId, DocumentId};
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -27,7 +28,7 @@ pub async fn issue_at_desk(
     send: &[Channel],
     now: DateTime<Utc>,
 ) -> Result<DeskLink, LinkError> {
-    let channels = recipients(store, &input.customer_id, send).await?;
+    let channels = recipients(store, &CustomerId::from(input.customer_id.as_str()), send).await?;
     let link = issue(store, actor, input, now).await?;
     deliver(store, actor, link, channels, now).await
 }
@@ -36,8 +37,8 @@ pub async fn issue_at_desk(
 pub async fn issue_remote_signing_at_desk(
     store: &Store,
     actor: &Actor,
-    customer_id: &str,
-    document_id: &str,
+    customer_id: &CustomerId,
+    document_id: &DocumentId,
     ttl_minutes: Option<u32>,
     send: &[Channel],
     now: DateTime<Utc>,
@@ -51,7 +52,7 @@ pub async fn issue_remote_signing_at_desk(
 /// Each chosen channel once, after checking the customer has an address for it.
 async fn recipients(
     store: &Store,
-    customer_id: &str,
+    customer_id: &CustomerId,
     send: &[Channel],
 ) -> Result<Vec<Channel>, LinkError> {
     let mut channels: Vec<Channel> = Vec::new();

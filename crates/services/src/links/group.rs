@@ -26,6 +26,7 @@
 //!
 //! A single redemption ([`super::redeem`]) is a batch of one.
 
+use dealerdesk_rules::ids::CustomerId;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -322,7 +323,12 @@ async fn set_based(
             results.push(Err(LinkError::CustomerNotFound(link.customer_id.clone())));
             continue;
         };
-        let facts = match facts_from(store, &link.customer_id, dob_enc, link.zip.as_deref()) {
+        let facts = match facts_from(
+            store,
+            &CustomerId::from(link.customer_id.as_str()),
+            dob_enc,
+            link.zip.as_deref(),
+        ) {
             Ok(f) => f,
             Err(e) => {
                 results.push(Err(e));
@@ -514,7 +520,7 @@ async fn redeem_one(
             return Ok(Err(LinkError::Unusable));
         }
     };
-    let facts = knowledge_facts(conn, store, &link.customer_id).await?;
+    let facts = knowledge_facts(conn, store, &CustomerId::from(link.customer_id.as_str())).await?;
     let right = knowledge_matches(&facts, answer);
     let subject = format!("link:{}", link.id);
     let at = ts(now);

@@ -21,6 +21,7 @@ pub mod remote;
 mod session;
 
 use chrono::{DateTime, Duration, Utc};
+use dealerdesk_rules::ids::{CustomerId, DocumentId};
 use dealerdesk_store::known;
 use serde::{Deserialize, Serialize};
 use sqlx::SqliteConnection;
@@ -466,7 +467,7 @@ pub async fn set_settings(
 /// Links may be issued only for a customer whose identity is verified: the latest identity
 /// check came out verified (flags resolved, candidates cleared) and nothing it checked has been
 /// edited since.
-pub async fn identity_gate(store: &Store, customer_id: &str) -> Result<(), LinkError> {
+pub async fn identity_gate(store: &Store, customer_id: &CustomerId) -> Result<(), LinkError> {
     use crate::identity::verification::{self, IdentityError, VerificationStatus};
     match verification::verification_status(store, customer_id).await {
         Ok(VerificationStatus::Verified) => Ok(()),
@@ -505,8 +506,9 @@ pub async fn issue(
     }
     // The gate and the settings are independent reads: each is a round trip to a database
     // thread, so they run side by side (issuing has a 1 ms budget).
+    let customer_id = CustomerId::from(input.customer_id.trim());
     let (gate, settings) = tokio::join!(
-        identity_gate(store, input.customer_id.trim()),
+        identity_gate(store, &customer_id),
         IssueSettings::read(store, input.purpose)
     );
     gate?;
@@ -522,8 +524,8 @@ pub async fn issue(
 pub async fn issue_remote_signing(
     store: &Store,
     actor: &Actor,
-    customer_id: &str,
-    document_id: &str,
+    customer_id: &CustomerId,
+    document_id: &DocumentId,
     ttl_minutes: Option<u32>,
     now: DateTime<Utc>,
 ) -> Result<IssuedLink, LinkError> {
@@ -536,8 +538,13 @@ pub async fn issue_remote_signing(
             "a remote signing link is sent for one contract: choose the contract to sign",
         ));
     }
-    identity_gate(store, customer_id).await?;
-    remote::check_signable_for(store, customer_id, document_id).await?;
+    identity_gate(store, &CustomerId::from(customer_id)).await?;
+    remote::check_signable_for(
+        store,
+        &CustomerId::from(customer_id),
+        &DocumentId::from(document_id),
+    )
+    .await?;
     let settings = IssueSettings::read(store, LinkPurpose::RemoteSigning).await?;
     let input = IssueLink {
         customer_id: customer_id.to_string(),
@@ -859,7 +866,7 @@ fn normalise_zip(zip: &str) -> String {
 async fn knowledge_facts(
     conn: &mut SqliteConnection,
     store: &Store,
-    customer_id: &str,
+    customer_id: &CustomerId,
 ) -> Result<String, LinkError> {
     let (dob_enc, zip) = read::knowledge_facts(conn, customer_id)
         .await?
@@ -870,7 +877,7 @@ async fn knowledge_facts(
 /// The knowledge-check facts from the stored (encrypted) date of birth and current ZIP code.
 fn facts_from(
     store: &Store,
-    customer_id: &str,
+    customer_id: &CustomerId,
     dob_enc: &str,
     zip: Option<&str>,
 ) -> Result<String, LinkError> {

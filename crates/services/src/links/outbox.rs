@@ -7,6 +7,7 @@
 //! Subject and body are encrypted at rest: they hold the link's URL (a bearer token) and the
 //! customer's name.
 
+use dealerdesk_rules::ids::CustomerId;
 use std::future::Future;
 use std::path::PathBuf;
 
@@ -178,7 +179,7 @@ could use it. If you did not expect it, call {dealership}.\n\n{dealership}",
 /// before issuing a link you mean to send, so the URL is not lost).
 pub async fn recipient(
     store: &Store,
-    customer_id: &str,
+    customer_id: &CustomerId,
     channel: Channel,
 ) -> Result<(String, String), LinkError> {
     let contact = read::customer_contact(store, customer_id.trim())
@@ -207,7 +208,8 @@ pub async fn enqueue_link(
     now: DateTime<Utc>,
 ) -> Result<String, LinkError> {
     require_staff(actor)?;
-    let (given, recipient) = recipient(store, &link.customer_id, channel).await?;
+    let (given, recipient) =
+        recipient(store, &CustomerId::from(link.customer_id.as_str()), channel).await?;
     let dealership = store.setting_text("dealership_name", "DealerDesk").await?;
     let (subject, body) = render(channel, &dealership, &given, link);
     let id = new_id();

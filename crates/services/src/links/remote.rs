@@ -10,6 +10,7 @@
 //! (`portal.contract_view`) and the end of the customer's part (`portal.remote_signing_done`).
 
 use chrono::{DateTime, Utc};
+use dealerdesk_rules::ids::{CustomerId, DocumentId};
 
 use super::{invalid, LinkError, LinkPurpose, PortalSession};
 use crate::auth::Actor;
@@ -74,8 +75,8 @@ fn buyer_fields(st: &SigningStatus) -> Vec<&SignatureField> {
 /// deal of `customer_id`, in draft or signing state, with buyer fields left to sign.
 pub(crate) async fn check_signable_for(
     store: &Store,
-    customer_id: &str,
-    document_id: &str,
+    customer_id: &CustomerId,
+    document_id: &DocumentId,
 ) -> Result<(), LinkError> {
     let rec = contract::get_document(store, document_id)
         .await
@@ -149,7 +150,7 @@ async fn bound_document(store: &Store, s: &PortalSession) -> Result<String, Link
     doc.flatten().ok_or(LinkError::SessionEnded)
 }
 
-async fn buyer_name(store: &Store, document_id: &str) -> Result<String, LinkError> {
+async fn buyer_name(store: &Store, document_id: &DocumentId) -> Result<String, LinkError> {
     let input = read::contract_input_json(store, document_id).await?;
     let input = input.ok_or(LinkError::SessionEnded)?;
     let input: ContractInput = serde_json::from_str(&input)
@@ -182,16 +183,16 @@ pub async fn remote_signing(
     session: &PortalSession,
 ) -> Result<RemoteSigning, LinkError> {
     let doc = bound_document(store, session).await?;
-    let rec = contract::get_document(store, &doc)
+    let rec = contract::get_document(store, &DocumentId::from(doc.as_str()))
         .await
         .map_err(from_contract)?;
     if !matches!(rec.status, DocumentStatus::Draft | DocumentStatus::Signing) {
         return Err(LinkError::SessionEnded);
     }
-    let st = sign::signing_status(store, &doc)
+    let st = sign::signing_status(store, &DocumentId::from(doc.as_str()))
         .await
         .map_err(from_contract)?;
-    let name = buyer_name(store, &doc).await?;
+    let name = buyer_name(store, &DocumentId::from(doc.as_str())).await?;
     Ok(standing(doc, name, &st))
 }
 
@@ -202,7 +203,7 @@ pub async fn remote_pdf(
     now: DateTime<Utc>,
 ) -> Result<(String, Vec<u8>), LinkError> {
     let doc = remote_signing(store, session).await?.document_id;
-    let pdf = sign::working_pdf(store, &doc)
+    let pdf = sign::working_pdf(store, &DocumentId::from(doc.as_str()))
         .await
         .map_err(from_contract)?;
     let event = AuditEvent::new(
@@ -287,7 +288,7 @@ async fn consent_inner(
         opened_pdf,
     };
     // The core's wording addresses the desk; the customer reads their own.
-    let st = match sign::esign_consent(store, &customer(session), &r.document_id, &input, now).await
+    let st = match sign::esign_consent(store, &customer(session), &DocumentId::from(r.document_id.as_str()), &input, now).await
     {
         Err(ContractError::Signing {
             field: "agreed", ..
@@ -391,9 +392,15 @@ async fn sign_inner(
         intent_confirmed,
         device: device.to_string(),
     };
-    let st = sign::sign_field(store, &customer(session), &r.document_id, &input, now)
-        .await
-        .map_err(from_contract)?;
+    let st = sign::sign_field(
+        store,
+        &customer(session),
+        &DocumentId::from(r.document_id.as_str()),
+        &input,
+        now,
+    )
+    .await
+    .map_err(from_contract)?;
     let after = standing(r.document_id, r.buyer_name, &st);
     if after.done {
         let mut w = store.write(now).await?;

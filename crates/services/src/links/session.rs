@@ -5,6 +5,7 @@
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use chrono::{DateTime, NaiveDate, Utc};
+use dealerdesk_rules::ids::CustomerId;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -86,7 +87,7 @@ fn totp_ctx(account_id: &str) -> String {
 }
 
 /// The login of a customer's portal account: their e-mail, else their customer id.
-async fn login_for(store: &Store, customer_id: &str) -> Result<String, LinkError> {
+async fn login_for(store: &Store, customer_id: &CustomerId) -> Result<String, LinkError> {
     let email = read::customer_email(store, customer_id).await?;
     let email = email.ok_or_else(|| LinkError::CustomerNotFound(customer_id.to_string()))?;
     Ok(email.unwrap_or_else(|| customer_id.to_string()))
@@ -105,7 +106,7 @@ pub async fn set_password(
         LinkPurpose::PortalOnboarding,
         &["password", "totp"],
     )?;
-    let login = login_for(store, &session.customer_id).await?;
+    let login = login_for(store, &CustomerId::from(session.customer_id.as_str())).await?;
     let local = login.split('@').next().unwrap_or(&login).to_lowercase();
     check_policy(password, &local).map_err(|m| invalid("password", m))?;
     let hash =
@@ -233,7 +234,7 @@ pub async fn contact_details(
     now: DateTime<Utc>,
 ) -> Result<ContactDetails, LinkError> {
     require(session, LinkPurpose::ConfirmContact, &["contact", "done"])?;
-    let details = load_contact(store, &session.customer_id).await?;
+    let details = load_contact(store, &CustomerId::from(session.customer_id.as_str())).await?;
     let event = AuditEvent::new(
         customer_actor(session),
         "portal.contact_view",
@@ -244,7 +245,10 @@ pub async fn contact_details(
     Ok(details)
 }
 
-async fn load_contact(store: &Store, customer_id: &str) -> Result<ContactDetails, LinkError> {
+async fn load_contact(
+    store: &Store,
+    customer_id: &CustomerId,
+) -> Result<ContactDetails, LinkError> {
     let row = read::contact(store, customer_id)
         .await?
         .ok_or_else(|| LinkError::CustomerNotFound(customer_id.to_string()))?;
@@ -347,7 +351,7 @@ pub async fn confirm_contact(
     require(session, LinkPurpose::ConfirmContact, &["contact"])?;
     let subject = format!("link:{}", session.link_id);
     let valid = correction.map(validate_correction).transpose()?;
-    let current = load_contact(store, &session.customer_id).await?;
+    let current = load_contact(store, &CustomerId::from(session.customer_id.as_str())).await?;
     let valid = valid.filter(|v| *v != current);
     let mut w = store.write(now).await?;
     let id = match &valid {
@@ -463,9 +467,15 @@ pub async fn review_contact_change(
         ));
     }
     if approve {
-        let c = customer::get(store, actor, &change.customer_id, now, today)
-            .await
-            .map_err(customer_error)?;
+        let c = customer::get(
+            store,
+            actor,
+            &CustomerId::from(change.customer_id.as_str()),
+            now,
+            today,
+        )
+        .await
+        .map_err(customer_error)?;
         let p = &change.proposed;
         let current = c.addresses.iter().find(|a| a.current);
         let previous = c.addresses.iter().find(|a| !a.current);
@@ -502,9 +512,16 @@ pub async fn review_contact_change(
                 since: a.since.clone(),
             }),
         };
-        customer::update(store, actor, &change.customer_id, &update, now, today)
-            .await
-            .map_err(customer_error)?;
+        customer::update(
+            store,
+            actor,
+            &CustomerId::from(change.customer_id.as_str()),
+            &update,
+            now,
+            today,
+        )
+        .await
+        .map_err(customer_error)?;
     }
     let status = if approve { "approved" } else { "rejected" };
     let mut w = store.write(now).await?;
@@ -672,7 +689,7 @@ pub async fn upload_document(
 pub async fn list_documents(
     store: &Store,
     actor: &Actor,
-    customer_id: &str,
+    customer_id: &CustomerId,
 ) -> Result<Vec<DocumentView>, LinkError> {
     require_staff(actor)?;
     let rows = link_document::list_for_customer(store, customer_id.trim()).await?;

@@ -24,6 +24,7 @@ use ts_rs::TS;
 
 use super::vin;
 use crate::auth::Actor;
+use dealerdesk_rules::ids::VehicleId;
 use dealerdesk_rules::money::Money;
 use dealerdesk_store::audit::{AuditEvent, AuditOutcome};
 use dealerdesk_store::repo::vehicle::{self as repo, VehicleFields, VehicleQuery, VehicleRow};
@@ -147,7 +148,7 @@ pub struct VehicleInput {
 /// A vehicle as the inventory screens show it.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct VehicleView {
-    pub id: String,
+    pub id: VehicleId,
     pub vin: String,
     pub model_year: i32,
     pub make: String,
@@ -354,7 +355,7 @@ pub async fn add_vehicle(
 ) -> Result<VehicleView, VehicleError> {
     let v = validate(input, now)?;
     let status = input.status.unwrap_or(VehicleStatus::InStock);
-    let id = new_id();
+    let id = VehicleId::from(new_id());
     let mut w = store.write(now).await?;
     if vin_taken(w.conn(), &v.vin, None).await? {
         return Err(VehicleError::Conflict(v.vin));
@@ -374,7 +375,7 @@ pub async fn add_vehicle(
 pub async fn update_vehicle(
     store: &Store,
     actor: &Actor,
-    id: &str,
+    id: &VehicleId,
     input: &VehicleInput,
     now: DateTime<Utc>,
 ) -> Result<VehicleView, VehicleError> {
@@ -383,7 +384,7 @@ pub async fn update_vehicle(
     let stored = repo::status_of(w.conn(), id)
         .await?
         .ok_or_else(|| VehicleError::NotFound(id.to_string()))?;
-    if vin_taken(w.conn(), &v.vin, Some(id)).await? {
+    if vin_taken(w.conn(), &v.vin, Some(id.as_str())).await? {
         return Err(VehicleError::Conflict(v.vin));
     }
     let status = match input.status {
@@ -403,7 +404,7 @@ pub async fn update_vehicle(
 fn view(row: VehicleRow) -> Result<VehicleView, sqlx::Error> {
     let report = vin::decode(&row.vin);
     Ok(VehicleView {
-        id: row.id,
+        id: VehicleId::from(row.id),
         model_year: i32::try_from(row.model_year).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
         make: row.make,
         model: row.model,
@@ -421,7 +422,7 @@ fn view(row: VehicleRow) -> Result<VehicleView, sqlx::Error> {
 }
 
 /// One vehicle.
-pub async fn get_vehicle(store: &Store, id: &str) -> Result<VehicleView, VehicleError> {
+pub async fn get_vehicle(store: &Store, id: &VehicleId) -> Result<VehicleView, VehicleError> {
     let row = repo::get(store, id)
         .await?
         .ok_or_else(|| VehicleError::NotFound(id.to_string()))?;

@@ -14,6 +14,7 @@ pub use inventory::{
     VehicleError, VehicleFilter, VehicleInput, VehiclePage, VehicleStatus, VehicleView,
 };
 
+use dealerdesk_rules::ids::VehicleId;
 use dealerdesk_rules::money::Money;
 use dealerdesk_store::repo::vehicle::{self as repo, VehicleFields};
 use dealerdesk_store::{new_id, Stamp};
@@ -38,8 +39,8 @@ pub async fn insert_tx(
     device_id: &str,
     v: &NewVehicle,
     now: DateTime<Utc>,
-) -> Result<String, sqlx::Error> {
-    let id = new_id();
+) -> Result<VehicleId, sqlx::Error> {
+    let id = VehicleId::from(new_id());
     let stamp = Stamp::journal(&mut *conn, device_id, now, "vehicle", &id, "insert").await?;
     let fields = VehicleFields {
         vin: &v.vin,

@@ -3,6 +3,8 @@
 
 use sqlx::SqliteConnection;
 
+use dealerdesk_rules::ids::DealId;
+
 use crate::Store;
 
 /// One deal with the names the detail screen shows.
@@ -67,7 +69,8 @@ pub struct DealQuery<'a> {
 }
 
 /// A live deal with its customer's name and its vehicle.
-pub async fn detail(store: &Store, id: &str) -> Result<Option<DealDetailRow>, sqlx::Error> {
+pub async fn detail(store: &Store, id: &DealId) -> Result<Option<DealDetailRow>, sqlx::Error> {
+    let id = id.as_str();
     sqlx::query_as!(
         DealDetailRow,
         r#"SELECT d.id, d.customer_id, d.vehicle_id, d.salesperson, d.status, d.usury_state, d.max_rate, d.notes,

@@ -4,6 +4,8 @@
 
 use sqlx::SqliteConnection;
 
+use dealerdesk_rules::ids::CustomerId;
+
 use crate::write::{Stamp, Write};
 use crate::Store;
 
@@ -107,10 +109,11 @@ pub struct AddressFields<'a> {
 /// stamps each row with its own time; see [`Stamp::journal`]).
 pub async fn insert_stamped(
     conn: &mut SqliteConnection,
-    id: &str,
+    id: &CustomerId,
     c: &NewCustomer<'_>,
     s: &Stamp,
 ) -> Result<(), sqlx::Error> {
+    let id = id.as_str();
     sqlx::query!(
         r#"INSERT INTO customer (id, given_name, middle_name, family_name, suffix, dob_enc, ssn_enc,
                 licence_number_enc, licence_state, ssn_last4, ssn_index, phone, email, employer, job_title,
@@ -145,8 +148,9 @@ pub async fn insert_stamped(
 /// The stored licence state of a live customer (`None` when there is no such customer).
 pub async fn licence_state_of(
     conn: &mut SqliteConnection,
-    id: &str,
+    id: &CustomerId,
 ) -> Result<Option<Option<String>>, sqlx::Error> {
+    let id = id.as_str();
     let row = sqlx::query!(
         r#"SELECT licence_state FROM customer WHERE id = ?1 AND deleted_at IS NULL"#,
         id
@@ -157,7 +161,12 @@ pub async fn licence_state_of(
 }
 
 /// Edits a customer (journaled as `update`).
-pub async fn update(w: &mut Write<'_>, id: &str, c: &CustomerEdit<'_>) -> Result<(), sqlx::Error> {
+pub async fn update(
+    w: &mut Write<'_>,
+    id: &CustomerId,
+    c: &CustomerEdit<'_>,
+) -> Result<(), sqlx::Error> {
+    let id = id.as_str();
     let s = w.change("customer", id, "update").await?;
     sqlx::query!(
         r#"UPDATE customer SET given_name = ?2, middle_name = ?3, family_name = ?4, suffix = ?5,
@@ -198,10 +207,11 @@ pub async fn put_address(
     conn: &mut SqliteConnection,
     device_id: &str,
     now: chrono::DateTime<chrono::Utc>,
-    customer_id: &str,
+    customer_id: &CustomerId,
     kind: &str,
     a: &AddressFields<'_>,
 ) -> Result<(), sqlx::Error> {
+    let customer_id = customer_id.as_str();
     let existing = sqlx::query_scalar!(
         r#"SELECT id FROM customer_address WHERE customer_id = ?1 AND kind = ?2"#,
         customer_id,
@@ -242,8 +252,9 @@ pub async fn put_address(
 /// Removes a customer's previous address, if any (journaled as `delete`).
 pub async fn delete_previous_address(
     w: &mut Write<'_>,
-    customer_id: &str,
+    customer_id: &CustomerId,
 ) -> Result<(), sqlx::Error> {
+    let customer_id = customer_id.as_str();
     let gone = sqlx::query_scalar!(
         r#"DELETE FROM customer_address WHERE customer_id = ?1 AND kind = 'previous' RETURNING id"#,
         customer_id
@@ -257,7 +268,8 @@ pub async fn delete_previous_address(
 }
 
 /// A live customer by id.
-pub async fn get(store: &Store, id: &str) -> Result<Option<CustomerRow>, sqlx::Error> {
+pub async fn get(store: &Store, id: &CustomerId) -> Result<Option<CustomerRow>, sqlx::Error> {
+    let id = id.as_str();
     sqlx::query_as!(
         CustomerRow,
         r#"SELECT id, given_name, middle_name, family_name, suffix, dob_enc, ssn_last4, licence_number_enc,
@@ -270,7 +282,8 @@ pub async fn get(store: &Store, id: &str) -> Result<Option<CustomerRow>, sqlx::E
 }
 
 /// The sealed PII of a live customer.
-pub async fn pii(store: &Store, id: &str) -> Result<Option<CustomerPiiRow>, sqlx::Error> {
+pub async fn pii(store: &Store, id: &CustomerId) -> Result<Option<CustomerPiiRow>, sqlx::Error> {
+    let id = id.as_str();
     sqlx::query_as!(
         CustomerPiiRow,
         r#"SELECT dob_enc, ssn_enc, licence_number_enc
@@ -282,7 +295,11 @@ pub async fn pii(store: &Store, id: &str) -> Result<Option<CustomerPiiRow>, sqlx
 }
 
 /// A customer's addresses, the current one first.
-pub async fn addresses(store: &Store, customer_id: &str) -> Result<Vec<AddressRow>, sqlx::Error> {
+pub async fn addresses(
+    store: &Store,
+    customer_id: &CustomerId,
+) -> Result<Vec<AddressRow>, sqlx::Error> {
+    let customer_id = customer_id.as_str();
     sqlx::query_as!(
         AddressRow,
         r#"SELECT kind, line1, line2, city, state, zip, since FROM customer_address
@@ -364,8 +381,9 @@ pub async fn list(
 /// `Some(None)` when they have no current address.
 pub async fn current_state_of(
     conn: &mut SqliteConnection,
-    id: &str,
+    id: &CustomerId,
 ) -> Result<Option<Option<String>>, sqlx::Error> {
+    let id = id.as_str();
     let row = sqlx::query!(
         r#"SELECT a.state AS "state?" FROM customer c
            LEFT JOIN customer_address a ON a.customer_id = c.id AND a.kind = 'current'
@@ -378,7 +396,8 @@ pub async fn current_state_of(
 }
 
 /// Whether a live customer has this id.
-pub async fn is_live(store: &Store, id: &str) -> Result<bool, sqlx::Error> {
+pub async fn is_live(store: &Store, id: &CustomerId) -> Result<bool, sqlx::Error> {
+    let id = id.as_str();
     let found = sqlx::query_scalar!(
         r#"SELECT id FROM customer WHERE id = ?1 AND deleted_at IS NULL"#,
         id

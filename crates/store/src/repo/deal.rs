@@ -3,6 +3,7 @@
 //! services price the options and hand over the figures.
 
 use chrono::{DateTime, Utc};
+use dealerdesk_rules::ids::DealId;
 use sqlx::SqliteConnection;
 
 use crate::write::{Stamp, Write};
@@ -64,7 +65,8 @@ pub struct DealOptionRow {
 }
 
 /// Whether a live deal has this id.
-pub async fn is_live(conn: &mut SqliteConnection, id: &str) -> Result<bool, sqlx::Error> {
+pub async fn is_live(conn: &mut SqliteConnection, id: &DealId) -> Result<bool, sqlx::Error> {
+    let id = id.as_str();
     let found = sqlx::query_scalar!(
         r#"SELECT id FROM deal WHERE id = ?1 AND deleted_at IS NULL"#,
         id
@@ -78,11 +80,12 @@ pub async fn is_live(conn: &mut SqliteConnection, id: &str) -> Result<bool, sqlx
 /// deals with their own creation times).
 pub async fn insert_stamped(
     conn: &mut SqliteConnection,
-    id: &str,
+    id: &DealId,
     d: &DealFields<'_>,
     created_by: &str,
     s: &Stamp,
 ) -> Result<(), sqlx::Error> {
+    let id = id.as_str();
     sqlx::query!(
         r#"INSERT INTO deal (id, customer_id, vehicle_id, salesperson, status, usury_state, max_rate, notes,
                              created_at, updated_at, created_by, device_id, change_seq)
@@ -106,7 +109,8 @@ pub async fn insert_stamped(
 }
 
 /// Replaces a deal's fields (journaled as `update`).
-pub async fn update(w: &mut Write<'_>, id: &str, d: &DealFields<'_>) -> Result<(), sqlx::Error> {
+pub async fn update(w: &mut Write<'_>, id: &DealId, d: &DealFields<'_>) -> Result<(), sqlx::Error> {
+    let id = id.as_str();
     let s = w.change("deal", id, "update").await?;
     sqlx::query!(
         r#"UPDATE deal SET customer_id = ?2, vehicle_id = ?3, salesperson = ?4, status = ?5, usury_state = ?6,
@@ -135,9 +139,10 @@ pub async fn replace_options(
     conn: &mut SqliteConnection,
     device_id: &str,
     now: DateTime<Utc>,
-    deal_id: &str,
+    deal_id: &DealId,
     options: &[NewDealOption<'_>],
 ) -> Result<(), sqlx::Error> {
+    let deal_id = deal_id.as_str();
     let old = sqlx::query_scalar!(
         r#"DELETE FROM deal_option WHERE deal_id = ?1 RETURNING id"#,
         deal_id
@@ -184,7 +189,8 @@ pub async fn replace_options(
 }
 
 /// A deal's options in position order.
-pub async fn options(store: &Store, deal_id: &str) -> Result<Vec<DealOptionRow>, sqlx::Error> {
+pub async fn options(store: &Store, deal_id: &DealId) -> Result<Vec<DealOptionRow>, sqlx::Error> {
+    let deal_id = deal_id.as_str();
     sqlx::query_as!(
         DealOptionRow,
         r#"SELECT id, deal_id, position, kind, label, selected, input_json, quote_json, quote_sha256,

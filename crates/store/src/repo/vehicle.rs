@@ -3,6 +3,7 @@
 //! Rows are stamped through a [`Write`]; reads give typed rows, and the services turn them into
 //! views (enum text read with [`crate::known`]).
 
+use dealerdesk_rules::ids::VehicleId;
 use sqlx::SqliteConnection;
 
 use crate::write::{Stamp, Write};
@@ -54,7 +55,11 @@ pub struct VehicleQuery<'a> {
 }
 
 /// Adds a vehicle (journaled as `insert`).
-pub async fn insert(w: &mut Write<'_>, id: &str, f: &VehicleFields<'_>) -> Result<(), sqlx::Error> {
+pub async fn insert(
+    w: &mut Write<'_>,
+    id: &VehicleId,
+    f: &VehicleFields<'_>,
+) -> Result<(), sqlx::Error> {
     let s = w.change("vehicle", id, "insert").await?;
     insert_stamped(w.conn(), id, f, &s).await
 }
@@ -63,10 +68,11 @@ pub async fn insert(w: &mut Write<'_>, id: &str, f: &VehicleFields<'_>) -> Resul
 /// load; everything else uses [`insert`]).
 pub async fn insert_stamped(
     conn: &mut SqliteConnection,
-    id: &str,
+    id: &VehicleId,
     f: &VehicleFields<'_>,
     s: &Stamp,
 ) -> Result<(), sqlx::Error> {
+    let id = id.as_str();
     sqlx::query!(
         r#"INSERT INTO vehicle (id, vin, model_year, make, model, trim, mileage, price_cents,
                                 condition, status, created_at, updated_at, device_id, change_seq)
@@ -91,7 +97,12 @@ pub async fn insert_stamped(
 }
 
 /// Replaces every field of a vehicle (journaled as `update`).
-pub async fn update(w: &mut Write<'_>, id: &str, f: &VehicleFields<'_>) -> Result<(), sqlx::Error> {
+pub async fn update(
+    w: &mut Write<'_>,
+    id: &VehicleId,
+    f: &VehicleFields<'_>,
+) -> Result<(), sqlx::Error> {
+    let id = id.as_str();
     let s = w.change("vehicle", id, "update").await?;
     sqlx::query!(
         r#"UPDATE vehicle SET vin = ?2, model_year = ?3, make = ?4, model = ?5, trim = ?6,
@@ -130,8 +141,9 @@ pub async fn holder_of_vin(
 /// The stored status of a live vehicle.
 pub async fn status_of(
     conn: &mut SqliteConnection,
-    id: &str,
+    id: &VehicleId,
 ) -> Result<Option<String>, sqlx::Error> {
+    let id = id.as_str();
     sqlx::query_scalar!(
         r#"SELECT status FROM vehicle WHERE id = ?1 AND deleted_at IS NULL"#,
         id
@@ -143,15 +155,17 @@ pub async fn status_of(
 /// The stored status of a vehicle, deleted or not.
 pub async fn stored_status(
     conn: &mut SqliteConnection,
-    id: &str,
+    id: &VehicleId,
 ) -> Result<Option<String>, sqlx::Error> {
+    let id = id.as_str();
     sqlx::query_scalar!(r#"SELECT status FROM vehicle WHERE id = ?1"#, id)
         .fetch_optional(conn)
         .await
 }
 
 /// Whether a live vehicle has this id.
-pub async fn is_live(conn: &mut SqliteConnection, id: &str) -> Result<bool, sqlx::Error> {
+pub async fn is_live(conn: &mut SqliteConnection, id: &VehicleId) -> Result<bool, sqlx::Error> {
+    let id = id.as_str();
     let found = sqlx::query_scalar!(
         r#"SELECT id FROM vehicle WHERE id = ?1 AND deleted_at IS NULL"#,
         id
@@ -165,9 +179,10 @@ pub async fn is_live(conn: &mut SqliteConnection, id: &str) -> Result<bool, sqlx
 /// sold sells its vehicle in the deal's own transaction).
 pub async fn mark_sold(
     conn: &mut SqliteConnection,
-    id: &str,
+    id: &VehicleId,
     s: &Stamp,
 ) -> Result<(), sqlx::Error> {
+    let id = id.as_str();
     sqlx::query!(
         r#"UPDATE vehicle SET status = 'sold', updated_at = ?2, device_id = ?3, change_seq = ?4
            WHERE id = ?1"#,
@@ -182,7 +197,8 @@ pub async fn mark_sold(
 }
 
 /// A vehicle by id, deleted or not (a document names the vehicle it was made for).
-pub async fn get_any(store: &Store, id: &str) -> Result<Option<VehicleRow>, sqlx::Error> {
+pub async fn get_any(store: &Store, id: &VehicleId) -> Result<Option<VehicleRow>, sqlx::Error> {
+    let id = id.as_str();
     sqlx::query_as!(
         VehicleRow,
         r#"SELECT id, vin, model_year, make, model, trim, mileage, price_cents, condition, status,
@@ -195,7 +211,8 @@ pub async fn get_any(store: &Store, id: &str) -> Result<Option<VehicleRow>, sqlx
 }
 
 /// A live vehicle by id.
-pub async fn get(store: &Store, id: &str) -> Result<Option<VehicleRow>, sqlx::Error> {
+pub async fn get(store: &Store, id: &VehicleId) -> Result<Option<VehicleRow>, sqlx::Error> {
+    let id = id.as_str();
     sqlx::query_as!(
         VehicleRow,
         r#"SELECT id, vin, model_year, make, model, trim, mileage, price_cents, condition, status,

@@ -5,6 +5,20 @@ export type ErrorCode = "validation" | "not_signed_in" | "session_locked" | "ses
 
 export type CommandError = { code: ErrorCode, message: string, field: string | null, };
 
+export type CustomerId = string;
+
+export type VehicleId = string;
+
+export type DealId = string;
+
+export type ApplicationId = string;
+
+export type IdentityCheckId = string;
+
+export type DocumentId = string;
+
+export type NoticeId = string;
+
 export type Role = "sales" | "finance_manager" | "admin";
 
 export type StaffView = { id: string, username: string, display_name: string, role: Role, mfa_enrolled: boolean, disabled: boolean, locked_until: string | null, created_at: string, };
@@ -56,7 +70,7 @@ inventory_value: string, staff_active: number, audit_entries_today: number,
  */
 customers_by_month: Array<MonthCount>, };
 
-export type CustomerSummary = { id: string, full_name: string, phone: string, email: string | null, ssn_masked: string, city: string | null, state: string | null, created_at: string, };
+export type CustomerSummary = { id: CustomerId, full_name: string, phone: string, email: string | null, ssn_masked: string, city: string | null, state: string | null, created_at: string, };
 
 export type CustomerPage = { items: Array<CustomerSummary>, total: number, };
 
@@ -72,7 +86,7 @@ export type CustomerInput = { given_name: string, middle_name: string | null, fa
 
 export type CustomerUpdate = { given_name: string, middle_name: string | null, family_name: string, suffix: string | null, dob: string | null, ssn: string | null, licence_number: string | null, licence_state: string | null, phone: string, email: string | null, employer: string | null, job_title: string | null, monthly_income: string, address: AddressInput, previous_address: AddressInput | null, };
 
-export type CustomerView = { id: string, given_name: string, middle_name: string | null, family_name: string, suffix: string | null, full_name: string, dob_masked: string, age: number, ssn_masked: string, licence_masked: string | null, licence_state: string | null, phone: string, email: string | null, employer: string | null, job_title: string | null, monthly_income: string, addresses: Array<AddressView>, created_at: string, updated_at: string, };
+export type CustomerView = { id: CustomerId, given_name: string, middle_name: string | null, family_name: string, suffix: string | null, full_name: string, dob_masked: string, age: number, ssn_masked: string, licence_masked: string | null, licence_state: string | null, phone: string, email: string | null, employer: string | null, job_title: string | null, monthly_income: string, addresses: Array<AddressView>, created_at: string, updated_at: string, };
 
 export type PiiField = "ssn" | "dob" | "licence_number";
 
@@ -128,7 +142,7 @@ export type VehicleInput = { vin: string, model_year: number | null, make: strin
  */
 acknowledge_check_digit: boolean, };
 
-export type VehicleView = { id: string, vin: string, model_year: number, make: string, model: string, trim: string | null, mileage: number, 
+export type VehicleView = { id: VehicleId, vin: string, model_year: number, make: string, model: string, trim: string | null, mileage: number, 
 /**
  * Asking price, "28500.00".
  */
@@ -192,7 +206,7 @@ export type DealOptionInput = {
  */
 label: string | null, selected: boolean, terms: OptionTerms, };
 
-export type DealInput = { customer_id: string, vehicle_id: string, salesperson: string | null, status: DealStatus | null, notes: string | null, options: Array<DealOptionInput>, };
+export type DealInput = { customer_id: CustomerId, vehicle_id: VehicleId, salesperson: string | null, status: DealStatus | null, notes: string | null, options: Array<DealOptionInput>, };
 
 export type DealOptionView = { id: string, 
 /**
@@ -220,7 +234,7 @@ quote: unknown, quote_sha256: string,
  */
 quote_intact: boolean, };
 
-export type DealView = { id: string, customer_id: string, customer_name: string, vehicle_id: string, 
+export type DealView = { id: DealId, customer_id: CustomerId, customer_name: string, vehicle_id: VehicleId, 
 /**
  * "2024 Toyota Camry SE".
  */
@@ -230,13 +244,13 @@ vehicle_label: string, vin: string, salesperson: string | null, status: DealStat
  */
 usury_state: string | null, max_rate: string, notes: string | null, options: Array<DealOptionView>, created_at: string, updated_at: string, created_by: string, };
 
-export type DealSummary = { id: string, customer_id: string, customer_name: string, vehicle_id: string, vehicle_label: string, status: DealStatus, 
+export type DealSummary = { id: DealId, customer_id: CustomerId, customer_name: string, vehicle_id: VehicleId, vehicle_label: string, status: DealStatus, 
 /**
  * The selected option's kind.
  */
 kind: OptionKind, option_count: number, term_months: number, monthly_payment: string, amount_financed: string | null, due_at_signing: string | null, apr: string | null, salesperson: string | null, created_at: string, updated_at: string, };
 
-export type DealFilter = { query: string | null, status: DealStatus | null, kind: OptionKind | null, customer_id: string | null, vehicle_id: string | null, 
+export type DealFilter = { query: string | null, status: DealStatus | null, kind: OptionKind | null, customer_id: CustomerId | null, vehicle_id: VehicleId | null, 
 /**
  * Page size, 1–200 (default 50).
  */
@@ -327,7 +341,7 @@ export type ContactState = "confirmed" | "unconfirmed" | "changed_since_confirma
 
 export type ContactStatusView = { channel: ContactChannel, state: ContactState, confirmed_by: string | null, confirmed_at: string | null, };
 
-export type VerificationView = { id: string, customer_id: string, checked_at: string, checked_by: string, method: CheckMethod, document: DocumentView, 
+export type VerificationView = { id: IdentityCheckId, customer_id: CustomerId, checked_at: string, checked_by: string, method: CheckMethod, document: DocumentView, 
 /**
  * `ssn`, `itin` or `invalid`: the number on file at check time.
  */
@@ -497,7 +511,7 @@ export type StipulationView = { id: string, code: string, description: string, s
  */
 age_days: number, };
 
-export type ApplicationView = { id: string, state: ApplicationState, 
+export type ApplicationView = { id: ApplicationId, state: ApplicationState, 
 /**
  * `decisioned` for the four decision states.
  */
@@ -524,7 +538,7 @@ created_by_name: string,
  */
 actions: Array<Action>, };
 
-export type ApplicationSummary = { id: string, state: ApplicationState, phase: string, customer_id: string, customer_name: string, deal_id: string, lender_id: string | null, 
+export type ApplicationSummary = { id: ApplicationId, state: ApplicationState, phase: string, customer_id: string, customer_name: string, deal_id: string, lender_id: string | null, 
 /**
  * The lender's name.
  */
@@ -664,7 +678,7 @@ key_factors: Array<string>,
  */
 date: string | null, };
 
-export type NoticeView = { id: string, application_id: string, decision_id: string, kind: NoticeKind, customer_id: string, applicant_name: string, applicant_address: Array<string>, 
+export type NoticeView = { id: NoticeId, application_id: ApplicationId, decision_id: string, kind: NoticeKind, customer_id: string, applicant_name: string, applicant_address: Array<string>, 
 /**
  * The statement of the action taken, in words.
  */
@@ -729,7 +743,7 @@ page: number, rect: FieldRect,
  */
 label: string, };
 
-export type ContractRecord = { id: string, deal_id: string, 
+export type ContractRecord = { id: DocumentId, deal_id: string, 
 /**
  * The deal option a contract was printed from (contracts only).
  */

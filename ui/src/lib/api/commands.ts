@@ -7,6 +7,7 @@ import type {
   Analytics,
   AppStatus,
   ApplicationFilter,
+  ApplicationId,
   ApplicationInput,
   ApplicationPage,
   ApplicationView,
@@ -22,21 +23,25 @@ import type {
   ContactChannel,
   ContactStatusView,
   ContractRecord,
+  CustomerId,
   CustomerInput,
   CustomerPage,
   CustomerSummary,
   CustomerUpdate,
   CustomerView,
   DealFilter,
+  DealId,
   DealInput,
   DealPage,
   DealView,
   DeliveryMethod,
   DeskLink,
+  DocumentId,
   EsignConsentInput,
   FileCheck,
   FlagCode,
   HomeFigures,
+  IdentityCheckId,
   ImportedDecision,
   IssueLink,
   LenderAssessment,
@@ -45,6 +50,7 @@ import type {
   LinkView,
   NewStaff,
   NoticeDue,
+  NoticeId,
   NoticeView,
   OptionQuote,
   OptionTerms,
@@ -67,6 +73,7 @@ import type {
   SubmitReceipt,
   Unmet,
   VehicleFilter,
+  VehicleId,
   VehicleInput,
   VehiclePage,
   VehicleView,
@@ -88,10 +95,10 @@ export interface Commands {
   home_figures: { args: Record<never, never>; returns: HomeFigures };
   search_customers: { args: { query: string; limit: number }; returns: CustomerSummary[] };
   list_customers: { args: { offset: number; limit: number }; returns: CustomerPage };
-  get_customer: { args: { id: string }; returns: CustomerView };
+  get_customer: { args: { id: CustomerId }; returns: CustomerView };
   create_customer: { args: { input: CustomerInput }; returns: CustomerView };
-  update_customer: { args: { id: string; input: CustomerUpdate }; returns: CustomerView };
-  reveal_pii: { args: { customer_id: string; field: PiiField }; returns: string };
+  update_customer: { args: { id: CustomerId; input: CustomerUpdate }; returns: CustomerView };
+  reveal_pii: { args: { customer_id: CustomerId; field: PiiField }; returns: string };
   scan_licence: { args: { payload: string }; returns: Licence };
   list_audit: { args: { filter: AuditFilter }; returns: AuditPage };
   verify_audit: { args: Record<never, never>; returns: AuditVerifyReport };
@@ -102,21 +109,21 @@ export interface Commands {
   reset_staff_mfa: { args: { id: string }; returns: StaffView };
   unlock_staff: { args: { id: string }; returns: StaffView };
   list_vehicles: { args: { filter: VehicleFilter }; returns: VehiclePage };
-  get_vehicle: { args: { id: string }; returns: VehicleView };
+  get_vehicle: { args: { id: VehicleId }; returns: VehicleView };
   add_vehicle: { args: { input: VehicleInput }; returns: VehicleView };
-  update_vehicle: { args: { id: string; input: VehicleInput }; returns: VehicleView };
+  update_vehicle: { args: { id: VehicleId; input: VehicleInput }; returns: VehicleView };
   check_vin: { args: { vin: string }; returns: VinReport };
   list_deals: { args: { filter: DealFilter }; returns: DealPage };
-  get_deal: { args: { id: string }; returns: DealView };
+  get_deal: { args: { id: DealId }; returns: DealView };
   save_deal: { args: { input: DealInput }; returns: DealView };
-  update_deal: { args: { id: string; input: DealInput }; returns: DealView };
+  update_deal: { args: { id: DealId; input: DealInput }; returns: DealView };
   quote_deal_option: { args: { terms: OptionTerms; customer_id: string | null; index: number }; returns: OptionQuote };
-  run_identity_check: { args: { customer_id: string; input: CheckInput }; returns: VerificationView };
-  latest_identity_check: { args: { customer_id: string }; returns: VerificationView | null };
-  resolve_identity_flag: { args: { check_id: string; code: FlagCode; note: string }; returns: VerificationView };
-  decide_sanctions_candidate: { args: { check_id: string; ent_num: number; decision: CandidateDecision; reason: string }; returns: VerificationView };
-  confirm_contact: { args: { customer_id: string; channels: ContactChannel[] }; returns: ContactStatusView[] };
-  application_blockers: { args: { customer_id: string }; returns: Blocker[] };
+  run_identity_check: { args: { customer_id: CustomerId; input: CheckInput }; returns: VerificationView };
+  latest_identity_check: { args: { customer_id: CustomerId }; returns: VerificationView | null };
+  resolve_identity_flag: { args: { check_id: IdentityCheckId; code: FlagCode; note: string }; returns: VerificationView };
+  decide_sanctions_candidate: { args: { check_id: IdentityCheckId; ent_num: number; decision: CandidateDecision; reason: string }; returns: VerificationView };
+  confirm_contact: { args: { customer_id: CustomerId; channels: ContactChannel[] }; returns: ContactStatusView[] };
+  application_blockers: { args: { customer_id: CustomerId }; returns: Blocker[] };
   issue_link: { args: { input: IssueLink; send: Channel[] }; returns: DeskLink };
   list_links: { args: { customer_id: string }; returns: LinkView[] };
   revoke_link: { args: { id: string }; returns: LinkView };
@@ -124,40 +131,40 @@ export interface Commands {
   application_pipeline: { args: { filter: PipelineFilter }; returns: Pipeline };
   application_pipeline_window: { args: { filter: PipelineFilter }; returns: PipelineWindow };
   application_analytics: { args: Record<never, never>; returns: Analytics };
-  get_application: { args: { id: string }; returns: ApplicationView };
-  application_assist: { args: { id: string }; returns: LenderAssessment[] };
-  submit_blockers: { args: { id: string }; returns: Unmet[] };
+  get_application: { args: { id: ApplicationId }; returns: ApplicationView };
+  application_assist: { args: { id: ApplicationId }; returns: LenderAssessment[] };
+  submit_blockers: { args: { id: ApplicationId }; returns: Unmet[] };
   create_application: { args: { input: ApplicationInput }; returns: ApplicationView };
-  update_application: { args: { id: string; input: ApplicationInput }; returns: ApplicationView };
-  record_consent: { args: { id: string; input: ConsentInput }; returns: ApplicationView };
-  submit_application: { args: { id: string }; returns: SubmitReceipt };
-  transition_application: { args: { id: string; action: Action; note: string | null }; returns: ApplicationView };
+  update_application: { args: { id: ApplicationId; input: ApplicationInput }; returns: ApplicationView };
+  record_consent: { args: { id: ApplicationId; input: ConsentInput }; returns: ApplicationView };
+  submit_application: { args: { id: ApplicationId }; returns: SubmitReceipt };
+  transition_application: { args: { id: ApplicationId; action: Action; note: string | null }; returns: ApplicationView };
   poll_lender_decisions: { args: Record<never, never>; returns: ProcessedMessage[] };
   attach_stipulation_document: { args: { stip_id: string; file_name: string; bytes: number[] }; returns: StipulationDocumentView };
   clear_stipulation: { args: { stip_id: string; note: string }; returns: StipulationView };
   list_lenders: { args: Record<never, never>; returns: LenderView[] };
   list_adverse_notices: { args: { pending_only: boolean }; returns: NoticeDue[] };
-  application_notices: { args: { application_id: string }; returns: NoticeView[] };
-  save_adverse_notice: { args: { id: string; open: boolean }; returns: SavedFile };
-  deliver_adverse_notice: { args: { id: string; method: DeliveryMethod }; returns: NoticeView };
-  export_application_star: { args: { id: string }; returns: SavedFile };
+  application_notices: { args: { application_id: ApplicationId }; returns: NoticeView[] };
+  save_adverse_notice: { args: { id: NoticeId; open: boolean }; returns: SavedFile };
+  deliver_adverse_notice: { args: { id: NoticeId; method: DeliveryMethod }; returns: NoticeView };
+  export_application_star: { args: { id: ApplicationId }; returns: SavedFile };
   import_star_decision: { args: { xml: string }; returns: ImportedDecision };
-  list_contracts: { args: { deal_id: string }; returns: ContractRecord[] };
-  render_contract: { args: { deal_id: string; option: number | null; mode: RenderMode }; returns: ContractRecord };
-  print_contract_copy: { args: { document_id: string; open: boolean }; returns: SavedFile };
-  open_contract_for_review: { args: { document_id: string; open: boolean }; returns: SavedFile };
-  contract_signing_status: { args: { document_id: string }; returns: SigningStatus };
+  list_contracts: { args: { deal_id: DealId }; returns: ContractRecord[] };
+  render_contract: { args: { deal_id: DealId; option: number | null; mode: RenderMode }; returns: ContractRecord };
+  print_contract_copy: { args: { document_id: DocumentId; open: boolean }; returns: SavedFile };
+  open_contract_for_review: { args: { document_id: DocumentId; open: boolean }; returns: SavedFile };
+  contract_signing_status: { args: { document_id: DocumentId }; returns: SigningStatus };
   contract_ceremony_texts: { args: Record<never, never>; returns: CeremonyTexts };
-  contract_consent: { args: { document_id: string; input: EsignConsentInput }; returns: SigningStatus };
-  contract_sign: { args: { document_id: string; input: SignInput }; returns: SigningStatus };
-  seal_contract: { args: { document_id: string }; returns: ContractRecord };
+  contract_consent: { args: { document_id: DocumentId; input: EsignConsentInput }; returns: SigningStatus };
+  contract_sign: { args: { document_id: DocumentId; input: SignInput }; returns: SigningStatus };
+  seal_contract: { args: { document_id: DocumentId }; returns: ContractRecord };
   verify_contract_file: { args: { bytes: number[] }; returns: FileCheck };
-  render_application_document: { args: { application_id: string; mode: RenderMode }; returns: ContractRecord };
-  list_application_documents: { args: { application_id: string }; returns: ContractRecord[] };
-  print_application_copy: { args: { application_id: string; open: boolean }; returns: SavedFile };
-  print_deal_jacket: { args: { deal_id: string; open: boolean }; returns: PrintedJacket };
-  save_document_as: { args: { document_id: string }; returns: SavedFile | null };
-  issue_remote_signing_link: { args: { customer_id: string; document_id: string; ttl_minutes: number | null; send: Channel[] }; returns: DeskLink };
+  render_application_document: { args: { application_id: ApplicationId; mode: RenderMode }; returns: ContractRecord };
+  list_application_documents: { args: { application_id: ApplicationId }; returns: ContractRecord[] };
+  print_application_copy: { args: { application_id: ApplicationId; open: boolean }; returns: SavedFile };
+  print_deal_jacket: { args: { deal_id: DealId; open: boolean }; returns: PrintedJacket };
+  save_document_as: { args: { document_id: DocumentId }; returns: SavedFile | null };
+  issue_remote_signing_link: { args: { customer_id: CustomerId; document_id: DocumentId; ttl_minutes: number | null; send: Channel[] }; returns: DeskLink };
   print_link_handout: { args: { url: string }; returns: SavedFile };
 }
 
