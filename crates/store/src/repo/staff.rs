@@ -210,26 +210,16 @@ pub async fn change(w: &mut Write<'_>, id: &str, change: StaffChange) -> Result<
     let (at, device, seq) = (&s.at, &s.device_id, s.seq);
     let conn = w.conn();
     match change {
-        StaffChange::Disable => {
+        StaffChange::Disable | StaffChange::Enable => {
+            let disabled = i64::from(matches!(change, StaffChange::Disable));
             sqlx::query!(
-                r#"UPDATE staff SET disabled = 1, updated_at = ?2, device_id = ?3, change_seq = ?4
+                r#"UPDATE staff SET disabled = ?5, updated_at = ?2, device_id = ?3, change_seq = ?4
                WHERE id = ?1"#,
                 id,
                 at,
                 device,
-                seq
-            )
-            .execute(conn)
-            .await?
-        }
-        StaffChange::Enable => {
-            sqlx::query!(
-                r#"UPDATE staff SET disabled = 0, updated_at = ?2, device_id = ?3, change_seq = ?4
-               WHERE id = ?1"#,
-                id,
-                at,
-                device,
-                seq
+                seq,
+                disabled
             )
             .execute(conn)
             .await?
