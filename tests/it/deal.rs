@@ -2,7 +2,7 @@
 //! audit and journal rows, options recomputed from their terms, usury caps by state, and the
 //! CLI's JSON shape.
 
-use crate::support::desk::{customer_input, Desk};
+use crate::support::desk::{corolla, customer_input, Desk};
 use crate::support::{cli_actor, code, dd, dd_input, fresh, json, now, staff, today};
 use dealerdesk_rules::finance::lease::{self, LeaseInput, LeasePricing};
 use dealerdesk_rules::finance::loan::{self, LoanInput};
@@ -42,22 +42,6 @@ async fn footprint(store: &Store) -> Vec<i64> {
     v
 }
 
-fn camry() -> VehicleInput {
-    VehicleInput {
-        // A published VIN whose check digit verifies: 2018 Toyota (position 10 'J').
-        vin: "2T1BURHE0JC014702".into(),
-        model_year: None,
-        make: "Toyota".into(),
-        model: "Corolla".into(),
-        trim: Some("LE".into()),
-        mileage: 41_250,
-        price: "15,995.00".into(),
-        condition: VehicleCondition::Used,
-        status: None,
-        acknowledge_check_digit: false,
-    }
-}
-
 fn field(e: &VehicleError) -> String {
     e.field().unwrap_or("-").to_string()
 }
@@ -66,7 +50,7 @@ fn field(e: &VehicleError) -> String {
 async fn vehicles_are_added_edited_listed_and_audited() {
     let f = fresh().await;
     let sam = Actor::Staff(staff(&f.store, "sam", Role::Sales).await);
-    let v = vehicle::add_vehicle(&f.store, &sam, &camry(), now())
+    let v = vehicle::add_vehicle(&f.store, &sam, &corolla(), now())
         .await
         .expect("a salesperson may stock a vehicle");
     assert_eq!(v.model_year, 2018, "the year is read from the VIN");
@@ -82,7 +66,7 @@ async fn vehicles_are_added_edited_listed_and_audited() {
             mileage: 41_300,
             price: "15495".into(),
             status: Some(VehicleStatus::Sold),
-            ..camry()
+            ..corolla()
         },
         now(),
     )
@@ -189,7 +173,7 @@ async fn vehicles_are_added_edited_listed_and_audited() {
 async fn bad_vins_duplicates_and_check_digits_are_refused_without_writing() {
     let f = fresh().await;
     let actor = cli_actor();
-    vehicle::add_vehicle(&f.store, &actor, &camry(), now())
+    vehicle::add_vehicle(&f.store, &actor, &corolla(), now())
         .await
         .expect("first");
     let before = footprint(&f.store).await;
@@ -199,7 +183,7 @@ async fn bad_vins_duplicates_and_check_digits_are_refused_without_writing() {
         &actor,
         &VehicleInput {
             vin: "2T1BURHE0JC01470".into(),
-            ..camry()
+            ..corolla()
         },
         now(),
     )
@@ -211,7 +195,7 @@ async fn bad_vins_duplicates_and_check_digits_are_refused_without_writing() {
         &actor,
         &VehicleInput {
             vin: "2T1BURHE0JC0147O2".into(),
-            ..camry()
+            ..corolla()
         },
         now(),
     )
@@ -224,7 +208,7 @@ async fn bad_vins_duplicates_and_check_digits_are_refused_without_writing() {
         &VehicleInput {
             vin: "1HGCM82633A004352".into(),
             model_year: Some(2004),
-            ..camry()
+            ..corolla()
         },
         now(),
     )
@@ -237,7 +221,7 @@ async fn bad_vins_duplicates_and_check_digits_are_refused_without_writing() {
         &actor,
         &VehicleInput {
             vin: " 2t1burhe0jc014702 ".into(),
-            ..camry()
+            ..corolla()
         },
         now(),
     )
@@ -248,7 +232,7 @@ async fn bad_vins_duplicates_and_check_digits_are_refused_without_writing() {
     // Position 9 should be '0'; '5' is a wrong check digit: a warning staff must acknowledge.
     let wrong = VehicleInput {
         vin: "2T1BURHE5JC014702".into(),
-        ..camry()
+        ..corolla()
     };
     let refused = vehicle::add_vehicle(&f.store, &actor, &wrong, now())
         .await
@@ -358,7 +342,7 @@ fn two_options() -> Vec<DealOptionInput> {
 
 #[tokio::test]
 async fn a_saved_deal_stores_a_fresh_quote_of_each_option_with_its_hash() {
-    let d = Desk::builder(customer_input(), camry()).build().await;
+    let d = Desk::builder(customer_input(), corolla()).build().await;
     let store = &d.f.store;
     let sam = Actor::Staff(staff(store, "sam", Role::Sales).await);
     let saved = deal::save_deal(store, &sam, &deal_input(&d, two_options()), now())
@@ -519,7 +503,7 @@ async fn a_saved_deal_stores_a_fresh_quote_of_each_option_with_its_hash() {
 
 #[tokio::test]
 async fn figures_sent_by_a_screen_are_ignored_and_recomputed() {
-    let d = Desk::builder(customer_input(), camry()).build().await;
+    let d = Desk::builder(customer_input(), corolla()).build().await;
     let store = &d.f.store;
     let mut raw = serde_json::to_value(deal_input(&d, two_options())).expect("json");
     // A tampered UI sends its own figures alongside the terms.
@@ -548,7 +532,7 @@ async fn figures_sent_by_a_screen_are_ignored_and_recomputed() {
 
 #[tokio::test]
 async fn the_usury_cap_of_the_customers_state_is_a_field_error() {
-    let d = Desk::builder(customer_input(), camry()).build().await;
+    let d = Desk::builder(customer_input(), corolla()).build().await;
     let store = &d.f.store;
     let admin = Actor::Staff(staff(store, "avery", Role::Admin).await);
     let sales = Actor::Staff(staff(store, "sam", Role::Sales).await);
@@ -639,7 +623,7 @@ async fn the_usury_cap_of_the_customers_state_is_a_field_error() {
 
 #[tokio::test]
 async fn unknown_references_and_bad_structures_are_refused_without_writing() {
-    let d = Desk::builder(customer_input(), camry()).build().await;
+    let d = Desk::builder(customer_input(), corolla()).build().await;
     let store = &d.f.store;
     let before = footprint(store).await;
     let actor = cli_actor();
@@ -749,7 +733,7 @@ async fn unknown_references_and_bad_structures_are_refused_without_writing() {
 
 #[tokio::test]
 async fn an_update_reprices_the_options_and_a_sale_marks_the_vehicle_sold() {
-    let d = Desk::builder(customer_input(), camry()).build().await;
+    let d = Desk::builder(customer_input(), corolla()).build().await;
     let store = &d.f.store;
     let actor = cli_actor();
     let saved = deal::save_deal(store, &actor, &deal_input(&d, two_options()), now())
@@ -1064,7 +1048,7 @@ fn deal_save_reads_json_prices_it_again_and_names_the_field_at_fault() {
 /// migration on open and keeps its data.
 #[tokio::test]
 async fn the_deals_migration_upgrades_a_database_of_the_previous_release() {
-    let d = Desk::builder(customer_input(), camry()).build().await;
+    let d = Desk::builder(customer_input(), corolla()).build().await;
     let path = d.f.db_path();
     d.f.store.clone().close().await;
     crate::support::raw_sql(
@@ -1095,7 +1079,7 @@ async fn the_deals_migration_upgrades_a_database_of_the_previous_release() {
 async fn unknown_stored_text_is_an_error_not_a_default() {
     let f = fresh().await;
     let sam = Actor::Staff(staff(&f.store, "sam", Role::Sales).await);
-    let v = vehicle::add_vehicle(&f.store, &sam, &camry(), now())
+    let v = vehicle::add_vehicle(&f.store, &sam, &corolla(), now())
         .await
         .expect("stocked");
     crate::support::raw_sql(
