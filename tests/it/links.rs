@@ -998,6 +998,91 @@ async fn the_outbox_survives_a_restart_and_the_file_adapter_writes_eml_and_txt()
 }
 
 #[tokio::test]
+async fn a_message_on_a_channel_the_schema_does_not_allow_is_never_sent_and_says_so() {
+    use links::outbox::{self, Channel, FileSender};
+    let f = fresh().await;
+    let cid = customer_id(&f.store).await;
+    let a = cli_actor();
+    let issued = links::issue(
+        &f.store,
+        &a,
+        &issue_input(&cid, LinkPurpose::UploadDocuments),
+        now(),
+    )
+    .await
+    .expect("issued");
+    let bad = outbox::enqueue_link(&f.store, &a, &issued, Channel::Email, now())
+        .await
+        .expect("queued");
+    let good = outbox::enqueue_link(&f.store, &a, &issued, Channel::Sms, now())
+        .await
+        .expect("queued");
+    // A damaged or edited file: the schema's CHECK only holds while it is enforced.
+    let mut conn = f.store.pool().acquire().await.expect("conn");
+    sqlx::query("PRAGMA ignore_check_constraints = ON")
+        .execute(&mut *conn)
+        .await
+        .expect("pragma");
+    sqlx::query("UPDATE outbox SET channel = 'fax' WHERE id = ?1")
+        .bind(bad.as_str())
+        .execute(&mut *conn)
+        .await
+        .expect("tamper");
+    sqlx::query("PRAGMA ignore_check_constraints = OFF")
+        .execute(&mut *conn)
+        .await
+        .expect("pragma");
+    drop(conn);
+
+    let listed = outbox::list(&f.store, &a).await;
+    assert!(
+        matches!(&listed, Err(e) if e.to_string().contains("fax")),
+        "listing names the unknown channel instead of calling it e-mail: {listed:?}"
+    );
+
+    let dir = f.dir.path().join("outbox");
+    let r = outbox::deliver_due(&f.store, &FileSender::new(&dir), now())
+        .await
+        .expect("the run goes on past the bad message");
+    assert_eq!((r.sent, r.retrying, r.gave_up), (1, 0, 1));
+    assert!(
+        !dir.join(format!("{bad}.eml")).exists(),
+        "not guessed onto e-mail"
+    );
+    assert!(
+        dir.join(format!("{good}.txt")).exists(),
+        "the good one is sent"
+    );
+    let (status, error): (String, Option<String>) =
+        sqlx::query_as("SELECT status, last_error FROM outbox WHERE id = ?1")
+            .bind(bad.as_str())
+            .fetch_one(f.store.pool())
+            .await
+            .expect("row");
+    assert_eq!(status, "failed");
+    assert!(error.is_some_and(|e| e.contains("unknown channel")));
+    let again = outbox::deliver_due(&f.store, &FileSender::new(&dir), now() + Duration::days(1))
+        .await
+        .expect("run");
+    assert_eq!((again.sent, again.gave_up), (0, 0), "failed stays failed");
+    let entries = audit::list(
+        f.store.pool(),
+        &AuditFilter {
+            action: Some("outbox.send".into()),
+            limit: 50,
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("audit");
+    assert!(entries.items.iter().any(|e| e.action == "outbox.send"
+        && e.subject.as_deref() == Some(&format!("outbox:{bad}"))
+        && e.detail
+            .as_deref()
+            .is_some_and(|d| d.contains("unknown channel"))));
+}
+
+#[tokio::test]
 async fn a_failed_send_is_retried_with_backoff() {
     use links::outbox::{self, Channel};
     let f = fresh().await;

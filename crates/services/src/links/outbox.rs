@@ -18,6 +18,7 @@ use ts_rs::TS;
 use super::{invalid, require_staff, IssuedLink, LinkError};
 use crate::auth::Actor;
 use dealerdesk_store::audit::{AuditEvent, AuditOutcome};
+use dealerdesk_store::known;
 use dealerdesk_store::read::links as read;
 use dealerdesk_store::repo::outbox::{self as repo, NewOutboxRow, OutboxAttempt};
 use dealerdesk_store::{new_id, parse_ts, ts, Store};
@@ -271,21 +272,22 @@ pub struct OutboxView {
 pub async fn list(store: &Store, actor: &Actor) -> Result<Vec<OutboxView>, LinkError> {
     require_staff(actor)?;
     let rows = repo::newest(store).await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| OutboxView {
-            channel: Channel::parse(&r.channel).unwrap_or(Channel::Email),
-            attempts: r.attempts.clamp(0, i64::from(u32::MAX)) as u32,
-            id: r.id,
-            recipient: r.recipient,
-            link_id: r.link_id,
-            status: r.status,
-            next_attempt_at: r.next_attempt_at,
-            last_error: r.last_error,
-            sent_at: r.sent_at,
-            created_at: r.created_at,
+    rows.into_iter()
+        .map(|r| {
+            Ok(OutboxView {
+                channel: known("outbox channel", &r.channel, Channel::parse)?,
+                attempts: r.attempts.clamp(0, i64::from(u32::MAX)) as u32,
+                id: r.id,
+                recipient: r.recipient,
+                link_id: r.link_id,
+                status: r.status,
+                next_attempt_at: r.next_attempt_at,
+                last_error: r.last_error,
+                sent_at: r.sent_at,
+                created_at: r.created_at,
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// Sends every message that is due (at most 100 per run) and records each outcome.
@@ -301,8 +303,35 @@ pub async fn deliver_due<S: Sender>(
         let id = r.id;
         let channel = r.channel;
         let attempts = r.attempts + 1;
+        // A channel the schema does not allow can only come from a damaged or edited file. Such
+        // a message is never guessed onto another channel: it is marked failed, audited, and the
+        // run goes on with the other messages.
+        let Some(parsed) = Channel::parse(&channel) else {
+            report.gave_up += 1;
+            let error = format!("unknown channel {channel:?} in the store: not sent");
+            let next_at = ts(now);
+            let mut w = store.write(now).await?;
+            repo::record_attempt(
+                &mut w,
+                &id,
+                &OutboxAttempt {
+                    status: "failed",
+                    attempts,
+                    next_attempt_at: &next_at,
+                    last_error: Some(&error),
+                },
+            )
+            .await?;
+            w.audit(
+                AuditEvent::new("system", "outbox.send", AuditOutcome::Failure)
+                    .subject(format!("outbox:{id}"))
+                    .detail(format!("attempt {attempts} failed: {error}")),
+            );
+            w.commit().await?;
+            continue;
+        };
         let message = OutboundMessage {
-            channel: Channel::parse(&channel).unwrap_or(Channel::Email),
+            channel: parsed,
             recipient: r.recipient,
             subject: r
                 .subject_enc
