@@ -13,8 +13,8 @@
 //! The store and the ids: this crate may not depend on sqlx, so the ids carry no `sqlx::Type`.
 //! Store functions take `&CustomerId` (etc.) and bind `id.as_str()`; the store's row structs keep
 //! `String` fields, and the services convert them (`CustomerId::from(row.id)`).
-//! So far the customer, vehicle and deal repos (and the deal read model) take typed ids; the
-//! other store functions still take `&str`, which a typed id passes through its `Deref`.
+//! All store functions taking these ids (repos and read models) take the typed id; the ids of
+//! other rows (links, stipulations, staff, decisions, lender messages) are still `&str`.
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;

@@ -18,7 +18,7 @@
 //! blocks; the same notice gives the same PDF bytes.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use dealerdesk_rules::ids::{ApplicationId, NoticeId};
+use dealerdesk_rules::ids::{ApplicationId, CustomerId, NoticeId};
 use dealerdesk_rules::names::full_name_of;
 use serde::{Deserialize, Serialize};
 use sqlx::SqliteConnection;
@@ -471,17 +471,18 @@ async fn create_for_decision_tx(
         Some(app.family_name.as_str()),
         app.suffix.as_deref(),
     );
-    let address = match read_app::current_address(w.conn(), &customer_id).await? {
-        Some(a) => {
-            let mut lines = vec![a.line1];
-            if let Some(l2) = a.line2.filter(|s| !s.trim().is_empty()) {
-                lines.push(l2);
+    let address =
+        match read_app::current_address(w.conn(), &CustomerId::from(customer_id.as_str())).await? {
+            Some(a) => {
+                let mut lines = vec![a.line1];
+                if let Some(l2) = a.line2.filter(|s| !s.trim().is_empty()) {
+                    lines.push(l2);
+                }
+                lines.push(format!("{}, {} {}", a.city, a.state, a.zip));
+                lines
             }
-            lines.push(format!("{}, {} {}", a.city, a.state, a.zip));
-            lines
-        }
-        None => Vec::new(),
-    };
+            None => Vec::new(),
+        };
     let score = app.credit_score.and_then(|s| u16::try_from(s).ok());
     let submitted =
         credit_application::submitted_at_or_before(w.conn(), app_id, &decided_at).await?;
@@ -697,7 +698,7 @@ pub async fn get_notice(
     id: &NoticeId,
     now: DateTime<Utc>,
 ) -> Result<NoticeView, AdverseError> {
-    let r = notice_repo::get(store, id.trim())
+    let r = notice_repo::get(store, &NoticeId::from(id.trim()))
         .await?
         .ok_or_else(|| AdverseError::NotFound(id.trim().to_string()))?;
     view_of(r, now)
@@ -722,7 +723,7 @@ pub async fn notices_for_application(
     application_id: &ApplicationId,
     now: DateTime<Utc>,
 ) -> Result<Vec<NoticeView>, AdverseError> {
-    notice_repo::for_application(store, application_id.trim())
+    notice_repo::for_application(store, &ApplicationId::from(application_id.trim()))
         .await?
         .into_iter()
         .map(|r| view_of(r, now))
@@ -855,7 +856,7 @@ pub async fn mark_delivered(
         Err(_) => notice.pdf_sha256.clone(),
     };
     let email: Option<String> = if method == DeliveryMethod::Email {
-        let e = read_app::customer_email(store, &notice.customer_id)
+        let e = read_app::customer_email(store, &CustomerId::from(notice.customer_id.clone()))
             .await?
             .flatten();
         Some(

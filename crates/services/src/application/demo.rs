@@ -4,6 +4,7 @@
 //! transitions, outbox, simulator and stipulation code as the desk.
 
 use chrono::{DateTime, Datelike, Duration, Months, Utc};
+use dealerdesk_rules::ids::ApplicationId;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -555,14 +556,14 @@ pub async fn replicate_applications(
         let Some(source) = ids.get(usize::try_from(n).unwrap_or(0) % ids.len()) else {
             continue;
         };
-        let id = dealerdesk_store::new_id();
+        let id = ApplicationId::from(dealerdesk_store::new_id());
         let started = now - Duration::minutes(rng.gen_range(10..=120 * 24 * 60));
         let changed = started + (now - started) / rng.gen_range(2..=8);
         let s = w.change("credit_application", &id, "insert").await?;
         credit_application::copy_stamped(
             w.conn(),
             &id,
-            source,
+            &ApplicationId::from(source.as_str()),
             &dealerdesk_store::ts(started),
             &dealerdesk_store::ts(changed),
             &s,

@@ -19,7 +19,7 @@ pub mod submit;
 
 use chrono::{DateTime, Months, NaiveDate, Utc};
 use dealerdesk_rules::dates::whole_months;
-use dealerdesk_rules::ids::{ApplicationId, CustomerId};
+use dealerdesk_rules::ids::{ApplicationId, CustomerId, DealId};
 use dealerdesk_store::known;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -772,7 +772,7 @@ async fn normalize(
     today: NaiveDate,
 ) -> Result<Normalized, ApplicationError> {
     let deal_id = input.deal_id.trim().to_string();
-    let customer_id = app_read::deal_customer(&mut *conn, &deal_id)
+    let customer_id = app_read::deal_customer(&mut *conn, &DealId::from(deal_id.as_str()))
         .await?
         .ok_or_else(|| ApplicationError::NotFound {
             what: "deal",
@@ -806,7 +806,7 @@ async fn normalize(
                 "the co-applicant is another person than the applicant",
             ));
         }
-        if !app_read::customer_is_live(&mut *conn, co).await? {
+        if !app_read::customer_is_live(&mut *conn, &CustomerId::from(co.as_str())).await? {
             return Err(ApplicationError::NotFound {
                 what: "co-applicant",
                 id: co.clone(),
@@ -1497,9 +1497,15 @@ pub async fn list_applications(
     }
     let offset = filter.offset.unwrap_or(0);
     let state = filter.state.map(|s| s.as_str());
-    let customer = filter.customer_id.as_deref();
-    let (rows, total) =
-        app_read::page(store, state, customer, i64::from(limit), i64::from(offset)).await?;
+    let customer = filter.customer_id.as_deref().map(CustomerId::from);
+    let (rows, total) = app_read::page(
+        store,
+        state,
+        customer.as_ref(),
+        i64::from(limit),
+        i64::from(offset),
+    )
+    .await?;
     let items = rows
         .into_iter()
         .map(|r| {

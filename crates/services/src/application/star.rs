@@ -17,7 +17,7 @@
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
 use dealerdesk_rules::dates::whole_months;
-use dealerdesk_rules::ids::ApplicationId;
+use dealerdesk_rules::ids::{ApplicationId, CustomerId, DealId};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::str::FromStr;
@@ -1055,18 +1055,17 @@ struct CustomerRow {
 /// A customer as STAR carries them, with the date of birth and SSN decrypted (the caller has
 /// checked the role and audits the export).
 async fn star_customer(store: &Store, id: &str) -> Result<CustomerRow, StarError> {
-    let r =
-        read_app::star_customer(store, id)
-            .await?
-            .ok_or_else(|| ApplicationError::NotFound {
-                what: "customer",
-                id: id.to_string(),
-            })?;
+    let r = read_app::star_customer(store, &CustomerId::from(id))
+        .await?
+        .ok_or_else(|| ApplicationError::NotFound {
+            what: "customer",
+            id: id.to_string(),
+        })?;
     let cipher = store.cipher();
     let dob = cipher.decrypt(&r.dob_enc, &crate::customer::ctx("dob", id))?;
     let ssn = cipher.decrypt(&r.ssn_enc, &crate::customer::ctx("ssn", id))?;
     let mut conn = store.pool().acquire().await?;
-    let address = read_app::current_address(&mut conn, id).await?;
+    let address = read_app::current_address(&mut conn, &CustomerId::from(id)).await?;
     drop(conn);
     let (address, since) = match address {
         Some(a) => (
@@ -1156,7 +1155,7 @@ async fn gather_application(
             .map(|r| (r.code, r.name)),
         None => None,
     };
-    let deal = read_app::deal_vehicle(&mut conn, &app.deal_id)
+    let deal = read_app::deal_vehicle(&mut conn, &DealId::from(app.deal_id.as_str()))
         .await?
         .ok_or_else(|| ApplicationError::NotFound {
             what: "deal",

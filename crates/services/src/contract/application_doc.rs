@@ -693,7 +693,7 @@ pub async fn render_for_application(
         })?;
     let version = {
         let mut conn = store.pool().acquire().await?;
-        doc_repo::next_version(&mut conn, &deal_id).await?
+        doc_repo::next_version(&mut conn, &DealId::from(deal_id.as_str())).await?
     };
     let id = new_id();
     let number = format!(
@@ -781,7 +781,7 @@ pub async fn list_for_application(
     store: &Store,
     application_id: &ApplicationId,
 ) -> Result<Vec<super::ContractRecord>, ContractError> {
-    doc_repo::list_for_application(store, application_id.trim())
+    doc_repo::list_for_application(store, &ApplicationId::from(application_id.trim()))
         .await?
         .into_iter()
         .map(super::record_from)

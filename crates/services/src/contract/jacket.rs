@@ -222,9 +222,12 @@ pub async fn jacket_input(
         Some(app_id) => {
             let doc_id = {
                 let mut conn = store.pool().acquire().await?;
-                doc_repo::authoritative_application_doc(&mut conn, app_id)
-                    .await?
-                    .map(|(id, _)| id)
+                doc_repo::authoritative_application_doc(
+                    &mut conn,
+                    &ApplicationId::from(app_id.as_str()),
+                )
+                .await?
+                .map(|(id, _)| id)
             };
             match doc_id {
                 Some(doc_id) => {

@@ -551,7 +551,7 @@ pub(crate) async fn void_replaced(
         tx,
         store.device_id(),
         now,
-        &old_id,
+        &DocumentId::from(old_id.as_str()),
         DocumentStatus::Void.as_str(),
         false,
     )
@@ -588,7 +588,7 @@ pub async fn render_for_deal(
     // UNIQUE (deal_id, version) constraint refuses a concurrent render of the same version.
     let version = {
         let mut conn = store.pool().acquire().await?;
-        doc_repo::next_version(&mut conn, deal_id.trim()).await?
+        doc_repo::next_version(&mut conn, &DealId::from(deal_id.trim())).await?
     };
     let number = format!(
         "{}-{version}",
@@ -614,7 +614,8 @@ pub async fn render_for_deal(
     let mut w = store.write(now).await?;
     let mut superseded = None;
     if mode == RenderMode::Original {
-        let current = doc_repo::authoritative_contract(w.conn(), deal_id.trim()).await?;
+        let current =
+            doc_repo::authoritative_contract(w.conn(), &DealId::from(deal_id.trim())).await?;
         if let Some(current) = current {
             superseded = Some(void_replaced(w.conn(), store, current, now).await?);
         }
@@ -679,7 +680,7 @@ pub async fn render_for_deal(
 
 /// One stored document's record.
 pub async fn get_document(store: &Store, id: &DocumentId) -> Result<ContractRecord, ContractError> {
-    let row = doc_repo::get(store, id.trim())
+    let row = doc_repo::get(store, &DocumentId::from(id.trim()))
         .await?
         .ok_or_else(|| ContractError::NotFound {
             what: "contract",
@@ -690,7 +691,7 @@ pub async fn get_document(store: &Store, id: &DocumentId) -> Result<ContractReco
 
 /// A stored document's exact bytes.
 pub async fn document_pdf(store: &Store, id: &DocumentId) -> Result<Vec<u8>, ContractError> {
-    doc_repo::pdf(store, id.trim())
+    doc_repo::pdf(store, &DocumentId::from(id.trim()))
         .await?
         .ok_or_else(|| ContractError::NotFound {
             what: "contract",
@@ -703,7 +704,7 @@ pub async fn list_for_deal(
     store: &Store,
     deal_id: &DealId,
 ) -> Result<Vec<ContractRecord>, ContractError> {
-    doc_repo::list_for_deal(store, deal_id.trim())
+    doc_repo::list_for_deal(store, &DealId::from(deal_id.trim()))
         .await?
         .into_iter()
         .map(record_from)

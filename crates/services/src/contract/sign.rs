@@ -16,7 +16,7 @@
 //! checked.
 
 use chrono::{DateTime, Utc};
-use dealerdesk_rules::ids::DocumentId;
+use dealerdesk_rules::ids::{DealId, DocumentId};
 use serde::{Deserialize, Serialize};
 use sqlx::SqliteConnection;
 use ts_rs::TS;
@@ -204,12 +204,13 @@ async fn load(
     conn: &mut SqliteConnection,
     document_id: &DocumentId,
 ) -> Result<Loaded, ContractError> {
-    let (row, input_json) = doc_repo::get_with_input(&mut *conn, document_id.trim())
-        .await?
-        .ok_or_else(|| ContractError::NotFound {
-            what: "contract",
-            id: document_id.to_string(),
-        })?;
+    let (row, input_json) =
+        doc_repo::get_with_input(&mut *conn, &DocumentId::from(document_id.trim()))
+            .await?
+            .ok_or_else(|| ContractError::NotFound {
+                what: "contract",
+                id: document_id.to_string(),
+            })?;
     let rec = record_from(row)?;
     if rec.kind == "deal_jacket" {
         return Err(signing(
@@ -442,7 +443,7 @@ async fn set_status(
         conn,
         store.device_id(),
         now,
-        id,
+        &DocumentId::from(id),
         status.as_str(),
         authoritative,
     )
@@ -726,7 +727,7 @@ pub async fn seal(
     let id = new_id();
     let sealed_input = l.input.with_id(&id);
     let sealed = sealed_input.render(RenderMode::Original, &l.applied(), Some(&certificate))?;
-    let version = doc_repo::next_version(w.conn(), &l.rec.deal_id).await?;
+    let version = doc_repo::next_version(w.conn(), &DealId::from(l.rec.deal_id.as_str())).await?;
     insert_event(
         store,
         w.conn(),
@@ -819,7 +820,7 @@ pub(crate) async fn copy_delivered<T>(
     let (source, input, copy) = render_copy(store, document_id, &id).await?;
     let input_json = input.to_json()?;
     let mut w = store.write(now).await?;
-    let version = doc_repo::next_version(w.conn(), &source.deal_id).await?;
+    let version = doc_repo::next_version(w.conn(), &DealId::from(source.deal_id.as_str())).await?;
     let fields_json = serde_json::to_string(&copy.fields)
         .map_err(|e| ContractError::QuoteDamaged(e.to_string()))?;
     record_document(

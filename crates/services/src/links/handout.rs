@@ -3,6 +3,7 @@
 //! asked, and a safety line. Made only when the link is issued (the only time its URL exists).
 
 use chrono::{DateTime, Local, Utc};
+use dealerdesk_rules::ids::CustomerId;
 use sha2::{Digest, Sha256};
 
 use super::{IssuedLink, LinkError};
@@ -128,8 +129,11 @@ pub async fn handout_for(
     now: DateTime<Utc>,
 ) -> Result<Vec<u8>, LinkError> {
     let dealership = store.setting_text("dealership_name", "DealerDesk").await?;
-    let given =
-        dealerdesk_store::read::links::customer_given_name(store, link.customer_id.trim()).await?;
+    let given = dealerdesk_store::read::links::customer_given_name(
+        store,
+        &CustomerId::from(link.customer_id.trim()),
+    )
+    .await?;
     let given = given.ok_or_else(|| LinkError::CustomerNotFound(link.customer_id.clone()))?;
     let expires = local_expiry_text(parse_ts(&link.expires_at));
     Ok(handout_pdf(

@@ -691,7 +691,11 @@ pub async fn list(
     now: DateTime<Utc>,
 ) -> Result<Vec<LinkView>, LinkError> {
     require_staff(actor)?;
-    let rows = link_repo::list(store, customer_id.map(str::trim)).await?;
+    let rows = link_repo::list(
+        store,
+        customer_id.map(|c| CustomerId::from(c.trim())).as_ref(),
+    )
+    .await?;
     Ok(rows
         .into_iter()
         .map(|r| link_from_row(r, now))

@@ -183,7 +183,7 @@ pub async fn recipient(
     customer_id: &CustomerId,
     channel: Channel,
 ) -> Result<(String, String), LinkError> {
-    let contact = read::customer_contact(store, customer_id.trim())
+    let contact = read::customer_contact(store, &CustomerId::from(customer_id.trim()))
         .await?
         .ok_or_else(|| LinkError::CustomerNotFound(customer_id.to_string()))?;
     let (given, phone, email) = (contact.given_name, contact.phone, contact.email);

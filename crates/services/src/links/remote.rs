@@ -10,7 +10,7 @@
 //! (`portal.contract_view`) and the end of the customer's part (`portal.remote_signing_done`).
 
 use chrono::{DateTime, Utc};
-use dealerdesk_rules::ids::{CustomerId, DocumentId};
+use dealerdesk_rules::ids::{CustomerId, DealId, DocumentId};
 
 use super::{invalid, LinkError, LinkPurpose, PortalSession};
 use crate::auth::Actor;
@@ -89,7 +89,7 @@ pub(crate) async fn check_signable_for(
             "only a retail installment contract or a lease is sent for remote signing",
         ));
     }
-    let owner = read::deal_customer(store, &rec.deal_id).await?;
+    let owner = read::deal_customer(store, &DealId::from(rec.deal_id.as_str())).await?;
     if owner.as_deref() != Some(customer_id) {
         return Err(invalid(
             "document_id",

@@ -114,7 +114,8 @@ pub async fn set_password(
     let totp =
         Totp::generate(&login).map_err(|_| invalid("password", "could not start enrolment"))?;
     let mut w = store.write(now).await?;
-    let existing = portal::account_of(w.conn(), &session.customer_id).await?;
+    let existing =
+        portal::account_of(w.conn(), &CustomerId::from(session.customer_id.as_str())).await?;
     let (id, op) = match existing {
         Some(id) => (id, "update"),
         None => (new_id(), "insert"),
@@ -150,7 +151,7 @@ pub async fn set_password(
 /// The pending TOTP enrolment again (the page was reloaded).
 pub async fn enrolment(store: &Store, session: &PortalSession) -> Result<MfaEnrolment, LinkError> {
     require(session, LinkPurpose::PortalOnboarding, &["totp"])?;
-    let row = portal::account_totp(store, &session.customer_id)
+    let row = portal::account_totp(store, &CustomerId::from(session.customer_id.as_str()))
         .await?
         .ok_or_else(|| invalid("stage", "set a password first"))?;
     let (id, login) = (row.id, row.login);
@@ -171,7 +172,7 @@ pub async fn confirm_totp(
     now: DateTime<Utc>,
 ) -> Result<(), LinkError> {
     require(session, LinkPurpose::PortalOnboarding, &["totp"])?;
-    let row = portal::account_totp(store, &session.customer_id)
+    let row = portal::account_totp(store, &CustomerId::from(session.customer_id.as_str()))
         .await?
         .ok_or_else(|| invalid("stage", "set a password first"))?;
     let (id, login, last) = (row.id, row.login, row.totp_last_step);
@@ -370,8 +371,14 @@ pub async fn confirm_contact(
             let id = new_id();
             let fields =
                 serde_json::to_string(v).map_err(|_| invalid("phone", "could not save"))?;
-            contact_change::insert(&mut w, &id, &session.customer_id, &session.link_id, &fields)
-                .await?;
+            contact_change::insert(
+                &mut w,
+                &id,
+                &CustomerId::from(session.customer_id.as_str()),
+                &session.link_id,
+                &fields,
+            )
+            .await?;
             let changed: Vec<&str> = [
                 ("phone", v.phone != current.phone),
                 ("email", v.email != current.email),
@@ -442,7 +449,7 @@ pub async fn list_contact_changes(
     customer_id: Option<&str>,
 ) -> Result<Vec<ContactChangeView>, LinkError> {
     require_staff(actor)?;
-    let rows = contact_change::list(store, customer_id).await?;
+    let rows = contact_change::list(store, customer_id.map(CustomerId::from).as_ref()).await?;
     rows.into_iter().map(change_from_row).collect()
 }
 
@@ -692,7 +699,8 @@ pub async fn list_documents(
     customer_id: &CustomerId,
 ) -> Result<Vec<DocumentView>, LinkError> {
     require_staff(actor)?;
-    let rows = link_document::list_for_customer(store, customer_id.trim()).await?;
+    let rows =
+        link_document::list_for_customer(store, &CustomerId::from(customer_id.trim())).await?;
     Ok(rows
         .into_iter()
         .map(|r| DocumentView {

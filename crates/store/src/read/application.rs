@@ -2,6 +2,7 @@
 //! the figures lenders judge, the lenders and their current sheets, the applicant's name and
 //! address for notices and STAR messages.
 
+use dealerdesk_rules::ids::{ApplicationId, CustomerId, DealId};
 use sqlx::SqliteConnection;
 
 use crate::Store;
@@ -187,8 +188,9 @@ pub struct DemoDealRow {
 /// A live application with the names around it.
 pub async fn detail(
     conn: &mut SqliteConnection,
-    id: &str,
+    id: &ApplicationId,
 ) -> Result<Option<ApplicationDetail>, sqlx::Error> {
+    let id = id.as_str();
     sqlx::query_as!(
         ApplicationDetail,
         r#"SELECT a.id, a.deal_id, a.customer_id, a.co_applicant_id, a.intent, a.state,
@@ -214,8 +216,9 @@ pub async fn detail(
 /// An application's history, in order, with the staff members' display names.
 pub async fn history(
     conn: &mut SqliteConnection,
-    application_id: &str,
+    application_id: &ApplicationId,
 ) -> Result<Vec<HistoryRow>, sqlx::Error> {
+    let application_id = application_id.as_str();
     sqlx::query_as!(
         HistoryRow,
         r#"SELECT h.from_state, h.to_state, h.action, h.actor, h.at, h.note,
@@ -232,8 +235,9 @@ pub async fn history(
 /// An application's decisions, oldest first, with their lenders.
 pub async fn decisions(
     conn: &mut SqliteConnection,
-    application_id: &str,
+    application_id: &ApplicationId,
 ) -> Result<Vec<DecisionRow>, sqlx::Error> {
+    let application_id = application_id.as_str();
     sqlx::query_as!(
         DecisionRow,
         r#"SELECT d.id, d.lender_id, l.code AS lender_code, l.name AS lender_name,
@@ -249,8 +253,9 @@ pub async fn decisions(
 /// An application's latest decision with its lender.
 pub async fn latest_decision(
     conn: &mut SqliteConnection,
-    application_id: &str,
+    application_id: &ApplicationId,
 ) -> Result<Option<DecisionRow>, sqlx::Error> {
+    let application_id = application_id.as_str();
     sqlx::query_as!(
         DecisionRow,
         r#"SELECT d.id, d.lender_id, l.code AS lender_code, l.name AS lender_name,
@@ -281,10 +286,11 @@ pub async fn decision(conn: &mut SqliteConnection, id: &str) -> Result<DecisionR
 pub async fn page(
     store: &Store,
     state: Option<&str>,
-    customer_id: Option<&str>,
+    customer_id: Option<&CustomerId>,
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<SummaryRow>, i64), sqlx::Error> {
+    let customer_id = customer_id.map(CustomerId::as_str);
     let total = sqlx::query_scalar!(
         r#"SELECT COUNT(*) AS "n!: i64" FROM credit_application
            WHERE deleted_at IS NULL AND (?1 IS NULL OR state = ?1)
@@ -324,8 +330,9 @@ pub async fn page(
 /// The figures lenders judge for an application.
 pub async fn assist(
     conn: &mut SqliteConnection,
-    id: &str,
+    id: &ApplicationId,
 ) -> Result<Option<AssistRow>, sqlx::Error> {
+    let id = id.as_str();
     sqlx::query_as!(
         AssistRow,
         r#"SELECT a.gross_monthly_income_cents, a.other_monthly_income_cents,
@@ -395,8 +402,9 @@ pub async fn lenders(store: &Store) -> Result<Vec<LenderRow>, sqlx::Error> {
 /// The applicant of an application (an error when there is no such application).
 pub async fn applicant(
     conn: &mut SqliteConnection,
-    application_id: &str,
+    application_id: &ApplicationId,
 ) -> Result<ApplicantRow, sqlx::Error> {
+    let application_id = application_id.as_str();
     sqlx::query_as!(
         ApplicantRow,
         r#"SELECT a.customer_id, a.credit_score, c.given_name, c.middle_name, c.family_name,
@@ -411,8 +419,9 @@ pub async fn applicant(
 /// A customer's current address.
 pub async fn current_address(
     conn: &mut SqliteConnection,
-    customer_id: &str,
+    customer_id: &CustomerId,
 ) -> Result<Option<AddressRow>, sqlx::Error> {
+    let customer_id = customer_id.as_str();
     sqlx::query_as!(
         AddressRow,
         r#"SELECT line1, line2, city, state, zip, since FROM customer_address
@@ -426,8 +435,9 @@ pub async fn current_address(
 /// A customer as a STAR message carries them.
 pub async fn star_customer(
     store: &Store,
-    id: &str,
+    id: &CustomerId,
 ) -> Result<Option<StarCustomerRow>, sqlx::Error> {
+    let id = id.as_str();
     sqlx::query_as!(
         StarCustomerRow,
         r#"SELECT given_name, middle_name, family_name, suffix, dob_enc, ssn_enc, phone, email,
@@ -443,8 +453,9 @@ pub async fn star_customer(
 /// have none.
 pub async fn customer_email(
     store: &Store,
-    id: &str,
+    id: &CustomerId,
 ) -> Result<Option<Option<String>>, sqlx::Error> {
+    let id = id.as_str();
     sqlx::query_scalar!(r#"SELECT email FROM customer WHERE id = ?1"#, id)
         .fetch_optional(store.pool())
         .await
@@ -453,8 +464,9 @@ pub async fn customer_email(
 /// The lender an application names, by id and code.
 pub async fn application_lender(
     conn: &mut SqliteConnection,
-    application_id: &str,
+    application_id: &ApplicationId,
 ) -> Result<Option<(String, String)>, sqlx::Error> {
+    let application_id = application_id.as_str();
     let r = sqlx::query!(
         r#"SELECT l.id, l.code FROM credit_application a JOIN lender l ON l.id = a.lender_id
            WHERE a.id = ?1"#,
@@ -468,8 +480,9 @@ pub async fn application_lender(
 /// A deal's vehicle and selected option.
 pub async fn deal_vehicle(
     conn: &mut SqliteConnection,
-    deal_id: &str,
+    deal_id: &DealId,
 ) -> Result<Option<DealVehicleRow>, sqlx::Error> {
+    let deal_id = deal_id.as_str();
     sqlx::query_as!(
         DealVehicleRow,
         r#"SELECT o.kind AS "kind?", o.input_json AS "input_json?", v.vin, v.model_year, v.make,
@@ -486,8 +499,9 @@ pub async fn deal_vehicle(
 /// The customer of a live deal.
 pub async fn deal_customer(
     conn: &mut SqliteConnection,
-    deal_id: &str,
+    deal_id: &DealId,
 ) -> Result<Option<String>, sqlx::Error> {
+    let deal_id = deal_id.as_str();
     sqlx::query_scalar!(
         r#"SELECT customer_id FROM deal WHERE id = ?1 AND deleted_at IS NULL"#,
         deal_id
@@ -497,7 +511,11 @@ pub async fn deal_customer(
 }
 
 /// Whether a live customer has this id.
-pub async fn customer_is_live(conn: &mut SqliteConnection, id: &str) -> Result<bool, sqlx::Error> {
+pub async fn customer_is_live(
+    conn: &mut SqliteConnection,
+    id: &CustomerId,
+) -> Result<bool, sqlx::Error> {
+    let id = id.as_str();
     let found = sqlx::query_scalar!(
         r#"SELECT id FROM customer WHERE id = ?1 AND deleted_at IS NULL"#,
         id

@@ -2,6 +2,7 @@
 //! address), the applicant's contact block, and the deal's credit applications.
 
 use crate::Store;
+use dealerdesk_rules::ids::{ApplicationId, CustomerId, DealId};
 
 /// A customer as a party to a document: names and current address (any part may be missing).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,7 +29,11 @@ pub struct ApplicantRow {
 }
 
 /// A customer (deleted or not: a document names who it was made for) as a party.
-pub async fn party(store: &Store, customer_id: &str) -> Result<Option<PartyRow>, sqlx::Error> {
+pub async fn party(
+    store: &Store,
+    customer_id: &CustomerId,
+) -> Result<Option<PartyRow>, sqlx::Error> {
+    let customer_id = customer_id.as_str();
     sqlx::query_as!(
         PartyRow,
         r#"SELECT c.given_name, c.middle_name, c.family_name, c.suffix,
@@ -45,8 +50,9 @@ pub async fn party(store: &Store, customer_id: &str) -> Result<Option<PartyRow>,
 /// A live customer's details for the credit application document.
 pub async fn applicant(
     store: &Store,
-    customer_id: &str,
+    customer_id: &CustomerId,
 ) -> Result<Option<ApplicantRow>, sqlx::Error> {
+    let customer_id = customer_id.as_str();
     sqlx::query_as!(
         ApplicantRow,
         r#"SELECT dob_enc, ssn_last4, phone, email FROM customer WHERE id = ?1 AND deleted_at IS NULL"#,
@@ -60,8 +66,9 @@ pub async fn applicant(
 /// expired or declined) and has one.
 pub async fn co_applicant_of_deal(
     store: &Store,
-    deal_id: &str,
+    deal_id: &DealId,
 ) -> Result<Option<String>, sqlx::Error> {
+    let deal_id = deal_id.as_str();
     let row = sqlx::query!(
         r#"SELECT co_applicant_id AS "co_applicant_id!" FROM credit_application
            WHERE deal_id = ?1 AND deleted_at IS NULL AND co_applicant_id IS NOT NULL
@@ -77,8 +84,9 @@ pub async fn co_applicant_of_deal(
 /// The deal of a live credit application.
 pub async fn deal_of_application(
     store: &Store,
-    application_id: &str,
+    application_id: &ApplicationId,
 ) -> Result<Option<String>, sqlx::Error> {
+    let application_id = application_id.as_str();
     sqlx::query_scalar!(
         r#"SELECT deal_id FROM credit_application WHERE id = ?1 AND deleted_at IS NULL"#,
         application_id
@@ -90,8 +98,9 @@ pub async fn deal_of_application(
 /// The deal's newest live credit application that is not withdrawn or expired.
 pub async fn current_application_of_deal(
     store: &Store,
-    deal_id: &str,
+    deal_id: &DealId,
 ) -> Result<Option<String>, sqlx::Error> {
+    let deal_id = deal_id.as_str();
     sqlx::query_scalar!(
         r#"SELECT id FROM credit_application
            WHERE deal_id = ?1 AND deleted_at IS NULL AND state NOT IN ('withdrawn', 'expired')
@@ -105,8 +114,9 @@ pub async fn current_application_of_deal(
 /// Every live credit application of the deal, oldest first.
 pub async fn applications_of_deal(
     store: &Store,
-    deal_id: &str,
+    deal_id: &DealId,
 ) -> Result<Vec<String>, sqlx::Error> {
+    let deal_id = deal_id.as_str();
     sqlx::query_scalar!(
         r#"SELECT id FROM credit_application WHERE deal_id = ?1 AND deleted_at IS NULL
            ORDER BY created_at, id"#,

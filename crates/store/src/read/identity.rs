@@ -2,6 +2,7 @@
 //! ciphertext), other customers sharing an SSN, phone or e-mail, and the one-read status of the
 //! latest check that gates link issuing.
 
+use dealerdesk_rules::ids::CustomerId;
 use sqlx::SqliteConnection;
 
 use crate::Store;
@@ -55,8 +56,9 @@ pub struct LatestStatusRow {
 /// The facts on file for a live customer.
 pub async fn on_file(
     conn: &mut SqliteConnection,
-    customer_id: &str,
+    customer_id: &CustomerId,
 ) -> Result<Option<OnFileRow>, sqlx::Error> {
+    let customer_id = customer_id.as_str();
     sqlx::query_as!(
         OnFileRow,
         r#"SELECT c.given_name, c.middle_name, c.family_name, c.suffix, c.dob_enc, c.ssn_enc, c.ssn_index,
@@ -75,8 +77,9 @@ pub async fn on_file(
 pub async fn others_with_ssn_index(
     conn: &mut SqliteConnection,
     ssn_index: &str,
-    customer_id: &str,
+    customer_id: &CustomerId,
 ) -> Result<Vec<OtherCustomerRow>, sqlx::Error> {
+    let customer_id = customer_id.as_str();
     sqlx::query_as!(
         OtherCustomerRow,
         r#"SELECT c.id, c.given_name, c.middle_name, c.family_name, c.suffix, a.line1 AS "line1?", a.zip AS "zip?"
@@ -95,8 +98,9 @@ pub async fn others_with_ssn_index(
 pub async fn others_with_phone(
     conn: &mut SqliteConnection,
     phone: &str,
-    customer_id: &str,
+    customer_id: &CustomerId,
 ) -> Result<Vec<OtherCustomerRow>, sqlx::Error> {
+    let customer_id = customer_id.as_str();
     sqlx::query_as!(
         OtherCustomerRow,
         r#"SELECT c.id, c.given_name, c.middle_name, c.family_name, c.suffix, a.line1 AS "line1?", a.zip AS "zip?"
@@ -115,8 +119,9 @@ pub async fn others_with_phone(
 pub async fn others_with_email(
     conn: &mut SqliteConnection,
     email: &str,
-    customer_id: &str,
+    customer_id: &CustomerId,
 ) -> Result<Vec<OtherCustomerRow>, sqlx::Error> {
+    let customer_id = customer_id.as_str();
     sqlx::query_as!(
         OtherCustomerRow,
         r#"SELECT c.id, c.given_name, c.middle_name, c.family_name, c.suffix, a.line1 AS "line1?", a.zip AS "zip?"
@@ -135,8 +140,9 @@ pub async fn others_with_email(
 /// no such customer).
 pub async fn latest_status(
     store: &Store,
-    customer_id: &str,
+    customer_id: &CustomerId,
 ) -> Result<Option<LatestStatusRow>, sqlx::Error> {
+    let customer_id = customer_id.as_str();
     let row = sqlx::query!(
         r#"SELECT k.id AS "check_id?", k.outcome AS "outcome?", k.facts_fingerprint AS "facts_fingerprint?",
                 (SELECT json_group_array(json_array(r.status, r.code))

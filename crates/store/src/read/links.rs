@@ -2,6 +2,7 @@
 //! contract's belong to their repositories): contact details, the knowledge-check facts, a
 //! deal's customer, a contract's input, and the settings issuing reads.
 
+use dealerdesk_rules::ids::{CustomerId, DealId, DocumentId};
 use sqlx::SqliteConnection;
 
 use crate::Store;
@@ -17,8 +18,9 @@ pub struct CustomerContactRow {
 /// A customer's given name, phone and e-mail.
 pub async fn customer_contact(
     store: &Store,
-    customer_id: &str,
+    customer_id: &CustomerId,
 ) -> Result<Option<CustomerContactRow>, sqlx::Error> {
+    let customer_id = customer_id.as_str();
     sqlx::query_as!(
         CustomerContactRow,
         r#"SELECT given_name, phone, email FROM customer WHERE id = ?1"#,
@@ -31,8 +33,9 @@ pub async fn customer_contact(
 /// A customer's given name.
 pub async fn customer_given_name(
     store: &Store,
-    customer_id: &str,
+    customer_id: &CustomerId,
 ) -> Result<Option<String>, sqlx::Error> {
+    let customer_id = customer_id.as_str();
     sqlx::query_scalar!(
         r#"SELECT given_name FROM customer WHERE id = ?1"#,
         customer_id
@@ -44,8 +47,9 @@ pub async fn customer_given_name(
 /// A customer's e-mail address (`Some(None)`: the customer exists and has none).
 pub async fn customer_email(
     store: &Store,
-    customer_id: &str,
+    customer_id: &CustomerId,
 ) -> Result<Option<Option<String>>, sqlx::Error> {
+    let customer_id = customer_id.as_str();
     sqlx::query_scalar!(r#"SELECT email FROM customer WHERE id = ?1"#, customer_id)
         .fetch_optional(store.pool())
         .await
@@ -64,7 +68,11 @@ pub struct ContactRow {
 }
 
 /// A customer's phone, e-mail and current address.
-pub async fn contact(store: &Store, customer_id: &str) -> Result<Option<ContactRow>, sqlx::Error> {
+pub async fn contact(
+    store: &Store,
+    customer_id: &CustomerId,
+) -> Result<Option<ContactRow>, sqlx::Error> {
+    let customer_id = customer_id.as_str();
     sqlx::query_as!(
         ContactRow,
         r#"SELECT c.phone, c.email, a.line1 AS "line1?: String", a.line2,
@@ -82,8 +90,9 @@ pub async fn contact(store: &Store, customer_id: &str) -> Result<Option<ContactR
 /// current ZIP code (`None` without a current address).
 pub async fn knowledge_facts(
     conn: &mut SqliteConnection,
-    customer_id: &str,
+    customer_id: &CustomerId,
 ) -> Result<Option<(String, Option<String>)>, sqlx::Error> {
+    let customer_id = customer_id.as_str();
     let row = sqlx::query!(
         r#"SELECT c.dob_enc, a.zip AS "zip?: String" FROM customer c
            LEFT JOIN customer_address a ON a.customer_id = c.id AND a.kind = 'current'
@@ -96,7 +105,8 @@ pub async fn knowledge_facts(
 }
 
 /// The customer of a deal.
-pub async fn deal_customer(store: &Store, deal_id: &str) -> Result<Option<String>, sqlx::Error> {
+pub async fn deal_customer(store: &Store, deal_id: &DealId) -> Result<Option<String>, sqlx::Error> {
+    let deal_id = deal_id.as_str();
     sqlx::query_scalar!(r#"SELECT customer_id FROM deal WHERE id = ?1"#, deal_id)
         .fetch_optional(store.pool())
         .await
@@ -105,8 +115,9 @@ pub async fn deal_customer(store: &Store, deal_id: &str) -> Result<Option<String
 /// The input (JSON) a contract document was made from.
 pub async fn contract_input_json(
     store: &Store,
-    document_id: &str,
+    document_id: &DocumentId,
 ) -> Result<Option<String>, sqlx::Error> {
+    let document_id = document_id.as_str();
     sqlx::query_scalar!(
         r#"SELECT input_json FROM contract_document WHERE id = ?1"#,
         document_id

@@ -3,6 +3,7 @@
 //! several statements in one round trip (see [`issue`]).
 
 use chrono::{DateTime, Utc};
+use dealerdesk_rules::ids::CustomerId;
 use sqlx::SqliteConnection;
 
 use crate::audit::{AuditEvent, ChainHead};
@@ -40,7 +41,11 @@ pub struct NewLinkRow<'a> {
 }
 
 /// Links, newest first (at most 500), of one customer or of all.
-pub async fn list(store: &Store, customer_id: Option<&str>) -> Result<Vec<LinkRow>, sqlx::Error> {
+pub async fn list(
+    store: &Store,
+    customer_id: Option<&CustomerId>,
+) -> Result<Vec<LinkRow>, sqlx::Error> {
+    let customer_id = customer_id.map(CustomerId::as_str);
     sqlx::query_as!(
         LinkRow,
         r#"SELECT id, customer_id, purpose, issued_by, created_at, expires_at, opened_at,

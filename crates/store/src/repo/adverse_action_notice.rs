@@ -2,6 +2,7 @@
 //! counter-offer not taken, each a snapshot taken when it arose. Every statement that writes the
 //! table is here, compile-checked.
 
+use dealerdesk_rules::ids::{ApplicationId, NoticeId};
 use sqlx::SqliteConnection;
 
 use crate::write::Write;
@@ -123,7 +124,12 @@ pub async fn id_for_decision(
 }
 
 /// Adds a notice (journaled as `insert`).
-pub async fn insert(w: &mut Write<'_>, id: &str, n: &NewNotice<'_>) -> Result<(), sqlx::Error> {
+pub async fn insert(
+    w: &mut Write<'_>,
+    id: &NoticeId,
+    n: &NewNotice<'_>,
+) -> Result<(), sqlx::Error> {
+    let id = id.as_str();
     let s = w.change("adverse_action_notice", id, "insert").await?;
     sqlx::query!(
         r#"INSERT INTO adverse_action_notice (id, application_id, decision_id, kind, customer_id,
@@ -190,7 +196,8 @@ pub async fn owed(store: &Store) -> Result<Vec<OwedRow>, sqlx::Error> {
 }
 
 /// One notice.
-pub async fn get(store: &Store, id: &str) -> Result<Option<NoticeRow>, sqlx::Error> {
+pub async fn get(store: &Store, id: &NoticeId) -> Result<Option<NoticeRow>, sqlx::Error> {
+    let id = id.as_str();
     sqlx::query_as!(
         NoticeRow,
         r#"SELECT id, application_id, decision_id, kind, customer_id, applicant_name,
@@ -227,8 +234,9 @@ pub async fn find(store: &Store, key: &str) -> Result<Option<NoticeRow>, sqlx::E
 /// An application's notices, oldest first.
 pub async fn for_application(
     store: &Store,
-    application_id: &str,
+    application_id: &ApplicationId,
 ) -> Result<Vec<NoticeRow>, sqlx::Error> {
+    let application_id = application_id.as_str();
     sqlx::query_as!(
         NoticeRow,
         r#"SELECT id, application_id, decision_id, kind, customer_id, applicant_name,
@@ -277,7 +285,12 @@ pub async fn list(store: &Store, pending_only: bool) -> Result<Vec<NoticeDueRow>
 }
 
 /// Stores the hash of the notice's PDF as first printed (journaled as `update`).
-pub async fn set_pdf_sha256(w: &mut Write<'_>, id: &str, sha: &str) -> Result<(), sqlx::Error> {
+pub async fn set_pdf_sha256(
+    w: &mut Write<'_>,
+    id: &NoticeId,
+    sha: &str,
+) -> Result<(), sqlx::Error> {
+    let id = id.as_str();
     let s = w.change("adverse_action_notice", id, "update").await?;
     sqlx::query!(
         r#"UPDATE adverse_action_notice SET pdf_sha256 = ?2, updated_at = ?3, device_id = ?4,
@@ -298,12 +311,13 @@ pub async fn set_pdf_sha256(w: &mut Write<'_>, id: &str, sha: &str) -> Result<()
 /// undelivered (nothing changes when it was not).
 pub async fn mark_delivered(
     w: &mut Write<'_>,
-    id: &str,
+    id: &NoticeId,
     method: &str,
     delivered_by: &str,
     outbox_id: Option<&str>,
     pdf_sha256: Option<&str>,
 ) -> Result<bool, sqlx::Error> {
+    let id = id.as_str();
     let s = w.change("adverse_action_notice", id, "update").await?;
     let changed = sqlx::query!(
         r#"UPDATE adverse_action_notice SET delivered_at = ?2, delivery_method = ?3,
@@ -329,9 +343,10 @@ pub async fn mark_delivered(
 /// `update`).
 pub async fn refresh_settings(
     w: &mut Write<'_>,
-    id: &str,
+    id: &NoticeId,
     f: &NoticeSettingsFields<'_>,
 ) -> Result<(), sqlx::Error> {
+    let id = id.as_str();
     let s = w.change("adverse_action_notice", id, "update").await?;
     sqlx::query!(
         r#"UPDATE adverse_action_notice SET bureau_name = ?2, bureau_address = ?3,

@@ -3,6 +3,7 @@
 
 use crate::write::Write;
 use crate::Store;
+use dealerdesk_rules::ids::CustomerId;
 
 /// A correction as stored (`fields` is the JSON object of the corrected fields).
 #[derive(Debug, Clone, PartialEq)]
@@ -22,10 +23,11 @@ pub struct ContactChangeRow {
 pub async fn insert(
     w: &mut Write<'_>,
     id: &str,
-    customer_id: &str,
+    customer_id: &CustomerId,
     link_id: &str,
     fields: &str,
 ) -> Result<(), sqlx::Error> {
+    let customer_id = customer_id.as_str();
     let s = w.change("contact_change", id, "insert").await?;
     sqlx::query!(
         r#"INSERT INTO contact_change (id, customer_id, link_id, fields, status, created_at,
@@ -59,8 +61,9 @@ pub async fn get(store: &Store, id: &str) -> Result<Option<ContactChangeRow>, sq
 /// Corrections of one customer, or the pending ones of all, newest first (at most 200).
 pub async fn list(
     store: &Store,
-    customer_id: Option<&str>,
+    customer_id: Option<&CustomerId>,
 ) -> Result<Vec<ContactChangeRow>, sqlx::Error> {
+    let customer_id = customer_id.map(CustomerId::as_str);
     sqlx::query_as!(
         ContactChangeRow,
         r#"SELECT id, customer_id, link_id, fields, status, reviewed_by, reviewed_at, created_at

@@ -4,6 +4,7 @@
 //! writes these rows is here; the schema refuses changing a document's bytes.
 
 use chrono::{DateTime, Utc};
+use dealerdesk_rules::ids::{ApplicationId, DealId, DocumentId};
 use sqlx::SqliteConnection;
 
 use crate::write::Stamp;
@@ -151,10 +152,11 @@ pub async fn set_status(
     conn: &mut SqliteConnection,
     device_id: &str,
     now: DateTime<Utc>,
-    id: &str,
+    id: &DocumentId,
     status: &str,
     authoritative: bool,
 ) -> Result<(), sqlx::Error> {
+    let id = id.as_str();
     let s = Stamp::journal(
         &mut *conn,
         device_id,
@@ -181,7 +183,11 @@ pub async fn set_status(
 }
 
 /// The version the next document of a deal gets (1 for its first).
-pub async fn next_version(conn: &mut SqliteConnection, deal_id: &str) -> Result<i64, sqlx::Error> {
+pub async fn next_version(
+    conn: &mut SqliteConnection,
+    deal_id: &DealId,
+) -> Result<i64, sqlx::Error> {
+    let deal_id = deal_id.as_str();
     sqlx::query_scalar!(
         r#"SELECT COALESCE(MAX(version), 0) + 1 AS "v!: i64" FROM contract_document WHERE deal_id = ?1"#,
         deal_id
@@ -193,8 +199,9 @@ pub async fn next_version(conn: &mut SqliteConnection, deal_id: &str) -> Result<
 /// The deal's authoritative, not void contract (retail installment or lease), as `(id, status)`.
 pub async fn authoritative_contract(
     conn: &mut SqliteConnection,
-    deal_id: &str,
+    deal_id: &DealId,
 ) -> Result<Option<(String, String)>, sqlx::Error> {
+    let deal_id = deal_id.as_str();
     let row = sqlx::query!(
         r#"SELECT id, status FROM contract_document
            WHERE deal_id = ?1 AND authoritative = 1 AND status <> 'void'
@@ -209,8 +216,9 @@ pub async fn authoritative_contract(
 /// The credit application's authoritative, not void document, as `(id, status)`.
 pub async fn authoritative_application_doc(
     conn: &mut SqliteConnection,
-    application_id: &str,
+    application_id: &ApplicationId,
 ) -> Result<Option<(String, String)>, sqlx::Error> {
+    let application_id = application_id.as_str();
     let row = sqlx::query!(
         r#"SELECT id, status FROM contract_document
            WHERE application_id = ?1 AND authoritative = 1 AND status <> 'void'
@@ -223,7 +231,8 @@ pub async fn authoritative_application_doc(
 }
 
 /// One document by id.
-pub async fn get(store: &Store, id: &str) -> Result<Option<DocumentRow>, sqlx::Error> {
+pub async fn get(store: &Store, id: &DocumentId) -> Result<Option<DocumentRow>, sqlx::Error> {
+    let id = id.as_str();
     sqlx::query_as!(
         DocumentRow,
         r#"SELECT id, deal_id, option_id, option_position, application_id, kind, version, status,
@@ -239,8 +248,9 @@ pub async fn get(store: &Store, id: &str) -> Result<Option<DocumentRow>, sqlx::E
 /// One document by id and the input it was rendered from (`input_json`).
 pub async fn get_with_input(
     conn: &mut SqliteConnection,
-    id: &str,
+    id: &DocumentId,
 ) -> Result<Option<(DocumentRow, String)>, sqlx::Error> {
+    let id = id.as_str();
     let row = sqlx::query!(
         r#"SELECT id, deal_id, option_id, option_position, application_id, kind, version, status,
                   authoritative, quote_sha256, pdf_sha256, page_count, length(pdf) AS "byte_len!: i64",
@@ -277,7 +287,8 @@ pub async fn get_with_input(
 }
 
 /// A document's exact bytes.
-pub async fn pdf(store: &Store, id: &str) -> Result<Option<Vec<u8>>, sqlx::Error> {
+pub async fn pdf(store: &Store, id: &DocumentId) -> Result<Option<Vec<u8>>, sqlx::Error> {
+    let id = id.as_str();
     sqlx::query_scalar!(r#"SELECT pdf FROM contract_document WHERE id = ?1"#, id)
         .fetch_optional(store.pool())
         .await
@@ -287,8 +298,9 @@ pub async fn pdf(store: &Store, id: &str) -> Result<Option<Vec<u8>>, sqlx::Error
 /// such document.
 pub async fn supersedes_of(
     conn: &mut SqliteConnection,
-    id: &str,
+    id: &DocumentId,
 ) -> Result<Option<Option<String>>, sqlx::Error> {
+    let id = id.as_str();
     let row = sqlx::query!(
         r#"SELECT supersedes_id FROM contract_document WHERE id = ?1"#,
         id
@@ -299,7 +311,11 @@ pub async fn supersedes_of(
 }
 
 /// Every document of a deal, newest version first.
-pub async fn list_for_deal(store: &Store, deal_id: &str) -> Result<Vec<DocumentRow>, sqlx::Error> {
+pub async fn list_for_deal(
+    store: &Store,
+    deal_id: &DealId,
+) -> Result<Vec<DocumentRow>, sqlx::Error> {
+    let deal_id = deal_id.as_str();
     sqlx::query_as!(
         DocumentRow,
         r#"SELECT id, deal_id, option_id, option_position, application_id, kind, version, status,
@@ -315,8 +331,9 @@ pub async fn list_for_deal(store: &Store, deal_id: &str) -> Result<Vec<DocumentR
 /// Every document of a credit application, newest version first.
 pub async fn list_for_application(
     store: &Store,
-    application_id: &str,
+    application_id: &ApplicationId,
 ) -> Result<Vec<DocumentRow>, sqlx::Error> {
+    let application_id = application_id.as_str();
     sqlx::query_as!(
         DocumentRow,
         r#"SELECT id, deal_id, option_id, option_position, application_id, kind, version, status,
@@ -395,8 +412,9 @@ pub async fn insert_signing_event(
 /// A document's signing events in order.
 pub async fn signing_events(
     conn: &mut SqliteConnection,
-    document_id: &str,
+    document_id: &DocumentId,
 ) -> Result<Vec<SigningEventRow>, sqlx::Error> {
+    let document_id = document_id.as_str();
     sqlx::query_as!(
         SigningEventRow,
         r#"SELECT seq, kind, signer, signer_name, field_id, method, mark_text, mark_png, device, actor,

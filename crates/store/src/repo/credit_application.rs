@@ -2,6 +2,7 @@
 //! change, in order) and `application_decision` (the lenders' answers). Every statement that
 //! writes the three tables is here, compile-checked.
 
+use dealerdesk_rules::ids::ApplicationId;
 use sqlx::SqliteConnection;
 
 use crate::write::{Stamp, Write};
@@ -83,10 +84,11 @@ pub struct DecisionFields<'a> {
 /// Starts a draft application (journaled as `insert`).
 pub async fn insert(
     w: &mut Write<'_>,
-    id: &str,
+    id: &ApplicationId,
     f: &ApplicationFields<'_>,
     created_by: &str,
 ) -> Result<(), sqlx::Error> {
+    let id = id.as_str();
     let s = w.change("credit_application", id, "insert").await?;
     sqlx::query!(
         r#"INSERT INTO credit_application (id, deal_id, customer_id, co_applicant_id, intent, state,
@@ -123,9 +125,10 @@ pub async fn insert(
 /// co-applicant is unchanged.
 pub async fn update(
     w: &mut Write<'_>,
-    id: &str,
+    id: &ApplicationId,
     f: &ApplicationFields<'_>,
 ) -> Result<(), sqlx::Error> {
+    let id = id.as_str();
     let s = w.change("credit_application", id, "update").await?;
     sqlx::query!(
         r#"UPDATE credit_application SET deal_id = ?2, customer_id = ?3, co_applicant_id = ?4,
@@ -164,7 +167,12 @@ pub async fn update(
 }
 
 /// Records the credit-report consent (journaled as `update`).
-pub async fn set_consent(w: &mut Write<'_>, id: &str, c: &Consent<'_>) -> Result<(), sqlx::Error> {
+pub async fn set_consent(
+    w: &mut Write<'_>,
+    id: &ApplicationId,
+    c: &Consent<'_>,
+) -> Result<(), sqlx::Error> {
+    let id = id.as_str();
     let s = w.change("credit_application", id, "update").await?;
     sqlx::query!(
         r#"UPDATE credit_application SET consent_by = ?2, consent_at = ?3,
@@ -189,10 +197,11 @@ pub async fn set_consent(w: &mut Write<'_>, id: &str, c: &Consent<'_>) -> Result
 /// `from` (nothing else changes when it was not).
 pub async fn move_state(
     w: &mut Write<'_>,
-    id: &str,
+    id: &ApplicationId,
     from: &str,
     to: &str,
 ) -> Result<bool, sqlx::Error> {
+    let id = id.as_str();
     let s = w.change("credit_application", id, "update").await?;
     let changed = sqlx::query!(
         r#"UPDATE credit_application SET state = ?3, updated_at = ?4, device_id = ?5,
@@ -214,8 +223,9 @@ pub async fn move_state(
 /// The state and co-applicant of a live application.
 pub async fn state_of(
     conn: &mut SqliteConnection,
-    id: &str,
+    id: &ApplicationId,
 ) -> Result<Option<StateRow>, sqlx::Error> {
+    let id = id.as_str();
     sqlx::query_as!(
         StateRow,
         r#"SELECT state, co_applicant_id FROM credit_application
@@ -229,8 +239,9 @@ pub async fn state_of(
 /// The lender an application names (an error when there is no such application).
 pub async fn lender_of(
     conn: &mut SqliteConnection,
-    id: &str,
+    id: &ApplicationId,
 ) -> Result<Option<String>, sqlx::Error> {
+    let id = id.as_str();
     sqlx::query_scalar!(
         r#"SELECT lender_id FROM credit_application WHERE id = ?1"#,
         id
@@ -242,8 +253,9 @@ pub async fn lender_of(
 /// The details JSON and gross monthly income of an application (an error when there is none).
 pub async fn completeness_of(
     conn: &mut SqliteConnection,
-    id: &str,
+    id: &ApplicationId,
 ) -> Result<(String, i64), sqlx::Error> {
+    let id = id.as_str();
     let r = sqlx::query!(
         r#"SELECT details_json, gross_monthly_income_cents FROM credit_application WHERE id = ?1"#,
         id
@@ -254,7 +266,11 @@ pub async fn completeness_of(
 }
 
 /// What submission checks on a live application.
-pub async fn submit_facts(store: &Store, id: &str) -> Result<Option<SubmitFacts>, sqlx::Error> {
+pub async fn submit_facts(
+    store: &Store,
+    id: &ApplicationId,
+) -> Result<Option<SubmitFacts>, sqlx::Error> {
+    let id = id.as_str();
     sqlx::query_as!(
         SubmitFacts,
         r#"SELECT customer_id, co_applicant_id, consent_at, consent_parties, lender_id,
@@ -278,12 +294,14 @@ pub async fn live_ids(store: &Store) -> Result<Vec<String>, sqlx::Error> {
 /// `updated_at`. The copies keep the source's desk.
 pub async fn copy_stamped(
     conn: &mut SqliteConnection,
-    id: &str,
-    source: &str,
+    id: &ApplicationId,
+    source: &ApplicationId,
     created_at: &str,
     updated_at: &str,
     s: &Stamp,
 ) -> Result<(), sqlx::Error> {
+    let source = source.as_str();
+    let id = id.as_str();
     sqlx::query!(
         r#"INSERT INTO credit_application
              (id, deal_id, customer_id, co_applicant_id, intent, state, details_json,
@@ -328,9 +346,10 @@ pub async fn copy_stamped(
 pub async fn append_history(
     w: &mut Write<'_>,
     id: &str,
-    application_id: &str,
+    application_id: &ApplicationId,
     h: &HistoryFields<'_>,
 ) -> Result<(), sqlx::Error> {
+    let application_id = application_id.as_str();
     let next = sqlx::query_scalar!(
         r#"SELECT COALESCE(MAX(seq), 0) + 1 AS "n!: i64" FROM application_history
            WHERE application_id = ?1"#,
@@ -363,8 +382,9 @@ pub async fn append_history(
 /// When the application was last submitted, if ever.
 pub async fn last_submitted_at(
     conn: &mut SqliteConnection,
-    application_id: &str,
+    application_id: &ApplicationId,
 ) -> Result<Option<String>, sqlx::Error> {
+    let application_id = application_id.as_str();
     sqlx::query_scalar!(
         r#"SELECT MAX(at) AS "at?: String" FROM application_history
            WHERE application_id = ?1 AND action = 'submit'"#,
@@ -377,9 +397,10 @@ pub async fn last_submitted_at(
 /// When the application was last submitted at or before `at`, if it was.
 pub async fn submitted_at_or_before(
     conn: &mut SqliteConnection,
-    application_id: &str,
+    application_id: &ApplicationId,
     at: &str,
 ) -> Result<Option<String>, sqlx::Error> {
+    let application_id = application_id.as_str();
     sqlx::query_scalar!(
         r#"SELECT at FROM application_history
            WHERE application_id = ?1 AND action = 'submit' AND at <= ?2
@@ -426,8 +447,9 @@ pub async fn insert_decision(
 /// The id and JSON of an application's latest decision.
 pub async fn latest_decision(
     conn: &mut SqliteConnection,
-    application_id: &str,
+    application_id: &ApplicationId,
 ) -> Result<Option<(String, String)>, sqlx::Error> {
+    let application_id = application_id.as_str();
     let r = sqlx::query!(
         r#"SELECT id, decision_json FROM application_decision WHERE application_id = ?1
            ORDER BY decided_at DESC, id DESC LIMIT 1"#,

@@ -3,6 +3,7 @@
 //! the `identity_resolution` decisions added later, and the customer's `contact_confirmation`
 //! rows. Every statement that writes these rows is here.
 
+use dealerdesk_rules::ids::{CustomerId, IdentityCheckId};
 use sqlx::SqliteConnection;
 
 use crate::write::Write;
@@ -202,7 +203,8 @@ pub async fn insert(
 }
 
 /// One check by id.
-pub async fn get(store: &Store, id: &str) -> Result<Option<CheckRow>, sqlx::Error> {
+pub async fn get(store: &Store, id: &IdentityCheckId) -> Result<Option<CheckRow>, sqlx::Error> {
+    let id = id.as_str();
     sqlx::query_as!(
         CheckRow,
         r#"SELECT id, customer_id, checked_at, checked_by, method, document_type, document_issuer,
@@ -217,7 +219,11 @@ pub async fn get(store: &Store, id: &str) -> Result<Option<CheckRow>, sqlx::Erro
 }
 
 /// The decisions on a check.
-pub async fn resolutions(store: &Store, check_id: &str) -> Result<Vec<ResolutionRow>, sqlx::Error> {
+pub async fn resolutions(
+    store: &Store,
+    check_id: &IdentityCheckId,
+) -> Result<Vec<ResolutionRow>, sqlx::Error> {
+    let check_id = check_id.as_str();
     sqlx::query_as!(
         ResolutionRow,
         r#"SELECT kind, target, decision, note, decided_by, decided_at FROM identity_resolution
@@ -229,7 +235,8 @@ pub async fn resolutions(store: &Store, check_id: &str) -> Result<Vec<Resolution
 }
 
 /// A check's rule results in order.
-pub async fn rules(store: &Store, check_id: &str) -> Result<Vec<RuleRow>, sqlx::Error> {
+pub async fn rules(store: &Store, check_id: &IdentityCheckId) -> Result<Vec<RuleRow>, sqlx::Error> {
+    let check_id = check_id.as_str();
     sqlx::query_as!(
         RuleRow,
         r#"SELECT rule, status, code, reason FROM identity_check_rule WHERE check_id = ?1
@@ -241,7 +248,11 @@ pub async fn rules(store: &Store, check_id: &str) -> Result<Vec<RuleRow>, sqlx::
 }
 
 /// A check's sanctions candidates, best score first.
-pub async fn candidates(store: &Store, check_id: &str) -> Result<Vec<CandidateRow>, sqlx::Error> {
+pub async fn candidates(
+    store: &Store,
+    check_id: &IdentityCheckId,
+) -> Result<Vec<CandidateRow>, sqlx::Error> {
+    let check_id = check_id.as_str();
     sqlx::query_as!(
         CandidateRow,
         r#"SELECT ent_num, name, score_milli, program, sdn_type, matched_alias,
@@ -254,7 +265,11 @@ pub async fn candidates(store: &Store, check_id: &str) -> Result<Vec<CandidateRo
 }
 
 /// The id of the customer's latest check, if any.
-pub async fn latest_id(store: &Store, customer_id: &str) -> Result<Option<String>, sqlx::Error> {
+pub async fn latest_id(
+    store: &Store,
+    customer_id: &CustomerId,
+) -> Result<Option<String>, sqlx::Error> {
+    let customer_id = customer_id.as_str();
     sqlx::query_scalar!(
         r#"SELECT id FROM identity_check WHERE customer_id = ?1
            ORDER BY checked_at DESC, rowid DESC LIMIT 1"#,
@@ -267,10 +282,11 @@ pub async fn latest_id(store: &Store, customer_id: &str) -> Result<Option<String
 /// The decision already taken on this flag or candidate of a check, if any.
 pub async fn resolution_of(
     conn: &mut SqliteConnection,
-    check_id: &str,
+    check_id: &IdentityCheckId,
     kind: &str,
     target: &str,
 ) -> Result<Option<ResolutionRow>, sqlx::Error> {
+    let check_id = check_id.as_str();
     sqlx::query_as!(
         ResolutionRow,
         r#"SELECT kind, target, decision, note, decided_by, decided_at FROM identity_resolution
@@ -313,8 +329,9 @@ pub async fn insert_resolution(
 /// The channels the customer confirmed.
 pub async fn contact_confirmations(
     store: &Store,
-    customer_id: &str,
+    customer_id: &CustomerId,
 ) -> Result<Vec<ContactConfirmationRow>, sqlx::Error> {
+    let customer_id = customer_id.as_str();
     sqlx::query_as!(
         ContactConfirmationRow,
         r#"SELECT channel, fingerprint, confirmed_by, confirmed_at FROM contact_confirmation
@@ -329,11 +346,12 @@ pub async fn contact_confirmations(
 /// confirmation of the channel updated; journaled either way).
 pub async fn confirm_contact(
     w: &mut Write<'_>,
-    customer_id: &str,
+    customer_id: &CustomerId,
     channel: &str,
     fingerprint: &str,
     confirmed_by: &str,
 ) -> Result<(), sqlx::Error> {
+    let customer_id = customer_id.as_str();
     let existing = sqlx::query_scalar!(
         r#"SELECT id FROM contact_confirmation WHERE customer_id = ?1 AND channel = ?2"#,
         customer_id,

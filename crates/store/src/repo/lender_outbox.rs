@@ -1,6 +1,7 @@
 //! The `lender_outbox` table: signed messages to lenders and where each stands. Every statement
 //! that writes the table is here, compile-checked.
 
+use dealerdesk_rules::ids::ApplicationId;
 use sqlx::SqliteConnection;
 
 use crate::write::Write;
@@ -106,9 +107,10 @@ pub async fn mark_answered(w: &mut Write<'_>, id: &str) -> Result<(), sqlx::Erro
 /// The newest waiting message of an application to a lender: its id and rate sheet.
 pub async fn waiting_for(
     conn: &mut SqliteConnection,
-    application_id: &str,
+    application_id: &ApplicationId,
     lender_id: &str,
 ) -> Result<Option<(String, String)>, sqlx::Error> {
+    let application_id = application_id.as_str();
     let row = sqlx::query!(
         r#"SELECT id, rate_sheet_id FROM lender_outbox
            WHERE application_id = ?1 AND lender_id = ?2 AND status IN ('pending', 'delivered')

@@ -3,6 +3,7 @@
 
 use crate::write::Write;
 use crate::Store;
+use dealerdesk_rules::ids::CustomerId;
 
 /// A document as the desk lists it (no content).
 #[derive(Debug, Clone, PartialEq)]
@@ -86,8 +87,9 @@ pub async fn insert(
 /// A customer's documents, newest first.
 pub async fn list_for_customer(
     store: &Store,
-    customer_id: &str,
+    customer_id: &CustomerId,
 ) -> Result<Vec<LinkDocumentRow>, sqlx::Error> {
+    let customer_id = customer_id.as_str();
     sqlx::query_as!(
         LinkDocumentRow,
         r#"SELECT id, customer_id, link_id, stipulation_id, file_name, content_type, size_bytes,

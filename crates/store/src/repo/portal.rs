@@ -2,6 +2,7 @@
 //! knowledge check; local, not journaled) and `portal_account` (the customer's portal login
 //! with its sealed TOTP secrets). Every statement on them is here, compile-checked.
 
+use dealerdesk_rules::ids::CustomerId;
 use sqlx::SqliteConnection;
 
 use crate::write::Write;
@@ -165,8 +166,9 @@ pub async fn end_for_links(conn: &mut SqliteConnection, ended: &str) -> Result<(
 /// The id of a customer's portal account, if they have one.
 pub async fn account_of(
     conn: &mut SqliteConnection,
-    customer_id: &str,
+    customer_id: &CustomerId,
 ) -> Result<Option<String>, sqlx::Error> {
+    let customer_id = customer_id.as_str();
     sqlx::query_scalar!(
         r#"SELECT id FROM portal_account WHERE customer_id = ?1"#,
         customer_id
@@ -178,8 +180,9 @@ pub async fn account_of(
 /// A customer's portal account's TOTP enrolment state.
 pub async fn account_totp(
     store: &Store,
-    customer_id: &str,
+    customer_id: &CustomerId,
 ) -> Result<Option<AccountTotpRow>, sqlx::Error> {
+    let customer_id = customer_id.as_str();
     sqlx::query_as!(
         AccountTotpRow,
         r#"SELECT id, login, totp_pending_enc, totp_last_step FROM portal_account

@@ -2,6 +2,7 @@
 //! `stipulation_document` (the files attached to a condition). Every statement that writes
 //! either table is here, compile-checked.
 
+use dealerdesk_rules::ids::ApplicationId;
 use sqlx::SqliteConnection;
 
 use crate::write::Write;
@@ -70,11 +71,12 @@ pub struct NewDocument<'a> {
 pub async fn insert(
     w: &mut Write<'_>,
     id: &str,
-    application_id: &str,
+    application_id: &ApplicationId,
     decision_id: Option<&str>,
     code: &str,
     description: &str,
 ) -> Result<(), sqlx::Error> {
+    let application_id = application_id.as_str();
     let s = w.change("stipulation", id, "insert").await?;
     sqlx::query!(
         r#"INSERT INTO stipulation (id, application_id, decision_id, code, description, status,
@@ -97,8 +99,9 @@ pub async fn insert(
 /// An application's stipulations, oldest first.
 pub async fn for_application(
     conn: &mut SqliteConnection,
-    application_id: &str,
+    application_id: &ApplicationId,
 ) -> Result<Vec<StipulationRow>, sqlx::Error> {
+    let application_id = application_id.as_str();
     sqlx::query_as!(
         StipulationRow,
         r#"SELECT id, code, description, status, cleared_by, cleared_at, clear_note, created_at
@@ -221,8 +224,9 @@ pub async fn document_content(
 /// decision's conditions no longer apply).
 pub async fn open_count(
     conn: &mut SqliteConnection,
-    application_id: &str,
+    application_id: &ApplicationId,
 ) -> Result<i64, sqlx::Error> {
+    let application_id = application_id.as_str();
     sqlx::query_scalar!(
         r#"SELECT COUNT(*) AS "n!: i64" FROM stipulation
            WHERE application_id = ?1 AND status <> 'cleared'
