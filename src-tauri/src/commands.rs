@@ -447,12 +447,12 @@ pub async fn update_deal(
 pub async fn quote_deal_option(
     state: State<'_, AppState>,
     terms: OptionTerms,
-    customer_id: Option<String>,
+    customer_id: Option<CustomerId>,
     index: u32,
 ) -> Result<OptionQuote> {
     state.authorize(ANY, "deal.quote").await?;
     let index = usize::try_from(index).unwrap_or(usize::MAX);
-    Ok(preview::quote_option(state.store()?, &terms, customer_id.as_deref(), index).await?)
+    Ok(preview::quote_option(state.store()?, &terms, customer_id.as_ref(), index).await?)
 }
 
 // --- identity verification -------------------------------------------------------------------
@@ -606,7 +606,10 @@ pub async fn issue_link(
 /// Who: any signed-in role
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
-pub async fn list_links(state: State<'_, AppState>, customer_id: String) -> Result<Vec<LinkView>> {
+pub async fn list_links(
+    state: State<'_, AppState>,
+    customer_id: CustomerId,
+) -> Result<Vec<LinkView>> {
     let staff = state.authorize(ANY, "link.list").await?;
     Ok(links::list(
         state.store()?,

@@ -165,7 +165,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .id;
     verify_identity(&store, &actor, &cid, today).await?;
     let input = IssueLink {
-        customer_id: cid.to_string(),
+        customer_id: cid.clone(),
         purpose: LinkPurpose::ConfirmContact,
         ttl_minutes: None,
         application_id: None,

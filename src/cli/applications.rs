@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use clap::Subcommand;
-use dealerdesk_rules::ids::ApplicationId;
+use dealerdesk_rules::ids::{ApplicationId, CustomerId};
 use serde_json::json;
 use std::path::PathBuf;
 
@@ -216,7 +216,7 @@ pub async fn application(
                 store,
                 &ApplicationFilter {
                     state,
-                    customer_id: customer,
+                    customer_id: customer.map(CustomerId::from),
                     limit: Some(limit),
                     offset: Some(offset),
                 },

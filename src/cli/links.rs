@@ -9,6 +9,7 @@ use clap::Subcommand;
 use serde_json::json;
 
 use super::{out, CliError, ErrorKind, Output};
+use dealerdesk_rules::ids::{ApplicationId, CustomerId, DocumentId};
 use dealerdesk_services::auth::Actor;
 use dealerdesk_services::links::outbox::Channel;
 use dealerdesk_services::links::{self, IssueLink, LinkPurpose, PurposeTtl};
@@ -124,27 +125,22 @@ async fn run(
                 .transpose()?
                 .map(|d| d.num_minutes().clamp(0, i64::from(u32::MAX)) as u32);
             let input = IssueLink {
-                customer_id: customer,
+                customer_id: CustomerId::from(customer),
                 purpose,
                 ttl_minutes,
-                application_id: application,
+                application_id: application.map(ApplicationId::from),
             };
             if let Some(channel) = send {
                 // Before issuing: a link whose message cannot be sent would be lost.
-                links::outbox::recipient(
-                    store,
-                    &dealerdesk_rules::ids::CustomerId::from(input.customer_id.as_str()),
-                    channel,
-                )
-                .await?;
+                links::outbox::recipient(store, &input.customer_id, channel).await?;
             }
             let issued = match (purpose, document.as_deref()) {
                 (LinkPurpose::RemoteSigning, Some(doc)) => {
                     links::issue_remote_signing(
                         store,
                         actor,
-                        &dealerdesk_rules::ids::CustomerId::from(input.customer_id.as_str()),
-                        &dealerdesk_rules::ids::DocumentId::from(doc),
+                        &input.customer_id,
+                        &DocumentId::from(doc),
                         input.ttl_minutes,
                         now,
                     )
@@ -204,7 +200,8 @@ async fn run(
             out(j, text)
         }
         LinkCommand::List { customer } => {
-            let list = links::list(store, actor, customer.as_deref(), now).await?;
+            let list =
+                links::list(store, actor, customer.map(CustomerId::from).as_ref(), now).await?;
             let text = if list.is_empty() {
                 "no links".to_string()
             } else {

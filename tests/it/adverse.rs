@@ -584,13 +584,9 @@ async fn the_demo_has_notices_pending_one_near_its_deadline_and_one_delivered() 
     );
     assert!(all.iter().any(|n| n.delivered_at.is_some()), "{all:?}");
     for n in &all {
-        let v = adverse::get_notice(
-            &f.store,
-            &dealerdesk_rules::ids::NoticeId::from(n.id.as_str()),
-            now(),
-        )
-        .await
-        .expect("notice");
+        let v = adverse::get_notice(&f.store, &n.id, now())
+            .await
+            .expect("notice");
         assert!(!v.reasons.is_empty() && v.score.score.is_some(), "{v:?}");
         adverse::render_pdf(&v).expect("prints");
     }

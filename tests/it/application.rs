@@ -959,7 +959,7 @@ async fn a_joint_application_needs_the_co_applicants_identity_and_consent() {
     let co = add_customer(&f.store, &spouse).await;
     let mut input = application_input(&d.deal().id, d.lender.clone());
     input.intent = Intent::Joint;
-    input.co_applicant_id = Some(co.to_string());
+    input.co_applicant_id = Some(co.clone());
     input.co_applicant_income = Some("3,100.00".into());
     let a = app::create_application(&f.store, &cli_actor(), &input, now())
         .await

@@ -751,9 +751,9 @@ async fn a_co_applicant_on_the_deals_application_is_the_co_buyer() {
         &d.f.store,
         &cli_actor(),
         &ApplicationInput {
-            deal_id: d.deal().id.to_string(),
+            deal_id: d.deal().id.clone(),
             intent: Intent::Joint,
-            co_applicant_id: Some(co.to_string()),
+            co_applicant_id: Some(co.clone()),
             residences: vec![
                 ResidenceEntry {
                     address: "4821 Lakeview Dr Apt 12, Dallas TX".into(),

@@ -316,7 +316,7 @@ fn m(s: &str) -> Money {
 
 fn deal_input(d: &Desk, options: Vec<DealOptionInput>) -> DealInput {
     DealInput {
-        customer_id: dealerdesk_rules::ids::CustomerId::from(d.customer_id.as_str()),
+        customer_id: d.customer_id.clone(),
         vehicle_id: d.vehicle_id.clone(),
         salesperson: None,
         status: None,

@@ -1253,7 +1253,7 @@ async fn contact_confirmation_shows_a_later_change_and_an_identity_edit_makes_th
     customer::update(
         &f.store,
         &cli_actor(),
-        &dealerdesk_rules::ids::CustomerId::from(id.as_str()),
+        &id,
         &update_of(edit.clone()),
         now(),
         today(),
@@ -1287,7 +1287,7 @@ async fn contact_confirmation_shows_a_later_change_and_an_identity_edit_makes_th
     customer::update(
         &f.store,
         &cli_actor(),
-        &dealerdesk_rules::ids::CustomerId::from(id.as_str()),
+        &id,
         &update_of(edit),
         now(),
         today(),

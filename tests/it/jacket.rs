@@ -40,7 +40,7 @@ fn application_input(deal_id: &str, co: Option<String>) -> ApplicationInput {
         } else {
             Intent::Individual
         },
-        co_applicant_id: co,
+        co_applicant_id: co.map(dealerdesk_rules::ids::CustomerId::from),
         residences: vec![
             ResidenceEntry {
                 address: "4821 Lakeview Dr Apt 12, Dallas TX 75201".into(),
@@ -1121,21 +1121,16 @@ async fn the_jacket_carries_the_adverse_action_notice_of_a_declined_application(
     let contract = contract::render_for_deal(
         &f.store,
         &cli_actor(),
-        &dealerdesk_rules::ids::DealId::from(deal_id.as_str()),
+        &deal_id,
         None,
         RenderMode::Original,
         now(),
     )
     .await
     .expect("contract");
-    let j = jacket::jacket_for_deal(
-        &f.store,
-        &cli_actor(),
-        &dealerdesk_rules::ids::DealId::from(deal_id.as_str()),
-        now(),
-    )
-    .await
-    .expect("jacket");
+    let j = jacket::jacket_for_deal(&f.store, &cli_actor(), &deal_id, now())
+        .await
+        .expect("jacket");
     let kinds: Vec<&str> = j.parts.iter().map(|p| p.kind.as_str()).collect();
     assert_eq!(
         kinds,

@@ -97,9 +97,14 @@ async fn issuing_returns_the_url_once_and_stores_only_the_hash() {
         );
         tokens.push(token_of(&issued.url));
     }
-    let listed = links::list(&f.store, &sales, Some(&cid), now())
-        .await
-        .expect("list");
+    let listed = links::list(
+        &f.store,
+        &sales,
+        Some(&dealerdesk_rules::ids::CustomerId::from(cid.as_str())),
+        now(),
+    )
+    .await
+    .expect("list");
     assert_eq!(listed.len(), 3);
     assert!(listed.iter().all(|l| l.state == LinkState::Issued));
     assert!(listed.iter().all(|l| l.issued_by == "staff:sam"));

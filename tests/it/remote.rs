@@ -188,12 +188,9 @@ async fn count(store: &Store, sql: &str, bind: &str) -> i64 {
 
 /// The finance manager countersigns at the desk and seals; `verify` says signed.
 async fn countersign_and_seal(d: &Signing) -> contract::RenderedDocument {
-    let st = sign::signing_status(
-        &d.f.store,
-        &dealerdesk_rules::ids::DocumentId::from(d.document_id.as_str()),
-    )
-    .await
-    .expect("status");
+    let st = sign::signing_status(&d.f.store, &d.document_id)
+        .await
+        .expect("status");
     let next = st.next_field.expect("the dealer's field is left");
     assert_eq!(
         next.signer,
@@ -203,7 +200,7 @@ async fn countersign_and_seal(d: &Signing) -> contract::RenderedDocument {
     sign::sign_field(
         &d.f.store,
         &d.fiona,
-        &dealerdesk_rules::ids::DocumentId::from(d.document_id.as_str()),
+        &d.document_id,
         &SignInput {
             field_id: next.id.clone(),
             signer_name: "Fiona Finance".into(),
@@ -217,14 +214,9 @@ async fn countersign_and_seal(d: &Signing) -> contract::RenderedDocument {
     )
     .await
     .expect("countersigned");
-    let sealed = sign::seal(
-        &d.f.store,
-        &d.fiona,
-        &dealerdesk_rules::ids::DocumentId::from(d.document_id.as_str()),
-        now(),
-    )
-    .await
-    .expect("sealed");
+    let sealed = sign::seal(&d.f.store, &d.fiona, &d.document_id, now())
+        .await
+        .expect("sealed");
     let v = contract::verify(&d.f.store, &sealed.pdf)
         .await
         .expect("verify");
@@ -274,16 +266,9 @@ async fn a_remote_signing_link_is_bound_to_one_signable_contract_of_the_customer
 
     // Another (verified) customer cannot be sent this customer's contract.
     let other = other_verified_customer(store).await;
-    let e = links::issue_remote_signing(
-        store,
-        &sam,
-        &other,
-        &dealerdesk_rules::ids::DocumentId::from(d.document_id.as_str()),
-        None,
-        now(),
-    )
-    .await
-    .expect_err("another customer's contract");
+    let e = links::issue_remote_signing(store, &sam, &other, &d.document_id, None, now())
+        .await
+        .expect_err("another customer's contract");
     assert_eq!(field_of(&e), Some("document_id"), "{e}");
     assert!(e.to_string().contains("not this customer's"), "{e}");
     // … nor can a customer who does not exist, nor can a role that issues no links.
@@ -291,7 +276,7 @@ async fn a_remote_signing_link_is_bound_to_one_signable_contract_of_the_customer
         store,
         &sam,
         &dealerdesk_rules::ids::CustomerId::from("nobody"),
-        &dealerdesk_rules::ids::DocumentId::from(d.document_id.as_str()),
+        &d.document_id,
         None,
         now(),
     )
@@ -302,23 +287,17 @@ async fn a_remote_signing_link_is_bound_to_one_signable_contract_of_the_customer
         store,
         &Actor::Customer(d.customer_id.to_string()),
         &d.customer_id,
-        &dealerdesk_rules::ids::DocumentId::from(d.document_id.as_str()),
+        &d.document_id,
         None,
         now(),
     )
     .await
     .expect_err("a customer issues nothing");
     assert!(matches!(e, LinkError::Forbidden), "{e}");
-    let e = links::issue_remote_signing(
-        store,
-        &sam,
-        &d.customer_id,
-        &dealerdesk_rules::ids::DocumentId::from(d.document_id.as_str()),
-        Some(1),
-        now(),
-    )
-    .await
-    .expect_err("ttl");
+    let e =
+        links::issue_remote_signing(store, &sam, &d.customer_id, &d.document_id, Some(1), now())
+            .await
+            .expect_err("ttl");
     assert_eq!(field_of(&e), Some("ttl"), "{e}");
     assert_eq!(
         count(
@@ -352,16 +331,10 @@ async fn a_remote_signing_link_is_bound_to_one_signable_contract_of_the_customer
     );
 
     // The buyer's draft: issued, bound, audited; other purposes still issue unbound.
-    let issued = links::issue_remote_signing(
-        store,
-        &sam,
-        &d.customer_id,
-        &dealerdesk_rules::ids::DocumentId::from(d.document_id.as_str()),
-        None,
-        now(),
-    )
-    .await
-    .expect("issued");
+    let issued =
+        links::issue_remote_signing(store, &sam, &d.customer_id, &d.document_id, None, now())
+            .await
+            .expect("issued");
     assert_eq!(issued.purpose, LinkPurpose::RemoteSigning);
     assert_eq!(issued.customer_id, d.customer_id);
     let bound: Option<String> =
@@ -410,20 +383,14 @@ async fn a_remote_signing_link_is_bound_to_one_signable_contract_of_the_customer
         agreed: true,
         opened_pdf: true,
     };
-    sign::esign_consent(
-        store,
-        &sam,
-        &dealerdesk_rules::ids::DocumentId::from(d.document_id.as_str()),
-        &buyer,
-        now(),
-    )
-    .await
-    .expect("consent");
+    sign::esign_consent(store, &sam, &d.document_id, &buyer, now())
+        .await
+        .expect("consent");
     for id in buyer_field_ids(store, &d.document_id).await {
         sign::sign_field(
             store,
             &sam,
-            &dealerdesk_rules::ids::DocumentId::from(d.document_id.as_str()),
+            &d.document_id,
             &SignInput {
                 field_id: id,
                 signer_name: "Maria Elena Gonzalez".into(),
@@ -438,16 +405,9 @@ async fn a_remote_signing_link_is_bound_to_one_signable_contract_of_the_customer
         .await
         .expect("signed");
     }
-    let e = links::issue_remote_signing(
-        store,
-        &sam,
-        &d.customer_id,
-        &dealerdesk_rules::ids::DocumentId::from(d.document_id.as_str()),
-        None,
-        now(),
-    )
-    .await
-    .expect_err("the buyer has signed everything");
+    let e = links::issue_remote_signing(store, &sam, &d.customer_id, &d.document_id, None, now())
+        .await
+        .expect_err("the buyer has signed everything");
     assert!(e.to_string().contains("already signed every field"), "{e}");
     let sealed = countersign_and_seal(&d).await;
     for id in [&d.document_id, &sealed.record.id] {
@@ -471,9 +431,9 @@ async fn a_contract_with_a_co_buyer_is_signed_at_the_desk_not_remotely() {
         store,
         &cli_actor(),
         &ApplicationInput {
-            deal_id: d.deal_id.clone(),
+            deal_id: d.deal_id.clone().into(),
             intent: Intent::Joint,
-            co_applicant_id: Some(co.to_string()),
+            co_applicant_id: Some(co.clone()),
             residences: vec![
                 ResidenceEntry {
                     address: "4821 Lakeview Dr Apt 12, Dallas TX".into(),
@@ -638,7 +598,7 @@ async fn the_customer_signs_remotely_in_chromium_and_the_desk_countersigns_and_s
         &store,
         &cli_actor(),
         &d.customer_id,
-        &dealerdesk_rules::ids::DocumentId::from(d.document_id.as_str()),
+        &d.document_id,
         None,
         now(),
     )
@@ -773,12 +733,9 @@ async fn the_customer_signs_remotely_in_chromium_and_the_desk_countersigns_and_s
         .expect("remote ceremony");
 
     // The events record the remote device and the method; the customer is the actor.
-    let st = sign::signing_status(
-        &store,
-        &dealerdesk_rules::ids::DocumentId::from(d.document_id.as_str()),
-    )
-    .await
-    .expect("status");
+    let st = sign::signing_status(&store, &d.document_id)
+        .await
+        .expect("status");
     let consent = st
         .events
         .iter()
@@ -840,7 +797,7 @@ async fn refusals_over_http_intent_order_csrf_and_a_used_link() {
         store,
         &cli_actor(),
         &d.customer_id,
-        &dealerdesk_rules::ids::DocumentId::from(d.document_id.as_str()),
+        &d.document_id,
         None,
         now(),
     )
@@ -857,14 +814,11 @@ async fn refusals_over_http_intent_order_csrf_and_a_used_link() {
         .expect("generic page");
     let cookie = s.redeem(&token).await;
     let events = || async {
-        sign::signing_status(
-            store,
-            &dealerdesk_rules::ids::DocumentId::from(d.document_id.as_str()),
-        )
-        .await
-        .expect("status")
-        .events
-        .len()
+        sign::signing_status(store, &d.document_id)
+            .await
+            .expect("status")
+            .events
+            .len()
     };
 
     let page = s.get("/portal", Some(&cookie)).await;
@@ -889,13 +843,10 @@ async fn refusals_over_http_intent_order_csrf_and_a_used_link() {
     assert!(bytes.starts_with(b"%PDF"));
     assert_eq!(
         bytes.as_ref(),
-        sign::working_pdf(
-            store,
-            &dealerdesk_rules::ids::DocumentId::from(d.document_id.as_str())
-        )
-        .await
-        .expect("working")
-        .as_slice()
+        sign::working_pdf(store, &d.document_id)
+            .await
+            .expect("working")
+            .as_slice()
     );
     assert!(s.get("/portal/contract.pdf", None).await.status() == StatusCode::NOT_FOUND);
 

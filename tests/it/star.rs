@@ -277,7 +277,7 @@ async fn a_full_joint_application_exports_schema_valid_star_xml_audited_without_
     let co = add_customer(&f.store, &spouse).await;
     let mut input = application_input(&d.deal().id, d.lender.clone());
     input.intent = Intent::Joint;
-    input.co_applicant_id = Some(co.to_string());
+    input.co_applicant_id = Some(co.clone());
     input.co_applicant_income = Some("3,100.00".into());
     let a = app::create_application(&f.store, &cli_actor(), &input, now())
         .await
@@ -455,14 +455,9 @@ async fn a_conditional_decision_creates_its_stipulations_and_round_trips() {
         vec!["proof_of_income", "proof_of_insurance", custom]
     );
 
-    let a = app::get_application(
-        &f.store,
-        &cli_actor(),
-        &dealerdesk_rules::ids::ApplicationId::from(id.as_str()),
-        later(),
-    )
-    .await
-    .expect("app");
+    let a = app::get_application(&f.store, &cli_actor(), &id, later())
+        .await
+        .expect("app");
     assert_eq!(a.state, ApplicationState::Conditional);
     let d = a.decisions.last().expect("a decision");
     assert_eq!(d.source, "star");
@@ -490,13 +485,9 @@ async fn a_conditional_decision_creates_its_stipulations_and_round_trips() {
     assert_eq!(outbox, vec!["answered"], "the submission is answered");
 
     // import -> export: the same decision, field by field
-    let exported = star::export_decision_xml(
-        &f.store,
-        &dealerdesk_rules::ids::ApplicationId::from(id.as_str()),
-        later(),
-    )
-    .await
-    .expect("exported");
+    let exported = star::export_decision_xml(&f.store, &id, later())
+        .await
+        .expect("exported");
     assert_valid(&exported, "the exported decision");
     let a_in = star::parse_decision(&file).expect("in");
     let a_out = star::parse_decision(&exported).expect("out");
@@ -557,14 +548,9 @@ async fn approved_countered_and_declined_decisions_are_recorded() {
             .await
             .expect("imported");
         assert_eq!(r.outcome, outcome);
-        let a = app::get_application(
-            &f.store,
-            &cli_actor(),
-            &dealerdesk_rules::ids::ApplicationId::from(id.as_str()),
-            later(),
-        )
-        .await
-        .expect("app");
+        let a = app::get_application(&f.store, &cli_actor(), &id, later())
+            .await
+            .expect("app");
         assert_eq!(a.state, outcome);
         assert_eq!(a.stipulations.len(), stips, "{outcome}");
         let d = a.decisions.last().expect("decision");
@@ -586,7 +572,7 @@ async fn approved_countered_and_declined_decisions_are_recorded() {
                 let a = app::transition(
                     &f.store,
                     &cli_actor(),
-                    &dealerdesk_rules::ids::ApplicationId::from(id.as_str()),
+                    &id,
                     app::Action::AcceptCounter,
                     None,
                     later(),
@@ -597,13 +583,9 @@ async fn approved_countered_and_declined_decisions_are_recorded() {
             }
             _ => {}
         }
-        let exported = star::export_decision_xml(
-            &f.store,
-            &dealerdesk_rules::ids::ApplicationId::from(id.as_str()),
-            later(),
-        )
-        .await
-        .expect("exported");
+        let exported = star::export_decision_xml(&f.store, &id, later())
+            .await
+            .expect("exported");
         assert_valid(&exported, &format!("the exported {outcome} decision"));
         assert_eq!(
             star::parse_decision(&exported).expect("reads"),
@@ -661,14 +643,9 @@ async fn bad_files_unknown_applications_and_wrong_states_store_nothing() {
             ),
         ),
         ("an application message", {
-            star::export_application_xml(
-                &f.store,
-                &cli_actor(),
-                &dealerdesk_rules::ids::ApplicationId::from(id.as_str()),
-                now(),
-            )
-            .await
-            .expect("export")
+            star::export_application_xml(&f.store, &cli_actor(), &id, now())
+                .await
+                .expect("export")
         }),
         (
             "too large",

@@ -437,7 +437,7 @@ impl DeskBuilder {
             None
         } else {
             let input = DealInput {
-                customer_id: dealerdesk_rules::ids::CustomerId::from(customer_id.as_str()),
+                customer_id: customer_id.clone(),
                 vehicle_id: vehicle_id.clone(),
                 salesperson: None,
                 status: None,

@@ -11,7 +11,7 @@ pub async fn customer_id(store: &Store) -> String {
 /// A link for `purpose` to customer `customer_id`, with the purpose's default lifetime.
 pub fn issue_input(customer_id: &str, purpose: LinkPurpose) -> IssueLink {
     IssueLink {
-        customer_id: customer_id.to_string(),
+        customer_id: customer_id.into(),
         purpose,
         ttl_minutes: None,
         application_id: None,

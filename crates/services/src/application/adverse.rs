@@ -208,7 +208,7 @@ pub struct NoticeView {
     pub application_id: ApplicationId,
     pub decision_id: String,
     pub kind: NoticeKind,
-    pub customer_id: String,
+    pub customer_id: CustomerId,
     pub applicant_name: String,
     pub applicant_address: Vec<String>,
     /// The statement of the action taken, in words.
@@ -242,9 +242,9 @@ pub struct NoticeView {
 /// One row of the notice list and the home-screen timer.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct NoticeDue {
-    pub id: String,
-    pub application_id: String,
-    pub customer_id: String,
+    pub id: NoticeId,
+    pub application_id: ApplicationId,
+    pub customer_id: CustomerId,
     pub applicant_name: String,
     pub kind: NoticeKind,
     pub lender_name: String,
@@ -509,7 +509,7 @@ async fn create_for_decision_tx(
         application_id: app_id.clone(),
         decision_id: decision_id.clone(),
         kind,
-        customer_id: customer_id.clone(),
+        customer_id: customer_id.clone().into(),
         applicant_name: name,
         applicant_address: address,
         action_taken: action_taken(kind, &lender_name, &d),
@@ -650,7 +650,7 @@ fn view_of(r: NoticeRow, now: DateTime<Utc>) -> Result<NoticeView, AdverseError>
         application_id: ApplicationId::from(r.application_id),
         decision_id: r.decision_id,
         kind: NoticeKind::parse(&kind).ok_or_else(|| corrupt(format!("notice kind {kind}")))?,
-        customer_id: r.customer_id,
+        customer_id: r.customer_id.into(),
         applicant_name: r.applicant_name,
         applicant_address: json_list(&r.applicant_address)?,
         action_taken: r.action_taken,
@@ -743,9 +743,9 @@ pub async fn list_notices(
             let kind = r.kind;
             let days = days_left(&r.due_date, now);
             Ok(NoticeDue {
-                id: r.id,
-                application_id: r.application_id,
-                customer_id: r.customer_id,
+                id: r.id.into(),
+                application_id: r.application_id.into(),
+                customer_id: r.customer_id.into(),
                 applicant_name: r.applicant_name,
                 kind: NoticeKind::parse(&kind)
                     .ok_or_else(|| corrupt(format!("notice kind {kind}")))?,
@@ -856,7 +856,7 @@ pub async fn mark_delivered(
         Err(_) => notice.pdf_sha256.clone(),
     };
     let email: Option<String> = if method == DeliveryMethod::Email {
-        let e = read_app::customer_email(store, &CustomerId::from(notice.customer_id.clone()))
+        let e = read_app::customer_email(store, &notice.customer_id)
             .await?
             .flatten();
         Some(

@@ -16,6 +16,7 @@ use ts_rs::TS;
 
 use super::{ApplicationError, ApplicationState};
 use crate::auth::{Actor, Permission};
+use dealerdesk_rules::ids::ApplicationId;
 use dealerdesk_rules::money::Money;
 use dealerdesk_store::read::analytics::{self as read, PipelineQuery};
 use dealerdesk_store::{parse_ts, ts, Store};
@@ -50,7 +51,7 @@ pub struct PipelineFilter {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct PipelineRow {
-    pub id: String,
+    pub id: ApplicationId,
     pub state: ApplicationState,
     pub customer_name: String,
     pub lender: Option<String>,
@@ -133,7 +134,7 @@ pub struct TimeToDecision {
 
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct MarkupRow {
-    pub application_id: String,
+    pub application_id: ApplicationId,
     pub customer_name: String,
     pub lender: String,
     /// Percent.
@@ -268,7 +269,7 @@ pub async fn pipeline_window(
             let state = ApplicationState::parse(&s)
                 .ok_or_else(|| ApplicationError::Corrupt(format!("unknown state {s}")))?;
             Ok(PipelineRow {
-                id: r.id,
+                id: r.id.into(),
                 state,
                 customer_name: super::name_of(r.given_name, r.family_name),
                 lender: r.lender_name,
@@ -496,7 +497,7 @@ pub async fn analytics(
         let points = (c - b).round_dp(2);
         markup_sum += points;
         markup.push(MarkupRow {
-            application_id: r.application_id.clone(),
+            application_id: r.application_id.clone().into(),
             customer_name: super::name_of(Some(r.given_name.clone()), Some(r.family_name.clone())),
             lender: r.lender_name.clone(),
             buy_rate: b.round_dp(2).to_string(),

@@ -349,7 +349,7 @@ pub async fn seed_applications(
         };
         let (since_current, since_previous, since_job) = (years(1), years(4), years(3));
         let input = ApplicationInput {
-            deal_id: row.id.clone(),
+            deal_id: row.id.clone().into(),
             intent: Intent::Individual,
             co_applicant_id: None,
             residences: vec![

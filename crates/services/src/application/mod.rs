@@ -570,9 +570,9 @@ pub struct Reference {
 /// incomplete; [`Action::MarkReady`] checks completeness.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct ApplicationInput {
-    pub deal_id: String,
+    pub deal_id: DealId,
     pub intent: Intent,
-    pub co_applicant_id: Option<String>,
+    pub co_applicant_id: Option<CustomerId>,
     /// Newest first or in any order; together they must reach back 24 months.
     pub residences: Vec<ResidenceEntry>,
     pub employment: Vec<EmploymentEntry>,
@@ -644,11 +644,11 @@ pub struct ApplicationView {
     pub state: ApplicationState,
     /// `decisioned` for the four decision states.
     pub phase: String,
-    pub deal_id: String,
-    pub customer_id: String,
+    pub deal_id: DealId,
+    pub customer_id: CustomerId,
     pub customer_name: String,
     pub intent: Intent,
-    pub co_applicant_id: Option<String>,
+    pub co_applicant_id: Option<CustomerId>,
     pub co_applicant_name: Option<String>,
     pub details: ApplicationDetails,
     pub gross_monthly_income: String,
@@ -684,9 +684,9 @@ pub struct ApplicationSummary {
     pub id: ApplicationId,
     pub state: ApplicationState,
     pub phase: String,
-    pub customer_id: String,
+    pub customer_id: CustomerId,
     pub customer_name: String,
-    pub deal_id: String,
+    pub deal_id: DealId,
     pub lender_id: Option<String>,
     /// The lender's name.
     pub lender: Option<String>,
@@ -699,7 +699,7 @@ pub struct ApplicationSummary {
 #[derive(Debug, Clone, Default, Deserialize, TS)]
 pub struct ApplicationFilter {
     pub state: Option<ApplicationState>,
-    pub customer_id: Option<String>,
+    pub customer_id: Option<CustomerId>,
     pub limit: Option<u32>,
     pub offset: Option<u32>,
 }
@@ -1444,13 +1444,13 @@ pub(crate) async fn load_application(
         .collect::<Result<Vec<_>, ApplicationError>>()?;
     let stipulations = stips::list_tx(&mut conn, id, now).await?;
     let open = open_stipulations(&mut conn, id).await?;
-    let co_id = r.co_applicant_id;
+    let co_id = r.co_applicant_id.map(CustomerId::from);
     Ok(ApplicationView {
         id: ApplicationId::from(r.id),
         state,
         phase: state.phase().to_string(),
-        deal_id: r.deal_id,
-        customer_id: r.customer_id,
+        deal_id: r.deal_id.into(),
+        customer_id: r.customer_id.into(),
         customer_name: name_of(Some(r.given_name), Some(r.family_name)),
         intent: if r.intent == "joint" {
             Intent::Joint
@@ -1516,9 +1516,9 @@ pub async fn list_applications(
                 id: ApplicationId::from(r.id),
                 state,
                 phase: state.phase().to_string(),
-                customer_id: r.customer_id,
+                customer_id: r.customer_id.into(),
                 customer_name: name_of(Some(r.given_name), Some(r.family_name)),
-                deal_id: r.deal_id,
+                deal_id: r.deal_id.into(),
                 lender_id: r.lender_id,
                 lender: r.lender_name,
                 credit_score: r.credit_score.and_then(|s| u16::try_from(s).ok()),

@@ -17,7 +17,7 @@
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
 use dealerdesk_rules::dates::whole_months;
-use dealerdesk_rules::ids::{ApplicationId, CustomerId, DealId};
+use dealerdesk_rules::ids::{ApplicationId, CustomerId};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::str::FromStr;
@@ -674,7 +674,7 @@ pub fn application_document(a: &StarApplication) -> String {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StarDecision {
     /// `DocumentID`: the application's id.
-    pub application_id: String,
+    pub application_id: ApplicationId,
     /// `FinanceParty/PartyID`: the lender's code.
     pub lender_code: Option<String>,
     pub lender_name: Option<String>,
@@ -928,7 +928,7 @@ pub fn parse_decision(text: &str) -> Result<StarDecision, StarError> {
         ));
     }
     Ok(StarDecision {
-        application_id,
+        application_id: application_id.into(),
         lender_code: finance.text_at(&[PARTY_ID]),
         lender_name: finance.text_at(&[ORGANIZATION, COMPANY_NAME]),
         status_code,
@@ -1054,18 +1054,19 @@ struct CustomerRow {
 
 /// A customer as STAR carries them, with the date of birth and SSN decrypted (the caller has
 /// checked the role and audits the export).
-async fn star_customer(store: &Store, id: &str) -> Result<CustomerRow, StarError> {
-    let r = read_app::star_customer(store, &CustomerId::from(id))
-        .await?
-        .ok_or_else(|| ApplicationError::NotFound {
-            what: "customer",
-            id: id.to_string(),
-        })?;
+async fn star_customer(store: &Store, id: &CustomerId) -> Result<CustomerRow, StarError> {
+    let r =
+        read_app::star_customer(store, id)
+            .await?
+            .ok_or_else(|| ApplicationError::NotFound {
+                what: "customer",
+                id: id.to_string(),
+            })?;
     let cipher = store.cipher();
-    let dob = cipher.decrypt(&r.dob_enc, &crate::customer::ctx("dob", id))?;
-    let ssn = cipher.decrypt(&r.ssn_enc, &crate::customer::ctx("ssn", id))?;
+    let dob = cipher.decrypt(&r.dob_enc, &crate::customer::ctx("dob", id.as_str()))?;
+    let ssn = cipher.decrypt(&r.ssn_enc, &crate::customer::ctx("ssn", id.as_str()))?;
     let mut conn = store.pool().acquire().await?;
-    let address = read_app::current_address(&mut conn, &CustomerId::from(id)).await?;
+    let address = read_app::current_address(&mut conn, id).await?;
     drop(conn);
     let (address, since) = match address {
         Some(a) => (
@@ -1155,11 +1156,11 @@ async fn gather_application(
             .map(|r| (r.code, r.name)),
         None => None,
     };
-    let deal = read_app::deal_vehicle(&mut conn, &DealId::from(app.deal_id.as_str()))
+    let deal = read_app::deal_vehicle(&mut conn, &app.deal_id)
         .await?
         .ok_or_else(|| ApplicationError::NotFound {
             what: "deal",
-            id: app.deal_id.clone(),
+            id: app.deal_id.to_string(),
         })?;
     let vehicle = StarVehicle {
         vin: deal.vin,
@@ -1320,7 +1321,7 @@ pub async fn export_application_xml(
 /// What an import recorded (derives `TS` for the desktop shell's bindings).
 #[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct ImportedDecision {
-    pub application_id: String,
+    pub application_id: ApplicationId,
     pub decision_id: String,
     pub outcome: ApplicationState,
     pub lender_code: String,
@@ -1385,7 +1386,7 @@ async fn record_imported(
     d: &StarDecision,
     now: DateTime<Utc>,
 ) -> Result<ImportedDecision, StarError> {
-    let id = &ApplicationId::from(d.application_id.as_str());
+    let id = &d.application_id;
     let mut w = store.write(now).await?;
     let from = match state_of(w.conn(), id).await {
         Ok((s, _)) => s,
@@ -1474,7 +1475,7 @@ async fn record_imported(
     );
     w.commit().await?;
     Ok(ImportedDecision {
-        application_id: id.to_string(),
+        application_id: id.clone(),
         decision_id,
         outcome: d.decision.outcome,
         lender_code,
@@ -1501,7 +1502,7 @@ pub async fn latest_decision(
     let decision: LenderDecision = serde_json::from_value(json.clone())
         .map_err(|e| ApplicationError::Corrupt(e.to_string()))?;
     Ok(StarDecision {
-        application_id: application_id.to_string(),
+        application_id: application_id.clone(),
         lender_code: Some(r.lender_code),
         lender_name: Some(r.lender_name),
         status_code: decision_status_code(decision.outcome).to_string(),

@@ -59,7 +59,7 @@ pub enum Delivery {
 #[derive(Debug, Clone)]
 pub struct OutboxMessage {
     pub id: String,
-    pub application_id: String,
+    pub application_id: ApplicationId,
     pub lender_id: String,
     pub rate_sheet_id: String,
     pub payload_json: String,
@@ -130,7 +130,7 @@ impl Payload {
 
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct SubmitReceipt {
-    pub application_id: String,
+    pub application_id: ApplicationId,
     pub outbox_id: String,
     pub lender_id: String,
     pub rate_sheet_version: u32,
@@ -243,7 +243,7 @@ pub(crate) async fn write_submission(
     .await?;
     w.commit().await?;
     Ok(SubmitReceipt {
-        application_id: id.to_string(),
+        application_id: id.clone(),
         outbox_id: message_id,
         lender_id,
         rate_sheet_version: version,
@@ -255,7 +255,7 @@ pub(crate) async fn write_submission(
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct ProcessedMessage {
     pub outbox_id: String,
-    pub application_id: String,
+    pub application_id: ApplicationId,
     /// `pending`, `answered`, `rejected` (bad signature or refused) or `error` (try again).
     pub status: String,
     pub outcome: Option<ApplicationState>,
@@ -275,7 +275,7 @@ pub async fn process_outbox<A: LenderAdapter + ?Sized>(
     for r in rows {
         let msg = OutboxMessage {
             id: r.id,
-            application_id: r.application_id,
+            application_id: r.application_id.into(),
             lender_id: r.lender_id,
             rate_sheet_id: r.rate_sheet_id,
             payload_json: r.payload_json,
@@ -369,7 +369,7 @@ async fn record_decision(
     now: DateTime<Utc>,
 ) -> Result<(), ApplicationError> {
     let mut w = store.write(now).await?;
-    let (from, _) = state_of(w.conn(), &ApplicationId::from(msg.application_id.as_str())).await?;
+    let (from, _) = state_of(w.conn(), &msg.application_id).await?;
     record_decision_tx(
         &mut w,
         &DecisionRecord {

@@ -81,8 +81,8 @@ pub struct ConsentBlock {
 /// at print time. Stored with the document so the ceremony re-renders exactly the same pages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApplicationDocInput {
-    pub document_id: String,
-    pub application_id: String,
+    pub document_id: DocumentId,
+    pub application_id: ApplicationId,
     /// Printed as the application number.
     pub number: String,
     pub created: DateTime<Utc>,
@@ -304,7 +304,7 @@ credit application (the signed application carries it)"
                 c.text_version
             ))
         })?;
-    let d = deal::get_deal(store, &DealId::from(v.deal_id.as_str())).await?;
+    let d = deal::get_deal(store, &v.deal_id).await?;
     let opt = d
         .options
         .iter()
@@ -317,7 +317,7 @@ credit application (the signed application carries it)"
     let (structure_title, structure) = structure(opt)?;
     let dealer = store.setting_text("dealership_name", "DealerDesk").await?;
     let co_applicant = match &v.co_applicant_id {
-        Some(id) => Some(applicant(store, &CustomerId::from(id.as_str())).await?),
+        Some(id) => Some(applicant(store, id).await?),
         None => None,
     };
     let gross = Money::parse_user(&v.gross_monthly_income)
@@ -341,8 +341,8 @@ credit application (the signed application carries it)"
         None
     };
     let input = ApplicationDocInput {
-        document_id: document_id.to_string(),
-        application_id: v.id.to_string(),
+        document_id: document_id.clone(),
+        application_id: v.id.clone(),
         number: number.to_string(),
         created: now,
         dealer: ContractParty {
@@ -350,7 +350,7 @@ credit application (the signed application carries it)"
             address: Vec::new(),
         },
         intent: v.intent.as_str().to_string(),
-        applicant: applicant(store, &CustomerId::from(v.customer_id.as_str())).await?,
+        applicant: applicant(store, &v.customer_id).await?,
         co_applicant,
         residences: v
             .details
@@ -407,7 +407,7 @@ credit application (the signed application carries it)"
 /// `quote_sha256` column like a contract keeps its quote's fingerprint.
 pub fn snapshot_sha256(input: &ApplicationDocInput) -> Result<String, ContractError> {
     let bare = ApplicationDocInput {
-        document_id: String::new(),
+        document_id: DocumentId::from(String::new()),
         ..input.clone()
     };
     serde_json::to_string(&bare)
@@ -487,7 +487,7 @@ pub fn render_application(
             input.vehicle.model
         ),
         author: dealer.to_string(),
-        document_id: input.document_id.clone(),
+        document_id: input.document_id.to_string(),
         created: input.created,
     };
     let header = format!(

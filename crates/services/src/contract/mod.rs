@@ -17,7 +17,7 @@ pub mod render;
 pub mod sign;
 
 use chrono::{DateTime, Utc};
-use dealerdesk_rules::ids::{CustomerId, DealId, DocumentId, VehicleId};
+use dealerdesk_rules::ids::{ApplicationId, CustomerId, DealId, DocumentId, VehicleId};
 use dealerdesk_rules::names::full_name_of;
 use dealerdesk_store::known;
 use serde::Serialize;
@@ -227,12 +227,12 @@ pub(crate) async fn record_document(
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct ContractRecord {
     pub id: DocumentId,
-    pub deal_id: String,
+    pub deal_id: DealId,
     /// The deal option a contract was printed from (contracts only).
     pub option_id: Option<String>,
     pub option_position: Option<u32>,
     /// The credit application a credit-application document was printed from.
-    pub application_id: Option<String>,
+    pub application_id: Option<ApplicationId>,
     /// "retail_installment", "lease", "credit_application" or "deal_jacket".
     pub kind: String,
     pub version: u32,
@@ -264,7 +264,7 @@ pub struct VerifyReport {
     pub on_record: bool,
     /// … and that document is signed.
     pub signed: bool,
-    pub document_id: Option<String>,
+    pub document_id: Option<DocumentId>,
     /// SHA-256 of the bytes given.
     pub sha256: String,
 }
@@ -283,9 +283,7 @@ pub struct FileCheck {
 pub async fn check_file(store: &Store, bytes: &[u8]) -> Result<FileCheck, ContractError> {
     let report = verify(store, bytes).await?;
     let what = match &report.document_id {
-        Some(id) => Some(describe(
-            &get_document(store, &DocumentId::from(id.as_str())).await?,
-        )),
+        Some(id) => Some(describe(&get_document(store, id).await?)),
         None => None,
     };
     Ok(FileCheck { report, what })
@@ -352,12 +350,12 @@ impl DocumentInput {
     pub fn with_id(&self, id: &str) -> Self {
         match self {
             DocumentInput::Contract(c) => DocumentInput::Contract(Box::new(ContractInput {
-                document_id: id.to_string(),
+                document_id: DocumentId::from(id),
                 ..(**c).clone()
             })),
             DocumentInput::Application(a) => {
                 DocumentInput::Application(Box::new(application_doc::ApplicationDocInput {
-                    document_id: id.to_string(),
+                    document_id: DocumentId::from(id),
                     ..(**a).clone()
                 }))
             }
@@ -439,7 +437,7 @@ pub async fn contract_input(
     let vehicle = vehicle_of(store, &d.vehicle_id).await?;
     Ok((
         ContractInput {
-            document_id: document_id.to_string(),
+            document_id: document_id.clone(),
             contract_number: contract_number.to_string(),
             created: now,
             dealer: ContractParty {
@@ -519,9 +517,9 @@ pub(crate) fn record_from(row: DocumentRow) -> Result<ContractRecord, ContractEr
         authoritative: row.authoritative == 1,
         page_count: u32::try_from(row.page_count).unwrap_or(0),
         id: DocumentId::from(row.id),
-        deal_id: row.deal_id,
+        deal_id: row.deal_id.into(),
         option_id: row.option_id,
-        application_id: row.application_id,
+        application_id: row.application_id.map(ApplicationId::from),
         kind: row.kind,
         quote_sha256: row.quote_sha256,
         sha256: row.pdf_sha256,
@@ -722,7 +720,7 @@ pub async fn verify(store: &Store, bytes: &[u8]) -> Result<VerifyReport, Contrac
             return Ok(VerifyReport {
                 on_record: true,
                 signed: status == "signed",
-                document_id: Some(id),
+                document_id: Some(id.into()),
                 sha256,
             });
         }

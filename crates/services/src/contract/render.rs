@@ -16,6 +16,7 @@ use ts_rs::TS;
 
 use super::ContractError;
 use dealerdesk_pdf::{self as pdf, Align, DocInfo, Document, TextStyle, LETTER_WIDTH};
+use dealerdesk_rules::ids::DocumentId;
 use dealerdesk_rules::money::Money;
 use dealerdesk_store::crypto::sha256_hex;
 
@@ -149,7 +150,7 @@ pub struct ContractVehicle {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ContractInput {
     /// Stable id of this document (becomes the PDF's /ID and identifier).
-    pub document_id: String,
+    pub document_id: DocumentId,
     /// Printed as the contract number.
     pub contract_number: String,
     /// The only time written into the file.
@@ -197,7 +198,7 @@ pub struct CertificateEvent {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Certificate {
     /// The unsigned document the ceremony started from, and its SHA-256.
-    pub draft_document_id: String,
+    pub draft_document_id: DocumentId,
     pub draft_sha256: String,
     /// Version and title of the ESIGN consumer disclosure the signers consented to.
     pub disclosure: String,
@@ -1022,7 +1023,7 @@ fn risc(
             input.buyer.name.trim()
         ),
         author: dealer.to_string(),
-        document_id: input.document_id.clone(),
+        document_id: input.document_id.to_string(),
         created: input.created,
     };
     let header = format!(
@@ -1355,7 +1356,7 @@ fn lease(
             input.buyer.name.trim()
         ),
         author: dealer.to_string(),
-        document_id: input.document_id.clone(),
+        document_id: input.document_id.to_string(),
         created: input.created,
     };
     let header = format!(

@@ -16,7 +16,7 @@
 //! checked.
 
 use chrono::{DateTime, Utc};
-use dealerdesk_rules::ids::{DealId, DocumentId};
+use dealerdesk_rules::ids::DocumentId;
 use serde::{Deserialize, Serialize};
 use sqlx::SqliteConnection;
 use ts_rs::TS;
@@ -153,7 +153,7 @@ pub struct SigningEvent {
 /// Where a document's ceremony stands.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct SigningStatus {
-    pub document_id: String,
+    pub document_id: DocumentId,
     /// "retail_installment", "lease" or "credit_application".
     pub kind: String,
     /// The intent statement the signer confirms at each field of this document.
@@ -317,7 +317,7 @@ impl Loaded {
 
     fn status(&self, working_sha256: String) -> SigningStatus {
         SigningStatus {
-            document_id: self.rec.id.to_string(),
+            document_id: self.rec.id.clone(),
             kind: self.rec.kind.clone(),
             intent: intent_statement(&self.rec.kind).to_string(),
             disclosure: disclosure(&self.rec.kind).1.to_string(),
@@ -335,7 +335,7 @@ impl Loaded {
     /// The certificate of completion of this (draft) document's ceremony.
     fn certificate(&self) -> Certificate {
         Certificate {
-            draft_document_id: self.rec.id.to_string(),
+            draft_document_id: self.rec.id.clone(),
             draft_sha256: self.rec.sha256.clone(),
             disclosure: disclosure(&self.rec.kind).0.to_string(),
             events: self
@@ -434,7 +434,7 @@ async fn insert_event(
 async fn set_status(
     store: &Store,
     conn: &mut SqliteConnection,
-    id: &str,
+    id: &DocumentId,
     status: DocumentStatus,
     authoritative: bool,
     now: DateTime<Utc>,
@@ -443,7 +443,7 @@ async fn set_status(
         conn,
         store.device_id(),
         now,
-        &DocumentId::from(id),
+        id,
         status.as_str(),
         authoritative,
     )
@@ -727,7 +727,7 @@ pub async fn seal(
     let id = new_id();
     let sealed_input = l.input.with_id(&id);
     let sealed = sealed_input.render(RenderMode::Original, &l.applied(), Some(&certificate))?;
-    let version = doc_repo::next_version(w.conn(), &DealId::from(l.rec.deal_id.as_str())).await?;
+    let version = doc_repo::next_version(w.conn(), &l.rec.deal_id).await?;
     insert_event(
         store,
         w.conn(),
@@ -820,7 +820,7 @@ pub(crate) async fn copy_delivered<T>(
     let (source, input, copy) = render_copy(store, document_id, &id).await?;
     let input_json = input.to_json()?;
     let mut w = store.write(now).await?;
-    let version = doc_repo::next_version(w.conn(), &DealId::from(source.deal_id.as_str())).await?;
+    let version = doc_repo::next_version(w.conn(), &source.deal_id).await?;
     let fields_json = serde_json::to_string(&copy.fields)
         .map_err(|e| ContractError::QuoteDamaged(e.to_string()))?;
     record_document(

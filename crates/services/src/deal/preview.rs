@@ -7,6 +7,7 @@ use ts_rs::TS;
 
 use super::terms::{price_option, OptionKind, OptionTerms};
 use super::{usury, DealError, MAX_OPTIONS};
+use dealerdesk_rules::ids::CustomerId;
 use dealerdesk_store::Store;
 
 /// One option's figures as the desk shows them while typing (money as "4250.00").
@@ -35,7 +36,7 @@ pub struct OptionQuote {
 pub async fn quote_option(
     store: &Store,
     terms: &OptionTerms,
-    customer_id: Option<&str>,
+    customer_id: Option<&CustomerId>,
     index: usize,
 ) -> Result<OptionQuote, DealError> {
     if index >= MAX_OPTIONS {
@@ -45,11 +46,14 @@ pub async fn quote_option(
         });
     }
     let mut conn = store.pool().acquire().await?;
-    let state = match customer_id.map(str::trim).filter(|c| !c.is_empty()) {
+    let state = match customer_id
+        .map(|c| c.as_str().trim())
+        .filter(|c| !c.is_empty())
+    {
         Some(id) => {
             let found = dealerdesk_store::repo::customer::current_state_of(
                 &mut conn,
-                &dealerdesk_rules::ids::CustomerId::from(id),
+                &CustomerId::from(id),
             )
             .await?;
             found.ok_or_else(|| DealError::NotFound {

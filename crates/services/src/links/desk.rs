@@ -28,7 +28,7 @@ pub async fn issue_at_desk(
     send: &[Channel],
     now: DateTime<Utc>,
 ) -> Result<DeskLink, LinkError> {
-    let channels = recipients(store, &CustomerId::from(input.customer_id.as_str()), send).await?;
+    let channels = recipients(store, &input.customer_id, send).await?;
     let link = issue(store, actor, input, now).await?;
     deliver(store, actor, link, channels, now).await
 }

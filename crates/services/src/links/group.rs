@@ -202,7 +202,7 @@ impl Pending {
     fn view(&self, now: DateTime<Utc>) -> LinkView {
         LinkView {
             id: self.id.clone(),
-            customer_id: self.customer_id.clone(),
+            customer_id: self.customer_id.clone().into(),
             purpose: self.purpose,
             state: state_of(
                 now,
@@ -410,7 +410,7 @@ async fn set_based(
         chain.stage(now, &event);
         results.push(Ok(Redemption {
             link_id: link.id.clone(),
-            customer_id: link.customer_id.clone(),
+            customer_id: link.customer_id.clone().into(),
             purpose: link.purpose,
             session_token,
         }));
@@ -520,7 +520,7 @@ async fn redeem_one(
             return Ok(Err(LinkError::Unusable));
         }
     };
-    let facts = knowledge_facts(conn, store, &CustomerId::from(link.customer_id.as_str())).await?;
+    let facts = knowledge_facts(conn, store, &link.customer_id).await?;
     let right = knowledge_matches(&facts, answer);
     let subject = format!("link:{}", link.id);
     let at = ts(now);

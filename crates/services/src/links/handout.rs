@@ -134,7 +134,7 @@ pub async fn handout_for(
         &CustomerId::from(link.customer_id.trim()),
     )
     .await?;
-    let given = given.ok_or_else(|| LinkError::CustomerNotFound(link.customer_id.clone()))?;
+    let given = given.ok_or_else(|| LinkError::CustomerNotFound(link.customer_id.to_string()))?;
     let expires = local_expiry_text(parse_ts(&link.expires_at));
     Ok(handout_pdf(
         &dealership,

@@ -21,7 +21,7 @@ pub mod remote;
 mod session;
 
 use chrono::{DateTime, Duration, Utc};
-use dealerdesk_rules::ids::{CustomerId, DocumentId};
+use dealerdesk_rules::ids::{ApplicationId, CustomerId, DocumentId};
 use dealerdesk_store::known;
 use serde::{Deserialize, Serialize};
 use sqlx::SqliteConnection;
@@ -190,12 +190,12 @@ impl LinkState {
 /// What the desk asks for when issuing a link.
 #[derive(Debug, Clone, Deserialize, TS)]
 pub struct IssueLink {
-    pub customer_id: String,
+    pub customer_id: CustomerId,
     pub purpose: LinkPurpose,
     /// Minutes until expiry; `null` takes the purpose's default (admin setting, else 72 h).
     pub ttl_minutes: Option<u32>,
     /// For `upload_documents`: the credit application whose stipulations the uploads clear.
-    pub application_id: Option<String>,
+    pub application_id: Option<ApplicationId>,
 }
 
 /// A newly issued link. `url` holds the token and is shown only this once.
@@ -205,7 +205,7 @@ pub struct IssuedLink {
     pub url: String,
     pub expires_at: String,
     pub purpose: LinkPurpose,
-    pub customer_id: String,
+    pub customer_id: CustomerId,
 }
 
 impl std::fmt::Debug for IssuedLink {
@@ -223,7 +223,7 @@ impl std::fmt::Debug for IssuedLink {
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct LinkView {
     pub id: String,
-    pub customer_id: String,
+    pub customer_id: CustomerId,
     pub purpose: LinkPurpose,
     pub state: LinkState,
     pub issued_by: String,
@@ -280,7 +280,7 @@ pub struct OpenedLink {
 /// A successful redemption: the portal session the customer continues in.
 pub struct Redemption {
     pub link_id: String,
-    pub customer_id: String,
+    pub customer_id: CustomerId,
     pub purpose: LinkPurpose,
     /// The portal session's bearer token (for the cookie). Only its hash is stored.
     pub session_token: String,
@@ -547,7 +547,7 @@ pub async fn issue_remote_signing(
     .await?;
     let settings = IssueSettings::read(store, LinkPurpose::RemoteSigning).await?;
     let input = IssueLink {
-        customer_id: customer_id.to_string(),
+        customer_id: CustomerId::from(customer_id),
         purpose: LinkPurpose::RemoteSigning,
         ttl_minutes,
         application_id: None,
@@ -636,7 +636,7 @@ async fn issue_checked(
         id,
         expires_at: ts(expires_at),
         purpose: input.purpose,
-        customer_id: customer_id.to_string(),
+        customer_id: CustomerId::from(customer_id),
     })
 }
 
@@ -671,7 +671,7 @@ fn link_from_row(row: link_repo::LinkRow, now: DateTime<Utc>) -> Result<LinkView
             row.revoked_at.is_some(),
         ),
         id: row.id,
-        customer_id: row.customer_id,
+        customer_id: row.customer_id.into(),
         issued_by: row.issued_by,
         created_at: row.created_at,
         expires_at: row.expires_at,
@@ -687,13 +687,15 @@ fn link_from_row(row: link_repo::LinkRow, now: DateTime<Utc>) -> Result<LinkView
 pub async fn list(
     store: &Store,
     actor: &Actor,
-    customer_id: Option<&str>,
+    customer_id: Option<&CustomerId>,
     now: DateTime<Utc>,
 ) -> Result<Vec<LinkView>, LinkError> {
     require_staff(actor)?;
     let rows = link_repo::list(
         store,
-        customer_id.map(|c| CustomerId::from(c.trim())).as_ref(),
+        customer_id
+            .map(|c| CustomerId::from(c.as_str().trim()))
+            .as_ref(),
     )
     .await?;
     Ok(rows

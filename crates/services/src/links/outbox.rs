@@ -209,8 +209,7 @@ pub async fn enqueue_link(
     now: DateTime<Utc>,
 ) -> Result<String, LinkError> {
     require_staff(actor)?;
-    let (given, recipient) =
-        recipient(store, &CustomerId::from(link.customer_id.as_str()), channel).await?;
+    let (given, recipient) = recipient(store, &link.customer_id, channel).await?;
     let dealership = store.setting_text("dealership_name", "DealerDesk").await?;
     let (subject, body) = render(channel, &dealership, &given, link);
     let id = new_id();

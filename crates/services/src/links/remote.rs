@@ -10,7 +10,7 @@
 //! (`portal.contract_view`) and the end of the customer's part (`portal.remote_signing_done`).
 
 use chrono::{DateTime, Utc};
-use dealerdesk_rules::ids::{CustomerId, DealId, DocumentId};
+use dealerdesk_rules::ids::{CustomerId, DocumentId};
 
 use super::{invalid, LinkError, LinkPurpose, PortalSession};
 use crate::auth::Actor;
@@ -38,7 +38,7 @@ pub async fn link_document(
 /// Where the customer's remote signing stands.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RemoteSigning {
-    pub document_id: String,
+    pub document_id: DocumentId,
     /// The buyer's name as printed on the contract.
     pub buyer_name: String,
     /// The buyer consented to electronic records and signatures.
@@ -89,7 +89,7 @@ pub(crate) async fn check_signable_for(
             "only a retail installment contract or a lease is sent for remote signing",
         ));
     }
-    let owner = read::deal_customer(store, &DealId::from(rec.deal_id.as_str())).await?;
+    let owner = read::deal_customer(store, &rec.deal_id).await?;
     if owner.as_deref() != Some(customer_id) {
         return Err(invalid(
             "document_id",
@@ -158,7 +158,7 @@ async fn buyer_name(store: &Store, document_id: &DocumentId) -> Result<String, L
     Ok(input.buyer.name)
 }
 
-fn standing(document_id: String, buyer_name: String, st: &SigningStatus) -> RemoteSigning {
+fn standing(document_id: DocumentId, buyer_name: String, st: &SigningStatus) -> RemoteSigning {
     let fields = buyer_fields(st);
     let next_field = st.next_field.clone().filter(|f| f.signer == Signer::Buyer);
     let position = next_field
@@ -182,17 +182,17 @@ pub async fn remote_signing(
     store: &Store,
     session: &PortalSession,
 ) -> Result<RemoteSigning, LinkError> {
-    let doc = bound_document(store, session).await?;
-    let rec = contract::get_document(store, &DocumentId::from(doc.as_str()))
+    let doc = DocumentId::from(bound_document(store, session).await?);
+    let rec = contract::get_document(store, &doc)
         .await
         .map_err(from_contract)?;
     if !matches!(rec.status, DocumentStatus::Draft | DocumentStatus::Signing) {
         return Err(LinkError::SessionEnded);
     }
-    let st = sign::signing_status(store, &DocumentId::from(doc.as_str()))
+    let st = sign::signing_status(store, &doc)
         .await
         .map_err(from_contract)?;
-    let name = buyer_name(store, &DocumentId::from(doc.as_str())).await?;
+    let name = buyer_name(store, &doc).await?;
     Ok(standing(doc, name, &st))
 }
 
@@ -203,7 +203,7 @@ pub async fn remote_pdf(
     now: DateTime<Utc>,
 ) -> Result<(String, Vec<u8>), LinkError> {
     let doc = remote_signing(store, session).await?.document_id;
-    let pdf = sign::working_pdf(store, &DocumentId::from(doc.as_str()))
+    let pdf = sign::working_pdf(store, &doc)
         .await
         .map_err(from_contract)?;
     let event = AuditEvent::new(
@@ -219,11 +219,11 @@ pub async fn remote_pdf(
         dealerdesk_store::crypto::sha256_hex(&pdf)
     ));
     audit::record(store, now, &event).await?;
-    Ok((doc, pdf))
+    Ok((doc.into_string(), pdf))
 }
 
 fn customer(session: &PortalSession) -> Actor {
-    Actor::Customer(session.customer_id.clone())
+    Actor::Customer(session.customer_id.to_string())
 }
 
 /// Records a refused customer step (audited `portal.remote_signing_refused`, with the input at
@@ -288,7 +288,7 @@ async fn consent_inner(
         opened_pdf,
     };
     // The core's wording addresses the desk; the customer reads their own.
-    let st = match sign::esign_consent(store, &customer(session), &DocumentId::from(r.document_id.as_str()), &input, now).await
+    let st = match sign::esign_consent(store, &customer(session), &r.document_id, &input, now).await
     {
         Err(ContractError::Signing {
             field: "agreed", ..
@@ -392,15 +392,9 @@ async fn sign_inner(
         intent_confirmed,
         device: device.to_string(),
     };
-    let st = sign::sign_field(
-        store,
-        &customer(session),
-        &DocumentId::from(r.document_id.as_str()),
-        &input,
-        now,
-    )
-    .await
-    .map_err(from_contract)?;
+    let st = sign::sign_field(store, &customer(session), &r.document_id, &input, now)
+        .await
+        .map_err(from_contract)?;
     let after = standing(r.document_id, r.buyer_name, &st);
     if after.done {
         let mut w = store.write(now).await?;

@@ -28,7 +28,7 @@ const MAX_UPLOADS_PER_SESSION: i64 = 20;
 pub struct PortalSession {
     pub id: String,
     pub link_id: String,
-    pub customer_id: String,
+    pub customer_id: CustomerId,
     pub purpose: LinkPurpose,
     /// `password`, `totp`, `contact`, `upload`, `signing` or `done`.
     pub stage: String,
@@ -67,7 +67,7 @@ pub async fn portal_session(
         purpose: LinkPurpose::parse(&row.purpose).ok_or(LinkError::SessionEnded)?,
         id: row.id,
         link_id: row.link_id,
-        customer_id: row.customer_id,
+        customer_id: row.customer_id.into(),
         stage: row.stage,
     })
 }
@@ -106,7 +106,7 @@ pub async fn set_password(
         LinkPurpose::PortalOnboarding,
         &["password", "totp"],
     )?;
-    let login = login_for(store, &CustomerId::from(session.customer_id.as_str())).await?;
+    let login = login_for(store, &session.customer_id).await?;
     let local = login.split('@').next().unwrap_or(&login).to_lowercase();
     check_policy(password, &local).map_err(|m| invalid("password", m))?;
     let hash =
@@ -114,8 +114,7 @@ pub async fn set_password(
     let totp =
         Totp::generate(&login).map_err(|_| invalid("password", "could not start enrolment"))?;
     let mut w = store.write(now).await?;
-    let existing =
-        portal::account_of(w.conn(), &CustomerId::from(session.customer_id.as_str())).await?;
+    let existing = portal::account_of(w.conn(), &session.customer_id).await?;
     let (id, op) = match existing {
         Some(id) => (id, "update"),
         None => (new_id(), "insert"),
@@ -151,7 +150,7 @@ pub async fn set_password(
 /// The pending TOTP enrolment again (the page was reloaded).
 pub async fn enrolment(store: &Store, session: &PortalSession) -> Result<MfaEnrolment, LinkError> {
     require(session, LinkPurpose::PortalOnboarding, &["totp"])?;
-    let row = portal::account_totp(store, &CustomerId::from(session.customer_id.as_str()))
+    let row = portal::account_totp(store, &session.customer_id)
         .await?
         .ok_or_else(|| invalid("stage", "set a password first"))?;
     let (id, login) = (row.id, row.login);
@@ -172,7 +171,7 @@ pub async fn confirm_totp(
     now: DateTime<Utc>,
 ) -> Result<(), LinkError> {
     require(session, LinkPurpose::PortalOnboarding, &["totp"])?;
-    let row = portal::account_totp(store, &CustomerId::from(session.customer_id.as_str()))
+    let row = portal::account_totp(store, &session.customer_id)
         .await?
         .ok_or_else(|| invalid("stage", "set a password first"))?;
     let (id, login, last) = (row.id, row.login, row.totp_last_step);
@@ -235,7 +234,7 @@ pub async fn contact_details(
     now: DateTime<Utc>,
 ) -> Result<ContactDetails, LinkError> {
     require(session, LinkPurpose::ConfirmContact, &["contact", "done"])?;
-    let details = load_contact(store, &CustomerId::from(session.customer_id.as_str())).await?;
+    let details = load_contact(store, &session.customer_id).await?;
     let event = AuditEvent::new(
         customer_actor(session),
         "portal.contact_view",
@@ -352,7 +351,7 @@ pub async fn confirm_contact(
     require(session, LinkPurpose::ConfirmContact, &["contact"])?;
     let subject = format!("link:{}", session.link_id);
     let valid = correction.map(validate_correction).transpose()?;
-    let current = load_contact(store, &CustomerId::from(session.customer_id.as_str())).await?;
+    let current = load_contact(store, &session.customer_id).await?;
     let valid = valid.filter(|v| *v != current);
     let mut w = store.write(now).await?;
     let id = match &valid {
@@ -371,14 +370,8 @@ pub async fn confirm_contact(
             let id = new_id();
             let fields =
                 serde_json::to_string(v).map_err(|_| invalid("phone", "could not save"))?;
-            contact_change::insert(
-                &mut w,
-                &id,
-                &CustomerId::from(session.customer_id.as_str()),
-                &session.link_id,
-                &fields,
-            )
-            .await?;
+            contact_change::insert(&mut w, &id, &session.customer_id, &session.link_id, &fields)
+                .await?;
             let changed: Vec<&str> = [
                 ("phone", v.phone != current.phone),
                 ("email", v.email != current.email),
@@ -418,7 +411,7 @@ pub async fn confirm_contact(
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct ContactChangeView {
     pub id: String,
-    pub customer_id: String,
+    pub customer_id: CustomerId,
     pub link_id: String,
     pub proposed: ContactDetails,
     /// `pending`, `approved` or `rejected`.
@@ -433,7 +426,7 @@ fn change_from_row(row: contact_change::ContactChangeRow) -> Result<ContactChang
         proposed: serde_json::from_str(&row.fields)
             .map_err(|_| invalid("fields", "a stored correction is unreadable"))?,
         id: row.id,
-        customer_id: row.customer_id,
+        customer_id: row.customer_id.into(),
         link_id: row.link_id,
         status: row.status,
         reviewed_by: row.reviewed_by,
@@ -446,10 +439,10 @@ fn change_from_row(row: contact_change::ContactChangeRow) -> Result<ContactChang
 pub async fn list_contact_changes(
     store: &Store,
     actor: &Actor,
-    customer_id: Option<&str>,
+    customer_id: Option<&CustomerId>,
 ) -> Result<Vec<ContactChangeView>, LinkError> {
     require_staff(actor)?;
-    let rows = contact_change::list(store, customer_id.map(CustomerId::from).as_ref()).await?;
+    let rows = contact_change::list(store, customer_id).await?;
     rows.into_iter().map(change_from_row).collect()
 }
 
@@ -474,15 +467,9 @@ pub async fn review_contact_change(
         ));
     }
     if approve {
-        let c = customer::get(
-            store,
-            actor,
-            &CustomerId::from(change.customer_id.as_str()),
-            now,
-            today,
-        )
-        .await
-        .map_err(customer_error)?;
+        let c = customer::get(store, actor, &change.customer_id, now, today)
+            .await
+            .map_err(customer_error)?;
         let p = &change.proposed;
         let current = c.addresses.iter().find(|a| a.current);
         let previous = c.addresses.iter().find(|a| !a.current);
@@ -519,16 +506,9 @@ pub async fn review_contact_change(
                 since: a.since.clone(),
             }),
         };
-        customer::update(
-            store,
-            actor,
-            &CustomerId::from(change.customer_id.as_str()),
-            &update,
-            now,
-            today,
-        )
-        .await
-        .map_err(customer_error)?;
+        customer::update(store, actor, &change.customer_id, &update, now, today)
+            .await
+            .map_err(customer_error)?;
     }
     let status = if approve { "approved" } else { "rejected" };
     let mut w = store.write(now).await?;
@@ -568,7 +548,7 @@ fn customer_error(e: customer::CustomerError) -> LinkError {
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct DocumentView {
     pub id: String,
-    pub customer_id: String,
+    pub customer_id: CustomerId,
     pub link_id: String,
     pub stipulation_id: Option<String>,
     pub file_name: String,
@@ -705,7 +685,7 @@ pub async fn list_documents(
         .into_iter()
         .map(|r| DocumentView {
             id: r.id,
-            customer_id: r.customer_id,
+            customer_id: r.customer_id.into(),
             link_id: r.link_id,
             stipulation_id: r.stipulation_id,
             file_name: r.file_name,
@@ -730,7 +710,7 @@ pub async fn open_document(
         .ok_or_else(|| LinkError::NotFound(id.to_string()))?;
     let view = DocumentView {
         id: row.id,
-        customer_id: row.customer_id,
+        customer_id: row.customer_id.into(),
         link_id: row.link_id,
         stipulation_id: row.stipulation_id,
         file_name: row.file_name,

@@ -371,7 +371,7 @@ export type LinkPurpose = "portal_onboarding" | "confirm_contact" | "upload_docu
 
 export type LinkState = "issued" | "opened" | "redeemed" | "expired" | "revoked";
 
-export type IssueLink = { customer_id: string, purpose: LinkPurpose, 
+export type IssueLink = { customer_id: CustomerId, purpose: LinkPurpose, 
 /**
  * Minutes until expiry; `null` takes the purpose's default (admin setting, else 72 h).
  */
@@ -379,11 +379,11 @@ ttl_minutes: number | null,
 /**
  * For `upload_documents`: the credit application whose stipulations the uploads clear.
  */
-application_id: string | null, };
+application_id: ApplicationId | null, };
 
-export type IssuedLink = { id: string, url: string, expires_at: string, purpose: LinkPurpose, customer_id: string, };
+export type IssuedLink = { id: string, url: string, expires_at: string, purpose: LinkPurpose, customer_id: CustomerId, };
 
-export type LinkView = { id: string, customer_id: string, purpose: LinkPurpose, state: LinkState, issued_by: string, created_at: string, expires_at: string, opened_at: string | null, redeemed_at: string | null, revoked_at: string | null, 
+export type LinkView = { id: string, customer_id: CustomerId, purpose: LinkPurpose, state: LinkState, issued_by: string, created_at: string, expires_at: string, opened_at: string | null, redeemed_at: string | null, revoked_at: string | null, 
 /**
  * `staff` or `knowledge_check` (burned after three failed checks).
  */
@@ -417,7 +417,7 @@ amount: string, };
 
 export type Reference = { name: string, phone: string, relation: string, };
 
-export type ApplicationInput = { deal_id: string, intent: Intent, co_applicant_id: string | null, 
+export type ApplicationInput = { deal_id: DealId, intent: Intent, co_applicant_id: CustomerId | null, 
 /**
  * Newest first or in any order; together they must reach back 24 months.
  */
@@ -515,7 +515,7 @@ export type ApplicationView = { id: ApplicationId, state: ApplicationState,
 /**
  * `decisioned` for the four decision states.
  */
-phase: string, deal_id: string, customer_id: string, customer_name: string, intent: Intent, co_applicant_id: string | null, co_applicant_name: string | null, details: ApplicationDetails, gross_monthly_income: string, other_monthly_income: string, co_applicant_income: string, housing_status: HousingStatus, housing_payment: string, other_monthly_debts: string, credit_score: number | null, lender_id: string | null, lender_name: string | null, consent: ConsentView | null, history: Array<HistoryEntry>, decisions: Array<DecisionView>, stipulations: Array<StipulationView>, 
+phase: string, deal_id: DealId, customer_id: CustomerId, customer_name: string, intent: Intent, co_applicant_id: CustomerId | null, co_applicant_name: string | null, details: ApplicationDetails, gross_monthly_income: string, other_monthly_income: string, co_applicant_income: string, housing_status: HousingStatus, housing_payment: string, other_monthly_debts: string, credit_score: number | null, lender_id: string | null, lender_name: string | null, consent: ConsentView | null, history: Array<HistoryEntry>, decisions: Array<DecisionView>, stipulations: Array<StipulationView>, 
 /**
  * The latest decision's stipulations not cleared yet.
  */
@@ -538,13 +538,13 @@ created_by_name: string,
  */
 actions: Array<Action>, };
 
-export type ApplicationSummary = { id: ApplicationId, state: ApplicationState, phase: string, customer_id: string, customer_name: string, deal_id: string, lender_id: string | null, 
+export type ApplicationSummary = { id: ApplicationId, state: ApplicationState, phase: string, customer_id: CustomerId, customer_name: string, deal_id: DealId, lender_id: string | null, 
 /**
  * The lender's name.
  */
 lender: string | null, credit_score: number | null, open_stipulations: number, created_at: string, updated_at: string, };
 
-export type ApplicationFilter = { state: ApplicationState | null, customer_id: string | null, limit: number | null, offset: number | null, };
+export type ApplicationFilter = { state: ApplicationState | null, customer_id: CustomerId | null, limit: number | null, offset: number | null, };
 
 export type ApplicationPage = { items: Array<ApplicationSummary>, total: number, };
 
@@ -567,7 +567,7 @@ offset: number | null,
  */
 limit: number | null, };
 
-export type PipelineRow = { id: string, state: ApplicationState, customer_name: string, lender: string | null, staff: string, 
+export type PipelineRow = { id: ApplicationId, state: ApplicationState, customer_name: string, lender: string | null, staff: string, 
 /**
  * Days since the application was started.
  */
@@ -624,7 +624,7 @@ count: number,
  */
 median_minutes: number | null, p90_minutes: number | null, buckets: Array<Count>, };
 
-export type MarkupRow = { application_id: string, customer_name: string, lender: string, 
+export type MarkupRow = { application_id: ApplicationId, customer_name: string, lender: string, 
 /**
  * Percent.
  */
@@ -678,7 +678,7 @@ key_factors: Array<string>,
  */
 date: string | null, };
 
-export type NoticeView = { id: NoticeId, application_id: ApplicationId, decision_id: string, kind: NoticeKind, customer_id: string, applicant_name: string, applicant_address: Array<string>, 
+export type NoticeView = { id: NoticeId, application_id: ApplicationId, decision_id: string, kind: NoticeKind, customer_id: CustomerId, applicant_name: string, applicant_address: Array<string>, 
 /**
  * The statement of the action taken, in words.
  */
@@ -709,7 +709,7 @@ due_date: string,
  */
 days_remaining: number, overdue: boolean, delivered_at: string | null, delivery_method: DeliveryMethod | null, delivered_by: string | null, outbox_id: string | null, pdf_sha256: string | null, created_at: string, };
 
-export type NoticeDue = { id: string, application_id: string, customer_id: string, applicant_name: string, kind: NoticeKind, lender_name: string, decided_at: string, due_date: string, days_remaining: number, overdue: boolean, delivered_at: string | null, delivery_method: DeliveryMethod | null, };
+export type NoticeDue = { id: NoticeId, application_id: ApplicationId, customer_id: CustomerId, applicant_name: string, kind: NoticeKind, lender_name: string, decided_at: string, due_date: string, days_remaining: number, overdue: boolean, delivered_at: string | null, delivery_method: DeliveryMethod | null, };
 
 export type SavedFile = { 
 /**
@@ -721,7 +721,7 @@ path: string, file_name: string, bytes: number, sha256: string,
  */
 opened: boolean, };
 
-export type ImportedDecision = { application_id: string, decision_id: string, outcome: ApplicationState, lender_code: string, rate_sheet_version: number, tier: string | null, stipulations: Array<string>, reasons: Array<string>, };
+export type ImportedDecision = { application_id: ApplicationId, decision_id: string, outcome: ApplicationState, lender_code: string, rate_sheet_version: number, tier: string | null, stipulations: Array<string>, reasons: Array<string>, };
 
 export type RenderMode = "original" | "copy";
 
@@ -743,7 +743,7 @@ page: number, rect: FieldRect,
  */
 label: string, };
 
-export type ContractRecord = { id: DocumentId, deal_id: string, 
+export type ContractRecord = { id: DocumentId, deal_id: DealId, 
 /**
  * The deal option a contract was printed from (contracts only).
  */
@@ -751,7 +751,7 @@ option_id: string | null, option_position: number | null,
 /**
  * The credit application a credit-application document was printed from.
  */
-application_id: string | null, 
+application_id: ApplicationId | null, 
 /**
  * "retail_installment", "lease", "credit_application" or "deal_jacket".
  */
@@ -769,7 +769,7 @@ on_record: boolean,
 /**
  * … and that document is signed.
  */
-signed: boolean, document_id: string | null, 
+signed: boolean, document_id: DocumentId | null, 
 /**
  * SHA-256 of the bytes given.
  */
@@ -783,7 +783,7 @@ on_record: boolean,
 /**
  * … and that document is signed.
  */
-signed: boolean, document_id: string | null, 
+signed: boolean, document_id: DocumentId | null, 
 /**
  * SHA-256 of the bytes given.
  */
@@ -825,7 +825,7 @@ kind: string, signer: Signer | null, signer_name: string, field_id: string | nul
  */
 method: string, device: string, actor: string, sha256_before: string, sha256_after: string, at: string, };
 
-export type SigningStatus = { document_id: string, 
+export type SigningStatus = { document_id: DocumentId, 
 /**
  * "retail_installment", "lease" or "credit_application".
  */
@@ -913,9 +913,9 @@ eligible: boolean, };
 
 export type LenderView = { id: string, code: string, name: string, active: boolean, rate_sheet_id: string | null, rate_sheet_version: number | null, effective_date: string | null, };
 
-export type SubmitReceipt = { application_id: string, outbox_id: string, lender_id: string, rate_sheet_version: number, signature: string, };
+export type SubmitReceipt = { application_id: ApplicationId, outbox_id: string, lender_id: string, rate_sheet_version: number, signature: string, };
 
-export type ProcessedMessage = { outbox_id: string, application_id: string, 
+export type ProcessedMessage = { outbox_id: string, application_id: ApplicationId, 
 /**
  * `pending`, `answered`, `rejected` (bad signature or refused) or `error` (try again).
  */

@@ -117,7 +117,7 @@ export interface Commands {
   get_deal: { args: { id: DealId }; returns: DealView };
   save_deal: { args: { input: DealInput }; returns: DealView };
   update_deal: { args: { id: DealId; input: DealInput }; returns: DealView };
-  quote_deal_option: { args: { terms: OptionTerms; customer_id: string | null; index: number }; returns: OptionQuote };
+  quote_deal_option: { args: { terms: OptionTerms; customer_id: CustomerId | null; index: number }; returns: OptionQuote };
   run_identity_check: { args: { customer_id: CustomerId; input: CheckInput }; returns: VerificationView };
   latest_identity_check: { args: { customer_id: CustomerId }; returns: VerificationView | null };
   resolve_identity_flag: { args: { check_id: IdentityCheckId; code: FlagCode; note: string }; returns: VerificationView };
@@ -125,7 +125,7 @@ export interface Commands {
   confirm_contact: { args: { customer_id: CustomerId; channels: ContactChannel[] }; returns: ContactStatusView[] };
   application_blockers: { args: { customer_id: CustomerId }; returns: Blocker[] };
   issue_link: { args: { input: IssueLink; send: Channel[] }; returns: DeskLink };
-  list_links: { args: { customer_id: string }; returns: LinkView[] };
+  list_links: { args: { customer_id: CustomerId }; returns: LinkView[] };
   revoke_link: { args: { id: string }; returns: LinkView };
   list_applications: { args: { filter: ApplicationFilter }; returns: ApplicationPage };
   application_pipeline: { args: { filter: PipelineFilter }; returns: Pipeline };
