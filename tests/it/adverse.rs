@@ -124,7 +124,7 @@ async fn a_decline_owes_a_notice_with_reasons_and_score_due_30_days_after_the_de
         1
     );
     assert_eq!(
-        adverse::find_notice(&f.store, &id, now())
+        adverse::find_notice(&f.store, id.as_str(), now())
             .await
             .expect("by application")
             .id,
@@ -144,7 +144,7 @@ async fn a_decline_owes_a_notice_with_reasons_and_score_due_30_days_after_the_de
     assert_eq!(notice_count(&f.store).await, 1);
     // a new decision is a new adverse action
     assert_eq!(
-        decide_again(&f.store, &id, now() + Duration::days(2)).await,
+        decide_again(&f.store, id.as_str(), now() + Duration::days(2)).await,
         ApplicationState::Declined
     );
     let notices = adverse::notices_for_application(&f.store, &id, now())
@@ -255,7 +255,7 @@ async fn the_notice_pdf_reads_back_with_reasons_score_bureau_and_the_ecoa_statem
         decide(&f.store, &id, now()).await,
         ApplicationState::Declined
     );
-    let n = adverse::find_notice(&f.store, &id, now())
+    let n = adverse::find_notice(&f.store, id.as_str(), now())
         .await
         .expect("notice");
     // any role prints; each print is audited
@@ -319,7 +319,7 @@ async fn pending_notices_run_soonest_first_and_turn_overdue_after_30_days() {
     app::transition(&f.store, &cli_actor(), &id, Action::Rework, None, now())
         .await
         .expect("rework");
-    decide_again(&f.store, &id, now() + Duration::days(5)).await;
+    decide_again(&f.store, id.as_str(), now() + Duration::days(5)).await;
 
     let day29 = now() + Duration::days(29);
     let p = adverse::pending_notices(&f.store, day29)
@@ -349,7 +349,7 @@ async fn delivery_is_for_the_desk_audited_once_only_and_clears_the_timer() {
     app::transition(&f.store, &cli_actor(), &id, Action::Rework, None, now())
         .await
         .expect("rework");
-    decide_again(&f.store, &id, now() + Duration::hours(1)).await;
+    decide_again(&f.store, id.as_str(), now() + Duration::hours(1)).await;
     let sam = Actor::Staff(staff(&f.store, "sam", Role::Sales).await);
     let fiona = Actor::Staff(staff(&f.store, "fiona", Role::FinanceManager).await);
     let notices = adverse::notices_for_application(&f.store, &id, now())
@@ -475,7 +475,7 @@ async fn the_cli_lists_prints_and_delivers_notices() {
         &[
             "application",
             "notice",
-            &id,
+            id.as_str(),
             "--out",
             file.to_str().expect("utf8"),
             "--json",
@@ -492,7 +492,7 @@ async fn the_cli_lists_prints_and_delivers_notices() {
     assert_eq!(j["sha256"], dealerdesk_store::crypto::sha256_hex(&pdf));
     assert!(pdf_text(f.dir.path(), "again.pdf", &pdf).contains("Your credit score: 540"));
 
-    let o = dd(&db, &["application", "show", &id, "--json"]);
+    let o = dd(&db, &["application", "show", id.as_str(), "--json"]);
     assert_eq!(
         json(&o)["adverse_notices"].as_array().map(Vec::len),
         Some(1)
@@ -503,7 +503,7 @@ async fn the_cli_lists_prints_and_delivers_notices() {
         &[
             "application",
             "notice-delivered",
-            &id,
+            id.as_str(),
             "--method",
             "mail",
             "--json",
@@ -534,7 +534,7 @@ async fn the_cli_lists_prints_and_delivers_notices() {
         &[
             "application",
             "notice-delivered",
-            &id,
+            id.as_str(),
             "--method",
             "mail",
             "--json",
@@ -551,7 +551,7 @@ async fn the_cli_lists_prints_and_delivers_notices() {
         &[
             "application",
             "notice-delivered",
-            &id,
+            id.as_str(),
             "--method",
             "print",
             "--json",
@@ -627,7 +627,7 @@ async fn the_migration_upgrades_the_previous_release_and_the_backfill_creates_wh
         .await
         .expect("version 2");
     assert_eq!(
-        decide_again(&f.store, &declined, now() + Duration::days(1)).await,
+        decide_again(&f.store, declined.as_str(), now() + Duration::days(1)).await,
         ApplicationState::Countered
     );
     app::transition(

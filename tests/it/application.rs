@@ -389,7 +389,7 @@ async fn submission_is_blocked_by_each_unmet_precondition() {
     let a = app::create_application(
         &f.store,
         &cli_actor(),
-        &application_input(&d.deal().id, None),
+        &application_input(d.deal().id.as_str(), None),
         now(),
     )
     .await
@@ -426,7 +426,7 @@ async fn submission_is_blocked_by_each_unmet_precondition() {
     let a = app::create_application(
         &f.store,
         &cli_actor(),
-        &application_input(&d.deal().id, d.lender.clone()),
+        &application_input(d.deal().id.as_str(), d.lender.clone()),
         now(),
     )
     .await
@@ -488,7 +488,7 @@ async fn submission_is_blocked_by_each_unmet_precondition() {
 async fn an_application_must_cover_two_years_before_it_is_ready() {
     let f = fresh().await;
     let d = Desk::applicant(true).build_in(&f.store).await;
-    let mut input = application_input(&d.deal().id, d.lender.clone());
+    let mut input = application_input(d.deal().id.as_str(), d.lender.clone());
     input.residences.truncate(1); // since 2025-06-01: 17 months
     let a = app::create_application(&f.store, &cli_actor(), &input, now())
         .await
@@ -510,14 +510,14 @@ async fn an_application_must_cover_two_years_before_it_is_ready() {
         }
         other => panic!("incomplete expected: {other:?}"),
     }
-    let mut joint = application_input(&d.deal().id, None);
+    let mut joint = application_input(d.deal().id.as_str(), None);
     joint.intent = Intent::Joint;
     let e = app::create_application(&f.store, &cli_actor(), &joint, now()).await;
     assert_eq!(
         e.expect_err("joint needs a co-applicant").field(),
         Some("co_applicant_id")
     );
-    let mut future = application_input(&d.deal().id, None);
+    let mut future = application_input(d.deal().id.as_str(), None);
     future.employment[0].since = "2027-01-01".into();
     let e = app::create_application(&f.store, &cli_actor(), &future, now()).await;
     assert_eq!(
@@ -957,7 +957,7 @@ async fn a_joint_application_needs_the_co_applicants_identity_and_consent() {
     spouse.phone = "(214) 555-0199".into();
     spouse.email = Some("luis@example.com".into());
     let co = add_customer(&f.store, &spouse).await;
-    let mut input = application_input(&d.deal().id, d.lender.clone());
+    let mut input = application_input(d.deal().id.as_str(), d.lender.clone());
     input.intent = Intent::Joint;
     input.co_applicant_id = Some(co.clone());
     input.co_applicant_income = Some("3,100.00".into());
@@ -1010,7 +1010,7 @@ async fn only_a_draft_is_edited_and_sales_can_reopen_edit_and_withdraw_it() {
     let d = Desk::applicant(true).build_in(&f.store).await;
     let sam = Actor::Staff(staff(&f.store, "sam", Role::Sales).await);
     let id = ready_application(&f.store, &d).await;
-    let mut input = application_input(&d.deal().id, d.lender.clone());
+    let mut input = application_input(d.deal().id.as_str(), d.lender.clone());
     input.credit_score = Some(701);
     let e = app::update_application(&f.store, &sam, &id, &input, now()).await;
     assert_eq!(e.expect_err("ready is not editable").field(), Some("state"));
@@ -1145,7 +1145,7 @@ async fn the_pipeline_and_analytics_count_a_hand_worked_desk() {
     let draft = app::create_application(
         &f.store,
         &cli_actor(),
-        &application_input(&d.deal().id, d.lender.clone()),
+        &application_input(d.deal().id.as_str(), d.lender.clone()),
         now(),
     )
     .await

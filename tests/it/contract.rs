@@ -668,7 +668,10 @@ async fn verify_knows_exactly_the_bytes_on_record_and_signed_documents_cannot_ch
         .await
         .expect("verify");
     assert!(ok.on_record && !ok.signed);
-    assert_eq!(ok.document_id.as_deref(), Some(second.record.id.as_str()));
+    assert_eq!(
+        ok.document_id.as_ref().map(|i| i.as_str()),
+        Some(second.record.id.as_str())
+    );
     assert_eq!(ok.sha256, second.record.sha256);
     let mut tampered = second.pdf.clone();
     let mid = tampered.len() / 2;
@@ -833,7 +836,7 @@ async fn the_cli_renders_a_contract_and_verifies_the_file() {
             "contract",
             "render",
             "--deal",
-            &deal_id,
+            deal_id.as_str(),
             "--out",
             out.to_str().expect("path"),
             "--json",
@@ -884,7 +887,7 @@ async fn the_cli_renders_a_contract_and_verifies_the_file() {
             "contract",
             "render",
             "--deal",
-            &deal_id,
+            deal_id.as_str(),
             "--option",
             "2",
             "--copy",
@@ -901,7 +904,15 @@ async fn the_cli_renders_a_contract_and_verifies_the_file() {
     let o = dd(
         &db,
         &[
-            "contract", "render", "--deal", &deal_id, "--option", "3", "--out", "x.pdf", "--json",
+            "contract",
+            "render",
+            "--deal",
+            deal_id.as_str(),
+            "--option",
+            "3",
+            "--out",
+            "x.pdf",
+            "--json",
         ],
     );
     assert_eq!(code(&o), 3);
@@ -1082,7 +1093,10 @@ async fn the_signing_ceremony_consents_signs_in_order_with_intent_and_seals_a_ve
         .await
         .expect("verify");
     assert!(v.on_record && v.signed);
-    assert_eq!(v.document_id.as_deref(), Some(sealed.record.id.as_str()));
+    assert_eq!(
+        v.document_id.as_ref().map(|i| i.as_str()),
+        Some(sealed.record.id.as_str())
+    );
     let v = contract::verify(&d.f.store, &draft.pdf)
         .await
         .expect("verify draft");
@@ -1186,7 +1200,7 @@ async fn the_cli_runs_a_whole_ceremony_and_verify_says_signed() {
             "contract",
             "render",
             "--deal",
-            &deal_id,
+            deal_id.as_str(),
             "--out",
             &p("draft.pdf"),
             "--json",
@@ -1194,7 +1208,10 @@ async fn the_cli_runs_a_whole_ceremony_and_verify_says_signed() {
     );
     assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
     let id = json(&o)["contract"]["id"].as_str().expect("id").to_string();
-    let o = dd(&db, &["contract", "list", "--deal", &deal_id, "--json"]);
+    let o = dd(
+        &db,
+        &["contract", "list", "--deal", deal_id.as_str(), "--json"],
+    );
     assert_eq!(json(&o)["contracts"][0]["id"], id.as_str());
 
     let o = dd(

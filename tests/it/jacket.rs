@@ -113,7 +113,7 @@ async fn with_application(
     let a = app::create_application(
         &d.f.store,
         &cli_actor(),
-        &application_input(&d.deal().id, co.map(String::from)),
+        &application_input(d.deal().id.as_str(), co.map(String::from)),
         now(),
     )
     .await
@@ -156,7 +156,10 @@ async fn the_credit_application_prints_every_figure_and_the_exact_consent_text()
         started.elapsed()
     );
     assert_eq!(doc.record.kind, "credit_application");
-    assert_eq!(doc.record.application_id.as_deref(), Some(app_id.as_str()));
+    assert_eq!(
+        doc.record.application_id.as_ref().map(|i| i.as_str()),
+        Some(app_id.as_str())
+    );
     assert_eq!(doc.record.option_id, None);
     assert!(doc.record.authoritative);
     let dir = tempfile::tempdir().expect("tempdir");
@@ -398,7 +401,7 @@ async fn the_credit_application_is_signed_through_the_contract_ceremony_and_veri
     assert_eq!(sealed.record.status, DocumentStatus::Signed);
     assert_eq!(sealed.record.kind, "credit_application");
     assert_eq!(
-        sealed.record.application_id.as_deref(),
+        sealed.record.application_id.as_ref().map(|i| i.as_str()),
         Some(app_id.as_str())
     );
     assert_eq!(sealed.record.page_count, draft.record.page_count + 1);
@@ -418,7 +421,10 @@ async fn the_credit_application_is_signed_through_the_contract_ceremony_and_veri
 
     let v = contract::verify(&d.f.store, &sealed.pdf).await.expect("v");
     assert!(v.on_record && v.signed);
-    assert_eq!(v.document_id.as_deref(), Some(sealed.record.id.as_str()));
+    assert_eq!(
+        v.document_id.as_ref().map(|i| i.as_str()),
+        Some(sealed.record.id.as_str())
+    );
     let mut bad = sealed.pdf.clone();
     bad[200] ^= 0x01;
     let v = contract::verify(&d.f.store, &bad).await.expect("v");
@@ -642,7 +648,10 @@ async fn the_jacket_holds_the_contract_the_application_and_their_certificates_st
 
     let v = contract::verify(&d.f.store, &j.pdf).await.expect("v");
     assert!(v.on_record && !v.signed, "a copy on record");
-    assert_eq!(v.document_id.as_deref(), Some(j.record.id.as_str()));
+    assert_eq!(
+        v.document_id.as_ref().map(|i| i.as_str()),
+        Some(j.record.id.as_str())
+    );
     let mut bad = j.pdf.clone();
     let i = bad.len() / 2;
     bad[i] = bad[i].wrapping_add(1);
@@ -1020,7 +1029,7 @@ async fn the_cli_renders_the_application_and_prints_the_jacket() {
             "contract",
             "render-application",
             "--application",
-            &app_id,
+            app_id.as_str(),
             "--out",
             a.to_str().expect("path"),
             "--json",
@@ -1042,7 +1051,7 @@ async fn the_cli_renders_the_application_and_prints_the_jacket() {
             "contract",
             "jacket",
             "--deal",
-            &deal_id,
+            deal_id.as_str(),
             "--out",
             jf.to_str().expect("p"),
             "--json",
@@ -1057,7 +1066,7 @@ async fn the_cli_renders_the_application_and_prints_the_jacket() {
             "contract",
             "render",
             "--deal",
-            &deal_id,
+            deal_id.as_str(),
             "--out",
             c.to_str().expect("p"),
         ],
@@ -1069,7 +1078,7 @@ async fn the_cli_renders_the_application_and_prints_the_jacket() {
             "contract",
             "jacket",
             "--deal",
-            &deal_id,
+            deal_id.as_str(),
             "--out",
             jf.to_str().expect("p"),
             "--json",

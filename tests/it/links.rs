@@ -1148,7 +1148,7 @@ async fn links_are_issued_only_for_customers_whose_identity_is_verified() {
     let e = links::issue(
         &f.store,
         &sales,
-        &issue_input(&unchecked, LinkPurpose::PortalOnboarding),
+        &issue_input(unchecked.as_str(), LinkPurpose::PortalOnboarding),
         now(),
     )
     .await

@@ -267,7 +267,7 @@ async fn the_cli_writes_the_handout_when_issuing() {
             "link",
             "issue",
             "--customer",
-            &cid,
+            cid.as_str(),
             "--purpose",
             "upload_documents",
             "--ttl",

@@ -42,7 +42,7 @@ async fn signing_desk() -> Signing {
     .await
     .expect("dealership name");
     let customer_id = verified_customer(&f.store).await;
-    let deal_id = deal_for(&f.store, &customer_id, "2T1BURHE0JC014702").await;
+    let deal_id = deal_for(&f.store, customer_id.as_str(), "2T1BURHE0JC014702").await;
     let fiona = Actor::Staff(staff(&f.store, "fiona", Role::FinanceManager).await);
     let draft = contract::render_for_deal(
         &f.store,
@@ -221,7 +221,10 @@ async fn countersign_and_seal(d: &Signing) -> contract::RenderedDocument {
         .await
         .expect("verify");
     assert!(v.on_record && v.signed, "{v:?}");
-    assert_eq!(v.document_id.as_deref(), Some(sealed.record.id.as_str()));
+    assert_eq!(
+        v.document_id.as_ref().map(|i| i.as_str()),
+        Some(sealed.record.id.as_str())
+    );
     sealed
 }
 
@@ -235,7 +238,7 @@ async fn a_remote_signing_link_is_bound_to_one_signable_contract_of_the_customer
     let e = links::issue(
         store,
         &sam,
-        &issue_input(&d.customer_id, LinkPurpose::RemoteSigning),
+        &issue_input(d.customer_id.as_str(), LinkPurpose::RemoteSigning),
         now(),
     )
     .await
@@ -353,7 +356,7 @@ async fn a_remote_signing_link_is_bound_to_one_signable_contract_of_the_customer
     let plain = links::issue(
         store,
         &sam,
-        &issue_input(&d.customer_id, LinkPurpose::ConfirmContact),
+        &issue_input(d.customer_id.as_str(), LinkPurpose::ConfirmContact),
         now(),
     )
     .await
@@ -386,7 +389,7 @@ async fn a_remote_signing_link_is_bound_to_one_signable_contract_of_the_customer
     sign::esign_consent(store, &sam, &d.document_id, &buyer, now())
         .await
         .expect("consent");
-    for id in buyer_field_ids(store, &d.document_id).await {
+    for id in buyer_field_ids(store, d.document_id.as_str()).await {
         sign::sign_field(
             store,
             &sam,
@@ -497,7 +500,7 @@ async fn a_link_for_another_customers_deal_is_refused_even_with_a_deal_of_their_
     let d = signing_desk().await;
     let store = &d.f.store;
     let other = other_verified_customer(store).await;
-    let other_deal = deal_for(store, &other, "1HGCM82633A004352").await;
+    let other_deal = deal_for(store, other.as_str(), "1HGCM82633A004352").await;
     let other_doc = contract::render_for_deal(
         store,
         &d.fiona,
@@ -605,7 +608,7 @@ async fn the_customer_signs_remotely_in_chromium_and_the_desk_countersigns_and_s
     .await
     .expect("issued");
     let token = links::token_from(&issued.url).expect("token").to_string();
-    let fields = buyer_field_ids(&store, &d.document_id).await;
+    let fields = buyer_field_ids(&store, d.document_id.as_str()).await;
     assert!(fields.len() >= 2, "{fields:?}");
     let (base, _stop) = serve(&store).await;
     let dir = d.f.dir.path().to_path_buf();
@@ -804,7 +807,7 @@ async fn refusals_over_http_intent_order_csrf_and_a_used_link() {
     .await
     .expect("issued");
     let token = links::token_from(&issued.url).expect("token").to_string();
-    let fields = buyer_field_ids(store, &d.document_id).await;
+    let fields = buyer_field_ids(store, d.document_id.as_str()).await;
     let s = start(store, LinkLimiter::default()).await;
     let generic = s
         .get(&format!("/l/{}", links::generate_token()), None)

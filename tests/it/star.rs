@@ -275,7 +275,7 @@ async fn a_full_joint_application_exports_schema_valid_star_xml_audited_without_
     spouse.email = Some("sean@example.com".into());
     spouse.employer = Some("Smith & Wesson <Tools>".into());
     let co = add_customer(&f.store, &spouse).await;
-    let mut input = application_input(&d.deal().id, d.lender.clone());
+    let mut input = application_input(d.deal().id.as_str(), d.lender.clone());
     input.intent = Intent::Joint;
     input.co_applicant_id = Some(co.clone());
     input.co_applicant_income = Some("3,100.00".into());
@@ -333,7 +333,7 @@ async fn a_full_joint_application_exports_schema_valid_star_xml_audited_without_
         assert!(doc.contains(part), "{part} missing:\n{doc}");
     }
     // an individual draft with no lender chosen yet and no other income still validates
-    let mut bare = application_input(&d.deal().id, None);
+    let mut bare = application_input(d.deal().id.as_str(), None);
     bare.other_income.clear();
     bare.references.clear();
     let b = app::create_application(&f.store, &cli_actor(), &bare, now())
@@ -385,7 +385,7 @@ async fn a_full_joint_application_exports_schema_valid_star_xml_audited_without_
     ] {
         assert!(!audit.contains(pii), "{pii} in the audit log");
     }
-    assert!(doc.contains("<GivenName>Seán</GivenName>") && !co.is_empty());
+    assert!(doc.contains("<GivenName>Seán</GivenName>") && !co.as_str().is_empty());
 }
 
 #[tokio::test]
@@ -424,7 +424,7 @@ async fn every_demo_application_and_decision_exports_schema_valid() {
 async fn a_conditional_decision_creates_its_stipulations_and_round_trips() {
     let f = fresh().await;
     let (_, id) = submitted(&f.store).await;
-    let file = conditional_file(&id);
+    let file = conditional_file(id.as_str());
     assert_valid(&file, "the lender's conditional file");
     let fiona = Actor::Staff(staff(&f.store, "fiona", Role::FinanceManager).await);
     let sam = Actor::Staff(staff(&f.store, "sam", Role::Sales).await);
@@ -542,7 +542,7 @@ async fn approved_countered_and_declined_decisions_are_recorded() {
     ] {
         let f = fresh().await;
         let (_, id) = submitted(&f.store).await;
-        let file = file_of(&id);
+        let file = file_of(id.as_str());
         assert_valid(&file, &format!("the lender's {outcome} file"));
         let r = star::import_decision_xml(&f.store, &cli_actor(), &file, later())
             .await
@@ -599,7 +599,7 @@ async fn approved_countered_and_declined_decisions_are_recorded() {
 async fn bad_files_unknown_applications_and_wrong_states_store_nothing() {
     let f = fresh().await;
     let (d, id) = submitted(&f.store).await;
-    let good = conditional_file(&id);
+    let good = conditional_file(id.as_str());
     let before = snapshot(&f.store).await;
     let cases: Vec<(&str, String)> = vec![
         ("malformed", good[..good.len() / 2].to_string()),
@@ -686,7 +686,7 @@ async fn bad_files_unknown_applications_and_wrong_states_store_nothing() {
 
     // a ready (not submitted) application
     let other = {
-        let mut input = application_input(&d.deal().id, d.lender.clone());
+        let mut input = application_input(d.deal().id.as_str(), d.lender.clone());
         input.credit_score = Some(700);
         let a = app::create_application(&f.store, &cli_actor(), &input, now())
             .await
@@ -708,7 +708,13 @@ async fn bad_files_unknown_applications_and_wrong_states_store_nothing() {
     };
     let before = snapshot(&f.store).await;
     assert!(matches!(
-        star::import_decision_xml(&f.store, &cli_actor(), &conditional_file(&other), later()).await,
+        star::import_decision_xml(
+            &f.store,
+            &cli_actor(),
+            &conditional_file(other.as_str()),
+            later()
+        )
+        .await,
         Err(StarError::NotSubmitted {
             state: ApplicationState::Ready,
             ..
@@ -726,7 +732,7 @@ async fn the_cli_exports_to_stdout_and_imports_a_decision_file() {
     let db = f.db_path();
     f.store.close().await;
 
-    let o = dd(&db, &["application", "export-star", &id]);
+    let o = dd(&db, &["application", "export-star", id.as_str()]);
     assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
     let xml = String::from_utf8_lossy(&o.stdout).to_string();
     assert!(xml.starts_with("<?xml"), "{xml}");
@@ -740,7 +746,7 @@ async fn the_cli_exports_to_stdout_and_imports_a_decision_file() {
         &[
             "application",
             "export-star",
-            &id,
+            id.as_str(),
             "--out",
             out.to_str().unwrap_or_default(),
         ],
@@ -749,7 +755,7 @@ async fn the_cli_exports_to_stdout_and_imports_a_decision_file() {
     assert_valid(&std::fs::read_to_string(&out).expect("written"), "--out");
 
     let file = dir.path().join("decision.xml");
-    std::fs::write(&file, declined_file(&id)).expect("write");
+    std::fs::write(&file, declined_file(id.as_str())).expect("write");
     let o = dd(
         &db,
         &[
@@ -779,7 +785,7 @@ async fn the_cli_exports_to_stdout_and_imports_a_decision_file() {
         .as_str()
         .unwrap_or_default()
         .contains("declined"));
-    let o = dd(&db, &["application", "export-decision", &id]);
+    let o = dd(&db, &["application", "export-decision", id.as_str()]);
     assert_eq!(code(&o), 0);
     assert_valid(
         &String::from_utf8_lossy(&o.stdout),

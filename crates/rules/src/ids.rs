@@ -6,15 +6,20 @@
 //! (`#[serde(transparent)]`), and TypeScript sees it as an alias of `string`
 //! (`export type CustomerId = string;`), so IPC arguments and views keep their JSON shape.
 //!
-//! Typed so far: customers, vehicles, deals, credit applications, identity checks, contract
-//! documents and adverse-action notices. Ids of other rows (links, stipulations, staff, lender
-//! messages) are still bare strings.
+//! Typed: customers, vehicles, deals, credit applications, identity checks, contract documents
+//! and adverse-action notices. Ids of other rows (links, stipulations, staff, sessions, lenders,
+//! decisions, lender messages) are still bare strings.
+//!
+//! Where they are used: the services' functions take them, and the views and inputs the services
+//! hand out or accept hold them in every field naming one of these entities (`ApplicationView`'s
+//! `customer_id` and `deal_id`, `ContractRecord::application_id`, `NoticeDue::id`, link and portal
+//! views' `customer_id` …). An id does not read as a `&str` by itself: ask for `as_str()` (to
+//! bind, format into an audit subject or an AEAD context, trim user input) or `into_string()`.
 //!
 //! The store and the ids: this crate may not depend on sqlx, so the ids carry no `sqlx::Type`.
-//! Store functions take `&CustomerId` (etc.) and bind `id.as_str()`; the store's row structs keep
-//! `String` fields, and the services convert them (`CustomerId::from(row.id)`).
-//! All store functions taking these ids (repos and read models) take the typed id; the ids of
-//! other rows (links, stipulations, staff, decisions, lender messages) are still `&str`.
+//! All store functions taking these ids (repos and read models) take the typed id and bind
+//! `id.as_str()`; the store's row structs keep `String` fields, and the services convert them
+//! (`CustomerId::from(row.id)`). The ids of other rows are still `&str`.
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -88,15 +93,6 @@ macro_rules! ids {
             }
         }
 
-        /// Reads as its text wherever a `&str` is wanted (formatting, AEAD contexts, the journal),
-        /// so code that still takes a bare `&str` id accepts `&CustomerId` while the rest moves.
-        impl std::ops::Deref for $name {
-            type Target = str;
-            fn deref(&self) -> &str {
-                &self.0
-            }
-        }
-
         impl AsRef<str> for $name {
             fn as_ref(&self) -> &str {
                 &self.0
@@ -133,6 +129,7 @@ mod tests {
         let back: Result<CustomerId, _> = serde_json::from_str("\"c-1\"");
         assert_eq!(back.ok(), Some(id.clone()));
         assert_eq!(id.as_str(), "c-1");
+        assert_eq!(id, "c-1");
         assert_eq!(id.to_string(), "c-1");
         let cfg = ts_rs::Config::new();
         assert_eq!(CustomerId::decl(&cfg).trim(), "type CustomerId = string;");

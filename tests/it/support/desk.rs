@@ -521,7 +521,7 @@ pub async fn ready_application<F>(
     let a = app::create_application(
         store,
         &cli_actor(),
-        &application_input(&d.deal().id, d.lender.clone()),
+        &application_input(d.deal().id.as_str(), d.lender.clone()),
         now(),
     )
     .await
@@ -545,7 +545,7 @@ pub async fn ready(csv: &str, score: u16) -> (Fixture, dealerdesk_rules::ids::Ap
         .build()
         .await;
     let f = &d.f;
-    let mut input = application_input(&d.deal().id, d.lender.clone());
+    let mut input = application_input(d.deal().id.as_str(), d.lender.clone());
     input.credit_score = Some(score);
     let a = app::create_application(&f.store, &cli_actor(), &input, now())
         .await

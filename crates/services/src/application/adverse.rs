@@ -556,7 +556,7 @@ async fn create_for_decision_tx(
         w,
         &id,
         &notice_repo::NewNotice {
-            application_id: app_id,
+            application_id: app_id.as_str(),
             decision_id: &decision_id,
             kind: kind.as_str(),
             customer_id: &customer_id,
@@ -698,9 +698,9 @@ pub async fn get_notice(
     id: &NoticeId,
     now: DateTime<Utc>,
 ) -> Result<NoticeView, AdverseError> {
-    let r = notice_repo::get(store, &NoticeId::from(id.trim()))
+    let r = notice_repo::get(store, &NoticeId::from(id.as_str().trim()))
         .await?
-        .ok_or_else(|| AdverseError::NotFound(id.trim().to_string()))?;
+        .ok_or_else(|| AdverseError::NotFound(id.as_str().trim().to_string()))?;
     view_of(r, now)
 }
 
@@ -723,7 +723,7 @@ pub async fn notices_for_application(
     application_id: &ApplicationId,
     now: DateTime<Utc>,
 ) -> Result<Vec<NoticeView>, AdverseError> {
-    notice_repo::for_application(store, &ApplicationId::from(application_id.trim()))
+    notice_repo::for_application(store, &ApplicationId::from(application_id.as_str().trim()))
         .await?
         .into_iter()
         .map(|r| view_of(r, now))
@@ -821,7 +821,7 @@ pub async fn mark_delivered(
 ) -> Result<NoticeView, AdverseError> {
     if !actor.may(Permission::DeliverNotices) {
         let event = AuditEvent::new(actor.name(), "adverse_notice.deliver", AuditOutcome::Denied)
-            .subject(format!("adverse_notice:{}", id.trim()))
+            .subject(format!("adverse_notice:{}", id.as_str().trim()))
             .detail(method.as_str().to_string());
         audit::record(store, now, &event).await?;
         return Err(AdverseError::Forbidden(
@@ -890,7 +890,7 @@ pub async fn mark_delivered(
                     recipient: to.trim(),
                     subject_enc: Some(&subject_enc),
                     body_enc: &body_enc,
-                    customer_id: Some(&notice.customer_id),
+                    customer_id: Some(notice.customer_id.as_str()),
                     link_id: None,
                     next_attempt_at: &queued_at,
                 },

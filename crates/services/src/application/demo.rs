@@ -559,7 +559,9 @@ pub async fn replicate_applications(
         let id = ApplicationId::from(dealerdesk_store::new_id());
         let started = now - Duration::minutes(rng.gen_range(10..=120 * 24 * 60));
         let changed = started + (now - started) / rng.gen_range(2..=8);
-        let s = w.change("credit_application", &id, "insert").await?;
+        let s = w
+            .change("credit_application", id.as_str(), "insert")
+            .await?;
         credit_application::copy_stamped(
             w.conn(),
             &id,

@@ -771,7 +771,7 @@ async fn normalize(
     input: &ApplicationInput,
     today: NaiveDate,
 ) -> Result<Normalized, ApplicationError> {
-    let deal_id = input.deal_id.trim().to_string();
+    let deal_id = input.deal_id.as_str().trim().to_string();
     let customer_id = app_read::deal_customer(&mut *conn, &DealId::from(deal_id.as_str()))
         .await?
         .ok_or_else(|| ApplicationError::NotFound {
@@ -780,8 +780,8 @@ async fn normalize(
         })?;
     let co_applicant_id = input
         .co_applicant_id
-        .as_deref()
-        .map(str::trim)
+        .as_ref()
+        .map(|c| c.as_str().trim())
         .filter(|s| !s.is_empty())
         .map(str::to_string);
     match (input.intent, &co_applicant_id) {
@@ -1497,7 +1497,7 @@ pub async fn list_applications(
     }
     let offset = filter.offset.unwrap_or(0);
     let state = filter.state.map(|s| s.as_str());
-    let customer = filter.customer_id.as_deref().map(CustomerId::from);
+    let customer = filter.customer_id.clone();
     let (rows, total) = app_read::page(
         store,
         state,

@@ -1355,10 +1355,13 @@ pub async fn import_decision_xml(
     } else {
         parse_decision(xml)
     };
-    let subject = parsed
-        .as_ref()
-        .ok()
-        .map(|d| d.application_id.chars().take(80).collect::<String>());
+    let subject = parsed.as_ref().ok().map(|d| {
+        d.application_id
+            .as_str()
+            .chars()
+            .take(80)
+            .collect::<String>()
+    });
     let result = match parsed {
         Ok(d) => record_imported(store, actor, &d, now).await,
         Err(e) => Err(e),
@@ -1391,7 +1394,9 @@ async fn record_imported(
     let from = match state_of(w.conn(), id).await {
         Ok((s, _)) => s,
         Err(ApplicationError::NotFound { .. }) => {
-            return Err(StarError::UnknownApplication(id.chars().take(80).collect()))
+            return Err(StarError::UnknownApplication(
+                id.as_str().chars().take(80).collect(),
+            ))
         }
         Err(e) => return Err(e.into()),
     };
@@ -1445,7 +1450,7 @@ async fn record_imported(
         &mut w,
         &DecisionRecord {
             source: "star",
-            application_id: id,
+            application_id: id.as_str(),
             from,
             lender_id: &lender_id,
             rate_sheet_id: &rate_sheet_id,

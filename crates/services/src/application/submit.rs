@@ -220,7 +220,7 @@ pub(crate) async fn write_submission(
         &mut w,
         &message_id,
         &lender_outbox::NewMessage {
-            application_id: id,
+            application_id: id.as_str(),
             lender_id: &lender_id,
             rate_sheet_id: &sheet_id,
             payload_json: &text,
@@ -374,7 +374,7 @@ async fn record_decision(
         &mut w,
         &DecisionRecord {
             source,
-            application_id: &msg.application_id,
+            application_id: msg.application_id.as_str(),
             from,
             lender_id: &msg.lender_id,
             rate_sheet_id: &msg.rate_sheet_id,

@@ -166,7 +166,10 @@ async fn applicant(
         })?;
     let dob = store
         .cipher()
-        .decrypt(&row.dob_enc, &crate::customer::ctx("dob", customer_id))
+        .decrypt(
+            &row.dob_enc,
+            &crate::customer::ctx("dob", customer_id.as_str()),
+        )
         .ok()
         .and_then(|d| parse_date(&d))
         .map(BirthDate::new)
@@ -282,7 +285,7 @@ pub async fn application_input(
     let v = app::load_application(
         store,
         None,
-        &ApplicationId::from(application_id.trim()),
+        &ApplicationId::from(application_id.as_str().trim()),
         now,
     )
     .await
@@ -677,7 +680,7 @@ pub async fn render_for_application(
     mode: RenderMode,
     now: DateTime<Utc>,
 ) -> Result<RenderedDocument, ContractError> {
-    let application_id = &ApplicationId::from(application_id.trim());
+    let application_id = &ApplicationId::from(application_id.as_str().trim());
     if mode == RenderMode::Original && !actor.may(Permission::PrintOriginal) {
         let event = AuditEvent::new(actor.name(), "contract.render", AuditOutcome::Denied)
             .subject(format!("application:{application_id}"))
@@ -699,6 +702,7 @@ pub async fn render_for_application(
     let number = format!(
         "A{}-{version}",
         application_id
+            .as_str()
             .chars()
             .filter(char::is_ascii_hexdigit)
             .skip(20)
@@ -737,7 +741,7 @@ pub async fn render_for_application(
                 deal_id: &deal_id,
                 option_id: None,
                 option_position: None,
-                application_id: Some(application_id),
+                application_id: Some(application_id.as_str()),
                 kind: KIND,
                 quote_sha256: &snapshot,
             },
@@ -781,7 +785,7 @@ pub async fn list_for_application(
     store: &Store,
     application_id: &ApplicationId,
 ) -> Result<Vec<super::ContractRecord>, ContractError> {
-    doc_repo::list_for_application(store, &ApplicationId::from(application_id.trim()))
+    doc_repo::list_for_application(store, &ApplicationId::from(application_id.as_str().trim()))
         .await?
         .into_iter()
         .map(super::record_from)

@@ -31,6 +31,7 @@ pub async fn suggested_file_name(
     };
     let short: String = r
         .deal_id
+        .as_str()
         .chars()
         .rev()
         .take(8)

@@ -169,7 +169,7 @@ pub async fn jacket_input(
     number: &str,
     now: DateTime<Utc>,
 ) -> Result<JacketInput, ContractError> {
-    let deal_id = &DealId::from(deal_id.trim());
+    let deal_id = &DealId::from(deal_id.as_str().trim());
     let d = deal::get_deal(store, deal_id).await?;
     let contract_id = {
         let mut conn = store.pool().acquire().await?;
@@ -379,7 +379,7 @@ fn cover(input: &JacketInput, parts: &[JacketPart]) -> Result<(Vec<u8>, u32), Co
     )?;
     s.space(6.0);
     s.amount_line(0.0, "Jacket no.", &input.number, true)?;
-    s.amount_line(0.0, "Deal", &input.deal_id, false)?;
+    s.amount_line(0.0, "Deal", input.deal_id.as_str(), false)?;
     s.amount_line(0.0, "Customer", input.customer.trim(), false)?;
     s.amount_line(0.0, "Vehicle", &input.vehicle, false)?;
     s.amount_line(0.0, "Dealer", input.dealer.trim(), false)?;
@@ -681,13 +681,13 @@ pub async fn jacket_for_deal(
     deal_id: &DealId,
     now: DateTime<Utc>,
 ) -> Result<Jacket, ContractError> {
-    let deal_id = &DealId::from(deal_id.trim());
+    let deal_id = &DealId::from(deal_id.as_str().trim());
     let id = new_id();
     let version = {
         let mut conn = store.pool().acquire().await?;
         doc_repo::next_version(&mut conn, deal_id).await?
     };
-    let number = format!("J{}-{version}", hex12(deal_id));
+    let number = format!("J{}-{version}", hex12(deal_id.as_str()));
     let input = jacket_input(store, actor, deal_id, &id, &number, now).await?;
     let a = assemble_jacket(&input)?;
     let manifest = Manifest {
@@ -706,7 +706,7 @@ pub async fn jacket_for_deal(
         &NewDocument {
             id: &id,
             origin: Origin {
-                deal_id,
+                deal_id: deal_id.as_str(),
                 option_id: None,
                 option_position: None,
                 application_id: None,

@@ -148,10 +148,10 @@ impl<'a> Origin<'a> {
     /// The same origin as a stored document (a copy or a sealed version of it).
     pub fn of(r: &'a ContractRecord) -> Self {
         Self {
-            deal_id: &r.deal_id,
+            deal_id: r.deal_id.as_str(),
             option_id: r.option_id.as_deref(),
             option_position: r.option_position,
-            application_id: r.application_id.as_deref(),
+            application_id: r.application_id.as_ref().map(|i| i.as_str()),
             kind: &r.kind,
             quote_sha256: &r.quote_sha256,
         }
@@ -407,7 +407,7 @@ pub async fn contract_input(
     contract_number: &str,
     now: DateTime<Utc>,
 ) -> Result<(ContractInput, deal::DealOptionView), ContractError> {
-    let d = deal::get_deal(store, &DealId::from(deal_id.trim())).await?;
+    let d = deal::get_deal(store, &DealId::from(deal_id.as_str().trim())).await?;
     let opt = match option {
         Some(n) => d.options.iter().find(|o| o.position == n),
         None => d
@@ -576,7 +576,7 @@ pub async fn render_for_deal(
 ) -> Result<RenderedDocument, ContractError> {
     if mode == RenderMode::Original && !actor.may(Permission::PrintOriginal) {
         let event = AuditEvent::new(actor.name(), "contract.render", AuditOutcome::Denied)
-            .subject(format!("deal:{}", deal_id.trim()))
+            .subject(format!("deal:{}", deal_id.as_str().trim()))
             .detail("original refused: role");
         audit::record(store, now, &event).await?;
         return Err(ContractError::Forbidden);
@@ -586,11 +586,12 @@ pub async fn render_for_deal(
     // UNIQUE (deal_id, version) constraint refuses a concurrent render of the same version.
     let version = {
         let mut conn = store.pool().acquire().await?;
-        doc_repo::next_version(&mut conn, &DealId::from(deal_id.trim())).await?
+        doc_repo::next_version(&mut conn, &DealId::from(deal_id.as_str().trim())).await?
     };
     let number = format!(
         "{}-{version}",
         deal_id
+            .as_str()
             .trim()
             .chars()
             .filter(char::is_ascii_hexdigit)
@@ -613,7 +614,8 @@ pub async fn render_for_deal(
     let mut superseded = None;
     if mode == RenderMode::Original {
         let current =
-            doc_repo::authoritative_contract(w.conn(), &DealId::from(deal_id.trim())).await?;
+            doc_repo::authoritative_contract(w.conn(), &DealId::from(deal_id.as_str().trim()))
+                .await?;
         if let Some(current) = current {
             superseded = Some(void_replaced(w.conn(), store, current, now).await?);
         }
@@ -628,7 +630,7 @@ pub async fn render_for_deal(
         &NewDocument {
             id: &id,
             origin: Origin {
-                deal_id: deal_id.trim(),
+                deal_id: deal_id.as_str().trim(),
                 option_id: Some(&opt.id),
                 option_position: Some(opt.position),
                 application_id: None,
@@ -656,7 +658,7 @@ pub async fn render_for_deal(
         .subject(format!("contract:{id}"))
         .detail(format!(
             "deal:{} option {} {kind} v{version} {} {} pages sha256:{} quote sha256:{}{}",
-            deal_id.trim(),
+            deal_id.as_str().trim(),
             opt.position,
             mode.as_str(),
             rendered.page_count,
@@ -678,7 +680,7 @@ pub async fn render_for_deal(
 
 /// One stored document's record.
 pub async fn get_document(store: &Store, id: &DocumentId) -> Result<ContractRecord, ContractError> {
-    let row = doc_repo::get(store, &DocumentId::from(id.trim()))
+    let row = doc_repo::get(store, &DocumentId::from(id.as_str().trim()))
         .await?
         .ok_or_else(|| ContractError::NotFound {
             what: "contract",
@@ -689,7 +691,7 @@ pub async fn get_document(store: &Store, id: &DocumentId) -> Result<ContractReco
 
 /// A stored document's exact bytes.
 pub async fn document_pdf(store: &Store, id: &DocumentId) -> Result<Vec<u8>, ContractError> {
-    doc_repo::pdf(store, &DocumentId::from(id.trim()))
+    doc_repo::pdf(store, &DocumentId::from(id.as_str().trim()))
         .await?
         .ok_or_else(|| ContractError::NotFound {
             what: "contract",
@@ -702,7 +704,7 @@ pub async fn list_for_deal(
     store: &Store,
     deal_id: &DealId,
 ) -> Result<Vec<ContractRecord>, ContractError> {
-    doc_repo::list_for_deal(store, &DealId::from(deal_id.trim()))
+    doc_repo::list_for_deal(store, &DealId::from(deal_id.as_str().trim()))
         .await?
         .into_iter()
         .map(record_from)

@@ -205,7 +205,7 @@ async fn load(
     document_id: &DocumentId,
 ) -> Result<Loaded, ContractError> {
     let (row, input_json) =
-        doc_repo::get_with_input(&mut *conn, &DocumentId::from(document_id.trim()))
+        doc_repo::get_with_input(&mut *conn, &DocumentId::from(document_id.as_str().trim()))
             .await?
             .ok_or_else(|| ContractError::NotFound {
                 what: "contract",
@@ -411,7 +411,7 @@ async fn insert_event(
     };
     let actor_name = actor.name();
     let event = NewSigningEvent {
-        document_id: &l.rec.id,
+        document_id: l.rec.id.as_str(),
         seq,
         kind,
         signer: signer.map(Signer::as_str),
@@ -763,7 +763,7 @@ pub async fn seal(
             rendered: (&sealed).into(),
             fields_json: &fields_json,
             input_json: &input_json,
-            supersedes: Some(&l.rec.id),
+            supersedes: Some(l.rec.id.as_str()),
             actor,
             signed_at: Some(now),
         },

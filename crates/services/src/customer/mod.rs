@@ -323,9 +323,10 @@ async fn insert_tx(
 ) -> Result<(), CustomerError> {
     let cipher = store.cipher();
     let (c, dob, ssn, licence) = (&v.common, &v.dob, &v.ssn, v.licence.as_ref());
-    let dob_enc = cipher.encrypt(&dob.reveal().to_string(), &ctx("dob", id));
-    let ssn_enc = cipher.encrypt(ssn.reveal(), &ctx("ssn", id));
-    let licence_enc = licence.map(|(n, _)| cipher.encrypt(n.reveal(), &ctx("licence_number", id)));
+    let dob_enc = cipher.encrypt(&dob.reveal().to_string(), &ctx("dob", id.as_str()));
+    let ssn_enc = cipher.encrypt(ssn.reveal(), &ctx("ssn", id.as_str()));
+    let licence_enc =
+        licence.map(|(n, _)| cipher.encrypt(n.reveal(), &ctx("licence_number", id.as_str())));
     let ssn_index = cipher.blind_index("ssn", ssn.reveal());
     let actor_name = actor.name();
     let row = NewCustomer {
@@ -349,8 +350,15 @@ async fn insert_tx(
             .map_err(|e| validate::invalid("monthly_income", e.to_string()))?,
         created_by: &actor_name,
     };
-    let stamp =
-        Stamp::journal(&mut *conn, store.device_id(), now, "customer", id, "insert").await?;
+    let stamp = Stamp::journal(
+        &mut *conn,
+        store.device_id(),
+        now,
+        "customer",
+        id.as_str(),
+        "insert",
+    )
+    .await?;
     repo::insert_stamped(&mut *conn, id, &row, &stamp).await?;
     write_address(store, conn, id, "current", &c.address, now).await?;
     if let Some(p) = &c.previous {
@@ -407,17 +415,17 @@ pub async fn update(
             _ => stored,
         },
     };
-    let dob_enc = dob.map(|d| cipher.encrypt(&d.reveal().to_string(), &ctx("dob", id)));
+    let dob_enc = dob.map(|d| cipher.encrypt(&d.reveal().to_string(), &ctx("dob", id.as_str())));
     let ssn_enc = ssn
         .as_ref()
-        .map(|(s, _)| cipher.encrypt(s.reveal(), &ctx("ssn", id)));
+        .map(|(s, _)| cipher.encrypt(s.reveal(), &ctx("ssn", id.as_str())));
     let ssn_last4 = ssn.as_ref().map(|(s, _)| s.last4().to_string());
     let ssn_index = ssn
         .as_ref()
         .map(|(s, _)| cipher.blind_index("ssn", s.reveal()));
     let licence_enc = licence
         .as_ref()
-        .map(|(n, _)| cipher.encrypt(n.reveal(), &ctx("licence_number", id)));
+        .map(|(n, _)| cipher.encrypt(n.reveal(), &ctx("licence_number", id.as_str())));
     let edit = CustomerEdit {
         given_name: &common.given_name,
         middle_name: common.middle_name.as_deref(),
@@ -492,13 +500,13 @@ async fn view(
         .await?
         .ok_or_else(|| CustomerError::NotFound(id.to_string()))?;
     let cipher = store.cipher();
-    let dob_text = cipher.decrypt(&row.dob_enc, &ctx("dob", id))?;
+    let dob_text = cipher.decrypt(&row.dob_enc, &ctx("dob", id.as_str()))?;
     let dob = validate::parse_date(&dob_text)
         .map(BirthDate::new)
         .ok_or(CryptoError::Decrypt)?;
     let licence_masked = match &row.licence_number_enc {
         Some(sealed) => Some(mask_digits(
-            &cipher.decrypt(sealed, &ctx("licence_number", id))?,
+            &cipher.decrypt(sealed, &ctx("licence_number", id.as_str()))?,
         )),
         None => None,
     };
@@ -578,7 +586,9 @@ pub async fn reveal_pii(
     let Some(sealed) = sealed else {
         return Ok(String::new());
     };
-    let plain = store.cipher().decrypt(&sealed, &ctx(field.as_str(), id))?;
+    let plain = store
+        .cipher()
+        .decrypt(&sealed, &ctx(field.as_str(), id.as_str()))?;
     let shown = match field {
         PiiField::Ssn => Ssn::from_digits(plain.to_string()).formatted(),
         PiiField::Dob => validate::parse_date(&plain)

@@ -254,12 +254,12 @@ async fn price_deal(
     if selected_count > 1 {
         return Err(invalid("options", "select one option, not several"));
     }
-    let customer_id = CustomerId::from(input.customer_id.trim());
-    let vehicle_id = VehicleId::from(input.vehicle_id.trim());
-    if customer_id.is_empty() {
+    let customer_id = CustomerId::from(input.customer_id.as_str().trim());
+    let vehicle_id = VehicleId::from(input.vehicle_id.as_str().trim());
+    if customer_id.as_str().is_empty() {
         return Err(invalid("customer_id", "choose the customer"));
     }
-    if vehicle_id.is_empty() {
+    if vehicle_id.as_str().is_empty() {
         return Err(invalid("vehicle_id", "choose the vehicle"));
     }
     let customer = customer_repo::current_state_of(&mut *conn, &customer_id).await?;
@@ -324,7 +324,7 @@ async fn price_deal(
     }
     Ok(Priced {
         customer_id,
-        vehicle_id: VehicleId::from(input.vehicle_id.trim()),
+        vehicle_id: VehicleId::from(input.vehicle_id.as_str().trim()),
         salesperson,
         status: input.status.unwrap_or(DealStatus::Open),
         notes,
@@ -381,8 +381,8 @@ async fn write_options(
 
 fn deal_fields(p: &Priced) -> DealFields<'_> {
     DealFields {
-        customer_id: &p.customer_id,
-        vehicle_id: &p.vehicle_id,
+        customer_id: p.customer_id.as_str(),
+        vehicle_id: p.vehicle_id.as_str(),
         salesperson: p.salesperson.as_deref(),
         status: p.status.as_str(),
         usury_state: p.usury_state.as_deref(),
@@ -405,7 +405,7 @@ async fn sell_vehicle(
             store.device_id(),
             now,
             "vehicle",
-            vehicle_id,
+            vehicle_id.as_str(),
             "update",
         )
         .await?;
@@ -491,7 +491,7 @@ async fn insert_rows(
         store.device_id(),
         created_at,
         "deal",
-        id,
+        id.as_str(),
         "insert",
     )
     .await?;
@@ -636,8 +636,8 @@ pub async fn list_deals(store: &Store, filter: &DealFilter) -> Result<DealPage, 
     let q = DealQuery {
         status: filter.status.map(DealStatus::as_str),
         kind: filter.kind.map(OptionKind::as_str),
-        customer_id: filter.customer_id.as_deref().map(str::trim),
-        vehicle_id: filter.vehicle_id.as_deref().map(str::trim),
+        customer_id: filter.customer_id.as_ref().map(|i| i.as_str().trim()),
+        vehicle_id: filter.vehicle_id.as_ref().map(|i| i.as_str().trim()),
         words,
         limit: i64::from(limit),
         offset: i64::from(filter.offset.unwrap_or(0)),

@@ -1242,8 +1242,8 @@ pub async fn run_check(
     let fingerprint = on_file.facts_fingerprint(store);
     let actor_name = actor.name();
     let check = NewCheck {
-        id: &id,
-        customer_id,
+        id: id.as_str(),
+        customer_id: customer_id.as_str(),
         checked_by: &actor_name,
         method: doc.method.as_str(),
         document_type: doc.document_type.as_str(),
@@ -1707,7 +1707,7 @@ async fn insert_resolution(
     check_repo::insert_resolution(
         &mut w,
         &NewResolution {
-            check_id,
+            check_id: check_id.as_str(),
             kind,
             target,
             decision: decision.as_str(),

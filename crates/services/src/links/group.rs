@@ -579,7 +579,7 @@ async fn redeem_one(
         &portal::NewPortalSessionRow {
             token_hash: &token_hash(&session_token),
             link_id: &link.id,
-            customer_id: &link.customer_id,
+            customer_id: link.customer_id.as_str(),
             stage,
             created_at: &at,
             expires_at: &ts(now + PORTAL_SESSION_LIFETIME),

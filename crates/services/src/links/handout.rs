@@ -131,7 +131,7 @@ pub async fn handout_for(
     let dealership = store.setting_text("dealership_name", "DealerDesk").await?;
     let given = dealerdesk_store::read::links::customer_given_name(
         store,
-        &CustomerId::from(link.customer_id.trim()),
+        &CustomerId::from(link.customer_id.as_str().trim()),
     )
     .await?;
     let given = given.ok_or_else(|| LinkError::CustomerNotFound(link.customer_id.to_string()))?;

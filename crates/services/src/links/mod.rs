@@ -506,7 +506,7 @@ pub async fn issue(
     }
     // The gate and the settings are independent reads: each is a round trip to a database
     // thread, so they run side by side (issuing has a 1 ms budget).
-    let customer_id = CustomerId::from(input.customer_id.trim());
+    let customer_id = CustomerId::from(input.customer_id.as_str().trim());
     let (gate, settings) = tokio::join!(
         identity_gate(store, &customer_id),
         IssueSettings::read(store, input.purpose)
@@ -530,8 +530,8 @@ pub async fn issue_remote_signing(
     now: DateTime<Utc>,
 ) -> Result<IssuedLink, LinkError> {
     require_staff(actor)?;
-    let customer_id = customer_id.trim();
-    let document_id = document_id.trim();
+    let customer_id = customer_id.as_str().trim();
+    let document_id = document_id.as_str().trim();
     if document_id.is_empty() {
         return Err(invalid(
             "document_id",
@@ -587,7 +587,7 @@ async fn issue_checked(
     settings: IssueSettings,
     now: DateTime<Utc>,
 ) -> Result<IssuedLink, LinkError> {
-    let customer_id = input.customer_id.trim();
+    let customer_id = input.customer_id.as_str().trim();
     let ttl = input
         .ttl_minutes
         .map(|m| Duration::minutes(i64::from(m)))
@@ -595,7 +595,8 @@ async fn issue_checked(
     check_ttl(ttl)?;
     let application_id = input
         .application_id
-        .as_deref()
+        .as_ref()
+        .map(|i| i.as_str())
         .map(str::trim)
         .filter(|a| !a.is_empty());
     let base = settings.base_url;
@@ -889,7 +890,7 @@ fn facts_from(
 ) -> Result<String, LinkError> {
     let dob = store
         .cipher()
-        .decrypt(dob_enc, &crate::customer::ctx("dob", customer_id))?;
+        .decrypt(dob_enc, &crate::customer::ctx("dob", customer_id.as_str()))?;
     Ok(format!(
         "{}|{}",
         dob.as_str(),

@@ -183,7 +183,7 @@ pub async fn recipient(
     customer_id: &CustomerId,
     channel: Channel,
 ) -> Result<(String, String), LinkError> {
-    let contact = read::customer_contact(store, &CustomerId::from(customer_id.trim()))
+    let contact = read::customer_contact(store, &CustomerId::from(customer_id.as_str().trim()))
         .await?
         .ok_or_else(|| LinkError::CustomerNotFound(customer_id.to_string()))?;
     let (given, phone, email) = (contact.given_name, contact.phone, contact.email);
@@ -228,7 +228,7 @@ pub async fn enqueue_link(
             recipient: &recipient,
             subject_enc: subject_enc.as_deref(),
             body_enc: &body_enc,
-            customer_id: Some(&link.customer_id),
+            customer_id: Some(link.customer_id.as_str()),
             link_id: Some(&link.id),
             next_attempt_at: &at,
         },

@@ -90,7 +90,7 @@ pub(crate) async fn check_signable_for(
         ));
     }
     let owner = read::deal_customer(store, &rec.deal_id).await?;
-    if owner.as_deref() != Some(customer_id) {
+    if owner.as_deref() != Some(customer_id.as_str()) {
         return Err(invalid(
             "document_id",
             "this contract is not this customer's: a remote signing link goes to the deal's buyer",

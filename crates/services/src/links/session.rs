@@ -127,7 +127,7 @@ pub async fn set_password(
         &id,
         op,
         &portal::AccountPasswordRow {
-            customer_id: &session.customer_id,
+            customer_id: session.customer_id.as_str(),
             login: &login,
             password_hash: &hash,
             totp_pending_enc: &pending,
@@ -637,7 +637,7 @@ pub async fn upload_document(
         &id,
         &link_document::NewLinkDocumentRow {
             link_id: &session.link_id,
-            customer_id: &session.customer_id,
+            customer_id: session.customer_id.as_str(),
             file_name: &name,
             content_type,
             size_bytes: bytes.len() as i64,
@@ -680,7 +680,8 @@ pub async fn list_documents(
 ) -> Result<Vec<DocumentView>, LinkError> {
     require_staff(actor)?;
     let rows =
-        link_document::list_for_customer(store, &CustomerId::from(customer_id.trim())).await?;
+        link_document::list_for_customer(store, &CustomerId::from(customer_id.as_str().trim()))
+            .await?;
     Ok(rows
         .into_iter()
         .map(|r| DocumentView {

@@ -41,7 +41,8 @@ pub async fn insert_tx(
     now: DateTime<Utc>,
 ) -> Result<VehicleId, sqlx::Error> {
     let id = VehicleId::from(new_id());
-    let stamp = Stamp::journal(&mut *conn, device_id, now, "vehicle", &id, "insert").await?;
+    let stamp =
+        Stamp::journal(&mut *conn, device_id, now, "vehicle", id.as_str(), "insert").await?;
     let fields = VehicleFields {
         vin: &v.vin,
         model_year: i64::from(v.model_year),

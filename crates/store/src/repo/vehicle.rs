@@ -60,7 +60,7 @@ pub async fn insert(
     id: &VehicleId,
     f: &VehicleFields<'_>,
 ) -> Result<(), sqlx::Error> {
-    let s = w.change("vehicle", id, "insert").await?;
+    let s = w.change("vehicle", id.as_str(), "insert").await?;
     insert_stamped(w.conn(), id, f, &s).await
 }
 
