@@ -780,7 +780,7 @@ async fn the_same_input_gives_the_same_bytes() {
         &d.f.store,
         &cli_actor(),
         &d.deal().id,
-        "jacket-1",
+        &dealerdesk_rules::ids::DocumentId::from("jacket-1"),
         "J1",
         now(),
     )
@@ -790,7 +790,7 @@ async fn the_same_input_gives_the_same_bytes() {
         &d.f.store,
         &cli_actor(),
         &d.deal().id,
-        "jacket-1",
+        &dealerdesk_rules::ids::DocumentId::from("jacket-1"),
         "J1",
         now(),
     )

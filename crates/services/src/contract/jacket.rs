@@ -165,7 +165,7 @@ pub async fn jacket_input(
     store: &Store,
     actor: &Actor,
     deal_id: &DealId,
-    jacket_id: &str,
+    jacket_id: &DocumentId,
     number: &str,
     now: DateTime<Utc>,
 ) -> Result<JacketInput, ContractError> {
@@ -186,7 +186,7 @@ pub async fn jacket_input(
     let (rec, _, copy) = render_copy(
         store,
         &DocumentId::from(contract_id.as_str()),
-        &format!("{jacket_id}-contract"),
+        &DocumentId::from(format!("{jacket_id}-contract")),
     )
     .await?;
     parts.push(PartInput {
@@ -234,7 +234,7 @@ pub async fn jacket_input(
                     let (rec, _, copy) = render_copy(
                         store,
                         &DocumentId::from(doc_id.as_str()),
-                        &format!("{jacket_id}-application"),
+                        &DocumentId::from(format!("{jacket_id}-application")),
                     )
                     .await?;
                     parts.push(PartInput {
@@ -682,7 +682,7 @@ pub async fn jacket_for_deal(
     now: DateTime<Utc>,
 ) -> Result<Jacket, ContractError> {
     let deal_id = &DealId::from(deal_id.as_str().trim());
-    let id = new_id();
+    let id = DocumentId::from(new_id());
     let version = {
         let mut conn = store.pool().acquire().await?;
         doc_repo::next_version(&mut conn, deal_id).await?
@@ -704,7 +704,7 @@ pub async fn jacket_for_deal(
         w.conn(),
         store,
         &NewDocument {
-            id: &id,
+            id: id.as_str(),
             origin: Origin {
                 deal_id: deal_id.as_str(),
                 option_id: None,

@@ -347,15 +347,15 @@ impl DocumentInput {
     }
 
     /// The same input for the document with id `id` (a sealed version, a copy).
-    pub fn with_id(&self, id: &str) -> Self {
+    pub fn with_id(&self, id: &DocumentId) -> Self {
         match self {
             DocumentInput::Contract(c) => DocumentInput::Contract(Box::new(ContractInput {
-                document_id: DocumentId::from(id),
+                document_id: id.clone(),
                 ..(**c).clone()
             })),
             DocumentInput::Application(a) => {
                 DocumentInput::Application(Box::new(application_doc::ApplicationDocInput {
-                    document_id: DocumentId::from(id),
+                    document_id: id.clone(),
                     ..(**a).clone()
                 }))
             }

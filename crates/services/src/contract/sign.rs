@@ -724,7 +724,7 @@ pub async fn seal(
     }
     let (_, before) = l.working()?;
     let certificate = l.certificate();
-    let id = new_id();
+    let id = DocumentId::from(new_id());
     let sealed_input = l.input.with_id(&id);
     let sealed = sealed_input.render(RenderMode::Original, &l.applied(), Some(&certificate))?;
     let version = doc_repo::next_version(w.conn(), &l.rec.deal_id).await?;
@@ -739,7 +739,7 @@ pub async fn seal(
         "seal",
         None,
         &format!("sealed as contract:{id}"),
-        &sha256_hex(id.as_bytes()),
+        &sha256_hex(id.as_str().as_bytes()),
         "desk",
         actor,
         &before,
@@ -755,7 +755,7 @@ pub async fn seal(
         w.conn(),
         store,
         &NewDocument {
-            id: &id,
+            id: id.as_str(),
             origin: Origin::of(&l.rec),
             version,
             status: DocumentStatus::Signed,
@@ -816,7 +816,7 @@ pub(crate) async fn copy_delivered<T>(
     now: DateTime<Utc>,
     deliver: impl FnOnce(&[u8]) -> Result<T, ContractError>,
 ) -> Result<(RenderedDocument, T), ContractError> {
-    let id = new_id();
+    let id = DocumentId::from(new_id());
     let (source, input, copy) = render_copy(store, document_id, &id).await?;
     let input_json = input.to_json()?;
     let mut w = store.write(now).await?;
@@ -827,7 +827,7 @@ pub(crate) async fn copy_delivered<T>(
         w.conn(),
         store,
         &NewDocument {
-            id: &id,
+            id: id.as_str(),
             origin: Origin::of(&source),
             version,
             status: DocumentStatus::Draft,
@@ -871,7 +871,7 @@ pub(crate) async fn copy_delivered<T>(
 pub(crate) async fn render_copy(
     store: &Store,
     document_id: &DocumentId,
-    copy_id: &str,
+    copy_id: &DocumentId,
 ) -> Result<(ContractRecord, DocumentInput, Rendered), ContractError> {
     let mut conn = store.pool().acquire().await?;
     let source = load(&mut conn, document_id).await?;
