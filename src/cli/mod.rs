@@ -41,6 +41,7 @@ mod applications;
 mod contracts;
 mod deals;
 mod finance;
+mod hub;
 mod identity;
 mod links;
 
@@ -136,6 +137,9 @@ pub enum Command {
     /// The customer-facing web server that link URLs and QR codes open.
     #[command(subcommand)]
     Portal(links::PortalCommand),
+    /// The hub (PostgreSQL): set-up, enrolment codes, desks and the server.
+    #[command(subcommand)]
+    Hub(hub::HubCommand),
     /// Show the desk's settings, or change them (each change is audited).
     Settings {
         /// Minutes without activity before the desk locks (1 to 120; default 10).
@@ -657,6 +661,7 @@ async fn run(cli: Cli) -> Result<Output, CliError> {
         Command::Apr => finance::apr(),
         Command::Identity(cmd) => identity::identity(&path, &actor, cmd, now, today).await,
         Command::Sanctions(cmd) => identity::sanctions(&path, &actor, cmd, now).await,
+        Command::Hub(cmd) => hub::hub(cmd, now).await,
         Command::Doctor => {
             let store = Store::open(&path, OpenMode::MustExist).await?;
             let report = maintenance::doctor(&store).await?;

@@ -13,6 +13,7 @@ mod crash;
 mod customer;
 mod deal;
 mod finance;
+mod hub;
 mod identity;
 mod jacket;
 mod links;

@@ -1,0 +1,129 @@
+//! `dealerdesk hub …` through the binary, on a real PostgreSQL (DEALERDESK_TEST_DATABASE_URL;
+//! scripts/test starts one).
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Output, Stdio};
+
+use dealerdesk_hub_store::testing;
+
+use crate::support::{code, json};
+
+fn hub(url: &str, state: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_dealerdesk"))
+        .arg("hub")
+        .args(args)
+        .env("DEALERDESK_HUB_DATABASE_URL", url)
+        .env("DEALERDESK_HUB_STATE_DIR", state)
+        .env("DEALERDESK_HUB_ADMIN_PASSWORD", "correct horse battery")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run dealerdesk")
+}
+
+async fn database() -> String {
+    match testing::fresh_database().await {
+        Ok(u) => u,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+#[tokio::test]
+async fn hub_init_codes_desks_and_revocation_through_the_cli() {
+    let url = database().await;
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let init = hub(
+        &url,
+        &state,
+        &["init", "--group", "Valley", "--admin", "alice", "--json"],
+    );
+    assert_eq!(code(&init), 0, "{init:?}");
+    let j = json(&init);
+    assert_eq!(j["admin"], "alice");
+    let fp = j["fingerprint"].as_str().unwrap().to_string();
+    assert_eq!(fp.len(), 64);
+    assert!(j["group_id"].is_string());
+
+    let again = hub(
+        &url,
+        &state,
+        &["init", "--group", "Valley", "--admin", "bob", "--json"],
+    );
+    assert_eq!(code(&again), 7, "{again:?}");
+    assert_eq!(
+        dealerdesk_hub::StateDir::new(&state).fingerprint().unwrap(),
+        fp
+    );
+
+    let c = hub(
+        &url,
+        &state,
+        &["enrol-code", "--rooftop", "North", "--json"],
+    );
+    assert_eq!(code(&c), 0, "{c:?}");
+    let c = json(&c);
+    let parsed = dealerdesk_hub::code::parse(c["code"].as_str().unwrap()).unwrap();
+    assert!(dealerdesk_hub::code::pin_matches(&parsed.pin, &fp));
+    assert!(c["expires_at"].is_string());
+
+    let desks = hub(&url, &state, &["desks", "--json"]);
+    assert_eq!(code(&desks), 0, "{desks:?}");
+    assert_eq!(json(&desks)["desks"], serde_json::json!([]));
+
+    let unknown = hub(
+        &url,
+        &state,
+        &["revoke-desk", "0190aaaa-0000-7000-8000-000000000000"],
+    );
+    assert_eq!(code(&unknown), 4, "{unknown:?}");
+
+    let plain = hub(
+        &url,
+        &state,
+        &["serve", "--bind", "0.0.0.0:0", "--insecure-http"],
+    );
+    assert_eq!(code(&plain), 3, "{plain:?}");
+    assert!(String::from_utf8_lossy(&plain.stderr).contains("loopback"));
+}
+
+#[tokio::test]
+async fn hub_serve_answers_over_tls_and_stops_on_sigterm() {
+    let url = database().await;
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let init = hub(
+        &url,
+        &state,
+        &["init", "--group", "Valley", "--admin", "alice", "--json"],
+    );
+    assert_eq!(code(&init), 0, "{init:?}");
+    let fp = hex::decode(json(&init)["fingerprint"].as_str().unwrap()).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dealerdesk"))
+        .args(["hub", "serve", "--bind", "127.0.0.1:0"])
+        .env("DEALERDESK_HUB_DATABASE_URL", &url)
+        .env("DEALERDESK_HUB_STATE_DIR", &state)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("serve");
+    let mut line = String::new();
+    BufReader::new(child.stderr.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let base = line
+        .split_whitespace()
+        .find(|w| w.starts_with("https://"))
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .to_string();
+    let health = dealerdesk_hub::pin::request(&base, &fp, "GET", "/v1/health", None).await;
+    let other = dealerdesk_hub::pin::request(&base, &[7u8; 32], "GET", "/v1/health", None).await;
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let status = child.wait().unwrap();
+    let health = health.expect("health over TLS");
+    assert_eq!(health.status, 200, "{health:?}");
+    assert!(other.is_err(), "{other:?}");
+    assert!(status.success(), "{status:?}");
+}
