@@ -9,15 +9,11 @@ use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvi
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, SignatureScheme};
 use sha2::{Digest, Sha256};
-use subtle_free::ct_eq;
+use subtle::ConstantTimeEq;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-mod subtle_free {
-    /// Constant-time equality of two byte strings of equal length.
-    pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
-        a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-    }
-}
+/// The most of an answer this client reads: the hub's answers are small JSON objects.
+const MAX_ANSWER: u64 = 1024 * 1024;
 
 /// Accepts only a certificate whose SHA-256 starts with `pin`; remembers the full fingerprint
 /// it saw (hex), for the desk to store.
@@ -54,7 +50,7 @@ impl ServerCertVerifier for PinnedVerifier {
     ) -> Result<ServerCertVerified, rustls::Error> {
         let fp = Sha256::digest(end_entity.as_ref());
         let n = self.pin.len().min(fp.len());
-        if self.pin.len() < 16 || !ct_eq(&fp[..n], &self.pin) {
+        if self.pin.len() < 16 || !bool::from(fp[..n].ct_eq(&self.pin)) {
             return Err(rustls::Error::General(format!(
                 "the hub's certificate (SHA-256 {}) is not the one pinned",
                 hex::encode(fp)
@@ -168,9 +164,11 @@ pub async fn request(
         .await
         .map_err(|e| e.to_string())?;
     let mut buf = Vec::new();
+    // A close without TLS close_notify still leaves a complete answer in `buf`; what was read is
+    // judged below. A hub that sends more than MAX_ANSWER is cut off there.
     let _ = tokio::time::timeout(
         std::time::Duration::from_secs(30),
-        tls.read_to_end(&mut buf),
+        (&mut tls).take(MAX_ANSWER).read_to_end(&mut buf),
     )
     .await
     .map_err(|_| "the hub's answer timed out")?;
