@@ -134,29 +134,6 @@ fn admin_password() -> Result<String, CliError> {
     )))
 }
 
-/// Ctrl-C, or SIGTERM from a service manager.
-async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
-}
-
 fn time(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
@@ -270,8 +247,14 @@ pub async fn hub(cmd: HubCommand, now: DateTime<Utc>) -> Result<Output, CliError
                 "hub listening on {scheme}://{local} (certificate SHA-256 {fingerprint}); Ctrl-C or SIGTERM stops it"
             );
             let store = hub.store.clone();
-            let result =
-                server::serve(hub, listener, tls, Limits::default(), shutdown_signal()).await;
+            let result = server::serve(
+                hub,
+                listener,
+                tls,
+                Limits::default(),
+                super::shutdown_signal(),
+            )
+            .await;
             store.close().await;
             result.map_err(fail)?;
             out(json!({ "stopped": true }), "hub stopped")

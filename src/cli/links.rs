@@ -304,27 +304,9 @@ pub async fn portal(path: &Path, cmd: PortalCommand) -> Result<Output, CliError>
             }
             // Ctrl-C, or SIGTERM from a service manager: stop taking connections, finish the
             // requests in flight, close the database cleanly (WAL checkpointed).
-            let shutdown = async {
-                #[cfg(unix)]
-                {
-                    use tokio::signal::unix::{signal, SignalKind};
-                    match signal(SignalKind::terminate()) {
-                        Ok(mut term) => {
-                            tokio::select! {
-                                _ = tokio::signal::ctrl_c() => {}
-                                _ = term.recv() => {}
-                            }
-                        }
-                        Err(_) => {
-                            let _ = tokio::signal::ctrl_c().await;
-                        }
-                    }
-                }
-                #[cfg(not(unix))]
-                {
-                    let _ = tokio::signal::ctrl_c().await;
-                }
-            };
+            // Ctrl-C, or SIGTERM from a service manager: stop taking connections, finish the
+            // requests in flight, close the database cleanly (WAL checkpointed).
+            let shutdown = super::shutdown_signal();
             dealerdesk_portal::serve(store.clone(), config, listener, shutdown)
                 .await
                 .map_err(|e| {

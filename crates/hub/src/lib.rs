@@ -259,11 +259,7 @@ impl Hub {
                 let secret_sha256 = parsed.secret_sha256;
                 let admin = admin.map(str::to_string);
                 Box::pin(async move {
-                    let staff = match admin.as_deref() {
-                        Some(u) => hub_staff::by_username(c, gid, u).await?,
-                        None => hub_staff::first_admin(c, gid).await?,
-                    }
-                    .ok_or_else(|| HubError::NotFound("no such hub admin".into()))?;
+                    let staff = acting_admin(c, gid, admin.as_deref()).await?;
                     let rid = match rooftop::by_name(c, gid, &rooftop_name).await? {
                         Some(r) => r.id,
                         None => {
@@ -336,11 +332,7 @@ impl Hub {
             .transaction(|c| {
                 let admin = admin.map(str::to_string);
                 Box::pin(async move {
-                    let staff = match admin.as_deref() {
-                        Some(u) => hub_staff::by_username(c, gid, u).await?,
-                        None => hub_staff::first_admin(c, gid).await?,
-                    }
-                    .ok_or_else(|| HubError::NotFound("no such hub admin".into()))?;
+                    let staff = acting_admin(c, gid, admin.as_deref()).await?;
                     let d = desk::get(c, gid, desk_id)
                         .await?
                         .ok_or_else(|| HubError::NotFound(format!("no desk {desk_id}")))?;
@@ -457,4 +449,17 @@ impl Hub {
         let rows = audit::list(&mut c, self.group_id).await?;
         Ok(audit::verify(self.group_id, &rows))
     }
+}
+
+/// The hub admin an action is taken as: the one named, or the group's first admin.
+async fn acting_admin(
+    c: &mut sqlx::PgConnection,
+    group_id: Uuid,
+    username: Option<&str>,
+) -> Result<hub_staff::HubStaffRow, HubError> {
+    match username {
+        Some(u) => hub_staff::by_username(c, group_id, u).await?,
+        None => hub_staff::first_admin(c, group_id).await?,
+    }
+    .ok_or_else(|| HubError::NotFound("no such hub admin".into()))
 }
