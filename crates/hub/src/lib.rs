@@ -4,29 +4,20 @@
 //! PostgreSQL.
 
 use chrono::{DateTime, Duration, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
 
 use dealerdesk_hub_store::audit::{self, HubEvent};
 use dealerdesk_hub_store::{desk, enrolment_code, group, hub_staff, rooftop, HubStore};
 
-pub mod code;
 mod error;
-pub mod pin;
-pub mod seal;
 pub mod server;
 pub mod state;
 
 pub use error::HubError;
 
-/// The rustls crypto provider of the hub and of desks talking to it: ring, which builds here
-/// without cmake (aws-lc-rs, rustls's default, adds post-quantum key exchange; rustls 0.23.48
-/// deprecates ring's provider for lacking it; switching is one line here).
-#[allow(deprecated)]
-pub fn tls_provider() -> std::sync::Arc<rustls::crypto::CryptoProvider> {
-    std::sync::Arc::new(rustls::crypto::ring::default_provider())
-}
+pub use dealerdesk_sync::{code, pin, seal, seal_aad, tls_provider, EnrolRequest, EnrolResponse};
 pub use state::StateDir;
 
 /// The SANs of the hub certificate when `--host` is not given.
@@ -62,29 +53,6 @@ pub struct DeskView {
     pub enrolled_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
     pub revoked_by: Option<Uuid>,
-}
-
-/// What a desk sends to enrol (public keys base64).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct EnrolRequest {
-    pub code: String,
-    pub desk_name: String,
-    pub ed25519_public: String,
-    pub x25519_public: String,
-}
-
-/// What the hub answers to an enrolment.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct EnrolResponse {
-    pub desk_id: Uuid,
-    pub group_id: Uuid,
-    pub rooftop: String,
-    pub sealed_group_key: seal::SealedKey,
-}
-
-/// The additional data a sealed group key is bound to.
-pub fn seal_aad(group_id: Uuid, desk_id: Uuid) -> Vec<u8> {
-    format!("{group_id}|{desk_id}").into_bytes()
 }
 
 fn b64_key(field: &'static str, v: &str) -> Result<[u8; 32], HubError> {

@@ -21,4 +21,5 @@ pub mod ipc;
 pub mod links;
 pub mod maintenance;
 pub mod settings;
+pub mod sync;
 pub mod vehicle;

@@ -20,5 +20,7 @@ pub mod sanctions;
 pub mod session;
 pub mod staff;
 pub mod stipulation;
+pub mod sync;
+pub mod sync_enrolment;
 pub mod usury_cap;
 pub mod vehicle;

@@ -12,8 +12,9 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-/// The most of an answer this client reads: the hub's answers are small JSON objects.
-const MAX_ANSWER: u64 = 1024 * 1024;
+/// The most of an answer this client reads: twice the largest sync message (a pull page), so a
+/// hub that misbehaves cannot make a desk read without end.
+const MAX_ANSWER: u64 = 2 * crate::wire::MAX_MESSAGE_BYTES as u64;
 
 /// Accepts only a certificate whose SHA-256 starts with `pin`; remembers the full fingerprint
 /// it saw (hex), for the desk to store.

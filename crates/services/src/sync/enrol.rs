@@ -1,0 +1,1 @@
+//! Enrolling this desk with a hub.

@@ -1,0 +1,1 @@
+//! One sync run: push the change journal, pull the group's changes, record conflicts.
