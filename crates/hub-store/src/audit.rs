@@ -74,6 +74,9 @@ pub async fn append(
     event: &HubEvent,
     at: DateTime<Utc>,
 ) -> Result<HubAuditRow, sqlx::Error> {
+    // One writer at a time per group: the group's cursor row is the chain's lock (held to the
+    // end of the transaction), so two appends never read the same head.
+    crate::cursor::lock(c, group_id).await?;
     let head: Option<(i64, String)> = sqlx::query_as(
         "SELECT seq, hash FROM hub_audit WHERE group_id = $1 ORDER BY seq DESC LIMIT 1",
     )

@@ -15,6 +15,9 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgConnection, PgPool};
 
 pub mod audit;
+pub mod batch;
+pub mod change;
+pub mod cursor;
 pub mod desk;
 pub mod enrolment_code;
 pub mod group;
@@ -97,7 +100,29 @@ impl HubStore {
     /// serialization failure (in the body or at commit), rolls back and runs the body again,
     /// after a short randomised pause, up to [`MAX_ATTEMPTS`] times. The body must therefore
     /// have no effect outside the transaction.
-    pub async fn transaction<T, E, F>(&self, mut body: F) -> Result<T, E>
+    pub async fn transaction<T, E, F>(&self, body: F) -> Result<T, E>
+    where
+        E: TxError,
+        F: for<'c> FnMut(&'c mut PgConnection) -> TxFuture<'c, T, E>,
+    {
+        self.run(Isolation::Serializable, body).await
+    }
+
+    /// Runs `body` in a READ COMMITTED transaction that first locks the group's cursor row
+    /// (`cursor::lock`), so every such transaction of a group runs one after the other and each
+    /// statement after the lock sees every earlier one committed. This is how pushes run: under
+    /// SERIALIZABLE, ten desks waiting on one counter row would fail and retry each other in
+    /// turn. Retried like [`HubStore::transaction`], and also on a unique violation (inside the
+    /// lock only a race with a transaction outside it, such as an audit entry, can cause one).
+    pub async fn group_serialized<T, E, F>(&self, group_id: uuid::Uuid, body: F) -> Result<T, E>
+    where
+        E: TxError,
+        F: for<'c> FnMut(&'c mut PgConnection) -> TxFuture<'c, T, E>,
+    {
+        self.run(Isolation::GroupLocked(group_id), body).await
+    }
+
+    async fn run<T, E, F>(&self, isolation: Isolation, mut body: F) -> Result<T, E>
     where
         E: TxError,
         F: for<'c> FnMut(&'c mut PgConnection) -> TxFuture<'c, T, E>,
@@ -107,22 +132,42 @@ impl HubStore {
             attempt += 1;
             let result: Result<T, E> = async {
                 let mut tx = self.pool.begin().await?;
-                sqlx::query("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE")
-                    .execute(&mut *tx)
-                    .await?;
+                match isolation {
+                    Isolation::Serializable => {
+                        sqlx::query("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE")
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    Isolation::GroupLocked(group_id) => {
+                        sqlx::query("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+                            .execute(&mut *tx)
+                            .await?;
+                        cursor::lock(&mut tx, group_id).await?;
+                    }
+                }
                 let value = body(&mut tx).await?;
                 tx.commit().await?;
                 Ok(value)
             }
             .await;
+            let retry = |e: &sqlx::Error| {
+                is_retryable(e)
+                    || (matches!(isolation, Isolation::GroupLocked(_)) && is_unique_violation(e))
+            };
             match result {
-                Err(e) if attempt < MAX_ATTEMPTS && e.as_sqlx().is_some_and(is_retryable) => {
+                Err(e) if attempt < MAX_ATTEMPTS && e.as_sqlx().is_some_and(retry) => {
                     tokio::time::sleep(backoff(attempt)).await;
                 }
                 other => return other,
             }
         }
     }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Isolation {
+    Serializable,
+    GroupLocked(uuid::Uuid),
 }
 
 /// A pause that grows with the attempt, with jitter from the clock (no RNG needed).

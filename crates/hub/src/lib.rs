@@ -14,6 +14,7 @@ use dealerdesk_hub_store::{desk, enrolment_code, group, hub_staff, rooftop, HubS
 mod error;
 pub mod server;
 pub mod state;
+pub mod sync;
 
 pub use error::HubError;
 

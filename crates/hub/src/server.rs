@@ -19,6 +19,9 @@ use serde_json::json;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
+use axum::body::Bytes;
+use dealerdesk_sync::wire::{self, Signed};
+
 use crate::{EnrolRequest, Hub, HubError};
 
 /// The server's bounds.
@@ -88,23 +91,54 @@ async fn health(State(hub): State<Arc<Hub>>) -> Response {
     }
 }
 
-async fn enrol(
-    State(hub): State<Arc<Hub>>,
-    Json(req): Json<EnrolRequest>,
-) -> Result<Response, ApiError> {
+/// Reads a JSON body; a body that is not the expected JSON gets the `{error}` answer every other
+/// refusal gets (not axum's plain-text rejection).
+fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|e| {
+        ApiError(HubError::invalid(
+            "body",
+            format!("is not the expected JSON: {e}"),
+        ))
+    })
+}
+
+async fn enrol(State(hub): State<Arc<Hub>>, body: Bytes) -> Result<Response, ApiError> {
+    let req: EnrolRequest = json_body(&body)?;
     let answer = hub.enrol(&req, Utc::now()).await.map_err(ApiError)?;
     Ok(Json(answer).into_response())
 }
 
-/// The hub's routes.
+async fn push(State(hub): State<Arc<Hub>>, body: Bytes) -> Result<Response, ApiError> {
+    let signed: Signed = json_body(&body)?;
+    let answer = hub.push(&signed, Utc::now()).await.map_err(ApiError)?;
+    Ok(Json(answer).into_response())
+}
+
+async fn pull(State(hub): State<Arc<Hub>>, body: Bytes) -> Result<Response, ApiError> {
+    let signed: Signed = json_body(&body)?;
+    let page = hub.pull(&signed, Utc::now()).await.map_err(ApiError)?;
+    Ok(Json(page).into_response())
+}
+
+/// The hub's routes: enrolment and health take small bodies; push and pull up to
+/// `wire::MAX_MESSAGE_BYTES`.
 pub fn router(hub: Arc<Hub>, limits: &Limits) -> Router {
-    Router::new()
+    let small = Router::new()
         .route("/v1/health", get(health))
         .route("/v1/enrol", post(enrol))
         .layer(DefaultBodyLimit::max(limits.body_bytes))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
             limits.body_bytes,
-        ))
+        ));
+    let sync = Router::new()
+        .route(wire::PUSH_PATH, post(push))
+        .route(wire::PULL_PATH, post(pull))
+        .layer(DefaultBodyLimit::max(wire::MAX_MESSAGE_BYTES))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            wire::MAX_MESSAGE_BYTES,
+        ));
+    small
+        .merge(sync)
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             limits.request_timeout,

@@ -1,0 +1,151 @@
+//! The changes the hub took (`hub_change`), in the group's cursor order, and the hub's current
+//! version of each row (`hub_row`, which only a stored change moves).
+
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+/// A stored change.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct ChangeRow {
+    pub cursor: i64,
+    pub desk_id: Uuid,
+    pub seq: i64,
+    pub table_name: String,
+    pub row_id: String,
+    pub op: String,
+    pub at: DateTime<Utc>,
+    pub hlc_wall: i64,
+    pub hlc_counter: i64,
+    pub row: Option<serde_json::Value>,
+}
+
+/// Stores changes (one statement for the lot) and makes each row's last one its current version.
+pub async fn insert_many(
+    c: &mut PgConnection,
+    group_id: Uuid,
+    rows: &[ChangeRow],
+    received_at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let col = |f: fn(&ChangeRow) -> serde_json::Value| -> Vec<serde_json::Value> {
+        rows.iter().map(f).collect()
+    };
+    let cursors: Vec<i64> = rows.iter().map(|r| r.cursor).collect();
+    let desks: Vec<Uuid> = rows.iter().map(|r| r.desk_id).collect();
+    let seqs: Vec<i64> = rows.iter().map(|r| r.seq).collect();
+    let tables: Vec<String> = rows.iter().map(|r| r.table_name.clone()).collect();
+    let ids: Vec<String> = rows.iter().map(|r| r.row_id.clone()).collect();
+    let ops: Vec<String> = rows.iter().map(|r| r.op.clone()).collect();
+    let ats: Vec<DateTime<Utc>> = rows.iter().map(|r| r.at).collect();
+    let walls: Vec<i64> = rows.iter().map(|r| r.hlc_wall).collect();
+    let counters: Vec<i64> = rows.iter().map(|r| r.hlc_counter).collect();
+    let bodies = col(|r| r.row.clone().unwrap_or(serde_json::Value::Null));
+    sqlx::query(
+        "INSERT INTO hub_change (group_id, cursor, desk_id, seq, table_name, row_id, op, at, \
+                                 hlc_wall, hlc_counter, row, received_at) \
+         SELECT $1, t.cursor, t.desk, t.seq, t.tab, t.rid, t.op, t.at, t.wall, t.counter, \
+                NULLIF(t.body, 'null'::jsonb), $12 \
+         FROM UNNEST($2::bigint[], $3::uuid[], $4::bigint[], $5::text[], $6::text[], $7::text[], \
+                     $8::timestamptz[], $9::bigint[], $10::bigint[], $11::jsonb[]) \
+              AS t(cursor, desk, seq, tab, rid, op, at, wall, counter, body)",
+    )
+    .bind(group_id)
+    .bind(&cursors)
+    .bind(&desks)
+    .bind(&seqs)
+    .bind(&tables)
+    .bind(&ids)
+    .bind(&ops)
+    .bind(&ats)
+    .bind(&walls)
+    .bind(&counters)
+    .bind(&bodies)
+    .bind(received_at)
+    .execute(&mut *c)
+    .await?;
+    sqlx::query(
+        "INSERT INTO hub_row (group_id, table_name, row_id, cursor, desk_id, hlc_wall, \
+                              hlc_counter, row) \
+         SELECT DISTINCT ON (table_name, row_id) \
+                group_id, table_name, row_id, cursor, desk_id, hlc_wall, hlc_counter, row \
+         FROM hub_change WHERE group_id = $1 AND cursor = ANY($2) \
+         ORDER BY table_name, row_id, cursor DESC \
+         ON CONFLICT (group_id, table_name, row_id) DO UPDATE SET \
+             cursor = EXCLUDED.cursor, desk_id = EXCLUDED.desk_id, hlc_wall = EXCLUDED.hlc_wall, \
+             hlc_counter = EXCLUDED.hlc_counter, row = EXCLUDED.row",
+    )
+    .bind(group_id)
+    .bind(&cursors)
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
+/// The cursors of the desk's changes already stored among `seqs`: (seq, cursor).
+pub async fn stored_seqs(
+    c: &mut PgConnection,
+    group_id: Uuid,
+    desk_id: Uuid,
+    seqs: &[i64],
+) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT seq, cursor FROM hub_change \
+         WHERE group_id = $1 AND desk_id = $2 AND seq = ANY($3)",
+    )
+    .bind(group_id)
+    .bind(desk_id)
+    .bind(seqs)
+    .fetch_all(c)
+    .await
+}
+
+const COLUMNS: &str =
+    "cursor, desk_id, seq, table_name, row_id, op, at, hlc_wall, hlc_counter, row";
+
+/// The hub's current versions of the given rows ((table, row id) pairs).
+pub async fn current(
+    c: &mut PgConnection,
+    group_id: Uuid,
+    keys: &[(String, String)],
+) -> Result<Vec<ChangeRow>, sqlx::Error> {
+    let tables: Vec<&str> = keys.iter().map(|k| k.0.as_str()).collect();
+    let ids: Vec<&str> = keys.iter().map(|k| k.1.as_str()).collect();
+    sqlx::query_as(&format!(
+        "SELECT {} FROM hub_change ch \
+         JOIN hub_row r ON r.group_id = ch.group_id AND r.cursor = ch.cursor \
+         JOIN UNNEST($2::text[], $3::text[]) AS k(tab, rid) \
+              ON r.table_name = k.tab AND r.row_id = k.rid \
+         WHERE r.group_id = $1",
+        COLUMNS
+            .split(", ")
+            .map(|c| format!("ch.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
+    .bind(group_id)
+    .bind(&tables)
+    .bind(&ids)
+    .fetch_all(c)
+    .await
+}
+
+/// The group's changes after `after`, in cursor order, at most `limit`.
+pub async fn page(
+    c: &mut PgConnection,
+    group_id: Uuid,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<ChangeRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM hub_change WHERE group_id = $1 AND cursor > $2 \
+         ORDER BY cursor LIMIT $3"
+    ))
+    .bind(group_id)
+    .bind(after)
+    .bind(limit)
+    .fetch_all(c)
+    .await
+}

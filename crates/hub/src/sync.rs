@@ -1,0 +1,404 @@
+//! Desks push their change journals and pull the group's changes (the wire is
+//! `dealerdesk_sync::wire`). A push is verified against the desk's enrolled Ed25519 key, refused
+//! whole (and audited, nothing stored) when it is not the desk's, and otherwise answered entry by
+//! entry in one transaction, idempotent by (desk, seq). Cursors come from the group's counter
+//! row inside that transaction, so they are handed out in commit order and a pull never skips.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, TimeZone, Utc};
+use serde_json::json;
+use uuid::Uuid;
+
+use dealerdesk_hub_store::audit::{self, HubEvent};
+use dealerdesk_hub_store::change::{self, ChangeRow};
+use dealerdesk_hub_store::{batch, cursor, desk};
+use dealerdesk_sync::wire::{
+    self, Change, EntryResult, Hlc, Kind, Op, Outcome, PullPage, PullRequest, PushAnswer,
+    PushBatch, RemoteChange, Signed,
+};
+
+use crate::{Hub, HubError};
+
+/// The desk tables the hub takes, and how concurrent changes to each are settled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    /// A record that is never changed once made: a second, different version is refused.
+    AppendOnly,
+    /// The hub is authoritative for the state: a concurrent change that moves the state some
+    /// other way comes back as a conflict.
+    StateMachine,
+    /// The later change by the hybrid logical clock wins; the version it replaces stays in the
+    /// hub's change journal.
+    LastWriterWins,
+}
+
+/// The rule of a desk table, or None for a table the hub does not take.
+pub fn rule(table: &str) -> Option<Rule> {
+    Some(match table {
+        "identity_check"
+        | "identity_resolution"
+        | "contact_confirmation"
+        | "application_history"
+        | "application_decision"
+        | "stipulation_document" => Rule::AppendOnly,
+        "credit_application" => Rule::StateMachine,
+        "customer"
+        | "customer_address"
+        | "vehicle"
+        | "deal"
+        | "stipulation"
+        | "adverse_action_notice"
+        | "contract_document"
+        | "access_link"
+        | "portal_account"
+        | "contact_change"
+        | "link_document"
+        | "lender"
+        | "rate_sheet"
+        | "usury_cap" => Rule::LastWriterWins,
+        _ => return None,
+    })
+}
+
+fn op_text(op: Op) -> &'static str {
+    match op {
+        Op::Insert => "insert",
+        Op::Update => "update",
+        Op::Delete => "delete",
+    }
+}
+
+fn hlc_of(r: &ChangeRow) -> Hlc {
+    Hlc {
+        wall_ms: r.hlc_wall,
+        counter: u32::try_from(r.hlc_counter).unwrap_or(u32::MAX),
+        desk: r.desk_id,
+    }
+}
+
+/// A stored change as the wire serves it.
+pub fn remote(r: &ChangeRow) -> RemoteChange {
+    RemoteChange {
+        cursor: r.cursor,
+        desk_id: r.desk_id,
+        seq: r.seq,
+        table: r.table_name.clone(),
+        row_id: r.row_id.clone(),
+        op: match r.op.as_str() {
+            "insert" => Op::Insert,
+            "delete" => Op::Delete,
+            _ => Op::Update,
+        },
+        at: r.at,
+        hlc: hlc_of(r),
+        row: r.row.as_ref().and_then(|v| v.as_object().cloned()),
+    }
+}
+
+/// What the rules make of one incoming change against the hub's current version of its row.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Decision {
+    Apply,
+    /// Identical to what the hub holds (an append-only record sent again).
+    Same,
+    Conflict(String),
+    Reject(String),
+}
+
+/// Settles one change of `desk` against `current` (the hub's version, if any).
+pub fn decide(desk: Uuid, change: &Change, current: Option<&ChangeRow>) -> Decision {
+    let Some(rule) = rule(&change.table) else {
+        return Decision::Reject(format!("the hub does not take changes to {}", change.table));
+    };
+    if let Some(id) = change.row.as_ref().and_then(|r| r.get("id")) {
+        if id.as_str() != Some(change.row_id.as_str()) {
+            return Decision::Reject("the row's id is not the id the change names".into());
+        }
+    }
+    let Some(cur) = current else {
+        return Decision::Apply;
+    };
+    let incoming = change.row.clone().map(serde_json::Value::Object);
+    if rule == Rule::AppendOnly {
+        return if incoming == cur.row {
+            Decision::Same
+        } else {
+            Decision::Reject(format!(
+                "a {} is a record and is never changed once made",
+                change.table.replace('_', " ")
+            ))
+        };
+    }
+    let concurrent = cur.desk_id != desk && change.base != Some(cur.cursor);
+    if !concurrent {
+        return Decision::Apply;
+    }
+    if rule == Rule::StateMachine {
+        let status = |v: Option<&serde_json::Value>| {
+            v.and_then(|r| r.get("status"))
+                .and_then(|s| s.as_str())
+                .map(str::to_string)
+        };
+        let (theirs, ours) = (status(cur.row.as_ref()), status(incoming.as_ref()));
+        if theirs != ours {
+            return Decision::Conflict(format!(
+                "another desk moved this application to {} first",
+                theirs
+                    .as_deref()
+                    .unwrap_or("another state")
+                    .replace('_', " ")
+            ));
+        }
+    }
+    if change.hlc > hlc_of(cur) {
+        Decision::Apply
+    } else {
+        Decision::Conflict("another desk changed this record later".into())
+    }
+}
+
+impl Hub {
+    async fn refuse(
+        &self,
+        desk_id: Uuid,
+        action: &'static str,
+        reason: String,
+        now: DateTime<Utc>,
+    ) -> HubError {
+        let gid = self.group_id;
+        let ev = HubEvent {
+            actor: format!("desk:{desk_id}"),
+            action,
+            subject: Some(desk_id.to_string()),
+            detail: json!({ "reason": reason }).to_string(),
+        };
+        let logged = self
+            .store
+            .transaction(|c| {
+                let ev = ev.clone();
+                Box::pin(async move {
+                    audit::append(c, gid, &ev, now).await?;
+                    Ok::<_, HubError>(())
+                })
+            })
+            .await;
+        if let Err(e) = logged {
+            tracing::error!(error = %e, "could not audit a refused sync request");
+        }
+        HubError::Forbidden(reason)
+    }
+
+    /// Verifies a signed message of an enrolled, unrevoked desk of this group.
+    async fn verified<T>(
+        &self,
+        kind: Kind,
+        signed: &Signed,
+        refused: &'static str,
+        now: DateTime<Utc>,
+    ) -> Result<T, HubError>
+    where
+        T: serde::de::DeserializeOwned + wire::Addressed,
+    {
+        let d = {
+            let mut c = self.store.pool().acquire().await?;
+            desk::get(&mut c, self.group_id, signed.desk_id).await?
+        };
+        let Some(d) = d else {
+            return Err(self
+                .refuse(
+                    signed.desk_id,
+                    refused,
+                    "this desk is not enrolled with this hub".into(),
+                    now,
+                )
+                .await);
+        };
+        if d.revoked_at.is_some() {
+            return Err(self
+                .refuse(d.id, refused, "this desk has been revoked".into(), now)
+                .await);
+        }
+        let key = <[u8; 32]>::try_from(d.ed25519_public.as_slice())
+            .ok()
+            .and_then(|k| ed25519_dalek::VerifyingKey::from_bytes(&k).ok())
+            .ok_or_else(|| HubError::Internal("a desk's stored key is not usable".into()))?;
+        match wire::verify::<T>(kind, signed, &key, self.group_id, now) {
+            Ok(body) => Ok(body),
+            Err(e) => Err(self.refuse(d.id, refused, e.to_string(), now).await),
+        }
+    }
+
+    /// Takes a signed push: refused whole (audited, nothing stored) unless it is a fresh batch of
+    /// an enrolled desk in sequence order; otherwise one answer per entry.
+    pub async fn push(&self, signed: &Signed, now: DateTime<Utc>) -> Result<PushAnswer, HubError> {
+        let b: PushBatch = self
+            .verified(Kind::Push, signed, "push_refused", now)
+            .await?;
+        if b.entries.len() > wire::MAX_BATCH_ENTRIES {
+            let why = format!("a batch holds at most {} changes", wire::MAX_BATCH_ENTRIES);
+            return Err(self.refuse(b.desk_id, "push_refused", why, now).await);
+        }
+        if b.entries.windows(2).any(|w| w[0].seq >= w[1].seq) || b.entries.iter().any(|e| e.seq < 1)
+        {
+            let why = "a batch's changes must be in increasing sequence order".to_string();
+            return Err(self.refuse(b.desk_id, "push_refused", why, now).await);
+        }
+        let gid = self.group_id;
+        let b = std::sync::Arc::new(b);
+        let answer = self
+            .store
+            .group_serialized(gid, |c| {
+                let b = b.clone();
+                Box::pin(async move {
+                    let n = i32::try_from(b.entries.len()).unwrap_or(i32::MAX);
+                    if !batch::record(c, gid, b.desk_id, b.batch_id, n, now).await? {
+                        return Ok(None);
+                    }
+                    push_entries(c, gid, &b, now).await.map(Some)
+                })
+            })
+            .await?;
+        let Some(answer) = answer else {
+            let why = "this batch was sent before (a replay)".to_string();
+            return Err(self.refuse(b.desk_id, "push_refused", why, now).await);
+        };
+        Ok(answer)
+    }
+
+    /// Serves a signed pull: the group's changes after the cursor, other desks' only, in cursor
+    /// order; `next` moves past the desk's own changes too.
+    pub async fn pull(&self, signed: &Signed, now: DateTime<Utc>) -> Result<PullPage, HubError> {
+        let p: PullRequest = self
+            .verified(Kind::Pull, signed, "pull_refused", now)
+            .await?;
+        if p.after < 0 {
+            return Err(HubError::invalid("after", "must not be negative"));
+        }
+        let limit = p.limit.clamp(1, wire::MAX_PULL_LIMIT);
+        let rows = {
+            let mut c = self.store.pool().acquire().await?;
+            change::page(&mut c, self.group_id, p.after, i64::from(limit)).await?
+        };
+        let next = rows.last().map_or(p.after, |r| r.cursor);
+        let more = rows.len() == limit as usize;
+        Ok(PullPage {
+            changes: rows
+                .iter()
+                .filter(|r| r.desk_id != p.desk_id)
+                .map(remote)
+                .collect(),
+            next,
+            more,
+        })
+    }
+}
+
+async fn push_entries(
+    c: &mut sqlx::PgConnection,
+    gid: Uuid,
+    b: &PushBatch,
+    now: DateTime<Utc>,
+) -> Result<PushAnswer, HubError> {
+    let seqs: Vec<i64> = b.entries.iter().map(|e| e.seq).collect();
+    let stored: HashMap<i64, i64> = change::stored_seqs(c, gid, b.desk_id, &seqs)
+        .await?
+        .into_iter()
+        .collect();
+    let mut keys: Vec<(String, String)> = b
+        .entries
+        .iter()
+        .map(|e| (e.table.clone(), e.row_id.clone()))
+        .collect();
+    keys.sort();
+    keys.dedup();
+    let mut current: HashMap<(String, String), ChangeRow> = change::current(c, gid, &keys)
+        .await?
+        .into_iter()
+        .map(|r| ((r.table_name.clone(), r.row_id.clone()), r))
+        .collect();
+    let mut results = Vec::with_capacity(b.entries.len());
+    let mut applied: Vec<(usize, ChangeRow)> = Vec::new();
+    for e in &b.entries {
+        if let Some(cur) = stored.get(&e.seq) {
+            results.push(result(e.seq, Outcome::Duplicate, Some(*cur), None, None));
+            continue;
+        }
+        let key = (e.table.clone(), e.row_id.clone());
+        match decide(b.desk_id, e, current.get(&key)) {
+            Decision::Apply => {
+                let row = ChangeRow {
+                    cursor: 0,
+                    desk_id: b.desk_id,
+                    seq: e.seq,
+                    table_name: e.table.clone(),
+                    row_id: e.row_id.clone(),
+                    op: op_text(e.op).to_string(),
+                    at: e.at,
+                    hlc_wall: e.hlc.wall_ms,
+                    hlc_counter: i64::from(e.hlc.counter),
+                    row: e.row.clone().map(serde_json::Value::Object),
+                };
+                current.insert(key, row.clone());
+                applied.push((results.len(), row));
+                results.push(result(e.seq, Outcome::Applied, None, None, None));
+            }
+            Decision::Same => {
+                let cur = current.get(&key).map(|r| r.cursor);
+                results.push(result(e.seq, Outcome::Duplicate, cur, None, None));
+            }
+            Decision::Conflict(why) => {
+                let cur = current.get(&key).map(remote);
+                results.push(result(e.seq, Outcome::Conflict, None, Some(why), cur));
+            }
+            Decision::Reject(why) => {
+                results.push(result(e.seq, Outcome::Rejected, None, Some(why), None));
+            }
+        }
+    }
+    if !applied.is_empty() {
+        let n = i64::try_from(applied.len()).unwrap_or(i64::MAX);
+        let first = cursor::take(c, gid, n).await?;
+        let mut rows = Vec::with_capacity(applied.len());
+        for (k, (i, mut row)) in applied.into_iter().enumerate() {
+            row.cursor = first + k as i64;
+            results[i].cursor = Some(row.cursor);
+            rows.push(row);
+        }
+        change::insert_many(c, gid, &rows, now).await?;
+    }
+    let count = |o: Outcome| results.iter().filter(|r| r.outcome == o).count();
+    let ev = HubEvent {
+        actor: format!("desk:{}", b.desk_id),
+        action: "pushed",
+        subject: Some(b.batch_id.to_string()),
+        detail: json!({
+            "applied": count(Outcome::Applied), "duplicate": count(Outcome::Duplicate),
+            "conflict": count(Outcome::Conflict), "rejected": count(Outcome::Rejected),
+        })
+        .to_string(),
+    };
+    audit::append(c, gid, &ev, now).await?;
+    Ok(PushAnswer { results })
+}
+
+fn result(
+    seq: i64,
+    outcome: Outcome,
+    cursor: Option<i64>,
+    reason: Option<String>,
+    current: Option<RemoteChange>,
+) -> EntryResult {
+    EntryResult {
+        seq,
+        outcome,
+        cursor,
+        reason,
+        current,
+    }
+}
+
+/// A change time from milliseconds (for tests and tools).
+pub fn at_ms(ms: i64) -> DateTime<Utc> {
+    Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
+}
