@@ -68,3 +68,13 @@ ALTER TABLE hub_audit DROP CONSTRAINT hub_audit_action_check;
 ALTER TABLE hub_audit ADD CONSTRAINT hub_audit_action_check CHECK (action IN (
     'init', 'code_created', 'desk_enrolled', 'desk_revoked', 'pushed', 'push_refused',
     'pull_refused'));
+
+-- Defence in depth, as on the desk: the hub never updates or deletes an audit entry. (The
+-- database's owner can drop this trigger; the hash chain catches what is then changed.)
+CREATE FUNCTION hub_audit_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'the hub audit log is append-only';
+END;
+$$;
+CREATE TRIGGER hub_audit_append_only BEFORE UPDATE OR DELETE ON hub_audit
+    FOR EACH ROW EXECUTE FUNCTION hub_audit_refuse_change();

@@ -73,6 +73,9 @@ pub enum HubCommand {
         #[arg(long = "as", value_name = "USERNAME")]
         as_admin: Option<String>,
     },
+    /// The hub's audit chain.
+    #[command(subcommand)]
+    Audit(HubAuditCommand),
     /// Serve the hub over TLS with the state directory's certificate.
     Serve {
         #[command(flatten)]
@@ -86,6 +89,16 @@ pub enum HubCommand {
     },
 }
 
+#[derive(Subcommand, Debug)]
+pub enum HubAuditCommand {
+    /// Check the hub's hash chain (exit 6 and the first broken entry when it was tampered with).
+    Verify {
+        /// The hub's PostgreSQL database (postgres://USER@HOST:PORT/DB).
+        #[arg(long, env = "DEALERDESK_HUB_DATABASE_URL", value_name = "URL")]
+        database_url: String,
+    },
+}
+
 /// A hub error leaves the CLI with its kind's exit code (README "exit codes").
 fn fail(e: HubError) -> CliError {
     CliError {
@@ -96,8 +109,8 @@ fn fail(e: HubError) -> CliError {
     }
 }
 
-async fn connect(conn: &HubConn) -> Result<HubStore, CliError> {
-    HubStore::connect(&conn.database_url).await.map_err(|e| {
+async fn connect(database_url: &str) -> Result<HubStore, CliError> {
+    HubStore::connect(database_url).await.map_err(|e| {
         fail(HubError::Database(e)).with_message_prefix("cannot connect to the hub database")
     })
 }
@@ -110,7 +123,7 @@ impl CliError {
 }
 
 async fn open(conn: &HubConn) -> Result<Hub, CliError> {
-    let store = connect(conn).await?;
+    let store = connect(&conn.database_url).await?;
     Hub::open(store, StateDir::new(&conn.state_dir))
         .await
         .map_err(fail)
@@ -148,7 +161,7 @@ pub async fn hub(cmd: HubCommand, now: DateTime<Utc>) -> Result<Output, CliError
             hosts,
         } => {
             let password = zeroize::Zeroizing::new(admin_password()?);
-            let store = connect(&conn).await?;
+            let store = connect(&conn.database_url).await?;
             let state = StateDir::new(&conn.state_dir);
             let result =
                 dealerdesk_hub::init(&store, &state, &group, &admin, &password, &hosts, now).await;
@@ -182,6 +195,20 @@ pub async fn hub(cmd: HubCommand, now: DateTime<Utc>) -> Result<Output, CliError
                 json!({ "code": c.code, "expires_at": time(c.expires_at), "rooftop": c.rooftop }),
                 text,
             )
+        }
+        HubCommand::Audit(HubAuditCommand::Verify { database_url }) => {
+            let store = connect(&database_url).await?;
+            let result = dealerdesk_hub::verify_audit_chain(&store).await;
+            store.close().await;
+            let report = result.map_err(fail)?;
+            let text = match report.first_broken_seq {
+                Some(seq) => format!("hub audit chain BROKEN at entry #{seq}"),
+                None => format!("hub audit chain intact: {} entries", report.entries),
+            };
+            let exit = if report.ok { 0 } else { 6 };
+            let mut o = out(&report, text)?;
+            o.exit = exit;
+            Ok(o)
         }
         HubCommand::Desks { conn } => {
             let hub = open(&conn).await?;

@@ -127,3 +127,49 @@ async fn hub_serve_answers_over_tls_and_stops_on_sigterm() {
     assert!(other.is_err(), "{other:?}");
     assert!(status.success(), "{status:?}");
 }
+
+#[tokio::test]
+async fn hub_audit_verify_finds_an_edited_entry_and_the_trigger_refuses_plain_edits() {
+    let url = database().await;
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let init = hub(
+        &url,
+        &state,
+        &["init", "--group", "Valley", "--admin", "alice", "--json"],
+    );
+    assert_eq!(code(&init), 0, "{init:?}");
+    let c = hub(
+        &url,
+        &state,
+        &["enrol-code", "--rooftop", "North", "--json"],
+    );
+    assert_eq!(code(&c), 0, "{c:?}");
+    let ok = hub(&url, &state, &["audit", "verify"]);
+    assert_eq!(code(&ok), 0, "{ok:?}");
+    let j = json(&hub(&url, &state, &["--json", "audit", "verify"]));
+    assert_eq!(j["entries"], 2, "{j}");
+    assert_eq!(j["ok"], true);
+
+    let mut db = <sqlx::PgConnection as sqlx::Connection>::connect(&url)
+        .await
+        .unwrap();
+    let plain = sqlx::query("UPDATE hub_audit SET actor = 'mallory' WHERE seq = 1")
+        .execute(&mut db)
+        .await;
+    assert!(plain.is_err_and(|e| e.to_string().contains("append-only")));
+    // Someone who owns the database turns the trigger off and edits the first entry.
+    sqlx::query("ALTER TABLE hub_audit DISABLE TRIGGER hub_audit_append_only")
+        .execute(&mut db)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE hub_audit SET actor = 'mallory' WHERE seq = 1")
+        .execute(&mut db)
+        .await
+        .unwrap();
+    let broken = hub(&url, &state, &["--json", "audit", "verify"]);
+    assert_eq!(code(&broken), 6, "{broken:?}");
+    let j = json(&broken);
+    assert_eq!(j["ok"], false);
+    assert_eq!(j["first_broken_seq"], 1);
+}

@@ -420,6 +420,37 @@ impl Hub {
     }
 }
 
+/// What `hub audit verify` reports.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditReport {
+    pub group_id: Uuid,
+    pub entries: usize,
+    pub ok: bool,
+    /// The first entry that does not follow from the one before (edited, removed or reordered).
+    pub first_broken_seq: Option<i64>,
+}
+
+/// Checks the hub's own audit chain (init, codes, enrolments, revocations, pushes and refusals)
+/// on the database alone: no state directory needed.
+pub async fn verify_audit_chain(store: &HubStore) -> Result<AuditReport, HubError> {
+    let mut c = store.pool().acquire().await?;
+    let g = group::list(&mut c)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| {
+            HubError::NotFound("this database holds no hub: run `dealerdesk hub init`".into())
+        })?;
+    let rows = audit::list(&mut c, g.id).await?;
+    let broken = audit::verify(g.id, &rows);
+    Ok(AuditReport {
+        group_id: g.id,
+        entries: rows.len(),
+        ok: broken.is_none(),
+        first_broken_seq: broken,
+    })
+}
+
 /// The hub admin an action is taken as: the one named, or the group's first admin.
 async fn acting_admin(
     c: &mut sqlx::PgConnection,
