@@ -612,6 +612,26 @@ pub async fn export(
     Ok(n)
 }
 
+/// Whether the chain's sealed head in `meta` holds under `cipher` (true when the log has no head
+/// yet). Re-encryption checks this with the old key before sealing the head with the new one, so
+/// a broken head is never made to look sound.
+pub async fn head_seal_holds(
+    conn: &mut SqliteConnection,
+    cipher: &FieldCipher,
+) -> Result<bool, sqlx::Error> {
+    let Some(head) = meta_get(conn, HEAD_KEY).await? else {
+        return Ok(true);
+    };
+    let mut parts = head.splitn(3, ':');
+    let (Some(seq), Some(hash), Some(seal)) = (parts.next(), parts.next(), parts.next()) else {
+        return Ok(false);
+    };
+    let Ok(seq) = seq.parse::<i64>() else {
+        return Ok(false);
+    };
+    Ok(cipher.verify_seal(&head_bytes(seq, hash), seal))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

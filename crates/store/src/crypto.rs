@@ -102,6 +102,12 @@ impl FieldCipher {
     pub fn create(path: &Path) -> Result<Self, CryptoError> {
         let mut master = Zeroizing::new([0u8; 32]);
         OsRng.fill_bytes(master.as_mut());
+        Self::create_with(path, &master)
+    }
+
+    /// Writes `master` as a new key file (mode 0600, hex, synced to disk). Fails if the file
+    /// already exists, so an existing key is never overwritten.
+    pub fn create_with(path: &Path, master: &[u8; 32]) -> Result<Self, CryptoError> {
         let io = |source| CryptoError::KeyIo {
             path: path.to_path_buf(),
             source,
@@ -114,11 +120,11 @@ impl FieldCipher {
             options.mode(0o600);
         }
         let mut file = options.open(path).map_err(io)?;
-        let encoded = Zeroizing::new(hex::encode(master.as_ref()));
+        let encoded = Zeroizing::new(hex::encode(master));
         file.write_all(encoded.as_bytes()).map_err(io)?;
         file.write_all(b"\n").map_err(io)?;
         file.sync_all().map_err(io)?;
-        Ok(Self::from_master_key(&master))
+        Ok(Self::from_master_key(master))
     }
 
     /// Seals `plaintext`; `context` names what the value is and where it lives
@@ -222,6 +228,28 @@ impl FieldCipher {
     }
 }
 
+/// Opens a value sealed under `old` and seals it again under `new` with the same context (for
+/// re-encryption under a new master key).
+pub fn reseal(
+    old: &FieldCipher,
+    new: &FieldCipher,
+    sealed: &str,
+    context: &str,
+) -> Result<String, CryptoError> {
+    let plain = old.decrypt(sealed, context)?;
+    Ok(new.encrypt(&plain, context))
+}
+
+/// [`reseal`] for an optional column.
+pub fn reseal_opt(
+    old: &FieldCipher,
+    new: &FieldCipher,
+    sealed: Option<&str>,
+    context: &str,
+) -> Result<Option<String>, CryptoError> {
+    sealed.map(|s| reseal(old, new, s, context)).transpose()
+}
+
 fn derive(master: &[u8; 32], label: &[u8]) -> [u8; 32] {
     let mut mac =
         <Hmac<Sha256> as Mac>::new_from_slice(master).expect("HMAC accepts any key length");
@@ -305,6 +333,25 @@ mod tests {
         assert!(
             c.decrypt(&tampered, "ctx").is_err(),
             "AEAD rejects altered data"
+        );
+    }
+
+    #[test]
+    fn a_resealed_value_opens_with_the_new_key_only() {
+        let old = cipher();
+        let new = FieldCipher::from_master_key(&[9u8; 32]);
+        let sealed = old.encrypt("123456789", "customer.ssn:abc");
+        let moved = reseal(&old, &new, &sealed, "customer.ssn:abc").expect("reseals");
+        assert_eq!(
+            new.decrypt(&moved, "customer.ssn:abc")
+                .expect("opens")
+                .as_str(),
+            "123456789"
+        );
+        assert!(old.decrypt(&moved, "customer.ssn:abc").is_err());
+        assert!(
+            reseal(&old, &new, &sealed, "customer.ssn:xyz").is_err(),
+            "a value that does not open under the old key is refused, not resealed"
         );
     }
 

@@ -406,3 +406,47 @@ pub async fn is_live(store: &Store, id: &CustomerId) -> Result<bool, sqlx::Error
     .await?;
     Ok(found.is_some())
 }
+
+/// Re-encrypts every customer's date of birth, SSN and licence number under `new` and recomputes
+/// the SSN blind index, inside the caller's transaction (not journaled: not a business change).
+/// Returns the number of customers.
+pub async fn reencrypt(
+    conn: &mut SqliteConnection,
+    old: &crate::crypto::FieldCipher,
+    new: &crate::crypto::FieldCipher,
+) -> Result<u64, crate::StoreError> {
+    use crate::crypto::{reseal, reseal_opt};
+    let rows = sqlx::query!(
+        r#"SELECT id AS "id!", dob_enc, ssn_enc, licence_number_enc FROM customer ORDER BY rid"#
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut count = 0;
+    for r in rows {
+        let ctx = |field: &str| format!("customer.{field}:{}", r.id);
+        let dob = reseal(old, new, &r.dob_enc, &ctx("dob"))?;
+        let ssn_plain = old.decrypt(&r.ssn_enc, &ctx("ssn"))?;
+        let ssn = new.encrypt(&ssn_plain, &ctx("ssn"));
+        let ssn_index = new.blind_index("ssn", &ssn_plain);
+        let licence = reseal_opt(
+            old,
+            new,
+            r.licence_number_enc.as_deref(),
+            &ctx("licence_number"),
+        )?;
+        sqlx::query!(
+            r#"UPDATE customer SET dob_enc = ?2, ssn_enc = ?3, licence_number_enc = ?4,
+                   ssn_index = ?5
+               WHERE id = ?1"#,
+            r.id,
+            dob,
+            ssn,
+            licence,
+            ssn_index,
+        )
+        .execute(&mut *conn)
+        .await?;
+        count += 1;
+    }
+    Ok(count)
+}

@@ -385,3 +385,36 @@ pub async fn confirm_contact(
     .await?;
     Ok(())
 }
+
+/// Re-encrypts every identity check's document number under `new`, inside the caller's
+/// transaction. Returns the number re-encrypted.
+pub async fn reencrypt(
+    conn: &mut SqliteConnection,
+    old: &crate::crypto::FieldCipher,
+    new: &crate::crypto::FieldCipher,
+) -> Result<u64, crate::StoreError> {
+    let rows = sqlx::query!(
+        r#"SELECT id, document_number_enc AS "sealed!" FROM identity_check
+           WHERE document_number_enc IS NOT NULL ORDER BY id"#
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut count = 0;
+    for r in rows {
+        let sealed = crate::crypto::reseal(
+            old,
+            new,
+            &r.sealed,
+            &format!("identity_check.document_number:{}", r.id),
+        )?;
+        sqlx::query!(
+            r#"UPDATE identity_check SET document_number_enc = ?2 WHERE id = ?1"#,
+            r.id,
+            sealed,
+        )
+        .execute(&mut *conn)
+        .await?;
+        count += 1;
+    }
+    Ok(count)
+}

@@ -122,3 +122,32 @@ pub async fn waiting_for(
     .await?;
     Ok(row.map(|r| (r.id, r.rate_sheet_id)))
 }
+
+/// Signs every lender message again under `new`, inside the caller's transaction. A message
+/// whose signature does not verify under `old` keeps it, so it still reads as altered. Returns
+/// the number of messages signed again.
+pub async fn reencrypt(
+    conn: &mut SqliteConnection,
+    old: &crate::crypto::FieldCipher,
+    new: &crate::crypto::FieldCipher,
+) -> Result<u64, crate::StoreError> {
+    let rows = sqlx::query!(r#"SELECT id, payload_json, signature FROM lender_outbox ORDER BY id"#)
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut count = 0;
+    for r in rows {
+        if !old.verify_message(r.payload_json.as_bytes(), &r.signature) {
+            continue;
+        }
+        let signature = new.sign_message(r.payload_json.as_bytes());
+        sqlx::query!(
+            r#"UPDATE lender_outbox SET signature = ?2 WHERE id = ?1"#,
+            r.id,
+            signature,
+        )
+        .execute(&mut *conn)
+        .await?;
+        count += 1;
+    }
+    Ok(count)
+}

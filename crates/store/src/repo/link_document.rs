@@ -116,3 +116,29 @@ pub async fn get_with_data(
     .fetch_optional(store.pool())
     .await
 }
+
+/// Re-encrypts every uploaded document's data under `new`, inside the caller's transaction.
+/// Returns the number of documents.
+pub async fn reencrypt(
+    conn: &mut sqlx::SqliteConnection,
+    old: &crate::crypto::FieldCipher,
+    new: &crate::crypto::FieldCipher,
+) -> Result<u64, crate::StoreError> {
+    let rows = sqlx::query!(r#"SELECT id, data_enc FROM link_document ORDER BY id"#)
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut count = 0;
+    for r in rows {
+        let sealed =
+            crate::crypto::reseal(old, new, &r.data_enc, &format!("link_document:{}", r.id))?;
+        sqlx::query!(
+            r#"UPDATE link_document SET data_enc = ?2 WHERE id = ?1"#,
+            r.id,
+            sealed,
+        )
+        .execute(&mut *conn)
+        .await?;
+        count += 1;
+    }
+    Ok(count)
+}

@@ -134,6 +134,39 @@ pub async fn record_attempt(
     Ok(())
 }
 
+/// Re-encrypts every queued message's subject and body under `new`, inside the caller's
+/// transaction. Returns the number of messages.
+pub async fn reencrypt(
+    conn: &mut sqlx::SqliteConnection,
+    old: &crate::crypto::FieldCipher,
+    new: &crate::crypto::FieldCipher,
+) -> Result<u64, crate::StoreError> {
+    use crate::crypto::{reseal, reseal_opt};
+    let rows = sqlx::query!(r#"SELECT id, subject_enc, body_enc FROM outbox ORDER BY id"#)
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut count = 0;
+    for r in rows {
+        let subject = reseal_opt(
+            old,
+            new,
+            r.subject_enc.as_deref(),
+            &format!("outbox.subject:{}", r.id),
+        )?;
+        let body = reseal(old, new, &r.body_enc, &format!("outbox.body:{}", r.id))?;
+        sqlx::query!(
+            r#"UPDATE outbox SET subject_enc = ?2, body_enc = ?3 WHERE id = ?1"#,
+            r.id,
+            subject,
+            body,
+        )
+        .execute(&mut *conn)
+        .await?;
+        count += 1;
+    }
+    Ok(count)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -241,3 +241,36 @@ pub async fn confirm_totp(w: &mut Write<'_>, id: &str, step: i64) -> Result<(), 
     .await?;
     Ok(())
 }
+
+/// Re-encrypts every portal account's TOTP secret (and pending secret) under `new`, inside the
+/// caller's transaction. Returns the number of secrets re-encrypted.
+pub async fn reencrypt(
+    conn: &mut SqliteConnection,
+    old: &crate::crypto::FieldCipher,
+    new: &crate::crypto::FieldCipher,
+) -> Result<u64, crate::StoreError> {
+    use crate::crypto::reseal_opt;
+    let rows = sqlx::query!(
+        r#"SELECT id, totp_secret_enc, totp_pending_enc FROM portal_account
+           WHERE totp_secret_enc IS NOT NULL OR totp_pending_enc IS NOT NULL ORDER BY id"#
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut count = 0;
+    for r in rows {
+        let ctx = format!("portal_account.totp:{}", r.id);
+        let secret = reseal_opt(old, new, r.totp_secret_enc.as_deref(), &ctx)?;
+        let pending = reseal_opt(old, new, r.totp_pending_enc.as_deref(), &ctx)?;
+        count += u64::from(secret.is_some()) + u64::from(pending.is_some());
+        sqlx::query!(
+            r#"UPDATE portal_account SET totp_secret_enc = ?2, totp_pending_enc = ?3
+               WHERE id = ?1"#,
+            r.id,
+            secret,
+            pending,
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(count)
+}

@@ -346,3 +346,44 @@ pub async fn clear_failures(w: &mut Write<'_>, id: &str) -> Result<(), sqlx::Err
         .await?;
     Ok(())
 }
+
+/// Re-encrypts every staff member's TOTP secret (and pending secret) under `new`, inside the
+/// caller's transaction. Returns the number of secrets re-encrypted.
+pub async fn reencrypt(
+    conn: &mut SqliteConnection,
+    old: &crate::crypto::FieldCipher,
+    new: &crate::crypto::FieldCipher,
+) -> Result<u64, crate::StoreError> {
+    use crate::crypto::reseal_opt;
+    let rows = sqlx::query!(
+        r#"SELECT id, totp_secret_enc, totp_pending_enc FROM staff
+           WHERE totp_secret_enc IS NOT NULL OR totp_pending_enc IS NOT NULL ORDER BY id"#
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut count = 0;
+    for r in rows {
+        let secret = reseal_opt(
+            old,
+            new,
+            r.totp_secret_enc.as_deref(),
+            &format!("staff.totp:{}", r.id),
+        )?;
+        let pending = reseal_opt(
+            old,
+            new,
+            r.totp_pending_enc.as_deref(),
+            &format!("staff.totp_pending:{}", r.id),
+        )?;
+        count += u64::from(secret.is_some()) + u64::from(pending.is_some());
+        sqlx::query!(
+            r#"UPDATE staff SET totp_secret_enc = ?2, totp_pending_enc = ?3 WHERE id = ?1"#,
+            r.id,
+            secret,
+            pending,
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(count)
+}
