@@ -19,6 +19,7 @@ mod jacket;
 mod links;
 mod pdf;
 mod portal;
+mod rekey;
 mod remote;
 mod star;
 mod store;

@@ -8,6 +8,7 @@
 pub mod audit;
 pub mod crypto;
 pub mod read;
+pub mod rekey;
 pub mod repo;
 mod write;
 
@@ -220,6 +221,7 @@ impl Store {
             other => other,
         })?;
         MIGRATOR.run(&pool).await?;
+        let cipher = rekey::settle_pending_key(&pool, &key_path, cipher).await?;
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             // Waiting for this desk's own writer is bounded like waiting for another process's
