@@ -44,6 +44,7 @@ mod finance;
 mod hub;
 mod identity;
 mod links;
+mod sync;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -140,6 +141,9 @@ pub enum Command {
     /// The hub (PostgreSQL): set-up, enrolment codes, desks and the server.
     #[command(subcommand)]
     Hub(hub::HubCommand),
+    /// This desk's enrolment with the group's hub.
+    #[command(subcommand)]
+    Sync(sync::SyncCommand),
     /// Show the desk's settings, or change them (each change is audited).
     Settings {
         /// Minutes without activity before the desk locks (1 to 120; default 10).
@@ -662,6 +666,7 @@ async fn run(cli: Cli) -> Result<Output, CliError> {
         Command::Identity(cmd) => identity::identity(&path, &actor, cmd, now, today).await,
         Command::Sanctions(cmd) => identity::sanctions(&path, &actor, cmd, now).await,
         Command::Hub(cmd) => hub::hub(cmd, now).await,
+        Command::Sync(cmd) => sync::sync(&path, &actor, cmd, now).await,
         Command::Doctor => {
             let store = Store::open(&path, OpenMode::MustExist).await?;
             let report = maintenance::doctor(&store).await?;

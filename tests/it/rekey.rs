@@ -68,7 +68,10 @@ async fn every_sealed_value_moves_to_the_new_key_and_reads_the_same() {
         .await
         .expect("rekey");
     assert_eq!(report.customers as usize, before.len());
-    assert!(report.identity_checks > 0 && report.lender_messages > 0, "{report:?}");
+    assert!(
+        report.identity_checks > 0 && report.lender_messages > 0,
+        "{report:?}"
+    );
 
     let new = FieldCipher::from_master_key(&GROUP_KEY);
     let after = customers(&store, &new).await;

@@ -51,6 +51,7 @@ use crate::ipc::ErrorCode;
 use crate::links::LinkError;
 use crate::maintenance::MaintenanceError;
 use crate::settings::SettingsError;
+use crate::sync::SyncError;
 use crate::vehicle::VehicleError;
 use dealerdesk_pdf::PdfError;
 use dealerdesk_rules::finance::FinanceError;
@@ -719,6 +720,30 @@ impl Classified for SettingsError {
             SettingsError::Invalid { field, .. } => some(field),
             SettingsError::Database(_) => None,
         }
+    }
+}
+
+impl Classified for SyncError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            SyncError::Invalid { .. } => ErrorKind::Validation,
+            SyncError::Forbidden | SyncError::Refused(_) => ErrorKind::Forbidden,
+            SyncError::AlreadyEnrolled(_) => ErrorKind::Conflict,
+            SyncError::Unreachable { .. } | SyncError::BadAnswer(_) => ErrorKind::Internal,
+            SyncError::Keys(_) => ErrorKind::Refused,
+            SyncError::Store(s) => s.kind(),
+            SyncError::Crypto(c) => c.kind(),
+            SyncError::Database(_) => ErrorKind::Storage,
+        }
+    }
+    fn field_name(&self) -> Option<Cow<'_, str>> {
+        match self {
+            SyncError::Invalid { field, .. } => some(field),
+            _ => None,
+        }
+    }
+    fn internal_message(&self) -> &'static str {
+        "The hub could not be reached or did not answer as expected. Nothing was changed on this desk; check the hub's address and network, and try again."
     }
 }
 

@@ -78,22 +78,7 @@ impl FieldCipher {
 
     /// Reads the key file, refusing one that other users can read.
     pub fn load(path: &Path) -> Result<Self, CryptoError> {
-        let text = match fs::read_to_string(path) {
-            Ok(text) => Zeroizing::new(text),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(CryptoError::KeyMissing(path.to_path_buf()))
-            }
-            Err(source) => {
-                return Err(CryptoError::KeyIo {
-                    path: path.to_path_buf(),
-                    source,
-                })
-            }
-        };
-        check_private(path)?;
-        let mut master = Zeroizing::new([0u8; 32]);
-        hex::decode_to_slice(text.trim(), master.as_mut())
-            .map_err(|_| CryptoError::KeyMalformed(path.to_path_buf()))?;
+        let master = read_secret(path)?;
         Ok(Self::from_master_key(&master))
     }
 
@@ -108,22 +93,7 @@ impl FieldCipher {
     /// Writes `master` as a new key file (mode 0600, hex, synced to disk). Fails if the file
     /// already exists, so an existing key is never overwritten.
     pub fn create_with(path: &Path, master: &[u8; 32]) -> Result<Self, CryptoError> {
-        let io = |source| CryptoError::KeyIo {
-            path: path.to_path_buf(),
-            source,
-        };
-        let mut options = OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        let mut file = options.open(path).map_err(io)?;
-        let encoded = Zeroizing::new(hex::encode(master));
-        file.write_all(encoded.as_bytes()).map_err(io)?;
-        file.write_all(b"\n").map_err(io)?;
-        file.sync_all().map_err(io)?;
+        write_secret(path, master)?;
         Ok(Self::from_master_key(master))
     }
 
@@ -255,6 +225,50 @@ fn derive(master: &[u8; 32], label: &[u8]) -> [u8; 32] {
         <Hmac<Sha256> as Mac>::new_from_slice(master).expect("HMAC accepts any key length");
     mac.update(label);
     mac.finalize().into_bytes().into()
+}
+
+/// Reads a 32-byte secret kept in a file as hex (the database key, a desk's sync keys),
+/// refusing a file that other users can read.
+pub fn read_secret(path: &Path) -> Result<Zeroizing<[u8; 32]>, CryptoError> {
+    let text = match fs::read_to_string(path) {
+        Ok(text) => Zeroizing::new(text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(CryptoError::KeyMissing(path.to_path_buf()))
+        }
+        Err(source) => {
+            return Err(CryptoError::KeyIo {
+                path: path.to_path_buf(),
+                source,
+            })
+        }
+    };
+    check_private(path)?;
+    let mut secret = Zeroizing::new([0u8; 32]);
+    hex::decode_to_slice(text.trim(), secret.as_mut())
+        .map_err(|_| CryptoError::KeyMalformed(path.to_path_buf()))?;
+    Ok(secret)
+}
+
+/// Writes a 32-byte secret as a new file (mode 0600, hex, synced to disk). Fails if the file
+/// already exists, so an existing secret is never overwritten.
+pub fn write_secret(path: &Path, secret: &[u8; 32]) -> Result<(), CryptoError> {
+    let io = |source| CryptoError::KeyIo {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path).map_err(io)?;
+    let encoded = Zeroizing::new(hex::encode(secret));
+    file.write_all(encoded.as_bytes()).map_err(io)?;
+    file.write_all(b"\n").map_err(io)?;
+    file.sync_all().map_err(io)?;
+    Ok(())
 }
 
 #[cfg(unix)]

@@ -1,1 +1,0 @@
-//! One sync run: push the change journal, pull the group's changes, record conflicts.
