@@ -1,4 +1,4 @@
-//! `dealerdesk sync …`: this desk's enrolment with a hub.
+//! `dealerdesk sync …`: this desk's enrolment with a hub, and syncing with it.
 
 use std::path::Path;
 
@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::{out, CliError, Output};
 use dealerdesk_services::auth::Actor;
-use dealerdesk_services::sync::enrol;
+use dealerdesk_services::sync::{enrol, run};
 use dealerdesk_store::{OpenMode, Store};
 
 #[derive(Subcommand, Debug)]
@@ -27,8 +27,18 @@ pub enum SyncCommand {
         #[arg(long)]
         name: Option<String>,
     },
-    /// Whether this desk is enrolled, and with which hub.
+    /// Whether this desk is enrolled and with which hub, how many changes wait to be sent, and
+    /// whether the hub was reachable at the last try.
     Status,
+    /// Sync once now: send every change waiting, then take every change of the group.
+    Now,
+    /// The conflicts waiting for review: changes of this desk another desk's replaced, or the hub
+    /// refused (secrets shown as "(encrypted)").
+    Conflicts {
+        /// At most this many, newest first.
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
 }
 
 fn host_name() -> String {
@@ -60,24 +70,79 @@ pub async fn sync(
         }
         SyncCommand::Status => {
             let e = enrol::load(&store).await;
+            let st = run::status(&store).await;
             store.close().await;
-            match e? {
+            let (e, st) = (e?, st?);
+            match e {
                 None => out(
                     json!({ "enrolled": false }),
                     "not enrolled with a hub: this desk works on its own",
                 ),
-                Some(e) => out(
-                    json!({
-                        "enrolled": true, "hub": e.hub_url, "desk_id": e.desk_id,
-                        "desk_name": e.desk_name, "group_id": e.group_id, "rooftop": e.rooftop,
-                        "enrolled_at": e.enrolled_at, "fingerprint": hex::encode(e.fingerprint),
-                    }),
-                    format!(
-                        "enrolled with {} as desk {} ({}) of rooftop {} since {}",
-                        e.hub_url, e.desk_id, e.desk_name, e.rooftop, e.enrolled_at
-                    ),
-                ),
+                Some(e) => {
+                    let line = match (&st.offline_since, st.waiting) {
+                        (Some(since), n) => format!(
+                            "offline since {since} ({n} changes waiting): {}",
+                            st.last_error
+                                .as_deref()
+                                .unwrap_or("the hub could not be reached")
+                        ),
+                        (None, 0) => "synced".to_string(),
+                        (None, n) => format!("{n} changes waiting"),
+                    };
+                    out(
+                        json!({
+                            "enrolled": true, "hub": e.hub_url, "desk_id": e.desk_id,
+                            "desk_name": e.desk_name, "group_id": e.group_id,
+                            "rooftop": e.rooftop, "enrolled_at": e.enrolled_at,
+                            "fingerprint": hex::encode(e.fingerprint),
+                            "waiting": st.waiting, "cursor": st.cursor,
+                            "last_attempt_at": st.last_attempt_at,
+                            "last_success_at": st.last_success_at,
+                            "offline_since": st.offline_since, "last_error": st.last_error,
+                            "open_conflicts": st.open_conflicts,
+                        }),
+                        format!(
+                            "enrolled with {} as desk {} ({}) of rooftop {} since {}\n{line}; \
+                             {} conflicts to review",
+                            e.hub_url,
+                            e.desk_id,
+                            e.desk_name,
+                            e.rooftop,
+                            e.enrolled_at,
+                            st.open_conflicts
+                        ),
+                    )
+                }
             }
+        }
+        SyncCommand::Now => {
+            let r = run::sync_now(&store, now).await;
+            store.close().await;
+            let r = r?;
+            let text = format!(
+                "sent {} changes, took {} from the group, {} conflicts to review; at cursor {}",
+                r.pushed, r.pulled, r.conflicts, r.cursor
+            );
+            out(&r, text)
+        }
+        SyncCommand::Conflicts { limit } => {
+            let c = run::conflicts(&store, limit.clamp(1, 1000)).await;
+            store.close().await;
+            let c = c?;
+            let mut text = format!("{} conflicts to review", c.len());
+            for v in &c {
+                text.push_str(&format!(
+                    "\n{} {} {} ({}): {}",
+                    v.at, v.outcome, v.record, v.row_id, v.reason
+                ));
+                for f in &v.fields {
+                    text.push_str(&format!(
+                        "\n    {}: this desk {} / hub {}",
+                        f.field, f.ours, f.theirs
+                    ));
+                }
+            }
+            out(json!({ "conflicts": c }), text)
         }
     }
 }

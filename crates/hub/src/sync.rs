@@ -41,12 +41,14 @@ pub fn rule(table: &str) -> Option<Rule> {
         | "contact_confirmation"
         | "application_history"
         | "application_decision"
-        | "stipulation_document" => Rule::AppendOnly,
+        | "stipulation_document"
+        | "contract_signing_event" => Rule::AppendOnly,
         "credit_application" => Rule::StateMachine,
         "customer"
         | "customer_address"
         | "vehicle"
         | "deal"
+        | "deal_option"
         | "stipulation"
         | "adverse_action_notice"
         | "contract_document"

@@ -729,6 +729,7 @@ impl Classified for SyncError {
             SyncError::Invalid { .. } => ErrorKind::Validation,
             SyncError::Forbidden | SyncError::Refused(_) => ErrorKind::Forbidden,
             SyncError::AlreadyEnrolled(_) => ErrorKind::Conflict,
+            SyncError::NotEnrolled => ErrorKind::Refused,
             SyncError::Unreachable { .. } | SyncError::BadAnswer(_) => ErrorKind::Internal,
             SyncError::Keys(_) => ErrorKind::Refused,
             SyncError::Store(s) => s.kind(),

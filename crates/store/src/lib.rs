@@ -10,6 +10,7 @@ pub mod crypto;
 pub mod read;
 pub mod rekey;
 pub mod repo;
+pub mod sync_rows;
 mod write;
 
 pub use write::{Stamp, Write};
@@ -25,6 +26,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{Sqlite, SqliteConnection, SqlitePool, Transaction};
 
 use crate::crypto::{CryptoError, FieldCipher};
+use dealerdesk_sync::wire::Hlc;
 
 /// Every migration in `migrations/`, embedded in the binary.
 pub static MIGRATOR: Migrator = sqlx::migrate!("../../migrations");
@@ -378,7 +380,38 @@ pub async fn meta_set(
     Ok(())
 }
 
+/// The last reading of this desk's hybrid logical clock: the newer of its last journaled change
+/// and the last change it observed from the hub (`sync_state.hlc`). One indexed read, no write:
+/// the reading is kept on the change it stamps.
+async fn last_hlc(conn: &mut SqliteConnection) -> Result<Option<Hlc>, sqlx::Error> {
+    let r = sqlx::query!(
+        r#"SELECT (SELECT hlc FROM change_log ORDER BY seq DESC LIMIT 1) AS "local?: String",
+                  (SELECT hlc FROM sync_state WHERE id = 1) AS "seen?: String""#
+    )
+    .fetch_one(conn)
+    .await?;
+    let parse = |t: Option<String>| t.and_then(|t| serde_json::from_str::<Hlc>(&t).ok());
+    Ok(parse(r.local).max(parse(r.seen)))
+}
+
+/// The clock reading for a change this desk makes at `now`.
+async fn tick_hlc(
+    conn: &mut SqliteConnection,
+    device_id: &str,
+    now: DateTime<Utc>,
+) -> Result<Hlc, sqlx::Error> {
+    let desk = uuid::Uuid::parse_str(device_id).unwrap_or_default();
+    Ok(Hlc::tick(last_hlc(conn).await?, now, desk))
+}
+
+fn hlc_text(h: &Hlc) -> String {
+    // Serializing three plain fields cannot fail.
+    serde_json::to_string(h).unwrap_or_default()
+}
+
 /// Appends to the change journal and returns the new change sequence, to be stored on the row.
+/// The change is stamped with the desk's hybrid logical clock, which orders it after every
+/// change this desk has made or seen.
 pub async fn journal(
     conn: &mut SqliteConnection,
     table: &str,
@@ -388,14 +421,16 @@ pub async fn journal(
     now: DateTime<Utc>,
 ) -> Result<i64, sqlx::Error> {
     let at = ts(now);
+    let hlc = hlc_text(&tick_hlc(&mut *conn, device_id, now).await?);
     sqlx::query_scalar!(
-        r#"INSERT INTO change_log (table_name, row_id, op, device_id, at)
-           VALUES (?1, ?2, ?3, ?4, ?5) RETURNING seq AS "seq!: i64""#,
+        r#"INSERT INTO change_log (table_name, row_id, op, device_id, at, hlc)
+           VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING seq AS "seq!: i64""#,
         table,
         row_id,
         op,
         device_id,
         at,
+        hlc,
     )
     .fetch_one(conn)
     .await
@@ -414,22 +449,31 @@ pub async fn next_journal_seq(conn: &mut SqliteConnection) -> Result<i64, sqlx::
 }
 
 /// Appends several `op` changes on `table` to the change journal in one statement: `rows` is a
-/// JSON array of `[seq, row_id, at]` (seqs from [`next_journal_seq`]), journaled in order.
+/// JSON array of `[seq, row_id, at]` (seqs from [`next_journal_seq`]), journaled in order. The
+/// clock readings follow one another: one tick at `now`, then the counter counts up.
 pub async fn journal_batch(
     conn: &mut SqliteConnection,
     table: &str,
     op: &str,
     rows: &str,
     device_id: &str,
+    now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
+    let first = tick_hlc(&mut *conn, device_id, now).await?;
+    let desk = first.desk.to_string();
+    let counter = i64::from(first.counter);
     sqlx::query!(
-        r#"INSERT INTO change_log (seq, table_name, row_id, op, device_id, at)
-           SELECT value ->> 0, ?3, value ->> 1, ?4, ?2, value ->> 2
+        r#"INSERT INTO change_log (seq, table_name, row_id, op, device_id, at, hlc)
+           SELECT value ->> 0, ?3, value ->> 1, ?4, ?2, value ->> 2,
+                  json_object('wall_ms', ?5, 'counter', ?6 + key, 'desk', ?7)
            FROM json_each(?1) ORDER BY key"#,
         rows,
         device_id,
         table,
-        op
+        op,
+        first.wall_ms,
+        counter,
+        desk,
     )
     .execute(conn)
     .await?;

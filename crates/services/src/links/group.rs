@@ -423,6 +423,12 @@ async fn set_based(
             "update",
             &serde_json::Value::Array(journal_rows).to_string(),
             device,
+            // The clock of the batch: its latest request.
+            requests
+                .iter()
+                .map(|r| r.now)
+                .max()
+                .unwrap_or_else(Utc::now),
         )
         .await?;
     }

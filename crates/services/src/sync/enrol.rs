@@ -102,7 +102,7 @@ fn check_name(name: &str) -> Result<String, SyncError> {
 }
 
 /// The hub's words for a refusal (`{error:{message}}`), or the status.
-fn hub_message(a: &pin::Answer) -> String {
+pub(super) fn hub_message(a: &pin::Answer) -> String {
     serde_json::from_str::<serde_json::Value>(&a.body)
         .ok()
         .and_then(|v| v["error"]["message"].as_str().map(str::to_string))

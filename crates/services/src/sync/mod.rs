@@ -1,8 +1,9 @@
-//! Sync with the hub: enrolment (keys, the group data key, re-encryption of this desk's PII)
-//! (the sync run, pushing the change journal and pulling by cursor, comes next).
+//! Sync with the hub: enrolment (keys, the group data key, re-encryption of this desk's PII) and
+//! the sync run (pushing the change journal, pulling the group's changes by cursor).
 //! A desk that is not enrolled works exactly as before.
 
 pub mod enrol;
+pub mod run;
 
 use dealerdesk_store::crypto::CryptoError;
 use dealerdesk_store::StoreError;
@@ -17,6 +18,8 @@ pub enum SyncError {
     },
     #[error("only an admin can enrol this desk with a hub")]
     Forbidden,
+    #[error("this desk is not enrolled with a hub: it works on its own")]
+    NotEnrolled,
     #[error("this desk is already enrolled with the hub at {0}")]
     AlreadyEnrolled(String),
     #[error("the hub at {url} could not be reached: {reason}")]

@@ -1,0 +1,634 @@
+//! One sync run with the hub: push this desk's journal in signed batches, record the hub's answer
+//! for every entry, then pull the group's changes page by page and apply them.
+//!
+//! Resumable by construction: the journal position (`pushed_seq`) only moves over entries the hub
+//! answered, and the cursor only moves with the page it ends, in the transaction that applies
+//! that page. Whatever fails in between (the network, the hub, this process) is sent or pulled
+//! again next time, and the hub's idempotency by (desk, seq) and the cursor make the repeat
+//! harmless: nothing is lost and nothing is applied twice.
+//!
+//! How a hub change meets a local one that is not pushed yet:
+//! - a credit application's state is the hub's to decide: the hub's version is taken;
+//! - otherwise the later change by the hybrid logical clock wins;
+//! - when this desk's version is replaced, it is kept in `sync_conflict` for review.
+//!
+//! A change the hub answers with `conflict` is replaced by the hub's version the same way; one it
+//! rejects is kept for review with the hub's reason.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use dealerdesk_store::repo::sync::{self as state, ConflictRow, JournalEntry};
+use dealerdesk_store::sync_rows::{self, Applied, CHILDREN_KEY};
+use dealerdesk_store::{new_id, ts, Store};
+use dealerdesk_sync::pin;
+use dealerdesk_sync::wire::{
+    self, Change, EntryResult, Hlc, Kind, Op, Outcome, PullPage, PullRequest, PushAnswer,
+    PushBatch, RemoteChange,
+};
+
+use super::enrol::{hub_message, Enrolment};
+use super::SyncError;
+
+/// The most a push body may hold before it is signed (the envelope's base64 adds a third; the
+/// hub takes up to `wire::MAX_MESSAGE_BYTES`).
+pub const PUSH_BUDGET_BYTES: usize = wire::MAX_MESSAGE_BYTES / 2;
+/// Changes asked for per pull.
+pub const PULL_PAGE: u32 = 500;
+
+/// What one run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SyncReport {
+    /// Journal entries the hub answered in this run.
+    pub pushed: u64,
+    /// Hub changes applied (or found already applied) in this run.
+    pub pulled: u64,
+    /// Conflicts recorded in this run (this desk's change replaced or refused).
+    pub conflicts: u64,
+    /// The hub cursor this desk has applied everything up to.
+    pub cursor: i64,
+}
+
+fn op_of(text: &str) -> Op {
+    match text {
+        "insert" => Op::Insert,
+        "delete" => Op::Delete,
+        _ => Op::Update,
+    }
+}
+
+fn parse_time(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|d| d.with_timezone(&Utc))
+        .unwrap_or_default()
+}
+
+/// The clock reading of a journal entry (entries from before clocks were kept read as their
+/// time), with the desk named as the hub knows it.
+fn hlc_of(e: &JournalEntry, desk: Uuid) -> Hlc {
+    let h = e
+        .hlc
+        .as_deref()
+        .and_then(|t| serde_json::from_str::<Hlc>(t).ok())
+        .unwrap_or(Hlc {
+            wall_ms: parse_time(&e.at).timestamp_millis(),
+            counter: 0,
+            desk,
+        });
+    Hlc { desk, ..h }
+}
+
+/// The next batch to push: the changes of synced tables after `pushed_seq`, and the last journal
+/// seq it covers (entries of tables that stay on this desk are covered without being sent).
+pub struct Outgoing {
+    pub entries: Vec<Change>,
+    pub upto: i64,
+}
+
+/// Reads the next batch, all rows from one snapshot of the database.
+pub async fn outgoing(store: &Store, desk: Uuid) -> Result<Outgoing, SyncError> {
+    let mut tx = store.pool().begin().await?;
+    let after = state::state(&mut tx).await?.pushed_seq;
+    let journal = state::journal_after(&mut tx, after, wire::MAX_BATCH_ENTRIES as i64 * 4).await?;
+    let mut entries = Vec::new();
+    let mut upto = after;
+    let mut bytes = 0usize;
+    for e in journal {
+        if sync_rows::synced(&e.table_name).is_none() {
+            upto = e.seq;
+            continue;
+        }
+        let row = sync_rows::snapshot(&mut tx, &e.table_name, &e.row_id).await?;
+        let change = Change {
+            seq: e.seq,
+            table: e.table_name.clone(),
+            row_id: e.row_id.clone(),
+            op: op_of(&e.op),
+            at: parse_time(&e.at),
+            hlc: hlc_of(&e, desk),
+            base: state::row_version(&mut tx, &e.table_name, &e.row_id).await?,
+            row,
+        };
+        let size = serde_json::to_vec(&change).map(|v| v.len()).unwrap_or(0);
+        if !entries.is_empty()
+            && (entries.len() >= wire::MAX_BATCH_ENTRIES || bytes + size > PUSH_BUDGET_BYTES)
+        {
+            break;
+        }
+        bytes += size;
+        entries.push(change);
+        upto = e.seq;
+    }
+    Ok(Outgoing { entries, upto })
+}
+
+/// This desk's version and the hub's, for a conflict.
+type Sides<'a> = (
+    Option<&'a Map<String, Value>>,
+    Option<&'a Map<String, Value>>,
+);
+
+fn conflict_row(
+    now: DateTime<Utc>,
+    seq: i64,
+    table: &str,
+    row_id: &str,
+    outcome: &str,
+    reason: String,
+    (ours, theirs): Sides<'_>,
+) -> ConflictRow {
+    let json = |r: Option<&Map<String, Value>>| r.map(|m| Value::Object(m.clone()).to_string());
+    ConflictRow {
+        id: new_id(),
+        seq,
+        table_name: table.to_string(),
+        row_id: row_id.to_string(),
+        outcome: outcome.to_string(),
+        reason,
+        ours: json(ours),
+        theirs: json(theirs),
+        at: ts(now),
+        resolved_at: None,
+        resolved_by: None,
+        resolution: None,
+    }
+}
+
+fn label(table: &str) -> String {
+    table.replace('_', " ")
+}
+
+/// Applies one hub change inside the caller's transaction and records its version; a refusal is
+/// kept for review. Returns whether a conflict was recorded.
+async fn take(
+    conn: &mut sqlx::SqliteConnection,
+    c: &RemoteChange,
+    seq: i64,
+    now: DateTime<Utc>,
+) -> Result<bool, SyncError> {
+    let applied = sync_rows::apply(&mut *conn, &c.table, &c.row_id, c.row.as_ref()).await?;
+    state::set_row_version(&mut *conn, &c.table, &c.row_id, c.cursor).await?;
+    if let Applied::Refused(why) = applied {
+        let row = conflict_row(
+            now,
+            seq,
+            &c.table,
+            &c.row_id,
+            "rejected",
+            format!(
+                "this desk could not take the hub's {}: {why}",
+                label(&c.table)
+            ),
+            (None, c.row.as_ref()),
+        );
+        state::insert_conflict(&mut *conn, &row).await?;
+        return Ok(true);
+    }
+    Ok(false)
+}
+
+/// Records the hub's answer to a pushed batch and moves the journal position over the entries it
+/// answered. Returns (answered, conflicts).
+pub async fn record_answers(
+    store: &Store,
+    sent: &Outgoing,
+    answer: &PushAnswer,
+    desk: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(u64, u64), SyncError> {
+    let mut w = store.write(now).await?;
+    let conn = w.conn();
+    sync_rows::defer_foreign_keys(&mut *conn).await?;
+    let mut hlc = state::state(&mut *conn)
+        .await?
+        .hlc
+        .and_then(|t| serde_json::from_str::<Hlc>(&t).ok());
+    let (mut answered, mut conflicts) = (0u64, 0u64);
+    let mut position = None;
+    for (entry, result) in sent.entries.iter().zip(&answer.results) {
+        let EntryResult {
+            seq,
+            outcome,
+            cursor,
+            reason,
+            current,
+        } = result;
+        if *seq != entry.seq {
+            break;
+        }
+        match outcome {
+            Outcome::Applied | Outcome::Duplicate => {
+                if let Some(c) = cursor {
+                    state::set_row_version(&mut *conn, &entry.table, &entry.row_id, *c).await?;
+                }
+            }
+            Outcome::Conflict => {
+                let why = reason
+                    .clone()
+                    .unwrap_or_else(|| "another desk changed this record first".into());
+                let row = conflict_row(
+                    now,
+                    entry.seq,
+                    &entry.table,
+                    &entry.row_id,
+                    "conflict",
+                    format!("{why}; the hub's version is kept and this desk's is shown for review"),
+                    (
+                        entry.row.as_ref(),
+                        current.as_ref().and_then(|c| c.row.as_ref()),
+                    ),
+                );
+                state::insert_conflict(&mut *conn, &row).await?;
+                conflicts += 1;
+                if let Some(cur) = current {
+                    if take(&mut *conn, cur, entry.seq, now).await? {
+                        conflicts += 1;
+                    }
+                    hlc = Some(Hlc::observe(hlc, cur.hlc, now, desk));
+                }
+            }
+            Outcome::Rejected => {
+                let why = reason
+                    .clone()
+                    .unwrap_or_else(|| "the hub did not say why".into());
+                let row = conflict_row(
+                    now,
+                    entry.seq,
+                    &entry.table,
+                    &entry.row_id,
+                    "rejected",
+                    format!("the hub refused this desk's change: {why}"),
+                    (entry.row.as_ref(), None),
+                );
+                state::insert_conflict(&mut *conn, &row).await?;
+                conflicts += 1;
+            }
+        }
+        answered += 1;
+        position = Some(entry.seq);
+    }
+    let moved_to = if answered as usize == sent.entries.len() {
+        sent.upto
+    } else {
+        // Stop before the first entry without an answer; it is sent again next time.
+        position.unwrap_or(0)
+    };
+    state::set_pushed(&mut *conn, moved_to).await?;
+    if let Some(h) = hlc {
+        state::set_hlc(&mut *conn, &serde_json::to_string(&h).unwrap_or_default()).await?;
+    }
+    check_references(&mut *conn).await?;
+    w.commit().await?;
+    Ok((answered, conflicts))
+}
+
+async fn check_references(conn: &mut sqlx::SqliteConnection) -> Result<(), SyncError> {
+    let dangling = sync_rows::dangling(&mut *conn).await?;
+    if let Some((table, _)) = dangling.first() {
+        return Err(SyncError::BadAnswer(format!(
+            "the hub's changes name records this desk does not have ({} in {}); nothing of \
+             them was applied",
+            dangling.len(),
+            label(table)
+        )));
+    }
+    Ok(())
+}
+
+/// Applies one page of the group's changes in one transaction, without journaling them, and
+/// moves the cursor to the page's end. Returns (applied, conflicts).
+pub async fn apply_page(
+    store: &Store,
+    page: &PullPage,
+    desk: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(u64, u64), SyncError> {
+    let mut w = store.write(now).await?;
+    let conn = w.conn();
+    sync_rows::defer_foreign_keys(&mut *conn).await?;
+    let st = state::state(&mut *conn).await?;
+    if page.next < st.cursor {
+        return Err(SyncError::BadAnswer(
+            "the hub's page starts before what this desk already has".into(),
+        ));
+    }
+    let mut hlc = st.hlc.and_then(|t| serde_json::from_str::<Hlc>(&t).ok());
+    let mut conflicts = 0u64;
+    for c in &page.changes {
+        if c.cursor <= st.cursor {
+            continue;
+        }
+        hlc = Some(Hlc::observe(hlc, c.hlc, now, desk));
+        let unpushed = state::latest_after(&mut *conn, &c.table, &c.row_id, st.pushed_seq).await?;
+        let Some(local) = unpushed else {
+            if take(&mut *conn, c, 0, now).await? {
+                conflicts += 1;
+            }
+            continue;
+        };
+        let ours_hlc = hlc_of(&local, desk);
+        let hub_decides = c.table == "credit_application";
+        if hub_decides || c.hlc > ours_hlc {
+            let ours = sync_rows::snapshot(&mut *conn, &c.table, &c.row_id).await?;
+            let why = if hub_decides {
+                "the hub decides an application's state, and another desk moved it first"
+                    .to_string()
+            } else {
+                format!("another desk changed this {} later", label(&c.table))
+            };
+            let row = conflict_row(
+                now,
+                local.seq,
+                &c.table,
+                &c.row_id,
+                "conflict",
+                format!("{why}; its version is kept and this desk's is shown for review"),
+                (ours.as_ref(), c.row.as_ref()),
+            );
+            state::insert_conflict(&mut *conn, &row).await?;
+            conflicts += 1;
+            if take(&mut *conn, c, local.seq, now).await? {
+                conflicts += 1;
+            }
+        } else {
+            // This desk's change is the later one: it stays, and goes to the hub as made on top
+            // of the version just seen.
+            state::set_row_version(&mut *conn, &c.table, &c.row_id, c.cursor).await?;
+        }
+    }
+    state::set_cursor(&mut *conn, page.next).await?;
+    if let Some(h) = hlc {
+        state::set_hlc(&mut *conn, &serde_json::to_string(&h).unwrap_or_default()).await?;
+    }
+    check_references(&mut *conn).await?;
+    w.commit().await?;
+    let applied = page.changes.iter().filter(|c| c.cursor > st.cursor).count() as u64;
+    Ok((applied, conflicts))
+}
+
+async fn post<T: Serialize>(
+    e: &Enrolment,
+    kind: Kind,
+    path: &str,
+    body: &T,
+) -> Result<String, SyncError> {
+    let signed = wire::sign(kind, &e.signing_key, e.desk_id, body)
+        .map_err(|x| SyncError::BadAnswer(x.to_string()))?;
+    let text = serde_json::to_string(&signed).map_err(|x| SyncError::BadAnswer(x.to_string()))?;
+    let answer = pin::request(&e.hub_url, &e.fingerprint, "POST", path, Some(&text))
+        .await
+        .map_err(|reason| SyncError::Unreachable {
+            url: e.hub_url.clone(),
+            reason,
+        })?;
+    match answer.status {
+        200 => Ok(answer.body),
+        400..=499 => Err(SyncError::Refused(hub_message(&answer))),
+        _ => Err(SyncError::Unreachable {
+            url: e.hub_url.clone(),
+            reason: hub_message(&answer),
+        }),
+    }
+}
+
+async fn run(store: &Store, e: &Enrolment, now: DateTime<Utc>) -> Result<SyncReport, SyncError> {
+    let mut report = SyncReport::default();
+    loop {
+        let out = outgoing(store, e.desk_id).await?;
+        if out.entries.is_empty() {
+            if out.upto <= state::read_state(store).await?.pushed_seq {
+                break;
+            }
+            // Only entries of tables that stay on this desk: covered, nothing to send.
+            let mut w = store.write(now).await?;
+            state::set_pushed(w.conn(), out.upto).await?;
+            w.commit().await?;
+            continue;
+        }
+        let batch = PushBatch {
+            group_id: e.group_id,
+            desk_id: e.desk_id,
+            batch_id: Uuid::now_v7(),
+            sent_at: Utc::now(),
+            entries: out.entries.clone(),
+        };
+        let body = post(e, Kind::Push, wire::PUSH_PATH, &batch).await?;
+        let answer: PushAnswer =
+            serde_json::from_str(&body).map_err(|x| SyncError::BadAnswer(x.to_string()))?;
+        let (answered, conflicts) = record_answers(store, &out, &answer, e.desk_id, now).await?;
+        report.pushed += answered;
+        report.conflicts += conflicts;
+        if (answered as usize) < out.entries.len() {
+            return Err(SyncError::BadAnswer(
+                "the hub answered only part of a batch".into(),
+            ));
+        }
+    }
+    loop {
+        let after = state::read_state(store).await?.cursor;
+        let req = PullRequest {
+            group_id: e.group_id,
+            desk_id: e.desk_id,
+            request_id: Uuid::now_v7(),
+            sent_at: Utc::now(),
+            after,
+            limit: PULL_PAGE,
+        };
+        let body = post(e, Kind::Pull, wire::PULL_PATH, &req).await?;
+        let page: PullPage =
+            serde_json::from_str(&body).map_err(|x| SyncError::BadAnswer(x.to_string()))?;
+        let (applied, conflicts) = apply_page(store, &page, e.desk_id, now).await?;
+        report.pulled += applied;
+        report.conflicts += conflicts;
+        if !page.more || page.next <= after {
+            break;
+        }
+    }
+    report.cursor = state::read_state(store).await?.cursor;
+    Ok(report)
+}
+
+/// Syncs this desk with its hub once: push everything waiting, then pull everything new. A
+/// failure is recorded (the desk is offline since the first one) and returned; the next run
+/// carries on from where this one stopped.
+pub async fn sync_now(store: &Store, now: DateTime<Utc>) -> Result<SyncReport, SyncError> {
+    let Some(e) = super::enrol::load(store).await? else {
+        return Err(SyncError::NotEnrolled);
+    };
+    let at = ts(now);
+    state::attempted(store, &at).await?;
+    match run(store, &e, now).await {
+        Ok(r) => {
+            state::succeeded(store, &ts(Utc::now())).await?;
+            Ok(r)
+        }
+        Err(err) => {
+            if let Err(db) = state::failed(store, &at, &err.to_string()).await {
+                tracing::error!(error = %db, "could not record the failed sync run");
+            }
+            Err(err)
+        }
+    }
+}
+
+/// Where this desk's sync stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SyncStatus {
+    pub enrolled: bool,
+    pub hub: Option<String>,
+    pub desk_id: Option<Uuid>,
+    /// Changes of synced tables not yet answered by the hub.
+    pub waiting: i64,
+    pub cursor: i64,
+    pub last_attempt_at: Option<String>,
+    pub last_success_at: Option<String>,
+    /// Set while the hub cannot be reached: since the first failed run after a success.
+    pub offline_since: Option<String>,
+    pub last_error: Option<String>,
+    pub open_conflicts: i64,
+}
+
+/// Where this desk's sync stands (a desk that is not enrolled reads as such, with nothing
+/// waiting).
+pub async fn status(store: &Store) -> Result<SyncStatus, SyncError> {
+    let e = super::enrol::load(store).await?;
+    let st = state::read_state(store).await?;
+    let waiting = if e.is_some() {
+        state::count_after(store, st.pushed_seq, &sync_rows::synced_tables_json()).await?
+    } else {
+        0
+    };
+    Ok(SyncStatus {
+        enrolled: e.is_some(),
+        hub: e.as_ref().map(|e| e.hub_url.clone()),
+        desk_id: e.as_ref().map(|e| e.desk_id),
+        waiting,
+        cursor: st.cursor,
+        last_attempt_at: st.last_attempt_at,
+        last_success_at: st.last_success_at,
+        offline_since: st.offline_since,
+        last_error: st.last_error,
+        open_conflicts: state::count_open_conflicts(store).await?,
+    })
+}
+
+/// One field of a conflict, as shown for review (never a decrypted value).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldDiff {
+    pub field: String,
+    pub ours: String,
+    pub theirs: String,
+}
+
+/// A conflict as staff review it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConflictView {
+    pub id: String,
+    pub at: String,
+    /// What kind of record, in words ("customer address").
+    pub record: String,
+    pub row_id: String,
+    pub outcome: String,
+    pub reason: String,
+    /// The fields whose values differ.
+    pub fields: Vec<FieldDiff>,
+}
+
+/// A stored value as it may be shown: ciphertext, hashes and keyed indexes are never shown, a
+/// file is shown by its size.
+fn shown(field: &str, v: Option<&Value>) -> String {
+    let secret = field.ends_with("_enc")
+        || field.ends_with("_hash")
+        || field.ends_with("_index")
+        || field.ends_with("_secret");
+    match v {
+        None | Some(Value::Null) => "(none)".into(),
+        Some(_) if secret => "(encrypted)".into(),
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Object(m)) => match m.get("$b64").and_then(Value::as_str) {
+            Some(b) => format!("(file, {} bytes)", b.len() / 4 * 3),
+            None => "(details)".into(),
+        },
+        Some(other) => other.to_string(),
+    }
+}
+
+fn diff(ours: Option<&str>, theirs: Option<&str>) -> Vec<FieldDiff> {
+    let parse = |t: Option<&str>| -> Map<String, Value> {
+        t.and_then(|t| serde_json::from_str::<Value>(t).ok())
+            .and_then(|v| v.as_object().cloned())
+            .unwrap_or_default()
+    };
+    let (a, b) = (parse(ours), parse(theirs));
+    let mut names: Vec<&String> = a.keys().chain(b.keys()).collect();
+    names.sort();
+    names.dedup();
+    names
+        .into_iter()
+        .filter(|n| {
+            !matches!(
+                n.as_str(),
+                CHILDREN_KEY | "updated_at" | "device_id" | "change_seq"
+            )
+        })
+        .filter(|n| a.get(*n) != b.get(*n))
+        .map(|n| FieldDiff {
+            field: n.clone(),
+            ours: shown(n, a.get(n)),
+            theirs: shown(n, b.get(n)),
+        })
+        .collect()
+}
+
+/// The conflicts nobody has resolved, newest first, with the fields that differ.
+pub async fn conflicts(store: &Store, limit: i64) -> Result<Vec<ConflictView>, SyncError> {
+    Ok(state::open_conflicts(store, limit)
+        .await?
+        .into_iter()
+        .map(|c| ConflictView {
+            fields: diff(c.ours.as_deref(), c.theirs.as_deref()),
+            id: c.id,
+            at: c.at,
+            record: label(&c.table_name),
+            row_id: c.row_id,
+            outcome: c.outcome,
+            reason: c.reason,
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_conflict_shows_what_differs_and_never_a_secret() {
+        let ours =
+            r#"{"id":"c1","phone":"555-0101","ssn_enc":"v1:aaa","ssn_index":"x","updated_at":"1"}"#;
+        let theirs =
+            r#"{"id":"c1","phone":"555-0199","ssn_enc":"v1:bbb","ssn_index":"y","updated_at":"2"}"#;
+        let d = diff(Some(ours), Some(theirs));
+        assert_eq!(
+            d,
+            vec![
+                FieldDiff {
+                    field: "phone".into(),
+                    ours: "555-0101".into(),
+                    theirs: "555-0199".into()
+                },
+                FieldDiff {
+                    field: "ssn_enc".into(),
+                    ours: "(encrypted)".into(),
+                    theirs: "(encrypted)".into()
+                },
+                FieldDiff {
+                    field: "ssn_index".into(),
+                    ours: "(encrypted)".into(),
+                    theirs: "(encrypted)".into()
+                },
+            ]
+        );
+    }
+}
