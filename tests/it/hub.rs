@@ -8,7 +8,7 @@ use dealerdesk_hub_store::testing;
 
 use crate::support::{code, json};
 
-fn hub(url: &str, state: &std::path::Path, args: &[&str]) -> Output {
+pub(crate) fn hub(url: &str, state: &std::path::Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_dealerdesk"))
         .arg("hub")
         .args(args)
@@ -20,7 +20,7 @@ fn hub(url: &str, state: &std::path::Path, args: &[&str]) -> Output {
         .expect("run dealerdesk")
 }
 
-async fn database() -> String {
+pub(crate) async fn database() -> String {
     match testing::fresh_database().await {
         Ok(u) => u,
         Err(e) => panic!("{e}"),
@@ -159,8 +159,17 @@ async fn hub_audit_verify_finds_an_edited_entry_and_the_trigger_refuses_plain_ed
 
 /// Starts `hub serve` on a free loopback port; the child and its https:// address.
 fn serve(url: &str, state: &std::path::Path) -> (std::process::Child, String) {
+    serve_on(url, state, "127.0.0.1:0")
+}
+
+/// Starts `hub serve` on `bind`; the child and its https:// address.
+pub(crate) fn serve_on(
+    url: &str,
+    state: &std::path::Path,
+    bind: &str,
+) -> (std::process::Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_dealerdesk"))
-        .args(["hub", "serve", "--bind", "127.0.0.1:0"])
+        .args(["hub", "serve", "--bind", bind])
         .env("DEALERDESK_HUB_DATABASE_URL", url)
         .env("DEALERDESK_HUB_STATE_DIR", state)
         .stdin(Stdio::null())
@@ -180,7 +189,7 @@ fn serve(url: &str, state: &std::path::Path) -> (std::process::Child, String) {
     (child, base)
 }
 
-fn new_code(url: &str, state: &std::path::Path) -> String {
+pub(crate) fn new_code(url: &str, state: &std::path::Path) -> String {
     let c = hub(url, state, &["enrol-code", "--rooftop", "North", "--json"]);
     assert_eq!(code(&c), 0, "{c:?}");
     json(&c)["code"].as_str().expect("code").to_string()

@@ -24,3 +24,4 @@ mod remote;
 mod star;
 mod store;
 mod support;
+mod sync;

@@ -48,7 +48,6 @@ pub fn rule(table: &str) -> Option<Rule> {
         | "customer_address"
         | "vehicle"
         | "deal"
-        | "deal_option"
         | "stipulation"
         | "adverse_action_notice"
         | "contract_document"

@@ -73,8 +73,14 @@ pub const SYNCED: &[Synced] = &[
     },
     plain("identity_resolution"),
     plain("contact_confirmation"),
-    plain("deal"),
-    plain("deal_option"),
+    Synced {
+        table: "deal",
+        key: "id",
+        local: &[],
+        // A deal's options are replaced together whenever the deal is saved (journaled in the
+        // same transaction as the deal), so they travel with it: two desks' options never mix.
+        children: &[("deal_option", "deal_id", "position")],
+    },
     plain("credit_application"),
     plain("application_history"),
     plain("application_decision"),
@@ -119,9 +125,18 @@ pub const LOCAL: &[(&str, &str)] = &[
 pub const CHILDREN_KEY: &str = "$children";
 const BLOB_KEY: &str = "$b64";
 
-/// How a table syncs, or None for a table that stays on this desk.
+/// How a table syncs, or None for a table that stays on this desk or travels inside its
+/// parent's rows.
 pub fn synced(table: &str) -> Option<&'static Synced> {
     SYNCED.iter().find(|s| s.table == table)
+}
+
+/// The synced table whose rows carry `table`'s rows as children, if any. Their journal entries
+/// are covered by the parent's entry of the same transaction.
+pub fn parent_of(table: &str) -> Option<&'static Synced> {
+    SYNCED
+        .iter()
+        .find(|s| s.children.iter().any(|(child, _, _)| *child == table))
 }
 
 /// The names of every synced table, as a JSON array (for counting journal entries in SQL).

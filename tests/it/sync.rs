@@ -1,0 +1,401 @@
+//! Two desks and a hub, through the binary on a real PostgreSQL: what one desk does the other
+//! sees, a desk keeps working while the hub is down, and both converge by the rules when it is
+//! back, with the overwritten version kept for review.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+
+use dealerdesk_store::sync_rows::{self, SYNCED};
+use dealerdesk_store::{OpenMode, Store};
+
+use crate::hub::{database, hub, new_code, serve_on};
+use crate::support::{code, dd, dd_input, json};
+
+/// Every synced row of a desk, as it travels (children included), by (table, id).
+async fn rows(db: &Path) -> BTreeMap<(String, String), serde_json::Value> {
+    let store = Store::open(db, OpenMode::MustExist).await.expect("open");
+    let mut out = BTreeMap::new();
+    for spec in SYNCED {
+        let ids: Vec<String> = sqlx::query_scalar(&format!(
+            "SELECT CAST({} AS TEXT) FROM {}",
+            spec.key, spec.table
+        ))
+        .fetch_all(store.pool())
+        .await
+        .expect("ids");
+        let mut conn = store.pool().acquire().await.expect("conn");
+        for id in ids {
+            let row = sync_rows::snapshot(&mut conn, spec.table, &id)
+                .await
+                .expect("snapshot")
+                .expect("row");
+            out.insert((spec.table.to_string(), id), serde_json::Value::Object(row));
+        }
+    }
+    store.close().await;
+    out
+}
+
+/// Both desks hold exactly the same synced rows.
+async fn assert_converged(a: &Path, b: &Path) -> usize {
+    let (ra, rb) = (rows(a).await, rows(b).await);
+    let only_a: Vec<_> = ra.keys().filter(|k| !rb.contains_key(*k)).collect();
+    let only_b: Vec<_> = rb.keys().filter(|k| !ra.contains_key(*k)).collect();
+    assert!(
+        only_a.is_empty() && only_b.is_empty(),
+        "rows on one desk only: A {only_a:?} / B {only_b:?}"
+    );
+    for (k, v) in &ra {
+        assert_eq!(Some(v), rb.get(k), "{k:?} differs");
+    }
+    ra.len()
+}
+
+fn sync_now(db: &Path) -> serde_json::Value {
+    let o = dd(db, &["sync", "now", "--json"]);
+    assert_eq!(code(&o), 0, "{o:?}");
+    json(&o)
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// Saves deal `id` again with `notes`, its options as they are.
+fn save_notes(db: &Path, id: &str, notes: &str) {
+    let shown = json(&dd(db, &["deal", "show", id, "--json"]));
+    let d = &shown["deal"];
+    let options: Vec<serde_json::Value> = d["options"]
+        .as_array()
+        .expect("options")
+        .iter()
+        .map(|o| {
+            serde_json::json!({
+                "label": o["label"], "selected": o["selected"],
+                "monthly_payment": o["monthly_payment"], "terms": o["terms"],
+            })
+        })
+        .collect();
+    let input = serde_json::json!({
+        "customer_id": d["customer_id"], "vehicle_id": d["vehicle_id"],
+        "salesperson": d["salesperson"], "status": d["status"], "notes": notes,
+        "options": options,
+    });
+    let saved = dd_input(
+        db,
+        &["deal", "save", "--id", id, "--json"],
+        Some(input.to_string().as_bytes()),
+    );
+    assert_eq!(code(&saved), 0, "{saved:?}");
+}
+
+/// Renders, signs and seals the contract of `deal` at desk `db`; the sealed PDF's path.
+fn sign_contract(db: &Path, dir: &Path, deal: &str) -> std::path::PathBuf {
+    let draft = dir.join("draft.pdf");
+    let r = dd(
+        db,
+        &[
+            "contract",
+            "render",
+            "--deal",
+            deal,
+            "--out",
+            draft.to_str().expect("path"),
+            "--json",
+        ],
+    );
+    assert_eq!(code(&r), 0, "{r:?}");
+    let doc = json(&r)["contract"]["id"]
+        .as_str()
+        .expect("document")
+        .to_string();
+    let status = json(&dd(db, &["contract", "status", &doc, "--json"]));
+    let fields = status["signing"]["fields"]
+        .as_array()
+        .expect("fields")
+        .clone();
+    let buyer = fields
+        .iter()
+        .find(|f| f["id"] == "buyer-sign")
+        .and_then(|f| f["label"].as_str())
+        .and_then(|l| l.split_once(": "))
+        .map(|(_, n)| n.to_string())
+        .expect("buyer name");
+    let c = dd(
+        db,
+        &[
+            "contract",
+            "consent",
+            &doc,
+            "--signer",
+            "buyer",
+            "--name",
+            &buyer,
+            "--agree",
+            "--opened-pdf",
+        ],
+    );
+    assert_eq!(code(&c), 0, "{c:?}");
+    for f in &fields {
+        let name = if f["signer"] == "dealer" {
+            "Morgan Reyes"
+        } else {
+            buyer.as_str()
+        };
+        let id = f["id"].as_str().expect("field id");
+        let s = dd(
+            db,
+            &[
+                "contract", "sign", &doc, "--field", id, "--name", name, "--intent",
+            ],
+        );
+        assert_eq!(code(&s), 0, "{s:?}");
+    }
+    let signed = dir.join("signed.pdf");
+    let s = dd(
+        db,
+        &[
+            "contract",
+            "seal",
+            &doc,
+            "--out",
+            signed.to_str().expect("path"),
+        ],
+    );
+    assert_eq!(code(&s), 0, "{s:?}");
+    signed
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn two_desks_work_as_one_dealership_and_converge_after_the_hub_was_down() {
+    let url = database().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = dir.path().join("state");
+    let init = hub(
+        &url,
+        &state,
+        &["init", "--group", "Valley", "--admin", "alice"],
+    );
+    assert_eq!(code(&init), 0, "{init:?}");
+    let bind = format!("127.0.0.1:{}", free_port());
+    let (mut server, base) = serve_on(&url, &state, &bind);
+
+    // Desk A (the sales floor) has the dealership's customers, deals and applications.
+    let a = dir.path().join("a.db");
+    assert_eq!(code(&dd(&a, &["demo", "--customers", "20"])), 0);
+    let code_a = new_code(&url, &state);
+    let e = dd(
+        &a,
+        &[
+            "sync", "enrol", "--hub", &base, "--code", &code_a, "--name", "Floor",
+        ],
+    );
+    assert_eq!(code(&e), 0, "{e:?}");
+    let first = sync_now(&a);
+    let sent = first["pushed"].as_u64().expect("pushed");
+    assert!(sent > 100, "{first}");
+    assert_eq!(first["conflicts"], 0, "{first}");
+
+    // Desk B (the F&I office) starts empty and takes all of it.
+    let b = dir.path().join("b.db");
+    assert_eq!(code(&dd(&b, &["init"])), 0);
+    let code_b = new_code(&url, &state);
+    let e = dd(
+        &b,
+        &[
+            "sync", "enrol", "--hub", &base, "--code", &code_b, "--name", "F&I",
+        ],
+    );
+    assert_eq!(code(&e), 0, "{e:?}");
+    let took = sync_now(&b);
+    assert_eq!(took["pulled"].as_u64(), Some(sent), "{took}");
+    assert_eq!(took["conflicts"], 0, "{took}");
+    let shared = assert_converged(&a, &b).await;
+    assert!(shared > 100, "{shared} rows");
+    for list in [
+        &["customer", "find", "a", "--json"][..],
+        &["deal", "list", "--json"],
+        &["application", "list", "--json"],
+        &["vehicle", "list", "--json"],
+    ] {
+        assert_eq!(json(&dd(&a, list)), json(&dd(&b, list)), "{list:?}");
+    }
+
+    // The finance manager at B contracts and signs a deal made at A; A sees it signed.
+    let deals = json(&dd(&b, &["deal", "list", "--json"]));
+    let ids: Vec<String> = deals["deals"]
+        .as_array()
+        .expect("deals")
+        .iter()
+        .filter_map(|d| d["id"].as_str().map(str::to_string))
+        .collect();
+    let (signed_deal, edited_deal) = (&ids[0], &ids[1]);
+    let signed = sign_contract(&b, dir.path(), signed_deal);
+    assert!(sync_now(&b)["pushed"].as_u64().unwrap_or(0) > 0);
+    assert!(sync_now(&a)["pulled"].as_u64().unwrap_or(0) > 0);
+    let v = json(&dd(
+        &a,
+        &[
+            "contract",
+            "verify",
+            signed.to_str().expect("path"),
+            "--json",
+        ],
+    ));
+    assert_eq!(
+        (v["on_record"].clone(), v["signed"].clone()),
+        (true.into(), true.into()),
+        "{v}"
+    );
+    assert_converged(&a, &b).await;
+
+    // Nothing new: nothing sent, nothing taken again.
+    for db in [&a, &b] {
+        let again = sync_now(db);
+        assert_eq!(
+            (again["pushed"].as_u64(), again["pulled"].as_u64()),
+            (Some(0), Some(0)),
+            "{again}"
+        );
+    }
+
+    // The hub goes down. Both desks keep working, on the same deal.
+    let _ = Command::new("kill")
+        .args(["-KILL", &server.id().to_string()])
+        .status();
+    let _ = server.wait();
+    save_notes(&a, edited_deal, "trade-in appraised at A");
+    let vin = "1HGCM82633A004352";
+    let added = dd(
+        &a,
+        &[
+            "vehicle",
+            "add",
+            "--vin",
+            vin,
+            "--make",
+            "Honda",
+            "--model",
+            "Accord",
+            "--mileage",
+            "88000",
+            "--price",
+            "6995.00",
+            "--condition",
+            "used",
+        ],
+    );
+    assert_eq!(code(&added), 0, "{added:?}");
+    let offline = dd(&a, &["sync", "now", "--json"]);
+    assert_ne!(code(&offline), 0, "{offline:?}");
+    assert!(
+        String::from_utf8_lossy(&offline.stdout).contains("could not be reached"),
+        "{offline:?}"
+    );
+    let st = json(&dd(&a, &["sync", "status", "--json"]));
+    assert!(st["offline_since"].is_string(), "{st}");
+    assert!(st["waiting"].as_i64().unwrap_or(0) >= 2, "{st}");
+    // B changes the same deal a little later.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    save_notes(&b, edited_deal, "customer asked for 60 months (B)");
+
+    // The hub is back: everything converges, the later change wins, and A's overwritten notes
+    // wait for review at A.
+    let (mut server, _) = serve_on(&url, &state, &bind);
+    let ra = sync_now(&a);
+    let rb = sync_now(&b);
+    let ra2 = sync_now(&a);
+    assert_eq!(
+        ra["conflicts"], 0,
+        "A pushed first: nothing to conflict with yet: {ra}"
+    );
+    assert_eq!(
+        rb["conflicts"], 1,
+        "B's later change replaced A's on the hub: {rb}"
+    );
+    assert_eq!(
+        ra2["conflicts"], 1,
+        "A takes B's later version and keeps its own for review: {ra2}"
+    );
+    assert_converged(&a, &b).await;
+    let deal_a = json(&dd(&a, &["deal", "show", edited_deal, "--json"]));
+    assert_eq!(deal_a["deal"]["notes"], "customer asked for 60 months (B)");
+    let found = json(&dd(&b, &["vehicle", "list", "--json"]));
+    assert!(
+        found.to_string().contains(vin),
+        "B sees the vehicle A added offline"
+    );
+    let st = json(&dd(&a, &["sync", "status", "--json"]));
+    assert_eq!(st["offline_since"], serde_json::Value::Null, "{st}");
+    assert_eq!(st["waiting"], 0, "{st}");
+    assert_eq!(st["open_conflicts"], 1, "{st}");
+    let c = json(&dd(&a, &["sync", "conflicts", "--json"]));
+    let first = &c["conflicts"][0];
+    assert_eq!(first["record"], "deal", "{c}");
+    let notes = first["fields"]
+        .as_array()
+        .expect("fields")
+        .iter()
+        .find(|f| f["field"] == "notes")
+        .cloned()
+        .expect("the notes differ");
+    assert_eq!(notes["ours"], "trade-in appraised at A");
+    assert_eq!(notes["theirs"], "customer asked for 60 months (B)");
+
+    let _ = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status();
+    assert!(server.wait().expect("wait").success());
+}
+
+/// Every table the desk syncs is one the hub takes, and every journaled table is either synced,
+/// carried inside its parent's rows, or kept on the desk for a stated reason.
+#[test]
+fn every_journaled_table_is_synced_carried_or_local_by_decision() {
+    for s in SYNCED {
+        assert!(
+            dealerdesk_hub::sync::rule(s.table).is_some(),
+            "the hub does not take {}",
+            s.table
+        );
+    }
+    let journaled = [
+        "access_link",
+        "adverse_action_notice",
+        "contact_change",
+        "application_decision",
+        "application_history",
+        "credit_application",
+        "customer",
+        "customer_address",
+        "deal",
+        "deal_option",
+        "contact_confirmation",
+        "identity_check",
+        "identity_resolution",
+        "lender",
+        "lender_outbox",
+        "link_document",
+        "outbox",
+        "portal_account",
+        "rate_sheet",
+        "sanctions_list",
+        "staff",
+        "stipulation",
+        "stipulation_document",
+        "usury_cap",
+        "vehicle",
+        "contract_document",
+        "contract_signing_event",
+    ];
+    for t in journaled {
+        let local = sync_rows::LOCAL.iter().any(|(l, _)| *l == t);
+        let decided = sync_rows::synced(t).is_some() || sync_rows::parent_of(t).is_some() || local;
+        assert!(decided, "{t} is journaled but neither synced nor local");
+    }
+}
