@@ -182,7 +182,7 @@ pub fn decide(desk: Uuid, change: &Change, current: Option<&ChangeRow>) -> Decis
                     return Decision::Reject(unknown_status("the application's status", to));
                 };
                 if action_between(f, t).is_none() && !concurrent {
-                    // The desk made or had seen the hub's state, and skipped (or undid) a step of it.
+                    // The desk made or had seen the hub's state, and skipped or undid a step.
                     return Decision::Reject(format!(
                         "an application cannot move from {} to {}",
                         words(from),
