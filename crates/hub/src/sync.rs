@@ -13,6 +13,7 @@ use uuid::Uuid;
 use dealerdesk_hub_store::audit::{self, HubEvent};
 use dealerdesk_hub_store::change::{self, ChangeRow};
 use dealerdesk_hub_store::{batch, cursor, desk};
+use dealerdesk_rules::application::{action_between, ApplicationState};
 use dealerdesk_sync::wire::{
     self, Change, EntryResult, Hlc, Kind, Op, Outcome, PullPage, PullRequest, PushAnswer,
     PushBatch, RemoteChange, Signed,
@@ -25,8 +26,9 @@ use crate::{Hub, HubError};
 pub enum Rule {
     /// A record that is never changed once made: a second, different version is refused.
     AppendOnly,
-    /// The hub is authoritative for the state: a concurrent change that moves the state some
-    /// other way comes back as a conflict.
+    /// The hub is authoritative for the state: a move of the row's `status` must be a step of
+    /// the credit application's state machine from the hub's status; a concurrent change that
+    /// moves the state some other way comes back as a conflict.
     StateMachine,
     /// The later change by the hybrid logical clock wins; the version it replaces stays in the
     /// hub's change journal.
@@ -107,6 +109,29 @@ pub enum Decision {
     Reject(String),
 }
 
+/// A state machine row's `status`: None when the row or the field is absent, else its text (a
+/// value that is not a string as its JSON, which names no state).
+fn status_text(row: Option<&serde_json::Map<String, serde_json::Value>>) -> Option<String> {
+    row.and_then(|r| r.get("status")).map(|s| match s {
+        serde_json::Value::String(t) => t.clone(),
+        other => other.to_string(),
+    })
+}
+
+/// A state in words.
+fn words(state: &str) -> String {
+    state.replace('_', " ")
+}
+
+/// Why a status that names no state is refused; `whose` says which version holds it.
+fn unknown_status(whose: &str, text: &str) -> String {
+    let states: Vec<&str> = ApplicationState::ALL.iter().map(|s| s.as_str()).collect();
+    format!(
+        "{whose} {text:?} is not a credit application state (one of: {})",
+        states.join(", ")
+    )
+}
+
 /// Settles one change of `desk` against `current` (the hub's version, if any).
 pub fn decide(desk: Uuid, change: &Change, current: Option<&ChangeRow>) -> Decision {
     let Some(rule) = rule(&change.table) else {
@@ -115,6 +140,14 @@ pub fn decide(desk: Uuid, change: &Change, current: Option<&ChangeRow>) -> Decis
     if let Some(id) = change.row.as_ref().and_then(|r| r.get("id")) {
         if id.as_str() != Some(change.row_id.as_str()) {
             return Decision::Reject("the row's id is not the id the change names".into());
+        }
+    }
+    let ours = status_text(change.row.as_ref());
+    if rule == Rule::StateMachine {
+        if let Some(text) = ours.as_deref() {
+            if ApplicationState::parse(text).is_none() {
+                return Decision::Reject(unknown_status("the application's status", text));
+            }
         }
     }
     let Some(cur) = current else {
@@ -132,25 +165,41 @@ pub fn decide(desk: Uuid, change: &Change, current: Option<&ChangeRow>) -> Decis
         };
     }
     let concurrent = cur.desk_id != desk && change.base != Some(cur.cursor);
+    if rule == Rule::StateMachine {
+        let theirs = status_text(cur.row.as_ref().and_then(|v| v.as_object()));
+        if theirs != ours {
+            let moved_first = Decision::Conflict(format!(
+                "another desk moved this application to {} first",
+                words(theirs.as_deref().unwrap_or("another state"))
+            ));
+            if let (Some(from), Some(to)) = (theirs.as_deref(), ours.as_deref()) {
+                let Some(f) = ApplicationState::parse(from) else {
+                    return Decision::Reject(unknown_status(
+                        "the hub's status for this application",
+                        from,
+                    ));
+                };
+                let Some(t) = ApplicationState::parse(to) else {
+                    return Decision::Reject(unknown_status("the application's status", to));
+                };
+                if action_between(f, t).is_none() && !concurrent {
+                    // The desk made or had seen the hub's state, and skipped or undid a step.
+                    return Decision::Reject(format!(
+                        "an application cannot move from {} to {}",
+                        words(from),
+                        words(to)
+                    ));
+                }
+            }
+            // A concurrent move is a conflict whether or not it is a step from the hub's state:
+            // the desk moved from a state the hub has since left, and the hub's state stands.
+            if concurrent {
+                return moved_first;
+            }
+        }
+    }
     if !concurrent {
         return Decision::Apply;
-    }
-    if rule == Rule::StateMachine {
-        let status = |v: Option<&serde_json::Value>| {
-            v.and_then(|r| r.get("status"))
-                .and_then(|s| s.as_str())
-                .map(str::to_string)
-        };
-        let (theirs, ours) = (status(cur.row.as_ref()), status(incoming.as_ref()));
-        if theirs != ours {
-            return Decision::Conflict(format!(
-                "another desk moved this application to {} first",
-                theirs
-                    .as_deref()
-                    .unwrap_or("another state")
-                    .replace('_', " ")
-            ));
-        }
     }
     if change.hlc > hlc_of(cur) {
         Decision::Apply
@@ -402,4 +451,200 @@ fn result(
 /// A change time from milliseconds (for tests and tools).
 pub fn at_ms(ms: i64) -> DateTime<Utc> {
     Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dealerdesk_rules::application::ApplicationState as S;
+
+    const APP: &str = "ap1";
+
+    fn desk_a() -> Uuid {
+        Uuid::from_u128(0xa)
+    }
+
+    fn desk_b() -> Uuid {
+        Uuid::from_u128(0xb)
+    }
+
+    /// The hub's version of the application: `status`, stored at `cursor` from `desk`.
+    fn held(desk: Uuid, cursor: i64, status: &str) -> ChangeRow {
+        ChangeRow {
+            cursor,
+            desk_id: desk,
+            seq: cursor,
+            table_name: "credit_application".into(),
+            row_id: APP.into(),
+            op: "update".into(),
+            at: at_ms(1_000 * cursor),
+            hlc_wall: 1_000 * cursor,
+            hlc_counter: 0,
+            row: Some(json!({ "id": APP, "status": status })),
+        }
+    }
+
+    /// A change by `desk` moving the application to `status`, made after seeing `base`.
+    fn moving(desk: Uuid, base: Option<i64>, status: serde_json::Value) -> Change {
+        let row = json!({ "id": APP, "status": status });
+        Change {
+            seq: 100,
+            table: "credit_application".into(),
+            row_id: APP.into(),
+            op: Op::Update,
+            at: at_ms(500_000),
+            hlc: Hlc {
+                wall_ms: 500_000,
+                counter: 0,
+                desk,
+            },
+            base,
+            row: row.as_object().cloned(),
+        }
+    }
+
+    fn to(desk: Uuid, base: Option<i64>, state: S) -> Change {
+        moving(desk, base, json!(state.as_str()))
+    }
+
+    #[test]
+    fn a_step_of_the_state_machine_by_the_desk_that_holds_the_row_applies() {
+        let hub = held(desk_a(), 7, "submitted");
+        assert_eq!(
+            decide(desk_a(), &to(desk_a(), Some(7), S::Approved), Some(&hub)),
+            Decision::Apply
+        );
+        // Another desk that had seen the hub's version moves it on too.
+        assert_eq!(
+            decide(desk_b(), &to(desk_b(), Some(7), S::Countered), Some(&hub)),
+            Decision::Apply
+        );
+        let countered = held(desk_b(), 8, "countered");
+        assert_eq!(
+            decide(
+                desk_a(),
+                &to(desk_a(), Some(8), S::Approved),
+                Some(&countered)
+            ),
+            Decision::Apply,
+            "countered -> approved is accepting the counter-offer"
+        );
+        // The first version the hub sees of an application is taken in any state.
+        assert_eq!(
+            decide(desk_a(), &to(desk_a(), None, S::Funded), None),
+            Decision::Apply
+        );
+        // A change that leaves the state alone is no move.
+        assert_eq!(
+            decide(desk_a(), &to(desk_a(), Some(7), S::Submitted), Some(&hub)),
+            Decision::Apply
+        );
+    }
+
+    #[test]
+    fn a_move_that_skips_a_state_the_hub_knows_is_rejected() {
+        let draft = held(desk_a(), 7, "draft");
+        assert_eq!(
+            decide(desk_a(), &to(desk_a(), Some(7), S::Funded), Some(&draft)),
+            Decision::Reject("an application cannot move from draft to funded".into())
+        );
+        // Also by another desk that had seen the hub's version: it is no race, just no step.
+        let declined = held(desk_a(), 9, "declined");
+        assert_eq!(
+            decide(
+                desk_b(),
+                &to(desk_b(), Some(9), S::Approved),
+                Some(&declined)
+            ),
+            Decision::Reject("an application cannot move from declined to approved".into())
+        );
+        // Nothing leaves a funded application.
+        let funded = held(desk_a(), 10, "funded");
+        assert_eq!(
+            decide(desk_a(), &to(desk_a(), Some(10), S::Draft), Some(&funded)),
+            Decision::Reject("an application cannot move from funded to draft".into())
+        );
+    }
+
+    #[test]
+    fn a_concurrent_move_to_another_state_is_a_conflict() {
+        // Desk A declined it (cursor 8) while desk B, which had last seen it submitted (cursor
+        // 7), approved it: not a step from declined, and the hub's state stands.
+        let declined = held(desk_a(), 8, "declined");
+        assert_eq!(
+            decide(
+                desk_b(),
+                &to(desk_b(), Some(7), S::Approved),
+                Some(&declined)
+            ),
+            Decision::Conflict("another desk moved this application to declined first".into())
+        );
+        // Desk A submitted it while desk B withdrew the ready application it had seen: a
+        // legal step from submitted too, but from a state the hub has moved on from.
+        let submitted = held(desk_a(), 8, "submitted");
+        assert_eq!(
+            decide(
+                desk_b(),
+                &to(desk_b(), Some(7), S::Withdrawn),
+                Some(&submitted)
+            ),
+            Decision::Conflict("another desk moved this application to submitted first".into())
+        );
+        // A desk that had seen no version at all is concurrent as well.
+        assert_eq!(
+            decide(
+                desk_b(),
+                &to(desk_b(), None, S::Withdrawn),
+                Some(&submitted)
+            ),
+            Decision::Conflict("another desk moved this application to submitted first".into())
+        );
+        // Concurrent changes that agree on the state are settled by the clock, as elsewhere.
+        assert_eq!(
+            decide(
+                desk_b(),
+                &to(desk_b(), Some(7), S::Submitted),
+                Some(&submitted)
+            ),
+            Decision::Apply,
+            "a later change in the same state"
+        );
+        let mut earlier = to(desk_b(), Some(7), S::Submitted);
+        earlier.hlc.wall_ms = 1;
+        assert_eq!(
+            decide(desk_b(), &earlier, Some(&submitted)),
+            Decision::Conflict("another desk changed this record later".into())
+        );
+    }
+
+    #[test]
+    fn a_status_that_is_no_state_is_rejected() {
+        let hub = held(desk_a(), 7, "submitted");
+        for bad in [
+            json!("pending"),
+            json!("Approved"),
+            json!("decisioned"),
+            json!(3),
+        ] {
+            for current in [None, Some(&hub)] {
+                let got = decide(desk_a(), &moving(desk_a(), Some(7), bad.clone()), current);
+                let Decision::Reject(why) = got else {
+                    panic!("{bad} must be rejected, got {got:?}");
+                };
+                assert!(
+                    why.starts_with("the application's status ")
+                        && why.contains("is not a credit application state")
+                        && why.contains("draft, ready, submitted"),
+                    "{why}"
+                );
+            }
+        }
+        // A status the hub holds but does not know cannot be moved from.
+        let odd = held(desk_a(), 7, "on_hold");
+        let got = decide(desk_a(), &to(desk_a(), Some(7), S::Approved), Some(&odd));
+        assert!(
+            matches!(&got, Decision::Reject(why) if why.contains("\"on_hold\"")),
+            "{got:?}"
+        );
+    }
 }

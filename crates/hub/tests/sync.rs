@@ -509,9 +509,21 @@ async fn concurrent_changes_are_settled_by_each_domains_rule() {
         t + Duration::seconds(40),
         Some(seen),
     );
+    let moved_on = hub.push(&b.batch(vec![next], t), t).await.expect("push");
+    assert_eq!(outcomes(&moved_on), vec![Outcome::Applied]);
+    // Not concurrent but no step of the state machine: a declined application is not funded.
+    let skipped = b.change(
+        "credit_application",
+        "ap1",
+        json!({"status": "funded"}),
+        t + Duration::seconds(50),
+        Some(cursor_of(&moved_on)),
+    );
+    let refused = hub.push(&b.batch(vec![skipped], t), t).await.expect("push");
+    assert_eq!(outcomes(&refused), vec![Outcome::Rejected]);
     assert_eq!(
-        outcomes(&hub.push(&b.batch(vec![next], t), t).await.expect("push")),
-        vec![Outcome::Applied]
+        refused.results[0].reason.as_deref(),
+        Some("an application cannot move from declined to funded")
     );
     // A row whose id is not the id the change names is refused.
     let mut wrong = b.change("vehicle", "v1", json!({}), t, None);

@@ -1,12 +1,13 @@
 //! DealerDesk's domain rules, pure: money and rates, finance math (Regulation Z APR, loans,
 //! Regulation M leases, disclosures, calendar months), VINs, the AAMVA licence barcode, SSN/ITIN
 //! rules, sanctions list reading and name scoring, the FTC red flags, customer input validation,
-//! PII value types and the STAR element tree.
+//! PII value types, the STAR element tree and the credit application's state machine.
 //!
 //! No database, no async runtime, no HTTP: this crate's dependency tree holds none of sqlx,
 //! tokio or axum (the test suite checks it), so every rule here can be tested as a plain
 //! function and reused by the desk, the portal and the hub alike.
 
+pub mod application;
 pub mod dates;
 pub mod finance;
 pub mod identity;

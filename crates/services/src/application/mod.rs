@@ -5,6 +5,7 @@
 //! `draft → ready → submitted → decisioned(approved | conditional | countered | declined) →
 //! contracted → funded`, plus `withdrawn` and `expired`.
 //!
+//! The states and the transition table are `dealerdesk_rules::application`'s (re-exported here).
 //! Every transition is checked here ([`check_transition`]: state and role; then the action's
 //! preconditions), stored in `application_history`, journalled and audited in one transaction.
 
@@ -132,162 +133,9 @@ pub(crate) fn invalid(field: impl Into<String>, message: impl Into<String>) -> A
 
 // ----- the state machine ---------------------------------------------------------------------
 
-/// Where an application is. The four decision states together are "decisioned".
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
-#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
-#[serde(rename_all = "snake_case")]
-pub enum ApplicationState {
-    Draft,
-    Ready,
-    Submitted,
-    Approved,
-    Conditional,
-    Countered,
-    Declined,
-    Contracted,
-    Funded,
-    Withdrawn,
-    Expired,
-}
-
-impl ApplicationState {
-    pub const ALL: &'static [ApplicationState] = &[
-        Self::Draft,
-        Self::Ready,
-        Self::Submitted,
-        Self::Approved,
-        Self::Conditional,
-        Self::Countered,
-        Self::Declined,
-        Self::Contracted,
-        Self::Funded,
-        Self::Withdrawn,
-        Self::Expired,
-    ];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Draft => "draft",
-            Self::Ready => "ready",
-            Self::Submitted => "submitted",
-            Self::Approved => "approved",
-            Self::Conditional => "conditional",
-            Self::Countered => "countered",
-            Self::Declined => "declined",
-            Self::Contracted => "contracted",
-            Self::Funded => "funded",
-            Self::Withdrawn => "withdrawn",
-            Self::Expired => "expired",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.iter().copied().find(|x| x.as_str() == s)
-    }
-    /// `decisioned` for the four decision states, else the state's own name.
-    pub fn phase(self) -> &'static str {
-        if self.is_decisioned() {
-            "decisioned"
-        } else {
-            self.as_str()
-        }
-    }
-    pub fn is_decisioned(self) -> bool {
-        matches!(
-            self,
-            Self::Approved | Self::Conditional | Self::Countered | Self::Declined
-        )
-    }
-}
-
-impl std::fmt::Display for ApplicationState {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// What can be done to an application.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
-#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
-#[serde(rename_all = "snake_case")]
-pub enum Action {
-    /// draft → ready: the application is complete.
-    MarkReady,
-    /// ready → draft: to edit it again.
-    Reopen,
-    /// ready → submitted: sent to the chosen lender.
-    Submit,
-    /// submitted → approved / conditional / countered / declined: the lender's answer.
-    Approve,
-    Condition,
-    Counter,
-    Decline,
-    /// countered → approved: the customer takes the counter-offer.
-    AcceptCounter,
-    /// a decision → draft: restructure the deal or choose another lender.
-    Rework,
-    /// approved / conditional → contracted: every stipulation cleared.
-    Contract,
-    /// contracted → funded: the lender paid the dealer.
-    Fund,
-    /// before contract → withdrawn: the customer walked.
-    Withdraw,
-    /// submitted or decisioned → expired: the decision or the wait lapsed.
-    Expire,
-}
-
-impl Action {
-    pub const ALL: &'static [Action] = &[
-        Self::MarkReady,
-        Self::Reopen,
-        Self::Submit,
-        Self::Approve,
-        Self::Condition,
-        Self::Counter,
-        Self::Decline,
-        Self::AcceptCounter,
-        Self::Rework,
-        Self::Contract,
-        Self::Fund,
-        Self::Withdraw,
-        Self::Expire,
-    ];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::MarkReady => "mark_ready",
-            Self::Reopen => "reopen",
-            Self::Submit => "submit",
-            Self::Approve => "approve",
-            Self::Condition => "condition",
-            Self::Counter => "counter",
-            Self::Decline => "decline",
-            Self::AcceptCounter => "accept_counter",
-            Self::Rework => "rework",
-            Self::Contract => "contract",
-            Self::Fund => "fund",
-            Self::Withdraw => "withdraw",
-            Self::Expire => "expire",
-        }
-    }
-}
-
-impl std::fmt::Display for Action {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Self::MarkReady => "marked ready",
-            Self::Reopen => "reopened",
-            Self::Submit => "submitted",
-            Self::Approve => "approved",
-            Self::Condition => "approved with conditions",
-            Self::Counter => "countered",
-            Self::Decline => "declined",
-            Self::AcceptCounter => "moved on by accepting a counter-offer",
-            Self::Rework => "reworked",
-            Self::Contract => "contracted",
-            Self::Fund => "funded",
-            Self::Withdraw => "withdrawn",
-            Self::Expire => "expired",
-        })
-    }
-}
+// The states, the actions and the transition table are pure rules (the hub checks synced moves
+// against the same table); who may take a step, and what it needs, are decided here.
+pub use dealerdesk_rules::application::{action_between, next_state, Action, ApplicationState};
 
 /// A history entry's action in words: the transition's, "started" for the creation, else the
 /// recorded word.
@@ -300,31 +148,6 @@ fn action_label(action: &str) -> String {
             "create" | "created" => "started".to_string(),
             other => other.replace('_', " "),
         })
-}
-
-/// The transition table: the state `action` leads to from `from`, or `None` when illegal.
-pub fn next_state(from: ApplicationState, action: Action) -> Option<ApplicationState> {
-    use Action as A;
-    use ApplicationState as S;
-    Some(match (from, action) {
-        (S::Draft, A::MarkReady) => S::Ready,
-        (S::Ready, A::Reopen) => S::Draft,
-        (S::Ready, A::Submit) => S::Submitted,
-        (S::Submitted, A::Approve) => S::Approved,
-        (S::Submitted, A::Condition) => S::Conditional,
-        (S::Submitted, A::Counter) => S::Countered,
-        (S::Submitted, A::Decline) => S::Declined,
-        (S::Countered, A::AcceptCounter) => S::Approved,
-        (S::Approved | S::Conditional | S::Countered | S::Declined, A::Rework) => S::Draft,
-        (S::Approved | S::Conditional, A::Contract) => S::Contracted,
-        (S::Contracted, A::Fund) => S::Funded,
-        (
-            S::Draft | S::Ready | S::Submitted | S::Approved | S::Conditional | S::Countered,
-            A::Withdraw,
-        ) => S::Withdrawn,
-        (S::Submitted | S::Approved | S::Conditional | S::Countered, A::Expire) => S::Expired,
-        _ => return None,
-    })
 }
 
 /// Who may take `action` from `from` (a legal transition).
@@ -1701,16 +1524,5 @@ mod tests {
             fields,
             vec!["residences", "employment", "gross_monthly_income"]
         );
-    }
-
-    #[test]
-    fn states_and_actions_have_stable_names() {
-        for s in ApplicationState::ALL {
-            assert_eq!(ApplicationState::parse(s.as_str()), Some(*s));
-        }
-        assert_eq!(ApplicationState::Declined.phase(), "decisioned");
-        assert_eq!(ApplicationState::Submitted.phase(), "submitted");
-        let names: std::collections::BTreeSet<_> = Action::ALL.iter().map(|a| a.as_str()).collect();
-        assert_eq!(names.len(), Action::ALL.len());
     }
 }
