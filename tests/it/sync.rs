@@ -204,6 +204,14 @@ async fn two_desks_work_as_one_dealership_and_converge_after_the_hub_was_down() 
     // Desk B (the F&I office) starts empty and takes all of it.
     let b = dir.path().join("b.db");
     assert_eq!(code(&dd(&b, &["init"])), 0);
+    // Staff accounts stay on each desk until the group publishes them: B has its own.
+    for (user, name, role) in [
+        ("morgan.fi", "Morgan Reyes", "finance-manager"),
+        ("sam.sales", "Sam Patel", "sales"),
+    ] {
+        let s = dd(&b, &["staff", "add", user, "--name", name, "--role", role]);
+        assert_eq!(code(&s), 0, "{s:?}");
+    }
     let code_b = new_code(&url, &state);
     let e = dd(
         &b,
@@ -314,10 +322,7 @@ async fn two_desks_work_as_one_dealership_and_converge_after_the_hub_was_down() 
         ra["conflicts"], 0,
         "A pushed first: nothing to conflict with yet: {ra}"
     );
-    assert_eq!(
-        rb["conflicts"], 1,
-        "B's later change replaced A's on the hub: {rb}"
-    );
+    assert_eq!(rb["conflicts"], 0, "B's later change wins on the hub: {rb}");
     assert_eq!(
         ra2["conflicts"], 1,
         "A takes B's later version and keeps its own for review: {ra2}"

@@ -18,6 +18,8 @@ pub struct ChangeRow {
     pub hlc_wall: i64,
     pub hlc_counter: i64,
     pub row: Option<serde_json::Value>,
+    /// The cursor of the version the desk had seen when it made the change.
+    pub base: Option<i64>,
 }
 
 /// Stores changes (one statement for the lot) and makes each row's last one its current version.
@@ -43,14 +45,16 @@ pub async fn insert_many(
     let walls: Vec<i64> = rows.iter().map(|r| r.hlc_wall).collect();
     let counters: Vec<i64> = rows.iter().map(|r| r.hlc_counter).collect();
     let bodies = col(|r| r.row.clone().unwrap_or(serde_json::Value::Null));
+    let bases: Vec<Option<i64>> = rows.iter().map(|r| r.base).collect();
     sqlx::query(
         "INSERT INTO hub_change (group_id, cursor, desk_id, seq, table_name, row_id, op, at, \
-                                 hlc_wall, hlc_counter, row, received_at) \
+                                 hlc_wall, hlc_counter, row, received_at, base) \
          SELECT $1, t.cursor, t.desk, t.seq, t.tab, t.rid, t.op, t.at, t.wall, t.counter, \
-                NULLIF(t.body, 'null'::jsonb), $12 \
+                NULLIF(t.body, 'null'::jsonb), $12, t.base \
          FROM UNNEST($2::bigint[], $3::uuid[], $4::bigint[], $5::text[], $6::text[], $7::text[], \
-                     $8::timestamptz[], $9::bigint[], $10::bigint[], $11::jsonb[]) \
-              AS t(cursor, desk, seq, tab, rid, op, at, wall, counter, body)",
+                     $8::timestamptz[], $9::bigint[], $10::bigint[], $11::jsonb[], \
+                     $13::bigint[]) \
+              AS t(cursor, desk, seq, tab, rid, op, at, wall, counter, body, base)",
     )
     .bind(group_id)
     .bind(&cursors)
@@ -64,6 +68,7 @@ pub async fn insert_many(
     .bind(&counters)
     .bind(&bodies)
     .bind(received_at)
+    .bind(&bases)
     .execute(&mut *c)
     .await?;
     sqlx::query(
@@ -103,7 +108,7 @@ pub async fn stored_seqs(
 }
 
 const COLUMNS: &str =
-    "cursor, desk_id, seq, table_name, row_id, op, at, hlc_wall, hlc_counter, row";
+    "cursor, desk_id, seq, table_name, row_id, op, at, hlc_wall, hlc_counter, row, base";
 
 /// The hub's current versions of the given rows ((table, row id) pairs).
 pub async fn current(

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use dealerdesk_hub_store::audit::{self, HubEvent};
 use dealerdesk_hub_store::change::{self, ChangeRow};
 use dealerdesk_hub_store::{batch, cursor, desk};
-use dealerdesk_rules::application::{action_between, ApplicationState};
+use dealerdesk_rules::application::{reachable, ApplicationState};
 use dealerdesk_sync::wire::{
     self, Change, EntryResult, Hlc, Kind, Op, Outcome, PullPage, PullRequest, PushAnswer,
     PushBatch, RemoteChange, Signed,
@@ -96,6 +96,7 @@ pub fn remote(r: &ChangeRow) -> RemoteChange {
         at: r.at,
         hlc: hlc_of(r),
         row: r.row.as_ref().and_then(|v| v.as_object().cloned()),
+        base: r.base,
     }
 }
 
@@ -112,7 +113,8 @@ pub enum Decision {
 /// A state machine row's `status`: None when the row or the field is absent, else its text (a
 /// value that is not a string as its JSON, which names no state).
 fn status_text(row: Option<&serde_json::Map<String, serde_json::Value>>) -> Option<String> {
-    row.and_then(|r| r.get("status")).map(|s| match s {
+    // The desk's column is `state`.
+    row.and_then(|r| r.get("state")).map(|s| match s {
         serde_json::Value::String(t) => t.clone(),
         other => other.to_string(),
     })
@@ -182,8 +184,9 @@ pub fn decide(desk: Uuid, change: &Change, current: Option<&ChangeRow>) -> Decis
                 let Some(t) = ApplicationState::parse(to) else {
                     return Decision::Reject(unknown_status("the application's status", to));
                 };
-                if action_between(f, t).is_none() && !concurrent {
-                    // The desk made or had seen the hub's state, and skipped or undid a step.
+                if !reachable(f, t) && !concurrent {
+                    // The desk made or had seen the hub's state, and no sequence of steps leads
+                    // from it to this one (a desk that was offline may have taken several).
                     return Decision::Reject(format!(
                         "an application cannot move from {} to {}",
                         words(from),
@@ -388,6 +391,7 @@ async fn push_entries(
                     hlc_wall: e.hlc.wall_ms,
                     hlc_counter: i64::from(e.hlc.counter),
                     row: e.row.clone().map(serde_json::Value::Object),
+                    base: e.base,
                 };
                 current.insert(key, row.clone());
                 applied.push((results.len(), row));
@@ -480,13 +484,14 @@ mod tests {
             at: at_ms(1_000 * cursor),
             hlc_wall: 1_000 * cursor,
             hlc_counter: 0,
-            row: Some(json!({ "id": APP, "status": status })),
+            row: Some(json!({ "id": APP, "state": status })),
+            base: None,
         }
     }
 
     /// A change by `desk` moving the application to `status`, made after seeing `base`.
     fn moving(desk: Uuid, base: Option<i64>, status: serde_json::Value) -> Change {
-        let row = json!({ "id": APP, "status": status });
+        let row = json!({ "id": APP, "state": status });
         Change {
             seq: 100,
             table: "credit_application".into(),
@@ -542,27 +547,29 @@ mod tests {
     }
 
     #[test]
-    fn a_move_that_skips_a_state_the_hub_knows_is_rejected() {
+    fn a_move_no_sequence_of_steps_makes_is_rejected_and_offline_steps_are_taken() {
+        // A desk that was offline took the application from draft to funded step by step: the
+        // hub sees one change, and takes it.
         let draft = held(desk_a(), 7, "draft");
         assert_eq!(
             decide(desk_a(), &to(desk_a(), Some(7), S::Funded), Some(&draft)),
-            Decision::Reject("an application cannot move from draft to funded".into())
+            Decision::Apply
         );
-        // Also by another desk that had seen the hub's version: it is no race, just no step.
-        let declined = held(desk_a(), 9, "declined");
-        assert_eq!(
-            decide(
-                desk_b(),
-                &to(desk_b(), Some(9), S::Approved),
-                Some(&declined)
-            ),
-            Decision::Reject("an application cannot move from declined to approved".into())
-        );
-        // Nothing leaves a funded application.
+        // Nothing leaves a funded, withdrawn or expired application.
         let funded = held(desk_a(), 10, "funded");
         assert_eq!(
             decide(desk_a(), &to(desk_a(), Some(10), S::Draft), Some(&funded)),
             Decision::Reject("an application cannot move from funded to draft".into())
+        );
+        // Also by another desk that had seen the hub's version: it is no race, just no way.
+        let withdrawn = held(desk_a(), 9, "withdrawn");
+        assert_eq!(
+            decide(
+                desk_b(),
+                &to(desk_b(), Some(9), S::Submitted),
+                Some(&withdrawn)
+            ),
+            Decision::Reject("an application cannot move from withdrawn to submitted".into())
         );
     }
 

@@ -206,6 +206,7 @@ async fn a_serial_column_lets_a_reader_skip_a_change_and_the_group_cursor_does_n
         hlc_wall: 1,
         hlc_counter: 0,
         row: None,
+        base: None,
     };
     let mut t1 = pool.begin().await.expect("t1");
     let c1 = cursor::take(&mut t1, gid, 1).await.expect("take 1");
@@ -459,7 +460,7 @@ async fn concurrent_changes_are_settled_by_each_domains_rule() {
     let submitted = a.change(
         "credit_application",
         "ap1",
-        json!({"status": "submitted"}),
+        json!({"state": "submitted"}),
         t,
         None,
     );
@@ -471,14 +472,14 @@ async fn concurrent_changes_are_settled_by_each_domains_rule() {
     let declined = a.change(
         "credit_application",
         "ap1",
-        json!({"status": "declined"}),
+        json!({"state": "declined"}),
         t + Duration::seconds(5),
         Some(app),
     );
     let approved = b.change(
         "credit_application",
         "ap1",
-        json!({"status": "approved"}),
+        json!({"state": "approved"}),
         t + Duration::seconds(30),
         Some(app),
     );
@@ -505,17 +506,17 @@ async fn concurrent_changes_are_settled_by_each_domains_rule() {
     let next = b.change(
         "credit_application",
         "ap1",
-        json!({"status": "declined", "note": "ok"}),
+        json!({"state": "expired", "note": "lapsed"}),
         t + Duration::seconds(40),
         Some(seen),
     );
     let moved_on = hub.push(&b.batch(vec![next], t), t).await.expect("push");
     assert_eq!(outcomes(&moved_on), vec![Outcome::Applied]);
-    // Not concurrent but no step of the state machine: a declined application is not funded.
+    // Not concurrent, but no sequence of steps leads there: an expired application stays so.
     let skipped = b.change(
         "credit_application",
         "ap1",
-        json!({"status": "funded"}),
+        json!({"state": "approved"}),
         t + Duration::seconds(50),
         Some(cursor_of(&moved_on)),
     );
@@ -523,7 +524,7 @@ async fn concurrent_changes_are_settled_by_each_domains_rule() {
     assert_eq!(outcomes(&refused), vec![Outcome::Rejected]);
     assert_eq!(
         refused.results[0].reason.as_deref(),
-        Some("an application cannot move from declined to funded")
+        Some("an application cannot move from expired to approved")
     );
     // A row whose id is not the id the change names is refused.
     let mut wrong = b.change("vehicle", "v1", json!({}), t, None);

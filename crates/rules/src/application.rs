@@ -200,6 +200,27 @@ pub fn action_between(from: ApplicationState, to: ApplicationState) -> Option<Ac
         .find(|a| next_state(from, *a) == Some(to))
 }
 
+/// Whether some sequence of one or more steps moves an application from `from` to `to` (a desk
+/// that was offline may have taken several steps the hub sees as one change).
+pub fn reachable(from: ApplicationState, to: ApplicationState) -> bool {
+    let mut seen = vec![from];
+    let mut frontier = vec![from];
+    while let Some(s) = frontier.pop() {
+        for a in Action::ALL {
+            if let Some(n) = next_state(s, *a) {
+                if n == to {
+                    return true;
+                }
+                if !seen.contains(&n) {
+                    seen.push(n);
+                    frontier.push(n);
+                }
+            }
+        }
+    }
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -298,5 +319,23 @@ mod tests {
                 assert!(n <= 1, "{f} -> {t} by {n} actions");
             }
         }
+    }
+
+    #[test]
+    fn an_application_reaches_every_state_by_steps_except_out_of_the_end_states() {
+        assert!(
+            reachable(S::Draft, S::Funded),
+            "draft, ready, submitted, approved, contracted, funded"
+        );
+        assert!(
+            reachable(S::Declined, S::Approved),
+            "reworked and submitted again"
+        );
+        for end in [S::Funded, S::Withdrawn, S::Expired] {
+            for s in ApplicationState::ALL {
+                assert!(!reachable(end, *s), "{end} -> {s}");
+            }
+        }
+        assert!(!reachable(S::Draft, S::Draft) || action_between(S::Draft, S::Draft).is_none());
     }
 }

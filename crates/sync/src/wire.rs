@@ -330,6 +330,10 @@ pub struct RemoteChange {
     pub at: DateTime<Utc>,
     pub hlc: Hlc,
     pub row: Option<Row>,
+    /// The cursor of the version the desk had seen when it made the change (None: none), so a
+    /// desk can tell a change made on top of its own version from one that raced it.
+    #[serde(default)]
+    pub base: Option<i64>,
 }
 
 /// One page of a pull.

@@ -305,6 +305,8 @@ pub async fn apply_page(
     desk: Uuid,
     now: DateTime<Utc>,
 ) -> Result<(u64, u64), SyncError> {
+    let device = store.device_id().to_string();
+    let device = device.as_str();
     let mut w = store.write(now).await?;
     let conn = w.conn();
     sync_rows::defer_foreign_keys(&mut *conn).await?;
@@ -321,8 +323,40 @@ pub async fn apply_page(
             continue;
         }
         hlc = Some(Hlc::observe(hlc, c.hlc, now, desk));
+        let version = state::row_version(&mut *conn, &c.table, &c.row_id).await?;
+        if version.is_some_and(|v| v >= c.cursor) {
+            // This desk holds a version the hub took after this one (its own, acknowledged).
+            continue;
+        }
         let unpushed = state::latest_after(&mut *conn, &c.table, &c.row_id, st.pushed_seq).await?;
         let Some(local) = unpushed else {
+            // A change that raced this desk's acknowledged version of the row and won on the
+            // hub: this desk's version is kept for review.
+            if version.is_some() && c.base != version {
+                let ours = sync_rows::snapshot(&mut *conn, &c.table, &c.row_id).await?;
+                let mine = ours
+                    .as_ref()
+                    .and_then(|r| r.get("device_id"))
+                    .and_then(Value::as_str)
+                    == Some(device);
+                if mine && ours.as_ref() != c.row.as_ref() {
+                    let row = conflict_row(
+                        now,
+                        0,
+                        &c.table,
+                        &c.row_id,
+                        "conflict",
+                        format!(
+                            "another desk changed this {} at the same time, later; its version \
+                             is kept and this desk's is shown for review",
+                            label(&c.table)
+                        ),
+                        (ours.as_ref(), c.row.as_ref()),
+                    );
+                    state::insert_conflict(&mut *conn, &row).await?;
+                    conflicts += 1;
+                }
+            }
             if take(&mut *conn, c, 0, now).await? {
                 conflicts += 1;
             }
