@@ -39,6 +39,15 @@ pub enum SyncCommand {
         #[arg(long, default_value_t = 50)]
         limit: i64,
     },
+    /// Mark a conflict reviewed (finance manager or admin; audited). The hub's version stays; to
+    /// bring this desk's back, make the change again.
+    Review {
+        /// The conflict's id, from `sync conflicts`.
+        id: String,
+        /// What was decided, in your words.
+        #[arg(long, default_value = "")]
+        note: String,
+    },
 }
 
 fn host_name() -> String {
@@ -126,7 +135,7 @@ pub async fn sync(
             out(&r, text)
         }
         SyncCommand::Conflicts { limit } => {
-            let c = run::conflicts(&store, limit.clamp(1, 1000)).await;
+            let c = run::conflicts_for(&store, actor, limit).await;
             store.close().await;
             let c = c?;
             let mut text = format!("{} conflicts to review", c.len());
@@ -143,6 +152,15 @@ pub async fn sync(
                 }
             }
             out(json!({ "conflicts": c }), text)
+        }
+        SyncCommand::Review { id, note } => {
+            let r = run::resolve(&store, actor, &id, &note, now).await;
+            store.close().await;
+            r?;
+            out(
+                json!({ "reviewed": id }),
+                format!("conflict {id} marked reviewed"),
+            )
         }
     }
 }

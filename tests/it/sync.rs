@@ -351,6 +351,13 @@ async fn two_desks_work_as_one_dealership_and_converge_after_the_hub_was_down() 
         .expect("the notes differ");
     assert_eq!(notes["ours"], "trade-in appraised at A");
     assert_eq!(notes["theirs"], "customer asked for 60 months (B)");
+    // A finance manager marks it reviewed (audited); it is no longer open, and not twice.
+    let id = first["id"].as_str().expect("conflict id");
+    let reviewed = dd(&a, &["sync", "review", id, "--note", "B's terms stand"]);
+    assert_eq!(code(&reviewed), 0, "{reviewed:?}");
+    assert_eq!(json(&dd(&a, &["sync", "status", "--json"]))["open_conflicts"], 0);
+    assert_eq!(code(&dd(&a, &["sync", "review", id])), 4);
+    assert_eq!(code(&dd(&a, &["audit", "verify"])), 0);
 
     let _ = Command::new("kill")
         .args(["-TERM", &server.id().to_string()])

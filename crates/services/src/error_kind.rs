@@ -730,6 +730,8 @@ impl Classified for SyncError {
             SyncError::Forbidden | SyncError::Refused(_) => ErrorKind::Forbidden,
             SyncError::AlreadyEnrolled(_) => ErrorKind::Conflict,
             SyncError::NotEnrolled => ErrorKind::Refused,
+            SyncError::ReviewForbidden => ErrorKind::Forbidden,
+            SyncError::NoSuchConflict => ErrorKind::NotFound,
             SyncError::Unreachable { .. } | SyncError::BadAnswer(_) => ErrorKind::Internal,
             SyncError::Keys(_) => ErrorKind::Refused,
             SyncError::Store(s) => s.kind(),

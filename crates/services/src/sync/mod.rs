@@ -18,6 +18,10 @@ pub enum SyncError {
     },
     #[error("only an admin can enrol this desk with a hub")]
     Forbidden,
+    #[error("only a finance manager or an admin can review sync conflicts")]
+    ReviewForbidden,
+    #[error("there is no open conflict with that id (it may have been reviewed already)")]
+    NoSuchConflict,
     #[error("this desk is not enrolled with a hub: it works on its own")]
     NotEnrolled,
     #[error("this desk is already enrolled with the hub at {0}")]

@@ -31,6 +31,8 @@ use dealerdesk_sync::wire::{
 
 use super::enrol::{hub_message, Enrolment};
 use super::SyncError;
+use crate::auth::{Actor, Role};
+use dealerdesk_store::audit::{AuditEvent, AuditOutcome};
 
 /// The most a push body may hold before it is signed (the envelope's base64 adds a third; the
 /// hub takes up to `wire::MAX_MESSAGE_BYTES`).
@@ -631,6 +633,68 @@ pub async fn conflicts(store: &Store, limit: i64) -> Result<Vec<ConflictView>, S
             reason: c.reason,
         })
         .collect())
+}
+
+/// Who may review conflicts: a finance manager or an admin (the command line holds every role).
+fn may_review(actor: &Actor) -> Result<(), SyncError> {
+    if actor.has_role(&[Role::FinanceManager, Role::Admin]) {
+        Ok(())
+    } else {
+        Err(SyncError::ReviewForbidden)
+    }
+}
+
+/// The conflicts waiting for review, for a finance manager or admin.
+pub async fn conflicts_for(
+    store: &Store,
+    actor: &Actor,
+    limit: i64,
+) -> Result<Vec<ConflictView>, SyncError> {
+    may_review(actor)?;
+    conflicts(store, limit.clamp(1, 1000)).await
+}
+
+/// Marks a conflict reviewed, with what the reviewer decided in their words (audited). The
+/// hub's version stays; a change the reviewer wants back is made again as a new change.
+pub async fn resolve(
+    store: &Store,
+    actor: &Actor,
+    id: &str,
+    note: &str,
+    now: DateTime<Utc>,
+) -> Result<(), SyncError> {
+    may_review(actor)?;
+    let note = note.trim();
+    if note.chars().count() > 500 {
+        return Err(SyncError::invalid(
+            "note",
+            "keep the note under 500 characters",
+        ));
+    }
+    let by = match actor {
+        Actor::Staff(s) => Some(s.id.clone()),
+        _ => None,
+    };
+    let resolution = if note.is_empty() {
+        format!("reviewed by {}", actor.name())
+    } else {
+        format!("reviewed by {}: {note}", actor.name())
+    };
+    let mut w = store.write(now).await?;
+    let at = ts(now);
+    if !state::resolve_conflict(w.conn(), id, by.as_deref(), &resolution, &at).await? {
+        return Err(SyncError::NoSuchConflict);
+    }
+    w.audit(
+        AuditEvent::new(
+            actor.name(),
+            "sync.conflict_reviewed",
+            AuditOutcome::Success,
+        )
+        .subject(id.to_string()),
+    );
+    w.commit().await?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -278,3 +278,25 @@ pub async fn count_open_conflicts(store: &Store) -> Result<i64, sqlx::Error> {
     .fetch_one(store.pool())
     .await
 }
+
+/// Marks an open conflict reviewed (`by`: the staff member's id, None for the command line);
+/// false when there is no open conflict with that id.
+pub async fn resolve_conflict(
+    conn: &mut SqliteConnection,
+    id: &str,
+    by: Option<&str>,
+    resolution: &str,
+    at: &str,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query!(
+        r#"UPDATE sync_conflict SET resolved_at = ?2, resolved_by = ?3, resolution = ?4
+           WHERE id = ?1 AND resolved_at IS NULL"#,
+        id,
+        at,
+        by,
+        resolution
+    )
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
