@@ -178,9 +178,20 @@ pub(crate) fn serve_on(
         .spawn()
         .expect("serve");
     let mut line = String::new();
-    BufReader::new(child.stderr.take().expect("stderr"))
-        .read_line(&mut line)
-        .expect("first line");
+    let mut err = BufReader::new(child.stderr.take().expect("stderr"));
+    // The line naming the address (log lines may come before it).
+    while !line.contains("https://") {
+        line.clear();
+        if err.read_line(&mut line).expect("a line") == 0 {
+            break;
+        }
+    }
+    // The rest of the hub's log goes to the test's output (shown when a test fails).
+    std::thread::spawn(move || {
+        for l in err.lines().map_while(Result::ok) {
+            eprintln!("hub: {l}");
+        }
+    });
     let base = line
         .split_whitespace()
         .find(|w| w.starts_with("https://"))

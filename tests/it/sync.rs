@@ -355,7 +355,10 @@ async fn two_desks_work_as_one_dealership_and_converge_after_the_hub_was_down() 
     let id = first["id"].as_str().expect("conflict id");
     let reviewed = dd(&a, &["sync", "review", id, "--note", "B's terms stand"]);
     assert_eq!(code(&reviewed), 0, "{reviewed:?}");
-    assert_eq!(json(&dd(&a, &["sync", "status", "--json"]))["open_conflicts"], 0);
+    assert_eq!(
+        json(&dd(&a, &["sync", "status", "--json"]))["open_conflicts"],
+        0
+    );
     assert_eq!(code(&dd(&a, &["sync", "review", id])), 4);
     assert_eq!(code(&dd(&a, &["audit", "verify"])), 0);
 
@@ -410,4 +413,265 @@ fn every_journaled_table_is_synced_carried_or_local_by_decision() {
         let decided = sync_rows::synced(t).is_some() || sync_rows::parent_of(t).is_some() || local;
         assert!(decided, "{t} is journaled but neither synced nor local");
     }
+}
+
+/// A TCP relay between desks and the hub that, while armed, cuts most connections at a random
+/// byte (either way): the network failing at any point of a request or its answer.
+struct Cutter {
+    addr: std::net::SocketAddr,
+    armed: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    cuts: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Cutter {
+    async fn start(upstream: std::net::SocketAddr, seed: u64) -> Cutter {
+        use std::sync::atomic::Ordering::SeqCst;
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let armed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let cuts = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (arm, count) = (armed.clone(), cuts.clone());
+        let rng = std::sync::Arc::new(std::sync::Mutex::new(Lcg(seed)));
+        tokio::spawn(async move {
+            while let Ok((mut down, _)) = listener.accept().await {
+                // Nine connections in ten are cut somewhere in their first 1.2 MB (a push is about that).
+                let budget = match rng.lock() {
+                    Ok(mut r) if arm.load(SeqCst) => {
+                        let cut = r.below(10) < 9;
+                        let at = r.below(1_200_000) as usize + 1;
+                        cut.then_some(at)
+                    }
+                    _ => None,
+                };
+                let count = count.clone();
+                tokio::spawn(async move {
+                    let Ok(mut up) = tokio::net::TcpStream::connect(upstream).await else {
+                        return;
+                    };
+                    let mut left = budget.unwrap_or(usize::MAX);
+                    let (mut a, mut b) = ([0u8; 16384], [0u8; 16384]);
+                    loop {
+                        let (n, from_desk) = tokio::select! {
+                            r = down.read(&mut a) => (r.unwrap_or(0), true),
+                            r = up.read(&mut b) => (r.unwrap_or(0), false),
+                        };
+                        if n == 0 {
+                            if std::env::var_os("CUT_DEBUG").is_some() {
+                                println!(
+                                    "conn end budget {budget:?} left {left} from_desk {from_desk}"
+                                );
+                            }
+                            return;
+                        }
+                        let n = n.min(left);
+                        let sent = if from_desk {
+                            up.write_all(&a[..n]).await
+                        } else {
+                            down.write_all(&b[..n]).await
+                        };
+                        left -= n;
+                        if left == 0 {
+                            count.fetch_add(1, SeqCst);
+                            return; // both sockets drop: the connection is cut here
+                        }
+                        if sent.is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        Cutter { addr, armed, cuts }
+    }
+
+    fn arm(&self, on: bool) {
+        self.armed.store(on, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    fn cuts(&self) -> usize {
+        self.cuts.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// A small, seeded generator (the seed is printed, so a failure can be replayed).
+struct Lcg(u64);
+impl Lcg {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % n.max(1)
+    }
+}
+
+async fn synced_entries(db: &Path) -> i64 {
+    let store = Store::open(db, OpenMode::MustExist).await.expect("open");
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM change_log WHERE table_name IN (SELECT value FROM json_each(?1))",
+    )
+    .bind(sync_rows::synced_tables_json())
+    .fetch_one(store.pool())
+    .await
+    .expect("count");
+    store.close().await;
+    n
+}
+
+/// Runs one sync of the desk in this process; Ok or the error's words.
+async fn sync_once(db: &Path) -> Result<dealerdesk_services::sync::run::SyncReport, String> {
+    let store = Store::open(db, OpenMode::MustExist)
+        .await
+        .map_err(|e| e.to_string())?;
+    let r = dealerdesk_services::sync::run::sync_now(&store, chrono::Utc::now()).await;
+    store.close().await;
+    r.map_err(|e| e.to_string())
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_thousand_changes_survive_a_hundred_cuts_and_hub_kills_with_nothing_lost_or_doubled() {
+    let url = database().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = dir.path().join("state");
+    let init = hub(
+        &url,
+        &state,
+        &["init", "--group", "Faults", "--admin", "alice"],
+    );
+    assert_eq!(code(&init), 0, "{init:?}");
+    let port = free_port();
+    let bind = format!("127.0.0.1:{port}");
+    let (mut server, _) = serve_on(&url, &state, &bind);
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(7);
+    println!("fault seed {seed}");
+    let cutter = Cutter::start(([127, 0, 0, 1], port).into(), seed ^ 0x5eed).await;
+    let via = format!("https://{}", cutter.addr);
+
+    let a = dir.path().join("a.db");
+    assert_eq!(code(&dd(&a, &["demo", "--customers", "4700"])), 0);
+    let e = dd(
+        &a,
+        &[
+            "sync",
+            "enrol",
+            "--hub",
+            &via,
+            "--code",
+            &new_code(&url, &state),
+            "--name",
+            "A",
+        ],
+    );
+    assert_eq!(code(&e), 0, "{e:?}");
+    let total = synced_entries(&a).await;
+    assert!(total >= 10_000, "{total} changes to sync");
+    let desk_a = json(&dd(&a, &["sync", "status", "--json"]))["desk_id"]
+        .as_str()
+        .expect("desk id")
+        .to_string();
+
+    // Cuts at random points of requests and answers while A's changes go up, and the hub
+    // process killed in the middle of every twentieth run.
+    let mut rng = Lcg(seed);
+    cutter.arm(true);
+    let (mut runs, mut kills) = (0, 0);
+    loop {
+        runs += 1;
+        assert!(runs < 1_000, "the sync never finished");
+        let done = if runs % 20 == 0 {
+            let run = tokio::spawn({
+                let a = a.clone();
+                async move { sync_once(&a).await }
+            });
+            tokio::time::sleep(std::time::Duration::from_millis(rng.below(300))).await;
+            let _ = Command::new("kill")
+                .args(["-KILL", &server.id().to_string()])
+                .status();
+            let _ = server.wait();
+            let finished = matches!(run.await, Ok(Ok(_)));
+            server = serve_on(&url, &state, &bind).0;
+            kills += 1;
+            finished
+        } else {
+            sync_once(&a).await.is_ok()
+        };
+        if done {
+            break;
+        }
+    }
+    cutter.arm(false);
+    let pushing_cuts = cutter.cuts();
+    println!("A: {runs} runs, {pushing_cuts} cuts, {kills} hub kills");
+    let done = sync_once(&a).await.expect("a clean run finishes the sync");
+    assert_eq!(
+        json(&dd(&a, &["sync", "status", "--json"]))["waiting"],
+        0,
+        "{done:?}"
+    );
+
+    // On the hub: every change of A exactly once ((desk, seq) is unique there).
+    let mut pg = <sqlx::PgConnection as sqlx::Connection>::connect(&url)
+        .await
+        .expect("hub database");
+    let (stored, distinct): (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), COUNT(DISTINCT seq) FROM hub_change WHERE desk_id = $1::uuid",
+    )
+    .bind(&desk_a)
+    .fetch_one(&mut pg)
+    .await
+    .expect("count");
+    assert_eq!(
+        (stored, distinct),
+        (total, total),
+        "nothing lost, nothing doubled"
+    );
+
+    // Desk B takes it all through cuts too, and ends with every row exactly as A has it.
+    let b = dir.path().join("b.db");
+    assert_eq!(code(&dd(&b, &["init"])), 0);
+    let e = dd(
+        &b,
+        &[
+            "sync",
+            "enrol",
+            "--hub",
+            &via,
+            "--code",
+            &new_code(&url, &state),
+            "--name",
+            "B",
+        ],
+    );
+    assert_eq!(code(&e), 0, "{e:?}");
+    cutter.arm(true);
+    let mut runs = 0;
+    while sync_once(&b).await.is_err() {
+        runs += 1;
+        assert!(runs < 1_000, "the sync never finished");
+    }
+    cutter.arm(false);
+    let pulling_cuts = cutter.cuts() - pushing_cuts;
+    println!("B: {runs} failed runs, {pulling_cuts} cuts");
+    assert!(
+        pushing_cuts + pulling_cuts >= 100 && kills >= 3,
+        "{pushing_cuts} + {pulling_cuts} cuts, {kills} kills"
+    );
+    assert_converged(&a, &b).await;
+    assert_eq!(
+        synced_entries(&b).await,
+        0,
+        "what B applied was not journaled again"
+    );
+
+    let _ = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status();
+    let _ = server.wait();
 }

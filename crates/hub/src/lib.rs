@@ -182,7 +182,7 @@ pub struct Hub {
 }
 
 impl Hub {
-    /// Opens the hub `hub init` made on this database.
+    /// Opens the hub `hub init` made on this database, bringing its schema up to this release.
     pub async fn open(store: HubStore, state: StateDir) -> Result<Self, HubError> {
         let groups = {
             let mut c = store.pool().acquire().await?;
@@ -195,10 +195,14 @@ impl Hub {
         let g = groups.first().ok_or_else(|| {
             HubError::NotFound("this database holds no hub: run `dealerdesk hub init`".into())
         })?;
+        let group_id = g.id;
+        // A hub made by an earlier release takes this release's migrations (additive) before it
+        // serves: its tables must be what the queries expect.
+        store.migrate().await?;
         Ok(Self {
             store,
             state,
-            group_id: g.id,
+            group_id,
         })
     }
 
