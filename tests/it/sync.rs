@@ -675,3 +675,136 @@ async fn ten_thousand_changes_survive_a_hundred_cuts_and_hub_kills_with_nothing_
         .status();
     let _ = server.wait();
 }
+
+/// Adds a used vehicle by VIN; its id.
+fn add_vehicle(db: &Path, vin: &str) -> String {
+    let added = dd(
+        db,
+        &[
+            "vehicle",
+            "add",
+            "--vin",
+            vin,
+            "--make",
+            "Honda",
+            "--model",
+            "Accord",
+            "--mileage",
+            "88000",
+            "--price",
+            "6995.00",
+            "--condition",
+            "used",
+            "--json",
+        ],
+    );
+    assert_eq!(code(&added), 0, "{added:?}");
+    let j = json(&added);
+    j["vehicle"]["id"]
+        .as_str()
+        .or_else(|| j["id"].as_str())
+        .expect("vehicle id")
+        .to_string()
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_record_the_other_desk_cannot_take_is_held_for_review_and_never_blocks_the_rest() {
+    let url = database().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = dir.path().join("state");
+    assert_eq!(
+        code(&hub(
+            &url,
+            &state,
+            &["init", "--group", "V", "--admin", "al"]
+        )),
+        0
+    );
+    let (mut server, base) = serve_on(&url, &state, "127.0.0.1:0");
+    let (a, b) = (dir.path().join("a.db"), dir.path().join("b.db"));
+    assert_eq!(code(&dd(&a, &["demo", "--customers", "5"])), 0);
+    assert_eq!(code(&dd(&b, &["init"])), 0);
+    for (db, name) in [(&a, "A"), (&b, "B")] {
+        let c = new_code(&url, &state);
+        let e = dd(
+            db,
+            &[
+                "sync", "enrol", "--hub", &base, "--code", &c, "--name", name,
+            ],
+        );
+        assert_eq!(code(&e), 0, "{e:?}");
+        sync_now(db);
+    }
+    sync_now(&b);
+    assert_converged(&a, &b).await;
+
+    // The same car is taken into stock at both desks before either syncs, and A desks a deal
+    // on its record of it.
+    let vin = "1HGCM82633A004352";
+    let on_a = add_vehicle(&a, vin);
+    let on_b = add_vehicle(&b, vin);
+    assert_ne!(on_a, on_b);
+    let deals = json(&dd(&a, &["deal", "list", "--json"]));
+    let d = &deals["deals"][0];
+    let shown = json(&dd(
+        &a,
+        &["deal", "show", d["id"].as_str().expect("deal"), "--json"],
+    ));
+    let o = &shown["deal"]["options"][0];
+    let input = serde_json::json!({
+        "customer_id": shown["deal"]["customer_id"], "vehicle_id": on_a,
+        "salesperson": shown["deal"]["salesperson"], "status": null, "notes": "the Accord",
+        "options": [{ "label": o["label"], "selected": true,
+                      "monthly_payment": o["monthly_payment"], "terms": o["terms"] }],
+    });
+    let saved = dd_input(
+        &a,
+        &["deal", "save", "--json"],
+        Some(input.to_string().as_bytes()),
+    );
+    assert_eq!(code(&saved), 0, "{saved:?}");
+    let deal = json(&saved)["deal"]["id"]
+        .as_str()
+        .expect("deal id")
+        .to_string();
+    sync_now(&a);
+
+    // B cannot take A's vehicle (its own has that VIN) nor the deal that names it: both wait for
+    // review, B's sync finishes, and what A does next still reaches B.
+    let took = sync_now(&b);
+    assert_eq!(took["conflicts"], 2, "{took}");
+    let c = json(&dd(&b, &["sync", "conflicts", "--json"]));
+    let reasons: Vec<String> = c["conflicts"]
+        .as_array()
+        .expect("conflicts")
+        .iter()
+        .map(|x| format!("{} {}", x["record"], x["reason"]))
+        .collect();
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("vehicle") && r.contains("UNIQUE")),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("deal") && r.contains("names a vehicle")),
+        "{reasons:?}"
+    );
+    assert_eq!(code(&dd(&b, &["deal", "show", &deal, "--json"])), 4);
+    let later = add_vehicle(&a, "2T1BURHE0JC014702");
+    sync_now(&a);
+    let next = sync_now(&b);
+    assert_eq!(next["conflicts"], 0, "{next}");
+    assert!(json(&dd(&b, &["vehicle", "list", "--json"]))
+        .to_string()
+        .contains(&later));
+    assert_eq!(code(&dd(&b, &["audit", "verify"])), 0);
+
+    let _ = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status();
+    let _ = server.wait();
+}

@@ -505,15 +505,55 @@ pub async fn defer_foreign_keys(conn: &mut SqliteConnection) -> Result<(), sqlx:
     Ok(())
 }
 
-/// Rows written in this transaction that name a row this desk does not have, as (table, row
-/// id): checked before commit so a page that cannot commit says which rows are at fault.
-pub async fn dangling(
-    conn: &mut SqliteConnection,
-) -> Result<Vec<(String, Option<i64>)>, sqlx::Error> {
+/// A row that names a row this desk does not have: the synced row it belongs to (a child's
+/// parent row), when it can be told, and the table it names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dangling {
+    pub table: String,
+    pub row_id: Option<String>,
+    pub missing: String,
+}
+
+/// The rows that name a row this desk does not have, checked before commit (with foreign keys
+/// deferred) so a page that could not commit says which of its rows are at fault.
+pub async fn dangling(conn: &mut SqliteConnection) -> Result<Vec<Dangling>, sqlx::Error> {
     let rows = sqlx::query("PRAGMA foreign_key_check")
         .fetch_all(&mut *conn)
         .await?;
-    rows.iter()
-        .map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<Option<i64>, _>(1)?)))
-        .collect()
+    let mut out = Vec::new();
+    for r in rows {
+        let table: String = r.try_get(0)?;
+        let rowid: Option<i64> = r.try_get(1)?;
+        let missing: String = r.try_get(2)?;
+        let (owner, column) = match (synced(&table), parent_of(&table)) {
+            (Some(spec), _) => (spec.table.to_string(), spec.key.to_string()),
+            (None, Some(parent)) => {
+                let col = parent
+                    .children
+                    .iter()
+                    .find(|(c, _, _)| *c == table)
+                    .map(|(_, col, _)| (*col).to_string())
+                    .unwrap_or_default();
+                (parent.table.to_string(), col)
+            }
+            (None, None) => (table.clone(), String::new()),
+        };
+        let row_id = match rowid {
+            Some(id) if !column.is_empty() => {
+                let sql = format!("SELECT CAST({column} AS TEXT) FROM {table} WHERE rowid = ?1");
+                sqlx::query_scalar::<_, Option<String>>(&sql)
+                    .bind(id)
+                    .fetch_optional(&mut *conn)
+                    .await?
+                    .flatten()
+            }
+            _ => None,
+        };
+        out.push(Dangling {
+            table: owner,
+            row_id,
+            missing,
+        });
+    }
+    Ok(out)
 }

@@ -288,25 +288,62 @@ pub async fn record_answers(
 
 async fn check_references(conn: &mut sqlx::SqliteConnection) -> Result<(), SyncError> {
     let dangling = sync_rows::dangling(&mut *conn).await?;
-    if let Some((table, _)) = dangling.first() {
+    if let Some(d) = dangling.first() {
         return Err(SyncError::BadAnswer(format!(
             "the hub's changes name records this desk does not have ({} in {}); nothing of \
              them was applied",
             dangling.len(),
-            label(table)
+            label(&d.table)
         )));
     }
     Ok(())
 }
 
+/// Changes of a page held back because they name a record this desk does not have (or delete
+/// one that other rows here name), by (table, row id), with the missing table.
+type Held = std::collections::HashMap<(String, String), String>;
+
 /// Applies one page of the group's changes in one transaction, without journaling them, and
 /// moves the cursor to the page's end. Returns (applied, conflicts).
+///
+/// A change that would leave a row naming a record this desk does not have (its parent was
+/// refused here, or never synced) is held back and kept for review rather than blocking every
+/// later change: the page is applied again without it.
 pub async fn apply_page(
     store: &Store,
     page: &PullPage,
     desk: Uuid,
     now: DateTime<Utc>,
 ) -> Result<(u64, u64), SyncError> {
+    let mut held = Held::new();
+    for _ in 0..=page.changes.len().min(50) {
+        match apply_page_holding(store, page, desk, now, &held).await? {
+            Ok(done) => return Ok(done),
+            Err(more) => {
+                let before = held.len();
+                held.extend(more);
+                if held.len() == before {
+                    break;
+                }
+            }
+        }
+    }
+    Err(SyncError::BadAnswer(
+        "the hub's changes name records this desk does not have, and holding them back did \
+         not help; nothing of them was applied"
+            .into(),
+    ))
+}
+
+/// One attempt at a page with the `held` changes left out: Ok((applied, conflicts)) committed,
+/// or Err(more changes to hold) with nothing written.
+async fn apply_page_holding(
+    store: &Store,
+    page: &PullPage,
+    desk: Uuid,
+    now: DateTime<Utc>,
+    held: &Held,
+) -> Result<Result<(u64, u64), Held>, SyncError> {
     let device = store.device_id().to_string();
     let device = device.as_str();
     let mut w = store.write(now).await?;
@@ -325,6 +362,25 @@ pub async fn apply_page(
             continue;
         }
         hlc = Some(Hlc::observe(hlc, c.hlc, now, desk));
+        if let Some(missing) = held.get(&(c.table.clone(), c.row_id.clone())) {
+            let row = conflict_row(
+                now,
+                0,
+                &c.table,
+                &c.row_id,
+                "rejected",
+                format!(
+                    "this desk could not take the hub's {}: it names a {} this desk does not \
+                     have (or removes one that other records here name)",
+                    label(&c.table),
+                    label(missing)
+                ),
+                (None, c.row.as_ref()),
+            );
+            state::insert_conflict(&mut *conn, &row).await?;
+            conflicts += 1;
+            continue;
+        }
         let version = state::row_version(&mut *conn, &c.table, &c.row_id).await?;
         if version.is_some_and(|v| v >= c.cursor) {
             // This desk holds a version the hub took after this one (its own, acknowledged).
@@ -398,10 +454,37 @@ pub async fn apply_page(
     if let Some(h) = hlc {
         state::set_hlc(&mut *conn, &serde_json::to_string(&h).unwrap_or_default()).await?;
     }
-    check_references(&mut *conn).await?;
+    let dangling = sync_rows::dangling(&mut *conn).await?;
+    if !dangling.is_empty() {
+        let mut more = Held::new();
+        for d in dangling {
+            match d.row_id {
+                Some(id) if in_page(page, &d.table, &id) => {
+                    more.insert((d.table, id), d.missing);
+                }
+                // A row of this desk names one the page removes: hold the removal back.
+                _ => {
+                    for c in page
+                        .changes
+                        .iter()
+                        .filter(|c| c.row.is_none() && c.table == d.missing)
+                    {
+                        more.insert((c.table.clone(), c.row_id.clone()), d.missing.clone());
+                    }
+                }
+            }
+        }
+        return Ok(Err(more));
+    }
     w.commit().await?;
     let applied = page.changes.iter().filter(|c| c.cursor > st.cursor).count() as u64;
-    Ok((applied, conflicts))
+    Ok(Ok((applied, conflicts)))
+}
+
+fn in_page(page: &PullPage, table: &str, row_id: &str) -> bool {
+    page.changes
+        .iter()
+        .any(|c| c.table == table && c.row_id == row_id)
 }
 
 async fn post<T: Serialize>(
