@@ -179,6 +179,9 @@ pub struct Hub {
     pub store: HubStore,
     pub state: StateDir,
     pub group_id: Uuid,
+    /// Woken after every push that stored changes, for the pulls waiting on it (this process
+    /// only; a pull that misses it still ends at its timeout with the same page).
+    pub news: std::sync::Arc<tokio::sync::Notify>,
 }
 
 impl Hub {
@@ -203,6 +206,7 @@ impl Hub {
             store,
             state,
             group_id,
+            news: std::sync::Arc::new(tokio::sync::Notify::new()),
         })
     }
 

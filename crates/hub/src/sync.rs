@@ -316,6 +316,9 @@ impl Hub {
             let why = "this batch was sent before (a replay)".to_string();
             return Err(self.refuse(b.desk_id, "push_refused", why, now).await);
         };
+        if answer.results.iter().any(|r| r.outcome == Outcome::Applied) {
+            self.news.notify_waiters();
+        }
         Ok(answer)
     }
 
@@ -329,10 +332,22 @@ impl Hub {
             return Err(HubError::invalid("after", "must not be negative"));
         }
         let limit = p.limit.clamp(1, wire::MAX_PULL_LIMIT);
-        let rows = {
+        // Listening starts before the first read, so a push committed in between still wakes it.
+        let news = self.news.notified();
+        tokio::pin!(news);
+        news.as_mut().enable();
+        let mut rows = {
             let mut c = self.store.pool().acquire().await?;
             change::page(&mut c, self.group_id, p.after, i64::from(limit)).await?
         };
+        let wait = p.wait_ms.min(wire::MAX_PULL_WAIT_MS);
+        if wait > 0 && rows.iter().all(|r| r.desk_id == p.desk_id) {
+            let wait = std::time::Duration::from_millis(u64::from(wait));
+            if tokio::time::timeout(wait, news).await.is_ok() {
+                let mut c = self.store.pool().acquire().await?;
+                rows = change::page(&mut c, self.group_id, p.after, i64::from(limit)).await?;
+            }
+        }
         let next = rows.last().map_or(p.after, |r| r.cursor);
         let more = rows.len() == limit as usize;
         Ok(PullPage {

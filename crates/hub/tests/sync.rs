@@ -125,6 +125,7 @@ impl Desk {
             sent_at: Utc::now(),
             after,
             limit,
+            wait_ms: 0,
         };
         wire::sign(Kind::Pull, &self.key, self.id, &p).expect("sign")
     }

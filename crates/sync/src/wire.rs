@@ -301,7 +301,15 @@ pub struct PullRequest {
     pub sent_at: DateTime<Utc>,
     pub after: i64,
     pub limit: u32,
+    /// When nothing is waiting, how long the hub may hold the request open for the next change
+    /// (a long poll; at most [`MAX_PULL_WAIT_MS`]). Only the speed depends on it: the answer is
+    /// the same page either way.
+    #[serde(default)]
+    pub wait_ms: u32,
 }
+
+/// The longest a pull waits for a change.
+pub const MAX_PULL_WAIT_MS: u32 = 20_000;
 
 impl Addressed for PullRequest {
     fn group_id(&self) -> Uuid {

@@ -512,7 +512,12 @@ async fn post<T: Serialize>(
     }
 }
 
-async fn run(store: &Store, e: &Enrolment, now: DateTime<Utc>) -> Result<SyncReport, SyncError> {
+async fn run(
+    store: &Store,
+    e: &Enrolment,
+    now: DateTime<Utc>,
+    wait_ms: u32,
+) -> Result<SyncReport, SyncError> {
     let mut report = SyncReport::default();
     loop {
         let out = outgoing(store, e.desk_id).await?;
@@ -545,6 +550,7 @@ async fn run(store: &Store, e: &Enrolment, now: DateTime<Utc>) -> Result<SyncRep
             ));
         }
     }
+    let mut wait_ms = wait_ms;
     loop {
         let after = state::read_state(store).await?.cursor;
         let req = PullRequest {
@@ -554,7 +560,10 @@ async fn run(store: &Store, e: &Enrolment, now: DateTime<Utc>) -> Result<SyncRep
             sent_at: Utc::now(),
             after,
             limit: PULL_PAGE,
+            wait_ms,
         };
+        // Only the first page waits for news; the rest are read at once.
+        wait_ms = 0;
         let body = post(e, Kind::Pull, wire::PULL_PATH, &req).await?;
         let page: PullPage =
             serde_json::from_str(&body).map_err(|x| SyncError::BadAnswer(x.to_string()))?;
@@ -573,12 +582,23 @@ async fn run(store: &Store, e: &Enrolment, now: DateTime<Utc>) -> Result<SyncRep
 /// failure is recorded (the desk is offline since the first one) and returned; the next run
 /// carries on from where this one stopped.
 pub async fn sync_now(store: &Store, now: DateTime<Utc>) -> Result<SyncReport, SyncError> {
+    sync_waiting(store, now, 0).await
+}
+
+/// [`sync_now`], with the first pull held open by the hub for up to `wait_ms` until another
+/// desk's change arrives (a long poll: the background sync's way to see changes within a
+/// moment without asking every second). The answer is the same as without waiting.
+pub async fn sync_waiting(
+    store: &Store,
+    now: DateTime<Utc>,
+    wait_ms: u32,
+) -> Result<SyncReport, SyncError> {
     let Some(e) = super::enrol::load(store).await? else {
         return Err(SyncError::NotEnrolled);
     };
     let at = ts(now);
     state::attempted(store, &at).await?;
-    match run(store, &e, now).await {
+    match run(store, &e, now, wait_ms.min(wire::MAX_PULL_WAIT_MS)).await {
         Ok(r) => {
             state::succeeded(store, &ts(Utc::now())).await?;
             Ok(r)
