@@ -134,7 +134,14 @@ async fn copy_reference(hub: &Hub) -> Result<(usize, Duration), Fail> {
 
 async fn first_sync(dir: &Path, changes: usize, rounds: usize) -> Result<(), Fail> {
     let (hub, base) = start_hub(dir).await?;
-    let a = desk(&hub, &base, &dir.join("a.db"), Some(customers_for(changes)), 1).await?;
+    let a = desk(
+        &hub,
+        &base,
+        &dir.join("a.db"),
+        Some(customers_for(changes)),
+        1,
+    )
+    .await?;
     let n = journal_len(&a).await?;
     let t = Instant::now();
     let r = run::sync_now(&a, Utc::now()).await?;
@@ -202,8 +209,7 @@ async fn first_sync(dir: &Path, changes: usize, rounds: usize) -> Result<(), Fai
             status: None,
             acknowledge_check_digit: true,
         };
-        inventory::update_vehicle(&a, &Actor::Cli("bench".into()), &id, &input, Utc::now())
-            .await?;
+        inventory::update_vehicle(&a, &Actor::Cli("bench".into()), &id, &input, Utc::now()).await?;
         run::sync_now(&a, Utc::now()).await?;
         let t1 = tokio::time::timeout(Duration::from_secs(30), waiter).await??;
         seen.push(t1 - t0);
@@ -246,7 +252,9 @@ async fn ten_desks(dir: &Path, desks: usize, per_desk: usize) -> Result<(), Fail
         let mut runs = Vec::new();
         for s in &stores {
             let s = s.clone();
-            runs.push(tokio::spawn(async move { run::sync_now(&s, Utc::now()).await }));
+            runs.push(tokio::spawn(
+                async move { run::sync_now(&s, Utc::now()).await },
+            ));
         }
         let mut quiet = true;
         for r in runs {

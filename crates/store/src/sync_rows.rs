@@ -234,13 +234,31 @@ pub enum Applied {
     Refused(String),
 }
 
-/// The columns of a table, from the schema.
-async fn columns(conn: &mut SqliteConnection, table: &str) -> Result<Vec<String>, sqlx::Error> {
+/// The columns of a table, from the schema (read once per table: every store this process
+/// opens is migrated to the same schema before use).
+async fn columns(
+    conn: &mut SqliteConnection,
+    table: &str,
+) -> Result<std::sync::Arc<Vec<String>>, sqlx::Error> {
+    type Cache = std::sync::Mutex<BTreeMap<String, std::sync::Arc<Vec<String>>>>;
+    static CACHE: std::sync::OnceLock<Cache> = std::sync::OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(c) = cache.lock().ok().and_then(|m| m.get(table).cloned()) {
+        return Ok(c);
+    }
     let rows = sqlx::query("SELECT name FROM pragma_table_info(?1)")
         .bind(table)
         .fetch_all(&mut *conn)
         .await?;
-    rows.iter().map(|r| r.try_get::<String, _>(0)).collect()
+    let cols = std::sync::Arc::new(
+        rows.iter()
+            .map(|r| r.try_get::<String, _>(0))
+            .collect::<Result<Vec<_>, _>>()?,
+    );
+    if let Ok(mut m) = cache.lock() {
+        m.insert(table.to_string(), cols.clone());
+    }
+    Ok(cols)
 }
 
 /// A JSON value as an SQLite value to bind.

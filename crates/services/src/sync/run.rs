@@ -415,7 +415,13 @@ async fn apply_page_holding(
                     conflicts += 1;
                 }
             }
+            let new_customer = c.table == "customer"
+                && sync_rows::snapshot(&mut *conn, &c.table, &c.row_id)
+                    .await?
+                    .is_none();
             if take(&mut *conn, c, 0, now).await? {
+                conflicts += 1;
+            } else if new_customer && same_person_elsewhere(&mut *conn, c, now).await? {
                 conflicts += 1;
             }
             continue;
@@ -479,6 +485,48 @@ async fn apply_page_holding(
     w.commit().await?;
     let applied = page.changes.iter().filter(|c| c.cursor > st.cursor).count() as u64;
     Ok(Ok((applied, conflicts)))
+}
+
+/// Flags a customer another desk entered when this desk holds another customer entered at
+/// another desk with the same SSN (by its blind index): possibly one person twice, for a finance
+/// manager to compare and merge. Never merged here.
+async fn same_person_elsewhere(
+    conn: &mut sqlx::SqliteConnection,
+    c: &RemoteChange,
+    now: DateTime<Utc>,
+) -> Result<bool, SyncError> {
+    let text = |k: &str| {
+        c.row
+            .as_ref()
+            .and_then(|r| r.get(k))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    let (Some(index), Some(device)) = (text("ssn_index"), text("device_id")) else {
+        return Ok(false);
+    };
+    let others = dealerdesk_store::read::identity::same_ssn_from_other_desks(
+        &mut *conn, &index, &c.row_id, &device,
+    )
+    .await?;
+    if others.is_empty() {
+        return Ok(false);
+    }
+    let row = conflict_row(
+        now,
+        0,
+        &c.table,
+        &c.row_id,
+        "conflict",
+        format!(
+            "the same person may have been entered at two desks: customer {} has the same SSN; \
+             a finance manager should compare the two records and merge them",
+            others.join(", ")
+        ),
+        (None, c.row.as_ref()),
+    );
+    state::insert_conflict(&mut *conn, &row).await?;
+    Ok(true)
 }
 
 fn in_page(page: &PullPage, table: &str, row_id: &str) -> bool {

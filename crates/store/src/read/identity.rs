@@ -94,6 +94,26 @@ pub async fn others_with_ssn_index(
     .await
 }
 
+/// The ids of other live customers with this SSN blind index that another desk entered than
+/// `device_id` (the same person entered at two desks), at most 50.
+pub async fn same_ssn_from_other_desks(
+    conn: &mut SqliteConnection,
+    ssn_index: &str,
+    customer_id: &str,
+    device_id: &str,
+) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT id FROM customer
+           WHERE ssn_index = ?1 AND id <> ?2 AND device_id <> ?3 AND deleted_at IS NULL
+           ORDER BY id LIMIT 50"#,
+        ssn_index,
+        customer_id,
+        device_id
+    )
+    .fetch_all(conn)
+    .await
+}
+
 /// Up to 50 other live customers with this phone number.
 pub async fn others_with_phone(
     conn: &mut SqliteConnection,
