@@ -81,7 +81,8 @@ describe('the header sync indicator', () => {
     });
     render(SyncIndicator, { showConflicts: false });
     const badge = await screen.findByTestId('sync-state');
-    expect(badge).toHaveTextContent(`Offline since ${hhmm}`);
+    expect(badge).toHaveTextContent(`Offline since ${hhmm} · 2 changes waiting`);
+    expect(screen.getByTestId('sync-indicator')).toHaveAttribute('data-state', 'offline');
     expect(badge.getAttribute('title')).toContain('connection refused');
   });
 
