@@ -1379,6 +1379,11 @@ pub async fn sync_status(state: State<'_, AppState>) -> Result<SyncOverview> {
         .await?
         .as_ref()
         .map(EnrolmentView::from);
+    if enrolment.is_some() {
+        // Enrolled (by the CLI) while the app was open: start the background sync now. It
+        // starts once; a desk that is not enrolled starts nothing.
+        state.sync().start(store.clone());
+    }
     Ok(SyncOverview {
         status,
         enrolment,
