@@ -24,6 +24,7 @@ const cli = process.env.DEALERDESK_E2E_CLI ?? join(root, 'target/debug/dealerdes
 const shots = join(root, 'target/e2e');
 const port = Number(process.env.DEALERDESK_E2E_PORT ?? 4444);
 const USER = 'e2e.sales';
+const FINANCE = 'e2e.finance';
 const PASSWORD = 'e2e test passphrase 42';
 
 mkdirSync(shots, { recursive: true });
@@ -132,6 +133,11 @@ if (pgUrl) {
     DEALERDESK_HUB_ADMIN_PASSWORD: 'e2e hub admin passphrase',
   };
   execFileSync(cli, ['hub', 'init', '--group', 'E2E', '--admin', 'e2eadmin'], { env: hub.env, stdio: ['ignore', 'ignore', 'inherit'] });
+  // A finance manager on the e2e desk, for the sync conflicts inbox (staff stay on their desk).
+  execFileSync(cli, ['--db', db, 'staff', 'add', FINANCE, '--name', 'Fran Okafor', '--role', 'finance-manager', '--password-stdin'], {
+    input: `${PASSWORD}\n`,
+    stdio: ['pipe', 'ignore', 'inherit'],
+  });
   hub.bind = `127.0.0.1:${await freePort()}`;
   hub.base = await serveHub();
   const code = JSON.parse(execFileSync(cli, ['hub', 'enrol-code', '--rooftop', 'Showroom', '--json'], { env: hub.env, encoding: 'utf8' })).code;
@@ -450,6 +456,94 @@ try {
       timeoutMsg: 'the deal was not saved',
     });
   });
+
+  if (hub.base) {
+    await step('sync: a second desk changes the same deal later; the finance manager reviews the conflict in the inbox', async () => {
+      const dd = (file, args, input) => {
+        try {
+          return execFileSync(cli, ['--db', file, ...args], { encoding: 'utf8', input, stdio: [input ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+        } catch (e) {
+          throw new Error(`dealerdesk ${args.slice(0, 2).join(' ')}: ${e.stdout || e.stderr || e.message}`, { cause: e });
+        }
+      };
+      // The background sync has sent the deal desked in the window (the store says so; the
+      // header may still show its last poll).
+      await browser.waitUntil(async () => JSON.parse(dd(db, ['sync', 'status', '--json'])).waiting === 0, {
+        timeout: 45000,
+        interval: 1000,
+        timeoutMsg: 'the deal was not synced',
+      });
+      // Desk B (a second desk of the group, by the CLI) takes everything the window's desk made.
+      const b = join(work, 'desk-b.db');
+      dd(b, ['init']);
+      // Staff stay on their desk: B has its own account for the deal's salesperson.
+      dd(b, ['staff', 'add', USER, '--name', 'Erin Tester', '--role', 'sales', '--password-stdin'], `${PASSWORD}\n`);
+      const code = JSON.parse(execFileSync(cli, ['hub', 'enrol-code', '--rooftop', 'Showroom', '--json'], { env: hub.env, encoding: 'utf8' })).code;
+      dd(b, ['sync', 'enrol', '--hub', hub.base, '--code', code, '--name', 'E2E desk B']);
+      dd(b, ['sync', 'now', '--json']);
+      const deal = JSON.parse(dd(db, ['deal', 'list', '--json'])).deals[0];
+      if (!deal) throw new Error('no deal on the e2e desk');
+      /** Saves the deal again with new notes, as the deal screen would. */
+      const saveNotes = (file, notes) => {
+        const d = JSON.parse(dd(file, ['deal', 'show', deal.id, '--json'])).deal;
+        const input = {
+          customer_id: d.customer_id, vehicle_id: d.vehicle_id, salesperson: d.salesperson, status: d.status, notes,
+          options: d.options.map((o) => ({ label: o.label, selected: o.selected, monthly_payment: o.monthly_payment, terms: o.terms })),
+        };
+        dd(file, ['deal', 'save', '--id', deal.id, '--json'], JSON.stringify(input));
+      };
+      // The hub goes down; this desk changes the deal's notes, B changes them a little later.
+      await stopHub('SIGKILL');
+      saveNotes(db, 'Trade-in appraised at $4,000 (this desk)');
+      await new Promise((r) => setTimeout(r, 50));
+      saveNotes(b, 'Customer asked for 60 months (desk B)');
+      // The hub is back: B's later change wins, and this desk's version waits for review here.
+      const base = await serveHub();
+      if (base !== hub.base) throw new Error(`the hub came back at ${base}`);
+      dd(b, ['sync', 'now', '--json']);
+      await browser.waitUntil(
+        async () => JSON.parse(dd(db, ['sync', 'status', '--json'])).open_conflicts >= 1,
+        { timeout: 90000, interval: 1000, timeoutMsg: 'no conflict was recorded on this desk' },
+      );
+      // A sales user sees no count; the finance manager signs in (enrolling TOTP) and sees it.
+      if (await $t('sync-conflicts').isExisting()) throw new Error('a sales user sees the conflicts count');
+      await (await browser.$('button=Sign out')).click();
+      await $t('signin-username').waitForDisplayed({ timeout: 10000 });
+      await $t('signin-username').setValue(FINANCE);
+      await $t('signin-password').setValue(PASSWORD);
+      await $t('signin-submit').click();
+      await $t('mfa-secret').waitForDisplayed({ timeout: 10000 });
+      const secret = (await $t('mfa-secret').getText()).replace(/\s+/g, '');
+      await $t('mfa-code').setValue(totp(secret));
+      await $t('mfa-submit').click();
+      await $t('sync-conflicts').waitForDisplayed({ timeout: 20000 });
+      const count = (await $t('sync-conflicts').getText()).trim();
+      if (!/^\d+ conflicts? to review$/.test(count)) throw new Error(`the header says ${count}`);
+      await $t('sync-conflicts').click();
+      await $t('conflict').waitForDisplayed({ timeout: 10000 });
+      const texts = [];
+      for (const c of await browser.$$('[data-testid="conflict"]')) texts.push(await c.getText());
+      const mine = texts.find((t) => /^Deal/.test(t) && t.includes('(this desk)') && t.includes('(desk B)'));
+      if (!mine) throw new Error(`no conflict shows both deal notes: ${texts.join(' || ')}`);
+      const notesRow = mine.split('\n').find((l) => l.includes('(this desk)'));
+      console.log(`     ${count}; ${(notesRow ?? '').replace(/\s+/g, ' ')}`);
+      await browser.saveScreenshot(join(shots, 'sync-conflicts-inbox.png')).catch(() => {});
+      // Each is marked reviewed with a note; the inbox ends empty and so does the desk's count.
+      for (let i = 0; i < 5 && (await $t('conflict').isExisting()); i++) {
+        const before = (await browser.$$('[data-testid="conflict"]')).length;
+        const item = await $t('conflict');
+        await (await item.$('textarea')).setValue("B's terms stand; the trade-in is noted on the jacket");
+        await (await item.$('[data-testid="conflict-review"]')).click();
+        await browser.waitUntil(async () => (await browser.$$('[data-testid="conflict"]')).length < before, {
+          timeout: 10000,
+          timeoutMsg: 'the conflict stayed in the inbox',
+        });
+      }
+      await $t('conflicts-empty').waitForDisplayed({ timeout: 5000 });
+      const st = JSON.parse(dd(db, ['sync', 'status', '--json']));
+      if (st.open_conflicts !== 0) throw new Error(`the desk still counts ${st.open_conflicts} open conflict(s)`);
+    });
+  }
 
   // --- a demo database: the finance manager's side of credit applications ------------------
   await browser.deleteSession().catch(() => {});
