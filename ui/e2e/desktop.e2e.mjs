@@ -525,8 +525,7 @@ try {
       for (const c of await browser.$$('[data-testid="conflict"]')) texts.push(await c.getText());
       const mine = texts.find((t) => /^Deal/.test(t) && t.includes('(this desk)') && t.includes('(desk B)'));
       if (!mine) throw new Error(`no conflict shows both deal notes: ${texts.join(' || ')}`);
-      const notesRow = mine.split('\n').find((l) => l.includes('(this desk)'));
-      console.log(`     ${count}; ${(notesRow ?? '').replace(/\s+/g, ' ')}`);
+      console.log(`     ${count}: the deal's notes, this desk's against desk B's`);
       await browser.saveScreenshot(join(shots, 'sync-conflicts-inbox.png')).catch(() => {});
       // Each is marked reviewed with a note; the inbox ends empty and so does the desk's count.
       for (let i = 0; i < 5 && (await $t('conflict').isExisting()); i++) {
