@@ -272,6 +272,11 @@ try {
     });
   } else {
     console.log('skip sync steps (no DEALERDESK_TEST_DATABASE_URL)');
+    await step('a desk that is not enrolled shows no sync state in the header', async () => {
+      await $t('who').waitForDisplayed({ timeout: 5000 });
+      await browser.pause(1500); // the header has asked Rust where sync stands by now
+      if (await $t('sync-indicator').isExisting()) throw new Error('a desk on its own shows a sync indicator');
+    });
   }
 
   await step('create a customer', async () => {
