@@ -76,12 +76,12 @@ impl Syncer {
         run::sync_now(store, Utc::now()).await
     }
 
-    /// Starts the background task (at most once).
+    /// Starts the background task (at most once, and never after `stop`).
     pub fn start(self: &std::sync::Arc<Self>, store: Store) {
         let Ok(mut task) = self.task.lock() else {
             return;
         };
-        if task.is_some() {
+        if task.is_some() || *self.stop.borrow() {
             return;
         }
         let me = std::sync::Arc::clone(self);
@@ -113,7 +113,8 @@ impl Syncer {
 
     /// Stops the background task and waits briefly for it (the app is exiting).
     pub async fn stop(&self) {
-        let _ = self.stop.send(true);
+        // `send_replace`: the flag is kept even with no task listening (a desk never enrolled).
+        self.stop.send_replace(true);
         let task = self.task.lock().ok().and_then(|mut t| t.take());
         if let Some(task) = task {
             if tokio::time::timeout(STOP_GRACE, task).await.is_err() {
@@ -135,5 +136,31 @@ mod tests {
         assert_eq!(next_delay(2), s(30));
         assert_eq!(next_delay(3), s(60));
         assert_eq!(next_delay(40), s(60));
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn stops_without_waiting_out_its_delay_and_does_not_start_again() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(
+            &dir.path().join("desk.db"),
+            dealerdesk_store::OpenMode::CreateIfMissing,
+        )
+        .await
+        .expect("store");
+        let syncer = std::sync::Arc::new(Syncer::default());
+        // Not enrolled: the first run fails at once and the task then waits 15 s.
+        syncer.start(store.clone());
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let t = std::time::Instant::now();
+        syncer.stop().await;
+        assert!(t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
+        assert!(!syncer.running());
+        syncer.start(store.clone());
+        assert!(syncer.task.lock().map(|t| t.is_none()).unwrap_or(false));
+        assert!(matches!(
+            syncer.run_once(&store).await,
+            Err(SyncError::NotEnrolled)
+        ));
+        store.close().await;
     }
 }
