@@ -3,6 +3,7 @@
 
 pub mod commands;
 pub mod state;
+pub mod sync;
 
 use std::path::PathBuf;
 
@@ -51,6 +52,20 @@ pub async fn open_store(path: &std::path::Path) -> Result<Store, String> {
     Ok(store)
 }
 
+/// Starts the background sync when the store is open and the desk is enrolled with a hub; a
+/// desk that is not enrolled starts nothing and works exactly as before.
+pub fn start_sync(state: &AppState) {
+    let Ok(store) = state.store() else { return };
+    let store = store.clone();
+    match tauri::async_runtime::block_on(dealerdesk_services::sync::enrol::load(&store)) {
+        Ok(Some(_)) => state.sync().start(store),
+        Ok(None) => {}
+        Err(e) => {
+            tracing::warn!(error = %e, "could not read this desk's enrolment; no background sync")
+        }
+    }
+}
+
 /// The builder with every command registered (used by `run` and by the mock-runtime tests).
 pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
     use commands::*;
@@ -80,12 +95,18 @@ pub fn run() {
         .plugin(tauri_plugin_window_state::Builder::default().build())
         // The native "Save as…" dialog, used from Rust only (the capability grants none of it).
         .plugin(tauri_plugin_dialog::init())
+        .setup(|app| {
+            start_sync(&app.state::<AppState>());
+            Ok(())
+        })
         .manage(AppState::new(store));
     let app = with_commands(builder).build(tauri::generate_context!());
     match app {
         Ok(app) => app.run(|handle, event| {
             if let tauri::RunEvent::Exit = event {
-                if let Ok(store) = handle.state::<AppState>().store() {
+                let state = handle.state::<AppState>();
+                tauri::async_runtime::block_on(state.sync().stop());
+                if let Ok(store) = state.store() {
                     let store = store.clone();
                     tauri::async_runtime::block_on(store.close());
                 }

@@ -1,16 +1,19 @@
 //! What the desktop shell keeps between commands: the open store and the session token.
 //! The token lives here, in Rust; the web view never sees it.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use chrono::Utc;
 use dealerdesk_services::auth::{self, Role, SessionToken, StaffView};
 use dealerdesk_services::ipc::{CommandError, ErrorCode};
 use dealerdesk_store::Store;
 
+use crate::sync::Syncer;
+
 pub struct AppState {
     store: Result<Store, String>,
     token: Mutex<Option<SessionToken>>,
+    sync: Arc<Syncer>,
 }
 
 impl AppState {
@@ -19,7 +22,13 @@ impl AppState {
         Self {
             store,
             token: Mutex::new(None),
+            sync: Arc::new(Syncer::default()),
         }
+    }
+
+    /// The sync runner (its background task runs only on an enrolled desk).
+    pub fn sync(&self) -> &Arc<Syncer> {
+        &self.sync
     }
 
     pub fn store(&self) -> Result<&Store, CommandError> {

@@ -389,3 +389,68 @@ fn the_application_document_jacket_and_save_as_commands_check_roles_and_map_erro
     .expect("an empty list");
     assert_eq!(docs, json!([]));
 }
+
+#[test]
+fn a_desk_that_is_not_enrolled_says_so_and_conflicts_are_for_finance_and_admins() {
+    let d = desk();
+    for cmd in [
+        "sync_status",
+        "sync_now",
+        "sync_conflicts",
+        "resolve_sync_conflict",
+    ] {
+        let body = if cmd == "resolve_sync_conflict" {
+            json!({ "id": "x", "note": "" })
+        } else {
+            json!({})
+        };
+        let err = invoke(&d, cmd, body).expect_err(cmd);
+        assert_eq!(err["code"], "not_signed_in", "{cmd}: {err}");
+    }
+
+    sign_in(&d, "sam");
+    let st = invoke(&d, "sync_status", json!({})).expect("status for any role");
+    assert_eq!(st["status"]["enrolled"], false, "{st}");
+    assert_eq!(st["status"]["waiting"], 0, "{st}");
+    assert_eq!(st["enrolment"], Value::Null, "{st}");
+    assert_eq!(st["running"], false, "{st}");
+    let err = invoke(&d, "sync_now", json!({})).expect_err("not enrolled");
+    assert_eq!(err["code"], "conflict", "{err}");
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("not enrolled"),
+        "{err}"
+    );
+    let err = invoke(&d, "sync_conflicts", json!({})).expect_err("sales");
+    assert_eq!(err["code"], "forbidden", "{err}");
+    let err = invoke(
+        &d,
+        "resolve_sync_conflict",
+        json!({ "id": "x", "note": "" }),
+    )
+    .expect_err("sales");
+    assert_eq!(err["code"], "forbidden", "{err}");
+
+    invoke(&d, "sign_out", json!({})).expect("sign out");
+    sign_in(&d, "morgan");
+    let list = invoke(&d, "sync_conflicts", json!({})).expect("finance manager");
+    assert_eq!(list, json!([]));
+    let err = invoke(
+        &d,
+        "resolve_sync_conflict",
+        json!({ "id": "x", "note": "" }),
+    )
+    .expect_err("no such conflict");
+    assert_eq!(err["code"], "not_found", "{err}");
+    let long = "n".repeat(501);
+    let err = invoke(
+        &d,
+        "resolve_sync_conflict",
+        json!({ "id": "x", "note": long }),
+    )
+    .expect_err("too long");
+    assert_eq!(err["code"], "validation", "{err}");
+    assert_eq!(err["field"], "note", "{err}");
+}

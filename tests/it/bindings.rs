@@ -2,6 +2,7 @@
 //! when `ui/src/lib/api/bindings.ts` is stale; `UPDATE_BINDINGS=1 cargo test --test it bindings`
 //! rewrites it.
 
+use dealerdesk_desktop_views::{EnrolmentView, SyncOverview};
 use dealerdesk_rules::ids::{
     ApplicationId, CustomerId, DealId, DocumentId, IdentityCheckId, NoticeId, VehicleId,
 };
@@ -57,6 +58,7 @@ use dealerdesk_services::ipc::{AppStatus, CommandError, ErrorCode};
 use dealerdesk_services::links::desk::DeskLink;
 use dealerdesk_services::links::outbox::Channel;
 use dealerdesk_services::links::{IssueLink, IssuedLink, LinkPurpose, LinkState, LinkView};
+use dealerdesk_services::sync::run::{ConflictView, FieldDiff, SyncReport, SyncStatus};
 use dealerdesk_services::vehicle::{
     VehicleCondition, VehicleFilter, VehicleInput, VehiclePage, VehicleStatus, VehicleView,
     VinReport,
@@ -220,6 +222,12 @@ fn generate() -> String {
         LenderView::decl(&cfg),
         SubmitReceipt::decl(&cfg),
         ProcessedMessage::decl(&cfg),
+        SyncStatus::decl(&cfg),
+        SyncReport::decl(&cfg),
+        FieldDiff::decl(&cfg),
+        ConflictView::decl(&cfg),
+        EnrolmentView::decl(&cfg),
+        SyncOverview::decl(&cfg),
     ];
     let mut out = String::from(
         "// GENERATED from the Rust types by `UPDATE_BINDINGS=1 cargo test --test it bindings`.\n\

@@ -10,6 +10,7 @@
 // Env: DEALERDESK_E2E_APP (desktop binary), DEALERDESK_E2E_CLI (CLI binary); default: target/debug.
 
 import { spawn, execFileSync } from 'node:child_process';
+import { createServer } from 'node:net';
 import { createHmac } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,6 +24,7 @@ const cli = process.env.DEALERDESK_E2E_CLI ?? join(root, 'target/debug/dealerdes
 const shots = join(root, 'target/e2e');
 const port = Number(process.env.DEALERDESK_E2E_PORT ?? 4444);
 const USER = 'e2e.sales';
+const FINANCE = 'e2e.finance';
 const PASSWORD = 'e2e test passphrase 42';
 
 mkdirSync(shots, { recursive: true });
@@ -72,6 +74,79 @@ execFileSync(
   { stdio: 'ignore' },
 );
 
+// --- a hub for the desk to sync with (only with DEALERDESK_TEST_DATABASE_URL, a real PostgreSQL) --
+// The hub gets a fresh database, its state directory under `work`, and a fixed loopback port so
+// it can be killed and started again at the same address. The desk is enrolled by the CLI (its
+// operator holds every role) before the window opens, so the app starts its background sync.
+const pgUrl = process.env.DEALERDESK_TEST_DATABASE_URL;
+const hub = { url: null, base: null, env: null, bind: null, child: null, database: null };
+function freePort() {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.on('error', fail);
+    s.listen(0, '127.0.0.1', () => {
+      const { port: p } = s.address();
+      s.close(() => ok(p));
+    });
+  });
+}
+/** Starts `hub serve` on hub.bind; resolves with its https:// address from the first stderr line. */
+function serveHub() {
+  return new Promise((ok, fail) => {
+    const child = spawn(cli, ['hub', 'serve', '--bind', hub.bind], { env: hub.env, stdio: ['ignore', 'ignore', 'pipe'] });
+    hub.child = child;
+    let first = '';
+    let done = false;
+    child.stderr.on('data', (chunk) => {
+      if (done) return; // keep draining so the hub never blocks on a full pipe
+      first += chunk.toString();
+      const nl = first.indexOf('\n');
+      if (nl < 0) return;
+      done = true;
+      const base = first.slice(0, nl).split(/\s+/).find((w) => w.startsWith('https://'));
+      if (base) ok(base);
+      else fail(new Error(`hub serve said: ${first.slice(0, nl)}`));
+    });
+    child.on('exit', (code) => {
+      if (!done) fail(new Error(`hub serve exited with ${code}: ${first}`));
+    });
+  });
+}
+function stopHub(signal = 'SIGKILL') {
+  return new Promise((ok) => {
+    const child = hub.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return ok();
+    child.once('exit', () => ok());
+    child.kill(signal);
+  });
+}
+if (pgUrl) {
+  hub.database = `dealerdesk_e2e_${process.pid}_${Date.now()}`;
+  execFileSync('psql', [pgUrl, '-v', 'ON_ERROR_STOP=1', '-q', '-c', `CREATE DATABASE ${hub.database}`], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const u = new URL(pgUrl);
+  u.pathname = `/${hub.database}`;
+  hub.url = u.toString();
+  hub.env = {
+    ...process.env,
+    DEALERDESK_HUB_DATABASE_URL: hub.url,
+    DEALERDESK_HUB_STATE_DIR: join(work, 'hub-state'),
+    DEALERDESK_HUB_ADMIN_PASSWORD: 'e2e hub admin passphrase',
+  };
+  execFileSync(cli, ['hub', 'init', '--group', 'E2E', '--admin', 'e2eadmin'], { env: hub.env, stdio: ['ignore', 'ignore', 'inherit'] });
+  // A finance manager on the e2e desk, for the sync conflicts inbox (staff stay on their desk).
+  execFileSync(cli, ['--db', db, 'staff', 'add', FINANCE, '--name', 'Fran Okafor', '--role', 'finance-manager', '--password-stdin'], {
+    input: `${PASSWORD}\n`,
+    stdio: ['pipe', 'ignore', 'inherit'],
+  });
+  hub.bind = `127.0.0.1:${await freePort()}`;
+  hub.base = await serveHub();
+  const code = JSON.parse(execFileSync(cli, ['hub', 'enrol-code', '--rooftop', 'Showroom', '--json'], { env: hub.env, encoding: 'utf8' })).code;
+  execFileSync(cli, ['--db', db, 'sync', 'enrol', '--hub', hub.base, '--code', code, '--name', 'E2E desk'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  console.log(`     hub at ${hub.base}; the e2e desk is enrolled`);
+} else {
+  console.log('notice: DEALERDESK_TEST_DATABASE_URL is not set: the sync steps (hub, header states) are skipped');
+}
+
 // tauri-driver starts WebKitWebDriver on a second port; keep both ours so parallel runs do not clash.
 const driver = spawn('tauri-driver', ['--port', String(port), '--native-port', String(port + 1)], {
   stdio: ['ignore', 'ignore', 'inherit'],
@@ -96,10 +171,11 @@ let shot = 0;
 const $t = (id) => browser.$(`[data-testid="${id}"]`);
 
 // While working on one step: DEALERDESK_E2E_ONLY=<part of its name> runs only the steps that
-// match (later steps may need what earlier ones made; the full run is the test).
-const only = process.env.DEALERDESK_E2E_ONLY;
+// match, several parts separated by `|` (later steps may need what earlier ones made; the full
+// run is the test).
+const only = process.env.DEALERDESK_E2E_ONLY?.split('|').filter(Boolean);
 async function step(name, body) {
-  if (only && !name.includes(only)) {
+  if (only && !only.some((part) => name.includes(part))) {
     console.log(`skip ${name}`);
     return;
   }
@@ -155,6 +231,53 @@ try {
     const who = await $t('who').getText();
     if (!who.includes('Erin Tester')) throw new Error(`signed-in name not shown: ${who}`);
   });
+
+  if (hub.base) {
+    const syncText = async () => ((await $t('sync-state').isExisting()) ? (await $t('sync-state').getText()).trim() : '');
+    const waitSync = (test, what, timeout) =>
+      browser.waitUntil(async () => test(await syncText()), { timeout, interval: 250, timeoutMsg: `the header never said ${what}` });
+
+    await step('sync: the header says Synced on an enrolled desk', async () => {
+      await waitSync((t) => t === 'Synced', 'Synced', 30000);
+      const title = await $t('sync-state').getAttribute('title');
+      if (!/^Last synced /.test(title ?? '')) throw new Error(`tooltip: ${title}`);
+      // A sales user has no conflicts inbox, in the header or the navigation.
+      if (await $t('sync-conflicts').isExisting()) throw new Error('a sales user sees the conflicts count');
+      if (await $t('nav-sync-conflicts').isExisting()) throw new Error('a sales user sees the conflicts inbox');
+    });
+
+    await step('sync: the hub is killed, the header says Offline since …, and a change waits', async () => {
+      await stopHub('SIGKILL');
+      await $t('sync-now').click();
+      await waitSync((t) => /^Offline since \d\d:\d\d/.test(t), 'Offline since HH:MM', 20000);
+      const title = await $t('sync-state').getAttribute('title');
+      if (!/could not be reached/.test(title ?? '')) throw new Error(`no reason in the tooltip: ${title}`);
+      // A change on this desk (made by the CLI beside the open window) waits for the hub.
+      execFileSync(
+        cli,
+        ['--db', db, 'vehicle', 'add', '--vin', '1FTFW1ET9DFC10312', '--make', 'Ford', '--model', 'F-150', '--trim', 'XLT', '--mileage', '64000', '--price', '18900.00', '--condition', 'used'],
+        { stdio: 'ignore' },
+      );
+      await waitSync((t) => /^Offline since \d\d:\d\d · \d+ changes? waiting$/.test(t), 'Offline since … · N changes waiting', 20000);
+      console.log(`     ${await syncText()}`);
+    });
+
+    await step('sync: the hub is back on the same port, the header says Synced again by itself', async () => {
+      const base = await serveHub();
+      if (base !== hub.base) throw new Error(`the hub came back at ${base}, not ${hub.base}`);
+      // No click: the background task retries (15 s, 30 s, then every 60 s while offline).
+      await waitSync((t) => t === 'Synced', 'Synced', 90000);
+      const st = JSON.parse(execFileSync(cli, ['--db', db, 'sync', 'status', '--json'], { encoding: 'utf8' }));
+      if (st.waiting !== 0 || st.offline_since) throw new Error(`the desk says ${JSON.stringify(st)}`);
+    });
+  } else {
+    console.log('skip sync steps (no DEALERDESK_TEST_DATABASE_URL)');
+    await step('a desk that is not enrolled shows no sync state in the header', async () => {
+      await $t('who').waitForDisplayed({ timeout: 5000 });
+      await browser.pause(1500); // the header has asked Rust where sync stands by now
+      if (await $t('sync-indicator').isExisting()) throw new Error('a desk on its own shows a sync indicator');
+    });
+  }
 
   await step('create a customer', async () => {
     await $t('nav-customers').click();
@@ -338,6 +461,93 @@ try {
       timeoutMsg: 'the deal was not saved',
     });
   });
+
+  if (hub.base) {
+    await step('sync: a second desk changes the same deal later; the finance manager reviews the conflict in the inbox', async () => {
+      const dd = (file, args, input) => {
+        try {
+          return execFileSync(cli, ['--db', file, ...args], { encoding: 'utf8', input, stdio: [input ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+        } catch (e) {
+          throw new Error(`dealerdesk ${args.slice(0, 2).join(' ')}: ${e.stdout || e.stderr || e.message}`, { cause: e });
+        }
+      };
+      // The background sync has sent the deal desked in the window (the store says so; the
+      // header may still show its last poll).
+      await browser.waitUntil(async () => JSON.parse(dd(db, ['sync', 'status', '--json'])).waiting === 0, {
+        timeout: 45000,
+        interval: 1000,
+        timeoutMsg: 'the deal was not synced',
+      });
+      // Desk B (a second desk of the group, by the CLI) takes everything the window's desk made.
+      const b = join(work, 'desk-b.db');
+      dd(b, ['init']);
+      // Staff stay on their desk: B has its own account for the deal's salesperson.
+      dd(b, ['staff', 'add', USER, '--name', 'Erin Tester', '--role', 'sales', '--password-stdin'], `${PASSWORD}\n`);
+      const code = JSON.parse(execFileSync(cli, ['hub', 'enrol-code', '--rooftop', 'Showroom', '--json'], { env: hub.env, encoding: 'utf8' })).code;
+      dd(b, ['sync', 'enrol', '--hub', hub.base, '--code', code, '--name', 'E2E desk B']);
+      dd(b, ['sync', 'now', '--json']);
+      const deal = JSON.parse(dd(db, ['deal', 'list', '--json'])).deals[0];
+      if (!deal) throw new Error('no deal on the e2e desk');
+      /** Saves the deal again with new notes, as the deal screen would. */
+      const saveNotes = (file, notes) => {
+        const d = JSON.parse(dd(file, ['deal', 'show', deal.id, '--json'])).deal;
+        const input = {
+          customer_id: d.customer_id, vehicle_id: d.vehicle_id, salesperson: d.salesperson, status: d.status, notes,
+          options: d.options.map((o) => ({ label: o.label, selected: o.selected, monthly_payment: o.monthly_payment, terms: o.terms })),
+        };
+        dd(file, ['deal', 'save', '--id', deal.id, '--json'], JSON.stringify(input));
+      };
+      // The hub goes down; this desk changes the deal's notes, B changes them a little later.
+      await stopHub('SIGKILL');
+      saveNotes(db, 'Trade-in appraised at $4,000 (this desk)');
+      await new Promise((r) => setTimeout(r, 50));
+      saveNotes(b, 'Customer asked for 60 months (desk B)');
+      // The hub is back: B's later change wins, and this desk's version waits for review here.
+      const base = await serveHub();
+      if (base !== hub.base) throw new Error(`the hub came back at ${base}`);
+      dd(b, ['sync', 'now', '--json']);
+      await browser.waitUntil(
+        async () => JSON.parse(dd(db, ['sync', 'status', '--json'])).open_conflicts >= 1,
+        { timeout: 90000, interval: 1000, timeoutMsg: 'no conflict was recorded on this desk' },
+      );
+      // A sales user sees no count; the finance manager signs in (enrolling TOTP) and sees it.
+      if (await $t('sync-conflicts').isExisting()) throw new Error('a sales user sees the conflicts count');
+      await (await browser.$('button=Sign out')).click();
+      await $t('signin-username').waitForDisplayed({ timeout: 10000 });
+      await $t('signin-username').setValue(FINANCE);
+      await $t('signin-password').setValue(PASSWORD);
+      await $t('signin-submit').click();
+      await $t('mfa-secret').waitForDisplayed({ timeout: 10000 });
+      const secret = (await $t('mfa-secret').getText()).replace(/\s+/g, '');
+      await $t('mfa-code').setValue(totp(secret));
+      await $t('mfa-submit').click();
+      await $t('sync-conflicts').waitForDisplayed({ timeout: 20000 });
+      const count = (await $t('sync-conflicts').getText()).trim();
+      if (!/^\d+ conflicts? to review$/.test(count)) throw new Error(`the header says ${count}`);
+      await $t('sync-conflicts').click();
+      await $t('conflict').waitForDisplayed({ timeout: 10000 });
+      const texts = [];
+      for (const c of await browser.$$('[data-testid="conflict"]')) texts.push(await c.getText());
+      const mine = texts.find((t) => /^Deal/.test(t) && t.includes('(this desk)') && t.includes('(desk B)'));
+      if (!mine) throw new Error(`no conflict shows both deal notes: ${texts.join(' || ')}`);
+      console.log(`     ${count}: the deal's notes, this desk's against desk B's`);
+      await browser.saveScreenshot(join(shots, 'sync-conflicts-inbox.png')).catch(() => {});
+      // Each is marked reviewed with a note; the inbox ends empty and so does the desk's count.
+      for (let i = 0; i < 5 && (await $t('conflict').isExisting()); i++) {
+        const before = (await browser.$$('[data-testid="conflict"]')).length;
+        const item = await $t('conflict');
+        await (await item.$('textarea')).setValue("B's terms stand; the trade-in is noted on the jacket");
+        await (await item.$('[data-testid="conflict-review"]')).click();
+        await browser.waitUntil(async () => (await browser.$$('[data-testid="conflict"]')).length < before, {
+          timeout: 10000,
+          timeoutMsg: 'the conflict stayed in the inbox',
+        });
+      }
+      await $t('conflicts-empty').waitForDisplayed({ timeout: 5000 });
+      const st = JSON.parse(dd(db, ['sync', 'status', '--json']));
+      if (st.open_conflicts !== 0) throw new Error(`the desk still counts ${st.open_conflicts} open conflict(s)`);
+    });
+  }
 
   // --- a demo database: the finance manager's side of credit applications ------------------
   await browser.deleteSession().catch(() => {});
@@ -704,6 +914,14 @@ try {
 } finally {
   await browser?.deleteSession().catch(() => {});
   driver.kill();
+  await stopHub('SIGTERM');
+  if (hub.database) {
+    try {
+      execFileSync('psql', [pgUrl, '-q', '-c', `DROP DATABASE IF EXISTS ${hub.database}`], { stdio: 'ignore' });
+    } catch {
+      /* the throw-away cluster goes anyway */
+    }
+  }
   rmSync(work, { recursive: true, force: true });
 }
 

@@ -99,6 +99,13 @@ export function formatDateTime(iso: string): string {
   return `${formatDate(iso)} ${hour12}:${pad2(t.getMinutes())} ${h < 12 ? 'AM' : 'PM'}`;
 }
 
+/** An RFC 3339 instant as local "14:05" (24-hour clock, for short status lines). */
+export function formatTime(iso: string): string {
+  const t = new Date(iso);
+  if (Number.isNaN(t.getTime())) return iso;
+  return `${pad2(t.getHours())}:${pad2(t.getMinutes())}`;
+}
+
 /** "3/5/1980" or "1980-03-05" → "1980-03-05"; null when it is not a real calendar date. */
 export function parseUsDate(text: string): string | null {
   const trimmed = text.trim();

@@ -22,7 +22,8 @@ export type Route =
   | { name: 'contract_sign'; id: string }
   | { name: 'analytics' }
   | { name: 'audit' }
-  | { name: 'staff' };
+  | { name: 'staff' }
+  | { name: 'sync_conflicts' };
 
 export function parseHash(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
@@ -56,6 +57,8 @@ export function parseHash(hash: string): Route {
       return { name: 'audit' };
     case 'staff':
       return { name: 'staff' };
+    case 'sync':
+      return { name: 'sync_conflicts' };
     default:
       return { name: 'home' };
   }
@@ -103,6 +106,8 @@ export function hrefFor(route: Route): string {
       return '#/audit';
     case 'staff':
       return '#/staff';
+    case 'sync_conflicts':
+      return '#/sync/conflicts';
   }
 }
 

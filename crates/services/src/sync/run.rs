@@ -41,7 +41,7 @@ pub const PUSH_BUDGET_BYTES: usize = wire::MAX_MESSAGE_BYTES / 2;
 pub const PULL_PAGE: u32 = 500;
 
 /// What one run did.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct SyncReport {
     /// Journal entries the hub answered in this run.
     pub pushed: u64,
@@ -661,10 +661,11 @@ pub async fn sync_waiting(
 }
 
 /// Where this desk's sync stands.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct SyncStatus {
     pub enrolled: bool,
     pub hub: Option<String>,
+    #[ts(as = "Option<String>")]
     pub desk_id: Option<Uuid>,
     /// Changes of synced tables not yet answered by the hub.
     pub waiting: i64,
@@ -702,7 +703,7 @@ pub async fn status(store: &Store) -> Result<SyncStatus, SyncError> {
 }
 
 /// One field of a conflict, as shown for review (never a decrypted value).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct FieldDiff {
     pub field: String,
     pub ours: String,
@@ -710,7 +711,7 @@ pub struct FieldDiff {
 }
 
 /// A conflict as staff review it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct ConflictView {
     pub id: String,
     pub at: String,

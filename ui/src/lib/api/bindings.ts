@@ -920,3 +920,55 @@ export type ProcessedMessage = { outbox_id: string, application_id: ApplicationI
  * `pending`, `answered`, `rejected` (bad signature or refused) or `error` (try again).
  */
 status: string, outcome: ApplicationState | null, error: string | null, };
+
+export type SyncStatus = { enrolled: boolean, hub: string | null, desk_id: string | null, 
+/**
+ * Changes of synced tables not yet answered by the hub.
+ */
+waiting: number, cursor: number, last_attempt_at: string | null, last_success_at: string | null, 
+/**
+ * Set while the hub cannot be reached: since the first failed run after a success.
+ */
+offline_since: string | null, last_error: string | null, open_conflicts: number, };
+
+export type SyncReport = { 
+/**
+ * Journal entries the hub answered in this run.
+ */
+pushed: number, 
+/**
+ * Hub changes applied (or found already applied) in this run.
+ */
+pulled: number, 
+/**
+ * Conflicts recorded in this run (this desk's change replaced or refused).
+ */
+conflicts: number, 
+/**
+ * The hub cursor this desk has applied everything up to.
+ */
+cursor: number, };
+
+export type FieldDiff = { field: string, ours: string, theirs: string, };
+
+export type ConflictView = { id: string, at: string, 
+/**
+ * What kind of record, in words ("customer address").
+ */
+record: string, row_id: string, outcome: string, reason: string, 
+/**
+ * The fields whose values differ.
+ */
+fields: Array<FieldDiff>, };
+
+export type EnrolmentView = { hub_url: string, desk_name: string, rooftop: string, enrolled_at: string, 
+/**
+ * SHA-256 of the hub certificate's DER, in lowercase hex (64 characters).
+ */
+fingerprint: string, };
+
+export type SyncOverview = { status: SyncStatus, enrolment: EnrolmentView | null, 
+/**
+ * Whether a sync run is going on right now (the background task's or a "Sync now").
+ */
+running: boolean, };

@@ -19,6 +19,7 @@ import type {
   CeremonyTexts,
   Channel,
   CheckInput,
+  ConflictView,
   ConsentInput,
   ContactChannel,
   ContactStatusView,
@@ -71,6 +72,8 @@ import type {
   StipulationDocumentView,
   StipulationView,
   SubmitReceipt,
+  SyncOverview,
+  SyncReport,
   Unmet,
   VehicleFilter,
   VehicleId,
@@ -166,6 +169,10 @@ export interface Commands {
   save_document_as: { args: { document_id: DocumentId }; returns: SavedFile | null };
   issue_remote_signing_link: { args: { customer_id: CustomerId; document_id: DocumentId; ttl_minutes: number | null; send: Channel[] }; returns: DeskLink };
   print_link_handout: { args: { url: string }; returns: SavedFile };
+  sync_status: { args: Record<never, never>; returns: SyncOverview };
+  sync_now: { args: Record<never, never>; returns: SyncReport };
+  sync_conflicts: { args: Record<never, never>; returns: ConflictView[] };
+  resolve_sync_conflict: { args: { id: string; note: string }; returns: null };
 }
 
 /** The commands of COMMANDS.md; a typo in a command name is a type error. */
@@ -270,4 +277,8 @@ export const COMMAND_NAMES: readonly CommandName[] = [
   'save_document_as',
   'issue_remote_signing_link',
   'print_link_handout',
+  'sync_status',
+  'sync_now',
+  'sync_conflicts',
+  'resolve_sync_conflict',
 ];

@@ -509,6 +509,26 @@ export function installMockBackend(): void {
         return reply(req, params.get('broken')
           ? { ok: false, entries: audit.length, first_broken_seq: 57, reason: 'hash does not match the previous entry' }
           : { ok: true, entries: audit.length, first_broken_seq: null, reason: null });
+      // This desk works on its own here: the header shows no sync state.
+      case 'sync_status':
+        requireSession();
+        return reply(req, {
+          status: {
+            enrolled: false, hub: null, desk_id: null, waiting: 0, cursor: 0, last_attempt_at: null,
+            last_success_at: null, offline_since: null, last_error: null, open_conflicts: 0,
+          },
+          enrolment: null,
+          running: false,
+        });
+      case 'sync_now':
+        requireSession();
+        return fail('conflict', 'this desk is not enrolled with a hub: it works on its own');
+      case 'sync_conflicts':
+        if (requireSession().staff.role === 'sales') fail('forbidden', 'only a finance manager or an admin can review sync conflicts');
+        return reply(req, []);
+      case 'resolve_sync_conflict':
+        requireSession();
+        return fail('not_found', 'there is no open conflict with that id (it may have been reviewed already)');
       case 'list_staff':
         requireAdmin();
         return reply(req, staff);
