@@ -42,7 +42,6 @@ use dealerdesk_services::links::outbox::Channel;
 use dealerdesk_services::links::{self, IssueLink, LinkView};
 use dealerdesk_services::sync::enrol as sync_enrol;
 use dealerdesk_services::sync::run::{self as sync_run, ConflictView, SyncReport};
-use dealerdesk_services::sync::SyncError;
 use dealerdesk_services::vehicle::{
     self, VehicleFilter, VehicleInput, VehiclePage, VehicleView, VinReport,
 };
@@ -1394,24 +1393,14 @@ pub async fn sync_status(state: State<'_, AppState>) -> Result<SyncOverview> {
 /// Syncs with the hub now (push what is waiting, pull what is new); waits for a run already
 /// going on first.
 ///
-/// Returns: what the run did; `refused` on a desk that is not enrolled
+/// Returns: what the run did; `conflict` on a desk that is not enrolled
 /// Who: any signed-in role
 #[tauri::command(rename_all = "snake_case")]
 #[tracing::instrument(skip_all, err)]
 pub async fn sync_now(state: State<'_, AppState>) -> Result<SyncReport> {
     state.authorize(ANY, "sync.now").await?;
     let store = state.store()?;
-    match state.sync().run_once(store).await {
-        Ok(report) => Ok(report),
-        // error_kind.rs classifies this as `Refused`, whose sentence is about a database that
-        // cannot be used: alarming and wrong here. It is a state, said in the error's own words.
-        // (To move into error_kind.rs as `Conflict`; the services are not this slice's to edit.)
-        Err(e @ SyncError::NotEnrolled) => Err(CommandError::new(
-            dealerdesk_services::ipc::ErrorCode::Conflict,
-            e.to_string(),
-        )),
-        Err(e) => Err(e.into()),
-    }
+    Ok(state.sync().run_once(store).await?)
 }
 
 /// The sync conflicts waiting for review, newest first, with the fields that differ (masked).

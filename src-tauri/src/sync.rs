@@ -1,6 +1,9 @@
-//! Background sync with the hub, for an enrolled desk: one run every 15 s, backing off to 30 s
-//! and 60 s while the hub cannot be reached. One run at a time: the background task and the
-//! header's "Sync now" share one lock, so a "Sync now" during a run waits for it and then runs.
+//! Background sync with the hub, for an enrolled desk. While the hub answers, the task keeps a
+//! long poll open (the hub answers it as soon as another desk's change arrives, or after 15 s)
+//! and cuts it short when this desk has changes to send (checked twice a second), so a change
+//! reaches the other desks within about a second. While the hub cannot be reached it retries
+//! after 15 s, then 30 s, then every 60 s. One run at a time: the background task and the
+//! header's "Sync now" share one lock; "Sync now" cuts a waiting long poll short and runs at once.
 //! A desk that is not enrolled starts no task.
 //!
 //! Stopping is safe at any await point: a sync run is resumable by construction (see
@@ -16,8 +19,14 @@ use dealerdesk_services::sync::SyncError;
 use dealerdesk_store::Store;
 use tokio::sync::watch;
 
-/// The wait after a run that worked.
+/// The wait after the first failed run.
 pub const EVERY: Duration = Duration::from_secs(15);
+/// How long the hub may hold a pull open while nothing happens.
+pub const LONG_POLL_MS: u32 = 15_000;
+/// The shortest round of the background loop when a round found nothing to do.
+const MIN_ROUND: Duration = Duration::from_secs(1);
+/// How often a waiting long poll checks for local changes to send.
+const LOCAL_CHECK: Duration = Duration::from_millis(500);
 /// The longest wait between runs while the hub cannot be reached.
 pub const AT_MOST: Duration = Duration::from_secs(60);
 /// How long the app waits at exit for a run to notice the stop.
@@ -49,6 +58,8 @@ pub struct Syncer {
     running: AtomicBool,
     stop: watch::Sender<bool>,
     task: Mutex<Option<tauri::async_runtime::JoinHandle<()>>>,
+    /// "Sync now": cuts the background long poll short.
+    kick: tokio::sync::Notify,
 }
 
 impl Default for Syncer {
@@ -58,6 +69,7 @@ impl Default for Syncer {
             running: AtomicBool::new(false),
             stop: watch::channel(false).0,
             task: Mutex::new(None),
+            kick: tokio::sync::Notify::new(),
         }
     }
 }
@@ -68,12 +80,35 @@ impl Syncer {
         self.running.load(Ordering::SeqCst)
     }
 
-    /// One run; waits for a run already going on to finish first.
+    /// One run; waits for a run already going on to finish first (a waiting long poll is cut
+    /// short for it).
     pub async fn run_once(&self, store: &Store) -> Result<SyncReport, SyncError> {
+        // A permit is kept if no poll is waiting yet; a stale one only cuts a poll short.
+        self.kick.notify_one();
         let _one = self.run.lock().await;
         self.running.store(true, Ordering::SeqCst);
         let _flag = Running(&self.running);
         run::sync_now(store, Utc::now()).await
+    }
+
+    /// A run whose pull waits for news; cut short (dropped, which a run survives) when this desk
+    /// has changes to send or "Sync now" is asked for.
+    async fn run_waiting(&self, store: &Store) -> Option<Result<SyncReport, SyncError>> {
+        let _one = self.run.lock().await;
+        let poll = run::sync_waiting(store, Utc::now(), LONG_POLL_MS);
+        let local = async {
+            loop {
+                tokio::time::sleep(LOCAL_CHECK).await;
+                if run::waiting(store).await.is_ok_and(|n| n > 0) {
+                    return;
+                }
+            }
+        };
+        tokio::select! {
+            r = poll => Some(r),
+            _ = local => None,
+            _ = self.kick.notified() => None,
+        }
     }
 
     /// Starts the background task (at most once, and never after `stop`).
@@ -95,18 +130,39 @@ impl Syncer {
                     _ = tokio::time::sleep(delay) => {}
                     _ = stop.changed() => break,
                 }
-                let ok = tokio::select! {
-                    r = me.run_once(&store) => match r {
-                        Ok(_) => true,
-                        Err(e) => {
-                            tracing::warn!(error = %e, "background sync failed; retrying later");
-                            false
-                        }
-                    },
-                    _ = stop.changed() => break,
+                // Online: wait on the hub for news; otherwise one plain run.
+                let began = std::time::Instant::now();
+                let outcome = if failures == 0 {
+                    tokio::select! {
+                        r = me.run_waiting(&store) => r,
+                        _ = stop.changed() => break,
+                    }
+                } else {
+                    tokio::select! {
+                        r = me.run_once(&store) => Some(r),
+                        _ = stop.changed() => break,
+                    }
+                };
+                let ok = match outcome {
+                    // Cut short for local changes or "Sync now": go again at once.
+                    None => true,
+                    Some(Ok(_)) => true,
+                    Some(Err(e)) => {
+                        tracing::warn!(error = %e, "background sync failed; retrying later");
+                        false
+                    }
                 };
                 failures = if ok { 0 } else { failures.saturating_add(1) };
-                delay = next_delay(failures);
+                // A hub that answers a long poll at once with nothing (an older hub) is asked
+                // again after a second, not in a tight loop.
+                let idle = matches!(&outcome, Some(Ok(r)) if r.pushed == 0 && r.pulled == 0);
+                delay = if !ok {
+                    next_delay(failures)
+                } else if idle && began.elapsed() < MIN_ROUND {
+                    MIN_ROUND
+                } else {
+                    Duration::ZERO
+                };
             }
         }));
     }
@@ -129,7 +185,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn backs_off_to_a_minute_and_returns_to_fifteen_seconds() {
+    fn backs_off_to_a_minute_after_failures() {
         let s = Duration::from_secs;
         assert_eq!(next_delay(0), s(15));
         assert_eq!(next_delay(1), s(15));

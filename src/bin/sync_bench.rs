@@ -279,6 +279,14 @@ async fn ten_desks(dir: &Path, desks: usize, per_desk: usize) -> Result<(), Fail
 
 #[tokio::main]
 async fn main() -> Result<(), Fail> {
+    // DEALERDESK_LOG=dealerdesk_services=debug shows each batch's and page's time.
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("DEALERDESK_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("off")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
     let root = std::env::temp_dir().join(format!("dealerdesk-sync-bench-{}", std::process::id()));
     std::fs::create_dir_all(&root)?;
     let outcome = bench(&root).await;

@@ -729,7 +729,7 @@ impl Classified for SyncError {
             SyncError::Invalid { .. } => ErrorKind::Validation,
             SyncError::Forbidden | SyncError::Refused(_) => ErrorKind::Forbidden,
             SyncError::AlreadyEnrolled(_) => ErrorKind::Conflict,
-            SyncError::NotEnrolled => ErrorKind::Refused,
+            SyncError::NotEnrolled => ErrorKind::Conflict,
             SyncError::ReviewForbidden => ErrorKind::Forbidden,
             SyncError::NoSuchConflict => ErrorKind::NotFound,
             SyncError::Unreachable { .. } | SyncError::BadAnswer(_) => ErrorKind::Internal,

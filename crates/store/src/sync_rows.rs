@@ -222,6 +222,71 @@ pub async fn snapshot(
     Ok(Some(out))
 }
 
+/// Many rows of one synced table as they travel, by row id, in two statements per table and
+/// child table (ids as a JSON array, so one statement serves any number of them). Rows that do
+/// not exist are absent.
+pub async fn snapshots(
+    conn: &mut SqliteConnection,
+    table: &str,
+    row_ids: &[&str],
+) -> Result<BTreeMap<String, Map<String, Value>>, sqlx::Error> {
+    let mut out = BTreeMap::new();
+    let Some(spec) = synced(table) else {
+        return Ok(out);
+    };
+    if row_ids.is_empty() {
+        return Ok(out);
+    }
+    let ids =
+        Value::Array(row_ids.iter().map(|i| Value::String((*i).into())).collect()).to_string();
+    let sql = format!(
+        "SELECT * FROM {} WHERE {} IN (SELECT value FROM json_each(?1))",
+        spec.table, spec.key
+    );
+    let rows = sqlx::query(&sql).bind(&ids).fetch_all(&mut *conn).await?;
+    let local = local_names(spec);
+    for r in &rows {
+        let key: String = match r.try_get::<String, _>(spec.key) {
+            Ok(k) => k,
+            Err(_) => r.try_get::<i64, _>(spec.key)?.to_string(),
+        };
+        out.insert(key, to_json(r, &local)?);
+    }
+    if !spec.children.is_empty() {
+        let mut kids: BTreeMap<String, Map<String, Value>> = out
+            .keys()
+            .map(|k| {
+                let mut m = Map::new();
+                for (child, _, _) in spec.children {
+                    m.insert((*child).to_string(), Value::Array(Vec::new()));
+                }
+                (k.clone(), m)
+            })
+            .collect();
+        for (child, parent_col, order) in spec.children {
+            let sql = format!(
+                "SELECT * FROM {child} WHERE {parent_col} IN (SELECT value FROM json_each(?1)) \
+                 ORDER BY {parent_col}, {order}"
+            );
+            let rows = sqlx::query(&sql).bind(&ids).fetch_all(&mut *conn).await?;
+            for r in &rows {
+                let parent: String = r.try_get(*parent_col)?;
+                if let Some(Value::Array(list)) =
+                    kids.get_mut(&parent).and_then(|m| m.get_mut(*child))
+                {
+                    list.push(Value::Object(to_json(r, &[])?));
+                }
+            }
+        }
+        for (k, m) in kids {
+            if let Some(row) = out.get_mut(&k) {
+                row.insert(CHILDREN_KEY.into(), Value::Object(m));
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// What became of a hub change on this desk.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Applied {
@@ -400,8 +465,8 @@ async fn write_row(
     spec: &Synced,
     row_id: &str,
     row: Option<&Map<String, Value>>,
+    current: Option<Map<String, Value>>,
 ) -> Result<Result<Applied, String>, sqlx::Error> {
-    let current = snapshot(&mut *conn, spec.table, row_id).await?;
     let Some(row) = row else {
         if current.is_none() {
             return Ok(Ok(Applied::Unchanged));
@@ -486,25 +551,43 @@ pub async fn apply(
     row_id: &str,
     row: Option<&Map<String, Value>>,
 ) -> Result<Applied, sqlx::Error> {
+    let current = snapshot(&mut *conn, table, row_id).await?;
+    apply_over(conn, table, row_id, row, current).await
+}
+
+/// [`apply`], given the row as this desk holds it now (`current`, from [`snapshots`]): for a
+/// page of changes read in bulk. A change of one statement needs no savepoint (a statement that
+/// fails leaves nothing); one with children is written inside one.
+pub async fn apply_over(
+    conn: &mut SqliteConnection,
+    table: &str,
+    row_id: &str,
+    row: Option<&Map<String, Value>>,
+    current: Option<Map<String, Value>>,
+) -> Result<Applied, sqlx::Error> {
     let Some(spec) = synced(table) else {
         return Ok(Applied::Refused(format!(
             "this desk does not keep {}",
             table.replace('_', " ")
         )));
     };
-    sqlx::query("SAVEPOINT sync_apply")
-        .execute(&mut *conn)
-        .await?;
-    let outcome = write_row(&mut *conn, spec, row_id, row).await;
-    let undo = !matches!(outcome, Ok(Ok(_)));
-    if undo {
-        sqlx::query("ROLLBACK TO sync_apply")
+    let guarded = !spec.children.is_empty();
+    if guarded {
+        sqlx::query("SAVEPOINT sync_apply")
             .execute(&mut *conn)
             .await?;
     }
-    sqlx::query("RELEASE sync_apply")
-        .execute(&mut *conn)
-        .await?;
+    let outcome = write_row(&mut *conn, spec, row_id, row, current).await;
+    if guarded {
+        if !matches!(outcome, Ok(Ok(_))) {
+            sqlx::query("ROLLBACK TO sync_apply")
+                .execute(&mut *conn)
+                .await?;
+        }
+        sqlx::query("RELEASE sync_apply")
+            .execute(&mut *conn)
+            .await?;
+    }
     match outcome {
         Ok(Ok(a)) => Ok(a),
         Ok(Err(reason)) => Ok(Applied::Refused(reason)),
@@ -532,46 +615,208 @@ pub struct Dangling {
     pub missing: String,
 }
 
-/// The rows that name a row this desk does not have, checked before commit (with foreign keys
-/// deferred) so a page that could not commit says which of its rows are at fault.
-pub async fn dangling(conn: &mut SqliteConnection) -> Result<Vec<Dangling>, sqlx::Error> {
-    let rows = sqlx::query("PRAGMA foreign_key_check")
+/// A foreign key: (column, parent table, parent column).
+type ForeignKey = (String, String, String);
+
+/// The single-column foreign keys of a table, from the schema (cached like [`columns`]).
+async fn foreign_keys(
+    conn: &mut SqliteConnection,
+    table: &str,
+) -> Result<std::sync::Arc<Vec<ForeignKey>>, sqlx::Error> {
+    type Cache = std::sync::Mutex<BTreeMap<String, std::sync::Arc<Vec<ForeignKey>>>>;
+    static CACHE: std::sync::OnceLock<Cache> = std::sync::OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(c) = cache.lock().ok().and_then(|m| m.get(table).cloned()) {
+        return Ok(c);
+    }
+    let rows = sqlx::query(
+        "SELECT id, \"from\", \"table\", \"to\" FROM pragma_foreign_key_list(?1) ORDER BY id, seq",
+    )
+    .bind(table)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut by_id: BTreeMap<i64, Vec<ForeignKey>> = BTreeMap::new();
+    for r in rows {
+        let to: Option<String> = r.try_get(3)?;
+        by_id.entry(r.try_get(0)?).or_default().push((
+            r.try_get(1)?,
+            r.try_get(2)?,
+            to.unwrap_or_else(|| "id".into()),
+        ));
+    }
+    let fks = std::sync::Arc::new(
+        by_id
+            .into_values()
+            .filter(|cols| cols.len() == 1)
+            .flatten()
+            .collect::<Vec<_>>(),
+    );
+    if let Ok(mut m) = cache.lock() {
+        m.insert(table.to_string(), fks.clone());
+    }
+    Ok(fks)
+}
+
+/// Every (table, column) whose foreign key names `table` (cached).
+async fn referencing(
+    conn: &mut SqliteConnection,
+    table: &str,
+) -> Result<Vec<(String, String)>, sqlx::Error> {
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut out = Vec::new();
+    for n in names {
+        for (col, parent, _) in foreign_keys(&mut *conn, &n).await?.iter() {
+            if parent == table {
+                out.push((n.clone(), col.clone()));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A row written as the hub's: table, row id, and the row (None: removed).
+pub type WrittenRow = (String, String, Option<Map<String, Value>>);
+
+/// Which of `values` appear in `parent.column`, with one statement.
+async fn present(
+    conn: &mut SqliteConnection,
+    parent: &str,
+    column: &str,
+    values: &std::collections::BTreeSet<String>,
+) -> Result<std::collections::BTreeSet<String>, sqlx::Error> {
+    if values.is_empty() {
+        return Ok(Default::default());
+    }
+    let list = Value::Array(values.iter().map(|v| Value::String(v.clone())).collect()).to_string();
+    let sql = format!(
+        "SELECT DISTINCT CAST({column} AS TEXT) FROM {parent} \
+         WHERE {column} IN (SELECT value FROM json_each(?1))"
+    );
+    let found: Vec<Option<String>> = sqlx::query_scalar(&sql)
+        .bind(list)
         .fetch_all(&mut *conn)
         .await?;
+    Ok(found.into_iter().flatten().collect())
+}
+
+/// The foreign-key values a row and its children name: (table of the naming row, column,
+/// parent table, parent column, value).
+async fn named_by(
+    conn: &mut SqliteConnection,
+    spec: &Synced,
+    row: &Map<String, Value>,
+) -> Result<Vec<(String, String, String)>, sqlx::Error> {
     let mut out = Vec::new();
-    for r in rows {
-        let table: String = r.try_get(0)?;
-        let rowid: Option<i64> = r.try_get(1)?;
-        let missing: String = r.try_get(2)?;
-        let (owner, column) = match (synced(&table), parent_of(&table)) {
-            (Some(spec), _) => (spec.table.to_string(), spec.key.to_string()),
-            (None, Some(parent)) => {
-                let col = parent
-                    .children
-                    .iter()
-                    .find(|(c, _, _)| *c == table)
-                    .map(|(_, col, _)| (*col).to_string())
-                    .unwrap_or_default();
-                (parent.table.to_string(), col)
+    let mut push = |fks: &[ForeignKey], r: &Map<String, Value>, skip: Option<&str>| {
+        for (col, parent, pcol) in fks {
+            if Some(parent.as_str()) == skip {
+                continue;
             }
-            (None, None) => (table.clone(), String::new()),
-        };
-        let row_id = match rowid {
-            Some(id) if !column.is_empty() => {
-                let sql = format!("SELECT CAST({column} AS TEXT) FROM {table} WHERE rowid = ?1");
-                sqlx::query_scalar::<_, Option<String>>(&sql)
-                    .bind(id)
-                    .fetch_optional(&mut *conn)
-                    .await?
-                    .flatten()
+            if let Some(Value::String(v)) = r.get(col) {
+                out.push((parent.clone(), pcol.clone(), v.clone()));
             }
-            _ => None,
+        }
+    };
+    let fks = foreign_keys(&mut *conn, spec.table).await?;
+    push(&fks, row, None);
+    if let Some(Value::Object(kids)) = row.get(CHILDREN_KEY) {
+        for (child, _, _) in spec.children {
+            let fks = foreign_keys(&mut *conn, child).await?;
+            for k in kids
+                .get(*child)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                if let Some(obj) = k.as_object() {
+                    push(&fks, obj, Some(spec.table));
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Of the rows a transaction wrote as the hub's (`rows`: table, row id and the row as written,
+/// None where it was removed), the ones that name a row this desk does not have, or were removed
+/// while other rows here still name them. Checked through the indexes with one statement per
+/// (table, column) named (foreign keys are deferred to commit, so a page may hold a child before
+/// its parent; this says which rows the commit would refuse).
+pub async fn dangling(
+    conn: &mut SqliteConnection,
+    rows: &[WrittenRow],
+) -> Result<Vec<Dangling>, sqlx::Error> {
+    use std::collections::BTreeSet;
+    // Every (parent, column) → values named, and per row what it names.
+    let mut wanted: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
+    let mut names: Vec<Vec<(String, String, String)>> = Vec::with_capacity(rows.len());
+    let mut removed: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (table, row_id, row) in rows {
+        let Some(spec) = synced(table) else {
+            names.push(Vec::new());
+            continue;
         };
-        out.push(Dangling {
-            table: owner,
-            row_id,
-            missing,
+        match row {
+            Some(r) => {
+                let n = named_by(&mut *conn, spec, r).await?;
+                for (p, c, v) in &n {
+                    wanted
+                        .entry((p.clone(), c.clone()))
+                        .or_default()
+                        .insert(v.clone());
+                }
+                names.push(n);
+            }
+            None => {
+                removed
+                    .entry(table.clone())
+                    .or_default()
+                    .insert(row_id.clone());
+                names.push(Vec::new());
+            }
+        }
+    }
+    let mut found: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
+    for ((parent, col), values) in &wanted {
+        let f = present(&mut *conn, parent, col, values).await?;
+        found.insert((parent.clone(), col.clone()), f);
+    }
+    let mut out = Vec::new();
+    for ((table, row_id, _), n) in rows.iter().zip(&names) {
+        let missing = n.iter().find(|(p, c, v)| {
+            !found
+                .get(&(p.clone(), c.clone()))
+                .is_some_and(|f| f.contains(v))
         });
+        if let Some((p, _, _)) = missing {
+            out.push(Dangling {
+                table: table.clone(),
+                row_id: Some(row_id.clone()),
+                missing: p.clone(),
+            });
+        }
+    }
+    // Removed rows still named here.
+    for (table, ids) in removed {
+        let spec_children: Vec<&str> = synced(&table)
+            .map(|s| s.children.iter().map(|(c, _, _)| *c).collect())
+            .unwrap_or_default();
+        for (child, col) in referencing(&mut *conn, &table).await? {
+            if spec_children.contains(&child.as_str()) {
+                continue;
+            }
+            for id in present(&mut *conn, &child, &col, &ids).await? {
+                out.push(Dangling {
+                    table: table.clone(),
+                    row_id: Some(id),
+                    missing: table.clone(),
+                });
+            }
+        }
     }
     Ok(out)
 }

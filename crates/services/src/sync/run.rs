@@ -15,6 +15,8 @@
 //! A change the hub answers with `conflict` is replaced by the hub's version the same way; one it
 //! rejects is kept for review with the hub's reason.
 
+use std::collections::{BTreeMap, HashMap};
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -94,6 +96,14 @@ pub async fn outgoing(store: &Store, desk: Uuid) -> Result<Outgoing, SyncError> 
     let mut tx = store.pool().begin().await?;
     let after = state::state(&mut tx).await?.pushed_seq;
     let journal = state::journal_after(&mut tx, after, wire::MAX_BATCH_ENTRIES as i64 * 4).await?;
+    // The rows and their versions, read in bulk (a statement per table, not per entry).
+    let wanted: Vec<&JournalEntry> = journal
+        .iter()
+        .filter(|e| sync_rows::synced(&e.table_name).is_some())
+        .take(wire::MAX_BATCH_ENTRIES)
+        .collect();
+    let rows = read_rows(&mut tx, wanted.iter().map(|e| (&e.table_name, &e.row_id))).await?;
+    let bases = versions(&mut tx, wanted.iter().map(|e| (&e.table_name, &e.row_id))).await?;
     let mut entries = Vec::new();
     let mut upto = after;
     let mut bytes = 0usize;
@@ -102,7 +112,8 @@ pub async fn outgoing(store: &Store, desk: Uuid) -> Result<Outgoing, SyncError> 
             upto = e.seq;
             continue;
         }
-        let row = sync_rows::snapshot(&mut tx, &e.table_name, &e.row_id).await?;
+        let key = (e.table_name.clone(), e.row_id.clone());
+        let row = rows.get(&key).cloned();
         let change = Change {
             seq: e.seq,
             table: e.table_name.clone(),
@@ -110,7 +121,7 @@ pub async fn outgoing(store: &Store, desk: Uuid) -> Result<Outgoing, SyncError> 
             op: op_of(&e.op),
             at: parse_time(&e.at),
             hlc: hlc_of(&e, desk),
-            base: state::row_version(&mut tx, &e.table_name, &e.row_id).await?,
+            base: bases.get(&key).copied(),
             row,
         };
         let size = serde_json::to_vec(&change).map(|v| v.len()).unwrap_or(0);
@@ -124,6 +135,45 @@ pub async fn outgoing(store: &Store, desk: Uuid) -> Result<Outgoing, SyncError> 
         upto = e.seq;
     }
     Ok(Outgoing { entries, upto })
+}
+
+/// (table, row id)
+type Key = (String, String);
+
+/// The rows named, as they travel, read with one statement per table.
+async fn read_rows<'a>(
+    conn: &mut sqlx::SqliteConnection,
+    keys: impl Iterator<Item = (&'a String, &'a String)>,
+) -> Result<HashMap<Key, Map<String, Value>>, SyncError> {
+    let mut by_table: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (t, id) in keys {
+        by_table.entry(t.as_str()).or_default().push(id.as_str());
+    }
+    let mut out = HashMap::new();
+    for (table, mut ids) in by_table {
+        ids.sort_unstable();
+        ids.dedup();
+        for (id, row) in sync_rows::snapshots(&mut *conn, table, &ids).await? {
+            out.insert((table.to_string(), id), row);
+        }
+    }
+    Ok(out)
+}
+
+/// The hub versions of the rows named, read with one statement.
+async fn versions<'a>(
+    conn: &mut sqlx::SqliteConnection,
+    keys: impl Iterator<Item = (&'a String, &'a String)>,
+) -> Result<HashMap<Key, i64>, SyncError> {
+    let list = Value::Array(
+        keys.map(|(t, id)| Value::Array(vec![t.as_str().into(), id.as_str().into()]))
+            .collect(),
+    );
+    Ok(state::row_versions(&mut *conn, &list.to_string())
+        .await?
+        .into_iter()
+        .map(|(t, id, c)| ((t, id), c))
+        .collect())
 }
 
 /// This desk's version and the hub's, for a conflict.
@@ -209,6 +259,7 @@ pub async fn record_answers(
         .and_then(|t| serde_json::from_str::<Hlc>(&t).ok());
     let (mut answered, mut conflicts) = (0u64, 0u64);
     let mut position = None;
+    let mut taken = Vec::new();
     for (entry, result) in sent.entries.iter().zip(&answer.results) {
         let EntryResult {
             seq,
@@ -248,6 +299,7 @@ pub async fn record_answers(
                     if take(&mut *conn, cur, entry.seq, now).await? {
                         conflicts += 1;
                     }
+                    taken.push((cur.table.clone(), cur.row_id.clone()));
                     hlc = Some(Hlc::observe(hlc, cur.hlc, now, desk));
                 }
             }
@@ -281,13 +333,24 @@ pub async fn record_answers(
     if let Some(h) = hlc {
         state::set_hlc(&mut *conn, &serde_json::to_string(&h).unwrap_or_default()).await?;
     }
-    check_references(&mut *conn).await?;
+    check_references(&mut *conn, &taken).await?;
     w.commit().await?;
     Ok((answered, conflicts))
 }
 
-async fn check_references(conn: &mut sqlx::SqliteConnection) -> Result<(), SyncError> {
-    let dangling = sync_rows::dangling(&mut *conn).await?;
+async fn check_references(
+    conn: &mut sqlx::SqliteConnection,
+    taken: &[(String, String)],
+) -> Result<(), SyncError> {
+    let mut rows = Vec::new();
+    for (t, id) in taken {
+        rows.push((
+            t.clone(),
+            id.clone(),
+            sync_rows::snapshot(&mut *conn, t, id).await?,
+        ));
+    }
+    let dangling = sync_rows::dangling(&mut *conn, &rows).await?;
     if let Some(d) = dangling.first() {
         return Err(SyncError::BadAnswer(format!(
             "the hub's changes name records this desk does not have ({} in {}); nothing of \
@@ -357,12 +420,25 @@ async fn apply_page_holding(
     }
     let mut hlc = st.hlc.and_then(|t| serde_json::from_str::<Hlc>(&t).ok());
     let mut conflicts = 0u64;
-    for c in &page.changes {
-        if c.cursor <= st.cursor {
-            continue;
-        }
+    // What this desk holds of the page's rows, read in bulk: the rows, their hub versions and
+    // this desk's unpushed changes.
+    let live: Vec<&RemoteChange> = page
+        .changes
+        .iter()
+        .filter(|c| c.cursor > st.cursor)
+        .collect();
+    let mut current = read_rows(&mut *conn, live.iter().map(|c| (&c.table, &c.row_id))).await?;
+    let mut version = versions(&mut *conn, live.iter().map(|c| (&c.table, &c.row_id))).await?;
+    let mut unpushed: HashMap<Key, JournalEntry> = HashMap::new();
+    for e in state::journal_after(&mut *conn, st.pushed_seq, i64::MAX).await? {
+        unpushed.insert((e.table_name.clone(), e.row_id.clone()), e);
+    }
+    let mut moved: Vec<Value> = Vec::new();
+    let mut written: Vec<Key> = Vec::new();
+    for c in live {
         hlc = Some(Hlc::observe(hlc, c.hlc, now, desk));
-        if let Some(missing) = held.get(&(c.table.clone(), c.row_id.clone())) {
+        let key = (c.table.clone(), c.row_id.clone());
+        if let Some(missing) = held.get(&key) {
             let row = conflict_row(
                 now,
                 0,
@@ -381,103 +457,131 @@ async fn apply_page_holding(
             conflicts += 1;
             continue;
         }
-        let version = state::row_version(&mut *conn, &c.table, &c.row_id).await?;
-        if version.is_some_and(|v| v >= c.cursor) {
+        let held_version = version.get(&key).copied();
+        if held_version.is_some_and(|v| v >= c.cursor) {
             // This desk holds a version the hub took after this one (its own, acknowledged).
             continue;
         }
-        let unpushed = state::latest_after(&mut *conn, &c.table, &c.row_id, st.pushed_seq).await?;
-        let Some(local) = unpushed else {
-            // A change that raced this desk's acknowledged version of the row and won on the
-            // hub: this desk's version is kept for review.
-            if version.is_some() && c.base != version {
-                let ours = sync_rows::snapshot(&mut *conn, &c.table, &c.row_id).await?;
-                let mine = ours
-                    .as_ref()
-                    .and_then(|r| r.get("device_id"))
-                    .and_then(Value::as_str)
-                    == Some(device);
-                if mine && ours.as_ref() != c.row.as_ref() {
+        version.insert(key.clone(), c.cursor);
+        moved.push(Value::Array(vec![
+            c.table.as_str().into(),
+            c.row_id.as_str().into(),
+            c.cursor.into(),
+        ]));
+        let ours = current.get(&key).cloned();
+        let take_theirs = match unpushed.get(&key) {
+            None => {
+                // A change that raced this desk's acknowledged version of the row and won on
+                // the hub: this desk's version is kept for review.
+                if held_version.is_some() && c.base != held_version {
+                    let mine = ours
+                        .as_ref()
+                        .and_then(|r| r.get("device_id"))
+                        .and_then(Value::as_str)
+                        == Some(device);
+                    if mine && ours.as_ref() != c.row.as_ref() {
+                        let row = conflict_row(
+                            now,
+                            0,
+                            &c.table,
+                            &c.row_id,
+                            "conflict",
+                            format!(
+                                "another desk changed this {} at the same time, later; its \
+                                 version is kept and this desk's is shown for review",
+                                label(&c.table)
+                            ),
+                            (ours.as_ref(), c.row.as_ref()),
+                        );
+                        state::insert_conflict(&mut *conn, &row).await?;
+                        conflicts += 1;
+                    }
+                }
+                Some(0)
+            }
+            Some(local) => {
+                let hub_decides = c.table == "credit_application";
+                if hub_decides || c.hlc > hlc_of(local, desk) {
+                    let why = if hub_decides {
+                        "the hub decides an application's state, and another desk moved it first"
+                            .to_string()
+                    } else {
+                        format!("another desk changed this {} later", label(&c.table))
+                    };
                     let row = conflict_row(
                         now,
-                        0,
+                        local.seq,
                         &c.table,
                         &c.row_id,
                         "conflict",
-                        format!(
-                            "another desk changed this {} at the same time, later; its version \
-                             is kept and this desk's is shown for review",
-                            label(&c.table)
-                        ),
+                        format!("{why}; its version is kept and this desk's is shown for review"),
                         (ours.as_ref(), c.row.as_ref()),
                     );
                     state::insert_conflict(&mut *conn, &row).await?;
                     conflicts += 1;
+                    Some(local.seq)
+                } else {
+                    // This desk's change is the later one: it stays, and goes to the hub as
+                    // made on top of the version just seen.
+                    None
                 }
             }
-            let new_customer = c.table == "customer"
-                && sync_rows::snapshot(&mut *conn, &c.table, &c.row_id)
-                    .await?
-                    .is_none();
-            if take(&mut *conn, c, 0, now).await? {
-                conflicts += 1;
-            } else if new_customer && same_person_elsewhere(&mut *conn, c, now).await? {
-                conflicts += 1;
-            }
+        };
+        let Some(seq) = take_theirs else {
             continue;
         };
-        let ours_hlc = hlc_of(&local, desk);
-        let hub_decides = c.table == "credit_application";
-        if hub_decides || c.hlc > ours_hlc {
-            let ours = sync_rows::snapshot(&mut *conn, &c.table, &c.row_id).await?;
-            let why = if hub_decides {
-                "the hub decides an application's state, and another desk moved it first"
-                    .to_string()
-            } else {
-                format!("another desk changed this {} later", label(&c.table))
-            };
-            let row = conflict_row(
-                now,
-                local.seq,
-                &c.table,
-                &c.row_id,
-                "conflict",
-                format!("{why}; its version is kept and this desk's is shown for review"),
-                (ours.as_ref(), c.row.as_ref()),
-            );
-            state::insert_conflict(&mut *conn, &row).await?;
-            conflicts += 1;
-            if take(&mut *conn, c, local.seq, now).await? {
+        let new_customer = c.table == "customer" && ours.is_none();
+        let applied =
+            sync_rows::apply_over(&mut *conn, &c.table, &c.row_id, c.row.as_ref(), ours).await?;
+        match applied {
+            Applied::Refused(why) => {
+                let row = conflict_row(
+                    now,
+                    seq,
+                    &c.table,
+                    &c.row_id,
+                    "rejected",
+                    format!(
+                        "this desk could not take the hub's {}: {why}",
+                        label(&c.table)
+                    ),
+                    (None, c.row.as_ref()),
+                );
+                state::insert_conflict(&mut *conn, &row).await?;
                 conflicts += 1;
             }
-        } else {
-            // This desk's change is the later one: it stays, and goes to the hub as made on top
-            // of the version just seen.
-            state::set_row_version(&mut *conn, &c.table, &c.row_id, c.cursor).await?;
+            Applied::Written | Applied::Unchanged => {
+                match &c.row {
+                    Some(r) => current.insert(key.clone(), r.clone()),
+                    None => current.remove(&key),
+                };
+                written.push(key);
+                if new_customer && same_person_elsewhere(&mut *conn, c, now).await? {
+                    conflicts += 1;
+                }
+            }
         }
     }
+    state::set_row_versions(&mut *conn, &Value::Array(moved).to_string()).await?;
     state::set_cursor(&mut *conn, page.next).await?;
     if let Some(h) = hlc {
         state::set_hlc(&mut *conn, &serde_json::to_string(&h).unwrap_or_default()).await?;
     }
-    let dangling = sync_rows::dangling(&mut *conn).await?;
+    written.sort();
+    written.dedup();
+    let rows: Vec<sync_rows::WrittenRow> = written
+        .into_iter()
+        .map(|k| {
+            let row = current.get(&k).cloned();
+            (k.0, k.1, row)
+        })
+        .collect();
+    let dangling = sync_rows::dangling(&mut *conn, &rows).await?;
     if !dangling.is_empty() {
         let mut more = Held::new();
         for d in dangling {
-            match d.row_id {
-                Some(id) if in_page(page, &d.table, &id) => {
-                    more.insert((d.table, id), d.missing);
-                }
-                // A row of this desk names one the page removes: hold the removal back.
-                _ => {
-                    for c in page
-                        .changes
-                        .iter()
-                        .filter(|c| c.row.is_none() && c.table == d.missing)
-                    {
-                        more.insert((c.table.clone(), c.row_id.clone()), d.missing.clone());
-                    }
-                }
+            if let Some(id) = d.row_id {
+                more.insert((d.table, id), d.missing);
             }
         }
         return Ok(Err(more));
@@ -529,12 +633,6 @@ async fn same_person_elsewhere(
     Ok(true)
 }
 
-fn in_page(page: &PullPage, table: &str, row_id: &str) -> bool {
-    page.changes
-        .iter()
-        .any(|c| c.table == table && c.row_id == row_id)
-}
-
 async fn post<T: Serialize>(
     e: &Enrolment,
     kind: Kind,
@@ -568,7 +666,9 @@ async fn run(
 ) -> Result<SyncReport, SyncError> {
     let mut report = SyncReport::default();
     loop {
+        let t = std::time::Instant::now();
         let out = outgoing(store, e.desk_id).await?;
+        let read = t.elapsed();
         if out.entries.is_empty() {
             if out.upto <= state::read_state(store).await?.pushed_seq {
                 break;
@@ -589,7 +689,15 @@ async fn run(
         let body = post(e, Kind::Push, wire::PUSH_PATH, &batch).await?;
         let answer: PushAnswer =
             serde_json::from_str(&body).map_err(|x| SyncError::BadAnswer(x.to_string()))?;
+        let sent = t.elapsed();
         let (answered, conflicts) = record_answers(store, &out, &answer, e.desk_id, now).await?;
+        tracing::debug!(
+            entries = out.entries.len(),
+            read_ms = read.as_millis() as u64,
+            hub_ms = (sent - read).as_millis() as u64,
+            record_ms = (t.elapsed() - sent).as_millis() as u64,
+            "pushed a batch"
+        );
         report.pushed += answered;
         report.conflicts += conflicts;
         if (answered as usize) < out.entries.len() {
@@ -615,7 +723,13 @@ async fn run(
         let body = post(e, Kind::Pull, wire::PULL_PATH, &req).await?;
         let page: PullPage =
             serde_json::from_str(&body).map_err(|x| SyncError::BadAnswer(x.to_string()))?;
+        let fetched = std::time::Instant::now();
         let (applied, conflicts) = apply_page(store, &page, e.desk_id, now).await?;
+        tracing::debug!(
+            changes = page.changes.len(),
+            apply_ms = fetched.elapsed().as_millis() as u64,
+            "applied a page"
+        );
         report.pulled += applied;
         report.conflicts += conflicts;
         if !page.more || page.next <= after {
@@ -658,6 +772,13 @@ pub async fn sync_waiting(
             Err(err)
         }
     }
+}
+
+/// How many changes of synced tables wait to be sent (cheap: for a background loop to notice
+/// local work while it waits on the hub).
+pub async fn waiting(store: &Store) -> Result<i64, SyncError> {
+    let st = state::read_state(store).await?;
+    Ok(state::count_after(store, st.pushed_seq, &sync_rows::synced_tables_json()).await?)
 }
 
 /// Where this desk's sync stands.

@@ -214,6 +214,40 @@ pub async fn row_version(
     .await
 }
 
+/// The hub cursors of many rows' versions: `keys` is a JSON array of `[table, row id]`.
+pub async fn row_versions(
+    conn: &mut SqliteConnection,
+    keys: &str,
+) -> Result<Vec<(String, String, i64)>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"SELECT v.table_name AS "table_name!: String", v.row_id AS "row_id!: String",
+                  v.cursor AS "cursor!: i64"
+           FROM json_each(?1) AS k
+           JOIN sync_row_version v ON v.table_name = k.value ->> 0 AND v.row_id = k.value ->> 1"#,
+        keys
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.table_name, r.row_id, r.cursor))
+        .collect())
+}
+
+/// Records many rows' hub cursors at once (never moving one back): `rows` is a JSON array of
+/// `[table, row id, cursor]`.
+pub async fn set_row_versions(conn: &mut SqliteConnection, rows: &str) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"INSERT INTO sync_row_version (table_name, row_id, cursor)
+           SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?1) WHERE true
+           ON CONFLICT (table_name, row_id) DO UPDATE SET cursor = MAX(cursor, excluded.cursor)"#,
+        rows
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// Records the hub cursor of a row's version (never moving it back).
 pub async fn set_row_version(
     conn: &mut SqliteConnection,
