@@ -137,6 +137,27 @@ pub async fn current(
     .await
 }
 
+/// The group's changes after `after` made by desks other than `except`, in cursor order, at
+/// most `limit`.
+pub async fn page_of_others(
+    c: &mut PgConnection,
+    group_id: Uuid,
+    except: Uuid,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<ChangeRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM hub_change WHERE group_id = $1 AND cursor > $2 AND desk_id <> $3 \
+         ORDER BY cursor LIMIT $4"
+    ))
+    .bind(group_id)
+    .bind(after)
+    .bind(except)
+    .bind(limit)
+    .fetch_all(c)
+    .await
+}
+
 /// The group's changes after `after`, in cursor order, at most `limit`.
 pub async fn page(
     c: &mut PgConnection,

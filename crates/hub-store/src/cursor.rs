@@ -30,3 +30,16 @@ pub async fn lock(c: &mut PgConnection, group_id: Uuid) -> Result<i64, sqlx::Err
     .fetch_one(c)
     .await
 }
+
+/// The last cursor of a committed change of the group (0 before the first), without locking:
+/// every change at or below it is committed and visible to any statement that starts after this
+/// one.
+pub async fn committed(c: &mut PgConnection, group_id: Uuid) -> Result<i64, sqlx::Error> {
+    Ok(
+        sqlx::query_scalar("SELECT last FROM group_cursor WHERE group_id = $1 AND id = $1")
+            .bind(group_id)
+            .fetch_optional(c)
+            .await?
+            .unwrap_or(0),
+    )
+}

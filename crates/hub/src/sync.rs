@@ -336,30 +336,49 @@ impl Hub {
         let news = self.news.notified();
         tokio::pin!(news);
         news.as_mut().enable();
-        let mut rows = {
+        // Read the committed end first: every change at or below it is visible to the page read
+        // after it, so a page shorter than the limit covers everything up to there, and `next`
+        // can move past this desk's own changes without reading them.
+        let (gid, desk, after, n) = (self.group_id, p.desk_id, p.after, i64::from(limit));
+        let (mut end, mut rows) = {
             let mut c = self.store.pool().acquire().await?;
-            change::page(&mut c, self.group_id, p.after, i64::from(limit)).await?
+            read_page(&mut c, gid, desk, after, n).await?
         };
         let wait = p.wait_ms.min(wire::MAX_PULL_WAIT_MS);
-        if wait > 0 && rows.iter().all(|r| r.desk_id == p.desk_id) {
+        if wait > 0 && rows.is_empty() {
             let wait = std::time::Duration::from_millis(u64::from(wait));
             if tokio::time::timeout(wait, news).await.is_ok() {
                 let mut c = self.store.pool().acquire().await?;
-                rows = change::page(&mut c, self.group_id, p.after, i64::from(limit)).await?;
+                (end, rows) = read_page(&mut c, gid, desk, after, n).await?;
             }
         }
-        let next = rows.last().map_or(p.after, |r| r.cursor);
         let more = rows.len() == limit as usize;
+        let last = rows.last().map_or(p.after, |r| r.cursor);
+        let next = if more {
+            last
+        } else {
+            last.max(end).max(p.after)
+        };
         Ok(PullPage {
-            changes: rows
-                .iter()
-                .filter(|r| r.desk_id != p.desk_id)
-                .map(remote)
-                .collect(),
+            changes: rows.iter().map(remote).collect(),
             next,
             more,
         })
     }
+}
+
+/// The committed end of the group's cursor, then the page of other desks' changes after
+/// `after` (in that order: see [`Hub::pull`]).
+async fn read_page(
+    c: &mut sqlx::PgConnection,
+    gid: Uuid,
+    desk: Uuid,
+    after: i64,
+    limit: i64,
+) -> Result<(i64, Vec<ChangeRow>), sqlx::Error> {
+    let end = cursor::committed(&mut *c, gid).await?;
+    let rows = change::page_of_others(&mut *c, gid, desk, after, limit).await?;
+    Ok((end, rows))
 }
 
 async fn push_entries(

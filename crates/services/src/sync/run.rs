@@ -40,7 +40,7 @@ use dealerdesk_store::audit::{AuditEvent, AuditOutcome};
 /// hub takes up to `wire::MAX_MESSAGE_BYTES`).
 pub const PUSH_BUDGET_BYTES: usize = wire::MAX_MESSAGE_BYTES / 2;
 /// Changes asked for per pull.
-pub const PULL_PAGE: u32 = 500;
+pub const PULL_PAGE: u32 = 1000;
 
 /// What one run did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ts_rs::TS)]
