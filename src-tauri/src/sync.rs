@@ -143,6 +143,7 @@ impl Syncer {
                         _ = stop.changed() => break,
                     }
                 };
+                let idle = matches!(&outcome, Some(Ok(r)) if r.pushed == 0 && r.pulled == 0);
                 let ok = match outcome {
                     // Cut short for local changes or "Sync now": go again at once.
                     None => true,
@@ -155,7 +156,6 @@ impl Syncer {
                 failures = if ok { 0 } else { failures.saturating_add(1) };
                 // A hub that answers a long poll at once with nothing (an older hub) is asked
                 // again after a second, not in a tight loop.
-                let idle = matches!(&outcome, Some(Ok(r)) if r.pushed == 0 && r.pulled == 0);
                 delay = if !ok {
                     next_delay(failures)
                 } else if idle && began.elapsed() < MIN_ROUND {
