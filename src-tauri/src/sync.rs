@@ -91,11 +91,10 @@ impl Syncer {
         run::sync_now(store, Utc::now()).await
     }
 
-    /// A run whose pull waits for news; cut short (dropped, which a run survives) when this desk
-    /// has changes to send or "Sync now" is asked for.
-    async fn run_waiting(&self, store: &Store) -> Option<Result<SyncReport, SyncError>> {
+    /// A run whose pull waits for news; the wait ends early (cleanly, between transactions) when
+    /// this desk has changes to send or "Sync now" is asked for.
+    async fn run_waiting(&self, store: &Store) -> Result<SyncReport, SyncError> {
         let _one = self.run.lock().await;
-        let poll = run::sync_waiting(store, Utc::now(), LONG_POLL_MS);
         let local = async {
             loop {
                 tokio::time::sleep(LOCAL_CHECK).await;
@@ -104,11 +103,13 @@ impl Syncer {
                 }
             }
         };
-        tokio::select! {
-            r = poll => Some(r),
-            _ = local => None,
-            _ = self.kick.notified() => None,
-        }
+        let interrupt = async {
+            tokio::select! {
+                _ = local => {}
+                _ = self.kick.notified() => {}
+            }
+        };
+        run::sync_waiting(store, Utc::now(), LONG_POLL_MS, interrupt).await
     }
 
     /// Starts the background task (at most once, and never after `stop`).
@@ -122,9 +123,9 @@ impl Syncer {
         let me = std::sync::Arc::clone(self);
         let mut stop = self.stop.subscribe();
         *task = Some(tauri::async_runtime::spawn(async move {
-            // The first run right after start, so the header knows where sync stands.
             let mut delay = Duration::ZERO;
             let mut failures = 0u32;
+            let mut first = true;
             loop {
                 tokio::select! {
                     _ = tokio::time::sleep(delay) => {}
@@ -132,23 +133,25 @@ impl Syncer {
                 }
                 // Online: wait on the hub for news; otherwise one plain run.
                 let began = std::time::Instant::now();
-                let outcome = if failures == 0 {
+                // The first run is a plain one, so the header knows where sync stands at once.
+                let outcome = if failures == 0 && !first {
                     tokio::select! {
                         r = me.run_waiting(&store) => r,
                         _ = stop.changed() => break,
                     }
                 } else {
                     tokio::select! {
-                        r = me.run_once(&store) => Some(r),
+                        r = me.run_once(&store) => r,
                         _ = stop.changed() => break,
                     }
                 };
-                let idle = matches!(&outcome, Some(Ok(r)) if r.pushed == 0 && r.pulled == 0);
+                first = false;
+                // Idle: nothing moved and nothing waits (an interrupted wait leaves changes waiting).
+                let idle = matches!(&outcome, Ok(r) if r.pushed == 0 && r.pulled == 0)
+                    && run::waiting(&store).await.is_ok_and(|n| n == 0);
                 let ok = match outcome {
-                    // Cut short for local changes or "Sync now": go again at once.
-                    None => true,
-                    Some(Ok(_)) => true,
-                    Some(Err(e)) => {
+                    Ok(_) => true,
+                    Err(e) => {
                         tracing::warn!(error = %e, "background sync failed; retrying later");
                         false
                     }

@@ -184,7 +184,10 @@ async fn first_sync(dir: &Path, changes: usize, rounds: usize) -> Result<(), Fai
             let id = id.clone();
             tokio::spawn(async move {
                 loop {
-                    if run::sync_waiting(&b, Utc::now(), 5_000).await.is_err() {
+                    if run::sync_waiting(&b, Utc::now(), 5_000, std::future::pending())
+                        .await
+                        .is_err()
+                    {
                         tokio::time::sleep(Duration::from_millis(50)).await;
                     }
                     match inventory::get_vehicle(&b, &id).await {

@@ -69,6 +69,15 @@ fn free_port() -> u16 {
 fn save_notes(db: &Path, id: &str, notes: &str) {
     let shown = json(&dd(db, &["deal", "show", id, "--json"]));
     let d = &shown["deal"];
+    save_deal(db, Some(id), &deal_input(d, &d["vehicle_id"], notes));
+}
+
+/// A deal's input (the desk's DealInput) from `deal show`'s deal, on `vehicle` with `notes`.
+fn deal_input(
+    d: &serde_json::Value,
+    vehicle: &serde_json::Value,
+    notes: &str,
+) -> serde_json::Value {
     let options: Vec<serde_json::Value> = d["options"]
         .as_array()
         .expect("options")
@@ -80,17 +89,25 @@ fn save_notes(db: &Path, id: &str, notes: &str) {
             })
         })
         .collect();
-    let input = serde_json::json!({
-        "customer_id": d["customer_id"], "vehicle_id": d["vehicle_id"],
+    serde_json::json!({
+        "customer_id": d["customer_id"], "vehicle_id": vehicle,
         "salesperson": d["salesperson"], "status": d["status"], "notes": notes,
         "options": options,
-    });
-    let saved = dd_input(
-        db,
-        &["deal", "save", "--id", id, "--json"],
-        Some(input.to_string().as_bytes()),
-    );
+    })
+}
+
+/// Saves a deal (a new one without `id`); its id.
+fn save_deal(db: &Path, id: Option<&str>, input: &serde_json::Value) -> String {
+    let mut args = vec!["deal", "save", "--json"];
+    if let Some(id) = id {
+        args.extend(["--id", id]);
+    }
+    let saved = dd_input(db, &args, Some(input.to_string().as_bytes()));
     assert_eq!(code(&saved), 0, "{saved:?}");
+    json(&saved)["deal"]["id"]
+        .as_str()
+        .expect("deal id")
+        .to_string()
 }
 
 /// Renders, signs and seals the contract of `deal` at desk `db`; the sealed PDF's path.
@@ -788,23 +805,9 @@ async fn what_the_other_desk_cannot_take_waits_for_review_and_the_same_person_tw
         &a,
         &["deal", "show", d["id"].as_str().expect("deal"), "--json"],
     ));
-    let o = &shown["deal"]["options"][0];
-    let input = serde_json::json!({
-        "customer_id": shown["deal"]["customer_id"], "vehicle_id": on_a,
-        "salesperson": shown["deal"]["salesperson"], "status": null, "notes": "the Accord",
-        "options": [{ "label": o["label"], "selected": true,
-                      "monthly_payment": o["monthly_payment"], "terms": o["terms"] }],
-    });
-    let saved = dd_input(
-        &a,
-        &["deal", "save", "--json"],
-        Some(input.to_string().as_bytes()),
-    );
-    assert_eq!(code(&saved), 0, "{saved:?}");
-    let deal = json(&saved)["deal"]["id"]
-        .as_str()
-        .expect("deal id")
-        .to_string();
+    let mut input = deal_input(&shown["deal"], &on_a.as_str().into(), "the Accord");
+    input["status"] = serde_json::Value::Null;
+    let deal = save_deal(&a, None, &input);
     sync_now(&a);
 
     // B cannot take A's vehicle (its own has that VIN) nor the deal that names it: both wait for

@@ -223,22 +223,34 @@ async fn take(
     let applied = sync_rows::apply(&mut *conn, &c.table, &c.row_id, c.row.as_ref()).await?;
     state::set_row_version(&mut *conn, &c.table, &c.row_id, c.cursor).await?;
     if let Applied::Refused(why) = applied {
-        let row = conflict_row(
-            now,
-            seq,
-            &c.table,
-            &c.row_id,
-            "rejected",
-            format!(
-                "this desk could not take the hub's {}: {why}",
-                label(&c.table)
-            ),
-            (None, c.row.as_ref()),
-        );
-        state::insert_conflict(&mut *conn, &row).await?;
+        refused(&mut *conn, c, seq, &why, now).await?;
         return Ok(true);
     }
     Ok(false)
+}
+
+/// Keeps a hub change this desk could not take for review, with why.
+async fn refused(
+    conn: &mut sqlx::SqliteConnection,
+    c: &RemoteChange,
+    seq: i64,
+    why: &str,
+    now: DateTime<Utc>,
+) -> Result<(), SyncError> {
+    let row = conflict_row(
+        now,
+        seq,
+        &c.table,
+        &c.row_id,
+        "rejected",
+        format!(
+            "this desk could not take the hub's {}: {why}",
+            label(&c.table)
+        ),
+        (None, c.row.as_ref()),
+    );
+    state::insert_conflict(&mut *conn, &row).await?;
+    Ok(())
 }
 
 /// Records the hub's answer to a pushed batch and moves the journal position over the entries it
@@ -535,19 +547,7 @@ async fn apply_page_holding(
             sync_rows::apply_over(&mut *conn, &c.table, &c.row_id, c.row.as_ref(), ours).await?;
         match applied {
             Applied::Refused(why) => {
-                let row = conflict_row(
-                    now,
-                    seq,
-                    &c.table,
-                    &c.row_id,
-                    "rejected",
-                    format!(
-                        "this desk could not take the hub's {}: {why}",
-                        label(&c.table)
-                    ),
-                    (None, c.row.as_ref()),
-                );
-                state::insert_conflict(&mut *conn, &row).await?;
+                refused(&mut *conn, c, seq, &why, now).await?;
                 conflicts += 1;
             }
             Applied::Written | Applied::Unchanged => {
@@ -663,6 +663,7 @@ async fn run(
     e: &Enrolment,
     now: DateTime<Utc>,
     wait_ms: u32,
+    interrupt: &mut (dyn std::future::Future<Output = ()> + Send + Unpin),
 ) -> Result<SyncReport, SyncError> {
     let mut report = SyncReport::default();
     loop {
@@ -718,9 +719,19 @@ async fn run(
             limit: PULL_PAGE,
             wait_ms,
         };
-        // Only the first page waits for news; the rest are read at once.
+        // Only the first page waits for news; the rest are read at once. While it waits, no
+        // transaction is open here: an interruption (local changes to send) ends the run cleanly.
+        let waiting = wait_ms > 0;
         wait_ms = 0;
-        let body = post(e, Kind::Pull, wire::PULL_PATH, &req).await?;
+        let body = if waiting {
+            state::succeeded(store, &ts(Utc::now())).await?;
+            tokio::select! {
+                b = post(e, Kind::Pull, wire::PULL_PATH, &req) => b?,
+                _ = &mut *interrupt => break,
+            }
+        } else {
+            post(e, Kind::Pull, wire::PULL_PATH, &req).await?
+        };
         let page: PullPage =
             serde_json::from_str(&body).map_err(|x| SyncError::BadAnswer(x.to_string()))?;
         let fetched = std::time::Instant::now();
@@ -744,23 +755,35 @@ async fn run(
 /// failure is recorded (the desk is offline since the first one) and returned; the next run
 /// carries on from where this one stopped.
 pub async fn sync_now(store: &Store, now: DateTime<Utc>) -> Result<SyncReport, SyncError> {
-    sync_waiting(store, now, 0).await
+    sync_waiting(store, now, 0, std::future::pending()).await
 }
 
 /// [`sync_now`], with the first pull held open by the hub for up to `wait_ms` until another
 /// desk's change arrives (a long poll: the background sync's way to see changes within a
-/// moment without asking every second). The answer is the same as without waiting.
+/// moment without asking every second). The answer is the same as without waiting. When
+/// `interrupt` completes during that wait (this desk has changes to send), the run ends at once,
+/// cleanly: no transaction is open while it waits.
 pub async fn sync_waiting(
     store: &Store,
     now: DateTime<Utc>,
     wait_ms: u32,
+    interrupt: impl std::future::Future<Output = ()> + Send,
 ) -> Result<SyncReport, SyncError> {
+    let mut interrupt = Box::pin(interrupt);
     let Some(e) = super::enrol::load(store).await? else {
         return Err(SyncError::NotEnrolled);
     };
     let at = ts(now);
     state::attempted(store, &at).await?;
-    match run(store, &e, now, wait_ms.min(wire::MAX_PULL_WAIT_MS)).await {
+    match run(
+        store,
+        &e,
+        now,
+        wait_ms.min(wire::MAX_PULL_WAIT_MS),
+        &mut interrupt,
+    )
+    .await
+    {
         Ok(r) => {
             state::succeeded(store, &ts(Utc::now())).await?;
             Ok(r)
