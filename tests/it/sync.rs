@@ -296,26 +296,7 @@ async fn two_desks_work_as_one_dealership_and_converge_after_the_hub_was_down() 
     let _ = server.wait();
     save_notes(&a, edited_deal, "trade-in appraised at A");
     let vin = "1HGCM82633A004352";
-    let added = dd(
-        &a,
-        &[
-            "vehicle",
-            "add",
-            "--vin",
-            vin,
-            "--make",
-            "Honda",
-            "--model",
-            "Accord",
-            "--mileage",
-            "88000",
-            "--price",
-            "6995.00",
-            "--condition",
-            "used",
-        ],
-    );
-    assert_eq!(code(&added), 0, "{added:?}");
+    add_vehicle(&a, vin);
     let offline = dd(&a, &["sync", "now", "--json"]);
     assert_ne!(code(&offline), 0, "{offline:?}");
     assert!(

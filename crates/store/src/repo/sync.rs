@@ -179,41 +179,6 @@ pub async fn count_after(store: &Store, after: i64, tables: &str) -> Result<i64,
     .await
 }
 
-/// The newest journal entry of a row after `after` (an unpushed local change), if any.
-pub async fn latest_after(
-    conn: &mut SqliteConnection,
-    table: &str,
-    row_id: &str,
-    after: i64,
-) -> Result<Option<JournalEntry>, sqlx::Error> {
-    sqlx::query_as!(
-        JournalEntry,
-        r#"SELECT seq AS "seq!: i64", table_name, row_id, op, at, hlc
-           FROM change_log WHERE table_name = ?1 AND row_id = ?2 AND seq > ?3
-           ORDER BY seq DESC LIMIT 1"#,
-        table,
-        row_id,
-        after
-    )
-    .fetch_optional(conn)
-    .await
-}
-
-/// The hub cursor of the version of a row this desk last applied or had acknowledged.
-pub async fn row_version(
-    conn: &mut SqliteConnection,
-    table: &str,
-    row_id: &str,
-) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar!(
-        r#"SELECT cursor FROM sync_row_version WHERE table_name = ?1 AND row_id = ?2"#,
-        table,
-        row_id
-    )
-    .fetch_optional(conn)
-    .await
-}
-
 /// The hub cursors of many rows' versions: `keys` is a JSON array of `[table, row id]`.
 pub async fn row_versions(
     conn: &mut SqliteConnection,
