@@ -134,8 +134,35 @@ fn unknown_status(whose: &str, text: &str) -> String {
     )
 }
 
+/// The hub's version of a row, as the rules read it: stored, or taken earlier in the same batch.
+#[derive(Debug, Clone, Copy)]
+pub struct Current<'a> {
+    pub desk_id: Uuid,
+    /// The version's cursor (0 for one taken earlier in the batch being decided, which has none
+    /// yet; its desk is the deciding desk, so the cursor is never compared).
+    pub cursor: i64,
+    pub hlc: Hlc,
+    pub row: Option<&'a serde_json::Map<String, serde_json::Value>>,
+}
+
+impl<'a> From<&'a ChangeRow> for Current<'a> {
+    fn from(r: &'a ChangeRow) -> Self {
+        Current {
+            desk_id: r.desk_id,
+            cursor: r.cursor,
+            hlc: hlc_of(r),
+            row: r.row.as_ref().and_then(serde_json::Value::as_object),
+        }
+    }
+}
+
 /// Settles one change of `desk` against `current` (the hub's version, if any).
-pub fn decide(desk: Uuid, change: &Change, current: Option<&ChangeRow>) -> Decision {
+pub fn decide<'a>(
+    desk: Uuid,
+    change: &Change,
+    current: Option<impl Into<Current<'a>>>,
+) -> Decision {
+    let current: Option<Current<'a>> = current.map(Into::into);
     let Some(rule) = rule(&change.table) else {
         return Decision::Reject(format!("the hub does not take changes to {}", change.table));
     };
@@ -155,9 +182,8 @@ pub fn decide(desk: Uuid, change: &Change, current: Option<&ChangeRow>) -> Decis
     let Some(cur) = current else {
         return Decision::Apply;
     };
-    let incoming = change.row.clone().map(serde_json::Value::Object);
     if rule == Rule::AppendOnly {
-        return if incoming == cur.row {
+        return if change.row.as_ref() == cur.row {
             Decision::Same
         } else {
             Decision::Reject(format!(
@@ -168,7 +194,7 @@ pub fn decide(desk: Uuid, change: &Change, current: Option<&ChangeRow>) -> Decis
     }
     let concurrent = cur.desk_id != desk && change.base != Some(cur.cursor);
     if rule == Rule::StateMachine {
-        let theirs = status_text(cur.row.as_ref().and_then(|v| v.as_object()));
+        let theirs = status_text(cur.row);
         if theirs != ours {
             let moved_first = Decision::Conflict(format!(
                 "another desk moved this application to {} first",
@@ -204,7 +230,7 @@ pub fn decide(desk: Uuid, change: &Change, current: Option<&ChangeRow>) -> Decis
     if !concurrent {
         return Decision::Apply;
     }
-    if change.hlc > hlc_of(cur) {
+    if change.hlc > cur.hlc {
         Decision::Apply
     } else {
         Decision::Conflict("another desk changed this record later".into())
@@ -285,6 +311,7 @@ impl Hub {
     /// Takes a signed push: refused whole (audited, nothing stored) unless it is a fresh batch of
     /// an enrolled desk in sequence order; otherwise one answer per entry.
     pub async fn push(&self, signed: &Signed, now: DateTime<Utc>) -> Result<PushAnswer, HubError> {
+        let t = std::time::Instant::now();
         let b: PushBatch = self
             .verified(Kind::Push, signed, "push_refused", now)
             .await?;
@@ -298,6 +325,7 @@ impl Hub {
             return Err(self.refuse(b.desk_id, "push_refused", why, now).await);
         }
         let gid = self.group_id;
+        let verified = t.elapsed();
         let b = std::sync::Arc::new(b);
         let answer = self
             .store
@@ -319,6 +347,12 @@ impl Hub {
         if answer.results.iter().any(|r| r.outcome == Outcome::Applied) {
             self.news.notify_waiters();
         }
+        tracing::debug!(
+            entries = answer.results.len(),
+            verify_ms = verified.as_millis() as u64,
+            store_ms = (t.elapsed() - verified).as_millis() as u64,
+            "took a push"
+        );
         Ok(answer)
     }
 
@@ -399,44 +433,52 @@ async fn push_entries(
         .collect();
     keys.sort();
     keys.dedup();
-    let mut current: HashMap<(String, String), ChangeRow> = change::current(c, gid, &keys)
+    let stored_rows: HashMap<(String, String), ChangeRow> = change::current(c, gid, &keys)
         .await?
         .into_iter()
         .map(|r| ((r.table_name.clone(), r.row_id.clone()), r))
         .collect();
+    // A row's version as the batch goes: the stored one, then the batch's last applied change
+    // of it (by its index in `applied`).
+    let mut taken: HashMap<(&str, &str), usize> = HashMap::new();
     let mut results = Vec::with_capacity(b.entries.len());
-    let mut applied: Vec<(usize, ChangeRow)> = Vec::new();
+    // (index of the result, the change) for each change taken; results answered "duplicate" of
+    // a change taken earlier in this batch get its cursor once cursors are handed out.
+    let mut applied: Vec<(usize, &Change)> = Vec::new();
+    let mut same_as: Vec<(usize, usize)> = Vec::new();
     for e in &b.entries {
         if let Some(cur) = stored.get(&e.seq) {
             results.push(result(e.seq, Outcome::Duplicate, Some(*cur), None, None));
             continue;
         }
-        let key = (e.table.clone(), e.row_id.clone());
-        match decide(b.desk_id, e, current.get(&key)) {
+        let key = (e.table.as_str(), e.row_id.as_str());
+        let earlier = taken.get(&key).map(|&k| (k, applied[k].1));
+        let stored_row = stored_rows.get(&(e.table.clone(), e.row_id.clone()));
+        let current = match earlier {
+            Some((_, prior)) => Some(Current {
+                desk_id: b.desk_id,
+                cursor: 0,
+                hlc: prior.hlc,
+                row: prior.row.as_ref(),
+            }),
+            None => stored_row.map(Current::from),
+        };
+        match decide(b.desk_id, e, current) {
             Decision::Apply => {
-                let row = ChangeRow {
-                    cursor: 0,
-                    desk_id: b.desk_id,
-                    seq: e.seq,
-                    table_name: e.table.clone(),
-                    row_id: e.row_id.clone(),
-                    op: op_text(e.op).to_string(),
-                    at: e.at,
-                    hlc_wall: e.hlc.wall_ms,
-                    hlc_counter: i64::from(e.hlc.counter),
-                    row: e.row.clone().map(serde_json::Value::Object),
-                    base: e.base,
-                };
-                current.insert(key, row.clone());
-                applied.push((results.len(), row));
+                taken.insert(key, applied.len());
+                applied.push((results.len(), e));
                 results.push(result(e.seq, Outcome::Applied, None, None, None));
             }
             Decision::Same => {
-                let cur = current.get(&key).map(|r| r.cursor);
+                if let Some((k, _)) = earlier {
+                    same_as.push((results.len(), k));
+                }
+                let cur = stored_row.filter(|_| earlier.is_none()).map(|r| r.cursor);
                 results.push(result(e.seq, Outcome::Duplicate, cur, None, None));
             }
             Decision::Conflict(why) => {
-                let cur = current.get(&key).map(remote);
+                // Only a stored version can be another desk's, so only it conflicts.
+                let cur = stored_row.filter(|_| earlier.is_none()).map(remote);
                 results.push(result(e.seq, Outcome::Conflict, None, Some(why), cur));
             }
             Decision::Reject(why) => {
@@ -448,12 +490,35 @@ async fn push_entries(
         let n = i64::try_from(applied.len()).unwrap_or(i64::MAX);
         let first = cursor::take(c, gid, n).await?;
         let mut rows = Vec::with_capacity(applied.len());
-        for (k, (i, mut row)) in applied.into_iter().enumerate() {
-            row.cursor = first + k as i64;
-            results[i].cursor = Some(row.cursor);
-            rows.push(row);
+        let mut bodies = Vec::with_capacity(applied.len());
+        for (k, (i, e)) in applied.iter().enumerate() {
+            let cursor = first + k as i64;
+            results[*i].cursor = Some(cursor);
+            rows.push(ChangeRow {
+                cursor,
+                desk_id: b.desk_id,
+                seq: e.seq,
+                table_name: e.table.clone(),
+                row_id: e.row_id.clone(),
+                op: op_text(e.op).to_string(),
+                at: e.at,
+                hlc_wall: e.hlc.wall_ms,
+                hlc_counter: i64::from(e.hlc.counter),
+                // Stored from its JSON text below, not copied.
+                row: None,
+                base: e.base,
+            });
+            bodies.push(match &e.row {
+                Some(r) => Some(serde_json::to_string(r).map_err(|x| {
+                    HubError::Internal(format!("a change's row cannot be stored: {x}"))
+                })?),
+                None => None,
+            });
         }
-        change::insert_many(c, gid, &rows, now).await?;
+        for (i, k) in same_as {
+            results[i].cursor = Some(first + k as i64);
+        }
+        change::insert_many(c, gid, &rows, &bodies, now).await?;
     }
     let count = |o: Outcome| results.iter().filter(|r| r.outcome == o).count();
     let ev = HubEvent {
@@ -570,7 +635,7 @@ mod tests {
         );
         // The first version the hub sees of an application is taken in any state.
         assert_eq!(
-            decide(desk_a(), &to(desk_a(), None, S::Funded), None),
+            decide(desk_a(), &to(desk_a(), None, S::Funded), None::<&ChangeRow>),
             Decision::Apply
         );
         // A change that leaves the state alone is no move.

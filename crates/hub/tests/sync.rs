@@ -211,7 +211,7 @@ async fn a_serial_column_lets_a_reader_skip_a_change_and_the_group_cursor_does_n
     };
     let mut t1 = pool.begin().await.expect("t1");
     let c1 = cursor::take(&mut t1, gid, 1).await.expect("take 1");
-    change::insert_many(&mut t1, gid, &[stored(c1, 1)], Utc::now())
+    change::insert_many(&mut t1, gid, &[stored(c1, 1)], &[None], Utc::now())
         .await
         .expect("insert 1");
     let pool2 = pool.clone();
@@ -221,7 +221,7 @@ async fn a_serial_column_lets_a_reader_skip_a_change_and_the_group_cursor_does_n
         let c2 = cursor::take(&mut t2, gid, 1).await.expect("take 2");
         let mut r = row2;
         r.cursor = c2;
-        change::insert_many(&mut t2, gid, &[r], Utc::now())
+        change::insert_many(&mut t2, gid, &[r], &[None], Utc::now())
             .await
             .expect("insert 2");
         t2.commit().await.expect("t2 commit");

@@ -93,8 +93,20 @@ pub struct Outgoing {
 
 /// Reads the next batch, all rows from one snapshot of the database.
 pub async fn outgoing(store: &Store, desk: Uuid) -> Result<Outgoing, SyncError> {
+    outgoing_from(store, desk, None).await
+}
+
+/// The batch after journal seq `after` (None: after the last answered one).
+async fn outgoing_from(
+    store: &Store,
+    desk: Uuid,
+    after: Option<i64>,
+) -> Result<Outgoing, SyncError> {
     let mut tx = store.pool().begin().await?;
-    let after = state::state(&mut tx).await?.pushed_seq;
+    let after = match after {
+        Some(seq) => seq,
+        None => state::state(&mut tx).await?.pushed_seq,
+    };
     let journal = state::journal_after(&mut tx, after, wire::MAX_BATCH_ENTRIES as i64 * 4).await?;
     // The rows and their versions, read in bulk (a statement per table, not per entry).
     let wanted: Vec<&JournalEntry> = journal
@@ -124,7 +136,7 @@ pub async fn outgoing(store: &Store, desk: Uuid) -> Result<Outgoing, SyncError> 
             base: bases.get(&key).copied(),
             row,
         };
-        let size = serde_json::to_vec(&change).map(|v| v.len()).unwrap_or(0);
+        let size = json_len(&change);
         if !entries.is_empty()
             && (entries.len() >= wire::MAX_BATCH_ENTRIES || bytes + size > PUSH_BUDGET_BYTES)
         {
@@ -135,6 +147,48 @@ pub async fn outgoing(store: &Store, desk: Uuid) -> Result<Outgoing, SyncError> 
         upto = e.seq;
     }
     Ok(Outgoing { entries, upto })
+}
+
+/// Gives the changes of `next` (read before the answer to `sent` was recorded) the hub versions
+/// that answer recorded for their rows, as reading `next` again would.
+fn rebase(next: &mut Outgoing, sent: &Outgoing, answer: &PushAnswer) {
+    let mut taken: HashMap<(&str, &str), i64> = HashMap::new();
+    for (entry, result) in sent.entries.iter().zip(&answer.results) {
+        if let Some(c) = result.cursor {
+            let v = taken
+                .entry((entry.table.as_str(), entry.row_id.as_str()))
+                .or_insert(c);
+            *v = (*v).max(c);
+        }
+    }
+    for change in &mut next.entries {
+        if let Some(&c) = taken.get(&(change.table.as_str(), change.row_id.as_str())) {
+            change.base = Some(change.base.map_or(c, |b| b.max(c)));
+        }
+    }
+}
+
+/// How many bytes `value` takes as JSON, without keeping them.
+fn json_len<T: Serialize>(value: &T) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut n = Count(0);
+    match serde_json::to_writer(&mut n, value) {
+        Ok(()) => n.0,
+        Err(_) => 0,
+    }
+}
+
+fn read_pull_page(body: &str) -> Result<PullPage, SyncError> {
+    serde_json::from_str(body).map_err(|x| SyncError::BadAnswer(x.to_string()))
 }
 
 /// (table, row id)
@@ -272,6 +326,8 @@ pub async fn record_answers(
     let (mut answered, mut conflicts) = (0u64, 0u64);
     let mut position = None;
     let mut taken = Vec::new();
+    // The hub versions of the rows it took, recorded with one statement after the loop.
+    let mut versions: Vec<Value> = Vec::new();
     for (entry, result) in sent.entries.iter().zip(&answer.results) {
         let EntryResult {
             seq,
@@ -286,7 +342,11 @@ pub async fn record_answers(
         match outcome {
             Outcome::Applied | Outcome::Duplicate => {
                 if let Some(c) = cursor {
-                    state::set_row_version(&mut *conn, &entry.table, &entry.row_id, *c).await?;
+                    versions.push(Value::Array(vec![
+                        entry.table.as_str().into(),
+                        entry.row_id.as_str().into(),
+                        (*c).into(),
+                    ]));
                 }
             }
             Outcome::Conflict => {
@@ -341,6 +401,9 @@ pub async fn record_answers(
         // Stop before the first entry without an answer; it is sent again next time.
         position.unwrap_or(0)
     };
+    if !versions.is_empty() {
+        state::set_row_versions(&mut *conn, &Value::Array(versions).to_string()).await?;
+    }
     state::set_pushed(&mut *conn, moved_to).await?;
     if let Some(h) = hlc {
         state::set_hlc(&mut *conn, &serde_json::to_string(&h).unwrap_or_default()).await?;
@@ -666,9 +729,9 @@ async fn run(
     interrupt: &mut (dyn std::future::Future<Output = ()> + Send + Unpin),
 ) -> Result<SyncReport, SyncError> {
     let mut report = SyncReport::default();
+    let mut t = std::time::Instant::now();
+    let mut out = outgoing(store, e.desk_id).await?;
     loop {
-        let t = std::time::Instant::now();
-        let out = outgoing(store, e.desk_id).await?;
         let read = t.elapsed();
         if out.entries.is_empty() {
             if out.upto <= state::read_state(store).await?.pushed_seq {
@@ -678,6 +741,8 @@ async fn run(
             let mut w = store.write(now).await?;
             state::set_pushed(w.conn(), out.upto).await?;
             w.commit().await?;
+            t = std::time::Instant::now();
+            out = outgoing(store, e.desk_id).await?;
             continue;
         }
         let batch = PushBatch {
@@ -685,18 +750,25 @@ async fn run(
             desk_id: e.desk_id,
             batch_id: Uuid::now_v7(),
             sent_at: Utc::now(),
-            entries: out.entries.clone(),
+            entries: std::mem::take(&mut out.entries),
         };
-        let body = post(e, Kind::Push, wire::PUSH_PATH, &batch).await?;
+        // While the hub takes this batch, the next one is read from where this one ends.
+        let t_sent = std::time::Instant::now();
+        let (body, ahead) = tokio::join!(
+            post(e, Kind::Push, wire::PUSH_PATH, &batch),
+            outgoing_from(store, e.desk_id, Some(out.upto))
+        );
+        let hub = t_sent.elapsed();
+        out.entries = batch.entries;
         let answer: PushAnswer =
-            serde_json::from_str(&body).map_err(|x| SyncError::BadAnswer(x.to_string()))?;
-        let sent = t.elapsed();
+            serde_json::from_str(&body?).map_err(|x| SyncError::BadAnswer(x.to_string()))?;
+        let t_answered = std::time::Instant::now();
         let (answered, conflicts) = record_answers(store, &out, &answer, e.desk_id, now).await?;
         tracing::debug!(
             entries = out.entries.len(),
             read_ms = read.as_millis() as u64,
-            hub_ms = (sent - read).as_millis() as u64,
-            record_ms = (t.elapsed() - sent).as_millis() as u64,
+            hub_ms = hub.as_millis() as u64,
+            record_ms = t_answered.elapsed().as_millis() as u64,
             "pushed a batch"
         );
         report.pushed += answered;
@@ -706,46 +778,73 @@ async fn run(
                 "the hub answered only part of a batch".into(),
             ));
         }
-    }
-    let mut wait_ms = wait_ms;
-    loop {
-        let after = state::read_state(store).await?.cursor;
-        let req = PullRequest {
-            group_id: e.group_id,
-            desk_id: e.desk_id,
-            request_id: Uuid::now_v7(),
-            sent_at: Utc::now(),
-            after,
-            limit: PULL_PAGE,
-            wait_ms,
-        };
-        // Only the first page waits for news; the rest are read at once. While it waits, no
-        // transaction is open here: an interruption (local changes to send) ends the run cleanly.
-        let waiting = wait_ms > 0;
-        wait_ms = 0;
-        let body = if waiting {
-            state::succeeded(store, &ts(Utc::now())).await?;
-            tokio::select! {
-                b = post(e, Kind::Pull, wire::PULL_PATH, &req) => b?,
-                _ = &mut *interrupt => break,
+        t = std::time::Instant::now();
+        out = match ahead {
+            // A clean answer changes nothing the batch read ahead holds but the hub versions
+            // of rows this batch also carried.
+            Ok(mut next) if conflicts == 0 => {
+                rebase(&mut next, &out, &answer);
+                next
             }
-        } else {
-            post(e, Kind::Pull, wire::PULL_PATH, &req).await?
+            // A conflict may have taken the hub's version of a row: read it again.
+            _ => outgoing(store, e.desk_id).await?,
         };
-        let page: PullPage =
-            serde_json::from_str(&body).map_err(|x| SyncError::BadAnswer(x.to_string()))?;
+    }
+    let pull = |after: i64, wait_ms: u32| PullRequest {
+        group_id: e.group_id,
+        desk_id: e.desk_id,
+        request_id: Uuid::now_v7(),
+        sent_at: Utc::now(),
+        after,
+        limit: PULL_PAGE,
+        wait_ms,
+    };
+    let after = state::read_state(store).await?.cursor;
+    // Only the first page waits for news; the rest are read at once. While it waits, no
+    // transaction is open here: an interruption (local changes to send) ends the run cleanly.
+    let body = if wait_ms > 0 {
+        state::succeeded(store, &ts(Utc::now())).await?;
+        let req = pull(after, wait_ms);
+        tokio::select! {
+            b = post(e, Kind::Pull, wire::PULL_PATH, &req) => b?,
+            _ = &mut *interrupt => {
+                report.cursor = after;
+                return Ok(report);
+            }
+        }
+    } else {
+        post(e, Kind::Pull, wire::PULL_PATH, &pull(after, 0)).await?
+    };
+    let mut page = read_pull_page(&body)?;
+    let mut after = after;
+    loop {
         let fetched = std::time::Instant::now();
-        let (applied, conflicts) = apply_page(store, &page, e.desk_id, now).await?;
+        let more = page.more && page.next > after;
+        // While this page is applied, the next one is fetched (pages after a cursor never
+        // change); it is dropped if this one cannot be applied.
+        let (applied, ahead) = if more {
+            let req = pull(page.next, 0);
+            let (applied, ahead) = tokio::join!(
+                apply_page(store, &page, e.desk_id, now),
+                post(e, Kind::Pull, wire::PULL_PATH, &req)
+            );
+            (applied?, Some(ahead))
+        } else {
+            (apply_page(store, &page, e.desk_id, now).await?, None)
+        };
         tracing::debug!(
             changes = page.changes.len(),
             apply_ms = fetched.elapsed().as_millis() as u64,
             "applied a page"
         );
+        let (applied, conflicts) = applied;
         report.pulled += applied;
         report.conflicts += conflicts;
-        if !page.more || page.next <= after {
+        let Some(ahead) = ahead else {
             break;
-        }
+        };
+        after = page.next;
+        page = read_pull_page(&ahead?)?;
     }
     report.cursor = state::read_state(store).await?.cursor;
     Ok(report)
