@@ -13,7 +13,7 @@ use crate::hub::{database, hub, new_code, serve_on};
 use crate::support::{code, dd, dd_input, json};
 
 /// Every synced row of a desk, as it travels (children included), by (table, id).
-pub(crate) async fn rows(db: &Path) -> BTreeMap<(String, String), serde_json::Value> {
+async fn rows(db: &Path) -> BTreeMap<(String, String), serde_json::Value> {
     let store = Store::open(db, OpenMode::MustExist).await.expect("open");
     let mut out = BTreeMap::new();
     for spec in SYNCED {
