@@ -21,6 +21,7 @@ mod pdf;
 mod portal;
 mod rekey;
 mod remote;
+mod standby;
 mod star;
 mod store;
 mod support;

@@ -38,7 +38,7 @@ async fn rows(db: &Path) -> BTreeMap<(String, String), serde_json::Value> {
 }
 
 /// Both desks hold exactly the same synced rows.
-async fn assert_converged(a: &Path, b: &Path) -> usize {
+pub(crate) async fn assert_converged(a: &Path, b: &Path) -> usize {
     let (ra, rb) = (rows(a).await, rows(b).await);
     let only_a: Vec<_> = ra.keys().filter(|k| !rb.contains_key(*k)).collect();
     let only_b: Vec<_> = rb.keys().filter(|k| !ra.contains_key(*k)).collect();
@@ -58,7 +58,7 @@ fn sync_now(db: &Path) -> serde_json::Value {
     json(&o)
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
@@ -506,7 +506,8 @@ impl Lcg {
     }
 }
 
-async fn synced_entries(db: &Path) -> i64 {
+/// How many entries of the desk's journal are of synced tables (what the hub must hold of it).
+pub(crate) async fn synced_entries(db: &Path) -> i64 {
     let store = Store::open(db, OpenMode::MustExist).await.expect("open");
     let n: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM change_log WHERE table_name IN (SELECT value FROM json_each(?1))",
@@ -551,7 +552,9 @@ async fn more_changes(db: &Path, n: i64) {
 }
 
 /// Runs one sync of the desk in this process; Ok or the error's words.
-async fn sync_once(db: &Path) -> Result<dealerdesk_services::sync::run::SyncReport, String> {
+pub(crate) async fn sync_once(
+    db: &Path,
+) -> Result<dealerdesk_services::sync::run::SyncReport, String> {
     let store = Store::open(db, OpenMode::MustExist)
         .await
         .map_err(|e| e.to_string())?;

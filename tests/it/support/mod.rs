@@ -5,6 +5,7 @@
 pub mod desk;
 pub mod links;
 pub mod pdf;
+pub mod relay;
 pub mod web;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
