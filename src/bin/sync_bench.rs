@@ -8,8 +8,9 @@
 //! - **first pull**: a second, empty desk takes all of it;
 //! - **visibility**: a change on the first desk (a vehicle's mileage), pushed at once, until the
 //!   second desk, waiting in a long poll, has applied it; `--rounds` times;
-//! - **ten desks**: `--desks` desks with about `--per-desk` changes each, all syncing at once
-//!   until every desk holds every other desk's changes.
+//! - **ten desks**: `--desks` desks with about `--per-desk` changes each (their own customers,
+//!   cars, deals and applications, on the lenders one desk published to the group first), all
+//!   syncing at once until every desk holds every other desk's changes.
 //!
 //! `cargo run --release --bin sync-bench -- --changes 100000 --desks 10 --per-desk 10000`
 
@@ -233,18 +234,22 @@ async fn first_sync(dir: &Path, changes: usize, rounds: usize) -> Result<(), Fai
 
 async fn ten_desks(dir: &Path, desks: usize, per_desk: usize) -> Result<(), Fail> {
     let (hub, base) = start_hub(dir).await?;
+    // The group's lenders, rate sheets and usury caps come from one desk, as a group shares
+    // them (each desk seeding its own would make a second lender of the same code, refused).
+    let group = desk(&hub, &base, &dir.join("group.db"), None, 0).await?;
+    dealerdesk_services::demo::seed_group(&group, Utc::now()).await?;
+    run::sync_now(&group, Utc::now()).await?;
     let mut stores = Vec::new();
     let mut total = 0;
     for i in 0..desks {
-        let s = desk(
-            &hub,
-            &base,
-            &dir.join(format!("d{i}.db")),
-            Some(customers_for(per_desk)),
-            100 + i as u64,
-        )
-        .await?;
-        total += journal_len(&s).await?;
+        let path = dir.join(format!("d{i}.db"));
+        let s = desk(&hub, &base, &path, None, 0).await?;
+        run::sync_now(&s, Utc::now()).await?;
+        let before = journal_len(&s).await?;
+        let now = Utc::now();
+        let n = customers_for(per_desk);
+        dealerdesk_services::demo::fill(&s, 100 + i as u64, n, now, now.date_naive()).await?;
+        total += journal_len(&s).await? - before;
         stores.push(s);
     }
     let t = Instant::now();
@@ -274,6 +279,18 @@ async fn ten_desks(dir: &Path, desks: usize, per_desk: usize) -> Result<(), Fail
          desk syncing at once, the last one quiet); {conflicts} conflicts kept for review",
         t.elapsed().as_secs_f64()
     );
+    // What the conflicts were, as the first desk keeps them for review.
+    if let Some(first) = stores.first() {
+        let kinds: Vec<(String, String, String, i64)> = sqlx::query_as(
+            "SELECT table_name, outcome, reason, COUNT(*) FROM sync_conflict \
+             GROUP BY 1, 2, 3 ORDER BY 4 DESC LIMIT 8",
+        )
+        .fetch_all(first.pool())
+        .await?;
+        for (table, outcome, reason, n) in kinds {
+            println!("  desk 1: {n} {outcome} on {table}: {reason}");
+        }
+    }
     for s in stores {
         s.close().await;
     }
@@ -300,7 +317,9 @@ async fn main() -> Result<(), Fail> {
 async fn bench(root: &Path) -> Result<(), Fail> {
     let changes = arg("--changes", 100_000);
     let rounds = arg("--rounds", 20);
-    first_sync(&root.join("one"), changes, rounds).await?;
+    if changes > 0 {
+        first_sync(&root.join("one"), changes, rounds).await?;
+    }
     let desks = arg("--desks", 10);
     let per_desk = arg("--per-desk", 10_000);
     if desks > 0 {

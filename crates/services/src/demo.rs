@@ -445,6 +445,33 @@ pub fn vehicle(rng: &mut ChaCha8Rng, serial: u32) -> NewVehicle {
     }
 }
 
+/// Whether the demo's lenders are here already (the first demo rate sheet's lender).
+async fn has_group_data(store: &Store) -> Result<bool, DemoError> {
+    let Some(sheet) = crate::application::demo::demo_rate_sheets(Utc::now())
+        .into_iter()
+        .next()
+    else {
+        return Ok(false);
+    };
+    let mut conn = store.pool().acquire().await?;
+    let code = sheet.lender_code.trim().to_uppercase();
+    Ok(dealerdesk_store::repo::lender::id_by_code(&mut conn, &code)
+        .await?
+        .is_some())
+}
+
+/// Seeds only what a dealer group shares (the demo's usury caps, lenders and rate sheets) into
+/// an empty desk: the desk that publishes them to the group's other desks in the sync
+/// benchmark and tests.
+pub async fn seed_group(store: &Store, now: DateTime<Utc>) -> Result<(), DemoError> {
+    let actor = Actor::Cli("demo".into());
+    let mut w = store.write(now).await?;
+    deal::usury::seed_demo(w.conn(), store.device_id(), now).await?;
+    w.commit().await?;
+    crate::application::demo::seed_lenders(store, &actor, now).await?;
+    Ok(())
+}
+
 /// Fills an empty database with the demo dealership and marks it as a demo database (the only
 /// kind where MFA may be bypassed).
 #[tracing::instrument(skip_all, err)]
@@ -461,11 +488,17 @@ pub async fn fill(
     }
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let actor = Actor::Cli("demo".into());
+    // A desk of a group that already holds the demo's lenders and usury caps (synced from the
+    // group's other desks) keeps them: seeding them again would make a second lender of the
+    // same code, which the group's desks refuse.
+    let group_data = !has_group_data(store).await?;
     {
         let mut w = store.write(now).await?;
         meta_set(w.conn(), "demo", "1").await?;
         meta_set(w.conn(), "dealership_name", "Lakeside Motors").await?;
-        deal::usury::seed_demo(w.conn(), store.device_id(), now).await?;
+        if group_data {
+            deal::usury::seed_demo(w.conn(), store.device_id(), now).await?;
+        }
         w.audit(
             AuditEvent::new(actor.name(), "demo.fill", AuditOutcome::Success)
                 .detail(format!("seed {seed}, {customer_count} customers")),
@@ -540,7 +573,9 @@ pub async fn fill(
     }
     demo_sanctions_list(store, &actor, &mut rng, people.first().map(|(c, _)| c), now).await?;
     demo_identity_checks(store, &actor, &people, &customer_ids, now, today).await?;
-    crate::application::demo::seed_lenders(store, &actor, now).await?;
+    if group_data {
+        crate::application::demo::seed_lenders(store, &actor, now).await?;
+    }
     let applications =
         crate::application::demo::seed_applications(store, &actor, seed, now).await?;
     Ok(DemoReport {
