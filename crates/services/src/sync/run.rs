@@ -53,6 +53,11 @@ pub struct SyncReport {
     pub conflicts: u64,
     /// The hub cursor this desk has applied everything up to.
     pub cursor: i64,
+    /// Audit log entries the hub stored in this run (their own message, never the journal).
+    pub audit_pushed: u64,
+    /// Why this desk's audit log could not be sent in this run (the change sync went on; the
+    /// entries are sent again next run).
+    pub audit_error: Option<String>,
 }
 
 fn op_of(text: &str) -> Op {
@@ -633,7 +638,7 @@ async fn same_person_elsewhere(
     Ok(true)
 }
 
-async fn post<T: Serialize>(
+pub(super) async fn post<T: Serialize>(
     e: &Enrolment,
     kind: Kind,
     path: &str,
@@ -707,6 +712,7 @@ async fn run(
             ));
         }
     }
+    super::audit::push_for_run(store, e, &mut report).await;
     let mut wait_ms = wait_ms;
     loop {
         let after = state::read_state(store).await?.cursor;
@@ -786,6 +792,7 @@ pub async fn sync_waiting(
     {
         Ok(r) => {
             state::succeeded(store, &ts(Utc::now())).await?;
+            super::audit::note_outcome(store, &r).await;
             Ok(r)
         }
         Err(err) => {
