@@ -4,9 +4,9 @@
 //! `prev_hash` is 64 zeros. The canonical bytes are every field, in a fixed order, each as a
 //! 4-byte big-endian length followed by its UTF-8 bytes (`0xFFFFFFFF` for an absent value), so no
 //! two different entries share bytes (`dealerdesk_sync::chain`, shared with the hub, which checks
-//! an enrolled desk's chain as it arrives). The chain's head (last seq and hash) is also sealed with a
-//! key kept outside the database, which catches deletion of the newest entries — something a
-//! plain chain cannot see.
+//! an enrolled desk's chain as it arrives). The chain's head (last seq and hash) is also sealed
+//! with a key kept outside the database, which catches deletion of the newest entries — something
+//! a plain chain cannot see.
 //!
 //! Appends happen inside the caller's `BEGIN IMMEDIATE` transaction, so the business change and
 //! its audit entry commit together or not at all.
