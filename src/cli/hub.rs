@@ -91,7 +91,8 @@ pub enum HubCommand {
 
 #[derive(Subcommand, Debug)]
 pub enum HubAuditCommand {
-    /// Check the hub's hash chain (exit 6 and the first broken entry when it was tampered with).
+    /// Check the hub's own hash chain and every desk's chain the hub holds (exit 6, naming the
+    /// chain and its first broken entry, when one was tampered with).
     Verify {
         /// The hub's PostgreSQL database (postgres://USER@HOST:PORT/DB).
         #[arg(long, env = "DEALERDESK_HUB_DATABASE_URL", value_name = "URL")]
@@ -201,10 +202,27 @@ pub async fn hub(cmd: HubCommand, now: DateTime<Utc>) -> Result<Output, CliError
             let result = dealerdesk_hub::verify_audit_chain(&store).await;
             store.close().await;
             let report = result.map_err(fail)?;
-            let text = match report.first_broken_seq {
+            let mut text = match report.first_broken_seq {
                 Some(seq) => format!("hub audit chain BROKEN at entry #{seq}"),
                 None => format!("hub audit chain intact: {} entries", report.entries),
             };
+            for d in &report.desks {
+                text.push('\n');
+                text.push_str(&match (d.first_broken_seq, &d.reason) {
+                    (Some(seq), reason) => format!(
+                        "desk {} ({}) audit chain BROKEN at entry #{seq}: {}",
+                        d.desk_id,
+                        d.desk_name,
+                        reason
+                            .as_deref()
+                            .unwrap_or("it does not follow from the one before")
+                    ),
+                    (None, _) => format!(
+                        "desk {} ({}) audit chain intact: {} entries",
+                        d.desk_id, d.desk_name, d.entries
+                    ),
+                });
+            }
             let exit = if report.ok { 0 } else { 6 };
             let mut o = out(&report, text)?;
             o.exit = exit;

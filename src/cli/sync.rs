@@ -128,10 +128,14 @@ pub async fn sync(
             let r = run::sync_now(&store, now).await;
             store.close().await;
             let r = r?;
-            let text = format!(
-                "sent {} changes, took {} from the group, {} conflicts to review; at cursor {}",
-                r.pushed, r.pulled, r.conflicts, r.cursor
+            let mut text = format!(
+                "sent {} changes, took {} from the group, {} conflicts to review; at cursor {}; \
+                 {} audit entries sent",
+                r.pushed, r.pulled, r.conflicts, r.cursor, r.audit_pushed
             );
+            if let Some(why) = &r.audit_error {
+                text.push_str(&format!("\n{why}"));
+            }
             out(&r, text)
         }
         SyncCommand::Conflicts { limit } => {

@@ -14,6 +14,7 @@ mod customer;
 mod deal;
 mod finance;
 mod hub;
+mod hub_audit;
 mod identity;
 mod jacket;
 mod links;

@@ -19,6 +19,7 @@ pub mod batch;
 pub mod change;
 pub mod cursor;
 pub mod desk;
+pub mod desk_audit;
 pub mod enrolment_code;
 pub mod group;
 pub mod hub_staff;

@@ -11,6 +11,7 @@ use uuid::Uuid;
 use dealerdesk_hub_store::audit::{self, HubEvent};
 use dealerdesk_hub_store::{desk, enrolment_code, group, hub_staff, rooftop, HubStore};
 
+pub mod desk_audit;
 mod error;
 pub mod server;
 pub mod state;
@@ -432,14 +433,19 @@ impl Hub {
 #[derive(Debug, Clone, Serialize)]
 pub struct AuditReport {
     pub group_id: Uuid,
+    /// Entries of the hub's own chain.
     pub entries: usize,
+    /// Whether every chain holds: the hub's own and every desk's.
     pub ok: bool,
-    /// The first entry that does not follow from the one before (edited, removed or reordered).
+    /// The first entry of the hub's own chain that does not follow from the one before (edited,
+    /// removed or reordered).
     pub first_broken_seq: Option<i64>,
+    /// Every desk's chain as the hub holds it.
+    pub desks: Vec<desk_audit::DeskChainReport>,
 }
 
 /// Checks the hub's own audit chain (init, codes, enrolments, revocations, pushes and refusals)
-/// on the database alone: no state directory needed.
+/// and every desk's chain the hub holds, on the database alone: no state directory needed.
 pub async fn verify_audit_chain(store: &HubStore) -> Result<AuditReport, HubError> {
     let mut c = store.pool().acquire().await?;
     let g = group::list(&mut c)
@@ -450,12 +456,15 @@ pub async fn verify_audit_chain(store: &HubStore) -> Result<AuditReport, HubErro
             HubError::NotFound("this database holds no hub: run `dealerdesk hub init`".into())
         })?;
     let rows = audit::list(&mut c, g.id).await?;
+    drop(c);
     let broken = audit::verify(g.id, &rows);
+    let desks = desk_audit::verify_desk_chains(store, g.id).await?;
     Ok(AuditReport {
         group_id: g.id,
         entries: rows.len(),
-        ok: broken.is_none(),
+        ok: broken.is_none() && desks.iter().all(|d| d.ok),
         first_broken_seq: broken,
+        desks,
     })
 }
 

@@ -120,7 +120,16 @@ async fn pull(State(hub): State<Arc<Hub>>, body: Bytes) -> Result<Response, ApiE
     Ok(Json(page).into_response())
 }
 
-/// The hub's routes: enrolment and health take small bodies; push and pull up to
+async fn audit(State(hub): State<Arc<Hub>>, body: Bytes) -> Result<Response, ApiError> {
+    let signed: Signed = json_body(&body)?;
+    let answer = hub
+        .take_audit(&signed, Utc::now())
+        .await
+        .map_err(ApiError)?;
+    Ok(Json(answer).into_response())
+}
+
+/// The hub's routes: enrolment and health take small bodies; push, pull and desks' audit logs up to
 /// `wire::MAX_MESSAGE_BYTES`.
 pub fn router(hub: Arc<Hub>, limits: &Limits) -> Router {
     let small = Router::new()
@@ -133,6 +142,7 @@ pub fn router(hub: Arc<Hub>, limits: &Limits) -> Router {
     let sync = Router::new()
         .route(wire::PUSH_PATH, post(push))
         .route(wire::PULL_PATH, post(pull))
+        .route(wire::AUDIT_PATH, post(audit))
         .layer(DefaultBodyLimit::max(wire::MAX_MESSAGE_BYTES))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
             wire::MAX_MESSAGE_BYTES,

@@ -238,7 +238,7 @@ pub fn decide<'a>(
 }
 
 impl Hub {
-    async fn refuse(
+    pub(crate) async fn refuse(
         &self,
         desk_id: Uuid,
         action: &'static str,
@@ -269,7 +269,7 @@ impl Hub {
     }
 
     /// Verifies a signed message of an enrolled, unrevoked desk of this group.
-    async fn verified<T>(
+    pub(crate) async fn verified<T>(
         &self,
         kind: Kind,
         signed: &Signed,

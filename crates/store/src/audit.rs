@@ -3,23 +3,25 @@
 //! Each entry's hash is `SHA-256(prev_hash || canonical bytes of the entry)`; the first entry's
 //! `prev_hash` is 64 zeros. The canonical bytes are every field, in a fixed order, each as a
 //! 4-byte big-endian length followed by its UTF-8 bytes (`0xFFFFFFFF` for an absent value), so no
-//! two different entries share bytes. The chain's head (last seq and hash) is also sealed with a
-//! key kept outside the database, which catches deletion of the newest entries — something a
-//! plain chain cannot see.
+//! two different entries share bytes (`dealerdesk_sync::chain`, shared with the hub, which checks
+//! an enrolled desk's chain as it arrives). The chain's head (last seq and hash) is also sealed
+//! with a key kept outside the database, which catches deletion of the newest entries — something
+//! a plain chain cannot see.
 //!
 //! Appends happen inside the caller's `BEGIN IMMEDIATE` transaction, so the business change and
 //! its audit entry commit together or not at all.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use sqlx::{Row, SqliteConnection, SqlitePool};
 use ts_rs::TS;
 
 use crate::crypto::FieldCipher;
 use crate::{meta_get, meta_set, ts, Store};
 
-const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+// The chain's bytes and hashes are shared with the hub, which checks each desk's chain as it
+// arrives: one definition in the sync crate.
+use dealerdesk_sync::chain::{canonical, chain_hash, AuditEntry, GENESIS};
 const HEAD_KEY: &str = "audit_head";
 
 #[derive(Debug, thiserror::Error)]
@@ -135,44 +137,6 @@ pub struct AuditVerifyReport {
     #[ts(type = "number | null")]
     pub first_broken_seq: Option<i64>,
     pub reason: Option<String>,
-}
-
-fn canonical(
-    seq: i64,
-    at: &str,
-    actor: &str,
-    action: &str,
-    subject: Option<&str>,
-    outcome: &str,
-    detail: Option<&str>,
-) -> Vec<u8> {
-    let mut out = Vec::with_capacity(128);
-    let seq_text = seq.to_string();
-    for field in [
-        Some(seq_text.as_str()),
-        Some(at),
-        Some(actor),
-        Some(action),
-        subject,
-        Some(outcome),
-        detail,
-    ] {
-        match field {
-            Some(v) => {
-                out.extend_from_slice(&(v.len() as u32).to_be_bytes());
-                out.extend_from_slice(v.as_bytes());
-            }
-            None => out.extend_from_slice(&u32::MAX.to_be_bytes()),
-        }
-    }
-    out
-}
-
-fn chain_hash(prev_hash: &str, canonical: &[u8]) -> String {
-    let mut h = Sha256::new();
-    h.update(prev_hash.as_bytes());
-    h.update(canonical);
-    hex::encode(h.finalize())
 }
 
 /// Inserts the staged entries, given as one JSON array (`?1`) of rows in column order.
@@ -612,6 +576,48 @@ pub async fn export(
     Ok(n)
 }
 
+/// The entries after `after`, oldest first, exactly as stored: at most `limit` of them, and no
+/// more than `max_bytes` of JSON between them (always at least one when any waits), for the
+/// desk's audit message to the hub.
+pub async fn tail(
+    pool: &SqlitePool,
+    after: i64,
+    limit: u32,
+    max_bytes: usize,
+) -> Result<Vec<AuditEntry>, sqlx::Error> {
+    let rows = sqlx::query(
+        r#"SELECT seq, at, actor, action, subject, outcome, detail, prev_hash, hash
+           FROM audit_log WHERE seq > ?1 ORDER BY seq LIMIT ?2"#,
+    )
+    .bind(after)
+    .bind(i64::from(limit))
+    .fetch_all(pool)
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    let mut bytes = 0usize;
+    for row in rows {
+        let e = AuditEntry {
+            seq: row.try_get(0)?,
+            at: row.try_get(1)?,
+            actor: row.try_get(2)?,
+            action: row.try_get(3)?,
+            subject: row.try_get(4)?,
+            outcome: row.try_get(5)?,
+            detail: row.try_get(6)?,
+            prev_hash: row.try_get(7)?,
+            hash: row.try_get(8)?,
+        };
+        // The entry as it travels, plus a comma.
+        let size = serde_json::to_vec(&e).map(|v| v.len() + 1).unwrap_or(0);
+        if !out.is_empty() && bytes + size > max_bytes {
+            break;
+        }
+        bytes += size;
+        out.push(e);
+    }
+    Ok(out)
+}
+
 /// Whether the chain's sealed head in `meta` holds under `cipher` (true when the log has no head
 /// yet). Re-encryption checks this with the old key before sealing the head with the new one, so
 /// a broken head is never made to look sound.
@@ -630,27 +636,4 @@ pub async fn head_seal_holds(
         return Ok(false);
     };
     Ok(cipher.verify_seal(&head_bytes(seq, hash), seal))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn canonical_bytes_distinguish_absent_from_empty() {
-        let a = canonical(1, "t", "a", "x", None, "success", None);
-        let b = canonical(1, "t", "a", "x", Some(""), "success", None);
-        assert_ne!(a, b, "None and empty string must hash differently");
-    }
-
-    #[test]
-    fn canonical_bytes_do_not_let_fields_shift() {
-        let a = canonical(1, "t", "ab", "c", None, "success", None);
-        let b = canonical(1, "t", "a", "bc", None, "success", None);
-        assert_ne!(
-            chain_hash(GENESIS, &a),
-            chain_hash(GENESIS, &b),
-            "length prefixes keep fields apart"
-        );
-    }
 }

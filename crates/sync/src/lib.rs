@@ -1,7 +1,9 @@
 //! The sync protocol desks and the hub share, and nothing else: no database, no server. Wire types
-//! (enrolment, signed push batches, signed pulls), the group data key sealed to one desk,
+//! (enrolment, signed push batches, signed pulls, signed audit tails), the desks' audit hash
+//! chain, the group data key sealed to one desk,
 //! enrolment codes and a TLS client that trusts exactly one hub certificate.
 
+pub mod chain;
 pub mod code;
 pub mod pin;
 pub mod seal;

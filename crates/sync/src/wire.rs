@@ -21,12 +21,19 @@ use uuid::Uuid;
 pub const PUSH_PATH: &str = "/v1/sync/push";
 /// Where a desk pulls.
 pub const PULL_PATH: &str = "/v1/sync/pull";
+/// Where a desk sends its audit log's tail.
+pub const AUDIT_PATH: &str = "/v1/sync/audit";
 /// The most entries one push batch carries.
 pub const MAX_BATCH_ENTRIES: usize = 1000;
 /// The most changes one pull page returns.
 pub const MAX_PULL_LIMIT: u32 = 1000;
 /// The largest signed message the hub reads (a full batch of customer rows fits many times).
 pub const MAX_MESSAGE_BYTES: usize = 8 * 1024 * 1024;
+/// The most audit entries one audit message carries.
+pub const MAX_AUDIT_ENTRIES: usize = 1000;
+/// The largest audit message body (before base64), so it stays well inside
+/// [`MAX_MESSAGE_BYTES`] once signed.
+pub const MAX_AUDIT_BYTES: usize = 4 * 1024 * 1024;
 /// How far a message's `sent_at` may be from the receiver's clock.
 pub const MAX_SKEW_SECONDS: i64 = 600;
 
@@ -35,6 +42,8 @@ pub const MAX_SKEW_SECONDS: i64 = 600;
 pub enum Kind {
     Push,
     Pull,
+    /// A desk's audit entries ([`AuditBatch`]).
+    Audit,
 }
 
 impl Kind {
@@ -42,6 +51,7 @@ impl Kind {
         match self {
             Kind::Push => b"push",
             Kind::Pull => b"pull",
+            Kind::Audit => b"audit",
         }
     }
 }
@@ -354,6 +364,44 @@ pub struct PullPage {
     pub more: bool,
 }
 
+/// A desk's audit entries after the last one the hub acknowledged, in seq order, at most
+/// [`MAX_AUDIT_ENTRIES`] and [`MAX_AUDIT_BYTES`]. Signed as [`Kind::Audit`] and replay-protected
+/// by `batch_id` like a [`PushBatch`]. The hub takes the message whole or not at all: every entry
+/// must continue the chain it holds for the desk.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditBatch {
+    pub group_id: Uuid,
+    pub desk_id: Uuid,
+    /// Fresh per attempt; the hub refuses an id it has seen (a replay).
+    pub batch_id: Uuid,
+    pub sent_at: DateTime<Utc>,
+    pub entries: Vec<crate::chain::AuditEntry>,
+}
+
+impl Addressed for AuditBatch {
+    fn group_id(&self) -> Uuid {
+        self.group_id
+    }
+    fn desk_id(&self) -> Uuid {
+        self.desk_id
+    }
+    fn sent_at(&self) -> DateTime<Utc> {
+        self.sent_at
+    }
+}
+
+/// The hub's answer to an audit message it took.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditAnswer {
+    /// The last seq of this desk's chain the hub now holds (0: none): the desk sends what comes
+    /// after it next time.
+    pub held: i64,
+    /// Entries stored now.
+    pub stored: u64,
+    /// Entries the hub already held, the same (a harmless resend).
+    pub duplicates: u64,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -385,6 +433,11 @@ mod tests {
         assert_eq!(
             verify::<PushBatch>(Kind::Pull, &s, &vk, g, now),
             Err(WireError::BadSignature)
+        );
+        assert_eq!(
+            verify::<PushBatch>(Kind::Audit, &s, &vk, g, now),
+            Err(WireError::BadSignature),
+            "a push is not an audit message"
         );
         assert_eq!(
             verify::<PushBatch>(Kind::Push, &s, &vk, Uuid::now_v7(), now),

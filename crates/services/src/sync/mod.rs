@@ -1,7 +1,9 @@
 //! Sync with the hub: enrolment (keys, the group data key, re-encryption of this desk's PII) and
-//! the sync run (pushing the change journal, pulling the group's changes by cursor).
+//! the sync run (pushing the change journal and the audit log, pulling the group's changes by
+//! cursor).
 //! A desk that is not enrolled works exactly as before.
 
+pub mod audit;
 pub mod enrol;
 pub mod run;
 

@@ -53,6 +53,11 @@ pub struct SyncReport {
     pub conflicts: u64,
     /// The hub cursor this desk has applied everything up to.
     pub cursor: i64,
+    /// Audit log entries the hub stored in this run (their own message, never the journal).
+    pub audit_pushed: u64,
+    /// Why this desk's audit log could not be sent in this run (the change sync went on; the
+    /// entries are sent again next run).
+    pub audit_error: Option<String>,
 }
 
 fn op_of(text: &str) -> Op {
@@ -696,7 +701,7 @@ async fn same_person_elsewhere(
     Ok(true)
 }
 
-async fn post<T: Serialize>(
+pub(super) async fn post<T: Serialize>(
     e: &Enrolment,
     kind: Kind,
     path: &str,
@@ -790,6 +795,7 @@ async fn run(
             _ => outgoing(store, e.desk_id).await?,
         };
     }
+    super::audit::push_for_run(store, e, &mut report).await;
     let pull = |after: i64, wait_ms: u32| PullRequest {
         group_id: e.group_id,
         desk_id: e.desk_id,
@@ -885,6 +891,7 @@ pub async fn sync_waiting(
     {
         Ok(r) => {
             state::succeeded(store, &ts(Utc::now())).await?;
+            super::audit::note_outcome(store, &r).await;
             Ok(r)
         }
         Err(err) => {

@@ -108,6 +108,46 @@ pub async fn set_hlc(conn: &mut SqliteConnection, hlc: &str) -> Result<(), sqlx:
     Ok(())
 }
 
+/// The last audit_log seq the hub said it holds (0: none yet).
+pub async fn audit_pushed(store: &Store) -> Result<i64, sqlx::Error> {
+    let mut conn = store.pool().acquire().await?;
+    Ok(
+        sqlx::query_scalar!(r#"SELECT audit_pushed_seq FROM sync_state WHERE id = 1"#)
+            .fetch_optional(&mut *conn)
+            .await?
+            .unwrap_or(0),
+    )
+}
+
+/// The hub answered that it holds this desk's audit log up to `seq`: what comes after is sent
+/// next. Set to the hub's word, even below the last value (a hub restored from a backup gets the
+/// entries it lost again).
+pub async fn set_audit_pushed(store: &Store, seq: i64) -> Result<(), sqlx::Error> {
+    let mut tx = store.begin_write().await?;
+    ensure(&mut tx).await?;
+    sqlx::query!(
+        r#"UPDATE sync_state SET audit_pushed_seq = ?1 WHERE id = 1"#,
+        seq
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await
+}
+
+/// Keeps why the last run could not send the audit log, without marking the desk offline (the
+/// change sync itself went through).
+pub async fn set_last_error(store: &Store, error: &str) -> Result<(), sqlx::Error> {
+    let mut tx = store.begin_write().await?;
+    ensure(&mut tx).await?;
+    sqlx::query!(
+        r#"UPDATE sync_state SET last_error = ?1 WHERE id = 1"#,
+        error
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await
+}
+
 /// A sync run started at `at`.
 pub async fn attempted(store: &Store, at: &str) -> Result<(), sqlx::Error> {
     let mut tx = store.begin_write().await?;

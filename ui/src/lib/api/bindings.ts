@@ -947,7 +947,16 @@ conflicts: number,
 /**
  * The hub cursor this desk has applied everything up to.
  */
-cursor: number, };
+cursor: number, 
+/**
+ * Audit log entries the hub stored in this run (their own message, never the journal).
+ */
+audit_pushed: number, 
+/**
+ * Why this desk's audit log could not be sent in this run (the change sync went on; the
+ * entries are sent again next run).
+ */
+audit_error: string | null, };
 
 export type FieldDiff = { field: string, ours: string, theirs: string, };
 
