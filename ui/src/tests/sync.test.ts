@@ -112,7 +112,7 @@ describe('the header sync indicator', () => {
         new Promise((resolve) => {
           release = () => {
             waiting = 0;
-            resolve({ pushed: 1, pulled: 0, conflicts: 0, cursor: 13 });
+            resolve({ pushed: 1, pulled: 0, conflicts: 0, cursor: 13, audit_pushed: 0, audit_error: null });
           };
         }),
     });
