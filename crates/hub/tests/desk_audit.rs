@@ -2,37 +2,17 @@
 //! scripts/test starts one): a message that continues the desk's chain is stored, anything else
 //! is refused whole, audited in the hub's own chain, and leaves nothing stored.
 
+mod common;
+use common::{enrolled, hub};
+
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
-use dealerdesk_hub::{EnrolRequest, Hub, HubError, StateDir};
-use dealerdesk_hub_store::{testing, HubStore};
+use dealerdesk_hub::{Hub, HubError};
 use dealerdesk_sync::chain::{AuditEntry, GENESIS};
 use dealerdesk_sync::wire::{self, AuditAnswer, AuditBatch, Kind, Signed};
 use ed25519_dalek::SigningKey;
 use uuid::Uuid;
-use x25519_dalek::{PublicKey, StaticSecret};
-
-async fn hub() -> (Hub, tempfile::TempDir) {
-    let url = testing::fresh_database()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let store = HubStore::connect(&url).await.expect("connect");
-    let dir = tempfile::tempdir().expect("tmp");
-    let state = StateDir::new(dir.path().join("state"));
-    dealerdesk_hub::init(
-        &store,
-        &state,
-        "Valley Motors",
-        "alice",
-        "correct horse battery",
-        &[],
-        Utc::now(),
-    )
-    .await
-    .expect("init");
-    (Hub::open(store, state).await.expect("open"), dir)
-}
 
 /// An enrolled desk and the audit log it keeps.
 struct Desk {
@@ -43,22 +23,10 @@ struct Desk {
 }
 
 async fn desk(hub: &Hub, name: &str) -> Desk {
-    let code = hub
-        .enrol_code("North", 60, None, Utc::now())
-        .await
-        .expect("code");
-    let key = SigningKey::generate(&mut rand::rngs::OsRng);
-    let x = StaticSecret::random_from_rng(rand::rngs::OsRng);
-    let req = EnrolRequest {
-        code: code.code,
-        desk_name: name.into(),
-        ed25519_public: B64.encode(key.verifying_key().as_bytes()),
-        x25519_public: B64.encode(PublicKey::from(&x).as_bytes()),
-    };
-    let answer = hub.enrol(&req, Utc::now()).await.expect("enrol");
+    let (id, group, key) = enrolled(hub, name).await;
     Desk {
-        id: answer.desk_id,
-        group: answer.group_id,
+        id,
+        group,
         key,
         log: Vec::new(),
     }

@@ -1,5 +1,8 @@
 //! Push and pull on a real PostgreSQL (DEALERDESK_TEST_DATABASE_URL; scripts/test starts one).
 
+mod common;
+use common::{enrolled, hub};
+
 use std::collections::HashSet;
 use std::time::Duration as StdDuration;
 
@@ -7,37 +10,15 @@ use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
 use dealerdesk_hub::server::{self, Limits};
-use dealerdesk_hub::{pin, EnrolRequest, Hub, HubError, StateDir};
+use dealerdesk_hub::{pin, Hub, HubError};
 use dealerdesk_hub_store::change::{self, ChangeRow};
-use dealerdesk_hub_store::{cursor, testing, HubStore};
+use dealerdesk_hub_store::cursor;
 use dealerdesk_sync::wire::{
     self, Change, Hlc, Kind, Op, Outcome, PullPage, PullRequest, PushAnswer, PushBatch, Row, Signed,
 };
 use ed25519_dalek::SigningKey;
 use serde_json::json;
 use uuid::Uuid;
-use x25519_dalek::{PublicKey, StaticSecret};
-
-async fn hub() -> (Hub, tempfile::TempDir) {
-    let url = testing::fresh_database()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let store = HubStore::connect(&url).await.expect("connect");
-    let dir = tempfile::tempdir().expect("tmp");
-    let state = StateDir::new(dir.path().join("state"));
-    dealerdesk_hub::init(
-        &store,
-        &state,
-        "Valley Motors",
-        "alice",
-        "correct horse battery",
-        &[],
-        Utc::now(),
-    )
-    .await
-    .expect("init");
-    (Hub::open(store, state).await.expect("open"), dir)
-}
 
 /// An enrolled desk: its id and signing key.
 struct Desk {
@@ -48,22 +29,10 @@ struct Desk {
 }
 
 async fn desk(hub: &Hub, name: &str) -> Desk {
-    let code = hub
-        .enrol_code("North", 60, None, Utc::now())
-        .await
-        .expect("code");
-    let key = SigningKey::generate(&mut rand::rngs::OsRng);
-    let x = StaticSecret::random_from_rng(rand::rngs::OsRng);
-    let req = EnrolRequest {
-        code: code.code,
-        desk_name: name.into(),
-        ed25519_public: B64.encode(key.verifying_key().as_bytes()),
-        x25519_public: B64.encode(PublicKey::from(&x).as_bytes()),
-    };
-    let answer = hub.enrol(&req, Utc::now()).await.expect("enrol");
+    let (id, group, key) = enrolled(hub, name).await;
     Desk {
-        id: answer.desk_id,
-        group: answer.group_id,
+        id,
+        group,
         key,
         seq: 0,
     }
