@@ -522,18 +522,6 @@ pub async fn export(
     out: &mut dyn std::io::Write,
 ) -> Result<u64, AuditError> {
     use futures_util::TryStreamExt;
-    #[derive(Serialize)]
-    struct Line {
-        seq: i64,
-        at: String,
-        actor: String,
-        action: String,
-        subject: Option<String>,
-        outcome: String,
-        detail: Option<String>,
-        prev_hash: String,
-        hash: String,
-    }
     enum Sink<'a> {
         Csv(Box<csv::Writer<&'a mut dyn std::io::Write>>),
         Jsonl(&'a mut dyn std::io::Write),
@@ -549,17 +537,7 @@ pub async fn export(
     .fetch(pool);
     let mut n = 0u64;
     while let Some(row) = rows.try_next().await? {
-        let line = Line {
-            seq: row.try_get(0)?,
-            at: row.try_get(1)?,
-            actor: row.try_get(2)?,
-            action: row.try_get(3)?,
-            subject: row.try_get(4)?,
-            outcome: row.try_get(5)?,
-            detail: row.try_get(6)?,
-            prev_hash: row.try_get(7)?,
-            hash: row.try_get(8)?,
-        };
+        let line = stored_entry(&row)?;
         match &mut sink {
             Sink::Csv(w) => w.serialize(&line).map_err(std::io::Error::other)?,
             Sink::Jsonl(w) => {
@@ -574,6 +552,22 @@ pub async fn export(
         Sink::Jsonl(w) => w.flush()?,
     }
     Ok(n)
+}
+
+/// An `audit_log` row read as `SELECT seq, at, actor, action, subject, outcome, detail,
+/// prev_hash, hash`, exactly as stored.
+fn stored_entry(row: &sqlx::sqlite::SqliteRow) -> Result<AuditEntry, sqlx::Error> {
+    Ok(AuditEntry {
+        seq: row.try_get(0)?,
+        at: row.try_get(1)?,
+        actor: row.try_get(2)?,
+        action: row.try_get(3)?,
+        subject: row.try_get(4)?,
+        outcome: row.try_get(5)?,
+        detail: row.try_get(6)?,
+        prev_hash: row.try_get(7)?,
+        hash: row.try_get(8)?,
+    })
 }
 
 /// The entries after `after`, oldest first, exactly as stored: at most `limit` of them, and no
@@ -596,17 +590,7 @@ pub async fn tail(
     let mut out = Vec::with_capacity(rows.len());
     let mut bytes = 0usize;
     for row in rows {
-        let e = AuditEntry {
-            seq: row.try_get(0)?,
-            at: row.try_get(1)?,
-            actor: row.try_get(2)?,
-            action: row.try_get(3)?,
-            subject: row.try_get(4)?,
-            outcome: row.try_get(5)?,
-            detail: row.try_get(6)?,
-            prev_hash: row.try_get(7)?,
-            hash: row.try_get(8)?,
-        };
+        let e = stored_entry(&row)?;
         // The entry as it travels, plus a comma.
         let size = serde_json::to_vec(&e).map(|v| v.len() + 1).unwrap_or(0);
         if !out.is_empty() && bytes + size > max_bytes {
